@@ -1,0 +1,212 @@
+// Command harness compares eddy's bench/server with peer servers (net/http, fasthttp and a raw
+// gnet responder) on one machine: each server runs alone with GOMAXPROCS=1 pinned to core 0,
+// wrk drives it pinned to core 1, and the server's CPU time per request comes from
+// /proc/PID/stat. It also measures resident memory per idle keep-alive connection.
+//
+// Run it from anywhere inside the repository:
+//
+//	go run ./bench/peers/cmd/harness            # not from the root: it is another module
+//	cd bench/peers && go run ./cmd/harness -quick
+//
+// See bench/README.md for the scenarios, the flags and how to read the tables.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	root        string
+	results     string
+	servers     []string
+	scenarios   []string
+	duration    time.Duration
+	warmup      time.Duration
+	connections int
+	idleConns   int
+	runs        int
+	serverCPU   string
+	loadCPU     string
+}
+
+var allServers = []string{"eddy", "fasthttp", "nethttp", "rawgnet"}
+
+func main() {
+	var o options
+	var servers, scenarios string
+	quick := flag.Bool("quick", false, "smoke run: 2 s per scenario, 1 run, 1,000 idle connections (flags given explicitly win)")
+	flag.StringVar(&o.root, "root", "", "repository root (default: found by walking up from the working directory)")
+	flag.StringVar(&o.results, "results", "", "where to write binaries and reports (default <root>/bench/results)")
+	flag.StringVar(&servers, "servers", strings.Join(allServers, ","), "servers to compare")
+	flag.StringVar(&scenarios, "scenarios", strings.Join(scenarioNames(), ","), "scenarios to run")
+	flag.DurationVar(&o.duration, "d", 10*time.Second, "wrk duration per scenario and run (whole seconds)")
+	flag.DurationVar(&o.warmup, "warmup", 1*time.Second, "wrk warm-up before each measured scenario (whole seconds; 0 = none)")
+	flag.IntVar(&o.connections, "c", 64, "wrk connections")
+	flag.IntVar(&o.idleConns, "idle", 10000, "connections held in the idle-memory scenario")
+	flag.IntVar(&o.runs, "runs", 3, "runs of every throughput scenario; the report shows the median")
+	flag.StringVar(&o.serverCPU, "server-cpu", "0", "taskset CPU list for the server")
+	flag.StringVar(&o.loadCPU, "load-cpu", "1", "taskset CPU list for wrk and the idle-connection client")
+	flag.Parse()
+	if *quick { // only where the flag was not given
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["d"] {
+			o.duration = 2 * time.Second
+		}
+		if !set["runs"] {
+			o.runs = 1
+		}
+		if !set["idle"] {
+			o.idleConns = 1000
+		}
+	}
+	o.servers = splitList(servers)
+	o.scenarios = splitList(scenarios)
+	if err := run(&o); err != nil {
+		fmt.Fprintln(os.Stderr, "harness:", err)
+		os.Exit(1)
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for f := range strings.SplitSeq(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (o *options) validate() error {
+	for _, s := range o.servers {
+		if !slices.Contains(allServers, s) {
+			return fmt.Errorf("unknown server %q (have %s)", s, strings.Join(allServers, ", "))
+		}
+	}
+	for _, s := range o.scenarios {
+		if _, ok := scenarioByName(s); !ok {
+			return fmt.Errorf("unknown scenario %q (have %s)", s, strings.Join(scenarioNames(), ", "))
+		}
+	}
+	if o.duration < time.Second || o.duration%time.Second != 0 {
+		return fmt.Errorf("-d %v: wrk takes whole seconds, at least 1s", o.duration)
+	}
+	if o.warmup < 0 || o.warmup%time.Second != 0 {
+		return fmt.Errorf("-warmup %v: wrk takes whole seconds", o.warmup)
+	}
+	if o.connections < 1 || o.idleConns < 1 || o.runs < 1 {
+		return errors.New("-c, -idle and -runs must be at least 1")
+	}
+	return nil
+}
+
+func run(o *options) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	if o.root == "" {
+		root, err := findRoot()
+		if err != nil {
+			return err
+		}
+		o.root = root
+	}
+	if o.results == "" {
+		o.results = filepath.Join(o.root, "bench", "results")
+	}
+	for _, tool := range []string{"wrk", "taskset"} {
+		if _, err := lookPath(tool); err != nil {
+			return fmt.Errorf("%s not found (Debian: apt-get install %s): %w", tool, map[string]string{"wrk": "wrk", "taskset": "util-linux"}[tool], err)
+		}
+	}
+	if err := raiseFileLimit(uint64(o.idleConns) + 1024); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(o.results, "bin"), 0o755); err != nil {
+		return err
+	}
+	started := time.Now().UTC()
+	rep := newReport(o, started)
+
+	built := buildServers(o, rep)
+	if len(built) == 0 {
+		return errors.New("no server built")
+	}
+	luaPath := filepath.Join(o.results, "pipeline.lua")
+	if err := os.WriteFile(luaPath, pipelineLua, 0o644); err != nil {
+		return err
+	}
+
+	bench := &bencher{o: o, rep: rep, lua: luaPath}
+	for _, s := range built {
+		bench.check(s)
+	}
+	if err := bench.throughput(built); err != nil {
+		return err
+	}
+	if slices.Contains(o.scenarios, "idle") {
+		if err := buildIdleClient(o, rep); err != nil {
+			return err
+		}
+		for _, s := range built {
+			if err := bench.idle(s); err != nil {
+				return err
+			}
+		}
+	}
+
+	md := rep.markdown()
+	name := filepath.Join(o.results, started.Format("20060102-150405")+".md")
+	if err := os.WriteFile(name, []byte(md), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(o.results, "latest.md"), []byte(md), 0o644); err != nil {
+		return err
+	}
+	fmt.Print(md)
+	fmt.Fprintf(os.Stderr, "harness: wrote %s and latest.md\n", name)
+	return nil
+}
+
+// findRoot walks up from the working directory to the main module's go.mod.
+func findRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && strings.HasPrefix(string(data), "module github.com/eddy-go/eddy\n") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("repository root not found above the working directory; pass -root")
+		}
+		dir = parent
+	}
+}
+
+// raiseFileLimit lets this process and the programs it starts hold need descriptors. Setting
+// the limit explicitly also stops the Go runtime from restoring the old soft limit in children.
+func raiseFileLimit(need uint64) error {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return err
+	}
+	lim.Cur = max(lim.Cur, need)
+	lim.Max = max(lim.Max, need)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return fmt.Errorf("raise open-file limit to %d (run as root, or ulimit -Hn %d first): %w", need, need, err)
+	}
+	return nil
+}

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// measured is one wrk run against one server.
+type measured struct {
+	rps       float64
+	requests  int64
+	cpuPerReq float64 // seconds of server CPU (user+system) per completed request
+	errors    string
+}
+
+// idleResult is one idle-memory measurement.
+type idleResult struct {
+	held          int
+	before, after int64 // VmRSS in bytes
+	errors        string
+}
+
+func (r idleResult) perConn() float64 { return float64(r.after-r.before) / float64(max(r.held, 1)) }
+
+type report struct {
+	o          *options
+	started    time.Time
+	build      []string
+	notes      []string
+	runs       map[string]map[string][]measured // scenario -> server -> runs
+	idle       map[string]idleResult
+	serverCmds map[string]string
+	loadCmds   map[string]string
+}
+
+func newReport(o *options, started time.Time) *report {
+	return &report{
+		o: o, started: started,
+		runs:       map[string]map[string][]measured{},
+		idle:       map[string]idleResult{},
+		serverCmds: map[string]string{},
+		loadCmds:   map[string]string{},
+	}
+}
+
+func (r *report) note(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintln(os.Stderr, "harness:", msg)
+	r.notes = append(r.notes, msg)
+}
+
+func (r *report) addRun(sc scenario, s *server, m measured) {
+	if r.runs[sc.name] == nil {
+		r.runs[sc.name] = map[string][]measured{}
+	}
+	r.runs[sc.name][s.name] = append(r.runs[sc.name][s.name], m)
+}
+
+func (r *report) addIdle(s *server, res idleResult) { r.idle[s.name] = res }
+
+func (r *report) serverCommand(server, cmd string) { r.serverCmds[server] = cmd }
+
+func (r *report) loadCommand(scenario, cmd string) { r.loadCmds[scenario] = cmd }
+
+// summary is the median of a server's runs in one scenario.
+type summary struct {
+	rps, cpu float64
+	spread   float64 // (max-min)/median of CPU per request over the runs
+	errors   string
+}
+
+func summarize(ms []measured) summary {
+	rps := make([]float64, len(ms))
+	cpu := make([]float64, len(ms))
+	var errs []string
+	for i, m := range ms {
+		rps[i], cpu[i] = m.rps, m.cpuPerReq
+		if m.errors != "" {
+			errs = append(errs, m.errors)
+		}
+	}
+	s := summary{rps: median(rps), cpu: median(cpu), errors: strings.Join(errs, "; ")}
+	if s.cpu > 0 {
+		s.spread = (slices.Max(cpu) - slices.Min(cpu)) / s.cpu
+	}
+	return s
+}
+
+func median(v []float64) float64 {
+	v = slices.Clone(v)
+	slices.Sort(v)
+	n := len(v)
+	if n == 0 {
+		return 0
+	}
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}
+
+func ratio(a, b float64, okA, okB bool) string {
+	if !okA || !okB || b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2fx", a/b)
+}
+
+func (r *report) markdown() string {
+	var b strings.Builder
+	o := r.o
+	fmt.Fprintf(&b, "# eddy and peers: %s\n\n", r.started.Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "Machine: %s, %d CPUs, Linux %s; %s; %s.\n\n", cpuModel(), runtime.NumCPU(), kernel(), runtime.Version(), wrkVersion())
+	fmt.Fprintf(&b, "Each server runs alone with GOMAXPROCS=1 pinned to CPU %s; the load generator is pinned to CPU %s. "+
+		"Throughput: `wrk -t1 -c%d`, %d s per run after a %d s warm-up, runs: %d, every server restarted per run; "+
+		"figures are medians over the runs (spread = (max-min)/median of CPU per request). "+
+		"CPU per request = server utime+stime (from /proc/PID/stat, all threads) over the run / requests completed. "+
+		"Ratios divide CPU per request (lower is better).\n\n",
+		o.serverCPU, o.loadCPU, o.connections, int(o.duration/time.Second), int(o.warmup/time.Second), o.runs)
+
+	for _, sc := range scenarios {
+		byServer := r.runs[sc.name]
+		if byServer == nil {
+			continue
+		}
+		sums := map[string]summary{}
+		for name, ms := range byServer {
+			sums[name] = summarize(ms)
+		}
+		fh, okF := sums["fasthttp"]
+		rg, okR := sums["rawgnet"]
+		fmt.Fprintf(&b, "## %s\n\n", sc.title)
+		b.WriteString("| server | req/s | µs CPU/req | CPU vs fasthttp | CPU vs rawgnet | spread | errors |\n")
+		b.WriteString("|---|---:|---:|---:|---:|---:|---|\n")
+		for _, name := range o.servers {
+			s, ok := sums[name]
+			if !ok {
+				continue
+			}
+			fmt.Fprintf(&b, "| %s | %.0f | %.2f | %s | %s | %.0f%% | %s |\n", name, s.rps, s.cpu*1e6,
+				ratio(s.cpu, fh.cpu, true, okF), ratio(s.cpu, rg.cpu, true, okR), s.spread*100, orNone(s.errors))
+		}
+		b.WriteString("\n")
+	}
+
+	if len(r.idle) > 0 {
+		fh, okF := r.idle["fasthttp"]
+		rg, okR := r.idle["rawgnet"]
+		fmt.Fprintf(&b, "## Idle keep-alive connections (%d, one request each, then held)\n\n", o.idleConns)
+		b.WriteString("| server | conns held | VmRSS before | VmRSS after | bytes/conn | vs fasthttp | vs rawgnet | errors |\n")
+		b.WriteString("|---|---:|---:|---:|---:|---:|---:|---|\n")
+		for _, name := range o.servers {
+			res, ok := r.idle[name]
+			if !ok {
+				continue
+			}
+			fmt.Fprintf(&b, "| %s | %d | %s | %s | %.0f | %s | %s | %s |\n", name, res.held, mib(res.before), mib(res.after), res.perConn(),
+				ratio(res.perConn(), fh.perConn(), true, okF), ratio(res.perConn(), rg.perConn(), true, okR), orNone(res.errors))
+		}
+		b.WriteString("\n")
+	}
+
+	r.goals(&b)
+
+	if len(r.notes) > 0 {
+		b.WriteString("## Notes\n\n")
+		for _, n := range r.notes {
+			fmt.Fprintf(&b, "- %s\n", n)
+		}
+		b.WriteString("\n")
+	}
+
+	b.WriteString("## Commands\n\n`$ADDR` is a free 127.0.0.1 port picked for each server start. " +
+		"The harness itself: `cd bench/peers && go run ./cmd/harness " + strings.Join(os.Args[1:], " ") + "`.\n\n```sh\n")
+	b.WriteString("# build (from the repository root)\n")
+	for _, c := range r.build {
+		b.WriteString(c + "\n")
+	}
+	b.WriteString("# servers\n")
+	for _, name := range o.servers {
+		if c, ok := r.serverCmds[name]; ok {
+			b.WriteString(c + "\n")
+		}
+	}
+	b.WriteString("# load\n")
+	for _, name := range o.scenarios {
+		if c, ok := r.loadCmds[name]; ok {
+			fmt.Fprintf(&b, "%s  # %s\n", c, name)
+		}
+	}
+	b.WriteString("```\n")
+	return b.String()
+}
+
+// goals compares eddy with the targets of issue 4.
+func (r *report) goals(b *strings.Builder) {
+	var rows []string
+	for _, sc := range scenarios {
+		byServer := r.runs[sc.name]
+		if byServer == nil || byServer["eddy"] == nil {
+			continue
+		}
+		e := summarize(byServer["eddy"]).cpu
+		row := "| " + sc.name
+		for _, peer := range []struct {
+			name string
+			goal float64
+		}{{"fasthttp", 0.75}, {"rawgnet", 1.10}} {
+			if byServer[peer.name] == nil {
+				row += " | – "
+				continue
+			}
+			q := e / summarize(byServer[peer.name]).cpu
+			row += fmt.Sprintf(" | %.2fx (≤ %.2fx: %s)", q, peer.goal, verdict(q <= peer.goal))
+		}
+		rows = append(rows, row+" |")
+	}
+	idle, okIdle := r.idle["eddy"]
+	if len(rows) == 0 && !okIdle {
+		return
+	}
+	b.WriteString("## eddy against the goals\n\n")
+	if len(rows) > 0 {
+		b.WriteString("| scenario | eddy/fasthttp CPU per request | eddy/rawgnet CPU per request |\n|---|---|---|\n")
+		for _, row := range rows {
+			b.WriteString(row + "\n")
+		}
+		b.WriteString("\n")
+	}
+	if okIdle {
+		fmt.Fprintf(b, "Idle memory: %.0f bytes per connection (≤ 1024: %s).\n\n", idle.perConn(), verdict(idle.perConn() <= 1024))
+	}
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "missed"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+func cpuModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+func kernel() string {
+	data, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(data))
+}
+
+func wrkVersion() string {
+	out, _ := exec.Command("wrk", "-v").CombinedOutput() // wrk -v exits non-zero after printing
+	line, _, _ := strings.Cut(string(out), "\n")
+	if f := strings.Fields(line); len(f) >= 2 {
+		return f[0] + " " + f[1]
+	}
+	return "wrk"
+}
