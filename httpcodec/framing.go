@@ -1,0 +1,108 @@
+package httpcodec
+
+import "math"
+
+// parseContentLength parses a Content-Length value: 1*DIGIT, or a
+// comma-separated list whose elements are all the same number (RFC 9110
+// 8.6). Signs, inner spaces, empty elements, differing elements and values
+// beyond int64 are rejected.
+func parseContentLength(v []byte) (int64, error) {
+	n := int64(-1)
+	rest := v
+	for {
+		elem, r, ok := nextElement(rest)
+		if !ok {
+			break
+		}
+		rest = r
+		if len(elem) == 0 {
+			return 0, ErrBadContentLength
+		}
+		var x int64
+		for _, c := range elem {
+			if !isDigit(c) {
+				return 0, ErrBadContentLength
+			}
+			d := int64(c - '0')
+			if x > (math.MaxInt64-d)/10 {
+				return 0, ErrBadContentLength
+			}
+			x = x*10 + d
+		}
+		if n >= 0 && x != n {
+			return 0, ErrConflictingContentLength
+		}
+		n = x
+	}
+	if n < 0 {
+		return 0, ErrBadContentLength
+	}
+	return n, nil
+}
+
+// teState accumulates the Transfer-Encoding fields of one head. Only a
+// single "chunked" is accepted: any other coding is 501, "chunked" twice or
+// an empty element is 400.
+type teState struct {
+	present     bool
+	chunked     int
+	unsupported bool
+	malformed   bool
+}
+
+func (t *teState) add(v []byte) error {
+	t.present = true
+	rest := v
+	for {
+		elem, r, ok := nextElement(rest)
+		if !ok {
+			return nil
+		}
+		rest = r
+		switch {
+		case len(elem) == 0:
+			t.malformed = true
+		case eqFoldLower(elem, "chunked"):
+			t.chunked++
+		default:
+			t.unsupported = true
+		}
+	}
+}
+
+func (t *teState) result() error {
+	if t.malformed || t.chunked > 1 {
+		return ErrBadTransferEncoding
+	}
+	if t.unsupported || t.chunked == 0 {
+		return ErrUnsupportedTE
+	}
+	return nil
+}
+
+// parseConnection records the connection options of interest in one
+// Connection field value; other options are ignored.
+func parseConnection(v []byte, close, keepAlive, upgrade *bool) {
+	rest := v
+	for {
+		elem, r, ok := nextElement(rest)
+		if !ok {
+			return
+		}
+		rest = r
+		switch len(elem) {
+		case 5:
+			if eqFoldLower(elem, "close") {
+				*close = true
+			}
+		case 7:
+			if eqFoldLower(elem, "upgrade") {
+				*upgrade = true
+			}
+		case 10:
+			if eqFoldLower(elem, "keep-alive") {
+				*keepAlive = true
+			}
+		}
+	}
+}

@@ -1,0 +1,388 @@
+package httpcodec
+
+import "encoding/binary"
+
+// RequestParser is the per-connection state of the request parser: 16
+// bytes, so idle connections cost almost nothing. The zero value is ready
+// and uses the default limits.
+//
+// It remembers how far it searched for the end of the head, so a head
+// arriving in many pieces is scanned once in total, not once per piece.
+// It never keeps a reference to a buffer between calls. Not safe for
+// concurrent use; one parser serves one connection.
+type RequestParser struct {
+	// Limits bounds the head; nil means the defaults. It is read on every
+	// call and may be shared between parsers.
+	Limits *Limits
+
+	scanned uint32 // bytes of buf searched for the end of the head
+	lineEnd uint32 // offset just past the request line's LF; 0 until found
+}
+
+// Parse parses one request head from the start of buf.
+//
+// buf holds every unconsumed byte since the request's first byte. Parse
+// returns n > 0 when the head is complete: buf[:n] is the head, the body (if
+// any) starts at buf[n], and r describes the request, as views into buf.
+// It returns n == 0 and a nil error for "need more": call again with a
+// longer buf that starts with the same bytes (it may live at a different
+// address). It returns a *Error (one of the Err sentinels) for bad input;
+// answer with its Status and close the connection. After a complete head or
+// an error the parser is ready for the next request.
+//
+// One empty line (CRLF) before the request line is skipped, as RFC 9112 2.2
+// allows (some clients send a CRLF after a POST body); a second one is
+// ErrLeadingEmptyLine. The skipped CRLF counts in n and in Raw().
+//
+// Limits: a request line longer than MaxRequestLine is ErrRequestLineTooLong
+// (414) and a head larger than MaxHeaderBytes is ErrHeaderTooLarge (431),
+// both detected as soon as the prefix proves it, before the head is
+// complete; more than MaxHeaders fields is ErrTooManyHeaders (431).
+//
+// Parse does not allocate (unless MaxHeaders exceeds DefaultMaxHeaders and
+// r has not yet grown its overflow slice).
+func (p *RequestParser) Parse(buf []byte, r *Request) (n int, err error) {
+	start := 0
+	if len(buf) > 0 && buf[0] == '\r' {
+		if len(buf) < 2 {
+			return 0, nil
+		}
+		if buf[1] == '\n' {
+			start = 2
+		}
+	}
+	if p.scanned < uint32(start) {
+		p.scanned = uint32(start)
+	}
+	end, err := findHeadEnd(buf, &p.scanned, &p.lineEnd, start,
+		p.Limits.maxRequestLine(), p.Limits.maxHeaderBytes(), ErrRequestLineTooLong)
+	if end == 0 && err == nil {
+		return 0, nil
+	}
+	lineEnd := int(p.lineEnd)
+	p.Reset()
+	if err != nil {
+		return 0, err
+	}
+	if err := r.parse(buf[:end], start, lineEnd, p.Limits.maxHeaders()); err != nil {
+		r.Reset()
+		return 0, err
+	}
+	return end, nil
+}
+
+// Reset forgets a partly scanned head. Call it when the connection's input
+// is discarded or the parser is reused for another connection.
+func (p *RequestParser) Reset() {
+	p.scanned = 0
+	p.lineEnd = 0
+}
+
+// Versions as little-endian 8-byte words, compared in one instruction.
+var (
+	http11 = binary.LittleEndian.Uint64([]byte("HTTP/1.1"))
+	http10 = binary.LittleEndian.Uint64([]byte("HTTP/1.0"))
+)
+
+// parseVersion parses the 8 bytes of an HTTP-version. It returns the minor
+// version, ErrVersionNotSupported for a well-formed version other than 1.0
+// and 1.1, or malformed for anything else.
+func parseVersion(v []byte, malformed error) (uint8, error) {
+	if len(v) == 8 {
+		switch binary.LittleEndian.Uint64(v) {
+		case http11:
+			return 1, nil
+		case http10:
+			return 0, nil
+		}
+		if string(v[:5]) == "HTTP/" && isDigit(v[5]) && v[6] == '.' && isDigit(v[7]) {
+			return 0, ErrVersionNotSupported
+		}
+	}
+	return 0, malformed
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// parse parses the complete head buf (ending with CRLFCRLF) whose request
+// line spans buf[start:lineEnd], in one pass.
+func (r *Request) parse(buf []byte, start, lineEnd, maxHeaders int) error {
+	r.buf = buf
+	r.requestHead = requestHead{headLen: uint32(len(buf)), contentLength: -1}
+	r.hdr.reset()
+
+	// Request line: method SP request-target SP HTTP-version CRLF.
+	i := start
+	for tcharTable[buf[i]] {
+		i++
+	}
+	if buf[i] != ' ' {
+		return ErrBadMethod
+	}
+	if i == start {
+		return ErrBadRequestLine
+	}
+	r.method = span{uint32(start), uint32(i - start)}
+	i++
+	ts := i
+	for targetTable[buf[i]] {
+		i++
+	}
+	if buf[i] != ' ' || i == ts {
+		if buf[i] == '\r' || i == ts {
+			return ErrBadRequestLine
+		}
+		return ErrBadTarget
+	}
+	r.target = span{uint32(ts), uint32(i - ts)}
+	minor, err := parseVersion(buf[i+1:lineEnd-2], ErrBadVersion)
+	if err != nil {
+		return err
+	}
+	r.minor = minor
+	if err := r.parseTarget(); err != nil {
+		return err
+	}
+
+	// Field lines, with the framing fields interpreted as they pass.
+	var (
+		connClose, connKeepAlive, connUpgrade bool
+		te                                    teState
+		upgrade                               span
+		hasUpgradeField                       bool
+	)
+	end := len(buf) - 2
+	for pos := lineEnd; pos < end; {
+		f, next, err := parseFieldLine(buf, pos)
+		if err != nil {
+			return err
+		}
+		if r.hdr.n >= maxHeaders {
+			return ErrTooManyHeaders
+		}
+		r.hdr.add(f)
+		pos = next
+
+		name := f.name.of(buf)
+		switch len(name) {
+		case 4:
+			if eqFoldLower(name, "host") {
+				if r.hasHost {
+					return ErrDuplicateHost
+				}
+				if !validHost(f.value.of(buf)) {
+					return ErrBadHost
+				}
+				r.hasHost = true
+				r.host = f.value
+			}
+		case 6:
+			if eqFoldLower(name, "expect") {
+				v := f.value.of(buf)
+				if !eqFoldLower(v, "100-continue") {
+					return ErrExpectation
+				}
+				r.expectContinue = r.minor == 1
+			}
+		case 7:
+			if eqFoldLower(name, "upgrade") {
+				hasUpgradeField = true
+				upgrade = f.value
+			}
+		case 10:
+			if eqFoldLower(name, "connection") {
+				parseConnection(f.value.of(buf), &connClose, &connKeepAlive, &connUpgrade)
+			}
+		case 14:
+			if eqFoldLower(name, "content-length") {
+				n, err := parseContentLength(f.value.of(buf))
+				if err != nil {
+					return err
+				}
+				if r.contentLength >= 0 && r.contentLength != n {
+					return ErrConflictingContentLength
+				}
+				r.contentLength = n
+			}
+		case 17:
+			if eqFoldLower(name, "transfer-encoding") {
+				if err := te.add(f.value.of(buf)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+
+	if !r.hasHost && r.minor == 1 {
+		return ErrMissingHost
+	}
+	if te.present {
+		if r.minor == 0 {
+			// RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 means faulty framing.
+			return ErrBadTransferEncoding
+		}
+		if err := te.result(); err != nil {
+			return err
+		}
+		if r.contentLength >= 0 {
+			return ErrContentLengthWithTE
+		}
+		r.chunked = true
+	}
+	if r.minor == 1 {
+		r.keepAlive = !connClose
+	} else {
+		r.keepAlive = connKeepAlive && !connClose
+	}
+	if connUpgrade && hasUpgradeField && upgrade.len > 0 {
+		r.hasUpgrade = true
+		r.upgrade = upgrade
+		r.keepAlive = false
+	}
+	return nil
+}
+
+// parseTarget classifies the request-target and splits path and query.
+func (r *Request) parseTarget() error {
+	t := r.target.of(r.buf)
+	method := r.method.of(r.buf)
+	isConnect := string(method) == "CONNECT"
+	switch {
+	case isConnect:
+		// authority-form = uri-host ":" port
+		if !validAuthority(t) {
+			return ErrBadTarget
+		}
+		r.form = AuthorityForm
+		r.path = r.target
+		return nil
+	case t[0] == '/':
+		r.form = OriginForm
+		r.splitQuery(r.target.off, r.target.off+r.target.len)
+		return nil
+	case len(t) == 1 && t[0] == '*':
+		if string(method) != "OPTIONS" {
+			return ErrBadTarget
+		}
+		r.form = AsteriskForm
+		r.path = r.target
+		return nil
+	}
+	// absolute-form: scheme "://" authority path-abempty [ "?" query ]
+	i := 0
+	for i < len(t) && isSchemeChar(t[i], i == 0) {
+		i++
+	}
+	if i == 0 || len(t)-i < 3 || string(t[i:i+3]) != "://" {
+		return ErrBadTarget
+	}
+	i += 3
+	a := i
+	for i < len(t) && t[i] != '/' && t[i] != '?' {
+		i++
+	}
+	if i == a || !validHost(t[a:i]) {
+		return ErrBadTarget
+	}
+	r.form = AbsoluteForm
+	r.splitQuery(r.target.off+uint32(i), r.target.off+r.target.len)
+	return nil
+}
+
+// splitQuery sets path and query from buf[from:to].
+func (r *Request) splitQuery(from, to uint32) {
+	for i := from; i < to; i++ {
+		if r.buf[i] == '?' {
+			r.path = span{from, i - from}
+			r.query = span{i + 1, to - i - 1}
+			r.hasQuery = true
+			return
+		}
+	}
+	r.path = span{from, to - from}
+}
+
+func isSchemeChar(c byte, first bool) bool {
+	alpha := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+	if first {
+		return alpha
+	}
+	return alpha || isDigit(c) || c == '+' || c == '-' || c == '.'
+}
+
+// validHost checks a Host value or URI authority: RFC 3986 authority
+// characters only (no userinfo '@', whitespace or controls), brackets
+// balanced around an IP literal, and a numeric port if there is one. An
+// empty value is valid (RFC 9112 3.2).
+func validHost(h []byte) bool {
+	for _, c := range h {
+		if !hostTable[c] {
+			return false
+		}
+	}
+	port := h
+	if len(h) > 0 && h[0] == '[' {
+		end := -1
+		for i, c := range h {
+			if c == ']' {
+				end = i
+				break
+			}
+		}
+		if end < 0 {
+			return false
+		}
+		port = h[end+1:]
+		if len(port) > 0 && port[0] != ':' {
+			return false
+		}
+	} else {
+		for _, c := range h {
+			if c == '[' || c == ']' {
+				return false
+			}
+		}
+	}
+	colon := -1
+	for i := len(port) - 1; i >= 0; i-- {
+		if port[i] == ':' {
+			colon = i
+			break
+		}
+	}
+	if colon < 0 {
+		return true
+	}
+	if h[0] != '[' {
+		for _, c := range port[:colon] {
+			if c == ':' {
+				return false // more than one colon outside an IP literal
+			}
+		}
+	}
+	for _, c := range port[colon+1:] {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// validAuthority checks an authority-form target: a non-empty host and a
+// port after the last colon.
+func validAuthority(t []byte) bool {
+	if !validHost(t) {
+		return false
+	}
+	colon := -1
+	for i := len(t) - 1; i >= 0; i-- {
+		if t[i] == ':' {
+			colon = i
+			break
+		}
+		if t[i] == ']' {
+			break
+		}
+	}
+	return colon > 0 && colon < len(t)-1
+}
