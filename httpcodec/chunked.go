@@ -33,23 +33,23 @@ type ChunkedDecoder struct {
 type chunkState uint8
 
 const (
-	stSize        chunkState = iota // in the chunk-size digits
-	stSizeOWS                       // whitespace after the size: only ";" may follow
-	stExtPreName                    // after ";": BWS then a name
-	stExtName                       // in an extension name
-	stExtPostName                   // whitespace after a name: "=" or ";" must follow
-	stExtPreVal                     // after "=": BWS then a token or quoted string
-	stExtVal                        // in a token value
-	stExtPostVal                    // whitespace after a value: ";" must follow
-	stExtQuoted                     // in a quoted-string value
-	stExtQuotedEsc                  // after a backslash in a quoted string
-	stExtAfterQuote                 // after a quoted string: CR, ";" or OWS
-	stSizeLF                        // after the CR ending the chunk-size line
-	stData                          // in chunk data
-	stDataCR                        // after the data: CR expected
-	stDataLF                        // after the data's CR: LF expected
-	stTrailer                       // in the trailer section
-	stDone                          // the body is complete
+	stSize          chunkState = iota // in the chunk-size digits
+	stSizeOWS                         // whitespace after the size: only ";" may follow
+	stExtPreName                      // after ";": BWS then a name
+	stExtName                         // in an extension name
+	stExtPostName                     // whitespace after a name: "=" or ";" must follow
+	stExtPreVal                       // after "=": BWS then a token or quoted string
+	stExtVal                          // in a token value
+	stExtPostVal                      // whitespace after a value: ";" must follow
+	stExtQuoted                       // in a quoted-string value
+	stExtQuotedEsc                    // after a backslash in a quoted string
+	stExtAfterQuote                   // after a quoted string: CR, ";" or OWS
+	stSizeLF                          // after the CR ending the chunk-size line
+	stData                            // in chunk data
+	stDataCR                          // after the data: CR expected
+	stDataLF                          // after the data's CR: LF expected
+	stTrailer                         // in the trailer section
+	stDone                            // the body is complete
 )
 
 // Decode consumes framing and data from the start of in and returns a view
