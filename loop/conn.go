@@ -1,0 +1,486 @@
+package loop
+
+import (
+	"net"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// Conn is one connection, guarded against gnet's traps: after it closed, writes return
+// ErrClosed and reach nothing (gnet reuses fd numbers); a failed write closes it once;
+// Close flushes first. It is small (about 130 bytes beside gnet's own state) so idle
+// keep-alive connections stay cheap.
+//
+// Methods marked Loop-only must run on c's loop (inside a Protocol callback, a timer, a
+// CallSoon/CallSoonThreadsafe function, a Handle.Post function or an executor done).
+type Conn struct {
+	gc    gnet.Conn // never used after fClosed: gnet recycles its fd
+	loop  *Loop
+	proto Protocol
+	err   error // why we closed it; given to ConnectionLost
+
+	deadline   time.Duration // Timeouter deadline on the Time scale; 0 = none
+	timerAt    time.Duration // when our single timer-heap entry fires (valid if hidx >= 0)
+	lingerAt   time.Duration // Close/Shutdown give up at this time
+	progressAt time.Duration // last time the outbound buffer shrank
+	lastOut    int           // OutboundBuffered at the last check
+	left       int           // unconsumed inbound bytes after the last offer
+
+	slot     int32 // index in loop.conns
+	hidx     int32 // index in the loop's timer heap; -1 = none
+	flags    uint32
+	hclosed  atomic.Bool // fClosed, readable from any goroutine (Handle)
+	pollStep uint8       // output poll backoff exponent
+}
+
+const (
+	fAccepted    uint32 = 1 << iota // from our listener (counts toward NumConns)
+	fClosed                         // gnet closed it; ConnectionLost scheduled
+	fClosing                        // Close called: flush, then close
+	fShutdown                       // Shutdown called: flush, then half-close
+	fHalfClosed                     // SHUT_WR sent; discarding input until EOF
+	fCloseAct                       // close requested inside c's own gnet callback: return gnet.Close
+	fPaused                         // reading paused
+	fReoffer                        // a re-offer is queued
+	fWritePaused                    // PauseWriting was called
+	fOutPending                     // output is buffered; polled by the timer
+)
+
+const (
+	pollBase    = time.Millisecond // first output poll after a write left bytes buffered
+	maxPollStep = 6                // polls back off to pollBase<<6 = 64 ms without progress
+)
+
+// Write sends p, or queues what the kernel does not take; it returns once p is copied,
+// so the caller may reuse p. After the connection closed (or Close/Shutdown was called)
+// it returns ErrClosed and sends nothing. A write error closes the connection and is
+// returned. Loop-only.
+func (c *Conn) Write(p []byte) error {
+	if c.flags&(fClosed|fClosing|fShutdown) != 0 {
+		return ErrClosed
+	}
+	if _, err := c.gc.Write(p); err != nil {
+		// gnet has closed the connection inside Write (our onClose ran).
+		return err
+	}
+	c.loop.stats.bytesOut.Add(int64(len(p)))
+	if c.gc.OutboundBuffered() > 0 {
+		c.outputPending()
+	}
+	return nil
+}
+
+// Writev sends bufs in order with one writev syscall when the outbound buffer is empty.
+// The slices are copied as needed; gnet may reslice elements of bufs on a partial write.
+// Same rules as Write. Loop-only.
+func (c *Conn) Writev(bufs [][]byte) error {
+	if c.flags&(fClosed|fClosing|fShutdown) != 0 {
+		return ErrClosed
+	}
+	n, err := c.gc.Writev(bufs)
+	if err != nil {
+		return err
+	}
+	c.loop.stats.bytesOut.Add(int64(n))
+	if c.gc.OutboundBuffered() > 0 {
+		c.outputPending()
+	}
+	return nil
+}
+
+// OutboundBuffered is the number of bytes queued and not yet taken by the kernel; 0
+// after close. Loop-only.
+func (c *Conn) OutboundBuffered() int {
+	if c.flags&fClosed != 0 {
+		return 0
+	}
+	return c.gc.OutboundBuffered()
+}
+
+// InboundBuffered is the number of unconsumed inbound bytes held for c. Loop-only.
+func (c *Conn) InboundBuffered() int {
+	if c.flags&fClosed != 0 {
+		return 0
+	}
+	return c.gc.InboundBuffered()
+}
+
+// Close stops reading (later input is discarded), flushes pending output, then closes.
+// If the output is not flushed within Config.CloseLinger, the connection is aborted and
+// ConnectionLost gets ErrLinger. It returns ErrClosed if already closed or closing.
+// ConnectionLost runs later, never inside Close. Loop-only.
+func (c *Conn) Close() error {
+	if c.flags&(fClosed|fClosing) != 0 {
+		return ErrClosed
+	}
+	c.flags |= fClosing
+	if c.gc.OutboundBuffered() == 0 {
+		c.closeNow(nil)
+		return nil
+	}
+	c.startLinger()
+	return nil
+}
+
+// Shutdown flushes pending output, then half-closes (SHUT_WR: the peer reads EOF after
+// the last byte), discards input until the peer's EOF, and closes then, or after
+// Config.CloseLinger. This is the lingering close that keeps a peer from getting a reset
+// before it read the response. It returns ErrClosed if already closed or closing.
+// Loop-only.
+func (c *Conn) Shutdown() error {
+	if c.flags&(fClosed|fClosing|fShutdown) != 0 {
+		return ErrClosed
+	}
+	c.flags |= fShutdown
+	c.startLinger()
+	if c.gc.OutboundBuffered() == 0 {
+		c.halfClose()
+	}
+	return nil
+}
+
+// Abort drops pending output and closes now (with SO_LINGER 0: the peer gets a reset).
+// ConnectionLost gets nil. Loop-only.
+func (c *Conn) Abort() { c.abort(nil) }
+
+// Closed reports whether the connection is closed or closing (Close, Shutdown or Abort
+// was called, or the peer went away). Loop-only.
+func (c *Conn) Closed() bool { return c.flags&(fClosed|fClosing|fShutdown) != 0 }
+
+// SetDeadline arms the connection's deadline at t on the Time scale (Loop.Time()+d);
+// 0 clears it. When it passes, Timeouter.Timeout runs (or the connection is aborted with
+// ErrTimeout). Moving a deadline later is a field write: the timer entry is re-armed
+// lazily when it fires. Loop-only.
+func (c *Conn) SetDeadline(t time.Duration) {
+	c.deadline = t
+	if t != 0 && c.flags&fClosed == 0 && (c.hidx < 0 || t < c.timerAt) {
+		c.arm(t)
+	}
+}
+
+// Deadline returns the deadline set by SetDeadline (0 = none). Loop-only.
+func (c *Conn) Deadline() time.Duration { return c.deadline }
+
+// PauseReading stops DataReceived calls. gnet keeps reading (it has no way not to):
+// bytes stay buffered up to Config.MaxInbound, past which the connection is aborted with
+// ErrInboundOverflow. Loop-only.
+func (c *Conn) PauseReading() { c.flags |= fPaused }
+
+// ResumeReading resumes DataReceived calls and re-offers the buffered bytes soon (a
+// CallSoon, never inside this call): gnet is level-triggered and would not offer them
+// again by itself. Loop-only.
+func (c *Conn) ResumeReading() {
+	if c.flags&fPaused == 0 {
+		return
+	}
+	c.flags &^= fPaused
+	if c.flags&(fReoffer|fClosed) == 0 && c.gc.InboundBuffered() > 0 {
+		c.flags |= fReoffer
+		c.loop.CallSoon(c.reoffer)
+	}
+}
+
+// ReadingPaused reports whether PauseReading is in effect. Loop-only.
+func (c *Conn) ReadingPaused() bool { return c.flags&fPaused != 0 }
+
+// Loop is the connection's loop. Safe for concurrent use.
+func (c *Conn) Loop() *Loop { return c.loop }
+
+// RemoteAddr is the peer's address; nil after close. Loop-only.
+func (c *Conn) RemoteAddr() net.Addr {
+	if c.flags&fClosed != 0 {
+		return nil
+	}
+	return c.gc.RemoteAddr()
+}
+
+// LocalAddr is the local address; nil after close. Loop-only.
+func (c *Conn) LocalAddr() net.Addr {
+	if c.flags&fClosed != 0 {
+		return nil
+	}
+	return c.gc.LocalAddr()
+}
+
+// Protocol is the connection's protocol. Safe for concurrent use.
+func (c *Conn) Protocol() Protocol { return c.proto }
+
+// Handle returns the handle other goroutines may hold to reach c. It costs nothing: it
+// is c seen through a goroutine-safe method set. Safe for concurrent use.
+func (c *Conn) Handle() *Handle { return (*Handle)(c) }
+
+// outputPending starts polling the outbound buffer (gnet does not say when it drains):
+// write-stall detection, and PauseWriting past the high water mark.
+func (c *Conn) outputPending() {
+	ob := c.gc.OutboundBuffered()
+	if c.flags&fOutPending == 0 {
+		c.flags |= fOutPending
+		c.lastOut = ob
+		c.progressAt = c.loop.now
+		c.pollStep = 0
+		c.arm(c.loop.now + pollBase)
+	}
+	if ob > c.loop.srv.cfg.HighWater && c.flags&fWritePaused == 0 {
+		if wf, ok := c.proto.(WriteFlow); ok {
+			c.flags |= fWritePaused
+			wf.PauseWriting(c)
+		}
+	}
+}
+
+func (c *Conn) startLinger() {
+	c.lingerAt = c.loop.now + c.loop.srv.cfg.CloseLinger
+	if c.gc.OutboundBuffered() > 0 {
+		c.outputPending()
+	}
+	c.arm(c.lingerAt)
+}
+
+func (c *Conn) halfClose() {
+	c.flags |= fHalfClosed
+	if err := syscall.Shutdown(c.gc.Fd(), syscall.SHUT_WR); err != nil {
+		c.closeNow(nil) // the peer is already gone
+	}
+}
+
+func (c *Conn) abort(err error) {
+	if c.flags&fClosed != 0 {
+		return
+	}
+	_ = c.gc.SetLinger(0)
+	c.closeNow(err)
+}
+
+// closeNow closes at once; inside c's own gnet callback it is done by returning
+// gnet.Close, elsewhere synchronously through gnet's loop.
+func (c *Conn) closeNow(err error) {
+	if c.flags&fClosed != 0 {
+		return
+	}
+	if c.err == nil {
+		c.err = err
+	}
+	c.flags |= fClosing
+	if c.loop.cur == c {
+		c.flags |= fCloseAct
+		return
+	}
+	_ = c.gc.EventLoop().Close(c.gc)
+}
+
+func (c *Conn) action() gnet.Action {
+	if c.flags&(fCloseAct|fClosed) == fCloseAct {
+		c.flags &^= fCloseAct
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+func (c *Conn) drain() {
+	if c.flags&(fClosed|fClosing|fShutdown) != 0 {
+		return
+	}
+	if d, ok := c.proto.(Drainer); ok {
+		d.Drain(c)
+		return
+	}
+	_ = c.Close()
+}
+
+// onTraffic is gnet's OnTraffic for c.
+func (c *Conn) onTraffic() gnet.Action {
+	l := c.loop
+	l.enter()
+	prev := l.cur
+	l.cur = c
+	total := c.gc.InboundBuffered()
+	l.stats.bytesIn.Add(int64(total - c.left))
+	switch {
+	case c.flags&(fClosing|fShutdown) != 0:
+		_, _ = c.gc.Discard(0) // Discard(0) means everything
+		c.left = 0
+	case c.flags&fPaused != 0:
+		c.left = total
+		if total > l.srv.cfg.MaxInbound {
+			c.abort(ErrInboundOverflow)
+		}
+	default:
+		c.offer()
+	}
+	l.exit()
+	l.cur = prev
+	return c.action()
+}
+
+// offer hands the buffered bytes to DataReceived for as long as it consumes some.
+func (c *Conn) offer() {
+	for c.flags&(fClosed|fClosing|fShutdown|fPaused) == 0 {
+		buf, _ := c.gc.Peek(0) // Peek(0) means everything
+		if len(buf) == 0 {
+			break
+		}
+		n := c.proto.DataReceived(c, buf)
+		if c.flags&fClosed != 0 {
+			return // a write failed and gnet released the buffers
+		}
+		if n < 0 || n > len(buf) {
+			c.abort(ErrBadConsumed)
+			return
+		}
+		if n == 0 {
+			break
+		}
+		_, _ = c.gc.Discard(n)
+	}
+	if c.flags&fClosed != 0 {
+		return
+	}
+	c.left = c.gc.InboundBuffered()
+	if c.left > c.loop.srv.cfg.MaxInbound {
+		c.abort(ErrInboundOverflow)
+	}
+}
+
+func (c *Conn) reoffer() {
+	c.flags &^= fReoffer
+	if c.flags&(fClosed|fClosing|fShutdown|fPaused) != 0 {
+		return
+	}
+	c.offer()
+}
+
+// onClose is gnet's OnClose for c: after it, c.gc is never touched again.
+func (c *Conn) onClose(err error) {
+	l := c.loop
+	s := l.srv
+	l.enter()
+	ours := c.flags&(fClosing|fShutdown) != 0
+	c.flags |= fClosed
+	c.hclosed.Store(true)
+	l.remove(c)
+	if c.hidx >= 0 {
+		l.timers.remove(int(c.hidx))
+	}
+	l.stats.conns.Add(-1)
+	if c.flags&fAccepted != 0 {
+		s.releaseSlot()
+		if s.nconns.Add(-1) == 0 && s.draining.Load() {
+			select {
+			case s.zero <- struct{}{}:
+			default:
+			}
+		}
+	}
+	reason := c.err
+	switch {
+	case reason != nil:
+	case err != nil && !peerEOF(err):
+		reason = err
+	case err == nil && !ours:
+		reason = ErrStopped // gnet closed it while its loop stopped
+	}
+	p := c.proto
+	l.CallSoon(func() { p.ConnectionLost(c, reason) })
+	l.exit()
+}
+
+// onTimer runs when c's timer entry fires (it has been popped: hidx is -1).
+func (c *Conn) onTimer(now time.Duration) {
+	if c.flags&fClosed != 0 {
+		return
+	}
+	cfg := &c.loop.srv.cfg
+	if c.flags&fOutPending != 0 {
+		ob := c.gc.OutboundBuffered()
+		if ob < c.lastOut {
+			c.progressAt = now
+			c.pollStep = 0
+		} else if c.pollStep < maxPollStep {
+			c.pollStep++
+		}
+		c.lastOut = ob
+		if c.flags&fWritePaused != 0 && ob <= cfg.LowWater {
+			c.flags &^= fWritePaused
+			c.proto.(WriteFlow).ResumeWriting(c)
+			if c.flags&fClosed != 0 {
+				return
+			}
+			ob = c.gc.OutboundBuffered()
+		}
+		if ob == 0 {
+			c.flags &^= fOutPending
+		} else if now-c.progressAt >= cfg.WriteStall {
+			c.abort(ErrWriteStall)
+			return
+		}
+	}
+	if c.flags&(fClosing|fShutdown) != 0 {
+		switch {
+		case c.flags&fOutPending == 0 && c.flags&fClosing != 0:
+			c.closeNow(nil)
+			return
+		case c.flags&fOutPending == 0 && c.flags&fHalfClosed == 0:
+			c.halfClose()
+			if c.flags&fClosed != 0 {
+				return
+			}
+		}
+		if now >= c.lingerAt {
+			if c.flags&fHalfClosed != 0 {
+				c.closeNow(nil) // the peer did not close in time; our output is out
+			} else {
+				c.abort(ErrLinger)
+			}
+			return
+		}
+	}
+	if c.deadline != 0 && now >= c.deadline {
+		c.deadline = 0
+		if t, ok := c.proto.(Timeouter); ok {
+			t.Timeout(c)
+		} else {
+			c.abort(ErrTimeout)
+		}
+		if c.flags&fClosed != 0 {
+			return
+		}
+	}
+	c.rearm(now)
+}
+
+func (c *Conn) rearm(now time.Duration) {
+	var next time.Duration
+	if c.deadline != 0 {
+		next = c.deadline
+	}
+	if c.flags&fOutPending != 0 {
+		if t := now + pollBase<<c.pollStep; next == 0 || t < next {
+			next = t
+		}
+	}
+	if c.flags&(fClosing|fShutdown) != 0 && (next == 0 || c.lingerAt < next) {
+		next = c.lingerAt
+	}
+	if next != 0 {
+		c.arm(next)
+	}
+}
+
+// arm makes sure c's single timer entry fires no later than at.
+func (c *Conn) arm(at time.Duration) {
+	l := c.loop
+	if c.hidx >= 0 {
+		if at >= c.timerAt {
+			return
+		}
+		c.timerAt = at
+		l.timers.fix(int(c.hidx), at)
+	} else {
+		c.timerAt = at
+		l.timers.push(timerItem{at: at, c: c})
+	}
+	l.published(at)
+}

@@ -1,0 +1,46 @@
+// Package loop is eddy's event-loop runtime, asyncio's model in Go: N single-threaded
+// loops (one per GOMAXPROCS) driven by epoll/kqueue through gnet v2, each running every
+// callback of its connections, its timers and the functions posted to it, one at a time,
+// with no locks on the hot path. It is the only package that imports gnet, and the base
+// for custom protocols: implement Protocol, start a Server.
+//
+//	srv, err := loop.New(loop.Config{Addr: "127.0.0.1:6380"}, func() loop.Protocol { return &echo{} })
+//	err = srv.Start()
+//	...
+//	err = srv.Drain(ctx) // stop accepting, let connections finish, stop
+//
+// The layer guards against gnet v2.9.7's behaviours that lose or misroute data (see
+// DESIGN.md section 3): writes after close are refused (gnet reuses fd numbers); bytes a
+// protocol leaves unconsumed are kept and offered again (gnet is level-triggered);
+// Close flushes before closing (gnet truncates); output and input are bounded (gnet has
+// no backpressure); timers, deadlines and a coarse clock exist (gnet has none); the
+// server owns its listener so a drain refuses new connections before it closes old ones;
+// an engine that stops on its own is reported by Wait.
+//
+// # Ownership
+//
+// The data given to Protocol.DataReceived is loop memory: valid until the call returns;
+// copy it to keep it. Bytes the protocol does not consume are kept by the connection
+// (not by reference to data) and offered again. Write and Writev copy what the kernel
+// does not take at once, so callers may reuse their buffers when the call returns.
+// Loop.Date returns shared memory: valid until the callback returns; copy it to keep it.
+// A Conn must not be used after ConnectionLost returned, except through its Handle
+// (which reports ErrClosed).
+//
+// # Goroutines
+//
+// Each Loop is one goroutine. Protocol methods, Timer functions, CallSoon and
+// CallSoonThreadsafe functions, Handle.Post functions and RunInExecutor done functions
+// all run on the loop of their connection, one at a time, and must not block. Methods
+// documented "Loop-only" may be called only there; methods documented "Safe for
+// concurrent use" may be called from any goroutine. To reach a connection from another
+// goroutine, use its Handle. Blocking work goes to RunInExecutor (a bounded pool);
+// dialing runs off the loop (Loop.Dial) and the new connection is enrolled on the loop
+// you choose, so a client's upstream connection can share the loop of the downstream
+// one.
+//
+// Besides the loops, a Server runs one driver goroutine (the coarse clock, the cached
+// HTTP Date value, timer wake-ups, the watchdog), one accept goroutine (unless
+// Config.ReusePort), and the executor's workers. No goroutine or time.Timer is created
+// per connection or per request.
+package loop

@@ -1,0 +1,258 @@
+package loop
+
+import (
+	"context"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// Loop is one event loop: a goroutine that runs every callback of its connections,
+// its timers and the functions posted to it, one at a time.
+type Loop struct {
+	idx int
+	srv *Server
+
+	gel      atomic.Pointer[elBox] // gnet's loop, learnt from the anchor
+	anchored atomic.Bool
+	stopping atomic.Bool // stop requested: closes are expected
+	stopped  atomic.Bool // engine gone: posting fails with ErrStopped
+
+	// Owned by the loop goroutine.
+	depth  int   // nesting of enter/exit (a close inside a callback re-enters)
+	cur    *Conn // connection whose gnet callback is running (its close becomes an Action)
+	now    time.Duration
+	soon   []func()
+	spare  []func()
+	timers timerHeap
+	conns  []*Conn
+	label  string
+	began  time.Time // watchdog: start of the outermost callback
+
+	// Posted from any goroutine; one wake-up per batch.
+	tsMu      sync.Mutex
+	tsq       []func()
+	tsSpare   []func()
+	tsPending bool
+	runTS     gnet.Runnable
+	runSoonR  gnet.Runnable
+	soonPend  bool // a runSoon task is queued (loop-only)
+
+	// Timer driver handshake.
+	nextAt      atomic.Int64 // earliest timer deadline (ns on the Time scale); MaxInt64 = none
+	timerPosted atomic.Bool
+	postedAt    atomic.Int64
+	runTimersR  gnet.Runnable
+	busySince   atomic.Int64 // watchdog: ns on the Time scale; 0 = idle
+	stuckFor    atomic.Int64 // watchdog: busySince already reported as stuck
+
+	stats counters
+}
+
+func newLoop(s *Server, i int) *Loop {
+	l := &Loop{idx: i, srv: s}
+	l.nextAt.Store(math.MaxInt64)
+	l.runTS = gnet.RunnableFunc(func(context.Context) error { l.drainThreadsafe(); return nil })
+	l.runSoonR = gnet.RunnableFunc(func(context.Context) error {
+		l.enter()
+		l.soonPend = false
+		l.exit()
+		return nil
+	})
+	l.runTimersR = gnet.RunnableFunc(func(context.Context) error { l.runTimers(); return nil })
+	return l
+}
+
+// Index is the loop's position in Server.Loops. Safe for concurrent use.
+func (l *Loop) Index() int { return l.idx }
+
+// Server returns the server the loop belongs to. Safe for concurrent use.
+func (l *Loop) Server() *Server { return l.srv }
+
+// Time is the loop's coarse monotonic clock, asyncio's loop.time(): the time since the
+// server started, refreshed at the start of every callback from the driver's clock
+// (which ticks every few milliseconds). Deadlines and CallAt use this scale. Loop-only.
+func (l *Loop) Time() time.Duration { return l.now }
+
+// Now is the coarse wall clock matching Time. Loop-only.
+func (l *Loop) Now() time.Time { return l.srv.startMono.Add(l.now) }
+
+// Date is the cached IMF-fixdate for an HTTP Date header ("Mon, 02 Jan 2006 15:04:05
+// GMT", 29 bytes), refreshed once a second by the driver. Loop-only; valid until the
+// callback returns; copy it to keep it.
+func (l *Loop) Date() []byte { return l.srv.date.Load()[:] }
+
+// Annotate names what the running callback is doing (a route, a command); the slow
+// callback watchdog includes it in its report. It costs a field write. Loop-only.
+func (l *Loop) Annotate(what string) { l.label = what }
+
+// CallSoon runs fn on this loop after the current callback returns, in FIFO order with
+// other CallSoon functions. Loop-only.
+func (l *Loop) CallSoon(fn func()) {
+	l.soon = append(l.soon, fn)
+	if l.depth == 0 && !l.soonPend {
+		// Called outside any callback we dispatched (should not happen on the loop):
+		// make sure the queue runs.
+		l.soonPend = true
+		l.execute(l.runSoonR)
+	}
+}
+
+// CallSoonThreadsafe runs fn on this loop soon. Calls are batched: one wake-up of the
+// loop per batch, not one per call. It returns ErrStopped once the loop has stopped
+// (fn will not run). Safe for concurrent use.
+func (l *Loop) CallSoonThreadsafe(fn func()) error {
+	if l.stopped.Load() {
+		return ErrStopped
+	}
+	l.tsMu.Lock()
+	l.tsq = append(l.tsq, fn)
+	wake := !l.tsPending
+	l.tsPending = true
+	l.tsMu.Unlock()
+	if wake {
+		if err := l.execute(l.runTS); err != nil {
+			l.tsMu.Lock()
+			l.tsq = l.tsq[:0]
+			l.tsPending = false
+			l.tsMu.Unlock()
+			return ErrStopped
+		}
+		l.stats.wakeups.Add(1)
+	}
+	return nil
+}
+
+func (l *Loop) execute(r gnet.Runnable) error {
+	b := l.gel.Load()
+	if b == nil {
+		return ErrStopped
+	}
+	if err := b.el.Execute(context.Background(), r); err != nil {
+		return ErrStopped
+	}
+	return nil
+}
+
+func (l *Loop) drainThreadsafe() {
+	l.enter()
+	l.tsMu.Lock()
+	q := l.tsq
+	l.tsq = l.tsSpare[:0]
+	l.tsPending = false
+	l.tsMu.Unlock()
+	for i, fn := range q {
+		q[i] = nil
+		fn()
+	}
+	l.tsMu.Lock()
+	l.tsSpare = q[:0]
+	l.tsMu.Unlock()
+	l.exit()
+}
+
+// enter starts a callback dispatched by us: it refreshes the clock and, in debug mode,
+// starts the watchdog. Calls nest (closing a connection inside a callback re-enters).
+func (l *Loop) enter() {
+	l.depth++
+	if l.depth > 1 {
+		return
+	}
+	l.now = time.Duration(l.srv.clock.Load())
+	l.stats.callbacks.Add(1)
+	if l.srv.cfg.SlowCallback > 0 {
+		l.began = time.Now()
+		l.busySince.Store(int64(l.srv.now()))
+		l.label = ""
+	}
+}
+
+// exit ends a callback: at the outermost level it runs the CallSoon queue (the functions
+// present now; ones they add run on the next pass, after I/O) and checks the watchdog.
+func (l *Loop) exit() {
+	if l.depth > 1 {
+		l.depth--
+		return
+	}
+	if len(l.soon) > 0 {
+		q := l.soon
+		l.soon = l.spare[:0]
+		for i, fn := range q {
+			q[i] = nil
+			fn()
+		}
+		l.spare = q[:0]
+		if len(l.soon) > 0 && !l.soonPend {
+			l.soonPend = true
+			_ = l.execute(l.runSoonR)
+		}
+	}
+	if l.srv.cfg.SlowCallback > 0 {
+		l.busySince.Store(0)
+		if d := time.Since(l.began); d >= l.srv.cfg.SlowCallback {
+			l.stats.slow.Add(1)
+			l.srv.log.Warn("loop: slow callback", "loop", l.idx, "duration", d, "what", l.label)
+		}
+	}
+	l.depth--
+}
+
+// open makes the Conn for a new gnet connection and runs ConnectionMade.
+func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool) gnet.Action {
+	s := l.srv
+	l.enter()
+	var p Protocol
+	if req != nil {
+		p = req.proto
+	} else {
+		p = s.factory()
+	}
+	if p == nil {
+		gc.SetContext(nil)
+		l.exit()
+		return gnet.Close
+	}
+	c := &Conn{gc: gc, loop: l, proto: p, hidx: -1}
+	if accepted {
+		c.flags |= fAccepted
+		s.nconns.Add(1)
+		l.stats.accepted.Add(1)
+	}
+	gc.SetContext(c)
+	c.slot = int32(len(l.conns))
+	l.conns = append(l.conns, c)
+	l.stats.conns.Add(1)
+	prev := l.cur
+	l.cur = c
+	p.ConnectionMade(c)
+	if req != nil {
+		req.c = c
+		if req.cb != nil {
+			req.cb(c, nil)
+		}
+	}
+	if accepted && s.draining.Load() {
+		c.drain()
+	}
+	l.cur = prev
+	act := c.action()
+	l.exit()
+	return act
+}
+
+// remove unlinks c from the loop's connection list.
+func (l *Loop) remove(c *Conn) {
+	i := int(c.slot)
+	if i < 0 || i >= len(l.conns) || l.conns[i] != c {
+		return
+	}
+	last := len(l.conns) - 1
+	l.conns[i] = l.conns[last]
+	l.conns[i].slot = int32(i)
+	l.conns[last] = nil
+	l.conns = l.conns[:last]
+	c.slot = -1
+}

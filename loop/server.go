@@ -1,0 +1,306 @@
+package loop
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// Config configures a Server. A zero field means the default written beside it.
+type Config struct {
+	Network string // "tcp", "tcp4", "tcp6" or "unix"; default "tcp"
+	Addr    string // "127.0.0.1:0" (port 0 works; Addr reports the bound port) or a socket path
+
+	Loops int // event loops; default GOMAXPROCS
+
+	// ReusePort lets gnet own the listening sockets, one SO_REUSEPORT listener per loop.
+	// It is for benchmark runs: a drain cannot stop gnet's listeners before the engine
+	// stops, MaxConns is enforced by closing new connections instead of not accepting,
+	// and an accept error (EMFILE) stops the engine (reported by Wait). By default the
+	// server owns one listener, accepts, and hands each connection to a loop.
+	ReusePort bool
+
+	MaxConns int // accepted connections at once; 0 = unlimited; enforced by not accepting
+
+	HighWater int // outbound bytes that pause writing (WriteFlow); default 64 KiB
+	LowWater  int // outbound bytes that resume writing; default 16 KiB
+
+	// MaxInbound caps the unconsumed inbound bytes buffered per connection (while a
+	// protocol waits for more, or while reading is paused); past it the connection is
+	// aborted with ErrInboundOverflow. Default 1 MiB.
+	MaxInbound int
+
+	WriteStall  time.Duration // output pending with no progress this long aborts; default 30 s
+	CloseLinger time.Duration // Close/Shutdown wait at most this long; default 2 s
+
+	ExecutorWorkers int // RunInExecutor goroutines; default 4*GOMAXPROCS (at least 8)
+	ExecutorQueue   int // jobs queued beyond the busy workers; default 1024; full -> ErrExecutorFull
+
+	// SlowCallback enables the debug watchdog: any loop callback running longer than this
+	// is logged (asyncio's slow_callback_duration). 0 = off (and free).
+	SlowCallback time.Duration
+
+	Logger *slog.Logger // nil = slog.Default(); gnet's own logger is routed into it
+}
+
+const (
+	defaultHighWater   = 64 << 10
+	defaultLowWater    = 16 << 10
+	defaultMaxInbound  = 1 << 20
+	defaultWriteStall  = 30 * time.Second
+	defaultCloseLinger = 2 * time.Second
+	defaultQueue       = 1024
+)
+
+func (cfg *Config) setDefaults() error {
+	if cfg.Network == "" {
+		cfg.Network = "tcp"
+	}
+	switch cfg.Network {
+	case "tcp", "tcp4", "tcp6", "unix":
+	default:
+		return fmt.Errorf("loop: unsupported network %q", cfg.Network)
+	}
+	if cfg.Addr == "" {
+		return fmt.Errorf("loop: empty address")
+	}
+	if cfg.Loops <= 0 {
+		cfg.Loops = runtime.GOMAXPROCS(0)
+	}
+	if cfg.HighWater <= 0 {
+		cfg.HighWater = defaultHighWater
+	}
+	if cfg.LowWater <= 0 {
+		cfg.LowWater = defaultLowWater
+	}
+	if cfg.LowWater > cfg.HighWater {
+		cfg.LowWater = cfg.HighWater
+	}
+	if cfg.MaxInbound <= 0 {
+		cfg.MaxInbound = defaultMaxInbound
+	}
+	if cfg.WriteStall <= 0 {
+		cfg.WriteStall = defaultWriteStall
+	}
+	if cfg.CloseLinger <= 0 {
+		cfg.CloseLinger = defaultCloseLinger
+	}
+	if cfg.ExecutorWorkers <= 0 {
+		cfg.ExecutorWorkers = max(8, 4*runtime.GOMAXPROCS(0))
+	}
+	if cfg.ExecutorQueue <= 0 {
+		cfg.ExecutorQueue = defaultQueue
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return nil
+}
+
+// Server runs N event loops as one: it listens, hands connections to loops, runs the
+// timer driver and the executor, and stops them together.
+type Server struct {
+	cfg     Config
+	factory Factory
+	log     *slog.Logger
+	loops   []*Loop
+
+	startMono time.Time // monotonic origin of Time()
+	clock     atomic.Int64
+	date      atomic.Pointer[[29]byte]
+	driver    driver
+	exec      executor
+
+	ln   net.Listener // own listener (nil in ReusePort mode)
+	addr net.Addr
+	cli  *gnet.Client // engine in own-listener mode
+	eng  gnet.Engine  // engine in ReusePort mode
+	// ReusePort mode: closed when gnet.Run returns.
+	runDone chan struct{}
+	booted  chan struct{}
+
+	anchors  []net.Conn // our ends of the loop anchors
+	accepted sync.WaitGroup
+	sem      chan struct{} // MaxConns slots (own listener)
+	acceptSt chan struct{} // closed to stop the accept loop
+
+	state    atomic.Int32 // 0 new, 1 starting/started, 2 stopping
+	draining atomic.Bool
+	nconns   atomic.Int64  // accepted connections open
+	zero     chan struct{} // poked when nconns drops to 0 while draining
+	rr       atomic.Uint32
+
+	stopOnce sync.Once
+	done     chan struct{} // closed once fully stopped
+	errMu    sync.Mutex
+	err      error // why the engine died on its own; nil after a requested stop
+}
+
+// New validates cfg and returns a Server; nothing is bound until Start.
+// f makes the Protocol of each accepted connection; it must not be nil.
+func New(cfg Config, f Factory) (*Server, error) {
+	if f == nil {
+		return nil, fmt.Errorf("loop: nil Factory")
+	}
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		factory:  f,
+		log:      cfg.Logger,
+		done:     make(chan struct{}),
+		zero:     make(chan struct{}, 1),
+		acceptSt: make(chan struct{}),
+		booted:   make(chan struct{}),
+	}
+	s.loops = make([]*Loop, cfg.Loops)
+	for i := range s.loops {
+		s.loops[i] = newLoop(s, i)
+	}
+	if cfg.MaxConns > 0 && !cfg.ReusePort {
+		s.sem = make(chan struct{}, cfg.MaxConns)
+	}
+	s.exec.init(s, cfg.ExecutorWorkers, cfg.ExecutorQueue)
+	return s, nil
+}
+
+// Start binds, starts the loops, the timer driver and the executor, and returns once the
+// server accepts connections (Addr is then valid). Call it once.
+func (s *Server) Start() error {
+	if !s.state.CompareAndSwap(0, 1) {
+		return ErrStarted
+	}
+	s.startMono = time.Now()
+	s.driver.init(s)
+	var err error
+	if s.cfg.ReusePort {
+		err = s.startReusePort()
+	} else {
+		err = s.startOwnListener()
+	}
+	if err != nil {
+		s.driver.stop()
+		s.state.Store(2)
+		close(s.done)
+		return err
+	}
+	s.exec.start()
+	go s.driver.run()
+	if s.ln != nil {
+		s.accepted.Add(1)
+		go s.acceptLoop()
+	}
+	return nil
+}
+
+// Addr is the bound address (the real port when Config.Addr had port 0); nil before Start.
+// Safe for concurrent use.
+func (s *Server) Addr() net.Addr { return s.addr }
+
+// Loops returns the loops, indexed by Loop.Index. Safe for concurrent use.
+func (s *Server) Loops() []*Loop { return s.loops }
+
+// NumConns is the number of accepted connections open now (dialed ones not counted).
+// Safe for concurrent use.
+func (s *Server) NumConns() int { return int(s.nconns.Load()) }
+
+// Wait blocks until the server has stopped. It returns nil after a requested Stop or
+// Drain, and an error wrapping ErrEngineStopped when the engine stopped on its own.
+func (s *Server) Wait() error {
+	<-s.done
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	return s.err
+}
+
+// Done is closed once the server has stopped.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// Stop stops now: the listener closes, every connection is closed (ConnectionLost gets
+// ErrStopped), the loops, the driver and the executor stop. It returns ctx.Err() if ctx
+// ends first (the stop goes on in the background). Safe for concurrent use; calling it
+// again waits for the first stop.
+func (s *Server) Stop(ctx context.Context) error {
+	if s.state.Load() == 0 {
+		return ErrNotStarted
+	}
+	s.stopOnce.Do(func() { go s.stop() })
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// fail records that the engine died on its own and stops everything.
+func (s *Server) fail(err error) {
+	if s.state.Load() == 2 {
+		return // a requested stop: connections and loops closing is expected
+	}
+	s.errMu.Lock()
+	if s.err == nil {
+		s.err = fmt.Errorf("%w: %v", ErrEngineStopped, err)
+		s.log.Error("loop: engine stopped on its own", "err", err)
+	}
+	s.errMu.Unlock()
+	s.stopOnce.Do(func() { go s.stop() })
+}
+
+func (s *Server) stop() {
+	s.state.Store(2)
+	s.closeListener()
+	s.accepted.Wait()
+	for _, l := range s.loops {
+		l.stopping.Store(true)
+	}
+	if s.cli != nil {
+		if err := s.cli.Stop(); err != nil {
+			s.log.Debug("loop: gnet client stop", "err", err)
+		}
+	}
+	if s.runDone != nil {
+		select {
+		case <-s.runDone:
+		default:
+			go func() { _ = s.eng.Stop(context.Background()) }()
+			<-s.runDone
+		}
+	}
+	for _, l := range s.loops {
+		l.stopped.Store(true)
+	}
+	for _, a := range s.anchors {
+		_ = a.Close()
+	}
+	s.driver.stop()
+	s.exec.stop()
+	close(s.done)
+}
+
+func (s *Server) closeListener() {
+	select {
+	case <-s.acceptSt:
+	default:
+		close(s.acceptSt)
+	}
+	if s.ln != nil {
+		_ = s.ln.Close()
+	}
+}
+
+// nextLoop picks a loop round-robin (for dials without a chosen loop).
+func (s *Server) nextLoop() *Loop {
+	return s.loops[int(s.rr.Add(1)-1)%len(s.loops)]
+}
+
+// now is the fresh monotonic time on the Time() scale.
+func (s *Server) now() time.Duration { return time.Since(s.startMono) }
