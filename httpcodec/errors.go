@@ -76,4 +76,6 @@ var (
 var (
 	ErrBadStatusLine = newError(400, "malformed status line")
 	ErrBadStatusCode = newError(400, "invalid status code")
+	// ErrStatusLineTooLong: a status line longer than Limits.MaxRequestLine.
+	ErrStatusLineTooLong = newError(400, "status line too long")
 )
