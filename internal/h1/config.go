@@ -1,0 +1,114 @@
+package h1
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/eddy-go/eddy/httpcodec"
+)
+
+// Defaults for a zero Config field (DESIGN.md section 10).
+const (
+	DefaultMaxBody       = 4 << 20
+	DefaultPipelineDepth = 16
+	DefaultHeaderTimeout = 10 * time.Second
+	DefaultBodyTimeout   = 30 * time.Second
+	DefaultIdleTimeout   = 75 * time.Second
+)
+
+// streamBuffer bounds the bytes a streaming response may queue in its own
+// slot while earlier responses are still pending; past it StreamWrite
+// reports backpressure (on the loop) or blocks (in the pool).
+const streamBuffer = 64 << 10
+
+// Config configures the engine. A zero field means the default; the zero
+// Config is ready to use.
+type Config struct {
+	// Limits bounds request heads and chunked framing (httpcodec defaults
+	// for zero fields).
+	Limits httpcodec.Limits
+	// MaxBody bounds a request body; a Plan may override it per request.
+	// A larger body is answered 413 and the connection closed. Default 4 MiB.
+	MaxBody int64
+	// PipelineDepth is how many requests of one connection may be in flight
+	// (parsed and not yet written); parsing pauses at the limit. Default 16.
+	PipelineDepth int
+	// HeaderTimeout bounds the time from a request's first byte to the end
+	// of its head; past it the engine answers 408 and closes. A client that
+	// trickles a byte at a time still hits it. Default 10 s.
+	HeaderTimeout time.Duration
+	// BodyTimeout bounds the time between two arrivals of body bytes while a
+	// body is being read; past it: 408 and close. Default 30 s.
+	BodyTimeout time.Duration
+	// IdleTimeout closes (silently) a keep-alive connection that has no
+	// request in flight and receives nothing for this long. Default 75 s.
+	IdleTimeout time.Duration
+	// HandlerTimeout bounds the time from the end of a request to its
+	// response; past it the engine answers 503 in the request's place,
+	// cancels Exchange.Context and closes the connection after the
+	// responses before it. Zero means no limit.
+	HandlerTimeout time.Duration
+	// ServerName is the value of the Server header; "" writes none.
+	ServerName string
+	// Logger receives handler misuse reports; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// normalized returns c with defaults filled in.
+func (c Config) normalized() Config {
+	if c.MaxBody <= 0 {
+		c.MaxBody = DefaultMaxBody
+	}
+	if c.PipelineDepth <= 0 {
+		c.PipelineDepth = DefaultPipelineDepth
+	}
+	if c.HeaderTimeout <= 0 {
+		c.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = DefaultBodyTimeout
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.HandlerTimeout < 0 {
+		c.HandlerTimeout = 0
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Handler is the application side of the engine. Route and Serve are called
+// on the loop, except Serve for a Plan with InPool, which is called on a
+// goroutine of the loop's executor.
+type Handler interface {
+	// Route runs once a head is parsed, before the body is read. It may set
+	// x.User. It must not block and must not keep views of x past the call.
+	// Route may also finish x itself (Respond), typically with 404 or 405:
+	// then the body is not read, Serve is not called, and the connection
+	// closes after the response if a body was announced and has not fully
+	// arrived.
+	Route(x *Exchange) Plan
+	// Serve runs the request; it finishes x exactly once (Respond,
+	// StreamStart+StreamEnd, or Hijack), now or later, from any goroutine
+	// (later only after Detach, which InPool implies). An on-loop Serve that
+	// returns without finishing and without Detach is a bug: the engine
+	// answers 500 and logs it.
+	Serve(x *Exchange)
+	// Release is called on the loop once x is finished and written (or
+	// abandoned because the connection died or timed out, once the handler
+	// has finished it); x and x.User may be recycled after it.
+	Release(x *Exchange)
+}
+
+// Plan is where and how a request runs, chosen by Handler.Route.
+type Plan struct {
+	// MaxBody overrides Config.MaxBody for this request when > 0; a larger
+	// body is answered 413 and the connection closed.
+	MaxBody int64
+	// InPool runs Serve in the loop's executor, with the exchange detached
+	// first. A full executor is answered 503.
+	InPool bool
+}

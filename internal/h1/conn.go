@@ -1,0 +1,250 @@
+package h1
+
+import (
+	"time"
+
+	"github.com/eddy-go/eddy/httpcodec"
+	"github.com/eddy-go/eddy/loop"
+)
+
+// conn is the engine's state for one connection: a loop.Protocol. About a
+// hundred bytes; an idle keep-alive connection holds nothing else. Every
+// field is owned by the connection's loop.
+type conn struct {
+	e      *engine
+	ls     *loopState
+	lc     *loop.Conn
+	parser httpcodec.RequestParser
+
+	cur        *Exchange // request whose body is being read (also in the FIFO)
+	head, tail *Exchange // FIFO of slots, in request order
+	n          int32     // slots in the FIFO
+
+	flags     connFlags
+	headStart time.Duration // loop time of the first byte of a partial head; 0 = none
+	lastRead  time.Duration // loop time of the last arrival
+
+	hijack loop.Protocol // the protocol that takes the connection over after an upgrade
+}
+
+type connFlags uint16
+
+const (
+	cfClosing     connFlags = 1 << iota // parse nothing more; close once every response is written
+	cfClosed                            // ConnectionLost ran (or the loop conn is closed)
+	cfShutdown                          // Shutdown/Close was called
+	cfReadPaused                        // we called PauseReading
+	cfWritePaused                       // output above the high water mark (WriteFlow)
+	cfDraining                          // the server drains: the next response ends the connection
+	cfUpgrade                           // an upgrade request is in flight: hold later bytes for its new protocol
+	cfHijacked                          // the hijack protocol owns the connection now
+	cfInData                            // inside DataReceived: writes wait for the end of the batch
+)
+
+var (
+	_ loop.Protocol  = (*conn)(nil)
+	_ loop.WriteFlow = (*conn)(nil)
+	_ loop.Timeouter = (*conn)(nil)
+	_ loop.Drainer   = (*conn)(nil)
+)
+
+// ConnectionMade binds the connection to its loop's state.
+func (c *conn) ConnectionMade(lc *loop.Conn) {
+	c.lc = lc
+	c.ls = c.e.loopState(lc.Loop())
+	c.parser.Limits = &c.e.cfg.Limits
+	c.lastRead = c.ls.l.Time()
+	c.arm()
+}
+
+// DataReceived parses every complete request in data, serves what it can
+// and writes every response that is ready, in one write.
+func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
+	if c.flags&cfHijacked != 0 {
+		return c.hijack.DataReceived(lc, data)
+	}
+	if c.flags&(cfClosed|cfShutdown) != 0 {
+		return len(data) // closing: input is discarded
+	}
+	now := c.ls.l.Time()
+	c.lastRead = now
+	c.flags |= cfInData
+	n := c.consume(data, now)
+	c.flags &^= cfInData
+	c.flush()
+	c.update()
+	return n
+}
+
+// consume parses and dispatches requests from data until it runs out,
+// needs more bytes or must stop; it returns the bytes consumed.
+func (c *conn) consume(data []byte, now time.Duration) int {
+	off := 0
+	for c.flags&cfClosed == 0 {
+		if x := c.cur; x != nil {
+			k, done := c.readBody(x, data[off:], now)
+			off += k
+			if !done {
+				return off
+			}
+			c.cur = nil
+			c.dispatch(x, now)
+			continue
+		}
+		if c.flags&cfClosing != 0 && c.flags&cfUpgrade == 0 {
+			return len(data) // nothing more is parsed: discard
+		}
+		if c.blocked() {
+			return off
+		}
+		rest := data[off:]
+		if len(rest) == 0 {
+			c.headStart = 0
+			return off
+		}
+		x := c.ls.peek()
+		n, err := c.parser.Parse(rest, &x.req)
+		if err != nil {
+			c.headStart = 0
+			c.failConn(codecError(err))
+			return len(data)
+		}
+		if n == 0 {
+			if c.headStart == 0 {
+				c.headStart = now
+			}
+			return off
+		}
+		c.headStart = 0
+		c.ls.acquire()
+		off += n
+		off += c.begin(x, data[off:], now)
+	}
+	return len(data)
+}
+
+// blocked reports whether parsing must wait: the FIFO is full, the output
+// is above the high water mark, or an upgrade is in flight.
+func (c *conn) blocked() bool {
+	return c.n >= int32(c.e.cfg.PipelineDepth) ||
+		c.flags&(cfWritePaused|cfUpgrade|cfClosing) != 0
+}
+
+// begin takes a slot for the parsed head in x, routes it and reads what
+// is already here of its body; it returns the body bytes it consumed.
+func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
+	x.c = c
+	x.remote = c.lc.RemoteAddr()
+	x.state = stReading
+	c.enqueue(x)
+	r := &x.req
+	if r.Upgrade() != nil {
+		c.flags |= cfUpgrade
+	}
+	if !r.KeepAlive() || c.flags&cfDraining != 0 {
+		x.lf |= lfLast
+		c.flags |= cfClosing
+	}
+	cl := r.ContentLength()
+	present := !r.HasBody() || (cl >= 0 && int64(len(after)) >= cl)
+	if !present {
+		x.lf |= lfRouteClose
+	}
+
+	x.lf |= lfRouted | lfServing | lfOwed
+	c.ls.l.Annotate("h1: route")
+	plan := c.e.h.Route(x)
+	x.lf &^= lfServing
+	if x.lf&lfOwed == 0 || x.state != stReading {
+		// Route answered: the body is not read.
+		if !present {
+			c.flags |= cfClosing
+			return len(after)
+		}
+		if cl > 0 {
+			return int(cl)
+		}
+		return 0
+	}
+	x.lf &^= lfRouteClose
+	x.plan = plan
+	max := plan.MaxBody
+	if max <= 0 {
+		max = c.e.cfg.MaxBody
+	}
+	if cl > max {
+		c.failSlot(x, errBodyTooLarge)
+		return len(after)
+	}
+	if !r.HasBody() {
+		c.dispatch(x, now)
+		return 0
+	}
+	if present {
+		x.body = after[:cl:cl]
+		c.dispatch(x, now)
+		return int(cl)
+	}
+	// The body is not all here, or is chunked: the request outlives this
+	// callback, so it moves into x's own buffer now.
+	x.own()
+	if cl >= 0 && cap(x.buf) < len(x.buf)+int(cl) {
+		grown := make([]byte, len(x.buf), len(x.buf)+int(cl))
+		copy(grown, x.buf)
+		x.buf = grown
+		x.req.Rebase(x.buf)
+	}
+	c.cur = x
+	c.lastRead = now
+	k, done := c.readBody(x, after, now)
+	if done {
+		c.cur = nil
+		c.dispatch(x, now)
+		return k
+	}
+	if c.flags&cfClosed == 0 && x.state == stReading && r.ExpectContinue() && x.got == 0 && k == 0 {
+		x.lf |= lfWantContinue
+	}
+	return k
+}
+
+// ConnectionLost cancels every slot; handlers still running get their
+// context cancelled and are released when they finish.
+func (c *conn) ConnectionLost(lc *loop.Conn, err error) {
+	hijacked := c.flags&cfHijacked != 0
+	c.flags |= cfClosed
+	c.dropAll()
+	c.cur = nil
+	if c.ls.outConn == c {
+		c.ls.out = c.ls.out[:0]
+		c.ls.outConn = nil
+	}
+	if hijacked {
+		c.hijack.ConnectionLost(lc, err)
+	}
+}
+
+// update pauses or resumes reading after a batch and re-arms the deadline.
+func (c *conn) update() {
+	if c.flags&(cfClosed|cfHijacked) != 0 {
+		return
+	}
+	c.updateReading()
+	c.arm()
+}
+
+// updateReading pauses reading while parsing is blocked (the bytes stay
+// buffered in the loop, bounded by its MaxInbound) and resumes it, which
+// re-offers the buffered bytes, once the cause is gone. A closing
+// connection keeps reading so its input can be discarded.
+func (c *conn) updateReading() {
+	stop := c.flags&cfClosing == 0 && c.blocked() || c.flags&cfUpgrade != 0
+	switch {
+	case stop && c.flags&cfReadPaused == 0:
+		c.flags |= cfReadPaused
+		c.lc.PauseReading()
+	case !stop && c.flags&cfReadPaused != 0:
+		c.flags &^= cfReadPaused
+		c.lc.ResumeReading()
+	}
+}

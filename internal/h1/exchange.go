@@ -1,0 +1,252 @@
+package h1
+
+import (
+	"context"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/eddy-go/eddy/httpcodec"
+	"github.com/eddy-go/eddy/loop"
+)
+
+// Exchange is one request and its response. Unless a method says otherwise
+// it may be called from the goroutine running Serve (the loop, or a pool
+// goroutine) and, after Detach, from any goroutine until x is finished.
+// After Handler.Release nothing may touch x: it is recycled.
+type Exchange struct {
+	// User is the application's per-exchange state (the root's *Ctx), set in
+	// Handler.Route. The engine never reads it.
+	User any
+
+	req    httpcodec.Request
+	body   []byte
+	ls     *loopState
+	c      *conn
+	remote net.Addr
+	// detached is written by Detach (before any other goroutine may see x)
+	// and by reset; other goroutines only read it.
+	detached bool
+
+	// Loop-only: touched by the loop goroutine only.
+	next       *Exchange // FIFO link
+	state      slotState
+	lf         loopFlags
+	plan       Plan
+	started    time.Duration // loop time the handler was given the request
+	got        int64         // body bytes received so far
+	cd         httpcodec.ChunkedDecoder
+	buf        []byte           // owned copy: head, then body
+	engErr     *httpcodec.Error // the engine's answer in place of the handler's
+	onWritable func()
+
+	// Shared with the handler's goroutines; guarded by mu.
+	mu     sync.Mutex
+	cond   *sync.Cond // pool stream writers wait on it; created once per Exchange
+	out    []byte     // recorded response: app header lines out[:hlen] while headPending, then body or framed chunks
+	hlen   int
+	status int
+	clen   int64    // Content-Length to announce
+	mode   bodyMode // how the body is delimited
+	sf     sharedFlags
+	kicks  int32 // kicks posted to the loop and not yet run
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	cause  error // cancellation cause recorded before Context was first called
+
+	// Method values bound once per Exchange, so posting them allocates
+	// nothing per request.
+	kickFn, jobFn, jobDoneFn, writableFn func()
+}
+
+// slotState is where an exchange is in its connection's FIFO.
+type slotState uint8
+
+const (
+	stReading   slotState = iota + 1 // head parsed, body not complete
+	stPending                        // the handler owes the response
+	stReady                          // response complete in out, waiting for its turn
+	stStreaming                      // stream started, not ended
+	stWritten                        // every byte handed to the connection
+	stCancelled                      // will never be written
+)
+
+// loopFlags are the loop-only booleans of an Exchange.
+type loopFlags uint16
+
+const (
+	lfRouted       loopFlags = 1 << iota // Handler.Route ran: Release is owed
+	lfServing                            // the loop is inside Route or Serve with x
+	lfInJob                              // Serve submitted to the executor, done not yet run
+	lfOwed                               // the handler has not finished x yet
+	lfQueued                             // x is in its connection's FIFO
+	lfOwn                                // head (and body) live in x.buf
+	lfLast                               // its response ends the connection
+	lfWantContinue                       // send 100 Continue when x reaches the head
+	lfHijack                             // the connection is handed over after x
+	lfNoRequest                          // engine error slot without a parsed request
+	lfRouteClose                         // a response given in Route must close (body unread)
+	lfTimedOut                           // the engine answered in the handler's place
+)
+
+// sharedFlags are guarded by Exchange.mu.
+type sharedFlags uint16
+
+const (
+	sfFinished    sharedFlags = 1 << iota // the handler finished x (Respond, StreamEnd, Hijack)
+	sfClaimed                             // the engine answered instead (timeout): handler output is dropped
+	sfStream                              // StreamStart ran
+	sfHeadPending                         // out[:hlen] holds header lines not yet rendered
+	sfDead                                // the connection is gone or x was cancelled
+	sfFlowPaused                          // the connection is above its high water mark
+	sfInJob                               // Serve runs in the pool; its done callback will kick
+	sfNoBody                              // HEAD or 1xx/204/304: body bytes are dropped
+)
+
+// bodyMode is how a response body is delimited.
+type bodyMode uint8
+
+const (
+	modeLength  bodyMode = iota // Content-Length
+	modeChunked                 // Transfer-Encoding: chunked
+	modeClose                   // until the connection closes (HTTP/1.0 stream)
+	modeNone                    // no body at all (1xx, 204, 304)
+)
+
+func newExchange(ls *loopState) *Exchange {
+	x := &Exchange{ls: ls}
+	x.cd.Limits = &ls.e.cfg.Limits
+	x.kickFn = x.kick
+	x.jobFn = x.job
+	x.jobDoneFn = x.jobDone
+	x.writableFn = x.fireWritable
+	return x
+}
+
+// Request returns the parsed request head. Its views are valid until the
+// handler returns; copy them to keep them (after Detach, and in the pool,
+// until x is finished).
+func (x *Exchange) Request() *httpcodec.Request { return &x.req }
+
+// Body returns the whole request body (Content-Length or de-chunked), nil
+// when there is none. Valid until the handler returns; copy it to keep it
+// (after Detach, and in the pool, until x is finished).
+func (x *Exchange) Body() []byte { return x.body }
+
+// RemoteAddr returns the client's address. Safe for concurrent use.
+func (x *Exchange) RemoteAddr() net.Addr { return x.remote }
+
+// Loop returns the loop that owns the connection. Safe for concurrent use.
+func (x *Exchange) Loop() *loop.Loop { return x.ls.l }
+
+// Detached reports whether x was detached (Detach, or a Plan with InPool).
+func (x *Exchange) Detached() bool { return x.detached }
+
+// Detach copies the request and its body out of loop memory into x's own
+// buffer, so x may be finished later, from any goroutine (a timer, a pool
+// job, a client callback). It costs one copy of head and body. Loop-only,
+// inside Serve; a no-op when x is already detached.
+func (x *Exchange) Detach() {
+	if x.detached {
+		return
+	}
+	x.own()
+	x.detached = true
+}
+
+// own copies the head, and the body if it is still a view, into x.buf and
+// rebases the request onto the copy. Loop-only.
+func (x *Exchange) own() {
+	if x.lf&lfOwn != 0 {
+		return
+	}
+	raw := x.req.Raw()
+	need := len(raw) + len(x.body)
+	if cap(x.buf) < need {
+		x.buf = make([]byte, 0, need)
+	}
+	x.buf = append(append(x.buf[:0], raw...), x.body...)
+	x.req.Rebase(x.buf[:len(raw)])
+	if x.body != nil {
+		x.body = x.buf[len(raw):]
+	}
+	x.lf |= lfOwn
+}
+
+// loopOwned reports whether the caller is the loop inside Route or Serve of
+// a non-detached exchange, the only case where the fast, lock-free path
+// applies. The detached check comes first: goroutines other than the loop
+// may only call in after Detach, and then never read the loop's flags.
+func (x *Exchange) loopOwned() bool {
+	return !x.detached && x.lf&lfServing != 0
+}
+
+// Context returns a context that is done when the client goes away, the
+// handler times out or the server stops. It is created on first use, so
+// exchanges that never call it pay nothing. It stays valid after x is
+// released (it is then cancelled).
+func (x *Exchange) Context() context.Context {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.ctx == nil {
+		x.ctx, x.cancel = context.WithCancelCause(context.Background())
+		if x.cause != nil {
+			x.cancel(x.cause)
+		}
+	}
+	return x.ctx
+}
+
+// cancelContextLocked cancels x's context with cause, now or when it is
+// created. Call with x.mu held.
+func (x *Exchange) cancelContextLocked(cause error) {
+	if x.cause == nil {
+		x.cause = cause
+	}
+	if x.cancel != nil {
+		x.cancel(cause)
+	}
+}
+
+// reset prepares x for reuse. Buffers are kept when small, dropped when a
+// large body made them big, so pooled exchanges do not pin memory.
+func (x *Exchange) reset() {
+	x.User = nil
+	x.body = nil
+	x.c = nil
+	x.remote = nil
+	x.detached = false
+	x.next = nil
+	x.state = 0
+	x.lf = 0
+	x.plan = Plan{}
+	x.started = 0
+	x.got = 0
+	x.cd.Reset()
+	x.engErr = nil
+	x.onWritable = nil
+	if cap(x.buf) > maxKeptBuffer {
+		x.buf = nil
+	} else {
+		x.buf = x.buf[:0]
+	}
+	x.mu.Lock()
+	if cap(x.out) > maxKeptBuffer {
+		x.out = nil
+	} else {
+		x.out = x.out[:0]
+	}
+	x.hlen = 0
+	x.status = 0
+	x.clen = 0
+	x.mode = 0
+	x.sf = 0
+	x.kicks = 0
+	if x.cancel != nil {
+		x.cancel(nil) // context.Canceled: frees the context's resources
+	}
+	x.ctx = nil
+	x.cancel = nil
+	x.cause = nil
+	x.mu.Unlock()
+}

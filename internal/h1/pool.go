@@ -1,0 +1,100 @@
+package h1
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/eddy-go/eddy/loop"
+)
+
+// Pool bounds: what a loop keeps for reuse after a burst.
+const (
+	maxKeptBuffer    = 64 << 10 // larger buffers are dropped on release, not pooled
+	maxFreeExchanges = 1024     // free exchanges kept per loop
+	maxKeptOutput    = 1 << 20  // a larger per-loop output buffer is dropped after a write
+)
+
+// engine is shared by every connection of a server.
+type engine struct {
+	cfg Config
+	h   Handler
+
+	mu    sync.Mutex
+	loops atomic.Pointer[[]*loopState] // indexed by Loop.Index; grown copy-on-write
+}
+
+// loopState is what one loop shares between its connections. Loop-only.
+type loopState struct {
+	e *engine
+	l *loop.Loop
+
+	// out collects the responses of one batch for outConn; it is handed to
+	// the connection in one Conn.Write. Saves a syscall per response.
+	out     []byte
+	outConn *conn
+
+	free []*Exchange // recycled exchanges, LIFO
+}
+
+// NewFactory returns the loop.Factory for a server: one engine connection
+// per accepted connection. It panics if h is nil.
+func NewFactory(cfg Config, h Handler) loop.Factory {
+	if h == nil {
+		panic("h1: nil Handler")
+	}
+	e := &engine{cfg: cfg.normalized(), h: h}
+	return func() loop.Protocol { return &conn{e: e} }
+}
+
+// loopState returns l's state, creating it on first use. The fast path is
+// one atomic load and an index.
+func (e *engine) loopState(l *loop.Loop) *loopState {
+	i := l.Index()
+	if p := e.loops.Load(); p != nil && i < len(*p) && (*p)[i] != nil {
+		return (*p)[i]
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var cur []*loopState
+	if p := e.loops.Load(); p != nil {
+		cur = *p
+	}
+	if i < len(cur) && cur[i] != nil {
+		return cur[i]
+	}
+	n := len(cur)
+	if i >= n {
+		n = i + 1
+	}
+	next := make([]*loopState, n)
+	copy(next, cur)
+	next[i] = &loopState{e: e, l: l}
+	e.loops.Store(&next)
+	return next[i]
+}
+
+// peek returns the exchange the next acquire will hand out, so the parser
+// can fill its Request before the engine knows the head is complete; a
+// head that is not complete leaves it in the free list.
+func (ls *loopState) peek() *Exchange {
+	if len(ls.free) == 0 {
+		ls.free = append(ls.free, newExchange(ls))
+	}
+	return ls.free[len(ls.free)-1]
+}
+
+// acquire takes the exchange peek returned.
+func (ls *loopState) acquire() *Exchange {
+	x := ls.peek()
+	ls.free[len(ls.free)-1] = nil
+	ls.free = ls.free[:len(ls.free)-1]
+	return x
+}
+
+// recycle returns x to the free list.
+func (ls *loopState) recycle(x *Exchange) {
+	x.reset()
+	if len(ls.free) < maxFreeExchanges {
+		ls.free = append(ls.free, x)
+	}
+}

@@ -1,0 +1,275 @@
+package h1
+
+import (
+	"github.com/eddy-go/eddy/httpcodec"
+)
+
+var (
+	continueLine   = []byte("HTTP/1.1 100 Continue\r\n\r\n")
+	hdrChunked     = "Transfer-Encoding: chunked\r\n"
+	hdrClose       = "Connection: close\r\n"
+	hdrKeepAlive   = "Connection: keep-alive\r\n"
+	hdrTextPlain   = []byte("Content-Type: text/plain; charset=utf-8\r\n")
+	methodHead     = "HEAD"
+	crlf           = "\r\n"
+	errorBodyColon = ": "
+)
+
+// Respond finishes x with a whole response. header holds zero or more
+// "Name: value\r\n" lines built by the application, never Content-Length,
+// Transfer-Encoding, Date, Server or Connection: the engine writes those
+// (for a 1xx status it writes no Connection field; a 101 carries the app's
+// "Connection: Upgrade"). status, header and body are copied before it
+// returns. A HEAD request gets no body but the Content-Length of body;
+// 1xx, 204 and 304 get neither. A second finish is ignored.
+//
+// On the loop inside Serve (not detached) the response goes straight into
+// the loop's output buffer when no earlier response is pending: no lock, no
+// extra copy. Elsewhere it is copied under x's mutex and the loop is woken.
+func (x *Exchange) Respond(status int, header, body []byte) {
+	if x.loopOwned() {
+		x.respondOnLoop(status, header, body)
+		return
+	}
+	x.mu.Lock()
+	if x.sf&(sfFinished|sfStream) != 0 {
+		x.mu.Unlock()
+		return
+	}
+	x.sf |= sfFinished
+	if x.sf&(sfClaimed|sfDead) == 0 {
+		x.recordLocked(status, header, body)
+	}
+	post := x.sf&sfInJob == 0 && x.kicks == 0
+	if post {
+		x.kicks++
+	}
+	x.mu.Unlock()
+	if post {
+		x.post()
+	}
+}
+
+// respondOnLoop is Respond on the loop inside Route or Serve.
+func (x *Exchange) respondOnLoop(status int, header, body []byte) {
+	if x.lf&lfOwed == 0 || x.sf&(sfFinished|sfStream) != 0 {
+		return
+	}
+	x.lf &^= lfOwed
+	x.sf |= sfFinished // loop-owned: no other goroutine reads sf now
+	c := x.c
+	if x.state == stCancelled || x.sf&sfClaimed != 0 || c.dead() {
+		return
+	}
+	if c.head == x {
+		ls := c.ls
+		ls.claim(c)
+		mode, clen := x.bodyMode(status, len(body))
+		ls.out = c.appendHead(ls.out, x, status, header, mode, clen)
+		if mode == modeLength && !x.isHead() {
+			ls.out = append(ls.out, body...)
+		}
+		x.state = stWritten
+		if len(ls.out) >= streamBuffer {
+			c.writeOut() // a big batch goes out now rather than grow the buffer
+		}
+		return
+	}
+	x.recordLocked(status, header, body)
+	x.state = stReady
+}
+
+// recordLocked copies a whole response into x.out, to be rendered on the
+// loop when its turn comes. Call with x.mu held (or on the loop for a
+// loop-owned exchange).
+func (x *Exchange) recordLocked(status int, header, body []byte) {
+	x.status = status
+	x.out = append(x.out[:0], header...)
+	x.hlen = len(header)
+	x.sf |= sfHeadPending
+	x.mode, x.clen = x.bodyMode(status, len(body))
+	if x.mode == modeLength && !x.isHead() {
+		x.out = append(x.out, body...)
+	}
+}
+
+// bodyMode returns how a whole response of n body bytes is delimited.
+func (x *Exchange) bodyMode(status, n int) (bodyMode, int64) {
+	if noBody(status) {
+		return modeNone, 0
+	}
+	return modeLength, int64(n)
+}
+
+// noBody reports the statuses that never carry a body (RFC 9110 6.4.1).
+func noBody(status int) bool {
+	return status < 200 || status == 204 || status == 304
+}
+
+// isHead reports a HEAD request. x.req is owned by x whenever another
+// goroutine asks, so this is safe wherever x may be used.
+func (x *Exchange) isHead() bool {
+	return x.lf&lfNoRequest == 0 && string(x.req.Method()) == methodHead
+}
+
+// appendHead renders a response head: status line, Server, Date, the
+// application's lines, framing, Connection, blank line. Loop-only (Date).
+func (c *conn) appendHead(dst []byte, x *Exchange, status int, header []byte, mode bodyMode, clen int64) []byte {
+	dst = httpcodec.AppendStatusLine(dst, status)
+	if s := c.e.cfg.ServerName; s != "" {
+		dst = httpcodec.AppendHeader(dst, "Server", s)
+	}
+	dst = httpcodec.AppendDate(dst, c.ls.l.Date())
+	dst = append(dst, header...)
+	switch mode {
+	case modeLength:
+		dst = httpcodec.AppendContentLength(dst, clen)
+	case modeChunked:
+		dst = append(dst, hdrChunked...)
+	}
+	if status >= 200 {
+		switch {
+		case x.lf&lfLast != 0 || mode == modeClose:
+			dst = append(dst, hdrClose...)
+		case x.req.Minor() == 0:
+			dst = append(dst, hdrKeepAlive...)
+		}
+	}
+	return append(dst, crlf...)
+}
+
+// appendError renders the engine's own answer e: a short text body and
+// Connection: close. Loop-only.
+func (c *conn) appendError(dst []byte, x *Exchange, e *httpcodec.Error) []byte {
+	text := httpcodec.StatusText(e.Status)
+	n := len(text) + len(errorBodyColon) + len(e.Reason) + 1
+	dst = c.appendHead(dst, x, e.Status, hdrTextPlain, modeLength, int64(n))
+	if x.isHead() {
+		return dst
+	}
+	dst = append(dst, text...)
+	dst = append(dst, errorBodyColon...)
+	dst = append(dst, e.Reason...)
+	return append(dst, '\n')
+}
+
+// claim makes the loop's output buffer c's, writing out another
+// connection's bytes first.
+func (ls *loopState) claim(c *conn) {
+	if ls.outConn != c {
+		if ls.outConn != nil && len(ls.out) > 0 {
+			ls.outConn.writeOut()
+		}
+		ls.outConn = c
+	}
+}
+
+// flush moves every finished response from the head of the FIFO into the
+// loop's output buffer, in order, then writes it in one Conn.Write (inside
+// DataReceived the write waits for the end of the batch, unless the buffer
+// grew large). It also ends, or hands over, the connection when its last
+// response is out. Loop-only.
+func (c *conn) flush() {
+	if c.flags&cfHijacked != 0 || c.dead() {
+		return
+	}
+	ls := c.ls
+	for x := c.head; x != nil; x = c.head {
+		switch x.state {
+		case stReady, stStreaming:
+			c.take(x)
+			if x.state == stStreaming {
+				break
+			}
+			c.pop(x)
+			continue
+		case stWritten, stCancelled:
+			c.pop(x)
+			continue
+		case stReading:
+			if x.lf&lfWantContinue != 0 {
+				x.lf &^= lfWantContinue
+				ls.claim(c)
+				ls.out = append(ls.out, continueLine...)
+			}
+		}
+		break
+	}
+	if c.flags&cfInData == 0 || len(ls.out) >= streamBuffer {
+		c.writeOut()
+	}
+	if c.flags&cfInData == 0 && c.head == nil {
+		c.finish()
+	}
+}
+
+// take renders what x has recorded into the loop's output buffer and
+// marks x written once its response is complete.
+func (c *conn) take(x *Exchange) {
+	ls := c.ls
+	ls.claim(c)
+	if x.engErr != nil {
+		ls.out = c.appendError(ls.out, x, x.engErr)
+		x.state = stWritten
+		return
+	}
+	x.mu.Lock()
+	if x.sf&sfHeadPending != 0 {
+		if x.mode == modeClose {
+			x.lf |= lfLast
+			c.flags |= cfClosing
+			c.cancelFrom(x.next, ErrConnClosed)
+		}
+		ls.out = c.appendHead(ls.out, x, x.status, x.out[:x.hlen], x.mode, x.clen)
+		ls.out = append(ls.out, x.out[x.hlen:]...)
+		x.sf &^= sfHeadPending
+	} else {
+		ls.out = append(ls.out, x.out...)
+	}
+	x.out = x.out[:0]
+	x.hlen = 0
+	if c.flags&cfWritePaused != 0 {
+		x.sf |= sfFlowPaused
+	} else {
+		x.sf &^= sfFlowPaused
+	}
+	if x.sf&sfFinished != 0 {
+		x.state = stWritten
+	}
+	if x.cond != nil {
+		x.cond.Broadcast()
+	}
+	x.mu.Unlock()
+}
+
+// writeOut hands the loop's output buffer to c in one write.
+func (c *conn) writeOut() {
+	ls := c.ls
+	if ls.outConn != c || len(ls.out) == 0 {
+		return
+	}
+	buf := ls.out
+	ls.out = ls.out[:0]
+	ls.outConn = nil
+	if !c.dead() {
+		// A failed write closes the connection; ConnectionLost follows.
+		_ = c.lc.Write(buf)
+	}
+	if cap(ls.out) > maxKeptOutput {
+		ls.out = nil
+	}
+}
+
+// finish ends or hands over the connection once every response is out.
+func (c *conn) finish() {
+	switch {
+	case c.hijack != nil && c.flags&cfUpgrade == 0:
+		c.switchProtocol()
+	case c.flags&cfClosing != 0 && c.cur == nil:
+		c.flags &^= cfUpgrade
+		if c.flags&cfShutdown == 0 {
+			c.flags |= cfShutdown
+			_ = c.lc.Shutdown()
+		}
+	}
+}

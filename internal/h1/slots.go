@@ -1,0 +1,217 @@
+package h1
+
+import (
+	"time"
+
+	"github.com/eddy-go/eddy/httpcodec"
+)
+
+// enqueue appends x to the FIFO.
+func (c *conn) enqueue(x *Exchange) {
+	x.lf |= lfQueued
+	if c.tail == nil {
+		c.head = x
+	} else {
+		c.tail.next = x
+	}
+	c.tail = x
+	c.n++
+}
+
+// pop removes the head x from the FIFO and releases it if nothing else
+// holds it. A written last response ends the connection; a hijack takes
+// it over.
+func (c *conn) pop(x *Exchange) {
+	c.head = x.next
+	if c.head == nil {
+		c.tail = nil
+		c.lastRead = c.ls.l.Time() // idle from now
+	}
+	x.next = nil
+	x.lf &^= lfQueued
+	c.n--
+	if x.state == stWritten {
+		if x.lf&lfHijack != 0 {
+			c.flags &^= cfUpgrade
+		} else if x.lf&lfLast != 0 {
+			c.flags |= cfClosing
+			c.flags &^= cfUpgrade
+			c.cancelFrom(c.head, ErrConnClosed)
+		}
+	}
+	x.maybeRelease()
+}
+
+// dispatch hands a request with its whole body to the handler: on the loop
+// now, or in the executor.
+func (c *conn) dispatch(x *Exchange, now time.Duration) {
+	x.state = stPending
+	x.started = now
+	x.lf |= lfOwed
+	if x.plan.InPool {
+		x.own()
+		x.detached = true
+		x.lf |= lfInJob
+		x.mu.Lock()
+		x.sf |= sfInJob
+		x.mu.Unlock()
+		if err := c.ls.l.RunInExecutor(x.jobFn, x.jobDoneFn); err != nil {
+			x.lf &^= lfInJob | lfOwed
+			x.mu.Lock()
+			x.sf &^= sfInJob
+			x.mu.Unlock()
+			c.failSlot(x, errPoolFull)
+		}
+		return
+	}
+	x.lf |= lfServing
+	c.ls.l.Annotate("h1: serve")
+	c.e.h.Serve(x)
+	x.lf &^= lfServing
+	if x.lf&lfOwed != 0 && !x.detached {
+		x.lf &^= lfOwed
+		c.e.cfg.Logger.Error("h1: on-loop Serve returned without finishing or detaching the exchange",
+			"method", string(x.req.Method()), "path", string(x.req.Path()))
+		if x.state == stPending {
+			c.failSlot(x, errNoResponse)
+		}
+	}
+	if x.lf&lfQueued == 0 {
+		x.maybeRelease() // popped while Serve ran
+	}
+}
+
+// job runs Serve on an executor goroutine.
+func (x *Exchange) job() {
+	defer func() {
+		x.mu.Lock()
+		x.sf &^= sfInJob
+		x.mu.Unlock()
+	}()
+	x.c.e.h.Serve(x)
+}
+
+// jobDone runs on the loop after job returned.
+func (x *Exchange) jobDone() {
+	x.lf &^= lfInJob
+	x.process()
+}
+
+// kick runs on the loop when a goroutine other than the loop finished x or
+// streamed more of it.
+func (x *Exchange) kick() {
+	x.mu.Lock()
+	x.kicks--
+	x.mu.Unlock()
+	x.process()
+}
+
+// post wakes the loop to process x. Call it after x.kicks++ under x.mu.
+func (x *Exchange) post() {
+	if x.ls.l.CallSoonThreadsafe(x.kickFn) != nil {
+		// The loop stopped: nothing will run there again.
+		x.mu.Lock()
+		x.kicks--
+		x.mu.Unlock()
+	}
+}
+
+// process brings the loop's view of x up to date with what the handler
+// did elsewhere, writes what became ready and releases x when it can.
+// Loop-only.
+func (x *Exchange) process() {
+	x.syncState()
+	if c := x.c; x.lf&lfQueued != 0 && !c.dead() {
+		c.flush()
+		c.update()
+		c.fireWritable()
+	}
+	x.maybeRelease()
+}
+
+// maybeRelease gives x back to the handler (Release) and to the pool once
+// nothing holds it: out of the FIFO, not running, not owed by the handler,
+// no kick on its way.
+func (x *Exchange) maybeRelease() {
+	if x.lf&(lfQueued|lfServing|lfInJob|lfOwed) != 0 {
+		return
+	}
+	x.mu.Lock()
+	pending := x.kicks > 0
+	x.mu.Unlock()
+	if pending {
+		return
+	}
+	ls := x.ls
+	if x.lf&lfRouted != 0 {
+		ls.e.h.Release(x)
+	}
+	ls.recycle(x)
+}
+
+// cancelFrom cancels every slot from x to the tail: their responses will
+// never be written; handlers still running see their context cancelled.
+func (c *conn) cancelFrom(x *Exchange, cause error) {
+	for ; x != nil; x = x.next {
+		if x.state == stCancelled || x.state == stWritten {
+			continue
+		}
+		x.state = stCancelled
+		if c.cur == x {
+			c.cur = nil
+		}
+		x.mu.Lock()
+		x.sf |= sfDead
+		x.cancelContextLocked(cause)
+		if x.cond != nil {
+			x.cond.Broadcast()
+		}
+		x.mu.Unlock()
+	}
+}
+
+// dropAll empties the FIFO of a dead connection.
+func (c *conn) dropAll() {
+	c.cancelFrom(c.head, ErrConnClosed)
+	for c.head != nil {
+		c.pop(c.head)
+	}
+}
+
+// failSlot answers x with e instead of the handler and ends the
+// connection after it; slots after x are cancelled. If the handler still
+// holds x (lfOwed) its eventual output is dropped and x is released once it
+// finishes.
+func (c *conn) failSlot(x *Exchange, e *httpcodec.Error) {
+	if c.cur == x {
+		c.cur = nil
+	}
+	x.engErr = e
+	x.lf |= lfLast
+	c.flags |= cfClosing
+	x.mu.Lock()
+	x.sf |= sfClaimed
+	x.mu.Unlock()
+	if x.state != stCancelled && x.state != stWritten {
+		x.state = stReady
+	}
+	c.cancelFrom(x.next, ErrConnClosed)
+}
+
+// failConn answers a defect that has no request of its own (a malformed
+// head, a head timeout) and ends the connection after the responses before
+// it.
+func (c *conn) failConn(e *httpcodec.Error) {
+	x := c.ls.acquire()
+	x.req.Reset()
+	x.c = c
+	x.lf |= lfNoRequest
+	x.state = stReading
+	c.enqueue(x)
+	c.failSlot(x, e)
+}
+
+// dead reports whether nothing may be written any more.
+func (c *conn) dead() bool {
+	return c.flags&cfClosed != 0 || c.lc.Closed()
+}

@@ -1,0 +1,252 @@
+package h1
+
+import (
+	"sync"
+
+	"github.com/eddy-go/eddy/httpcodec"
+	"github.com/eddy-go/eddy/loop"
+)
+
+// StreamStart finishes nothing yet: it starts a streamed response with
+// status and the application's header lines (same rules as Respond). The
+// body is chunked for HTTP/1.1 and delimited by the connection's close for
+// HTTP/1.0; a HEAD request gets the head only; 1xx, 204 and 304 get no body
+// (StreamStart(101, h) then Hijack is how a protocol switch answers).
+// Finish with StreamEnd. It returns ErrFinished after a finish, and
+// ErrConnClosed when the connection is gone (x then counts as finished).
+func (x *Exchange) StreamStart(status int, header []byte) error {
+	x.mu.Lock()
+	if x.sf&(sfFinished|sfStream|sfClaimed) != 0 {
+		x.mu.Unlock()
+		return ErrFinished
+	}
+	if x.sf&sfDead != 0 {
+		x.sf |= sfFinished
+		x.notifyLocked()
+		return ErrConnClosed
+	}
+	x.sf |= sfStream | sfHeadPending
+	x.status = status
+	x.out = append(x.out[:0], header...)
+	x.hlen = len(header)
+	x.clen = 0
+	switch {
+	case noBody(status):
+		x.mode = modeNone
+		x.sf |= sfNoBody
+	case x.req.Minor() == 0:
+		x.mode = modeClose
+	default:
+		x.mode = modeChunked
+	}
+	if x.isHead() {
+		x.sf |= sfNoBody
+	}
+	x.notifyLocked()
+	return nil
+}
+
+// StreamWrite queues p as the next piece of the body (a chunk for
+// HTTP/1.1) and returns once p is copied. Above the connection's high water
+// mark (or while its own queue is full behind earlier responses) it blocks
+// for a Plan with InPool, and otherwise returns ErrBackpressure without
+// queueing p: continue from OnWritable. It returns ErrConnClosed when the
+// connection is gone (x then counts as finished), ErrFinished after
+// StreamEnd, ErrNotStreaming before StreamStart.
+func (x *Exchange) StreamWrite(p []byte) error {
+	x.mu.Lock()
+	for {
+		if err := x.streamErrLocked(); err != nil {
+			return err
+		}
+		if !x.fullLocked() {
+			break
+		}
+		if !x.plan.InPool {
+			x.mu.Unlock()
+			return ErrBackpressure
+		}
+		if x.cond == nil {
+			x.cond = sync.NewCond(&x.mu)
+		}
+		x.cond.Wait()
+	}
+	if len(p) > 0 && x.sf&sfNoBody == 0 {
+		if x.mode == modeChunked {
+			x.out = httpcodec.AppendChunk(x.out, p)
+		} else {
+			x.out = append(x.out, p...)
+		}
+	}
+	x.notifyLocked()
+	return nil
+}
+
+// StreamEnd finishes a streamed response: for a chunked body the last
+// chunk, with trailer ("Name: value\r\n" lines, may be nil). Same errors as
+// StreamWrite, without backpressure.
+func (x *Exchange) StreamEnd(trailer []byte) error {
+	x.mu.Lock()
+	if err := x.streamErrLocked(); err != nil {
+		return err
+	}
+	if x.mode == modeChunked && x.sf&sfNoBody == 0 {
+		x.out = httpcodec.AppendLastChunk(x.out, trailer)
+	}
+	x.sf |= sfFinished
+	x.notifyLocked()
+	return nil
+}
+
+// streamErrLocked checks that x is streaming; on error it has unlocked
+// x.mu (and, for a dead connection, finished x).
+func (x *Exchange) streamErrLocked() error {
+	switch {
+	case x.sf&sfStream == 0:
+		x.mu.Unlock()
+		return ErrNotStreaming
+	case x.sf&(sfFinished|sfClaimed) != 0:
+		x.mu.Unlock()
+		return ErrFinished
+	case x.sf&sfDead != 0:
+		x.sf |= sfFinished
+		x.notifyLocked()
+		return ErrConnClosed
+	}
+	return nil
+}
+
+// fullLocked reports backpressure for x's stream.
+func (x *Exchange) fullLocked() bool {
+	if len(x.out) >= streamBuffer {
+		return true
+	}
+	if x.loopOwned() {
+		return x.c.flags&cfWritePaused != 0
+	}
+	return x.sf&sfFlowPaused != 0
+}
+
+// notifyLocked unlocks x.mu and gets the loop to look at x: at once when
+// the caller is the loop inside Serve, else by posting a kick (unless one
+// is already on its way, or the pool job's done callback will do it).
+func (x *Exchange) notifyLocked() {
+	if x.loopOwned() {
+		x.mu.Unlock()
+		x.syncState()
+		x.c.flush()
+		return
+	}
+	post := x.kicks == 0 && (x.sf&sfInJob == 0 || x.sf&sfFinished == 0)
+	if post {
+		x.kicks++
+	}
+	x.mu.Unlock()
+	if post {
+		x.post()
+	}
+}
+
+// syncState moves a pending slot to Streaming or Ready after the handler
+// started or finished it. Loop-only.
+func (x *Exchange) syncState() {
+	x.mu.Lock()
+	sf := x.sf
+	x.mu.Unlock()
+	if sf&sfFinished != 0 {
+		x.lf &^= lfOwed
+	}
+	if x.state == stPending {
+		switch {
+		case sf&sfStream != 0:
+			x.state = stStreaming
+		case sf&sfFinished != 0:
+			x.state = stReady
+		}
+	}
+}
+
+// OnWritable registers fn to run once on the loop when x's stream may take
+// more bytes (output below the low water mark, x's turn to write). It
+// replaces an earlier registration. fn may run when StreamWrite would still
+// report backpressure; StreamWrite decides. Loop-only.
+func (x *Exchange) OnWritable(fn func()) {
+	x.onWritable = fn
+	if fn == nil || x.c.dead() {
+		return
+	}
+	if x.c.head == x && x.c.flags&cfWritePaused == 0 {
+		x.ls.l.CallSoon(x.writableFn)
+	}
+}
+
+// fireWritable runs x's OnWritable function if x can take bytes now.
+func (x *Exchange) fireWritable() {
+	fn := x.onWritable
+	if fn == nil || x.state != stStreaming || x.c == nil || x.c.dead() || x.c.flags&cfWritePaused != 0 {
+		return
+	}
+	x.mu.Lock()
+	full := len(x.out) >= streamBuffer
+	x.mu.Unlock()
+	if full {
+		return
+	}
+	x.onWritable = nil
+	fn()
+}
+
+// fireWritable gives the head stream its OnWritable call when it can write.
+func (c *conn) fireWritable() {
+	if x := c.head; x != nil && x.state == stStreaming && x.onWritable != nil {
+		x.fireWritable()
+	}
+}
+
+// PauseWriting is loop.WriteFlow: the output passed the high water mark.
+// Parsing pauses; streams see backpressure.
+func (c *conn) PauseWriting(lc *loop.Conn) {
+	if c.flags&cfHijacked != 0 {
+		if wf, ok := c.hijack.(loop.WriteFlow); ok {
+			wf.PauseWriting(lc)
+		}
+		return
+	}
+	c.flags |= cfWritePaused
+	c.setFlow(true)
+}
+
+// ResumeWriting is loop.WriteFlow: the output fell to the low water mark.
+// Parsing resumes; blocked streams continue.
+func (c *conn) ResumeWriting(lc *loop.Conn) {
+	if c.flags&cfHijacked != 0 {
+		if wf, ok := c.hijack.(loop.WriteFlow); ok {
+			wf.ResumeWriting(lc)
+		}
+		return
+	}
+	c.flags &^= cfWritePaused
+	c.setFlow(false)
+	c.update()
+	c.fireWritable()
+}
+
+// setFlow tells the streaming slots whether the connection is above its
+// high water mark, waking blocked pool writers when it no longer is.
+func (c *conn) setFlow(paused bool) {
+	for x := c.head; x != nil; x = x.next {
+		if x.state != stStreaming && x.state != stPending {
+			continue
+		}
+		x.mu.Lock()
+		if paused {
+			x.sf |= sfFlowPaused
+		} else {
+			x.sf &^= sfFlowPaused
+			if x.cond != nil {
+				x.cond.Broadcast()
+			}
+		}
+		x.mu.Unlock()
+	}
+}
