@@ -1,0 +1,119 @@
+package loop
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// The echo benchmarks compare loop/ with plain gnet doing the same thing, in the same
+// run: one loop, 8 client connections, each doing round trips of a 64-byte message.
+// cpu-ns/msg is the process's user+system CPU (getrusage) per round trip; the client's
+// share is the same in both, so the difference is the cost of this layer.
+//
+//	go test -run '^$' -bench Echo -count 6 ./loop | benchstat -col /server -
+
+func BenchmarkEcho(b *testing.B) {
+	b.Run("server=gnet", func(b *testing.B) {
+		addr, stop := startPlainGnet(b)
+		defer stop()
+		runEchoClients(b, addr)
+	})
+	b.Run("server=loop", func(b *testing.B) {
+		s := startServer(b, Config{Loops: 1}, func() Protocol { return echoProto{} })
+		runEchoClients(b, s.Addr().String())
+	})
+}
+
+type plainEcho struct {
+	gnet.BuiltinEventEngine
+	eng  gnet.Engine
+	boot chan struct{}
+}
+
+func (p *plainEcho) OnBoot(e gnet.Engine) gnet.Action { p.eng = e; close(p.boot); return gnet.None }
+func (p *plainEcho) OnTraffic(c gnet.Conn) gnet.Action {
+	buf, _ := c.Next(-1)
+	_, _ = c.Write(buf)
+	return gnet.None
+}
+
+func startPlainGnet(b *testing.B) (string, func()) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	p := &plainEcho{boot: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		done <- gnet.Run(p, "tcp://"+addr, gnet.WithNumEventLoop(1), gnet.WithReuseAddr(true),
+			gnet.WithLogger(gnetLogger{slog.New(slog.DiscardHandler)}))
+	}()
+	select {
+	case <-p.boot:
+	case err := <-done:
+		b.Fatal(err)
+	}
+	return addr, func() {
+		go func() { _ = p.eng.Stop(context.Background()) }()
+		<-done
+	}
+}
+
+func runEchoClients(b *testing.B, addr string) {
+	const conns, size = 8, 64
+	cs := make([]net.Conn, conns)
+	for i := range cs {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		cs[i] = c
+	}
+	msg := make([]byte, size)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	ru0 := cpuTime()
+	b.ResetTimer()
+	errs := make(chan error, conns)
+	per := b.N/conns + 1
+	for _, c := range cs {
+		go func(c net.Conn) {
+			buf := make([]byte, size)
+			for range per {
+				if _, err := c.Write(msg); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := io.ReadFull(c, buf); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}(c)
+	}
+	for range conns {
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	cpu := cpuTime() - ru0
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(per*conns), "cpu-ns/msg")
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
