@@ -57,6 +57,9 @@ func (x *Exchange) respondOnLoop(status int, header, body []byte) {
 	}
 	x.lf &^= lfOwed
 	x.sf |= sfFinished // loop-owned: no other goroutine reads sf now
+	if x.lf&lfRouteClose != 0 {
+		x.lf |= lfLast // answered in Route before its body arrived
+	}
 	c := x.c
 	if x.state == stCancelled || x.sf&sfClaimed != 0 || c.dead() {
 		return

@@ -133,8 +133,8 @@ func (x *Exchange) process() {
 // nothing holds it: out of the FIFO, not running, not owed by the handler,
 // no kick on its way.
 func (x *Exchange) maybeRelease() {
-	if x.lf&(lfQueued|lfServing|lfInJob|lfOwed) != 0 {
-		return
+	if x.c == nil || x.lf&(lfQueued|lfServing|lfInJob|lfOwed) != 0 {
+		return // already recycled (reset clears c), or still held
 	}
 	x.mu.Lock()
 	pending := x.kicks > 0

@@ -1,0 +1,169 @@
+package h1
+
+import (
+	"math/rand"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eddy-go/eddy/loop"
+)
+
+// placements: one request per placement and its expected body.
+var placements = []struct {
+	name, req, method, want string
+}{
+	{"loop", get("/plain?a"), "GET", "plain a"},
+	{"pool", get("/pool?b"), "GET", "pool b"},
+	{"later", get("/later?c"), "GET", "later c"},
+	{"echo", post("/echo", "hello body"), "POST", "hello body"},
+	{"stream", get("/stream?n=3"), "GET", "chunk 0\nchunk 1\nchunk 2\n"},
+	{"pool-stream", get("/stream?n=2&pool=1"), "GET", "chunk 0\nchunk 1\n"},
+	{"head", "HEAD /plain?a HTTP/1.1\r\nHost: x\r\n\r\n", "HEAD", ""},
+}
+
+func TestKeepAlive(t *testing.T) {
+	ts := startServer(t, Config{ServerName: "eddy"}, loop.Config{})
+	cl := ts.dial(t)
+	for round := 0; round < 3; round++ {
+		for _, p := range placements {
+			cl.send(p.req)
+			r := cl.expect(p.method, 200, p.want)
+			if r.Close {
+				t.Fatalf("%s: response closes the connection", p.name)
+			}
+			if r.Header.Get("Server") != "eddy" || len(r.Header.Get("Date")) != 29 {
+				t.Fatalf("%s: Server %q Date %q", p.name, r.Header.Get("Server"), r.Header.Get("Date"))
+			}
+		}
+	}
+	served := ts.h.served.Load()
+	waitFor(t, "every exchange released", 5*time.Second, func() bool { return ts.h.released.Load() == served })
+}
+
+func TestHeadKeepsContentLength(t *testing.T) {
+	ts := startServer(t, Config{}, loop.Config{})
+	cl := ts.dial(t)
+	cl.send("HEAD /plain?abc HTTP/1.1\r\nHost: x\r\n\r\n" + get("/plain?z"))
+	r := cl.expect("HEAD", 200, "")
+	if r.ContentLength != int64(len("plain abc")) {
+		t.Fatalf("HEAD Content-Length %d", r.ContentLength)
+	}
+	cl.expect("GET", 200, "plain z")
+}
+
+// TestPipelinedMixedSplit sends batches of requests in every placement,
+// cut at random byte offsets, and checks the answers come in request order.
+func TestPipelinedMixedSplit(t *testing.T) {
+	ts := startServer(t, Config{}, loop.Config{})
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewSource(seed))
+	for iter := 0; iter < 30; iter++ {
+		cl := ts.dial(t)
+		var batch strings.Builder
+		var want []int
+		n := 1 + rng.Intn(16)
+		for i := 0; i < n; i++ {
+			k := rng.Intn(len(placements))
+			p := placements[k]
+			batch.WriteString(p.req)
+			want = append(want, k)
+		}
+		b := batch.String()
+		for len(b) > 0 {
+			cut := 1 + rng.Intn(len(b))
+			cl.send(b[:cut])
+			b = b[cut:]
+		}
+		for i, k := range want {
+			p := placements[k]
+			r := cl.read(p.method)
+			if r.StatusCode != 200 || r.body != p.want {
+				t.Fatalf("iter %d response %d (%s): got %d %q, want %q\nbatch %v", iter, i, p.name, r.StatusCode, r.body, p.want, want)
+			}
+		}
+		cl.c.Close()
+	}
+}
+
+// TestPipelineOrderAcrossPlacements: a slow deferred response first, fast
+// ones after it: the fast ones must wait.
+func TestPipelineOrderAcrossPlacements(t *testing.T) {
+	ts := startServer(t, Config{}, loop.Config{})
+	cl := ts.dial(t)
+	var b strings.Builder
+	b.WriteString(get("/later?first&ms=50"))
+	for i := 0; i < 15; i++ {
+		if i%2 == 0 {
+			b.WriteString(get("/plain?" + strconv.Itoa(i)))
+		} else {
+			b.WriteString(get("/pool?" + strconv.Itoa(i)))
+		}
+	}
+	cl.send(b.String())
+	cl.expect("GET", 200, "later first&ms=50")
+	for i := 0; i < 15; i++ {
+		want := "plain " + strconv.Itoa(i)
+		if i%2 == 1 {
+			want = "pool " + strconv.Itoa(i)
+		}
+		cl.expect("GET", 200, want)
+	}
+}
+
+// TestPipelineDepth: more requests than slots are all answered, in order.
+func TestPipelineDepth(t *testing.T) {
+	ts := startServer(t, Config{PipelineDepth: 2}, loop.Config{})
+	cl := ts.dial(t)
+	var b strings.Builder
+	for i := 0; i < 40; i++ {
+		if i%3 == 0 {
+			b.WriteString(get("/later?" + strconv.Itoa(i) + "&ms=1"))
+		} else {
+			b.WriteString(get("/plain?" + strconv.Itoa(i)))
+		}
+	}
+	cl.send(b.String())
+	for i := 0; i < 40; i++ {
+		want := "plain " + strconv.Itoa(i)
+		if i%3 == 0 {
+			want = "later " + strconv.Itoa(i) + "&ms=1"
+		}
+		cl.expect("GET", 200, want)
+	}
+}
+
+func TestConnectionClose(t *testing.T) {
+	cases := []struct {
+		name, req   string
+		wantConnHdr string
+		keepsOpen   bool
+	}{
+		{"close", "GET /plain?1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" + get("/plain?ignored"), "close", false},
+		{"http10", "GET /plain?1 HTTP/1.0\r\n\r\n" + get("/plain?ignored"), "close", false},
+		{"http10-keepalive", "GET /plain?1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "keep-alive", true},
+	}
+	ts := startServer(t, Config{}, loop.Config{})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cl := ts.dial(t)
+			cl.send(tc.req)
+			r := cl.expect("GET", 200, "plain 1")
+			got := r.Header.Get("Connection")
+			if r.Close {
+				got = "close" // net/http folds "Connection: close" into Close
+			}
+			if got != tc.wantConnHdr {
+				t.Fatalf("Connection %q, want %q", got, tc.wantConnHdr)
+			}
+			if !tc.keepsOpen {
+				cl.expectEOF()
+				return
+			}
+			cl.send("GET /plain?2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+			cl.expect("GET", 200, "plain 2")
+		})
+	}
+}

@@ -1,0 +1,314 @@
+package h1
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eddy-go/eddy/loop"
+)
+
+// testHandler routes by path:
+//
+//	/plain        on the loop, "plain <query>"
+//	/pool         in the pool, "pool <query>"
+//	/later        on the loop, detached, finished by a CallLater timer
+//	/echo         the request body (Plan.MaxBody from ?max=N)
+//	/stream       chunked stream of ?n= chunks "chunk i\n" (in the pool with ?pool=1)
+//	/bigstream    ?n= chunks of 16 KiB; pool: blocks on backpressure; loop: OnWritable
+//	/big          ?n= bytes in one Respond
+//	/block        in the pool, waits for release or the exchange's context
+//	/slow         in the pool, waits for its context, then answers
+//	/upgrade      101 then Hijack with an echo protocol
+//	/noroute      Route answers 404 itself (the body is not read)
+//	/misuse       on the loop, returns without finishing
+type testHandler struct {
+	released atomic.Int64
+	served   atomic.Int64
+	chunks   atomic.Int64 // chunks written by /bigstream
+	unblock  chan struct{}
+	blocked  chan *Exchange // /block and /slow announce themselves
+	ctxDone  chan error     // /block reports its context's cause when it ends
+}
+
+func newTestHandler() *testHandler {
+	return &testHandler{
+		unblock: make(chan struct{}),
+		blocked: make(chan *Exchange, 64),
+		ctxDone: make(chan error, 64),
+	}
+}
+
+func query(x *Exchange, key string) string {
+	q := string(x.Request().RawQuery())
+	for _, kv := range strings.Split(q, "&") {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+func queryInt(x *Exchange, key string, def int) int {
+	if n, err := strconv.Atoi(query(x, key)); err == nil {
+		return n
+	}
+	return def
+}
+
+var textPlain = []byte("Content-Type: text/plain\r\n")
+
+func (h *testHandler) Route(x *Exchange) Plan {
+	switch string(x.Request().Path()) {
+	case "/pool", "/block", "/slow":
+		return Plan{InPool: true}
+	case "/echo":
+		return Plan{MaxBody: int64(queryInt(x, "max", 0))}
+	case "/stream", "/bigstream":
+		return Plan{InPool: query(x, "pool") == "1"}
+	case "/noroute":
+		x.Respond(404, textPlain, []byte("no route\n"))
+	}
+	return Plan{}
+}
+
+func (h *testHandler) Serve(x *Exchange) {
+	h.served.Add(1)
+	r := x.Request()
+	switch string(r.Path()) {
+	case "/plain":
+		x.Respond(200, textPlain, append([]byte("plain "), r.RawQuery()...))
+	case "/pool":
+		x.Respond(200, textPlain, append([]byte("pool "), r.RawQuery()...))
+	case "/later":
+		x.Detach()
+		body := append([]byte("later "), r.RawQuery()...)
+		d := time.Duration(queryInt(x, "ms", 5)) * time.Millisecond
+		x.Loop().CallLater(d, func() { x.Respond(200, textPlain, body) })
+	case "/echo":
+		x.Respond(200, nil, x.Body())
+	case "/big":
+		x.Respond(200, nil, make([]byte, queryInt(x, "n", 1<<20)))
+	case "/stream":
+		n := queryInt(x, "n", 3)
+		_ = x.StreamStart(200, textPlain)
+		for i := 0; i < n; i++ {
+			_ = x.StreamWrite([]byte("chunk " + strconv.Itoa(i) + "\n"))
+		}
+		_ = x.StreamEnd(nil)
+	case "/bigstream":
+		h.bigStream(x)
+	case "/block":
+		ctx := x.Context()
+		h.blocked <- x
+		select {
+		case <-h.unblock:
+			x.Respond(200, nil, []byte("unblocked"))
+		case <-ctx.Done():
+			h.ctxDone <- context.Cause(ctx)
+			x.Respond(200, nil, []byte("too late"))
+		}
+	case "/slow":
+		ctx := x.Context()
+		h.blocked <- x
+		<-ctx.Done()
+		h.ctxDone <- context.Cause(ctx)
+		x.Respond(200, nil, []byte("slow"))
+	case "/upgrade":
+		x.Respond(101, []byte("Upgrade: echo\r\nConnection: Upgrade\r\n"), nil)
+		if err := x.Hijack(&echoProto{}); err != nil {
+			panic(err)
+		}
+	case "/misuse":
+	default:
+		x.Respond(404, nil, []byte("not found"))
+	}
+}
+
+func (h *testHandler) Release(x *Exchange) { h.released.Add(1) }
+
+// bigStream writes ?n= chunks of 16 KiB, each filled with the chunk number
+// mod 256. In the pool StreamWrite blocks; on the loop it continues from
+// OnWritable.
+func (h *testHandler) bigStream(x *Exchange) {
+	n := queryInt(x, "n", 64)
+	chunk := make([]byte, 16<<10)
+	if err := x.StreamStart(200, nil); err != nil {
+		return
+	}
+	if x.Detached() { // in the pool
+		for i := 0; i < n; i++ {
+			for j := range chunk {
+				chunk[j] = byte(i)
+			}
+			if x.StreamWrite(chunk) != nil {
+				return
+			}
+			h.chunks.Add(1)
+		}
+		_ = x.StreamEnd(nil)
+		return
+	}
+	x.Detach()
+	i := 0
+	var step func()
+	step = func() {
+		for ; i < n; i++ {
+			for j := range chunk {
+				chunk[j] = byte(i)
+			}
+			switch err := x.StreamWrite(chunk); err {
+			case nil:
+				h.chunks.Add(1)
+			case ErrBackpressure:
+				x.OnWritable(step)
+				return
+			default:
+				return
+			}
+		}
+		_ = x.StreamEnd(nil)
+	}
+	step()
+}
+
+// echoProto is the protocol a hijacked connection switches to: it writes
+// back what it receives.
+type echoProto struct{}
+
+func (*echoProto) ConnectionMade(c *loop.Conn) {}
+func (*echoProto) DataReceived(c *loop.Conn, data []byte) int {
+	_ = c.Write(data)
+	return len(data)
+}
+func (*echoProto) ConnectionLost(c *loop.Conn, err error) {}
+
+// testServer is a running loop.Server with the engine and a testHandler.
+type testServer struct {
+	srv  *loop.Server
+	h    *testHandler
+	addr string
+}
+
+func startServer(t *testing.T, cfg Config, lcfg loop.Config) *testServer {
+	t.Helper()
+	h := newTestHandler()
+	lcfg.Network = "tcp"
+	lcfg.Addr = "127.0.0.1:0"
+	if lcfg.Loops == 0 {
+		lcfg.Loops = 1
+	}
+	srv, err := loop.New(lcfg, NewFactory(cfg, h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{srv: srv, h: h, addr: srv.Addr().String()}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Stop(ctx)
+	})
+	return ts
+}
+
+// client is a raw connection with a buffered reader for responses.
+type client struct {
+	t  *testing.T
+	c  net.Conn
+	br *bufio.Reader
+}
+
+func (ts *testServer) dial(t *testing.T) *client {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", ts.addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	t.Cleanup(func() { c.Close() })
+	return &client{t: t, c: c, br: bufio.NewReader(c)}
+}
+
+func (cl *client) send(s string) {
+	cl.t.Helper()
+	if _, err := io.WriteString(cl.c, s); err != nil {
+		cl.t.Fatalf("write: %v", err)
+	}
+}
+
+// response is a read response with its body.
+type response struct {
+	*http.Response
+	body string
+}
+
+// read reads one response to a request with method.
+func (cl *client) read(method string) response {
+	cl.t.Helper()
+	resp, err := http.ReadResponse(cl.br, &http.Request{Method: method})
+	if err != nil {
+		cl.t.Fatalf("read response: %v", err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		cl.t.Fatalf("read body: %v", err)
+	}
+	resp.Body.Close()
+	return response{resp, string(b)}
+}
+
+// expect reads a response and checks its status and body.
+func (cl *client) expect(method string, status int, body string) response {
+	cl.t.Helper()
+	r := cl.read(method)
+	if r.StatusCode != status || r.body != body {
+		cl.t.Fatalf("got %d %q, want %d %q", r.StatusCode, r.body, status, body)
+	}
+	return r
+}
+
+// expectEOF checks that the server closed the connection (after the
+// responses already read).
+func (cl *client) expectEOF() {
+	cl.t.Helper()
+	_ = cl.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b, err := cl.br.ReadByte()
+	if err == nil {
+		rest, _ := cl.br.Peek(cl.br.Buffered())
+		cl.t.Fatalf("expected EOF, got %q", append([]byte{b}, rest...))
+	}
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		cl.t.Fatalf("expected EOF, connection still open")
+	}
+}
+
+func get(path string) string {
+	return "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n"
+}
+
+func post(path, body string) string {
+	return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
