@@ -1,12 +1,14 @@
 package httpcodec
 
-import "bytes"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // parseFieldLine parses the field line starting at buf[pos] (RFC 9112 5):
-// field-name ":" OWS field-value OWS CRLF. buf must end with a CRLF at or
-// after pos, which the end-of-head search guarantees; every LF in it is
-// already known to follow a CR. It returns the field and the offset of the
-// next line.
+// field-name ":" OWS field-value OWS CRLF. buf must end with a CRLF after
+// pos, which the end-of-head search guarantees. A bare LF or CR in the line
+// is an error. It returns the field and the offset of the next line.
 func parseFieldLine(buf []byte, pos int) (field, int, error) {
 	i := pos
 	if isOWS(buf[i]) {
@@ -16,6 +18,9 @@ func parseFieldLine(buf []byte, pos int) (field, int, error) {
 		i++
 	}
 	if buf[i] != ':' || i == pos {
+		if buf[i] == '\n' {
+			return field{}, 0, ErrBareLF
+		}
 		if i > pos && isOWS(buf[i]) {
 			for isOWS(buf[i]) {
 				i++
@@ -34,6 +39,9 @@ func parseFieldLine(buf []byte, pos int) (field, int, error) {
 	vs := i
 	j := scanValue(buf, i)
 	if j+1 >= len(buf) || buf[j] != '\r' {
+		if j < len(buf) && buf[j] == '\n' {
+			return field{}, 0, ErrBareLF
+		}
 		return field{}, 0, ErrBadHeaderValue
 	}
 	if buf[j+1] != '\n' {
@@ -46,51 +54,87 @@ func parseFieldLine(buf []byte, pos int) (field, int, error) {
 	return field{name, span{uint32(vs), uint32(ve - vs)}}, j + 2, nil
 }
 
-// findHeadEnd searches buf for the empty line that ends a head, resuming at
-// *scanned, where the previous call on a shorter prefix of the same bytes
-// stopped (every LF before it is known to follow a CR, so nothing is
-// rescanned). It uses bytes.IndexByte, which scans 16-32 bytes per step.
+// findHeadEnd locates the end of a head (the first empty line) in buf,
+// whose first line starts at start. It returns the offset just past the
+// head and the offset just past the first line's LF, or 0 for need more.
 //
-// lineEnd is the offset just past the first line's LF (0 until found); start
-// is the offset of the first line. It returns the offset just past the
-// head's final LF, or 0 for need more. The limits are enforced on the
-// prefix: a first line with no LF within maxLine bytes is lineErr; a head
-// with no end within maxHead bytes is ErrHeaderTooLarge.
-func findHeadEnd(buf []byte, scanned, lineEnd *uint32, start, maxLine, maxHead int, lineErr error) (int, error) {
-	i := int(*scanned)
+// It walks the LFs (eight bytes per step, see indexLF), checking that each
+// follows a CR and stopping at the first CRLFCRLF, and resumes where the
+// previous call stopped (*scanned), so a head that arrives in many pieces is
+// searched once in total. Bare LF line endings (400), a first line longer
+// than maxLine (lineErr, 414) and a head larger than maxHead (431) are
+// reported as soon as the prefix proves them, without waiting for a head
+// that a broken or hostile client will never finish.
+func findHeadEnd(buf []byte, scanned, lineEnd *uint32, start, maxLine, maxHead int, lineErr error) (end, line int, err error) {
+	j := int(*scanned)
+	if j < start {
+		j = start
+	}
 	for {
-		j := bytes.IndexByte(buf[i:], '\n')
-		if j < 0 {
-			*scanned = uint32(len(buf))
-			if *lineEnd == 0 && len(buf)-start >= maxLine {
-				return 0, lineErr
-			}
-			if len(buf) >= maxHead {
-				return 0, ErrHeaderTooLarge
-			}
-			return 0, nil
-		}
-		lf := i + j
-		if lf == 0 || buf[lf-1] != '\r' {
-			return 0, ErrBareLF
+		lf := indexLF(buf, j)
+		if lf < 0 {
+			break
 		}
 		if *lineEnd == 0 {
-			if lf == start+1 {
-				return 0, ErrLeadingEmptyLine
-			}
-			if lf+1-start > maxLine {
-				return 0, lineErr
+			if err := checkFirstLF(buf, lf, start, maxLine, lineErr); err != nil {
+				return 0, 0, err
 			}
 			*lineEnd = uint32(lf + 1)
-		} else if buf[lf-2] == '\n' {
-			if lf+1 > maxHead {
-				return 0, ErrHeaderTooLarge
+		} else {
+			if buf[lf-1] != '\r' {
+				return 0, 0, ErrBareLF
 			}
-			return lf + 1, nil
+			if buf[lf-2] == '\n' {
+				if lf+1 > maxHead {
+					return 0, 0, ErrHeaderTooLarge
+				}
+				return lf + 1, int(*lineEnd), nil
+			}
 		}
 		if lf+3 > maxHead { // the empty line needs two more bytes
-			return 0, ErrHeaderTooLarge
+			return 0, 0, ErrHeaderTooLarge
 		}
-		i = lf + 1
+		j = lf + 1
 	}
+	*scanned = uint32(len(buf))
+	if *lineEnd == 0 && len(buf)-start >= maxLine {
+		return 0, 0, lineErr
+	}
+	if len(buf) >= maxHead {
+		return 0, 0, ErrHeaderTooLarge
+	}
+	return 0, 0, nil
+}
+
+// indexLF returns the index of the first LF in b at or after i, or -1. It
+// tests eight bytes per step inline (SWAR); for heads, whose lines are a few
+// dozen bytes, that beats a call to bytes.IndexByte per line.
+func indexLF(b []byte, i int) int {
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:]) ^ ('\n' * lsb)
+		if m := (x - lsb) &^ x & msb; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	for ; i < len(b); i++ {
+		if b[i] == '\n' {
+			return i
+		}
+	}
+	return -1
+}
+
+// checkFirstLF checks the LF at buf[lf] that ends the first line.
+func checkFirstLF(buf []byte, lf, start, maxLine int, lineErr error) error {
+	if lf == start || buf[lf-1] != '\r' {
+		return ErrBareLF
+	}
+	if lf == start+1 {
+		return ErrLeadingEmptyLine
+	}
+	if lf+1-start > maxLine {
+		return lineErr
+	}
+	return nil
 }

@@ -265,7 +265,7 @@ func netHTTPServerParse(in []byte) (*http.Request, int, error) {
 	}
 	if len(hosts) == 1 {
 		for _, c := range []byte(hosts[0]) {
-			if !hostTable[c] {
+			if !hostTable[c] && c != ':' && c != '[' && c != ']' {
 				return req, n, errNetHTTP("malformed host")
 			}
 		}

@@ -54,12 +54,11 @@ func (p *RequestParser) Parse(buf []byte, r *Request) (n int, err error) {
 	if p.scanned < uint32(start) {
 		p.scanned = uint32(start)
 	}
-	end, err := findHeadEnd(buf, &p.scanned, &p.lineEnd, start,
+	end, lineEnd, err := findHeadEnd(buf, &p.scanned, &p.lineEnd, start,
 		p.Limits.maxRequestLine(), p.Limits.maxHeaderBytes(), ErrRequestLineTooLong)
 	if end == 0 && err == nil {
 		return 0, nil
 	}
-	lineEnd := int(p.lineEnd)
 	p.Reset()
 	if err != nil {
 		return 0, err
@@ -166,7 +165,7 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxHeaders int) error {
 		name := f.name.of(buf)
 		switch len(name) {
 		case 4:
-			if eqFoldLower(name, "host") {
+			if isHost(name) {
 				if r.hasHost {
 					return ErrDuplicateHost
 				}
@@ -177,7 +176,7 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxHeaders int) error {
 				r.host = f.value
 			}
 		case 6:
-			if eqFoldLower(name, "expect") {
+			if isExpect(name) {
 				v := f.value.of(buf)
 				if !eqFoldLower(v, "100-continue") {
 					return ErrExpectation
@@ -185,16 +184,16 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxHeaders int) error {
 				r.expectContinue = r.minor == 1
 			}
 		case 7:
-			if eqFoldLower(name, "upgrade") {
+			if isUpgrade(name) {
 				hasUpgradeField = true
 				upgrade = f.value
 			}
 		case 10:
-			if eqFoldLower(name, "connection") {
+			if isConnection(name) {
 				parseConnection(f.value.of(buf), &connClose, &connKeepAlive, &connUpgrade)
 			}
 		case 14:
-			if eqFoldLower(name, "content-length") {
+			if isContentLength(name) {
 				n, err := parseContentLength(f.value.of(buf))
 				if err != nil {
 					return err
@@ -205,7 +204,7 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxHeaders int) error {
 				r.contentLength = n
 			}
 		case 17:
-			if eqFoldLower(name, "transfer-encoding") {
+			if isTransferEncoding(name) {
 				if err := te.add(f.value.of(buf)); err != nil {
 					return err
 				}
@@ -310,57 +309,36 @@ func isSchemeChar(c byte, first bool) bool {
 	return alpha || isDigit(c) || c == '+' || c == '-' || c == '.'
 }
 
-// validHost checks a Host value or URI authority: RFC 3986 authority
-// characters only (no userinfo '@', whitespace or controls), brackets
-// balanced around an IP literal, and a numeric port if there is one. An
-// empty value is valid (RFC 9112 3.2).
+// validHost checks a Host value or URI authority in one pass: a reg-name
+// or a bracketed IP literal of RFC 3986 characters (no userinfo '@',
+// whitespace or controls), then optionally ':' and a numeric port. An empty
+// value is valid (RFC 9112 3.2).
 func validHost(h []byte) bool {
-	for _, c := range h {
-		if !hostTable[c] {
-			return false
-		}
-	}
-	port := h
+	i := 0
 	if len(h) > 0 && h[0] == '[' {
-		end := -1
-		for i, c := range h {
-			if c == ']' {
-				end = i
-				break
+		for i = 1; i < len(h) && h[i] != ']'; i++ {
+			if c := h[i]; !hostTable[c] && c != ':' {
+				return false
 			}
 		}
-		if end < 0 {
+		if i == len(h) {
 			return false
 		}
-		port = h[end+1:]
-		if len(port) > 0 && port[0] != ':' {
-			return false
-		}
+		i++
 	} else {
-		for _, c := range h {
-			if c == '[' || c == ']' {
+		for ; i < len(h) && h[i] != ':'; i++ {
+			if !hostTable[h[i]] {
 				return false
 			}
 		}
 	}
-	colon := -1
-	for i := len(port) - 1; i >= 0; i-- {
-		if port[i] == ':' {
-			colon = i
-			break
-		}
-	}
-	if colon < 0 {
+	if i == len(h) {
 		return true
 	}
-	if h[0] != '[' {
-		for _, c := range port[:colon] {
-			if c == ':' {
-				return false // more than one colon outside an IP literal
-			}
-		}
+	if h[i] != ':' {
+		return false
 	}
-	for _, c := range port[colon+1:] {
+	for _, c := range h[i+1:] {
 		if !isDigit(c) {
 			return false
 		}

@@ -28,12 +28,11 @@ type ResponseParser struct {
 // coding but a single chunked are errors, since a client that guesses at
 // framing can be desynchronised (response smuggling).
 func (p *ResponseParser) Parse(buf []byte, r *Response, headRequest bool) (n int, err error) {
-	end, err := findHeadEnd(buf, &p.scanned, &p.lineEnd, 0,
+	end, lineEnd, err := findHeadEnd(buf, &p.scanned, &p.lineEnd, 0,
 		p.Limits.maxRequestLine(), p.Limits.maxHeaderBytes(), ErrStatusLineTooLong)
 	if end == 0 && err == nil {
 		return 0, nil
 	}
-	lineEnd := int(p.lineEnd)
 	p.Reset()
 	if err != nil {
 		return 0, err
@@ -109,11 +108,11 @@ func (r *Response) parse(buf []byte, lineEnd, maxHeaders int, headRequest bool) 
 		name := f.name.of(buf)
 		switch len(name) {
 		case 10:
-			if eqFoldLower(name, "connection") {
+			if isConnection(name) {
 				parseConnection(f.value.of(buf), &connClose, &connKeepAlive, &connUpgrade)
 			}
 		case 14:
-			if eqFoldLower(name, "content-length") {
+			if isContentLength(name) {
 				n, err := parseContentLength(f.value.of(buf))
 				if err != nil {
 					return err
@@ -124,7 +123,7 @@ func (r *Response) parse(buf []byte, lineEnd, maxHeaders int, headRequest bool) 
 				r.contentLength = n
 			}
 		case 17:
-			if eqFoldLower(name, "transfer-encoding") {
+			if isTransferEncoding(name) {
 				if err := te.add(f.value.of(buf)); err != nil {
 					return err
 				}
