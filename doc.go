@@ -1,9 +1,48 @@
-// Package eddy is aiohttp for Go, on an event loop: an HTTP/1.1 and
-// WebSocket server with an aiohttp-like API (App, routes, middleware,
-// Request/Response, lifecycle hooks) running on one cooperative gnet event
-// loop per core.
+// Package eddy is aiohttp for Go, on an event loop: an HTTP/1.1 server with
+// an aiohttp-like API (App, routes, middleware, Ctx, errors, lifecycle
+// hooks) running on one cooperative gnet event loop per core.
+//
+//	app := eddy.New(eddy.Config{})
+//	app.Get("/", func(c *eddy.Ctx) error { return c.Text("Hello, world") })
+//	app.Get("/{name}", func(c *eddy.Ctx) error { return c.Text("Hello, " + c.Param("name")) })
+//	log.Fatal(app.Run(":8080"))
 //
 // The layers, from the bottom: package httpcodec parses and writes HTTP/1.1
 // over byte slices; package loop is the event-loop runtime (the only importer
-// of gnet); this package composes the two into an application server.
+// of gnet); internal/h1 turns a connection into ordered request/response
+// exchanges; this package adds routing, Ctx, middleware, errors and the
+// lifecycle.
+//
+// # Where handlers run
+//
+// A handler runs on the connection's event loop by default: the fastest
+// place, where it must not block (no disk, DNS, sleep, database calls or
+// heavy CPU). A route with the InPool option (or every route, with
+// Config.Placement) runs in a bounded goroutine pool instead, after the
+// request is copied out of loop memory; use it for anything that blocks.
+// An on-loop handler may also finish later: Ctx.Defer, then a response
+// method from a timer or callback, or Ctx.Go to run one blocking step in
+// the pool. Pipelined responses always leave in request order.
+//
+// # Ownership
+//
+// Request data is not copied for an on-loop handler: every []byte a Ctx
+// returns (the methods ending in Bytes, Body, Request) is valid until the
+// handler returns; copy it to keep it. Methods returning string return
+// owned copies. A Ctx is pooled: never keep it past its response.
+//
+// # Goroutines
+//
+// Build an App on one goroutine; it freezes at Start. A Ctx is used by one
+// goroutine at a time (see Ctx). Key.GetApp, App.URL and App.Addr are safe
+// for concurrent use once the app runs.
+//
+// # Errors
+//
+// A handler returns an error; an *HTTPError (ErrNotFound,
+// NewHTTPError(422, "...")) is answered with its status and message, any
+// other error with 500 (logged, not shown). Config.ErrorHandler replaces the
+// default, which answers text, or JSON when the client prefers it. A panic
+// is recovered in one place: logged with its stack, answered 500, and the
+// connection closed.
 package eddy

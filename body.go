@@ -1,0 +1,109 @@
+package eddy
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+var (
+	errEmptyBody = &HTTPError{Status: 400, Message: "empty request body"}
+	errNotJSON   = &HTTPError{Status: 415, Message: "Content-Type must be application/json"}
+	errNotForm   = &HTTPError{Status: 415, Message: "Content-Type must be application/x-www-form-urlencoded or multipart/form-data"}
+)
+
+// Body returns the whole request body (de-chunked), empty if none. The
+// engine reads it before the handler runs, bounded by MaxBody.
+// Borrowed: valid until the handler returns; copy it to keep it.
+func (c *Ctx) Body() []byte { return c.x.Body() }
+
+// BodyString returns a copy of the request body.
+func (c *Ctx) BodyString() string { return string(c.x.Body()) }
+
+// BindJSON decodes the JSON body into v (aiohttp's await request.json()).
+// It answers for itself through the returned error: 415 (an HTTPError) when
+// the Content-Type is set and is not JSON, 400 for an empty or invalid body.
+func (c *Ctx) BindJSON(v any) error {
+	if ct := c.x.Request().Header("Content-Type"); ct != nil && !isJSONType(ct) {
+		return errNotJSON
+	}
+	body := c.x.Body()
+	if len(body) == 0 {
+		return errEmptyBody
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return &HTTPError{Status: 400, Message: "invalid JSON body", Err: err}
+	}
+	return nil
+}
+
+// Form parses the body as a form, once, and returns it: urlencoded or
+// multipart/form-data (aiohttp's await request.post()). A request without
+// a body gives an empty form. Errors are HTTPErrors: 415 for another
+// Content-Type, 400 for a malformed body, 413 past Config.MaxFormFields.
+func (c *Ctx) Form() (*Form, error) {
+	if !c.formDone {
+		c.formDone = true
+		c.formErr = c.parseForm()
+	}
+	return &c.form, c.formErr
+}
+
+// FormValue returns a copy of the first value of a form field, "" if absent
+// or if the body is not a valid form.
+func (c *Ctx) FormValue(name string) string {
+	f, err := c.Form()
+	if err != nil {
+		return ""
+	}
+	return f.Value(name)
+}
+
+// FormFile returns the first file sent in the multipart field, or nil.
+func (c *Ctx) FormFile(field string) (*FormFile, error) {
+	f, err := c.Form()
+	if err != nil {
+		return nil, err
+	}
+	return f.File(field), nil
+}
+
+func (c *Ctx) parseForm() error {
+	body := c.x.Body()
+	ct := c.x.Request().Header("Content-Type")
+	max := c.app.cfg.MaxFormFields
+	switch {
+	case len(body) == 0 && ct == nil:
+		return nil
+	case mediaTypeIs(ct, "application/x-www-form-urlencoded"):
+		return c.form.args.parseURLEncoded(body, max)
+	case mediaTypeIs(ct, "multipart/form-data"):
+		boundary, err := multipartBoundary(ct)
+		if err != nil {
+			return err
+		}
+		return c.form.parseMultipart(body, boundary, max)
+	}
+	return errNotForm
+}
+
+// mediaType returns the media type of a Content-Type value, without
+// parameters and surrounding spaces.
+func mediaType(ct []byte) []byte {
+	if i := bytes.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	return bytes.TrimSpace(ct)
+}
+
+func mediaTypeIs(ct []byte, want string) bool {
+	return ct != nil && bytes.EqualFold(mediaType(ct), unsafeBytes(want))
+}
+
+// isJSONType accepts application/json and any +json suffix type.
+func isJSONType(ct []byte) bool {
+	mt := mediaType(ct)
+	if bytes.EqualFold(mt, []byte("application/json")) {
+		return true
+	}
+	return len(mt) > 5 && bytes.EqualFold(mt[len(mt)-5:], []byte("+json"))
+}

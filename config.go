@@ -1,0 +1,134 @@
+package eddy
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Config configures an App. Every zero value means the documented default
+// (DESIGN.md section 10), so eddy.Config{} is a safe production setup.
+type Config struct {
+	// Network is "tcp" (the default), "tcp4", "tcp6" or "unix" (then the
+	// address given to Run/Start is a socket path).
+	Network string
+	// Loops is the number of event loops; default GOMAXPROCS.
+	Loops int
+	// ReusePort lets gnet own one SO_REUSEPORT listener per loop, for
+	// benchmark runs. The default (false) is eddy's own listener, which
+	// drains without refusing in-flight connects (DESIGN.md section 7).
+	ReusePort bool
+	// MaxConns caps open connections (by not accepting); 0 = unlimited.
+	MaxConns int
+
+	// Placement is where handlers run unless a route says otherwise
+	// (route option InPool or OnLoop); default OnLoop.
+	Placement Placement
+	// PoolWorkers is the number of pool goroutines; default 4*GOMAXPROCS.
+	PoolWorkers int
+	// PoolQueue is the number of pool jobs that may wait for a worker;
+	// default 1024. Past it, InPool requests get 503.
+	PoolQueue int
+
+	// MaxRequestLine is the longest request line; default 8 KiB (414).
+	MaxRequestLine int
+	// MaxHeaderBytes is the largest request head; default 32 KiB (431).
+	MaxHeaderBytes int
+	// MaxHeaders is the most header fields; default 100 (431).
+	MaxHeaders int
+	// MaxBody is the largest request body; default 4 MiB (413). A route may
+	// override it with the MaxBody option.
+	MaxBody int64
+	// MaxFormFields is the most fields (urlencoded pairs or multipart parts)
+	// a form may have; default 1000. Past it, Form returns a 413 error.
+	MaxFormFields int
+	// PipelineDepth is how many pipelined requests a connection may have in
+	// flight; default 16.
+	PipelineDepth int
+	// HighWater and LowWater are the outbound buffer marks (bytes) that
+	// pause and resume a connection; default 64 KiB and 16 KiB.
+	HighWater, LowWater int
+	// MaxInbound is how many unconsumed inbound bytes a connection may
+	// buffer before it is closed; default 1 MiB.
+	MaxInbound int
+
+	// HeaderTimeout bounds reading a request head, from its first byte;
+	// default 10 s (408).
+	HeaderTimeout time.Duration
+	// BodyTimeout bounds inactivity while reading a body; default 30 s (408).
+	BodyTimeout time.Duration
+	// WriteTimeout closes a connection whose pending output makes no
+	// progress for this long (a peer that stopped reading); default 30 s.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection idle this long; default 75 s.
+	IdleTimeout time.Duration
+	// HandlerTimeout answers 503 for a response not finished this long after
+	// its handler started, and cancels Ctx.Context; default 0 (none).
+	HandlerTimeout time.Duration
+
+	// ShutdownTimeout bounds a graceful shutdown started by a signal in Run
+	// (Shutdown uses its ctx); default 25 s, below Kubernetes' 30 s grace.
+	ShutdownTimeout time.Duration
+	// DrainDelay is how long a shutdown keeps serving (readiness answering
+	// 503) before it closes the listener, so load balancers stop sending
+	// new requests first. Default: 1 s when ReadinessPath is set, else none;
+	// a negative value means none.
+	DrainDelay time.Duration
+	// ReadinessPath, if set, is a GET route answering 200 "ok", and 503 from
+	// the first moment of a shutdown. It bypasses middleware.
+	ReadinessPath string
+	// LivenessPath, if set, is a GET route answering 200 "ok", and 503 from
+	// the first moment of a shutdown. It bypasses middleware.
+	LivenessPath string
+
+	// ServerName is the value of the Server header; default none.
+	ServerName string
+	// Logger receives server errors, handler panics and the errors of
+	// requests answered with 5xx; default slog.Default().
+	Logger *slog.Logger
+	// ErrorHandler turns a handler's error into a response; default
+	// DefaultErrorHandler.
+	ErrorHandler ErrorHandler
+	// SlowCallback, if set, logs every loop callback (a handler on the loop,
+	// a timer) that runs longer, naming the route (asyncio's debug mode).
+	SlowCallback time.Duration
+}
+
+const (
+	defaultMaxBody         = 4 << 20
+	defaultMaxFormFields   = 1000
+	defaultShutdownTimeout = 25 * time.Second
+	defaultDrainDelay      = time.Second
+)
+
+// withDefaults returns c with the defaults the root package itself uses
+// filled in; the engine's own defaults are applied by internal/h1 and loop.
+func (c Config) withDefaults() Config {
+	if c.Network == "" {
+		c.Network = "tcp"
+	}
+	if c.Placement == 0 {
+		c.Placement = OnLoop
+	}
+	if c.MaxBody <= 0 {
+		c.MaxBody = defaultMaxBody
+	}
+	if c.MaxFormFields <= 0 {
+		c.MaxFormFields = defaultMaxFormFields
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = defaultShutdownTimeout
+	}
+	switch {
+	case c.DrainDelay < 0:
+		c.DrainDelay = 0
+	case c.DrainDelay == 0 && c.ReadinessPath != "":
+		c.DrainDelay = defaultDrainDelay
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.ErrorHandler == nil {
+		c.ErrorHandler = DefaultErrorHandler
+	}
+	return c
+}

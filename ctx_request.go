@@ -1,0 +1,126 @@
+package eddy
+
+import (
+	"bytes"
+	"net"
+
+	"github.com/eddy-go/eddy/httpcodec"
+)
+
+// Request returns the parsed request head, for what Ctx has no accessor
+// for (all headers in order, the raw target, the HTTP version). Its views
+// are valid until the handler returns; copy it to keep it.
+func (c *Ctx) Request() *httpcodec.Request { return c.x.Request() }
+
+// Method returns the request method. For the standard methods it is a
+// constant (no allocation); any other method is copied.
+func (c *Ctx) Method() string {
+	if c.method == "" {
+		c.method = string(c.x.Request().Method())
+	}
+	return c.method
+}
+
+// Path returns a copy of the request path as matched by the router: with
+// percent-escapes decoded except %2F.
+func (c *Ctx) Path() string { return string(c.PathBytes()) }
+
+// PathBytes returns the path as matched by the router.
+// Borrowed: valid until the handler returns; copy it to keep it.
+func (c *Ctx) PathBytes() []byte { return unsafeBytes(c.m.path) }
+
+// RawPath returns the path as sent, not decoded.
+// Borrowed: valid until the handler returns; copy it to keep it.
+func (c *Ctx) RawPath() []byte { return c.x.Request().Path() }
+
+// Param returns a copy of the path parameter name ("" if the route has no
+// such parameter).
+func (c *Ctx) Param(name string) string { return string(c.ParamBytes(name)) }
+
+// ParamBytes returns the path parameter name, nil if the route has none.
+// Borrowed: valid until the handler returns; copy it to keep it.
+func (c *Ctx) ParamBytes(name string) []byte {
+	r := c.route
+	if r == nil {
+		return nil
+	}
+	i := r.paramIndex(name)
+	if i < 0 {
+		return nil
+	}
+	p := c.m.params[i]
+	return unsafeBytes(c.m.path[p[0]:p[1]])
+}
+
+// RawQuery returns the query string without '?', not decoded; nil if none.
+// Borrowed: valid until the handler returns; copy it to keep it.
+func (c *Ctx) RawQuery() []byte { return c.x.Request().RawQuery() }
+
+// Query returns a copy of the first value of the query parameter name,
+// decoded ("" if absent).
+func (c *Ctx) Query(name string) string {
+	v, _ := c.QueryBytes(name)
+	return string(v)
+}
+
+// QueryBytes returns the first decoded value of the query parameter name
+// and whether it is present. The query is parsed on the first call only,
+// into storage the Ctx reuses: no allocation once warm.
+// Borrowed: valid until the handler returns; copy it to keep it.
+func (c *Ctx) QueryBytes(name string) ([]byte, bool) {
+	return c.queryArgs().get(name)
+}
+
+// QueryValues returns copies of every value of the query parameter name.
+func (c *Ctx) QueryValues(name string) []string { return c.queryArgs().values(name) }
+
+func (c *Ctx) queryArgs() *args {
+	if !c.queryDone {
+		c.queryDone = true
+		// A query longer than the request line cannot exist, so the field
+		// count needs no limit beyond the line's own.
+		_ = c.query.parseURLEncoded(c.x.Request().RawQuery(), int(^uint(0)>>1))
+	}
+	return &c.query
+}
+
+// Header returns a copy of the first value of the request header name
+// (case-insensitive), "" if absent.
+func (c *Ctx) Header(name string) string { return string(c.x.Request().Header(name)) }
+
+// HeaderBytes returns the first value of the request header name
+// (case-insensitive), nil if absent.
+// Borrowed: valid until the handler returns; copy it to keep it.
+func (c *Ctx) HeaderBytes(name string) []byte { return c.x.Request().Header(name) }
+
+// Host returns a copy of the Host header.
+func (c *Ctx) Host() string { return string(c.x.Request().Host()) }
+
+// Cookie returns a copy of the value of the request cookie name, "" if absent.
+func (c *Ctx) Cookie(name string) string {
+	v, _ := c.CookieBytes(name)
+	return string(v)
+}
+
+// CookieBytes returns the value of the request cookie name (without
+// surrounding quotes) and whether it was sent.
+// Borrowed: valid until the handler returns; copy it to keep it.
+func (c *Ctx) CookieBytes(name string) ([]byte, bool) {
+	r := c.x.Request()
+	for i, n := 0, r.NumHeaders(); i < n; i++ {
+		k, v := r.HeaderAt(i)
+		if len(k) == 6 && bytes.EqualFold(k, []byte("Cookie")) {
+			if val, ok := findCookie(v, name); ok {
+				return val, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// RemoteAddr returns the address of the peer (the proxy, behind one).
+func (c *Ctx) RemoteAddr() net.Addr { return c.x.RemoteAddr() }
+
+// IsHead reports whether the request is HEAD (the response body, if any,
+// is not sent).
+func (c *Ctx) IsHead() bool { return c.m.method == mHead }

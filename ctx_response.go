@@ -1,0 +1,292 @@
+package eddy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/eddy-go/eddy/httpcodec"
+)
+
+// Pre-rendered Content-Type lines, so the common responses append a
+// constant instead of formatting a header.
+const (
+	ctText = "Content-Type: text/plain; charset=utf-8\r\n"
+	ctHTML = "Content-Type: text/html; charset=utf-8\r\n"
+	ctJSON = "Content-Type: application/json\r\n"
+)
+
+// Status sets the status of the response (default 200) and returns c, for
+// chaining: return c.Status(201).JSON(v).
+func (c *Ctx) Status(code int) *Ctx {
+	c.status = code
+	return c
+}
+
+// StatusCode returns the response status: as set with Status or sent, 200
+// when neither. Middleware reads it after calling next.
+func (c *Ctx) StatusCode() int {
+	if c.status == 0 {
+		return 200
+	}
+	return c.status
+}
+
+// Responded reports whether the response was finished (or a stream was
+// started): after that, response methods return ErrResponded.
+func (c *Ctx) Responded() bool { return c.responded }
+
+// BytesWritten returns the number of body bytes given to the engine so far.
+func (c *Ctx) BytesWritten() int64 { return c.written }
+
+// SetHeader sets a response header, replacing any earlier value with the
+// same name (case-insensitive), and returns c. An invalid name or value (a
+// control character, which would allow header injection), or a header the
+// server writes itself (Content-Length, Transfer-Encoding, Date, Server,
+// Connection) is not added: the next response method returns an error
+// wrapping ErrInvalidHeader instead of sending anything.
+func (c *Ctx) SetHeader(name, value string) *Ctx {
+	c.DelHeader(name)
+	return c.AddHeader(name, value)
+}
+
+// AddHeader adds a response header line, keeping earlier ones with the same
+// name (for Set-Cookie, Link, Vary ...), and returns c. Validation is as for
+// SetHeader.
+func (c *Ctx) AddHeader(name, value string) *Ctx {
+	if c.hdrErr != nil {
+		return c
+	}
+	if err := checkHeader(name, value); err != nil {
+		c.hdrErr = err
+		return c
+	}
+	c.appendHeader(name, value)
+	return c
+}
+
+// appendHeader appends a checked "name: value\r\n" line.
+func (c *Ctx) appendHeader(name, value string) {
+	if len(name) == len("Content-Type") && asciiEqualFold(name, "Content-Type") {
+		c.hasCT = true
+	}
+	c.hdr = append(c.hdr, name...)
+	c.hdr = append(c.hdr, ": "...)
+	c.hdr = append(c.hdr, value...)
+	c.hdr = append(c.hdr, "\r\n"...)
+}
+
+// DelHeader removes every response header line with the name
+// (case-insensitive) and returns c.
+func (c *Ctx) DelHeader(name string) *Ctx {
+	h := c.hdr
+	out := h[:0]
+	for len(h) > 0 {
+		end := bytes.Index(h, []byte("\r\n")) + 2
+		line := h[:end]
+		h = h[end:]
+		colon := bytes.IndexByte(line, ':')
+		if colon == len(name) && asciiEqualFold(unsafeString(line[:colon]), name) {
+			continue
+		}
+		out = append(out, line...)
+	}
+	c.hdr = out
+	if len(name) == len("Content-Type") && asciiEqualFold(name, "Content-Type") {
+		c.hasCT = false
+	}
+	return c
+}
+
+// ResponseHeader returns a copy of the first value of a response header set
+// so far (case-insensitive), "" if none.
+func (c *Ctx) ResponseHeader(name string) string { return string(c.responseHeader(name)) }
+
+// responseHeader returns a view of a response header value.
+func (c *Ctx) responseHeader(name string) []byte {
+	h := c.hdr
+	for len(h) > 0 {
+		end := bytes.Index(h, []byte("\r\n"))
+		line := h[:end]
+		h = h[end+2:]
+		colon := bytes.IndexByte(line, ':')
+		if colon == len(name) && asciiEqualFold(unsafeString(line[:colon]), name) {
+			return line[colon+2:]
+		}
+	}
+	return nil
+}
+
+// checkHeader validates a header the application sets.
+func checkHeader(name, value string) error {
+	if !httpcodec.ValidHeaderName(unsafeBytes(name)) || !httpcodec.ValidHeaderValue(unsafeBytes(value)) {
+		return fmt.Errorf("%w: %q: %q", ErrInvalidHeader, name, value)
+	}
+	for _, reserved := range [...]string{"Content-Length", "Transfer-Encoding", "Date", "Server", "Connection"} {
+		if len(name) == len(reserved) && asciiEqualFold(name, reserved) {
+			return fmt.Errorf("%w: %s is written by the server", ErrInvalidHeader, reserved)
+		}
+	}
+	return nil
+}
+
+// SetCookie adds a Set-Cookie header for ck. It returns an error wrapping
+// ErrInvalidCookie, and adds nothing, for a cookie that is not valid (see
+// AppendSetCookie).
+func (c *Ctx) SetCookie(ck *Cookie) error {
+	if c.responded {
+		return ErrResponded
+	}
+	n := len(c.hdr)
+	c.hdr = append(c.hdr, "Set-Cookie: "...)
+	var err error
+	if c.hdr, err = AppendSetCookie(c.hdr, ck); err != nil {
+		c.hdr = c.hdr[:n]
+		return err
+	}
+	c.hdr = append(c.hdr, "\r\n"...)
+	return nil
+}
+
+// Text answers with s as text/plain; charset=utf-8 (the status set with
+// Status, default 200). Like every response method it finishes the
+// response: it returns ErrResponded if that was already done, and the
+// error of an invalid header set earlier (nothing is sent then).
+func (c *Ctx) Text(s string) error { return c.send(ctText, unsafeBytes(s)) }
+
+// HTML answers with s as text/html; charset=utf-8.
+func (c *Ctx) HTML(s string) error { return c.send(ctHTML, unsafeBytes(s)) }
+
+// Blob answers with b and the given Content-Type ("" sends none unless one
+// was set with SetHeader). b is copied before Blob returns.
+func (c *Ctx) Blob(contentType string, b []byte) error {
+	if contentType != "" && !c.hasCT {
+		if err := checkHeader("Content-Type", contentType); err != nil {
+			return err
+		}
+		c.appendHeader("Content-Type", contentType)
+	}
+	return c.send("", b)
+}
+
+// JSON answers with v encoded as JSON (encoding/json, HTML characters
+// escaped), as application/json. The encoder and its buffer belong to the
+// Ctx and are reused; encoding a value through an interface may still
+// allocate in encoding/json. An encoding error is returned and nothing is
+// sent.
+func (c *Ctx) JSON(v any) error {
+	if c.responded {
+		return ErrResponded
+	}
+	b, err := c.encodeJSON(v)
+	if err != nil {
+		return err
+	}
+	return c.send(ctJSON, b)
+}
+
+// Redirect answers with a redirect to location; code must be 3xx (301,
+// 302, 303, 307 or 308 are the usual ones).
+func (c *Ctx) Redirect(code int, location string) error {
+	if code < 300 || code > 399 {
+		return fmt.Errorf("eddy: Redirect with status %d, not 3xx", code)
+	}
+	c.SetHeader("Location", location)
+	c.status = code
+	return c.send("", nil)
+}
+
+// NoContent answers with code and no body (204 No Content is the usual
+// one).
+func (c *Ctx) NoContent(code int) error {
+	c.status = code
+	return c.send("", nil)
+}
+
+// send finishes the response with body, adding the Content-Type line ct
+// unless one was set.
+func (c *Ctx) send(ct string, body []byte) error {
+	if c.responded {
+		return ErrResponded
+	}
+	if c.hdrErr != nil {
+		return c.hdrErr
+	}
+	if ct != "" && !c.hasCT {
+		c.hdr = append(c.hdr, ct...)
+		c.hasCT = true
+	}
+	if c.status == 0 {
+		c.status = 200
+	}
+	c.written = int64(len(body))
+	c.finishing()
+	c.x.Respond(c.status, c.hdr, body)
+	return nil
+}
+
+// finishing marks the response finished and runs the OnFinish callbacks,
+// while the request is still valid: once the engine has the response, a
+// deferred Ctx may be recycled at any moment.
+func (c *Ctx) finishing() {
+	c.responded = true
+	for _, fn := range c.onFinish {
+		fn(c)
+	}
+}
+
+// jsonBuffer is the io.Writer the Ctx's JSON encoder writes into.
+type jsonBuffer struct{ b []byte }
+
+func (w *jsonBuffer) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+func (c *Ctx) encodeJSON(v any) ([]byte, error) {
+	if c.jsonEnc == nil {
+		c.jsonBuf = new(jsonBuffer)
+		c.jsonEnc = json.NewEncoder(c.jsonBuf)
+	}
+	c.jsonBuf.b = c.jsonBuf.b[:0]
+	if err := c.jsonEnc.Encode(v); err != nil {
+		return nil, fmt.Errorf("eddy: JSON response: %w", err)
+	}
+	b := c.jsonBuf.b
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1] // Encoder ends every value with a newline
+	}
+	return b, nil
+}
+
+// asciiEqualFold compares two ASCII strings case-insensitively.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// statusText is the reason phrase for code (used by error bodies).
+func statusText(code int) string {
+	if t := httpcodec.StatusText(code); t != "" {
+		return t
+	}
+	return "Status " + strconv.Itoa(code)
+}

@@ -1,0 +1,66 @@
+package eddy
+
+// Defer lets an on-loop handler return before its response is ready: it
+// starts asynchronous work (a timer, a pool job, a client request on the
+// same loop) and finishes the response later, from that work's callback,
+// with one of the response methods (Text, JSON, Stream ...) or with
+// Complete. Responses still leave in request order.
+//
+// Defer copies the request out of loop memory first, so the Ctx and its
+// views stay valid until the response is finished. The handler that calls
+// Defer must return nil: an error or panic after Defer is logged, and the
+// response is left to the deferred code (Config.HandlerTimeout bounds a
+// response that never comes). After the response is finished the Ctx must
+// not be used. Middleware sees the handler return before the response is
+// sent; use Ctx.OnFinish to observe the end.
+func (c *Ctx) Defer() {
+	c.defers.Add(1)
+	if !c.x.Detached() {
+		c.x.Detach()
+		c.viewPath()
+	}
+}
+
+// Complete runs h to finish a deferred response: on the calling goroutine,
+// with the same panic recovery and error handling as a handler (its error
+// goes to the error handler; returning nil without a response sends an
+// empty 200). Middleware does not run again.
+func (c *Ctx) Complete(h Handler) { _ = c.app.run(c, h) }
+
+// Go runs job in the pool, then h on the loop with the request: the way
+// for an on-loop handler to do one blocking thing (a database call, a file
+// read) without stalling the loop. It defers the response; if job returns
+// an error, the error handler answers and h is not called. In an InPool
+// handler it simply runs job then h. The handler returns Go's result: nil,
+// or a 503 error when the pool's queue is full.
+//
+//	return c.Go(func() error { u, err = db.User(id); return err },
+//		func(c *eddy.Ctx) error { return c.JSON(u) })
+func (c *Ctx) Go(job func() error, h Handler) error {
+	if h == nil {
+		h = func(*Ctx) error { return nil }
+	}
+	if c.inPool {
+		if err := c.app.guard(c, job); err != nil {
+			return err
+		}
+		return h(c)
+	}
+	c.Defer()
+	var jobErr error
+	err := c.x.Loop().RunInExecutor(
+		func() { jobErr = c.app.guard(c, job) },
+		func() {
+			_ = c.app.run(c, func(c *Ctx) error {
+				if jobErr != nil {
+					return jobErr
+				}
+				return h(c)
+			})
+		})
+	if err != nil {
+		c.defers.Add(^uint32(0)) // nothing was started: the handler answers
+		return ErrServiceUnavailable.Wrap(err)
+	}
+	return nil
+}

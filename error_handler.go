@@ -1,0 +1,165 @@
+package eddy
+
+import (
+	"bytes"
+	"strconv"
+)
+
+// ErrorHandler turns a handler's error into a response (Config.ErrorHandler).
+// It runs with the Ctx of the failed request, whose response headers set so
+// far are kept (so a 405's Allow or a 401's WWW-Authenticate survive); it
+// must answer with a response method. Errors of 5xx status are logged before
+// it runs, so a replacement need not log them.
+type ErrorHandler func(c *Ctx, err error)
+
+// DefaultErrorHandler answers with the error's status (500 for an error
+// that is not an *HTTPError) and its client message (HTTPError.Text; for a
+// plain error, the status text, so internal details never leak): as JSON
+// {"error":"...","status":N} when the client's Accept prefers
+// application/json over text/plain, else as text/plain.
+func DefaultErrorHandler(c *Ctx, err error) {
+	status := StatusOf(err)
+	msg := statusText(status)
+	if he, ok := err.(*HTTPError); ok {
+		msg = he.Text()
+	} else if he := asHTTPError(err); he != nil {
+		msg = he.Text()
+	}
+	c.DelHeader("Content-Type")
+	c.Status(status)
+	if prefersJSON(c.x.Request().Header("Accept")) {
+		b := append(c.scratch[:0], `{"error":`...)
+		b = appendJSONString(b, msg)
+		b = append(b, `,"status":`...)
+		b = strconv.AppendInt(b, int64(status), 10)
+		b = append(b, '}')
+		c.scratch = b
+		_ = c.send(ctJSON, b)
+		return
+	}
+	_ = c.send(ctText, unsafeBytes(msg))
+}
+
+func asHTTPError(err error) *HTTPError {
+	for err != nil {
+		if he, ok := err.(*HTTPError); ok {
+			return he
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return nil
+		}
+		err = u.Unwrap()
+	}
+	return nil
+}
+
+// prefersJSON reads an Accept header: true when application/json (or
+// application/*) gets a higher quality than text/plain (or text/*), or the
+// same quality named more specifically. No Accept means text.
+func prefersJSON(accept []byte) bool {
+	if len(accept) == 0 {
+		return false
+	}
+	jq, js := -1, 0 // quality in thousandths, specificity (0 none, 1 */*, 2 type/*, 3 exact)
+	tq, ts := -1, 0
+	for len(accept) > 0 {
+		var item []byte
+		if i := bytes.IndexByte(accept, ','); i >= 0 {
+			item, accept = accept[:i], accept[i+1:]
+		} else {
+			item, accept = accept, nil
+		}
+		mt, params, _ := bytes.Cut(item, []byte(";"))
+		mt = bytes.TrimSpace(mt)
+		q := acceptQuality(params)
+		consider := func(bestQ, bestS *int, spec int) {
+			if spec > *bestS {
+				*bestQ, *bestS = q, spec
+			}
+		}
+		switch {
+		case bytes.EqualFold(mt, []byte("application/json")):
+			consider(&jq, &js, 3)
+		case bytes.EqualFold(mt, []byte("application/*")):
+			consider(&jq, &js, 2)
+		case bytes.EqualFold(mt, []byte("text/plain")):
+			consider(&tq, &ts, 3)
+		case bytes.EqualFold(mt, []byte("text/*")):
+			consider(&tq, &ts, 2)
+		case bytes.Equal(mt, []byte("*/*")):
+			consider(&jq, &js, 1)
+			consider(&tq, &ts, 1)
+		}
+	}
+	if jq <= 0 {
+		return false
+	}
+	return jq > tq || jq == tq && js > ts
+}
+
+// acceptQuality parses the q parameter of an Accept item, in thousandths;
+// 1000 when absent, 0 when malformed.
+func acceptQuality(params []byte) int {
+	for len(params) > 0 {
+		var p []byte
+		if i := bytes.IndexByte(params, ';'); i >= 0 {
+			p, params = params[:i], params[i+1:]
+		} else {
+			p, params = params, nil
+		}
+		p = bytes.TrimSpace(p)
+		if len(p) < 2 || p[0]|0x20 != 'q' || p[1] != '=' {
+			continue
+		}
+		v := p[2:]
+		switch {
+		case len(v) == 0 || len(v) > 5:
+			return 0
+		case v[0] == '1':
+			return 1000
+		case v[0] != '0':
+			return 0
+		}
+		q, scale := 0, 100
+		if len(v) > 1 {
+			if v[1] != '.' {
+				return 0
+			}
+			for _, d := range v[2:] {
+				if d < '0' || d > '9' {
+					return 0
+				}
+				q += int(d-'0') * scale
+				scale /= 10
+			}
+		}
+		return q
+	}
+	return 1000
+}
+
+// appendJSONString appends s as a JSON string, escaping quotes, backslashes,
+// control characters and <, >, & (as encoding/json does).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c < 0x20 || c == '<' || c == '>' || c == '&':
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}

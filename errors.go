@@ -1,0 +1,117 @@
+package eddy
+
+import (
+	"errors"
+	"strconv"
+)
+
+// HTTPError is an error that is also a response: a handler (or middleware)
+// returns one and the error handler answers with its status and message.
+// It is aiohttp's HTTPException. Message is shown to the client; Err, if set,
+// is the internal cause: it is logged, never sent.
+//
+// The ErrX sentinels are shared values: never modify them; build a new error
+// with NewHTTPError or WithMessage instead.
+type HTTPError struct {
+	Status  int    // 400..599 (a 3xx status is answered as is, with no Location)
+	Message string // sent to the client; empty means the status text
+	Err     error  // internal cause, logged, not sent; may be nil
+}
+
+// NewHTTPError returns an HTTPError with status and message. An empty message
+// means the standard status text ("Not Found").
+func NewHTTPError(status int, message string) *HTTPError {
+	return &HTTPError{Status: status, Message: message}
+}
+
+// Error returns "eddy: <status> <message>".
+func (e *HTTPError) Error() string {
+	s := "eddy: " + strconv.Itoa(e.Status) + " " + e.Text()
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the internal cause, for errors.Is and errors.As.
+func (e *HTTPError) Unwrap() error { return e.Err }
+
+// Text returns the message sent to the client: Message, or the status text
+// when Message is empty.
+func (e *HTTPError) Text() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	return statusText(e.Status)
+}
+
+// WithMessage returns a copy of e with another client message; use it to
+// specialise a sentinel: return eddy.ErrNotFound.WithMessage("no such user").
+func (e *HTTPError) WithMessage(message string) *HTTPError {
+	c := *e
+	c.Message = message
+	return &c
+}
+
+// Wrap returns a copy of e carrying err as its internal cause (logged, not
+// sent to the client).
+func (e *HTTPError) Wrap(err error) *HTTPError {
+	c := *e
+	c.Err = err
+	return &c
+}
+
+// Is reports whether target is an HTTPError with the same status, so that
+// errors.Is(err, eddy.ErrNotFound) holds for any 404 HTTPError.
+func (e *HTTPError) Is(target error) bool {
+	t, ok := target.(*HTTPError)
+	return ok && t.Status == e.Status
+}
+
+// Sentinels for the common statuses. They are shared: do not modify them.
+var (
+	ErrBadRequest           = &HTTPError{Status: 400}
+	ErrUnauthorized         = &HTTPError{Status: 401}
+	ErrForbidden            = &HTTPError{Status: 403}
+	ErrNotFound             = &HTTPError{Status: 404}
+	ErrMethodNotAllowed     = &HTTPError{Status: 405}
+	ErrNotAcceptable        = &HTTPError{Status: 406}
+	ErrRequestTimeout       = &HTTPError{Status: 408}
+	ErrConflict             = &HTTPError{Status: 409}
+	ErrGone                 = &HTTPError{Status: 410}
+	ErrContentTooLarge      = &HTTPError{Status: 413}
+	ErrUnsupportedMediaType = &HTTPError{Status: 415}
+	ErrUnprocessableEntity  = &HTTPError{Status: 422}
+	ErrTooManyRequests      = &HTTPError{Status: 429}
+	ErrInternalServerError  = &HTTPError{Status: 500}
+	ErrNotImplemented       = &HTTPError{Status: 501}
+	ErrServiceUnavailable   = &HTTPError{Status: 503}
+)
+
+// StatusOf returns the status an error is answered with: the Status of the
+// first *HTTPError in err's chain, else 500.
+func StatusOf(err error) int {
+	var he *HTTPError
+	if errors.As(err, &he) && he.Status >= 100 && he.Status <= 999 {
+		return he.Status
+	}
+	return 500
+}
+
+// Errors of the package itself (misuse reported at run time, not at setup).
+var (
+	// ErrResponded is returned by a response method when the response was
+	// already written (or started, for a stream).
+	ErrResponded = errors.New("eddy: response already written")
+	// ErrInvalidHeader is returned (wrapped) for a header name or value that
+	// is not valid (which would allow header injection), or a header the
+	// server writes itself (Content-Length, Transfer-Encoding, Date, Server,
+	// Connection).
+	ErrInvalidHeader = errors.New("eddy: invalid header")
+	// ErrInvalidCookie is returned (wrapped) by SetCookie for a cookie with
+	// an invalid name, value, path or domain.
+	ErrInvalidCookie = errors.New("eddy: invalid cookie")
+	// ErrNotDeferred is returned when a deferred-only operation is used on a
+	// Ctx whose handler did not call Defer.
+	ErrNotDeferred = errors.New("eddy: response not deferred")
+)

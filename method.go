@@ -1,0 +1,73 @@
+package eddy
+
+// methodIndex numbers the standard methods so an endpoint finds a route by
+// array index; other methods go through a map keyed by the method text.
+type methodIndex uint8
+
+const (
+	mGet methodIndex = iota
+	mHead
+	mPost
+	mPut
+	mPatch
+	mDelete
+	mOptions
+	mConnect
+	mTrace
+	nMethods
+	mOther = nMethods
+)
+
+var methodNames = [nMethods]string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"}
+
+// methodOf returns the index of a method and, for a standard method, its
+// name as a constant string (no allocation). The switch on string(b)
+// compiles to comparisons without a conversion.
+func methodOf(b []byte) (methodIndex, string) {
+	switch string(b) {
+	case "GET":
+		return mGet, "GET"
+	case "HEAD":
+		return mHead, "HEAD"
+	case "POST":
+		return mPost, "POST"
+	case "PUT":
+		return mPut, "PUT"
+	case "PATCH":
+		return mPatch, "PATCH"
+	case "DELETE":
+		return mDelete, "DELETE"
+	case "OPTIONS":
+		return mOptions, "OPTIONS"
+	case "CONNECT":
+		return mConnect, "CONNECT"
+	case "TRACE":
+		return mTrace, "TRACE"
+	}
+	return mOther, ""
+}
+
+// validMethod reports whether s is a method token (RFC 9110 5.6.2).
+func validMethod(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isTchar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTchar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	switch c {
+	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
+		return true
+	}
+	return false
+}

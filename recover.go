@@ -1,0 +1,99 @@
+package eddy
+
+import (
+	"fmt"
+	"runtime/debug"
+)
+
+// run is the one place a handler is called: it recovers a panic (logging
+// the stack; the answer is a 500 and the connection is closed), then
+// finishes the response as the handler's result requires, unless the
+// handler deferred it. It reports whether the response was finished here
+// (false: deferred, and c may already belong to another goroutine).
+func (a *App) run(c *Ctx, h Handler) bool {
+	before := c.defers.Load()
+	err := a.call(c, h)
+	if c.defers.Load() != before {
+		// Deferred: another goroutine may be finishing c right now, so
+		// nothing else of c may be touched.
+		if err != nil {
+			a.log.Error("eddy: handler returned an error after Defer; the deferred code must finish the response",
+				"error", err)
+		}
+		return false
+	}
+	a.finish(c, err)
+	return true
+}
+
+// call runs h, turning a panic into a 500 error.
+func (a *App) call(c *Ctx, h Handler) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = a.panicked(c, v)
+		}
+	}()
+	return h(c)
+}
+
+// guard runs a pool job of Ctx.Go, turning a panic into a 500 error.
+func (a *App) guard(c *Ctx, job func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = a.panicked(c, v)
+		}
+	}()
+	return job()
+}
+
+// panicked logs a recovered panic with its stack and prepares c for the
+// 500: the headers set so far are dropped and the connection will close.
+func (a *App) panicked(c *Ctx, v any) error {
+	pattern := ""
+	if c.route != nil {
+		pattern = c.route.pattern
+	}
+	a.log.Error("eddy: handler panic",
+		"panic", fmt.Sprint(v), "method", c.Method(), "path", string(c.PathBytes()),
+		"route", pattern, "stack", string(debug.Stack()))
+	c.closeConn = true
+	if !c.responded {
+		c.hdr, c.hasCT, c.hdrErr, c.status = c.hdr[:0], false, nil, 0
+	}
+	return ErrInternalServerError.Wrap(fmt.Errorf("panic: %v", v))
+}
+
+// finish completes the response after the handler returned err.
+func (a *App) finish(c *Ctx, err error) {
+	if err == nil && !c.responded {
+		err = c.send("", nil) // nothing written: an empty response (200 unless Status was set)
+	}
+	if err == nil {
+		if c.streaming {
+			if cerr := c.stream.Close(); cerr != nil && cerr != ErrConnClosed {
+				a.log.Error("eddy: ending stream", "error", cerr)
+			}
+		}
+		return
+	}
+	if StatusOf(err) >= 500 {
+		a.log.Error("eddy: handler error", "method", c.Method(), "path", string(c.PathBytes()), "error", err)
+	}
+	if c.responded {
+		// Too late to answer with the error: end what was started.
+		if c.streaming {
+			_ = c.stream.Close()
+		}
+		return
+	}
+	c.hdrErr = nil
+	a.errorHandler(c, err)
+	if !c.responded {
+		// The error handler did not answer (or its answer failed).
+		c.hdr, c.hasCT, c.hdrErr, c.status = c.hdr[:0], false, nil, 500
+		_ = c.send(ctText, []byte("Internal Server Error"))
+	}
+	if c.streaming {
+		_ = c.stream.Close()
+	}
+}

@@ -1,0 +1,85 @@
+package eddy
+
+import "github.com/eddy-go/eddy/internal/h1"
+
+// Errors of a Stream's Write.
+var (
+	// ErrBackpressure is returned by Stream.Write on the loop when the
+	// connection's output is above its high water mark: nothing was queued;
+	// continue from Stream.OnWritable. In the pool, Write blocks instead.
+	ErrBackpressure = h1.ErrBackpressure
+	// ErrConnClosed is returned when the client went away: stop producing.
+	ErrConnClosed = h1.ErrConnClosed
+)
+
+// Stream is a response whose body is written as it is produced (aiohttp's
+// StreamResponse): chunked for HTTP/1.1, ended by closing the connection
+// for HTTP/1.0. Get one from Ctx.Stream. It belongs to the Ctx and is valid
+// until Close.
+type Stream struct{ c *Ctx }
+
+// Stream starts a streamed response with the status set with Status
+// (default 200) and contentType ("" sends none unless one was set); the
+// head is sent with the first data. Write the body with the Stream's Write,
+// then Close it. If the handler returns with the stream open (and did not
+// Defer), the stream is closed for it.
+func (c *Ctx) Stream(contentType string) (*Stream, error) {
+	if c.responded {
+		return nil, ErrResponded
+	}
+	if c.hdrErr != nil {
+		return nil, c.hdrErr
+	}
+	if contentType != "" && !c.hasCT {
+		if err := checkHeader("Content-Type", contentType); err != nil {
+			return nil, err
+		}
+		c.appendHeader("Content-Type", contentType)
+	}
+	if c.status == 0 {
+		c.status = 200
+	}
+	if err := c.x.StreamStart(c.status, c.hdr); err != nil {
+		return nil, err
+	}
+	c.responded, c.streaming = true, true
+	c.stream.c = c
+	return &c.stream, nil
+}
+
+// Write sends p as the next piece of the body; p is copied before Write
+// returns. In the pool it blocks while the connection is above its high
+// water mark. On the loop it never blocks: above the mark it returns
+// ErrBackpressure having queued nothing; continue from OnWritable. It
+// returns ErrConnClosed once the client is gone.
+func (s *Stream) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if err := s.c.x.StreamWrite(p); err != nil {
+		return 0, err
+	}
+	s.c.written += int64(len(p))
+	return len(p), nil
+}
+
+// WriteString is Write for a string, without copying it first.
+func (s *Stream) WriteString(str string) (int, error) { return s.Write(unsafeBytes(str)) }
+
+// OnWritable runs fn once on the loop when the connection's output drops
+// below its low water mark (after Write returned ErrBackpressure). Loop-only.
+func (s *Stream) OnWritable(fn func()) { s.c.x.OnWritable(fn) }
+
+// Close ends the body (the last chunk) and finishes the response. Closing
+// twice is a no-op. After Close the Ctx must not be used.
+func (s *Stream) Close() error {
+	c := s.c
+	if !c.streaming {
+		return nil
+	}
+	c.streaming = false
+	for _, fn := range c.onFinish {
+		fn(c)
+	}
+	return c.x.StreamEnd(nil)
+}
