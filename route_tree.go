@@ -100,8 +100,9 @@ func validParamName(s string) bool {
 }
 
 // node is one position in the route tree. Children are tried in priority
-// order: static text, then {param}, then one-segment regexes, then rest
-// regexes and catch-alls (both in registration order). Matching backtracks,
+// order, most specific first: static text, then regexes (one-segment, then
+// last-segment ones matching the rest; in registration order), then
+// {param}, then the catch-alls {x:.*} and {x:.+}. Matching backtracks,
 // so "/users/new" and "/users/{id}/edit" coexist.
 type node struct {
 	statics  []*node // small fan-out: a linear scan beats a map
@@ -243,12 +244,6 @@ func (m *matcher) match(n *node, i, depth int) *Route {
 			return r
 		}
 	}
-	if c := n.param; c != nil && seg != "" {
-		m.params[depth] = [2]int32{int32(s), int32(e)}
-		if r := m.match(c, e, depth+1); r != nil {
-			return r
-		}
-	}
 	for _, c := range n.regexes {
 		if c.seg.re.MatchString(seg) {
 			m.params[depth] = [2]int32{int32(s), int32(e)}
@@ -257,9 +252,24 @@ func (m *matcher) match(n *node, i, depth int) *Route {
 			}
 		}
 	}
+	if r := m.matchRests(n, s, depth, true); r != nil {
+		return r
+	}
+	if c := n.param; c != nil && seg != "" {
+		m.params[depth] = [2]int32{int32(s), int32(e)}
+		if r := m.match(c, e, depth+1); r != nil {
+			return r
+		}
+	}
+	return m.matchRests(n, s, depth, false)
+}
+
+// matchRests tries n's rest nodes on the path from s: those with a regular
+// expression (specific: before {param}) or the catch-alls ".*" and ".+".
+func (m *matcher) matchRests(n *node, s, depth int, specific bool) *Route {
 	for _, c := range n.rests {
-		if c.endpoint != nil && c.seg.matchRest(path[s:]) {
-			m.params[depth] = [2]int32{int32(s), int32(len(path))}
+		if (c.seg.re != nil) == specific && c.seg.matchRest(m.path[s:]) {
+			m.params[depth] = [2]int32{int32(s), int32(len(m.path))}
 			if r := m.found(c.endpoint, depth+1); r != nil {
 				return r
 			}

@@ -97,8 +97,10 @@ func (g *Group) Any(pattern string, h Handler, opts ...RouteOption) *Route {
 //	                    included (a catch-all); any regex works there
 //
 // A segment is static text or one whole parameter. Static segments win over
-// parameters, parameters over regexes, regexes over catch-alls, and matching
-// backtracks. Patterns are matched against the path with percent-escapes
+// regexes, regexes over plain parameters, parameters over the catch-alls
+// {x:.*} and {x:.+}; among regexes the first registered wins; matching
+// backtracks, and a path whose route lacks the method goes on to the next
+// candidate before answering 405. Patterns are matched against the path with percent-escapes
 // decoded, except %2F, which stays encoded so it never splits a segment.
 //
 // Handle panics (at setup, with the "eddy: " prefix) on a bad pattern, a nil
