@@ -1,0 +1,48 @@
+// Command server is eddy's benchmark server: the contract of bench/peers/contract on an
+// eddy.App in its normal configuration (default limits, timeouts, pipelining and
+// backpressure; handlers on the loop, as an application's would be).
+//
+//	GET  /plaintext -> Hello, World!              text/plain
+//	GET  /json      -> {"message":"Hello, World!"} application/json, encoding/json per request
+//	POST /echo      -> the request body            up to the default 4 MiB body limit
+//
+//	go run ./bench/server -addr 127.0.0.1:8080 -loops 1
+//
+// bench/README.md runs it against net/http, fasthttp and a raw gnet responder.
+package main
+
+import (
+	"flag"
+	"log"
+
+	"github.com/eddy-go/eddy"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	loops := flag.Int("loops", 0, "event loops (0 = GOMAXPROCS)")
+	flag.Parse()
+	if err := newApp(eddy.Config{Loops: *loops}).Run(*addr); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// message is serialized for GET /json, per request, as in every peer.
+type message struct {
+	Message string `json:"message"`
+}
+
+func newApp(cfg eddy.Config) *eddy.App {
+	cfg.ServerName = "eddy"
+	app := eddy.New(cfg)
+	app.Get("/plaintext", func(c *eddy.Ctx) error {
+		return c.Text("Hello, World!")
+	})
+	app.Get("/json", func(c *eddy.Ctx) error {
+		return c.JSON(message{Message: "Hello, World!"})
+	})
+	app.Post("/echo", func(c *eddy.Ctx) error {
+		return c.Blob("application/octet-stream", c.Body()) // Blob copies the borrowed body before it returns
+	})
+	return app
+}
