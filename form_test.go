@@ -1,0 +1,178 @@
+package eddy
+
+import (
+	"bytes"
+	"errors"
+	"mime/multipart"
+	"net/textproto"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestParseURLEncoded(t *testing.T) {
+	tests := []struct {
+		in   string
+		want [][2]string
+	}{
+		{"", nil},
+		{"a=1", [][2]string{{"a", "1"}}},
+		{"a=1&b=2&a=3", [][2]string{{"a", "1"}, {"b", "2"}, {"a", "3"}}},
+		{"a+b=c+d", [][2]string{{"a b", "c d"}}},
+		{"k=%41%2f%3D", [][2]string{{"k", "A/="}}},
+		{"k=%zz&x=%4", [][2]string{{"k", "%zz"}, {"x", "%4"}}}, // invalid escapes kept
+		{"&&a&&b=", [][2]string{{"a", ""}, {"b", ""}}},
+		{"=v", [][2]string{{"", "v"}}},
+		{"a=b=c", [][2]string{{"a", "b=c"}}},
+		{"%E2%82%AC=%E2%82%AC", [][2]string{{"€", "€"}}},
+	}
+	for _, tc := range tests {
+		var a args
+		if err := a.parseURLEncoded([]byte(tc.in), 100); err != nil {
+			t.Fatalf("%q: %v", tc.in, err)
+		}
+		if len(a.pairs) != len(tc.want) {
+			t.Errorf("%q: %d pairs, want %d", tc.in, len(a.pairs), len(tc.want))
+			continue
+		}
+		for i, w := range tc.want {
+			k, v := a.at(i)
+			if string(k) != w[0] || string(v) != w[1] {
+				t.Errorf("%q: pair %d = %q=%q, want %q=%q", tc.in, i, k, v, w[0], w[1])
+			}
+		}
+		// Where url.ParseQuery accepts the input, it must agree.
+		if q, err := url.ParseQuery(tc.in); err == nil {
+			for _, w := range tc.want {
+				if w[0] != "" && q.Get(w[0]) == "" && w[1] != "" {
+					t.Errorf("%q: net/url has no %q", tc.in, w[0])
+				}
+			}
+		}
+	}
+}
+
+func TestParseURLEncodedLimit(t *testing.T) {
+	var a args
+	err := a.parseURLEncoded([]byte("a=1&b=2&c=3"), 2)
+	if !errors.Is(err, errTooManyFields) || StatusOf(err) != 413 {
+		t.Fatalf("err = %v, want 413 too many fields", err)
+	}
+}
+
+// buildMultipart writes a body with mime/multipart (the reference writer).
+func buildMultipart(t testing.TB, fields [][2]string, files [][3]string) ([]byte, string) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for _, f := range fields {
+		if err := w.WriteField(f[0], f[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range files {
+		h := make(textproto.MIMEHeader)
+		h.Set("Content-Disposition", `form-data; name="`+f[0]+`"; filename="`+f[1]+`"`)
+		h.Set("Content-Type", "application/octet-stream")
+		p, err := w.CreatePart(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Write([]byte(f[2]))
+	}
+	w.Close()
+	return buf.Bytes(), w.FormDataContentType()
+}
+
+func TestParseMultipart(t *testing.T) {
+	body, ct := buildMultipart(t,
+		[][2]string{{"name", "Ada"}, {"empty", ""}, {"multi", "line1\r\nline2"}, {"name", "Bob"}},
+		[][3]string{{"doc", "a.txt", "hello\r\n--not-a-boundary"}, {"bin", "b.bin", "\x00\x01\x02"}})
+	boundary, err := multipartBoundary([]byte(ct))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f Form
+	if err := f.parseMultipart(body, boundary, 100); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Values("name"); len(got) != 2 || got[0] != "Ada" || got[1] != "Bob" {
+		t.Errorf("name = %q", got)
+	}
+	if v, ok := f.ValueBytes("empty"); !ok || len(v) != 0 {
+		t.Errorf("empty = %q, %v", v, ok)
+	}
+	if f.Value("multi") != "line1\r\nline2" {
+		t.Errorf("multi = %q", f.Value("multi"))
+	}
+	doc := f.File("doc")
+	if doc == nil || doc.Filename != "a.txt" || string(doc.Data) != "hello\r\n--not-a-boundary" || doc.ContentType != "application/octet-stream" {
+		t.Errorf("doc = %+v", doc)
+	}
+	if bin := f.File("bin"); bin == nil || string(bin.Data) != "\x00\x01\x02" {
+		t.Errorf("bin = %+v", bin)
+	}
+	if f.File("nope") != nil || len(f.Files()) != 2 || f.Len() != 4 {
+		t.Errorf("files %d, fields %d", len(f.Files()), f.Len())
+	}
+}
+
+func TestParseMultipartErrors(t *testing.T) {
+	good, ct := buildMultipart(t, [][2]string{{"a", "1"}, {"b", "2"}, {"c", "3"}}, nil)
+	boundary, _ := multipartBoundary([]byte(ct))
+	tests := []struct {
+		name   string
+		body   string
+		max    int
+		status int
+	}{
+		{"too many parts", string(good), 2, 413},
+		{"truncated", string(good[:len(good)-10]), 100, 400},
+		{"no delimiter", "hello", 100, 400},
+		{"no disposition", "--" + boundary + "\r\nX: y\r\n\r\nv\r\n--" + boundary + "--", 100, 400},
+		{"not form-data", "--" + boundary + "\r\nContent-Disposition: attachment\r\n\r\nv\r\n--" + boundary + "--", 100, 400},
+		{"bad header line", "--" + boundary + "\r\nnocolon\r\n\r\nv\r\n--" + boundary + "--", 100, 400},
+		{"junk after delimiter", "--" + boundary + "junk\r\n\r\nv\r\n--" + boundary + "--", 100, 400},
+	}
+	for _, tc := range tests {
+		var f Form
+		err := f.parseMultipart([]byte(tc.body), boundary, tc.max)
+		if StatusOf(err) != tc.status || err == nil {
+			t.Errorf("%s: err = %v, want status %d", tc.name, err, tc.status)
+		}
+	}
+	// A preamble before the first delimiter is allowed.
+	var f Form
+	if err := f.parseMultipart(append([]byte("preamble\r\n"), good...), boundary, 100); err != nil || f.Value("c") != "3" {
+		t.Errorf("with preamble: %v, c=%q", err, f.Value("c"))
+	}
+	for _, ct := range []string{"multipart/form-data", "multipart/form-data; boundary=" + strings.Repeat("x", 71), "bad;;"} {
+		if _, err := multipartBoundary([]byte(ct)); err == nil {
+			t.Errorf("boundary of %q: no error", ct)
+		}
+	}
+}
+
+// FuzzMultipart checks that no input panics and that what is parsed is
+// consistent with mime/multipart for the field values both accept.
+func FuzzMultipart(f *testing.F) {
+	body, ct := buildMultipart(f, [][2]string{{"a", "1"}}, [][3]string{{"f", "x.txt", "data"}})
+	boundary, _ := multipartBoundary([]byte(ct))
+	f.Add(body)
+	f.Add([]byte("--" + boundary + "--"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var fm Form
+		if err := fm.parseMultipart(b, boundary, 50); err != nil {
+			return
+		}
+		r := multipart.NewReader(bytes.NewReader(b), boundary)
+		form, err := r.ReadForm(1 << 20)
+		if err != nil {
+			return // the stdlib is stricter in places; only agreement on accepted input matters
+		}
+		for k, vs := range form.Value {
+			if got := fm.Values(k); len(got) != len(vs) {
+				t.Fatalf("field %q: %q, stdlib %q", k, got, vs)
+			}
+		}
+	})
+}
