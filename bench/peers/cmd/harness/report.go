@@ -30,6 +30,7 @@ func (r idleResult) perConn() float64 { return float64(r.after-r.before) / float
 type report struct {
 	o          *options
 	started    time.Time
+	loadStart  string // /proc/loadavg's 1-minute figure when the run started
 	build      []string
 	notes      []string
 	runs       map[string]map[string][]measured // scenario -> server -> runs
@@ -40,7 +41,7 @@ type report struct {
 
 func newReport(o *options, started time.Time) *report {
 	return &report{
-		o: o, started: started,
+		o: o, started: started, loadStart: loadAvg(),
 		runs:       map[string]map[string][]measured{},
 		idle:       map[string]idleResult{},
 		serverCmds: map[string]string{},
@@ -115,7 +116,9 @@ func (r *report) markdown() string {
 	var b strings.Builder
 	o := r.o
 	fmt.Fprintf(&b, "# eddy and peers: %s\n\n", r.started.Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(&b, "Machine: %s, %d CPUs, Linux %s; %s; %s.\n\n", cpuModel(), runtime.NumCPU(), kernel(), runtime.Version(), wrkVersion())
+	fmt.Fprintf(&b, "Machine: %s, %d CPUs, Linux %s; %s; %s. Load average (1 min): %s at the start, %s at the end "+
+		"(above ~1 on two CPUs, other work shared the cores and absolute figures are low; compare ratios).\n\n",
+		cpuModel(), runtime.NumCPU(), kernel(), runtime.Version(), wrkVersion(), r.loadStart, loadAvg())
 	fmt.Fprintf(&b, "Each server runs alone with GOMAXPROCS=1 pinned to CPU %s; the load generator is pinned to CPU %s. "+
 		"Throughput: `wrk -t1 -c%d`, %d s per run after a %d s warm-up, runs: %d, every server restarted per run; "+
 		"figures are medians over the runs (spread = (max-min)/median of CPU per request). "+
@@ -264,6 +267,17 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	if f := strings.Fields(string(data)); len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
 }
 
 func kernel() string {
