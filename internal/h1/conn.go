@@ -91,6 +91,9 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 			c.dispatch(x, now)
 			continue
 		}
+		if c.hijack != nil {
+			return off // the rest belongs to the protocol taking over
+		}
 		if c.flags&cfClosing != 0 && c.flags&cfUpgrade == 0 {
 			return len(data) // nothing more is parsed: discard
 		}
@@ -138,6 +141,7 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 	x.state = stReading
 	c.enqueue(x)
 	r := &x.req
+	x.headReq = string(r.Method()) == methodHead
 	if r.Upgrade() != nil {
 		c.flags |= cfUpgrade
 	}
@@ -166,7 +170,7 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 		}
 		return 0
 	}
-	x.lf &^= lfRouteClose
+	x.lf &^= lfRouteClose | lfOwed // the handler holds x again from dispatch
 	x.plan = plan
 	max := plan.MaxBody
 	if max <= 0 {

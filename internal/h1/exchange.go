@@ -27,6 +27,9 @@ type Exchange struct {
 	// detached is written by Detach (before any other goroutine may see x)
 	// and by reset; other goroutines only read it.
 	detached bool
+	// headReq: the request is HEAD. Written in begin, before any other
+	// goroutine sees x; read-only after.
+	headReq bool
 
 	// Loop-only: touched by the loop goroutine only.
 	next       *Exchange // FIFO link
@@ -216,6 +219,7 @@ func (x *Exchange) reset() {
 	x.c = nil
 	x.remote = nil
 	x.detached = false
+	x.headReq = false
 	x.next = nil
 	x.state = 0
 	x.lf = 0

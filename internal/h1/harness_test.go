@@ -31,6 +31,7 @@ import (
 //	/noroute      Route answers 404 itself (the body is not read)
 //	/misuse       on the loop, returns without finishing
 type testHandler struct {
+	routed   atomic.Int64
 	released atomic.Int64
 	served   atomic.Int64
 	chunks   atomic.Int64 // chunks written by /bigstream
@@ -67,6 +68,7 @@ func queryInt(x *Exchange, key string, def int) int {
 var textPlain = []byte("Content-Type: text/plain\r\n")
 
 func (h *testHandler) Route(x *Exchange) Plan {
+	h.routed.Add(1)
 	switch string(x.Request().Path()) {
 	case "/pool", "/block", "/slow":
 		return Plan{InPool: true}
@@ -312,3 +314,5 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func ioReadFull(cl *client, buf []byte) (int, error) { return io.ReadFull(cl.br, buf) }

@@ -109,11 +109,8 @@ func noBody(status int) bool {
 	return status < 200 || status == 204 || status == 304
 }
 
-// isHead reports a HEAD request. x.req is owned by x whenever another
-// goroutine asks, so this is safe wherever x may be used.
-func (x *Exchange) isHead() bool {
-	return x.lf&lfNoRequest == 0 && string(x.req.Method()) == methodHead
-}
+// isHead reports a HEAD request. Safe wherever x may be used.
+func (x *Exchange) isHead() bool { return x.headReq }
 
 // appendHead renders a response head: status line, Server, Date, the
 // application's lines, framing, Connection, blank line. Loop-only (Date).

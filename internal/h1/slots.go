@@ -78,7 +78,11 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 	}
 	if x.lf&lfQueued == 0 {
 		x.maybeRelease() // popped while Serve ran
+		return
 	}
+	// Pop what is finished so the next request finds the head free and
+	// answers straight into the output buffer instead of its own.
+	c.flush()
 }
 
 // job runs Serve on an executor goroutine.

@@ -1,0 +1,186 @@
+package h1
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eddy-go/eddy/loop"
+)
+
+func bytesOut(ts *testServer) int64 {
+	var n int64
+	for _, s := range ts.srv.Stats() {
+		n += s.BytesOut
+	}
+	return n
+}
+
+// TestSlowReader: a client that pipelines requests for big responses and
+// never reads makes the server stop parsing (a bounded number of requests
+// is served) until the write-stall limit closes the connection.
+func TestSlowReader(t *testing.T) {
+	ts := startServer(t, Config{}, loop.Config{WriteStall: 300 * time.Millisecond})
+	cl := ts.dial(t)
+	if tc, ok := cl.c.(*net.TCPConn); ok {
+		_ = tc.SetReadBuffer(4096)
+	}
+	cl.send(strings.Repeat(get("/big?n=1048576"), 200))
+	waitFor(t, "the stalled connection closed", 5*time.Second, func() bool { return ts.srv.NumConns() == 0 })
+	if n := ts.h.served.Load(); n > 8 {
+		t.Fatalf("served %d requests to a client that reads nothing: parsing did not pause", n)
+	}
+	waitFor(t, "every exchange released", 2*time.Second, func() bool { return ts.h.released.Load() == ts.h.served.Load() })
+}
+
+// TestClientGoneMidRequest: a pool handler whose client disconnects sees
+// its context cancelled (ErrConnClosed); its late response writes nothing
+// and the exchange is still released.
+func TestClientGoneMidRequest(t *testing.T) {
+	for _, wait := range []string{"context", "unblock"} {
+		t.Run(wait, func(t *testing.T) {
+			ts := startServer(t, Config{}, loop.Config{})
+			cl := ts.dial(t)
+			cl.send(get("/plain?1") + get("/block") + get("/plain?3"))
+			cl.expect("GET", 200, "plain 1")
+			<-ts.h.blocked
+			before := bytesOut(ts)
+			cl.c.Close()
+			waitFor(t, "the server saw the close", 5*time.Second, func() bool { return ts.srv.NumConns() == 0 })
+			if wait == "unblock" {
+				close(ts.h.unblock)
+			}
+			select {
+			case err := <-ts.h.ctxDone:
+				if !errors.Is(err, ErrConnClosed) {
+					t.Fatalf("context cause %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				if wait == "context" {
+					t.Fatal("context not cancelled")
+				}
+			}
+			waitFor(t, "every exchange released", 5*time.Second, func() bool {
+				return ts.h.released.Load() == ts.h.served.Load()
+			})
+			if after := bytesOut(ts); after != before {
+				t.Fatalf("%d bytes written after the client left", after-before)
+			}
+		})
+	}
+}
+
+// TestDrain: idle connections close at once; a busy one finishes its
+// responses, the last with Connection: close, then closes.
+func TestDrain(t *testing.T) {
+	ts := startServer(t, Config{}, loop.Config{})
+	idle := ts.dial(t)
+	idle.send(get("/plain?idle"))
+	idle.expect("GET", 200, "plain idle")
+	busy := ts.dial(t)
+	busy.send(get("/plain?a") + get("/block"))
+	busy.expect("GET", 200, "plain a")
+	<-ts.h.blocked
+
+	drained := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		drained <- ts.srv.Drain(ctx)
+	}()
+	idle.expectEOF()
+	close(ts.h.unblock)
+	r := busy.expect("GET", 200, "unblocked")
+	if !r.Close {
+		t.Fatal("the last response of a draining connection lacks Connection: close")
+	}
+	busy.expectEOF()
+	busy.c.Close() // the server lingers until the peer closes too
+	if err := <-drained; err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+}
+
+// TestStreamBackpressure: a 16 MiB stream to a client that does not read
+// stalls well short of the end (the producer is held back: blocked in the
+// pool, ErrBackpressure on the loop), then completes intact once the client
+// reads.
+func TestStreamBackpressure(t *testing.T) {
+	const n = 1024 // chunks of 16 KiB
+	for _, where := range []string{"pool", "loop"} {
+		t.Run(where, func(t *testing.T) {
+			ts := startServer(t, Config{}, loop.Config{})
+			cl := ts.dial(t)
+			if tc, ok := cl.c.(*net.TCPConn); ok {
+				_ = tc.SetReadBuffer(16 << 10)
+			}
+			q := "/bigstream?n=1024"
+			if where == "pool" {
+				q += "&pool=1"
+			}
+			cl.send(get(q))
+			waitFor(t, "the producer to stall", 5*time.Second, func() bool {
+				a := ts.h.chunks.Load()
+				time.Sleep(100 * time.Millisecond) // a stall is no progress over a window
+				return a > 0 && ts.h.chunks.Load() == a
+			})
+			if c := ts.h.chunks.Load(); c >= n {
+				t.Fatalf("producer wrote all %d chunks to a client that reads nothing", c)
+			}
+			r := cl.read("GET")
+			if len(r.body) != n*16<<10 {
+				t.Fatalf("body %d bytes", len(r.body))
+			}
+			for i := 0; i < n; i++ {
+				if r.body[i*16<<10] != byte(i) || r.body[(i+1)*16<<10-1] != byte(i) {
+					t.Fatalf("chunk %d corrupt", i)
+				}
+			}
+			cl.send(get("/plain?after"))
+			cl.expect("GET", 200, "plain after")
+		})
+	}
+}
+
+// TestHijack: after the 101 the connection belongs to the new protocol,
+// including bytes that arrived with the upgrade request.
+func TestHijack(t *testing.T) {
+	ts := startServer(t, Config{}, loop.Config{})
+	cl := ts.dial(t)
+	cl.send("GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nhello")
+	r := cl.read("GET")
+	if r.StatusCode != 101 || r.Header.Get("Upgrade") != "echo" {
+		t.Fatalf("got %d %v", r.StatusCode, r.Header)
+	}
+	buf := make([]byte, 5)
+	for _, msg := range []string{"hello", "again"} {
+		if msg != "hello" {
+			cl.send(msg)
+		}
+		if _, err := ioReadFull(cl, buf); err != nil || string(buf) != msg {
+			t.Fatalf("echo %q, %v", buf, err)
+		}
+	}
+}
+
+// TestPoolFull: a full executor is answered 503.
+func TestPoolFull(t *testing.T) {
+	ts := startServer(t, Config{}, loop.Config{ExecutorWorkers: 1, ExecutorQueue: 1})
+	defer close(ts.h.unblock)
+	a := ts.dial(t)
+	a.send(get("/block"))
+	<-ts.h.blocked
+	b := ts.dial(t)
+	b.send(get("/block"))
+	waitFor(t, "the second job queued", 5*time.Second, func() bool { return ts.h.routed.Load() == 2 })
+	c := ts.dial(t)
+	c.send(get("/pool?x"))
+	r := c.read("GET")
+	if r.StatusCode != 503 || !r.Close {
+		t.Fatalf("got %d close=%v", r.StatusCode, r.Close)
+	}
+	c.expectEOF()
+}
