@@ -17,6 +17,11 @@
 // server owns its listener so a drain refuses new connections before it closes old ones;
 // an engine that stops on its own is reported by Wait.
 //
+// One gnet behaviour cannot be guarded from outside gnet: when the peer half-closes
+// (sends FIN), gnet closes the connection at once; output still in gnet's buffer at that
+// moment (more than the kernel took) is lost, and ConnectionLost gets nil. Responses
+// written during DataReceived that fit the socket buffer are delivered.
+//
 // # Ownership
 //
 // The data given to Protocol.DataReceived is loop memory: valid until the call returns;
