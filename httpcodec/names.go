@@ -15,18 +15,18 @@ func word8(s string) uint64 { return binary.LittleEndian.Uint64([]byte(s)) }
 func word4(s string) uint32 { return binary.LittleEndian.Uint32([]byte(s)) }
 
 var (
-	wHost      = word4("host")
-	wExpe      = word4("expe")
-	wpect      = word4("pect")
-	wUpgr      = word4("upgr")
-	wrade      = word4("rade")
-	wConnecti  = word8("connecti")
-	wnnection  = word8("nnection")
-	wContent   = word8("content-")
-	wtLength   = word8("t-length")
-	wTransfer  = word8("transfer")
-	wEncoding  = word8("-encodin")
-	wncoding   = word8("encoding")
+	wHost     = word4("host")
+	wExpe     = word4("expe")
+	wpect     = word4("pect")
+	wUpgr     = word4("upgr")
+	wrade     = word4("rade")
+	wConnecti = word8("connecti")
+	wnnection = word8("nnection")
+	wContent  = word8("content-")
+	wtLength  = word8("t-length")
+	wTransfer = word8("transfer")
+	wEncoding = word8("-encodin")
+	wncoding  = word8("encoding")
 )
 
 func lo4(b []byte) uint32 { return binary.LittleEndian.Uint32(b) | 0x20202020 }
