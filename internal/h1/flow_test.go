@@ -3,7 +3,6 @@ package h1
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -24,10 +23,7 @@ func bytesOut(ts *testServer) int64 {
 // is served) until the write-stall limit closes the connection.
 func TestSlowReader(t *testing.T) {
 	ts := startServer(t, Config{}, loop.Config{WriteStall: 300 * time.Millisecond})
-	cl := ts.dial(t)
-	if tc, ok := cl.c.(*net.TCPConn); ok {
-		_ = tc.SetReadBuffer(4096)
-	}
+	cl := ts.dialWith(t, 4096)
 	cl.send(strings.Repeat(get("/big?n=1048576"), 200))
 	waitFor(t, "the stalled connection closed", 5*time.Second, func() bool { return ts.srv.NumConns() == 0 })
 	if n := ts.h.served.Load(); n > 8 {
@@ -47,9 +43,9 @@ func TestClientGoneMidRequest(t *testing.T) {
 			cl.send(get("/plain?1") + get("/block") + get("/plain?3"))
 			cl.expect("GET", 200, "plain 1")
 			<-ts.h.blocked
-			before := bytesOut(ts)
 			cl.c.Close()
 			waitFor(t, "the server saw the close", 5*time.Second, func() bool { return ts.srv.NumConns() == 0 })
+			before := bytesOut(ts)
 			if wait == "unblock" {
 				close(ts.h.unblock)
 			}
@@ -113,10 +109,7 @@ func TestStreamBackpressure(t *testing.T) {
 	for _, where := range []string{"pool", "loop"} {
 		t.Run(where, func(t *testing.T) {
 			ts := startServer(t, Config{}, loop.Config{})
-			cl := ts.dial(t)
-			if tc, ok := cl.c.(*net.TCPConn); ok {
-				_ = tc.SetReadBuffer(16 << 10)
-			}
+			cl := ts.dialWith(t, 16<<10)
 			q := "/bigstream?n=1024"
 			if where == "pool" {
 				q += "&pool=1"

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -233,7 +234,30 @@ type client struct {
 
 func (ts *testServer) dial(t *testing.T) *client {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", ts.addr, 5*time.Second)
+	return ts.dialWith(t, 0)
+}
+
+// dialWith dials with the socket's receive buffer set to rcvbuf bytes
+// before connecting (0 = the system's default), so the TCP window is
+// small from the start: a client that reads nothing then stops the server
+// quickly. (Shrinking it after the connect makes the kernel's zero-window
+// probing stall the test instead.)
+func (ts *testServer) dialWith(t *testing.T, rcvbuf int) *client {
+	t.Helper()
+	d := net.Dialer{Timeout: 5 * time.Second}
+	if rcvbuf > 0 {
+		d.Control = func(network, address string, rc syscall.RawConn) error {
+			var serr error
+			err := rc.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, rcvbuf)
+			})
+			if err != nil {
+				return err
+			}
+			return serr
+		}
+	}
+	c, err := d.Dial("tcp", ts.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
