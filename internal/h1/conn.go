@@ -73,6 +73,7 @@ func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 	c.flags &^= cfInData
 	c.flush()
 	c.update()
+	c.fireWritable() // a stream may have reached the head during the batch
 	return n
 }
 

@@ -17,6 +17,7 @@ var placements = []struct {
 	{"loop", get("/plain?a"), "GET", "plain a"},
 	{"pool", get("/pool?b"), "GET", "pool b"},
 	{"later", get("/later?c"), "GET", "later c"},
+	{"deferpool", get("/deferpool?d"), "GET", "deferpool d"},
 	{"echo", post("/echo", "hello body"), "POST", "hello body"},
 	{"stream", get("/stream?n=3"), "GET", "chunk 0\nchunk 1\nchunk 2\n"},
 	{"pool-stream", get("/stream?n=2&pool=1"), "GET", "chunk 0\nchunk 1\n"},
@@ -132,6 +133,23 @@ func TestPipelineDepth(t *testing.T) {
 			want = "later " + strconv.Itoa(i) + "&ms=1"
 		}
 		cl.expect("GET", 200, want)
+	}
+}
+
+// TestHTTP10Stream: an HTTP/1.0 stream is delimited by the close.
+func TestHTTP10Stream(t *testing.T) {
+	ts := startServer(t, Config{}, loop.Config{})
+	for _, req := range []string{
+		"GET /stream?n=2 HTTP/1.0\r\n\r\n",
+		"GET /stream?n=2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+	} {
+		cl := ts.dial(t)
+		cl.send(req)
+		r := cl.expect("GET", 200, "chunk 0\nchunk 1\n")
+		if !r.Close || len(r.TransferEncoding) != 0 {
+			t.Fatalf("close=%v te=%v", r.Close, r.TransferEncoding)
+		}
+		cl.expectEOF()
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 //	/plain        on the loop, "plain <query>"
 //	/pool         in the pool, "pool <query>"
 //	/later        on the loop, detached, finished by a CallLater timer
+//	/deferpool    on the loop, detached, finished from a pool job
 //	/echo         the request body (Plan.MaxBody from ?max=N)
 //	/stream       chunked stream of ?n= chunks "chunk i\n" (in the pool with ?pool=1)
 //	/bigstream    ?n= chunks of 16 KiB; pool: blocks on backpressure; loop: OnWritable
@@ -96,6 +97,12 @@ func (h *testHandler) Serve(x *Exchange) {
 		body := append([]byte("later "), r.RawQuery()...)
 		d := time.Duration(queryInt(x, "ms", 5)) * time.Millisecond
 		x.Loop().CallLater(d, func() { x.Respond(200, textPlain, body) })
+	case "/deferpool":
+		x.Detach()
+		body := append([]byte("deferpool "), r.RawQuery()...)
+		if err := x.Loop().RunInExecutor(func() { x.Respond(200, textPlain, body) }, nil); err != nil {
+			x.Respond(503, nil, nil)
+		}
 	case "/echo":
 		x.Respond(200, nil, x.Body())
 	case "/big":
