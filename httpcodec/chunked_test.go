@@ -60,7 +60,6 @@ var chunkedCases = []chunkedCase{
 	{name: "ext control", in: "5;a=\x01\r\nhello\r\n0\r\n\r\n", err: ErrBadChunkExt},
 	{name: "ext nul in quote", in: "5;a=\"\x00\"\r\nhello\r\n0\r\n\r\n", err: ErrBadChunkExt},
 	{name: "ext bare lf", in: "5;a\nhello\r\n0\r\n\r\n", err: ErrBadChunkExt},
-	{name: "size line too long", in: "5;" + strings.Repeat("a", DefaultMaxChunkExt) + "\r\nhello\r\n0\r\n\r\n", err: ErrChunkLineTooLong},
 	{name: "size line limit", in: "5;abcdef\r\nhello\r\n0\r\n\r\n", limits: &Limits{MaxChunkExt: 6}, err: ErrChunkLineTooLong},
 	{name: "size line at limit", in: "5;abc\r\nhello\r\n0\r\n\r\n", limits: &Limits{MaxChunkExt: 7}, data: "hello"},
 	{name: "zero padding too long", in: strings.Repeat("0", 20) + "5\r\nhello\r\n0\r\n\r\n", limits: &Limits{MaxChunkExt: 10}, err: ErrChunkLineTooLong},
@@ -71,7 +70,6 @@ var chunkedCases = []chunkedCase{
 	{name: "trailer no colon", in: "0\r\nX\r\n\r\n", err: ErrBadHeaderName},
 	{name: "trailer bare cr", in: "0\r\nX: a\rb\r\n\r\n", err: ErrBareCR},
 	{name: "trailer nul", in: "0\r\nX: a\x00\r\n\r\n", err: ErrBadHeaderValue},
-	{name: "trailer too large", in: "0\r\nX: " + strings.Repeat("a", DefaultMaxTrailerBytes) + "\r\n\r\n", err: ErrTrailerTooLarge},
 	{name: "trailer limit", in: "0\r\nX: abcdef\r\n\r\n", limits: &Limits{MaxTrailerBytes: 12}, err: ErrTrailerTooLarge},
 	{name: "trailer at limit", in: "0\r\nX: abcdef\r\n\r\n", limits: &Limits{MaxTrailerBytes: 13}, trailers: "X: abcdef\r\n"},
 	{name: "too many trailers", in: "0\r\nA: 1\r\nB: 2\r\n\r\n", limits: &Limits{MaxHeaders: 1}, err: ErrTooManyHeaders},
@@ -176,6 +174,19 @@ func TestChunkedDecoderByteByByte(t *testing.T) {
 			pieces[i] = c.in[i : i+1]
 		}
 		checkChunked(t, c, "bytes", decodePieces(c.limits, pieces))
+	}
+}
+
+// TestChunkedDefaultLimits checks the default limits on whole inputs (the
+// case table uses small limits so split feeding stays cheap).
+func TestChunkedDefaultLimits(t *testing.T) {
+	for _, c := range []chunkedCase{
+		{name: "size line too long", in: "5;" + strings.Repeat("a", DefaultMaxChunkExt) + "\r\nhello\r\n0\r\n\r\n", err: ErrChunkLineTooLong},
+		{name: "size line at default", in: "5;" + strings.Repeat("a", DefaultMaxChunkExt-5) + "\r\nhello\r\n0\r\n\r\n", data: "hello"},
+		{name: "trailer too large", in: "0\r\nX: " + strings.Repeat("a", DefaultMaxTrailerBytes) + "\r\n\r\n", err: ErrTrailerTooLarge},
+		{name: "trailer prefix too large", in: "0\r\nX: " + strings.Repeat("a", DefaultMaxTrailerBytes), err: ErrTrailerTooLarge},
+	} {
+		checkChunked(t, c, "whole", decodePieces(nil, []string{c.in}))
 	}
 }
 

@@ -53,5 +53,6 @@
 // Parsing and writing allocate nothing (alloc_test.go fails otherwise).
 // RequestParser is 16 bytes per connection; Request and Response hold a
 // fixed array of DefaultMaxHeaders field spans (about 1.6 KiB) and are meant
-// to be pooled per loop. Figures are in README.md.
+// to be pooled per loop. Benchmarks against net/http, with the command
+// that produced them, are in README.md.
 package httpcodec

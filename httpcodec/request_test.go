@@ -213,8 +213,10 @@ func TestParseRequestScansOnce(t *testing.T) {
 	}
 }
 
-// TestParseRequestEarlyLimits checks that 414 and 431 are reported as soon
-// as the prefix proves them, before the head is complete.
+// TestParseRequestEarlyLimits checks the default limits, and that 414 and
+// 431 are reported as soon as the prefix proves them, before the head is
+// complete. (The case table exercises the limits with small values, so that
+// feeding its cases split at every byte stays cheap.)
 func TestParseRequestEarlyLimits(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -223,6 +225,8 @@ func TestParseRequestEarlyLimits(t *testing.T) {
 		err    *Error
 	}{
 		{"line", "GET /" + strings.Repeat("a", DefaultMaxRequestLine), nil, ErrRequestLineTooLong},
+		{"whole line", "GET /" + strings.Repeat("a", DefaultMaxRequestLine) + " HTTP/1.1\r\nHost: a\r\n\r\n", nil, ErrRequestLineTooLong},
+		{"whole head", get("X: " + strings.Repeat("v", DefaultMaxHeaderBytes) + "\r\n"), nil, ErrHeaderTooLarge},
 		{"line limit", "GET /aaaaaaaaaaaaaaa", &Limits{MaxRequestLine: 20}, ErrRequestLineTooLong},
 		{"head", "GET / HTTP/1.1\r\nX: " + strings.Repeat("a", DefaultMaxHeaderBytes), nil, ErrHeaderTooLarge},
 		{"head lines", "GET / HTTP/1.1\r\n" + strings.Repeat("X: a\r\n", 100), &Limits{MaxHeaderBytes: 500}, ErrHeaderTooLarge},
