@@ -21,7 +21,7 @@ func FuzzParseRequest(f *testing.F) {
 		var p RequestParser
 		var r Request
 		n, err := p.Parse(in, &r)
-		if n < 0 || n > len(in) || (n > 0) == (err != nil) && err != nil {
+		if n < 0 || n > len(in) || (n > 0 && err != nil) {
 			t.Fatalf("n = %d err = %v", n, err)
 		}
 		// Split feeding gives the same result (or the same error earlier).
