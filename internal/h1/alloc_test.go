@@ -12,19 +12,6 @@ import (
 	"github.com/eddy-go/eddy/loop"
 )
 
-// plainHandler answers every request on the loop with a fixed body: the
-// benchmark's plaintext route, with nothing of its own that allocates.
-type plainHandler struct{}
-
-var (
-	plainHeader = []byte("Content-Type: text/plain\r\n")
-	plainBody   = []byte("Hello, World!")
-)
-
-func (plainHandler) Route(x *Exchange) Plan { return Plan{} }
-func (plainHandler) Serve(x *Exchange)      { x.Respond(200, plainHeader, plainBody) }
-func (plainHandler) Release(x *Exchange)    {}
-
 // plainResponseLen is the length of plainHandler's response: the Date
 // value is always 29 bytes.
 var plainResponseLen = len("HTTP/1.1 200 OK\r\nServer: eddy\r\nDate: \r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!") + 29

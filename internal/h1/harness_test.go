@@ -347,3 +347,16 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 }
 
 func ioReadFull(cl *client, buf []byte) (int, error) { return io.ReadFull(cl.br, buf) }
+
+// plainHandler answers every request on the loop with a fixed body: the
+// benchmark's plaintext route, with nothing of its own that allocates.
+type plainHandler struct{}
+
+var (
+	plainHeader = []byte("Content-Type: text/plain\r\n")
+	plainBody   = []byte("Hello, World!")
+)
+
+func (plainHandler) Route(x *Exchange) Plan { return Plan{} }
+func (plainHandler) Serve(x *Exchange)      { x.Respond(200, plainHeader, plainBody) }
+func (plainHandler) Release(x *Exchange)    {}
