@@ -81,7 +81,7 @@ func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 // needs more bytes or must stop; it returns the bytes consumed.
 func (c *conn) consume(data []byte, now time.Duration) int {
 	off := 0
-	for c.flags&cfClosed == 0 {
+	for !c.dead() {
 		if x := c.cur; x != nil {
 			k, done := c.readBody(x, data[off:], now)
 			off += k
@@ -243,7 +243,9 @@ func (c *conn) update() {
 // re-offers the buffered bytes, once the cause is gone. A closing
 // connection keeps reading so its input can be discarded.
 func (c *conn) updateReading() {
-	stop := c.flags&cfClosing == 0 && c.blocked() || c.flags&cfUpgrade != 0
+	// A body being read always keeps flowing: its slot is already taken
+	// and its bytes go to its own buffer, bounded by MaxBody.
+	stop := c.cur == nil && (c.flags&cfClosing == 0 && c.blocked() || c.flags&cfUpgrade != 0)
 	switch {
 	case stop && c.flags&cfReadPaused == 0:
 		c.flags |= cfReadPaused

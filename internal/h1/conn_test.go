@@ -185,3 +185,20 @@ func TestConnectionClose(t *testing.T) {
 		})
 	}
 }
+
+// TestBodyWhileSlotsFull: a body still arriving when its request took the
+// last slot keeps being read (parsing of later requests pauses, not the
+// body).
+func TestBodyWhileSlotsFull(t *testing.T) {
+	ts := startServer(t, Config{PipelineDepth: 2, BodyTimeout: 3 * time.Second}, loop.Config{})
+	cl := ts.dial(t)
+	cl.send(get("/block") + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nabc")
+	<-ts.h.blocked
+	waitFor(t, "the POST routed", 5*time.Second, func() bool { return ts.h.routed.Load() == 2 })
+	cl.send("def" + get("/plain?third"))
+	waitFor(t, "the body read", 2*time.Second, func() bool { return ts.h.served.Load() == 2 })
+	close(ts.h.unblock)
+	cl.expect("GET", 200, "unblocked")
+	cl.expect("POST", 200, "abcdef")
+	cl.expect("GET", 200, "plain third")
+}
