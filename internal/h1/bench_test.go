@@ -1,0 +1,84 @@
+package h1
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/eddy-go/eddy/loop"
+)
+
+// rawResponder is the baseline: a loop.Protocol that only finds the end of
+// each head and writes a canned response of the same size as the
+// engine's, in one write per batch.
+type rawResponder struct{ out []byte }
+
+var (
+	rawReply = []byte("HTTP/1.1 200 OK\r\nServer: eddy\r\nDate: Mon, 02 Jan 2006 15:04:05 GMT\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!")
+	headEnd  = []byte("\r\n\r\n")
+)
+
+func (r *rawResponder) ConnectionMade(c *loop.Conn) {}
+func (r *rawResponder) DataReceived(c *loop.Conn, data []byte) int {
+	n := 0
+	r.out = r.out[:0]
+	for {
+		i := bytes.Index(data[n:], headEnd)
+		if i < 0 {
+			break
+		}
+		n += i + 4
+		r.out = append(r.out, rawReply...)
+	}
+	if len(r.out) > 0 {
+		_ = c.Write(r.out)
+	}
+	return n
+}
+func (r *rawResponder) ConnectionLost(c *loop.Conn, err error) {}
+
+// BenchmarkPlaintext: round trips of GET /plaintext over loopback against
+// the engine and against the raw responder (same run: compare ratios).
+func BenchmarkPlaintext(b *testing.B) {
+	servers := []struct {
+		name string
+		f    loop.Factory
+	}{
+		{"raw", func() loop.Protocol { return &rawResponder{} }},
+		{"h1", NewFactory(Config{ServerName: "eddy"}, plainHandler{})},
+	}
+	for _, depth := range []int{1, 16} {
+		for _, s := range servers {
+			b.Run(s.name+"/depth="+itoa(depth), func(b *testing.B) {
+				srv, err := loop.New(loop.Config{Addr: "127.0.0.1:0", Loops: 1}, s.f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := srv.Start(); err != nil {
+					b.Fatal(err)
+				}
+				defer srv.Stop(b.Context())
+				c, err := net.Dial("tcp", srv.Addr().String())
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer c.Close()
+				req := []byte(strings.Repeat("GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n", depth))
+				resp := make([]byte, len(rawReply)*depth)
+				b.ReportAllocs()
+				b.SetBytes(int64(len(req)))
+				b.ResetTimer()
+				for i := 0; i < b.N; i += depth {
+					if _, err := c.Write(req); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := io.ReadFull(c, resp); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
