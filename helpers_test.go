@@ -1,0 +1,57 @@
+package eddy_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// readResponses reads n responses from a raw connection, each body whole,
+// with a deadline.
+func readResponses(t testing.TB, c net.Conn, n int, method string) []*http.Response {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	var out []*http.Response
+	for i := 0; i < n; i++ {
+		resp, err := http.ReadResponse(br, &http.Request{Method: method})
+		if err != nil {
+			t.Fatalf("response %d of %d: %v", i+1, n, err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("response %d body: %v", i+1, err)
+		}
+		resp.Body = io.NopCloser(strings.NewReader(string(b)))
+		resp.Header.Set("X-Test-Body", string(b))
+		out = append(out, resp)
+	}
+	return out
+}
+
+func body(r *http.Response) string { return r.Header.Get("X-Test-Body") }
+
+// waitUntil polls cond until it holds or the deadline passes.
+func waitUntil(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// expectClosed reads until EOF (the server closed) or fails.
+func expectClosed(t testing.TB, c net.Conn) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		t.Fatalf("connection not closed by the server: %v", err)
+	}
+}
