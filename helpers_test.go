@@ -2,10 +2,12 @@ package eddy_test
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -54,4 +56,22 @@ func expectClosed(t testing.TB, c net.Conn) {
 	if _, err := io.Copy(io.Discard, c); err != nil {
 		t.Fatalf("connection not closed by the server: %v", err)
 	}
+}
+
+// logBuffer is a goroutine-safe log sink for tests.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -125,7 +125,7 @@ func TestMiddlewareOrderAndGroups(t *testing.T) {
 }
 
 func TestErrorsTextJSONAndPanics(t *testing.T) {
-	var logs bytes.Buffer
+	var logs logBuffer
 	app := eddy.New(eddy.Config{Logger: quietLogger(&logs)})
 	app.Get("/notfound", func(c *eddy.Ctx) error { return eddy.ErrNotFound.WithMessage("no such user") })
 	app.Get("/plain", func(c *eddy.Ctx) error { return errors.New("secret db password") })
