@@ -21,11 +21,19 @@ func (c *Ctx) Defer() {
 	}
 }
 
-// Complete runs h to finish a deferred response: on the calling goroutine,
-// with the same panic recovery and error handling as a handler (its error
-// goes to the error handler; returning nil without a response sends an
-// empty 200). Middleware does not run again.
-func (c *Ctx) Complete(h Handler) { _ = c.app.run(c, h) }
+// Complete finishes a deferred response by running h on the request's
+// loop (soon, not before Complete returns), with the same panic recovery
+// and error handling as a handler: its error goes to the error handler, and
+// returning nil without a response sends an empty 200. Middleware does not
+// run again. h runs on the loop, so it must not block. Complete may be
+// called from any goroutine; it fails only when the server has stopped.
+//
+// Calling a response method (Text, JSON ...) directly from another
+// goroutine also finishes a deferred response; Complete adds the error
+// handling.
+func (c *Ctx) Complete(h Handler) error {
+	return c.x.Loop().CallSoonThreadsafe(func() { _ = c.app.run(c, h) })
+}
 
 // Go runs job in the pool, then h on the loop with the request: the way
 // for an on-loop handler to do one blocking thing (a database call, a file

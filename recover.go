@@ -8,7 +8,12 @@ import (
 // run is the one place a handler is called: it recovers a panic (logging
 // the stack; the answer is a 500 and the connection is closed), then
 // finishes the response as the handler's result requires, unless the
-// handler deferred it. It reports whether the response was finished here
+// handler deferred it.
+//
+// run executes inside Serve (on the loop or in the pool) or in a loop
+// callback (Go, Complete): never elsewhere, because the engine releases
+// an exchange only on the loop and never while Serve runs, which is what
+// lets finish read c after the response went out. It reports whether the response was finished here
 // (false: deferred, and c may already belong to another goroutine).
 func (a *App) run(c *Ctx, h Handler) bool {
 	before := c.defers.Load()
