@@ -33,10 +33,13 @@ func (d *gatedDB) Report(ctx context.Context, id string) (string, error) {
 	}
 }
 
+// workers is the pool size of the test app: enough for every report of the test at once.
+const workers = 8
+
 func start(t *testing.T, db database) string {
 	t.Helper()
 	// One loop: if a blocking handler ran on it, nothing else could be served.
-	app := newApp(eddy.Config{Loops: 1}, db)
+	app := newApp(eddy.Config{Loops: 1, PoolWorkers: workers}, db)
 	if err := app.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +73,7 @@ func get(client *http.Client, url string) (int, string, error) {
 // TestLoopServesWhileBlocked holds n blocking reports in the pool, then shows /ping is
 // answered while every one of them is still pending, then lets them finish.
 func TestLoopServesWhileBlocked(t *testing.T) {
-	const n = 4
+	const n = workers / 2
 	db := &gatedDB{started: make(chan string, n), release: make(chan struct{})}
 	base := start(t, db)
 	client := &http.Client{Timeout: 10 * time.Second}
