@@ -1,0 +1,335 @@
+package eddy_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/eddytest"
+)
+
+type recorder struct {
+	mu sync.Mutex
+	ev []string
+}
+
+func (r *recorder) add(s string) {
+	r.mu.Lock()
+	r.ev = append(r.ev, s)
+	r.mu.Unlock()
+}
+
+func (r *recorder) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.ev, ", ")
+}
+
+func (r *recorder) hook(name string) eddy.Hook {
+	return func(context.Context) error { r.add(name); return nil }
+}
+
+func TestLifecycleStartShutdown(t *testing.T) {
+	var rec recorder
+	app := eddy.New(eddy.Config{})
+	app.OnStartup(rec.hook("startup"))
+	app.CleanupCtx(func(context.Context) (eddy.Hook, error) {
+		rec.add("setup db")
+		return rec.hook("teardown db"), nil
+	})
+	app.CleanupCtx(func(context.Context) (eddy.Hook, error) {
+		rec.add("setup cache")
+		return rec.hook("teardown cache"), nil
+	})
+	app.OnShutdown(rec.hook("shutdown"))
+	app.OnCleanup(rec.hook("cleanup"))
+	sub := eddy.New(eddy.Config{})
+	sub.OnStartup(rec.hook("sub startup"))
+	sub.Get("/s", func(c *eddy.Ctx) error { return c.Text("sub") })
+	app.Mount("/sub", sub)
+	app.Get("/", func(c *eddy.Ctx) error { rec.add("request"); return c.Text("ok") })
+
+	if err := app.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Start("127.0.0.1:0"); !errors.Is(err, eddy.ErrServerClosed) {
+		t.Errorf("second Start: %v", err)
+	}
+	resp, err := http.Get("http://" + app.Addr().String() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := app.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Wait(); err != nil {
+		t.Errorf("Wait after Shutdown: %v", err)
+	}
+	want := "startup, setup db, setup cache, sub startup, request, shutdown, teardown cache, teardown db, cleanup"
+	if got := rec.String(); got != want {
+		t.Errorf("order:\n got %s\nwant %s", got, want)
+	}
+	if _, err := net.DialTimeout("tcp", app.Addr().String(), time.Second); err == nil {
+		t.Error("still accepting after Shutdown")
+	}
+}
+
+func TestStartupFailure(t *testing.T) {
+	var rec recorder
+	boom := errors.New("no database")
+	app := eddy.New(eddy.Config{})
+	app.CleanupCtx(func(context.Context) (eddy.Hook, error) {
+		rec.add("setup a")
+		return rec.hook("teardown a"), nil
+	})
+	app.OnStartup(func(context.Context) error { return boom })
+	app.OnStartup(rec.hook("never"))
+	app.OnCleanup(rec.hook("cleanup"))
+	if err := app.Start("127.0.0.1:0"); !errors.Is(err, boom) {
+		t.Fatalf("Start: %v, want %v", err, boom)
+	}
+	if got := rec.String(); got != "setup a, teardown a, cleanup" {
+		t.Errorf("order: %s", got)
+	}
+	if app.Addr() != nil {
+		t.Error("bound despite the failed startup")
+	}
+	// A bind failure cleans up too.
+	var rec2 recorder
+	app2 := eddy.New(eddy.Config{})
+	app2.OnCleanup(rec2.hook("cleanup"))
+	if err := app2.Start("256.0.0.1:1"); err == nil {
+		t.Fatal("Start on a bad address succeeded")
+	}
+	if rec2.String() != "cleanup" {
+		t.Errorf("bind failure cleanup: %q", rec2.String())
+	}
+}
+
+func TestReadinessDuringDrain(t *testing.T) {
+	inHook := make(chan struct{})
+	release := make(chan struct{})
+	app := eddy.New(eddy.Config{ReadinessPath: "/readyz", LivenessPath: "/livez", DrainDelay: -1})
+	app.OnShutdown(func(context.Context) error {
+		close(inHook)
+		<-release
+		return nil
+	})
+	app.Get("/work", func(c *eddy.Ctx) error { return c.Text("work") })
+	app.Use(func(next eddy.Handler) eddy.Handler {
+		return func(c *eddy.Ctx) error {
+			c.SetHeader("X-MW", "1")
+			return next(c)
+		}
+	})
+	if err := app.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	addr := app.Addr().String()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	get := func(path string) *http.Response {
+		t.Helper()
+		fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path)
+		return readResponses(t, c, 1, "GET")[0]
+	}
+	for _, p := range []string{"/readyz", "/livez"} {
+		if r := get(p); r.StatusCode != 200 || body(r) != "ok" || r.Header.Get("X-MW") != "" {
+			t.Errorf("%s before drain: %d %q (middleware %q)", p, r.StatusCode, body(r), r.Header.Get("X-MW"))
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- app.Shutdown(context.Background()) }()
+	<-inHook
+	for _, p := range []string{"/readyz", "/livez"} {
+		if r := get(p); r.StatusCode != 503 {
+			t.Errorf("%s during drain: %d", p, r.StatusCode)
+		}
+	}
+	if r := get("/work"); r.StatusCode != 200 {
+		t.Errorf("work during drain: %d", r.StatusCode)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDrainUnderLoad: clients keep requests in flight while the server
+// shuts down; every request a handler served has its response delivered,
+// busy connections end with Connection: close, and new connections are
+// refused. A request that races the close of a connection the server saw
+// idle is never served, so a client retries it safely (as proxies do); the
+// test counts those apart.
+func TestDrainUnderLoad(t *testing.T) {
+	var served atomic.Int64
+	app := eddy.New(eddy.Config{DrainDelay: -1})
+	app.Get("/slow", func(c *eddy.Ctx) error {
+		time.Sleep(20 * time.Millisecond)
+		served.Add(1)
+		return c.Text("done")
+	}, eddy.InPool)
+	app.Get("/fast", func(c *eddy.Ctx) error { served.Add(1); return c.Text("done") })
+	if err := app.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	addr := app.Addr().String()
+	const workers = 8
+	var ok, lost, closes atomic.Int64
+	var shuttingDown atomic.Bool
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			path := "/slow"
+			if w%2 == 1 {
+				path = "/fast"
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for time.Now().Before(deadline) {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					if !shuttingDown.Load() {
+						t.Errorf("dial before shutdown: %v", err)
+					}
+					return // refused: the drain closed the listener
+				}
+				br := bufio.NewReader(c)
+				for time.Now().Before(deadline) {
+					// Requests go out back to back, so a connection is
+					// never idle long enough to be closed as idle.
+					if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path); err != nil {
+						lost.Add(1)
+						t.Errorf("write: %v", err)
+						break
+					}
+					c.SetReadDeadline(time.Now().Add(5 * time.Second))
+					resp, err := http.ReadResponse(br, nil)
+					if err != nil {
+						if !shuttingDown.Load() {
+							t.Errorf("request without a response before the drain: %v", err)
+						}
+						lost.Add(1) // checked against served below
+						break
+					}
+					b, _ := io.ReadAll(resp.Body)
+					if string(b) != "done" {
+						t.Errorf("body %q", b)
+					}
+					ok.Add(1)
+					if resp.Close {
+						closes.Add(1)
+						break
+					}
+				}
+				c.Close()
+				if shuttingDown.Load() {
+					// Try once more: the listener must be closed by now.
+					if c2, err := net.Dial("tcp", addr); err == nil {
+						c2.Close()
+						continue
+					}
+					return
+				}
+			}
+		}(w)
+	}
+	waitUntil(t, 10*time.Second, "load to build up", func() bool { return ok.Load() >= 200 })
+	shuttingDown.Store(true)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := app.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	wg.Wait()
+	if served.Load() != ok.Load() {
+		t.Errorf("handlers served %d requests, clients got %d responses: %d responses lost",
+			served.Load(), ok.Load(), served.Load()-ok.Load())
+	}
+	if closes.Load() == 0 {
+		t.Error("no response carried Connection: close during the drain")
+	}
+	t.Logf("%d responses, %d ended with Connection: close, %d requests raced an idle close (not served: retryable)",
+		ok.Load(), closes.Load(), lost.Load())
+}
+
+func TestRunSignal(t *testing.T) {
+	// Keep stray SIGTERMs from killing the test binary while Run has not
+	// registered its own handler yet.
+	absorb := make(chan os.Signal, 16)
+	signal.Notify(absorb, syscall.SIGTERM)
+	defer signal.Stop(absorb)
+	var rec recorder
+	app := eddy.New(eddy.Config{})
+	app.OnShutdown(rec.hook("shutdown"))
+	app.OnCleanup(rec.hook("cleanup"))
+	done := make(chan error, 1)
+	go func() { done <- app.Run("127.0.0.1:0") }()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if rec.String() != "shutdown, cleanup" {
+				t.Errorf("hooks: %q", rec.String())
+			}
+			return
+		case <-tick.C:
+			if app.Addr() != nil {
+				syscall.Kill(os.Getpid(), syscall.SIGTERM)
+			}
+		case <-timeout:
+			t.Fatal("Run did not return after SIGTERM")
+		}
+	}
+}
+
+func TestAccessLog(t *testing.T) {
+	var out logBuffer
+	app := eddy.New(eddy.Config{})
+	app.Use(eddy.AccessLogTo(&out, `%a "%r" %s %b %{User-Agent}i %{X-Id}o %Tf`))
+	app.Get("/hello", func(c *eddy.Ctx) error { return c.SetHeader("X-Id", "7").Text("hello") })
+	app.Get("/later", func(c *eddy.Ctx) error {
+		c.Defer()
+		c.Loop().CallLater(5*time.Millisecond, func() { c.Status(202).Text("later") })
+		return nil
+	})
+	s := eddytest.New(t, app)
+	s.Get("/hello?x=1", "User-Agent", "probe/1")
+	s.Get("/later", "User-Agent", "probe/2")
+	s.Get("/missing", "User-Agent", "probe/3")
+	waitUntil(t, 5*time.Second, "three log lines", func() bool { return strings.Count(out.String(), "\n") == 3 })
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	wants := []string{
+		`127.0.0.1 "GET /hello?x=1 HTTP/1.1" 200 5 probe/1 7 `,
+		`127.0.0.1 "GET /later HTTP/1.1" 202 5 probe/2 - `,
+		`127.0.0.1 "GET /missing HTTP/1.1" 404 9 probe/3 - `,
+	}
+	for i, w := range wants {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d: %q, want prefix %q", i, lines[i], w)
+		}
+	}
+}
