@@ -128,12 +128,13 @@ func newExchange(ls *loopState) *Exchange {
 
 // Request returns the parsed request head. Its views are valid until the
 // handler returns; copy them to keep them (after Detach, and in the pool,
-// until x is finished).
+// until x is finished). Callable wherever x may be used.
 func (x *Exchange) Request() *httpcodec.Request { return &x.req }
 
 // Body returns the whole request body (Content-Length or de-chunked), nil
 // when there is none. Valid until the handler returns; copy it to keep it
-// (after Detach, and in the pool, until x is finished).
+// (after Detach, and in the pool, until x is finished). Callable wherever x
+// may be used.
 func (x *Exchange) Body() []byte { return x.body }
 
 // RemoteAddr returns the client's address. Safe for concurrent use.
@@ -143,6 +144,7 @@ func (x *Exchange) RemoteAddr() net.Addr { return x.remote }
 func (x *Exchange) Loop() *loop.Loop { return x.ls.l }
 
 // Detached reports whether x was detached (Detach, or a Plan with InPool).
+// Callable wherever x may be used.
 func (x *Exchange) Detached() bool { return x.detached }
 
 // Detach copies the request and its body out of loop memory into x's own
@@ -184,10 +186,11 @@ func (x *Exchange) loopOwned() bool {
 	return !x.detached && x.lf&lfServing != 0
 }
 
-// Context returns a context that is done when the client goes away, the
-// handler times out or the server stops. It is created on first use, so
-// exchanges that never call it pay nothing. It stays valid after x is
-// released (it is then cancelled).
+// Context returns a context that is done when the client goes away (cause
+// ErrConnClosed), the handler times out (ErrHandlerTimeout) or the server
+// stops. It is created on first use (one allocation), so exchanges that
+// never call it pay nothing. It stays usable after x is released (it is
+// then cancelled). Safe for concurrent use.
 func (x *Exchange) Context() context.Context {
 	x.mu.Lock()
 	defer x.mu.Unlock()

@@ -23,9 +23,11 @@ var (
 // returns. A HEAD request gets no body but the Content-Length of body;
 // 1xx, 204 and 304 get neither. A second finish is ignored.
 //
-// On the loop inside Serve (not detached) the response goes straight into
-// the loop's output buffer when no earlier response is pending: no lock, no
-// extra copy. Elsewhere it is copied under x's mutex and the loop is woken.
+// On the loop inside Route or Serve (not detached) the response goes
+// straight into the loop's output buffer when no earlier response is
+// pending: no lock, no extra copy. Elsewhere it is copied under x's mutex
+// and the loop is woken. Callable from the goroutine running Serve, and
+// after Detach from any goroutine.
 func (x *Exchange) Respond(status int, header, body []byte) {
 	if x.loopOwned() {
 		x.respondOnLoop(status, header, body)

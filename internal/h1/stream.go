@@ -14,6 +14,8 @@ import (
 // (StreamStart(101, h) then Hijack is how a protocol switch answers).
 // Finish with StreamEnd. It returns ErrFinished after a finish, and
 // ErrConnClosed when the connection is gone (x then counts as finished).
+// Callable from the goroutine running Serve, and after Detach from any
+// goroutine.
 func (x *Exchange) StreamStart(status int, header []byte) error {
 	x.mu.Lock()
 	if x.sf&(sfFinished|sfStream|sfClaimed) != 0 {
@@ -52,7 +54,9 @@ func (x *Exchange) StreamStart(status int, header []byte) error {
 // for a Plan with InPool, and otherwise returns ErrBackpressure without
 // queueing p: continue from OnWritable. It returns ErrConnClosed when the
 // connection is gone (x then counts as finished), ErrFinished after
-// StreamEnd, ErrNotStreaming before StreamStart.
+// StreamEnd, ErrNotStreaming before StreamStart. Callable from the
+// goroutine running Serve, and after Detach from any goroutine; in the pool
+// it may block (never call it on the loop for a Plan with InPool).
 func (x *Exchange) StreamWrite(p []byte) error {
 	x.mu.Lock()
 	for {
@@ -84,7 +88,7 @@ func (x *Exchange) StreamWrite(p []byte) error {
 
 // StreamEnd finishes a streamed response: for a chunked body the last
 // chunk, with trailer ("Name: value\r\n" lines, may be nil). Same errors as
-// StreamWrite, without backpressure.
+// StreamWrite, without backpressure. Same goroutine rules as StreamWrite.
 func (x *Exchange) StreamEnd(trailer []byte) error {
 	x.mu.Lock()
 	if err := x.streamErrLocked(); err != nil {
