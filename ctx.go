@@ -52,6 +52,7 @@ type Ctx struct {
 	// Response being built.
 	status  int
 	hdr     []byte // "Name: value\r\n" lines
+	body    []byte // body buffered by Write
 	hdrErr  error  // first invalid header, reported by the response method
 	hasCT   bool   // hdr has a Content-Type line
 	written int64  // body bytes handed to the engine
@@ -93,7 +94,7 @@ func (c *Ctx) reset() {
 	clear(c.onFinish)
 	c.onFinish = c.onFinish[:0]
 	c.scratch = c.scratch[:0]
-	c.status, c.hdr, c.hdrErr, c.hasCT, c.written = 0, c.hdr[:0], nil, false, 0
+	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.written = 0, c.hdr[:0], c.body[:0], nil, false, 0
 	c.responded, c.deferred, c.streaming, c.closeConn, c.inPool, c.decoded = false, false, false, false, false, false
 	c.stream = Stream{}
 	c.start = time.Time{}

@@ -204,6 +204,23 @@ func (c *Ctx) NoContent(code int) error {
 	return c.send("", nil)
 }
 
+// Write appends p to the response body the Ctx buffers (an io.Writer, for
+// fmt.Fprintf, templates, encoders); the buffer is reused across requests,
+// so writing allocates nothing once warm. The buffered body is sent when the
+// handler returns nil without calling another response method, with the
+// status set with Status and the Content-Type set with SetHeader (none by
+// default). If the handler returns an error the buffered body is dropped.
+func (c *Ctx) Write(p []byte) (int, error) {
+	if c.responded {
+		return 0, ErrResponded
+	}
+	c.body = append(c.body, p...)
+	return len(p), nil
+}
+
+// WriteString is Write for a string.
+func (c *Ctx) WriteString(s string) (int, error) { return c.Write(unsafeBytes(s)) }
+
 // send finishes the response with body, adding the Content-Type line ct
 // unless one was set.
 func (c *Ctx) send(ct string, body []byte) error {

@@ -20,9 +20,7 @@ type ErrorHandler func(c *Ctx, err error)
 func DefaultErrorHandler(c *Ctx, err error) {
 	status := StatusOf(err)
 	msg := statusText(status)
-	if he, ok := err.(*HTTPError); ok {
-		msg = he.Text()
-	} else if he := asHTTPError(err); he != nil {
+	if he := asHTTPError(err); he != nil {
 		msg = he.Text()
 	}
 	c.DelHeader("Content-Type")
@@ -38,20 +36,6 @@ func DefaultErrorHandler(c *Ctx, err error) {
 		return
 	}
 	_ = c.send(ctText, unsafeBytes(msg))
-}
-
-func asHTTPError(err error) *HTTPError {
-	for err != nil {
-		if he, ok := err.(*HTTPError); ok {
-			return he
-		}
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return nil
-		}
-		err = u.Unwrap()
-	}
-	return nil
 }
 
 // prefersJSON reads an Accept header: true when application/json (or

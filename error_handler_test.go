@@ -67,6 +67,8 @@ func TestHTTPError(t *testing.T) {
 		{fmt.Errorf("wrapped: %w", ErrForbidden), 403},
 		{errors.New("plain"), 500},
 		{NewHTTPError(418, "teapot"), 418},
+		{errors.Join(errors.New("x"), fmt.Errorf("y: %w", ErrForbidden)), 403},
+		{nil, 500},
 	}
 	for _, tc := range tests {
 		if got := StatusOf(tc.err); got != tc.status {

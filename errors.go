@@ -91,11 +91,34 @@ var (
 // StatusOf returns the status an error is answered with: the Status of the
 // first *HTTPError in err's chain, else 500.
 func StatusOf(err error) int {
-	var he *HTTPError
-	if errors.As(err, &he) && he.Status >= 100 && he.Status <= 999 {
+	if he := asHTTPError(err); he != nil && he.Status >= 100 && he.Status <= 999 {
 		return he.Status
 	}
 	return 500
+}
+
+// asHTTPError is errors.As for *HTTPError without its allocation (the
+// error path of a 404 must not allocate): the first *HTTPError in err's
+// tree, depth first, or nil.
+func asHTTPError(err error) *HTTPError {
+	for err != nil {
+		switch e := err.(type) {
+		case *HTTPError:
+			return e
+		case interface{ Unwrap() error }:
+			err = e.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				if he := asHTTPError(inner); he != nil {
+					return he
+				}
+			}
+			return nil
+		default:
+			return nil
+		}
+	}
+	return nil
 }
 
 // Errors of the package itself (misuse reported at run time, not at setup).

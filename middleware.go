@@ -2,8 +2,9 @@ package eddy
 
 // Handler serves one request. It writes the response through c (Text, JSON,
 // ...) or returns an error, which the error handler turns into a response
-// (see HTTPError). Returning nil without writing anything answers 200 with an
-// empty body (or the status set with Status).
+// (see HTTPError). Returning nil without calling a response method sends the
+// body buffered by Ctx.Write (empty if none) with the status set with Status
+// (default 200).
 type Handler func(c *Ctx) error
 
 // Middleware wraps a handler: it may act before and after calling next, or

@@ -71,7 +71,9 @@ func (a *App) panicked(c *Ctx, v any) error {
 // finish completes the response after the handler returned err.
 func (a *App) finish(c *Ctx, err error) {
 	if err == nil && !c.responded {
-		err = c.send("", nil) // nothing written: an empty response (200 unless Status was set)
+		// No response method called: the body buffered by Write, or an
+		// empty body (200 unless Status was set).
+		err = c.send("", c.body)
 	}
 	if err == nil {
 		if c.streaming {
@@ -91,7 +93,7 @@ func (a *App) finish(c *Ctx, err error) {
 		}
 		return
 	}
-	c.hdrErr = nil
+	c.hdrErr, c.body = nil, c.body[:0]
 	a.errorHandler(c, err)
 	if !c.responded {
 		// The error handler did not answer (or its answer failed).
