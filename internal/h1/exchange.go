@@ -87,9 +87,7 @@ const (
 	lfLast                               // its response ends the connection
 	lfWantContinue                       // send 100 Continue when x reaches the head
 	lfHijack                             // the connection is handed over after x
-	lfNoRequest                          // engine error slot without a parsed request
 	lfRouteClose                         // a response given in Route must close (body unread)
-	lfTimedOut                           // the engine answered in the handler's place
 )
 
 // sharedFlags are guarded by Exchange.mu.

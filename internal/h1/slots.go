@@ -208,8 +208,7 @@ func (c *conn) failSlot(x *Exchange, e *httpcodec.Error) {
 func (c *conn) failConn(e *httpcodec.Error) {
 	x := c.ls.acquire()
 	x.req.Reset()
-	x.c = c
-	x.lf |= lfNoRequest
+	x.c = c // no lfRouted: the handler never saw it, so no Release
 	x.state = stReading
 	c.enqueue(x)
 	c.failSlot(x, e)

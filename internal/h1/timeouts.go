@@ -94,6 +94,5 @@ func (c *conn) handlerTimeout(x *Exchange) {
 	}
 	x.cancelContextLocked(ErrHandlerTimeout)
 	x.mu.Unlock()
-	x.lf |= lfTimedOut
 	c.failSlot(x, errHandlerTimeout)
 }
