@@ -177,3 +177,25 @@ func TestPoolFull(t *testing.T) {
 	}
 	c.expectEOF()
 }
+
+// TestStreamClientGone: a producer blocked on backpressure is woken when
+// the client leaves (StreamWrite returns ErrConnClosed) and the exchange is
+// released.
+func TestStreamClientGone(t *testing.T) {
+	for _, where := range []string{"pool", "loop"} {
+		t.Run(where, func(t *testing.T) {
+			ts := startServer(t, Config{}, loop.Config{})
+			cl := ts.dialWith(t, 16<<10)
+			q := "/bigstream?n=1024"
+			if where == "pool" {
+				q += "&pool=1"
+			}
+			cl.send(get(q))
+			waitFor(t, "the producer to start", 5*time.Second, func() bool { return ts.h.chunks.Load() > 0 })
+			cl.c.Close()
+			waitFor(t, "the exchange released", 5*time.Second, func() bool {
+				return ts.srv.NumConns() == 0 && ts.h.released.Load() == 1
+			})
+		})
+	}
+}

@@ -171,6 +171,9 @@ func (c *conn) cancelFrom(x *Exchange, cause error) {
 			x.cond.Broadcast()
 		}
 		x.mu.Unlock()
+		if x.onWritable != nil {
+			x.ls.l.CallSoon(x.writableFn) // not inline: this may run inside handler code
+		}
 	}
 }
 

@@ -172,8 +172,10 @@ func (x *Exchange) syncState() {
 
 // OnWritable registers fn to run once on the loop when x's stream may take
 // more bytes (output below the low water mark, x's turn to write). It
-// replaces an earlier registration. fn may run when StreamWrite would still
-// report backpressure; StreamWrite decides. Loop-only.
+// replaces an earlier registration. fn also runs when the connection goes
+// away, so a waiting producer learns it from StreamWrite (ErrConnClosed).
+// fn may run when StreamWrite would still report backpressure; StreamWrite
+// decides. Loop-only.
 func (x *Exchange) OnWritable(fn func()) {
 	x.onWritable = fn
 	if fn == nil || x.c.dead() {
@@ -187,6 +189,13 @@ func (x *Exchange) OnWritable(fn func()) {
 // fireWritable runs x's OnWritable function if x can take bytes now.
 func (x *Exchange) fireWritable() {
 	fn := x.onWritable
+	if fn != nil && x.state == stCancelled {
+		// The connection went away: the producer learns it from its next
+		// StreamWrite (ErrConnClosed), which finishes x.
+		x.onWritable = nil
+		fn()
+		return
+	}
 	if fn == nil || x.state != stStreaming || x.c == nil || x.c.dead() || x.c.flags&cfWritePaused != 0 {
 		return
 	}
