@@ -89,6 +89,24 @@ func TestPipelinedMixedSplit(t *testing.T) {
 	}
 }
 
+// TestPipelinedBytewise: one batch with every placement, sent one byte per
+// write.
+func TestPipelinedBytewise(t *testing.T) {
+	ts := startServer(t, Config{}, loop.Config{})
+	cl := ts.dial(t)
+	var b strings.Builder
+	for _, p := range placements {
+		b.WriteString(p.req)
+	}
+	batch := b.String()
+	for i := 0; i < len(batch); i++ {
+		cl.send(batch[i : i+1])
+	}
+	for _, p := range placements {
+		cl.expect(p.method, 200, p.want)
+	}
+}
+
 // TestPipelineOrderAcrossPlacements: a slow deferred response first, fast
 // ones after it: the fast ones must wait.
 func TestPipelineOrderAcrossPlacements(t *testing.T) {

@@ -18,6 +18,14 @@ func bytesOut(ts *testServer) int64 {
 	return n
 }
 
+func bytesIn(ts *testServer) int64 {
+	var n int64
+	for _, s := range ts.srv.Stats() {
+		n += s.BytesIn
+	}
+	return n
+}
+
 // TestSlowReader: a client that pipelines requests for big responses and
 // never reads makes the server stop parsing (a bounded number of requests
 // is served) until the write-stall limit closes the connection.
@@ -80,6 +88,10 @@ func TestDrain(t *testing.T) {
 	busy.send(get("/plain?a") + get("/block"))
 	busy.expect("GET", 200, "plain a")
 	<-ts.h.blocked
+	partial := ts.dial(t)
+	in0 := bytesIn(ts)
+	partial.send("GET /plain?partial HTTP/1.1\r\n")
+	waitFor(t, "the partial head received", 5*time.Second, func() bool { return bytesIn(ts) > in0 })
 
 	drained := make(chan error, 1)
 	go func() {
@@ -88,6 +100,12 @@ func TestDrain(t *testing.T) {
 		drained <- ts.srv.Drain(ctx)
 	}()
 	idle.expectEOF()
+	partial.send("Host: x\r\n\r\n") // a request already begun is still answered, then closed
+	if r := partial.expect("GET", 200, "plain partial"); !r.Close {
+		t.Fatal("a draining connection's response lacks Connection: close")
+	}
+	partial.expectEOF()
+	partial.c.Close()
 	close(ts.h.unblock)
 	r := busy.expect("GET", 200, "unblocked")
 	if !r.Close {
