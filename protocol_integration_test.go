@@ -115,3 +115,19 @@ func TestUnixSocket(t *testing.T) {
 		t.Errorf("unix: %q", body(rs[0]))
 	}
 }
+
+// TestSlowCallbackNamesRoute: in debug mode, an on-loop handler that blocks
+// is reported with its route.
+func TestSlowCallbackNamesRoute(t *testing.T) {
+	var logs logBuffer
+	app := eddy.New(eddy.Config{SlowCallback: 10 * time.Millisecond, Logger: quietLogger(&logs)})
+	app.Get("/blocks/{id}", func(c *eddy.Ctx) error {
+		time.Sleep(30 * time.Millisecond) // wrong on the loop: that is the point
+		return c.Text("done")
+	})
+	s := eddytest.New(t, app)
+	s.Get("/blocks/1")
+	waitUntil(t, 5*time.Second, "a slow callback report", func() bool {
+		return strings.Contains(logs.String(), "slow callback") && strings.Contains(logs.String(), "/blocks/{id}")
+	})
+}

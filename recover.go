@@ -28,6 +28,13 @@ func (a *App) run(c *Ctx, h Handler) bool {
 		return false
 	}
 	a.finish(c, err)
+	if c.closeConn && !c.inPool {
+		// After a panic: the response is written, then the connection
+		// closes, and requests pipelined behind it are dropped. (InPool:
+		// the engine offers no way to close from the pool; the
+		// connection stays open.)
+		_ = c.x.Hijack(closer{})
+	}
 	return true
 }
 

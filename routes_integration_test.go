@@ -139,6 +139,12 @@ func TestErrorsTextJSONAndPanics(t *testing.T) {
 		c.SetHeader("X-Leak", "no")
 		panic("kaboom")
 	})
+	app.Get("/panic-later", func(c *eddy.Ctx) error {
+		c.Defer()
+		go c.Complete(func(c *eddy.Ctx) error { panic("later kaboom") })
+		return nil
+	})
+	app.Get("/panic-pool", func(c *eddy.Ctx) error { panic("pool kaboom") }, eddy.InPool)
 	app.Get("/badheader", func(c *eddy.Ctx) error { return c.SetHeader("X-Bad", "a\r\nInjected: yes").Text("sent?") })
 	app.Get("/reserved", func(c *eddy.Ctx) error { return c.SetHeader("Content-Length", "5").Text("sent?") })
 	app.Get("/ok", func(c *eddy.Ctx) error { return c.Text("ok") })
@@ -186,6 +192,17 @@ func TestErrorsTextJSONAndPanics(t *testing.T) {
 	expectClosed(t, c)
 	if !strings.Contains(logs.String(), "kaboom") || !strings.Contains(logs.String(), "goroutine") {
 		t.Error("panic and stack not logged")
+	}
+	// A panic in deferred code finished with Complete: the same.
+	c = s.Dial()
+	io.WriteString(c, "GET /panic-later HTTP/1.1\r\nHost: x\r\n\r\nGET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+	if rs := readResponses(t, c, 1, "GET"); rs[0].StatusCode != 500 {
+		t.Errorf("panic in Complete: %d", rs[0].StatusCode)
+	}
+	expectClosed(t, c)
+	// In the pool: a 500 (the connection stays open: see Ctx docs).
+	if r := s.Get("/panic-pool"); r.Status != 500 {
+		t.Errorf("panic in the pool: %d", r.Status)
 	}
 	// The server still serves.
 	if r := s.Get("/ok"); r.Status != 200 {

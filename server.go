@@ -291,11 +291,7 @@ func (h *handler) Serve(x *h1.Exchange) {
 	if sc := h.a.cfg.SlowCallback; sc > 0 && !c.inPool {
 		x.Loop().Annotate(c.route.pattern)
 	}
-	if h.a.run(c, c.route.serve) && c.closeConn && !c.inPool && !x.Detached() {
-		// After a panic: the response is written, then the connection
-		// closes, and requests pipelined behind it are dropped.
-		_ = x.Hijack(closer{})
-	}
+	h.a.run(c, c.route.serve)
 }
 
 // Release recycles the Ctx once the engine is done with the exchange.
