@@ -65,7 +65,7 @@ func TestLifecycleStartShutdown(t *testing.T) {
 	if err := app.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	if err := app.Start("127.0.0.1:0"); !errors.Is(err, eddy.ErrServerClosed) {
+	if err := app.Start("127.0.0.1:0"); !errors.Is(err, eddy.ErrStarted) {
 		t.Errorf("second Start: %v", err)
 	}
 	resp, err := http.Get("http://" + app.Addr().String() + "/")

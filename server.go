@@ -16,8 +16,9 @@ import (
 	"github.com/eddy-go/eddy/loop"
 )
 
-// ErrServerClosed is returned by Start on an app that was already started.
-var ErrServerClosed = errors.New("eddy: app already started")
+// ErrStarted is returned by Start on an app that was already started (an
+// App runs once).
+var ErrStarted = errors.New("eddy: app already started")
 
 // Start runs the startup hooks, binds addr ("127.0.0.1:0" works: see Addr)
 // and serves in the background; it returns once the server accepts
@@ -27,7 +28,7 @@ func (a *App) Start(addr string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.done != nil {
-		return ErrServerClosed
+		return ErrStarted
 	}
 	if a.mountedIn != nil {
 		return errors.New("eddy: a mounted app cannot be started")
