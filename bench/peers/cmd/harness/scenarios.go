@@ -131,8 +131,11 @@ func (b *bencher) check(s *server) {
 	}
 }
 
-// throughput runs every wrk scenario b.o.runs times per server. Each run starts every server
-// afresh, in a rotated order, so slow drift on the shared machine spreads over all servers.
+// throughput runs every wrk scenario b.o.runs times per server. All servers run at once (each
+// pinned to the server CPU, only the one under load busy), and the runs interleave: for each
+// scenario, every server is warmed up, then each run measures every server in turn, in an
+// order rotated per run. A disturbance on the shared machine (other work, frequency changes)
+// so lands on all servers alike instead of on whichever one happened to run then.
 func (b *bencher) throughput(built []*server) error {
 	var scs []scenario
 	for _, s := range scenarios {
@@ -143,47 +146,69 @@ func (b *bencher) throughput(built []*server) error {
 	if len(scs) == 0 {
 		return nil
 	}
-	hz := clockTicks()
-	for run := range b.o.runs {
-		for i := range built {
-			s := built[(i+run)%len(built)]
-			p, err := start(b.o, s)
-			if err != nil {
-				return err
-			}
-			for _, sc := range scs {
-				fmt.Fprintf(os.Stderr, "harness: run %d/%d %s %s\n", run+1, b.o.runs, s.name, sc.name)
-				if b.o.warmup > 0 {
-					if _, err := runWrk(b.wrkArgs(sc, p.addr, b.o.warmup)); err != nil {
-						p.stop()
-						return err
-					}
-				}
-				args := b.wrkArgs(sc, p.addr, b.o.duration)
-				before, err1 := cpuTicks(p.pid())
-				w, err2 := runWrk(args)
-				after, err3 := cpuTicks(p.pid())
-				if err := firstErr(err1, err2, err3); err != nil {
-					p.stop()
-					return fmt.Errorf("%s %s: %w", s.name, sc.name, err)
-				}
-				b.rep.addRun(sc, s, measured{
-					rps:       w.rps,
-					requests:  w.requests,
-					cpuPerReq: float64(after-before) / hz / float64(max(w.requests, 1)),
-					errors:    w.errors,
-				})
-				b.rep.serverCommand(s.name, s.command(b.o, "$ADDR"))
-				shown := b.wrkArgs(sc, "$ADDR", b.o.duration)
-				if i := slices.Index(shown, b.lua); i >= 0 {
-					shown[i] = relPath(b.o.root, b.lua)
-				}
-				b.rep.loadCommand(sc.name, "taskset "+strings.Join(shown, " "))
-			}
+	procs := make([]*proc, 0, len(built))
+	defer func() {
+		for _, p := range procs {
 			p.stop()
+		}
+	}()
+	for _, s := range built {
+		p, err := start(b.o, s)
+		if err != nil {
+			return err
+		}
+		procs = append(procs, p)
+		b.rep.serverCommand(s.name, s.command(b.o, "$ADDR"))
+	}
+	hz := clockTicks()
+	for _, sc := range scs {
+		shown := b.wrkArgs(sc, "$ADDR", b.o.duration)
+		if i := slices.Index(shown, b.lua); i >= 0 {
+			shown[i] = relPath(b.o.root, b.lua)
+		}
+		b.rep.loadCommand(sc.name, "taskset "+strings.Join(shown, " "))
+		if b.o.warmup > 0 {
+			for _, p := range procs {
+				fmt.Fprintf(os.Stderr, "harness: warm-up %s %s\n", p.s.name, sc.name)
+				if _, err := runWrk(b.wrkArgs(sc, p.addr, b.o.warmup)); err != nil {
+					return fmt.Errorf("%s %s warm-up: %w", p.s.name, sc.name, err)
+				}
+			}
+		}
+		for run := range b.o.runs {
+			for i := range procs {
+				p := procs[(i+run)%len(procs)]
+				fmt.Fprintf(os.Stderr, "harness: run %d/%d %s %s\n", run+1, b.o.runs, p.s.name, sc.name)
+				m, err := b.measure(p, sc, hz)
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", p.s.name, sc.name, err)
+				}
+				b.rep.addRun(sc, p.s, m)
+			}
 		}
 	}
 	return nil
+}
+
+// measure runs wrk once against p and takes the server's CPU time around it.
+func (b *bencher) measure(p *proc, sc scenario, hz float64) (measured, error) {
+	select {
+	case <-p.done:
+		return measured{}, fmt.Errorf("the server exited; see %s", p.log.Name())
+	default:
+	}
+	before, err1 := cpuTicks(p.pid())
+	w, err2 := runWrk(b.wrkArgs(sc, p.addr, b.o.duration))
+	after, err3 := cpuTicks(p.pid())
+	if err := firstErr(err1, err2, err3); err != nil {
+		return measured{}, err
+	}
+	return measured{
+		rps:       w.rps,
+		requests:  w.requests,
+		cpuPerReq: float64(after-before) / hz / float64(max(w.requests, 1)),
+		errors:    w.errors,
+	}, nil
 }
 
 func firstErr(errs ...error) error {
