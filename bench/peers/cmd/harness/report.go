@@ -120,6 +120,7 @@ func (r *report) markdown() string {
 	var b strings.Builder
 	o := r.o
 	fmt.Fprintf(&b, "# eddy and peers: %s\n\n", r.started.Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "Source: %s.\n\n", sourceVersion(o.root))
 	fmt.Fprintf(&b, "Machine: %s, %d CPUs, Linux %s; %s; %s. Load average (1 min): %s at the start, %s at the end "+
 		"(above ~1 on two CPUs, other work shared the cores and absolute figures are low; compare ratios).\n\n",
 		cpuModel(), runtime.NumCPU(), kernel(), runtime.Version(), wrkVersion(), r.loadStart, loadAvg())
@@ -281,6 +282,21 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+// sourceVersion names the commit the servers were built from, and whether the work tree had
+// uncommitted Go changes then (the build uses the work tree).
+func sourceVersion(root string) string {
+	out, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "not a git checkout"
+	}
+	v := "commit " + strings.TrimSpace(string(out))
+	dirty, err := exec.Command("git", "-C", root, "status", "--porcelain", "--", "*.go", "go.mod", "go.sum").Output()
+	if err == nil && len(strings.TrimSpace(string(dirty))) > 0 {
+		v += " plus uncommitted changes in the work tree"
+	}
+	return v
 }
 
 func loadAvg() string {
