@@ -6,26 +6,36 @@ import (
 )
 
 // parseFieldLine parses the field line starting at buf[pos] (RFC 9112 5):
-// field-name ":" OWS field-value OWS CRLF. buf must end with a CRLF after
-// pos, which the end-of-head search guarantees. A bare LF or CR in the line
-// is an error. It returns the field and the offset of the next line.
+// field-name ":" OWS field-value OWS CRLF. A bare LF or CR in the line is an
+// error. It returns the field and the offset of the next line.
+//
+// It never reads past buf: a line cut short by the end of buf is an error
+// (ErrBadHeaderName or ErrBadHeaderValue). The incremental path only calls
+// it on a complete head, whose lines all end in CRLF, so there that cannot
+// happen; the single-pass path treats any error as "fall back".
 func parseFieldLine(buf []byte, pos int) (field, int, error) {
 	i := pos
+	if i >= len(buf) {
+		return field{}, 0, ErrBadHeaderName
+	}
 	if isOWS(buf[i]) {
 		return field{}, 0, ErrObsFold
 	}
-	for tcharTable[buf[i]] {
+	for i < len(buf) && tcharTable[buf[i]] {
 		i++
+	}
+	if i >= len(buf) {
+		return field{}, 0, ErrBadHeaderName
 	}
 	if buf[i] != ':' || i == pos {
 		if buf[i] == '\n' {
 			return field{}, 0, ErrBareLF
 		}
 		if i > pos && isOWS(buf[i]) {
-			for isOWS(buf[i]) {
+			for i < len(buf) && isOWS(buf[i]) {
 				i++
 			}
-			if buf[i] == ':' {
+			if i < len(buf) && buf[i] == ':' {
 				return field{}, 0, ErrSpaceBeforeColon
 			}
 		}
@@ -33,7 +43,7 @@ func parseFieldLine(buf []byte, pos int) (field, int, error) {
 	}
 	name := span{uint32(pos), uint32(i - pos)}
 	i++
-	for isOWS(buf[i]) {
+	for i < len(buf) && isOWS(buf[i]) {
 		i++
 	}
 	vs := i
