@@ -9,11 +9,12 @@ import (
 
 // Defaults for a zero Config field (DESIGN.md section 10).
 const (
-	DefaultMaxBody       = 4 << 20
-	DefaultPipelineDepth = 16
-	DefaultHeaderTimeout = 10 * time.Second
-	DefaultBodyTimeout   = 30 * time.Second
-	DefaultIdleTimeout   = 75 * time.Second
+	DefaultMaxBody        = 4 << 20
+	DefaultPipelineDepth  = 16
+	DefaultHeaderTimeout  = 10 * time.Second
+	DefaultBodyTimeout    = 30 * time.Second
+	DefaultIdleTimeout    = 75 * time.Second
+	DefaultDrainIdleGrace = 500 * time.Millisecond
 )
 
 // streamBuffer bounds the bytes a streaming response may queue in its own
@@ -43,6 +44,15 @@ type Config struct {
 	// IdleTimeout closes (silently) a keep-alive connection that has no
 	// request in flight and receives nothing for this long. Default 75 s.
 	IdleTimeout time.Duration
+	// DrainIdleGrace is how long a keep-alive connection that is idle when
+	// the server starts draining stays open. A request its client sent just
+	// before (in flight on the wire, or about to be) is still answered, with
+	// "Connection: close", and the connection closes after it; with no
+	// request it closes (silently) when the grace passes. Busy connections
+	// need no grace: their last response carries "Connection: close". The
+	// drain as a whole stays bounded by its context. Negative: idle
+	// connections close at once. Default 500 ms.
+	DrainIdleGrace time.Duration
 	// HandlerTimeout bounds the time from the end of a request to its
 	// response; past it the engine answers 503 in the request's place,
 	// cancels Exchange.Context and closes the connection after the
@@ -70,6 +80,9 @@ func (c Config) normalized() Config {
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.DrainIdleGrace == 0 {
+		c.DrainIdleGrace = DefaultDrainIdleGrace
 	}
 	if c.HandlerTimeout < 0 {
 		c.HandlerTimeout = 0

@@ -220,3 +220,39 @@ func TestBodyWhileSlotsFull(t *testing.T) {
 	cl.expect("POST", 200, "abcdef")
 	cl.expect("GET", 200, "plain third")
 }
+
+// TestCloseAfter: a response after Exchange.CloseAfter carries
+// "Connection: close" (unless its head went out before the call), the
+// requests pipelined behind it get nothing although some were parsed and
+// served, and the connection half-closes after the response; every
+// exchange is still released. From every placement.
+func TestCloseAfter(t *testing.T) {
+	cases := []struct {
+		name, query string
+		wantClose   bool // the response itself says "Connection: close"
+	}{
+		{"loop", "", true},
+		{"pool", "pool=1", true},
+		{"detached", "when=detached", true},
+		{"pool-detached", "pool=1&when=detached", true},
+		{"loop-after-response", "when=after", false},
+		{"pool-after-response", "pool=1&when=after", false},
+	}
+	ts := startServer(t, Config{}, loop.Config{})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cl := ts.dial(t)
+			cl.send(get("/plain?1") + get("/closeafter?"+tc.query) + get("/plain?3") + post("/echo", "four"))
+			cl.expect("GET", 200, "plain 1")
+			r := cl.expect("GET", 200, "closeafter")
+			if tc.wantClose && !r.Close {
+				t.Fatal("the response lacks Connection: close")
+			}
+			cl.expectEOF() // nothing for /plain?3 and /echo
+		})
+	}
+	waitFor(t, "every exchange released", 5*time.Second, func() bool {
+		return ts.h.released.Load() == ts.h.routed.Load()
+	})
+	waitFor(t, "every connection closed", 5*time.Second, func() bool { return ts.srv.NumConns() == 0 })
+}

@@ -18,7 +18,15 @@
 // Parsing stops while the FIFO is full, while the connection's output is
 // above the loop's high water mark (loop.WriteFlow) and after a request that
 // ends the connection (Connection: close, HTTP/1.0 without keep-alive, an
-// upgrade, an error); it resumes when the cause goes away.
+// upgrade, an error, Exchange.CloseAfter); it resumes when the cause goes
+// away, except for the end of a connection: requests parsed behind the last
+// response are dropped, and the connection half-closes once that response
+// is flushed.
+//
+// When the server drains (loop.Drainer), a busy connection's last response
+// carries "Connection: close"; an idle one gets Config.DrainIdleGrace to
+// deliver a request its client already sent, which is answered the same
+// way.
 //
 // # Ownership
 //

@@ -3,7 +3,12 @@ package h1
 import "github.com/eddy-go/eddy/loop"
 
 // Drain is loop.Drainer: the server is shutting down. An idle connection
-// closes now. A busy one parses nothing more after the request it is
+// gets Config.DrainIdleGrace: a request that arrives within it (one the
+// client sent before it could know) is answered with "Connection: close"
+// and the connection closes after it; otherwise it closes when the grace
+// passes (Timeout). Closing an idle connection at once would lose such a
+// request: the client wrote it, and gets neither a response nor a refused
+// connect. A busy connection parses nothing more after the request it is
 // reading, answers the requests in flight (the last with "Connection:
 // close") and closes after them.
 func (c *conn) Drain(lc *loop.Conn) {
@@ -20,6 +25,11 @@ func (c *conn) Drain(lc *loop.Conn) {
 		return
 	}
 	if c.idle() {
+		if g := c.e.cfg.DrainIdleGrace; g > 0 {
+			c.drainBy = c.ls.l.Time() + g
+			c.arm()
+			return
+		}
 		c.flags |= cfClosing | cfShutdown
 		_ = lc.Close()
 		return

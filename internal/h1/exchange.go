@@ -102,6 +102,7 @@ const (
 	sfFlowPaused                          // the connection is above its high water mark
 	sfInJob                               // Serve runs in the pool; its done callback will kick
 	sfNoBody                              // HEAD or 1xx/204/304: body bytes are dropped
+	sfCloseAfter                          // CloseAfter ran off the loop: the loop applies it in syncState
 )
 
 // bodyMode is how a response body is delimited.

@@ -77,13 +77,22 @@ func TestClientGoneMidRequest(t *testing.T) {
 	}
 }
 
-// TestDrain: idle connections close at once; a busy one finishes its
-// responses, the last with Connection: close, then closes.
+// TestDrain: an idle connection gets the drain grace: a request that
+// arrives within it is answered with Connection: close, then the
+// connection closes; one that receives nothing closes once the grace has
+// passed, not before. A connection with a request begun answers it with
+// Connection: close; a busy one finishes its responses, the last with
+// Connection: close; both then close.
 func TestDrain(t *testing.T) {
-	ts := startServer(t, Config{}, loop.Config{})
+	const grace = 400 * time.Millisecond
+	ts := startServer(t, Config{DrainIdleGrace: grace}, loop.Config{})
 	idle := ts.dial(t)
 	idle.send(get("/plain?idle"))
 	idle.expect("GET", 200, "plain idle")
+	late := ts.dial(t)
+	late.send(get("/plain?late0"))
+	late.expect("GET", 200, "plain late0")
+	lateConn := ts.conn(t, 1)
 	busy := ts.dial(t)
 	busy.send(get("/plain?a") + get("/block"))
 	busy.expect("GET", 200, "plain a")
@@ -93,19 +102,34 @@ func TestDrain(t *testing.T) {
 	partial.send("GET /plain?partial HTTP/1.1\r\n")
 	waitFor(t, "the partial head received", 5*time.Second, func() bool { return bytesIn(ts) > in0 })
 
+	start := time.Now()
 	drained := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		drained <- ts.srv.Drain(ctx)
 	}()
-	idle.expectEOF()
+	waitFor(t, "the drain reached the idle connection", 5*time.Second, func() bool {
+		return onLoop(t, lateConn, func() bool { return lateConn.flags&cfDraining != 0 })
+	})
+	// A request sent to an idle connection after the drain began (as if in
+	// flight when it began) is answered, then the connection closes.
+	late.send(get("/plain?late"))
+	if r := late.expect("GET", 200, "plain late"); !r.Close {
+		t.Fatal("a request within the drain grace: response lacks Connection: close")
+	}
+	late.expectEOF()
+	late.c.Close()
 	partial.send("Host: x\r\n\r\n") // a request already begun is still answered, then closed
 	if r := partial.expect("GET", 200, "plain partial"); !r.Close {
 		t.Fatal("a draining connection's response lacks Connection: close")
 	}
 	partial.expectEOF()
 	partial.c.Close()
+	idle.expectEOF()
+	if d := time.Since(start); d < grace/2 {
+		t.Fatalf("an idle connection closed %v after the drain began, within its grace of %v", d, grace)
+	}
 	close(ts.h.unblock)
 	r := busy.expect("GET", 200, "unblocked")
 	if !r.Close {
@@ -113,6 +137,35 @@ func TestDrain(t *testing.T) {
 	}
 	busy.expectEOF()
 	busy.c.Close() // the server lingers until the peer closes too
+	if err := <-drained; err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+}
+
+// TestDrainNoGrace: with a negative DrainIdleGrace an idle connection
+// closes as soon as the drain begins, while a busy one still waits for its
+// handler.
+func TestDrainNoGrace(t *testing.T) {
+	ts := startServer(t, Config{DrainIdleGrace: -1, IdleTimeout: time.Hour}, loop.Config{})
+	idle := ts.dial(t)
+	idle.send(get("/plain?idle"))
+	idle.expect("GET", 200, "plain idle")
+	busy := ts.dial(t)
+	busy.send(get("/block"))
+	<-ts.h.blocked
+	drained := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		drained <- ts.srv.Drain(ctx)
+	}()
+	idle.expectEOF() // the busy handler is still blocked: the drain is not over
+	close(ts.h.unblock)
+	if r := busy.expect("GET", 200, "unblocked"); !r.Close {
+		t.Fatal("the last response of a draining connection lacks Connection: close")
+	}
+	busy.expectEOF()
+	busy.c.Close()
 	if err := <-drained; err != nil {
 		t.Fatalf("Drain: %v", err)
 	}

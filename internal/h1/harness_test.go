@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -32,6 +32,9 @@ import (
 //	/upgrade      101 then Hijack with an echo protocol
 //	/noroute      Route answers 404 itself (the body is not read)
 //	/misuse       on the loop, returns without finishing
+//	/closeafter   CloseAfter, then "closeafter" (in the pool with ?pool=1);
+//	              ?when=after: Respond first; ?when=detached: both from
+//	              another goroutine after Detach
 type testHandler struct {
 	routed   atomic.Int64
 	released atomic.Int64
@@ -76,7 +79,7 @@ func (h *testHandler) Route(x *Exchange) Plan {
 		return Plan{InPool: true}
 	case "/echo":
 		return Plan{MaxBody: int64(queryInt(x, "max", 0))}
-	case "/stream", "/bigstream":
+	case "/stream", "/bigstream", "/closeafter":
 		return Plan{InPool: query(x, "pool") == "1"}
 	case "/noroute":
 		x.Respond(404, textPlain, []byte("no route\n"))
@@ -136,6 +139,23 @@ func (h *testHandler) Serve(x *Exchange) {
 		x.Respond(101, []byte("Upgrade: echo\r\nConnection: Upgrade\r\n"), nil)
 		if err := x.Hijack(&echoProto{}); err != nil {
 			panic(err)
+		}
+	case "/closeafter":
+		body := []byte("closeafter")
+		switch query(x, "when") {
+		case "after":
+			x.Respond(200, textPlain, body)
+			x.CloseAfter()
+		case "detached":
+			x.Detach()
+			go func() {
+				x.CloseAfter()
+				x.Respond(200, textPlain, body)
+			}()
+		default:
+			x.CloseAfter()
+			x.CloseAfter() // a second call does nothing
+			x.Respond(200, textPlain, body)
 		}
 	case "/misuse":
 	default:
@@ -206,6 +226,41 @@ type testServer struct {
 	srv  *loop.Server
 	h    *testHandler
 	addr string
+
+	mu    sync.Mutex
+	conns []*conn // every engine connection made, in order
+}
+
+// conn returns the i-th engine connection the server made (in accept
+// order), waiting for it.
+func (ts *testServer) conn(t *testing.T, i int) *conn {
+	t.Helper()
+	var c *conn
+	waitFor(t, "the server's connection "+strconv.Itoa(i), 5*time.Second, func() bool {
+		ts.mu.Lock()
+		defer ts.mu.Unlock()
+		if i < len(ts.conns) {
+			c = ts.conns[i]
+		}
+		return c != nil
+	})
+	return c
+}
+
+// onLoop runs fn on c's loop and returns what it returned.
+func onLoop(t *testing.T, c *conn, fn func() bool) bool {
+	t.Helper()
+	done := make(chan bool, 1)
+	if err := c.ls.l.CallSoonThreadsafe(func() { done <- fn() }); err != nil {
+		t.Fatalf("loop: %v", err)
+	}
+	select {
+	case v := <-done:
+		return v
+	case <-time.After(5 * time.Second):
+		t.Fatal("the loop did not run a callback")
+		return false
+	}
 }
 
 func startServer(t *testing.T, cfg Config, lcfg loop.Config) *testServer {
@@ -216,14 +271,22 @@ func startServer(t *testing.T, cfg Config, lcfg loop.Config) *testServer {
 	if lcfg.Loops == 0 {
 		lcfg.Loops = 1
 	}
-	srv, err := loop.New(lcfg, NewFactory(cfg, h))
+	ts := &testServer{h: h}
+	f := NewFactory(cfg, h)
+	srv, err := loop.New(lcfg, func() loop.Protocol {
+		p := f()
+		ts.mu.Lock()
+		ts.conns = append(ts.conns, p.(*conn))
+		ts.mu.Unlock()
+		return p
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{srv: srv, h: h, addr: srv.Addr().String()}
+	ts.srv, ts.addr = srv, srv.Addr().String()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -52,6 +52,58 @@ func (x *Exchange) Respond(status int, header, body []byte) {
 	}
 }
 
+// CloseAfter makes x's response the connection's last, as an error
+// response is: the response carries "Connection: close", nothing more is
+// parsed, requests already parsed behind x are dropped (their responses
+// are never sent; their handlers, if running, see Context cancelled with
+// ErrConnClosed), and the connection half-closes once x's response is
+// flushed. Call it before finishing x (Respond, StreamStart), so the
+// Connection field makes it into the head; called after the head went out
+// it still ends the connection after x, without the field. A second call
+// does nothing; so does a call for a connection that is already gone or
+// hijacked.
+//
+// On the loop inside Route or Serve it takes effect at once; elsewhere it
+// is recorded under x's mutex and the loop is woken to apply it. Callable
+// from the goroutine running Serve, and after Detach from any goroutine,
+// until x is finished (in the pool: until Serve returns).
+func (x *Exchange) CloseAfter() {
+	if x.loopOwned() {
+		x.c.closeAfter(x)
+		return
+	}
+	x.mu.Lock()
+	if x.sf&(sfCloseAfter|sfDead) != 0 {
+		x.mu.Unlock()
+		return
+	}
+	x.sf |= sfCloseAfter
+	post := x.kicks == 0 && (x.sf&sfInJob == 0 || x.sf&sfFinished == 0)
+	if post {
+		x.kicks++
+	}
+	x.mu.Unlock()
+	if post {
+		x.post()
+	}
+}
+
+// closeAfter applies CloseAfter for x on the loop: x's response becomes the
+// last, and every slot behind it is cancelled. When x is already written
+// and out of the FIFO, every slot left is behind it. Idempotent. Loop-only.
+func (c *conn) closeAfter(x *Exchange) {
+	if x.lf&lfLast != 0 || x.state == stCancelled || c.flags&cfHijacked != 0 || c.dead() {
+		return
+	}
+	x.lf |= lfLast
+	c.flags |= cfClosing
+	if x.lf&lfQueued != 0 {
+		c.cancelFrom(x.next, ErrConnClosed)
+	} else {
+		c.cancelFrom(c.head, ErrConnClosed)
+	}
+}
+
 // respondOnLoop is Respond on the loop inside Route or Serve.
 func (x *Exchange) respondOnLoop(status int, header, body []byte) {
 	if x.lf&lfOwed == 0 || x.sf&(sfFinished|sfStream) != 0 {

@@ -125,7 +125,10 @@ func (x *Exchange) post() {
 // Loop-only.
 func (x *Exchange) process() {
 	x.syncState()
-	if c := x.c; x.lf&lfQueued != 0 && !c.dead() {
+	// A connection that is closing is flushed even when x is already out
+	// of the FIFO (a CloseAfter after x's response went out): the flush
+	// half-closes it once the FIFO is empty.
+	if c := x.c; (x.lf&lfQueued != 0 || c.flags&cfClosing != 0) && !c.dead() {
 		c.flush()
 		c.update()
 		c.fireWritable()

@@ -152,13 +152,17 @@ func (x *Exchange) notifyLocked() {
 }
 
 // syncState moves a pending slot to Streaming or Ready after the handler
-// started or finished it. Loop-only.
+// started or finished it, and applies a CloseAfter made off the loop.
+// Loop-only.
 func (x *Exchange) syncState() {
 	x.mu.Lock()
 	sf := x.sf
 	x.mu.Unlock()
 	if sf&sfFinished != 0 {
 		x.lf &^= lfOwed
+	}
+	if sf&sfCloseAfter != 0 {
+		x.c.closeAfter(x)
 	}
 	if x.state == stPending {
 		switch {

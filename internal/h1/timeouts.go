@@ -8,7 +8,8 @@ import (
 
 // arm sets the connection's one deadline to the earliest of: the head
 // timeout of a partial head (from its first byte), the body inactivity
-// timeout, the keep-alive idle timeout, the handler timeout of the oldest
+// timeout, the keep-alive idle timeout (or the drain grace of an idle
+// connection while the server drains), the handler timeout of the oldest
 // pending request. It is a field write in the loop (Conn.SetDeadline).
 func (c *conn) arm() {
 	cfg := &c.e.cfg
@@ -26,6 +27,9 @@ func (c *conn) arm() {
 	}
 	if c.idle() {
 		earliest(c.lastRead + cfg.IdleTimeout)
+		if c.flags&cfDraining != 0 {
+			earliest(c.drainBy)
+		}
 	}
 	if cfg.HandlerTimeout > 0 {
 		for x := c.head; x != nil; x = x.next {
@@ -45,7 +49,8 @@ func (c *conn) idle() bool {
 
 // Timeout is loop.Timeouter: the deadline set by arm passed. Whatever is
 // overdue is answered (408 for a head or a body, 503 for a handler) and
-// the connection ends after it; an idle connection is closed silently.
+// the connection ends after it; an idle connection (past its idle timeout,
+// or its drain grace) is closed silently.
 func (c *conn) Timeout(lc *loop.Conn) {
 	if c.flags&cfHijacked != 0 {
 		if t, ok := c.hijack.(loop.Timeouter); ok {
@@ -61,7 +66,7 @@ func (c *conn) Timeout(lc *loop.Conn) {
 	now := c.ls.l.Time()
 	cfg := &c.e.cfg
 	switch {
-	case c.idle() && now >= c.lastRead+cfg.IdleTimeout:
+	case c.idle() && (now >= c.lastRead+cfg.IdleTimeout || c.flags&cfDraining != 0 && now >= c.drainBy):
 		c.flags |= cfClosing | cfShutdown
 		_ = lc.Close()
 		return
