@@ -73,6 +73,14 @@ type Config struct {
 	// new requests first. Default: 1 s when ReadinessPath is set, else none;
 	// a negative value means none.
 	DrainDelay time.Duration
+	// DrainIdleGrace is how long a keep-alive connection that is idle when
+	// the drain starts stays open, so a request its client sent just
+	// before (in flight on the wire) is still answered, with Connection:
+	// close, instead of being lost to the close; with no request it closes
+	// when the grace passes. Busy connections need none. The drain stays
+	// bounded by Shutdown's context. Default 500 ms; negative: idle
+	// connections close at once.
+	DrainIdleGrace time.Duration
 	// ReadinessPath, if set, is a GET route answering 200 "ok", and 503 from
 	// the first moment of a shutdown. It bypasses middleware.
 	ReadinessPath string

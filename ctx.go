@@ -64,7 +64,6 @@ type Ctx struct {
 	responded bool // a response was finished or a stream started
 	deferred  bool // Defer was called: the handler's return does not finish
 	streaming bool // a stream is open: StreamStart done, StreamEnd not yet
-	closeConn bool // close the connection after the response (after a panic)
 	inPool    bool // the handler runs in the pool
 	decoded   bool // m.path is pathBuf (the raw path had escapes)
 
@@ -95,7 +94,7 @@ func (c *Ctx) reset() {
 	c.onFinish = c.onFinish[:0]
 	c.scratch = c.scratch[:0]
 	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.written = 0, c.hdr[:0], c.body[:0], nil, false, 0
-	c.responded, c.deferred, c.streaming, c.closeConn, c.inPool, c.decoded = false, false, false, false, false, false
+	c.responded, c.deferred, c.streaming, c.inPool, c.decoded = false, false, false, false, false
 	c.stream = Stream{}
 	c.start = time.Time{}
 }

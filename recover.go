@@ -28,13 +28,6 @@ func (a *App) run(c *Ctx, h Handler) bool {
 		return false
 	}
 	a.finish(c, err)
-	if c.closeConn && !c.inPool {
-		// After a panic: the response is written, then the connection
-		// closes, and requests pipelined behind it are dropped. (InPool:
-		// the engine offers no way to close from the pool; the
-		// connection stays open.)
-		_ = c.x.Hijack(closer{})
-	}
 	return true
 }
 
@@ -59,7 +52,12 @@ func (a *App) guard(c *Ctx, job func() error) (err error) {
 }
 
 // panicked logs a recovered panic with its stack and prepares c for the
-// 500: the headers set so far are dropped and the connection will close.
+// 500: the headers set so far are dropped, and the connection closes after
+// the response (Exchange.CloseAfter: the response carries "Connection:
+// close", requests pipelined behind it are dropped). It runs where the
+// handler ran (the loop, a pool goroutine, a loop callback of Complete or
+// Go, the pool job of Go), before the response is finished, which is
+// where and when CloseAfter may be called.
 func (a *App) panicked(c *Ctx, v any) error {
 	pattern := ""
 	if c.route != nil {
@@ -68,7 +66,7 @@ func (a *App) panicked(c *Ctx, v any) error {
 	a.log.Error("eddy: handler panic",
 		"panic", fmt.Sprint(v), "method", c.Method(), "path", string(c.PathBytes()),
 		"route", pattern, "stack", string(debug.Stack()))
-	c.closeConn = true
+	c.x.CloseAfter()
 	if !c.responded {
 		c.hdr, c.hasCT, c.hdrErr, c.status = c.hdr[:0], false, nil, 0
 	}

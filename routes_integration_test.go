@@ -200,7 +200,8 @@ func TestErrorsTextJSONAndPanics(t *testing.T) {
 		t.Errorf("panic in Complete: %d", rs[0].StatusCode)
 	}
 	expectClosed(t, c)
-	// In the pool: a 500 (the connection stays open: see Ctx docs).
+	// In the pool: a 500 too (TestPanicClosesConnection covers every
+	// placement's close).
 	if r := s.Get("/panic-pool"); r.Status != 500 {
 		t.Errorf("panic in the pool: %d", r.Status)
 	}

@@ -82,6 +82,7 @@ func (a *App) startServer(addr string) error {
 		HeaderTimeout:  cfg.HeaderTimeout,
 		BodyTimeout:    cfg.BodyTimeout,
 		IdleTimeout:    cfg.IdleTimeout,
+		DrainIdleGrace: cfg.DrainIdleGrace,
 		HandlerTimeout: cfg.HandlerTimeout,
 		ServerName:     cfg.ServerName,
 		Logger:         cfg.Logger,
@@ -134,8 +135,9 @@ func (a *App) Addr() net.Addr {
 // Shutdown stops the server gracefully (DESIGN.md section 7): readiness and
 // liveness answer 503 at once; the OnShutdown hooks run; after
 // Config.DrainDelay the listener closes (new connections are refused), idle
-// keep-alive connections close and busy ones finish their responses with
-// Connection: close; when none is left (or ctx is done) the loops stop and
+// keep-alive connections close after Config.DrainIdleGrace (a request that
+// arrives within it is answered with Connection: close) and busy ones
+// finish their responses with Connection: close; when none is left (or ctx is done) the loops stop and
 // the cleanup hooks run. It returns the hooks' errors and ctx's error if the
 // drain was cut short. Calling it again waits for the first call's end.
 func (a *App) Shutdown(ctx context.Context) error {
@@ -328,11 +330,3 @@ func (c *Ctx) viewPath() {
 		c.m.path = unsafeString(c.x.Request().Path())
 	}
 }
-
-// closer is the protocol a connection is handed to after a handler panic:
-// it closes the connection once the responses before it are written.
-type closer struct{}
-
-func (closer) ConnectionMade(c *loop.Conn)                { _ = c.Close() }
-func (closer) DataReceived(c *loop.Conn, data []byte) int { return len(data) }
-func (closer) ConnectionLost(c *loop.Conn, err error)     {}
