@@ -8,7 +8,7 @@ import "bytes"
 // Trailers).
 //
 // Framing (chunk-size lines, extensions, CRLFs) is consumed as it arrives,
-// byte by byte, so a caller never has to hold more than the bytes it has not
+// even a byte at a time, so a caller never has to hold more than the bytes it has not
 // yet passed in. Chunk extensions are validated against the grammar and
 // ignored. The trailer section is the exception: it is consumed only once it
 // is complete (at most MaxTrailerBytes), so that it can be handed out as one
@@ -70,18 +70,25 @@ func (d *ChunkedDecoder) Decode(in []byte) (data []byte, n int, err error) {
 	}
 	d.trailer = nil
 	maxLine := uint32(d.Limits.maxChunkExt())
+	// The framing state lives in locals while the loop runs and is stored
+	// back on the way out: kept in registers, a framing byte costs a few
+	// instructions instead of a load and store of each field. After an
+	// error the decoder must be Reset, so error returns store nothing.
+	state, remain, lineLen, digits := d.state, d.remain, d.lineLen, d.digits
 	i := 0
 	for i < len(in) {
-		if d.state == stData {
+		switch state {
+		case stData:
 			k := len(in) - i
-			if uint64(k) >= d.remain {
-				k = int(d.remain)
-				d.state = stDataCR
+			if uint64(k) >= remain {
+				k = int(remain)
+				state = stDataCR
 			}
-			d.remain -= uint64(k)
+			remain -= uint64(k)
+			d.state, d.remain, d.lineLen, d.digits = state, remain, lineLen, digits
 			return in[i : i+k : i+k], i + k, nil
-		}
-		if d.state == stTrailer {
+		case stTrailer:
+			d.state, d.remain, d.lineLen, d.digits = state, remain, lineLen, digits
 			end, err := d.trailerEnd(in[i:])
 			if err != nil {
 				return nil, 0, err
@@ -91,47 +98,68 @@ func (d *ChunkedDecoder) Decode(in []byte) (data []byte, n int, err error) {
 			}
 			d.state = stDone
 			return nil, i + end, nil
+		case stDataCR:
+			// The CRLF after the data, both bytes at once when they are here.
+			if i+1 < len(in) && in[i] == '\r' && in[i+1] == '\n' {
+				i += 2
+				state = stSize
+				continue
+			}
+		case stSize:
+			// The size digits, in a tight loop.
+			for i < len(in) {
+				v := hexTable[in[i]]
+				if v < 0 {
+					break
+				}
+				i++
+				lineLen++
+				if lineLen > maxLine {
+					return nil, 0, ErrChunkLineTooLong
+				}
+				if remain > (1<<63-1)>>4 {
+					return nil, 0, ErrChunkSizeOverflow
+				}
+				remain = remain<<4 | uint64(v)
+				digits = true
+			}
+			if i == len(in) {
+				continue
+			}
 		}
 		c := in[i]
 		i++
-		if d.state <= stSizeLF {
-			d.lineLen++
-			if d.lineLen > maxLine {
+		if state <= stSizeLF {
+			lineLen++
+			if lineLen > maxLine {
 				return nil, 0, ErrChunkLineTooLong
 			}
 		}
-		switch d.state {
+		switch state {
 		case stSize:
-			if v := unhex(c); v >= 0 {
-				if d.remain > (1<<63-1)>>4 {
-					return nil, 0, ErrChunkSizeOverflow
-				}
-				d.remain = d.remain<<4 | uint64(v)
-				d.digits = true
-				continue
-			}
-			if !d.digits {
+			// c is not a hex digit (the loop above took those).
+			if !digits {
 				return nil, 0, ErrBadChunkSize
 			}
 			switch {
 			case c == '\r':
-				d.state = stSizeLF
+				state = stSizeLF
 			case c == ';':
-				d.state = stExtPreName
+				state = stExtPreName
 			case isOWS(c):
-				d.state = stSizeOWS
+				state = stSizeOWS
 			default:
 				return nil, 0, ErrBadChunkSize
 			}
 		case stSizeOWS:
 			if c == ';' {
-				d.state = stExtPreName
+				state = stExtPreName
 			} else if !isOWS(c) {
 				return nil, 0, ErrBadChunkSize
 			}
 		case stExtPreName:
 			if tcharTable[c] {
-				d.state = stExtName
+				state = stExtName
 			} else if !isOWS(c) {
 				return nil, 0, ErrBadChunkExt
 			}
@@ -139,31 +167,31 @@ func (d *ChunkedDecoder) Decode(in []byte) (data []byte, n int, err error) {
 			switch {
 			case tcharTable[c]:
 			case c == '\r':
-				d.state = stSizeLF
+				state = stSizeLF
 			case c == ';':
-				d.state = stExtPreName
+				state = stExtPreName
 			case c == '=':
-				d.state = stExtPreVal
+				state = stExtPreVal
 			case isOWS(c):
-				d.state = stExtPostName
+				state = stExtPostName
 			default:
 				return nil, 0, ErrBadChunkExt
 			}
 		case stExtPostName:
 			switch {
 			case c == ';':
-				d.state = stExtPreName
+				state = stExtPreName
 			case c == '=':
-				d.state = stExtPreVal
+				state = stExtPreVal
 			case !isOWS(c):
 				return nil, 0, ErrBadChunkExt
 			}
 		case stExtPreVal:
 			switch {
 			case tcharTable[c]:
-				d.state = stExtVal
+				state = stExtVal
 			case c == '"':
-				d.state = stExtQuoted
+				state = stExtQuoted
 			case !isOWS(c):
 				return nil, 0, ErrBadChunkExt
 			}
@@ -171,37 +199,37 @@ func (d *ChunkedDecoder) Decode(in []byte) (data []byte, n int, err error) {
 			switch {
 			case tcharTable[c]:
 			case c == '\r':
-				d.state = stSizeLF
+				state = stSizeLF
 			case c == ';':
-				d.state = stExtPreName
+				state = stExtPreName
 			case isOWS(c):
-				d.state = stExtPostVal
+				state = stExtPostVal
 			default:
 				return nil, 0, ErrBadChunkExt
 			}
 		case stExtPostVal:
 			if c == ';' {
-				d.state = stExtPreName
+				state = stExtPreName
 			} else if !isOWS(c) {
 				return nil, 0, ErrBadChunkExt
 			}
 		case stExtQuoted:
 			switch {
 			case c == '"':
-				d.state = stExtAfterQuote
+				state = stExtAfterQuote
 			case c == '\\':
-				d.state = stExtQuotedEsc
+				state = stExtQuotedEsc
 			case !valueTable[c]:
 				return nil, 0, ErrBadChunkExt
 			}
 		case stExtAfterQuote:
 			switch {
 			case c == '\r':
-				d.state = stSizeLF
+				state = stSizeLF
 			case c == ';':
-				d.state = stExtPreName
+				state = stExtPreName
 			case isOWS(c):
-				d.state = stExtPostVal
+				state = stExtPostVal
 			default:
 				return nil, 0, ErrBadChunkExt
 			}
@@ -209,30 +237,31 @@ func (d *ChunkedDecoder) Decode(in []byte) (data []byte, n int, err error) {
 			if !valueTable[c] {
 				return nil, 0, ErrBadChunkExt
 			}
-			d.state = stExtQuoted
+			state = stExtQuoted
 		case stSizeLF:
 			if c != '\n' {
 				return nil, 0, ErrBadChunkSize
 			}
-			d.lineLen = 0
-			d.digits = false
-			if d.remain == 0 {
-				d.state = stTrailer
+			lineLen = 0
+			digits = false
+			if remain == 0 {
+				state = stTrailer
 			} else {
-				d.state = stData
+				state = stData
 			}
 		case stDataCR:
 			if c != '\r' {
 				return nil, 0, ErrBadChunkEnd
 			}
-			d.state = stDataLF
+			state = stDataLF
 		case stDataLF:
 			if c != '\n' {
 				return nil, 0, ErrBadChunkEnd
 			}
-			d.state = stSize
+			state = stSize
 		}
 	}
+	d.state, d.remain, d.lineLen, d.digits = state, remain, lineLen, digits
 	return nil, i, nil
 }
 
@@ -281,17 +310,23 @@ func (d *ChunkedDecoder) trailerEnd(in []byte) (int, error) {
 	}
 }
 
-func unhex(c byte) int {
-	switch {
-	case '0' <= c && c <= '9':
-		return int(c - '0')
-	case 'a' <= c && c <= 'f':
-		return int(c - 'a' + 10)
-	case 'A' <= c && c <= 'F':
-		return int(c - 'A' + 10)
+// hexTable maps a hex digit to its value and any other byte to -1, so the
+// size digits cost one load each instead of three range tests.
+var hexTable = func() (t [256]int8) {
+	for c := range t {
+		switch {
+		case '0' <= c && c <= '9':
+			t[c] = int8(c - '0')
+		case 'a' <= c && c <= 'f':
+			t[c] = int8(c - 'a' + 10)
+		case 'A' <= c && c <= 'F':
+			t[c] = int8(c - 'A' + 10)
+		default:
+			t[c] = -1
+		}
 	}
-	return -1
-}
+	return t
+}()
 
 // DecodeAppend decodes as much of in as it can, appending the data to dst:
 // the way to buffer a whole body up to a limit. It returns the extended
