@@ -83,6 +83,21 @@ func (t *teState) result() error {
 // parseConnection records the connection options of interest in one
 // Connection field value; other options are ignored.
 func parseConnection(v []byte, close, keepAlive, upgrade *bool) {
+	// The common values, a lone "keep-alive" or "close", by word compares
+	// (see names.go; exact here too, since a field value holds no CR, the
+	// only other byte that OR 0x20 maps onto '-'). It saves the list walk.
+	switch len(v) {
+	case 10:
+		if lo8(v) == wKeepAli && lo8(v[2:]) == wepAlive {
+			*keepAlive = true
+			return
+		}
+	case 5:
+		if lo4(v) == wClos && lowerTable[v[4]] == 'e' {
+			*close = true
+			return
+		}
+	}
 	rest := v
 	for {
 		elem, r, ok := nextElement(rest)

@@ -27,6 +27,9 @@ var (
 	wTransfer = word8("transfer")
 	wEncoding = word8("-encodin")
 	wncoding  = word8("encoding")
+	wKeepAli  = word8("keep-ali")
+	wepAlive  = word8("ep-alive")
+	wClos     = word4("clos")
 )
 
 func lo4(b []byte) uint32 { return binary.LittleEndian.Uint32(b) | 0x20202020 }

@@ -382,10 +382,8 @@ func validHost(h []byte) bool {
 		}
 		i++
 	} else {
-		for ; i < len(h) && h[i] != ':'; i++ {
-			if !hostTable[h[i]] {
-				return false
-			}
+		for i < len(h) && hostTable[h[i]] { // ':' is not in hostTable
+			i++
 		}
 	}
 	if i == len(h) {
