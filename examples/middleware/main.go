@@ -68,7 +68,7 @@ func logRequests(logger *slog.Logger) eddy.Middleware {
 			}
 			logger.Info("request",
 				"method", c.Method(),
-				"path", c.Path(), // slog copies nothing but formats now: views are fine here
+				"path", c.Path(),
 				"status", status,
 				"duration", time.Since(start))
 			return err
