@@ -173,12 +173,6 @@ func TestReadinessDuringDrain(t *testing.T) {
 	}
 }
 
-// TestDrainUnderLoad: clients keep requests in flight while the server
-// shuts down; every request a handler served has its response delivered,
-// busy connections end with Connection: close, and new connections are
-// refused. A request that races the close of a connection the server saw
-// idle is never served, so a client retries it safely (as proxies do); the
-// test counts those apart.
 // TestDrainUnderLoad: clients keep sending on keep-alive connections
 // throughout a drain, with a short random pause between requests so that
 // most connections are idle at any moment (the drain finds them idle with
