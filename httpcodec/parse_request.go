@@ -7,7 +7,8 @@ import "encoding/binary"
 // and uses the default limits.
 //
 // It remembers how far it searched for the end of the head, so a head
-// arriving in many pieces is scanned once in total, not once per piece.
+// arriving in many pieces is scanned once in total, not once per piece
+// (plus one single-pass attempt on the first piece, see Parse).
 // It never keeps a reference to a buffer between calls. Not safe for
 // concurrent use; one parser serves one connection.
 type RequestParser struct {
@@ -28,7 +29,14 @@ type RequestParser struct {
 // longer buf that starts with the same bytes (it may live at a different
 // address). It returns a *Error (one of the Err sentinels) for bad input;
 // answer with its Status and close the connection. After a complete head or
-// an error the parser is ready for the next request.
+// an error the parser is ready for the next request; after "need more" or
+// an error r is empty (Reset).
+//
+// On the first call for a head Parse parses buf in a single pass, finding
+// the line ends as it validates; only when that fails (incomplete head or
+// any error) does it search for the end of the head incrementally and parse
+// again, so the accepted heads, the results and the errors are the same
+// whichever way the input was split.
 //
 // One empty line (CRLF) before the request line is skipped, as RFC 9112 2.2
 // allows (some clients send a CRLF after a POST body); a second one is
