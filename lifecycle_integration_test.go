@@ -288,8 +288,12 @@ func TestRunSignal(t *testing.T) {
 	signal.Notify(absorb, syscall.SIGTERM)
 	defer signal.Stop(absorb)
 	var rec recorder
+	var shutdownBegan atomic.Bool
 	app := eddy.New(eddy.Config{})
-	app.OnShutdown(rec.hook("shutdown"))
+	app.OnShutdown(func(ctx context.Context) error {
+		shutdownBegan.Store(true)
+		return rec.hook("shutdown")(ctx)
+	})
 	app.OnCleanup(rec.hook("cleanup"))
 	done := make(chan error, 1)
 	go func() { done <- app.Run("127.0.0.1:0") }()
@@ -307,7 +311,11 @@ func TestRunSignal(t *testing.T) {
 			}
 			return
 		case <-tick.C:
-			if app.Addr() != nil {
+			// Signal until Run's handler has it (a signal sent before Run
+			// registers goes to absorb), and no more once the shutdown
+			// began: a SIGTERM the kernel delivers after the last
+			// signal.Stop (this test's end) kills the test binary.
+			if app.Addr() != nil && !shutdownBegan.Load() {
 				syscall.Kill(os.Getpid(), syscall.SIGTERM)
 			}
 		case <-timeout:
