@@ -11,7 +11,7 @@ import (
 
 // Conn is one connection, guarded against gnet's traps: after it closed, writes return
 // ErrClosed and reach nothing (gnet reuses fd numbers); a failed write closes it once;
-// Close flushes first. It is small (about 130 bytes beside gnet's own state) so idle
+// Close flushes first. It is small (112 bytes beside gnet's own state, TestConnSize) so idle
 // keep-alive connections stay cheap.
 //
 // Methods marked Loop-only must run on c's loop (inside a Protocol callback, a timer, a
@@ -20,7 +20,6 @@ type Conn struct {
 	gc    gnet.Conn // never used after fClosed: gnet recycles its fd
 	loop  *Loop
 	proto Protocol
-	err   error // why we closed it; given to ConnectionLost
 
 	deadline   time.Duration // Timeouter deadline on the Time scale; 0 = none
 	timerAt    time.Duration // when our single timer-heap entry fires (valid if hidx >= 0)
@@ -34,6 +33,30 @@ type Conn struct {
 	flags    uint32
 	hclosed  atomic.Bool // fClosed, readable from any goroutine (Handle)
 	pollStep uint8       // output poll backoff exponent
+	why      closeReason // why we closed it; given to ConnectionLost
+}
+
+// closeReason is why the loop closed a connection: an index into closeErrs. A byte
+// instead of an error value keeps Conn in a smaller size class (every reason is one of
+// the package's sentinel errors).
+type closeReason uint8
+
+const (
+	whyNone closeReason = iota
+	whyInboundOverflow
+	whyBadConsumed
+	whyWriteStall
+	whyLinger
+	whyTimeout
+)
+
+var closeErrs = [...]error{
+	whyNone:            nil,
+	whyInboundOverflow: ErrInboundOverflow,
+	whyBadConsumed:     ErrBadConsumed,
+	whyWriteStall:      ErrWriteStall,
+	whyLinger:          ErrLinger,
+	whyTimeout:         ErrTimeout,
 }
 
 const (
@@ -118,7 +141,7 @@ func (c *Conn) Close() error {
 	}
 	c.flags |= fClosing
 	if c.gc.OutboundBuffered() == 0 {
-		c.closeNow(nil)
+		c.closeNow(whyNone)
 		return nil
 	}
 	c.startLinger()
@@ -144,7 +167,7 @@ func (c *Conn) Shutdown() error {
 
 // Abort drops pending output and closes now (with SO_LINGER 0: the peer gets a reset).
 // ConnectionLost gets nil. Loop-only.
-func (c *Conn) Abort() { c.abort(nil) }
+func (c *Conn) Abort() { c.abort(whyNone) }
 
 // Closed reports whether the connection is closed or closing (Close, Shutdown or Abort
 // was called, or the peer went away). Loop-only.
@@ -242,26 +265,26 @@ func (c *Conn) startLinger() {
 func (c *Conn) halfClose() {
 	c.flags |= fHalfClosed
 	if err := syscall.Shutdown(c.gc.Fd(), syscall.SHUT_WR); err != nil {
-		c.closeNow(nil) // the peer is already gone
+		c.closeNow(whyNone) // the peer is already gone
 	}
 }
 
-func (c *Conn) abort(err error) {
+func (c *Conn) abort(why closeReason) {
 	if c.flags&fClosed != 0 {
 		return
 	}
 	_ = c.gc.SetLinger(0)
-	c.closeNow(err)
+	c.closeNow(why)
 }
 
 // closeNow closes at once; inside c's own gnet callback it is done by returning
 // gnet.Close, elsewhere synchronously through gnet's loop.
-func (c *Conn) closeNow(err error) {
+func (c *Conn) closeNow(why closeReason) {
 	if c.flags&fClosed != 0 {
 		return
 	}
-	if c.err == nil {
-		c.err = err
+	if c.why == whyNone {
+		c.why = why
 	}
 	c.flags |= fClosing
 	if c.loop.cur == c {
@@ -305,7 +328,7 @@ func (c *Conn) onTraffic() gnet.Action {
 	case c.flags&fPaused != 0:
 		c.left = total
 		if total > l.srv.cfg.MaxInbound {
-			c.abort(ErrInboundOverflow)
+			c.abort(whyInboundOverflow)
 		}
 	default:
 		c.offer()
@@ -327,7 +350,7 @@ func (c *Conn) offer() {
 			return // a write failed and gnet released the buffers
 		}
 		if n < 0 || n > len(buf) {
-			c.abort(ErrBadConsumed)
+			c.abort(whyBadConsumed)
 			return
 		}
 		if n == 0 {
@@ -340,7 +363,7 @@ func (c *Conn) offer() {
 	}
 	c.left = c.gc.InboundBuffered()
 	if c.left > c.loop.srv.cfg.MaxInbound {
-		c.abort(ErrInboundOverflow)
+		c.abort(whyInboundOverflow)
 	}
 }
 
@@ -374,7 +397,7 @@ func (c *Conn) onClose(err error) {
 			}
 		}
 	}
-	reason := c.err
+	reason := closeErrs[c.why]
 	switch {
 	case reason != nil:
 	case err != nil && !peerEOF(err):
@@ -413,14 +436,14 @@ func (c *Conn) onTimer(now time.Duration) {
 		if ob == 0 {
 			c.flags &^= fOutPending
 		} else if now-c.progressAt >= cfg.WriteStall {
-			c.abort(ErrWriteStall)
+			c.abort(whyWriteStall)
 			return
 		}
 	}
 	if c.flags&(fClosing|fShutdown) != 0 {
 		switch {
 		case c.flags&fOutPending == 0 && c.flags&fClosing != 0:
-			c.closeNow(nil)
+			c.closeNow(whyNone)
 			return
 		case c.flags&fOutPending == 0 && c.flags&fHalfClosed == 0:
 			c.halfClose()
@@ -430,9 +453,9 @@ func (c *Conn) onTimer(now time.Duration) {
 		}
 		if now >= c.lingerAt {
 			if c.flags&fHalfClosed != 0 {
-				c.closeNow(nil) // the peer did not close in time; our output is out
+				c.closeNow(whyNone) // the peer did not close in time; our output is out
 			} else {
-				c.abort(ErrLinger)
+				c.abort(whyLinger)
 			}
 			return
 		}
@@ -442,7 +465,7 @@ func (c *Conn) onTimer(now time.Duration) {
 		if t, ok := c.proto.(Timeouter); ok {
 			t.Timeout(c)
 		} else {
-			c.abort(ErrTimeout)
+			c.abort(whyTimeout)
 		}
 		if c.flags&fClosed != 0 {
 			return
