@@ -30,7 +30,7 @@ func (c *conn) readBody(x *Exchange, in []byte, now time.Duration) (consumed int
 	}
 	max := x.plan.MaxBody
 	if max <= 0 {
-		max = c.e.cfg.MaxBody
+		max = c.ls.e.cfg.MaxBody
 	}
 	for consumed < len(in) {
 		data, n, err := x.cd.Decode(in[consumed:])

@@ -7,12 +7,11 @@ import (
 	"github.com/eddy-go/eddy/loop"
 )
 
-// conn is the engine's state for one connection: a loop.Protocol. About a
-// hundred bytes; an idle keep-alive connection holds nothing else. Every
-// field is owned by the connection's loop.
+// conn is the engine's state for one connection: a loop.Protocol. 96
+// bytes (TestConnStateSize); an idle keep-alive connection holds nothing
+// else. Every field is owned by the connection's loop.
 type conn struct {
-	e      *engine
-	ls     *loopState
+	ls     *loopState // the engine's unbound state until ConnectionMade binds the loop's
 	lc     *loop.Conn
 	parser httpcodec.RequestParser
 
@@ -25,8 +24,13 @@ type conn struct {
 	lastRead  time.Duration // loop time of the last arrival
 	drainBy   time.Duration // with cfDraining: loop time an idle connection closes
 
-	hijack loop.Protocol // the protocol that takes the connection over after an upgrade
+	hijack *hijacker // the protocol that takes the connection over after an upgrade
 }
+
+// hijacker holds the protocol a hijacked connection is handed to. Boxed, so
+// the interface costs conn one word instead of two: it is allocated once per
+// hijack, never for plain HTTP connections.
+type hijacker struct{ p loop.Protocol }
 
 type connFlags uint16
 
@@ -52,8 +56,8 @@ var (
 // ConnectionMade binds the connection to its loop's state.
 func (c *conn) ConnectionMade(lc *loop.Conn) {
 	c.lc = lc
-	c.ls = c.e.loopState(lc.Loop())
-	c.parser.Limits = &c.e.cfg.Limits
+	c.ls = c.ls.e.loopState(lc.Loop())
+	c.parser.Limits = &c.ls.e.cfg.Limits
 	c.lastRead = c.ls.l.Time()
 	c.arm()
 }
@@ -62,7 +66,7 @@ func (c *conn) ConnectionMade(lc *loop.Conn) {
 // and writes every response that is ready, in one write.
 func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 	if c.flags&cfHijacked != 0 {
-		return c.hijack.DataReceived(lc, data)
+		return c.hijack.p.DataReceived(lc, data)
 	}
 	if c.flags&(cfClosed|cfShutdown) != 0 {
 		return len(data) // closing: input is discarded
@@ -131,7 +135,7 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 // blocked reports whether parsing must wait: the FIFO is full, the output
 // is above the high water mark, or an upgrade is in flight.
 func (c *conn) blocked() bool {
-	return c.n >= int32(c.e.cfg.PipelineDepth) ||
+	return c.n >= int32(c.ls.e.cfg.PipelineDepth) ||
 		c.flags&(cfWritePaused|cfUpgrade|cfClosing) != 0
 }
 
@@ -159,7 +163,7 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 
 	x.lf |= lfRouted | lfServing | lfOwed
 	c.ls.l.Annotate("h1: route")
-	plan := c.e.h.Route(x)
+	plan := c.ls.e.h.Route(x)
 	x.lf &^= lfServing
 	if x.lf&lfOwed == 0 || x.state != stReading {
 		// Route answered: the body is not read.
@@ -176,7 +180,7 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 	x.plan = plan
 	max := plan.MaxBody
 	if max <= 0 {
-		max = c.e.cfg.MaxBody
+		max = c.ls.e.cfg.MaxBody
 	}
 	if cl > max {
 		c.failSlot(x, errBodyTooLarge)
@@ -226,7 +230,7 @@ func (c *conn) ConnectionLost(lc *loop.Conn, err error) {
 		c.ls.outConn = nil
 	}
 	if hijacked {
-		c.hijack.ConnectionLost(lc, err)
+		c.hijack.p.ConnectionLost(lc, err)
 	}
 }
 

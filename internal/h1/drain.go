@@ -13,7 +13,7 @@ import "github.com/eddy-go/eddy/loop"
 // close") and closes after them.
 func (c *conn) Drain(lc *loop.Conn) {
 	if c.flags&cfHijacked != 0 {
-		if d, ok := c.hijack.(loop.Drainer); ok {
+		if d, ok := c.hijack.p.(loop.Drainer); ok {
 			d.Drain(lc)
 		} else {
 			_ = lc.Close()
@@ -25,7 +25,7 @@ func (c *conn) Drain(lc *loop.Conn) {
 		return
 	}
 	if c.idle() {
-		if g := c.e.cfg.DrainIdleGrace; g > 0 {
+		if g := c.ls.e.cfg.DrainIdleGrace; g > 0 {
 			c.drainBy = c.ls.l.Time() + g
 			c.arm()
 			return

@@ -32,7 +32,7 @@ func (x *Exchange) Hijack(p loop.Protocol) error {
 	if x.state == stCancelled || c.dead() {
 		return ErrConnClosed
 	}
-	c.hijack = p
+	c.hijack = &hijacker{p}
 	x.lf |= lfHijack
 	c.flags |= cfUpgrade
 	c.cancelFrom(x.next, ErrConnClosed)
@@ -53,7 +53,7 @@ func (c *conn) switchProtocol() {
 	c.flags |= cfHijacked
 	c.flags &^= cfClosing | cfUpgrade
 	c.lc.SetDeadline(0)
-	c.hijack.ConnectionMade(c.lc)
+	c.hijack.p.ConnectionMade(c.lc)
 	if c.flags&cfReadPaused != 0 && !c.lc.Closed() {
 		c.flags &^= cfReadPaused
 		c.lc.ResumeReading() // re-offers the bytes that came after the upgrade request

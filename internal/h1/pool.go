@@ -21,6 +21,10 @@ type engine struct {
 
 	mu    sync.Mutex
 	loops atomic.Pointer[[]*loopState] // indexed by Loop.Index; grown copy-on-write
+
+	// unbound is every new conn's loopState until ConnectionMade binds the
+	// loop's: it only carries e, so conn needs no engine pointer of its own.
+	unbound loopState
 }
 
 // loopState is what one loop shares between its connections. Loop-only.
@@ -43,7 +47,8 @@ func NewFactory(cfg Config, h Handler) loop.Factory {
 		panic("h1: nil Handler")
 	}
 	e := &engine{cfg: cfg.normalized(), h: h}
-	return func() loop.Protocol { return &conn{e: e} }
+	e.unbound.e = e
+	return func() loop.Protocol { return &conn{ls: &e.unbound} }
 }
 
 // loopState returns l's state, creating it on first use. The fast path is

@@ -170,7 +170,7 @@ func (x *Exchange) isHead() bool { return x.headReq }
 // application's lines, framing, Connection, blank line. Loop-only (Date).
 func (c *conn) appendHead(dst []byte, x *Exchange, status int, header []byte, mode bodyMode, clen int64) []byte {
 	dst = httpcodec.AppendStatusLine(dst, status)
-	if s := c.e.cfg.ServerName; s != "" {
+	if s := c.ls.e.cfg.ServerName; s != "" {
 		dst = httpcodec.AppendHeader(dst, "Server", s)
 	}
 	dst = httpcodec.AppendDate(dst, c.ls.l.Date())

@@ -66,11 +66,11 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 	}
 	x.lf |= lfServing
 	c.ls.l.Annotate("h1: serve")
-	c.e.h.Serve(x)
+	c.ls.e.h.Serve(x)
 	x.lf &^= lfServing
 	if x.lf&lfOwed != 0 && !x.detached {
 		x.lf &^= lfOwed
-		c.e.cfg.Logger.Error("h1: on-loop Serve returned without finishing or detaching the exchange",
+		c.ls.e.cfg.Logger.Error("h1: on-loop Serve returned without finishing or detaching the exchange",
 			"method", string(x.req.Method()), "path", string(x.req.Path()))
 		if x.state == stPending {
 			c.failSlot(x, errNoResponse)
@@ -92,7 +92,7 @@ func (x *Exchange) job() {
 		x.sf &^= sfInJob
 		x.mu.Unlock()
 	}()
-	x.c.e.h.Serve(x)
+	x.ls.e.h.Serve(x)
 }
 
 // jobDone runs on the loop after job returned.

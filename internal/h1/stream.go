@@ -224,7 +224,7 @@ func (c *conn) fireWritable() {
 // Parsing pauses; streams see backpressure.
 func (c *conn) PauseWriting(lc *loop.Conn) {
 	if c.flags&cfHijacked != 0 {
-		if wf, ok := c.hijack.(loop.WriteFlow); ok {
+		if wf, ok := c.hijack.p.(loop.WriteFlow); ok {
 			wf.PauseWriting(lc)
 		}
 		return
@@ -237,7 +237,7 @@ func (c *conn) PauseWriting(lc *loop.Conn) {
 // Parsing resumes; blocked streams continue.
 func (c *conn) ResumeWriting(lc *loop.Conn) {
 	if c.flags&cfHijacked != 0 {
-		if wf, ok := c.hijack.(loop.WriteFlow); ok {
+		if wf, ok := c.hijack.p.(loop.WriteFlow); ok {
 			wf.ResumeWriting(lc)
 		}
 		return

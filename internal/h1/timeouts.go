@@ -12,7 +12,7 @@ import (
 // connection while the server drains), the handler timeout of the oldest
 // pending request. It is a field write in the loop (Conn.SetDeadline).
 func (c *conn) arm() {
-	cfg := &c.e.cfg
+	cfg := &c.ls.e.cfg
 	var at time.Duration
 	earliest := func(t time.Duration) {
 		if at == 0 || t < at {
@@ -53,7 +53,7 @@ func (c *conn) idle() bool {
 // or its drain grace) is closed silently.
 func (c *conn) Timeout(lc *loop.Conn) {
 	if c.flags&cfHijacked != 0 {
-		if t, ok := c.hijack.(loop.Timeouter); ok {
+		if t, ok := c.hijack.p.(loop.Timeouter); ok {
 			t.Timeout(lc)
 		} else {
 			lc.Abort()
@@ -64,7 +64,7 @@ func (c *conn) Timeout(lc *loop.Conn) {
 		return
 	}
 	now := c.ls.l.Time()
-	cfg := &c.e.cfg
+	cfg := &c.ls.e.cfg
 	switch {
 	case c.idle() && (now >= c.lastRead+cfg.IdleTimeout || c.flags&cfDraining != 0 && now >= c.drainBy):
 		c.flags |= cfClosing | cfShutdown
