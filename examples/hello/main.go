@@ -35,7 +35,7 @@ func newApp(cfg eddy.Config) *eddy.App {
 
 // hello runs on the loop: it does not block, so it needs no pool.
 func hello(c *eddy.Ctx) error {
-	name := c.Param("name") // "" for "/"; a view valid until the handler returns
+	name := c.Param("name") // "" for "/"; an owned copy (ParamBytes is the borrowed view)
 	if name == "" {
 		name = "world"
 	}
