@@ -11,8 +11,9 @@ import (
 
 // Conn is one connection, guarded against gnet's traps: after it closed, writes return
 // ErrClosed and reach nothing (gnet reuses fd numbers); a failed write closes it once;
-// Close flushes first. It is small (112 bytes beside gnet's own state, TestConnSize) so idle
-// keep-alive connections stay cheap.
+// Close flushes first. It is small (80 bytes beside gnet's own state, TestConnSize) so idle
+// keep-alive connections stay cheap: what only matters while output is pending or while
+// closing lives in an outState taken from the loop's free list then.
 //
 // Methods marked Loop-only must run on c's loop (inside a Protocol callback, a timer, a
 // CallSoon/CallSoonThreadsafe function, a Handle.Post function or an executor done).
@@ -20,20 +21,61 @@ type Conn struct {
 	gc    gnet.Conn // never used after fClosed: gnet recycles its fd
 	loop  *Loop
 	proto Protocol
+	out   *outState // set while fOutPending, or from startLinger until close
 
-	deadline   time.Duration // Timeouter deadline on the Time scale; 0 = none
-	timerAt    time.Duration // when our single timer-heap entry fires (valid if hidx >= 0)
+	deadline time.Duration // Timeouter deadline on the Time scale; 0 = none
+	left     int           // unconsumed inbound bytes after the last offer
+
+	slot    int32       // index in loop.conns
+	hidx    int32       // index in the loop's timer heap; -1 = none (its time is the entry's)
+	hclosed atomic.Bool // fClosed, readable from any goroutine (Handle)
+	flags   uint16
+	why     closeReason // why we closed it; given to ConnectionLost
+}
+
+// outState is a connection's state while output is pending or it is closing. The loop
+// keeps the released ones for reuse, so a connection that writes more than the kernel
+// takes costs no allocation in steady state.
+type outState struct {
 	lingerAt   time.Duration // Close/Shutdown give up at this time
 	progressAt time.Duration // last time the outbound buffer shrank
 	lastOut    int           // OutboundBuffered at the last check
-	left       int           // unconsumed inbound bytes after the last offer
+	pollStep   uint8         // output poll backoff exponent
+	next       *outState     // the loop's free list
+}
 
-	slot     int32 // index in loop.conns
-	hidx     int32 // index in the loop's timer heap; -1 = none
-	flags    uint32
-	hclosed  atomic.Bool // fClosed, readable from any goroutine (Handle)
-	pollStep uint8       // output poll backoff exponent
-	why      closeReason // why we closed it; given to ConnectionLost
+// maxFreeOut bounds a loop's free list: past a burst of slow writers, the rest go to the GC.
+const maxFreeOut = 256
+
+func (c *Conn) takeOut() *outState {
+	if c.out != nil {
+		return c.out
+	}
+	l := c.loop
+	o := l.freeOut
+	if o != nil {
+		l.freeOut = o.next
+		l.nfreeOut--
+		*o = outState{}
+	} else {
+		o = new(outState)
+	}
+	c.out = o
+	return o
+}
+
+func (c *Conn) releaseOut() {
+	o := c.out
+	if o == nil {
+		return
+	}
+	c.out = nil
+	l := c.loop
+	if l.nfreeOut < maxFreeOut {
+		o.next = l.freeOut
+		l.freeOut = o
+		l.nfreeOut++
+	}
 }
 
 // closeReason is why the loop closed a connection: an index into closeErrs. A byte
@@ -60,7 +102,7 @@ var closeErrs = [...]error{
 }
 
 const (
-	fAccepted    uint32 = 1 << iota // from our listener (counts toward NumConns)
+	fAccepted    uint16 = 1 << iota // from our listener (counts toward NumConns)
 	fClosed                         // gnet closed it; ConnectionLost scheduled
 	fClosing                        // Close called: flush, then close
 	fShutdown                       // Shutdown called: flush, then half-close
@@ -179,7 +221,7 @@ func (c *Conn) Closed() bool { return c.flags&(fClosed|fClosing|fShutdown) != 0 
 // lazily when it fires. Loop-only.
 func (c *Conn) SetDeadline(t time.Duration) {
 	c.deadline = t
-	if t != 0 && c.flags&fClosed == 0 && (c.hidx < 0 || t < c.timerAt) {
+	if t != 0 && c.flags&fClosed == 0 && (c.hidx < 0 || t < c.loop.timers.when(c.hidx)) {
 		c.arm(t)
 	}
 }
@@ -241,9 +283,10 @@ func (c *Conn) outputPending() {
 	ob := c.gc.OutboundBuffered()
 	if c.flags&fOutPending == 0 {
 		c.flags |= fOutPending
-		c.lastOut = ob
-		c.progressAt = c.loop.now
-		c.pollStep = 0
+		o := c.takeOut()
+		o.lastOut = ob
+		o.progressAt = c.loop.now
+		o.pollStep = 0
 		c.arm(c.loop.now + pollBase)
 	}
 	if ob > c.loop.srv.cfg.HighWater && c.flags&fWritePaused == 0 {
@@ -255,11 +298,12 @@ func (c *Conn) outputPending() {
 }
 
 func (c *Conn) startLinger() {
-	c.lingerAt = c.loop.now + c.loop.srv.cfg.CloseLinger
+	at := c.loop.now + c.loop.srv.cfg.CloseLinger
+	c.takeOut().lingerAt = at
 	if c.gc.OutboundBuffered() > 0 {
 		c.outputPending()
 	}
-	c.arm(c.lingerAt)
+	c.arm(at)
 }
 
 func (c *Conn) halfClose() {
@@ -387,6 +431,7 @@ func (c *Conn) onClose(err error) {
 	if c.hidx >= 0 {
 		l.timers.remove(int(c.hidx))
 	}
+	c.releaseOut()
 	l.stats.conns.Add(-1)
 	if c.flags&fAccepted != 0 {
 		s.releaseSlot()
@@ -417,14 +462,15 @@ func (c *Conn) onTimer(now time.Duration) {
 	}
 	cfg := &c.loop.srv.cfg
 	if c.flags&fOutPending != 0 {
+		o := c.out
 		ob := c.gc.OutboundBuffered()
-		if ob < c.lastOut {
-			c.progressAt = now
-			c.pollStep = 0
-		} else if c.pollStep < maxPollStep {
-			c.pollStep++
+		if ob < o.lastOut {
+			o.progressAt = now
+			o.pollStep = 0
+		} else if o.pollStep < maxPollStep {
+			o.pollStep++
 		}
-		c.lastOut = ob
+		o.lastOut = ob
 		if c.flags&fWritePaused != 0 && ob <= cfg.LowWater {
 			c.flags &^= fWritePaused
 			c.proto.(WriteFlow).ResumeWriting(c)
@@ -435,10 +481,18 @@ func (c *Conn) onTimer(now time.Duration) {
 		}
 		if ob == 0 {
 			c.flags &^= fOutPending
-		} else if now-c.progressAt >= cfg.WriteStall {
+			if c.flags&(fClosing|fShutdown) == 0 {
+				c.releaseOut()
+			}
+		} else if now-o.progressAt >= cfg.WriteStall {
 			c.abort(whyWriteStall)
 			return
 		}
+	}
+	if c.flags&(fClosing|fShutdown) != 0 && c.out == nil {
+		// closeNow's close is under way (it sets fClosing without lingering): finish it.
+		c.closeNow(whyNone)
+		return
 	}
 	if c.flags&(fClosing|fShutdown) != 0 {
 		switch {
@@ -451,7 +505,7 @@ func (c *Conn) onTimer(now time.Duration) {
 				return
 			}
 		}
-		if now >= c.lingerAt {
+		if now >= c.out.lingerAt {
 			if c.flags&fHalfClosed != 0 {
 				c.closeNow(whyNone) // the peer did not close in time; our output is out
 			} else {
@@ -480,12 +534,12 @@ func (c *Conn) rearm(now time.Duration) {
 		next = c.deadline
 	}
 	if c.flags&fOutPending != 0 {
-		if t := now + pollBase<<c.pollStep; next == 0 || t < next {
+		if t := now + pollBase<<c.out.pollStep; next == 0 || t < next {
 			next = t
 		}
 	}
-	if c.flags&(fClosing|fShutdown) != 0 && (next == 0 || c.lingerAt < next) {
-		next = c.lingerAt
+	if c.flags&(fClosing|fShutdown) != 0 && (next == 0 || c.out.lingerAt < next) {
+		next = c.out.lingerAt
 	}
 	if next != 0 {
 		c.arm(next)
@@ -496,13 +550,11 @@ func (c *Conn) rearm(now time.Duration) {
 func (c *Conn) arm(at time.Duration) {
 	l := c.loop
 	if c.hidx >= 0 {
-		if at >= c.timerAt {
+		if at >= l.timers.when(c.hidx) {
 			return
 		}
-		c.timerAt = at
 		l.timers.fix(int(c.hidx), at)
 	} else {
-		c.timerAt = at
 		l.timers.push(timerItem{at: at, c: c})
 	}
 	l.published(at)

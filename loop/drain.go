@@ -43,7 +43,10 @@ func (s *Server) Draining() bool { return s.draining.Load() }
 
 func (l *Loop) drainConns() {
 	// Draining may close connections, which edits l.conns: walk a copy.
-	conns := append([]*Conn(nil), l.conns...)
+	conns := make([]*Conn, l.conns.len())
+	for i := range conns {
+		conns[i] = *l.conns.at(i)
+	}
 	for _, c := range conns {
 		if c.flags&fAccepted != 0 {
 			c.drain()

@@ -22,15 +22,17 @@ type Loop struct {
 	stopped  atomic.Bool // engine gone: posting fails with ErrStopped
 
 	// Owned by the loop goroutine.
-	depth  int   // nesting of enter/exit (a close inside a callback re-enters)
-	cur    *Conn // connection whose gnet callback is running (its close becomes an Action)
-	now    time.Duration
-	soon   []func()
-	spare  []func()
-	timers timerHeap
-	conns  []*Conn
-	label  string
-	began  time.Time // watchdog: start of the outermost callback
+	depth    int   // nesting of enter/exit (a close inside a callback re-enters)
+	cur      *Conn // connection whose gnet callback is running (its close becomes an Action)
+	now      time.Duration
+	soon     []func()
+	spare    []func()
+	timers   timerHeap
+	conns    chunks[*Conn]
+	freeOut  *outState // outStates of connections whose output drained, for reuse
+	nfreeOut int
+	label    string
+	began    time.Time // watchdog: start of the outermost callback
 
 	// Posted from any goroutine; one wake-up per batch.
 	tsMu      sync.Mutex
@@ -222,8 +224,7 @@ func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool) gnet.Action {
 		l.stats.accepted.Add(1)
 	}
 	gc.SetContext(c)
-	c.slot = int32(len(l.conns))
-	l.conns = append(l.conns, c)
+	c.slot = int32(l.conns.push(c))
 	l.stats.conns.Add(1)
 	prev := l.cur
 	l.cur = c
@@ -246,13 +247,12 @@ func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool) gnet.Action {
 // remove unlinks c from the loop's connection list.
 func (l *Loop) remove(c *Conn) {
 	i := int(c.slot)
-	if i < 0 || i >= len(l.conns) || l.conns[i] != c {
+	if i < 0 || i >= l.conns.len() || *l.conns.at(i) != c {
 		return
 	}
-	last := len(l.conns) - 1
-	l.conns[i] = l.conns[last]
-	l.conns[i].slot = int32(i)
-	l.conns[last] = nil
-	l.conns = l.conns[:last]
+	moved := *l.conns.at(l.conns.len() - 1)
+	*l.conns.at(i) = moved
+	moved.slot = int32(i)
+	l.conns.pop()
 	c.slot = -1
 }

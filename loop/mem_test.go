@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,6 +37,13 @@ func TestIdleConnMemory(t *testing.T) {
 	if lim.Cur < n+500 {
 		t.Skipf("RLIMIT_NOFILE hard limit %d is below %d", lim.Max, n+500)
 	}
+	// LOOP_IDLE_HEAPPROFILE=file records every allocation (MemProfileRate 1) and writes
+	// the heap profile with the connections held: go tool pprof -sample_index=inuse_space.
+	profile := os.Getenv("LOOP_IDLE_HEAPPROFILE")
+	if profile != "" {
+		defer func(r int) { runtime.MemProfileRate = r }(runtime.MemProfileRate)
+		runtime.MemProfileRate = 1
+	}
 	s := startServer(t, Config{}, func() Protocol { return echoProto{} })
 	heap0, rss0 := memNow()
 
@@ -62,6 +70,16 @@ func TestIdleConnMemory(t *testing.T) {
 	perHeap := float64(heap1-heap0) / n
 	perRSS := float64(rss1-rss0) / n
 	t.Logf("idle conn: %.0f B heap, %.0f B RSS (%d conns)", perHeap, perRSS, n)
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
 	if perHeap >= 1024 {
 		t.Fatalf("idle connection costs %.0f B of heap, want < 1024", perHeap)
 	}

@@ -52,13 +52,19 @@ type timerItem struct {
 }
 
 // timerHeap is a binary min-heap on at, touched only by its loop. Entries record their
-// index so Cancel and Conn deadline moves are O(log n).
-type timerHeap struct{ items []timerItem }
+// index so Cancel and Conn deadline moves are O(log n). With keep-alive deadlines every
+// idle connection has an entry, so the entries live in chunks (no growth garbage).
+type timerHeap struct{ items chunks[timerItem] }
 
-func (h *timerHeap) len() int { return len(h.items) }
+func (h *timerHeap) len() int { return h.items.len() }
 
-func (h *timerHeap) setIdx(i int) {
-	it := &h.items[i]
+// first is the earliest entry (len > 0).
+func (h *timerHeap) first() *timerItem { return h.items.at(0) }
+
+// when is the time of entry i.
+func (h *timerHeap) when(i int32) time.Duration { return h.items.at(int(i)).at }
+
+func setIdx(it *timerItem, i int) {
 	if it.t != nil {
 		it.t.hidx = int32(i)
 	} else {
@@ -66,34 +72,41 @@ func (h *timerHeap) setIdx(i int) {
 	}
 }
 
+func (h *timerHeap) swap(i, j int) {
+	a, b := h.items.at(i), h.items.at(j)
+	*a, *b = *b, *a
+	setIdx(a, i)
+	setIdx(b, j)
+}
+
+func (h *timerHeap) less(i, j int) bool { return h.items.at(i).at < h.items.at(j).at }
+
 func (h *timerHeap) push(it timerItem) {
-	h.items = append(h.items, it)
-	i := len(h.items) - 1
-	h.setIdx(i)
+	i := h.items.push(it)
+	setIdx(h.items.at(i), i)
 	h.up(i)
 }
 
 // pop removes the earliest entry and marks it unscheduled.
 func (h *timerHeap) pop() timerItem {
-	it := h.items[0]
+	it := *h.items.at(0)
 	h.remove(0)
 	return it
 }
 
 func (h *timerHeap) remove(i int) {
-	last := len(h.items) - 1
-	it := h.items[i]
+	last := h.items.len() - 1
+	it := h.items.at(i)
 	if it.t != nil {
 		it.t.hidx = -1
 	} else {
 		it.c.hidx = -1
 	}
 	if i != last {
-		h.items[i] = h.items[last]
-		h.setIdx(i)
+		*it = *h.items.at(last)
+		setIdx(it, i)
 	}
-	h.items[last] = timerItem{}
-	h.items = h.items[:last]
+	h.items.pop()
 	if i < last {
 		if !h.down(i) {
 			h.up(i)
@@ -102,7 +115,7 @@ func (h *timerHeap) remove(i int) {
 }
 
 func (h *timerHeap) fix(i int, at time.Duration) {
-	h.items[i].at = at
+	h.items.at(i).at = at
 	if !h.down(i) {
 		h.up(i)
 	}
@@ -111,34 +124,30 @@ func (h *timerHeap) fix(i int, at time.Duration) {
 func (h *timerHeap) up(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if h.items[p].at <= h.items[i].at {
+		if !h.less(i, p) {
 			return
 		}
-		h.items[p], h.items[i] = h.items[i], h.items[p]
-		h.setIdx(p)
-		h.setIdx(i)
+		h.swap(p, i)
 		i = p
 	}
 }
 
 func (h *timerHeap) down(i int) bool {
 	start := i
-	n := len(h.items)
+	n := h.items.len()
 	for {
 		l := 2*i + 1
 		if l >= n {
 			break
 		}
 		m := l
-		if r := l + 1; r < n && h.items[r].at < h.items[l].at {
+		if r := l + 1; r < n && h.less(r, l) {
 			m = r
 		}
-		if h.items[i].at <= h.items[m].at {
+		if !h.less(m, i) {
 			break
 		}
-		h.items[i], h.items[m] = h.items[m], h.items[i]
-		h.setIdx(i)
-		h.setIdx(m)
+		h.swap(i, m)
 		i = m
 	}
 	return i > start
@@ -163,7 +172,7 @@ func (l *Loop) runTimers() {
 	}
 	// Entries added at or before now by the functions run here wait for the next pass,
 	// so a timer that re-arms itself in the past cannot hold the loop.
-	for budget := l.timers.len(); budget > 0 && l.timers.len() > 0 && l.timers.items[0].at <= now; budget-- {
+	for budget := l.timers.len(); budget > 0 && l.timers.len() > 0 && l.timers.first().at <= now; budget-- {
 		it := l.timers.pop()
 		l.stats.timersFired.Add(1)
 		if it.t != nil {
@@ -174,7 +183,7 @@ func (l *Loop) runTimers() {
 	}
 	next := int64(math.MaxInt64)
 	if l.timers.len() > 0 {
-		next = int64(l.timers.items[0].at)
+		next = int64(l.timers.first().at)
 	}
 	l.nextAt.Store(next)
 	l.stats.timers.Store(int64(l.timers.len()))
