@@ -216,6 +216,9 @@ func (x *Exchange) cancelContextLocked(cause error) {
 // reset prepares x for reuse. Buffers are kept when small, dropped when a
 // large body made them big, so pooled exchanges do not pin memory.
 func (x *Exchange) reset() {
+	// A never-detached exchange was only ever touched by the loop, so its
+	// shared half is reset without the lock (saves a lock per request).
+	locked := x.detached
 	x.User = nil
 	x.body = nil
 	x.c = nil
@@ -236,7 +239,9 @@ func (x *Exchange) reset() {
 	} else {
 		x.buf = x.buf[:0]
 	}
-	x.mu.Lock()
+	if locked {
+		x.mu.Lock()
+	}
 	if cap(x.out) > maxKeptBuffer {
 		x.out = nil
 	} else {
@@ -254,5 +259,7 @@ func (x *Exchange) reset() {
 	x.ctx = nil
 	x.cancel = nil
 	x.cause = nil
-	x.mu.Unlock()
+	if locked {
+		x.mu.Unlock()
+	}
 }

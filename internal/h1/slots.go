@@ -143,9 +143,17 @@ func (x *Exchange) maybeRelease() {
 	if x.c == nil || x.lf&(lfQueued|lfServing|lfInJob|lfOwed) != 0 {
 		return // already recycled (reset clears c), or still held
 	}
-	x.mu.Lock()
-	pending := x.kicks > 0
-	x.mu.Unlock()
+	// Only a detached exchange can be touched by other goroutines (kicks
+	// are posted from them); otherwise the loop alone reads and writes
+	// kicks, and the lock is skipped (a lock and unlock per request).
+	var pending bool
+	if x.detached {
+		x.mu.Lock()
+		pending = x.kicks > 0
+		x.mu.Unlock()
+	} else {
+		pending = x.kicks > 0
+	}
 	if pending {
 		return
 	}
