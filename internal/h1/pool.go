@@ -38,6 +38,11 @@ type loopState struct {
 	outConn *conn
 
 	free []*Exchange // recycled exchanges, LIFO
+
+	// pre is the cached start of a 200 head (status line, Server, Date) for
+	// the Date value at preDate; see prefix.
+	pre     []byte
+	preDate *byte
 }
 
 // NewFactory returns the loop.Factory for a server: one engine connection

@@ -1,6 +1,8 @@
 package h1
 
 import (
+	"unsafe"
+
 	"github.com/eddy-go/eddy/httpcodec"
 )
 
@@ -169,11 +171,13 @@ func (x *Exchange) isHead() bool { return x.headReq }
 // appendHead renders a response head: status line, Server, Date, the
 // application's lines, framing, Connection, blank line. Loop-only (Date).
 func (c *conn) appendHead(dst []byte, x *Exchange, status int, header []byte, mode bodyMode, clen int64) []byte {
-	dst = httpcodec.AppendStatusLine(dst, status)
-	if s := c.ls.e.cfg.ServerName; s != "" {
-		dst = httpcodec.AppendHeader(dst, "Server", s)
+	pre := c.ls.prefix()
+	if status == 200 {
+		dst = append(dst, pre...)
+	} else {
+		dst = httpcodec.AppendStatusLine(dst, status)
+		dst = append(dst, pre[len(statusLine200):]...)
 	}
-	dst = httpcodec.AppendDate(dst, c.ls.l.Date())
 	dst = append(dst, header...)
 	switch mode {
 	case modeLength:
@@ -190,6 +194,29 @@ func (c *conn) appendHead(dst []byte, x *Exchange, status int, header []byte, mo
 		}
 	}
 	return append(dst, crlf...)
+}
+
+// statusLine200 starts every loop's cached response prefix.
+const statusLine200 = "HTTP/1.1 200 OK\r\n"
+
+// prefix returns the start of a 200 response head, "HTTP/1.1 200 OK",
+// Server and Date lines, rebuilt only when the loop's cached Date changes
+// (once a second): one copy per response instead of three appends and a
+// status lookup. Without the status line it serves every other status.
+// Loop-only; valid until the next call.
+func (ls *loopState) prefix() []byte {
+	d := ls.l.Date()
+	if p := unsafe.SliceData(d); p != ls.preDate || ls.pre == nil {
+		// The loop swaps in a new Date array each second and the old one
+		// stays referenced here, so its address identifies the value.
+		ls.preDate = p
+		pre := append(ls.pre[:0], statusLine200...)
+		if s := ls.e.cfg.ServerName; s != "" {
+			pre = httpcodec.AppendHeader(pre, "Server", s)
+		}
+		ls.pre = httpcodec.AppendDate(pre, d)
+	}
+	return ls.pre
 }
 
 // appendError renders the engine's own answer e: a short text body and
