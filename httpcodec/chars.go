@@ -11,6 +11,7 @@ var (
 	tcharTable  [256]bool // RFC 9110 5.6.2 tchar
 	valueTable  [256]bool // RFC 9110 5.5 field-vchar, SP, HTAB (obs-text included)
 	targetTable [256]bool // request-target bytes: VCHAR except '#'
+	pathTable   [256]bool // targetTable without '?': the target up to its query
 	hostTable   [256]bool // RFC 3986 reg-name bytes: unreserved, sub-delims, '%'
 	lowerTable  [256]byte // ASCII lower case; other bytes unchanged
 )
@@ -22,6 +23,7 @@ func init() {
 		tcharTable[c] = alnum || indexByte("!#$%&'*+-.^_`|~", b)
 		valueTable[c] = b == ' ' || b == '\t' || (b > 0x20 && b != 0x7f)
 		targetTable[c] = b > 0x20 && b < 0x7f && b != '#'
+		pathTable[c] = targetTable[c] && b != '?'
 		hostTable[c] = alnum || indexByte("-._~!$&'()*+,;=%", b)
 		lowerTable[c] = b
 		if 'A' <= b && b <= 'Z' {

@@ -167,8 +167,18 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int) (in
 	r.method = span{uint32(start), uint32(i - start)}
 	i++
 	ts := i
-	for i < len(buf) && targetTable[buf[i]] {
+	// The first '?' is found on the way, so the path and query are split
+	// without a second walk over the target.
+	q := -1
+	for i < len(buf) && pathTable[buf[i]] {
 		i++
+	}
+	if i < len(buf) && buf[i] == '?' {
+		q = i
+		i++
+		for i < len(buf) && targetTable[buf[i]] {
+			i++
+		}
 	}
 	if i >= len(buf) {
 		return 0, ErrBadRequestLine
@@ -196,7 +206,7 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int) (in
 		return 0, err
 	}
 	r.minor = minor
-	if err := r.parseTarget(); err != nil {
+	if err := r.parseTarget(q); err != nil {
 		return 0, err
 	}
 
@@ -305,8 +315,9 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int) (in
 	return end, nil
 }
 
-// parseTarget classifies the request-target and splits path and query.
-func (r *Request) parseTarget() error {
+// parseTarget classifies the request-target and splits path and query; q
+// is the offset in r.buf of the target's first '?', or -1.
+func (r *Request) parseTarget(q int) error {
 	t := r.target.of(r.buf)
 	method := r.method.of(r.buf)
 	isConnect := string(method) == "CONNECT"
@@ -321,7 +332,7 @@ func (r *Request) parseTarget() error {
 		return nil
 	case t[0] == '/':
 		r.form = OriginForm
-		r.splitQuery(r.target.off, r.target.off+r.target.len)
+		r.splitQuery(r.target.off, r.target.off+r.target.len, q)
 		return nil
 	case len(t) == 1 && t[0] == '*':
 		if string(method) != "OPTIONS" {
@@ -348,19 +359,20 @@ func (r *Request) parseTarget() error {
 		return ErrBadTarget
 	}
 	r.form = AbsoluteForm
-	r.splitQuery(r.target.off+uint32(i), r.target.off+r.target.len)
+	r.splitQuery(r.target.off+uint32(i), r.target.off+r.target.len, q)
 	return nil
 }
 
-// splitQuery sets path and query from buf[from:to].
-func (r *Request) splitQuery(from, to uint32) {
-	for i := from; i < to; i++ {
-		if r.buf[i] == '?' {
-			r.path = span{from, i - from}
-			r.query = span{i + 1, to - i - 1}
-			r.hasQuery = true
-			return
-		}
+// splitQuery sets path and query from buf[from:to], whose first '?' is at
+// q (-1: none). An absolute-form authority holds no '?', so the target's
+// first '?' is at or after from.
+func (r *Request) splitQuery(from, to uint32, q int) {
+	if q >= 0 {
+		i := uint32(q)
+		r.path = span{from, i - from}
+		r.query = span{i + 1, to - i - 1}
+		r.hasQuery = true
+		return
 	}
 	r.path = span{from, to - from}
 }
