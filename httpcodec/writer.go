@@ -22,6 +22,19 @@ func AppendHeader[N, V ~string | ~[]byte](dst []byte, name N, value V) []byte {
 // AppendContentLength appends "Content-Length: <n>\r\n".
 func AppendContentLength(dst []byte, n int64) []byte {
 	dst = append(dst, "Content-Length: "...)
+	if n >= 0 && n < 1e4 {
+		// Most bodies: digits written in place, without strconv's call
+		// and copy from its scratch buffer.
+		switch {
+		case n < 10:
+			return append(dst, byte('0'+n), '\r', '\n')
+		case n < 100:
+			return append(dst, byte('0'+n/10), byte('0'+n%10), '\r', '\n')
+		case n < 1000:
+			return append(dst, byte('0'+n/100), byte('0'+n/10%10), byte('0'+n%10), '\r', '\n')
+		}
+		return append(dst, byte('0'+n/1000), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10), '\r', '\n')
+	}
 	dst = strconv.AppendInt(dst, n, 10)
 	return append(dst, '\r', '\n')
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -145,6 +146,18 @@ func TestValidHeader(t *testing.T) {
 	for _, v := range values {
 		if ValidHeaderValue([]byte(v.in)) != v.ok {
 			t.Errorf("ValidHeaderValue(%q) = %v", v.in, !v.ok)
+		}
+	}
+}
+
+// TestAppendContentLengthDigits checks the in-place digits of small
+// lengths against strconv at every digit-count boundary.
+func TestAppendContentLengthDigits(t *testing.T) {
+	for _, n := range []int64{0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 1001, 9999, 10000, 10001, 65535, 1 << 40} {
+		got := string(AppendContentLength([]byte("x"), n))
+		want := "xContent-Length: " + strconv.FormatInt(n, 10) + "\r\n"
+		if got != want {
+			t.Errorf("%d: got %q, want %q", n, got, want)
 		}
 	}
 }
