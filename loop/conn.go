@@ -47,6 +47,8 @@ type outState struct {
 // maxFreeOut bounds a loop's free list: past a burst of slow writers, the rest go to the GC.
 const maxFreeOut = 256
 
+func (c *Conn) setHidx(i int32) { c.hidx = i }
+
 func (c *Conn) takeOut() *outState {
 	if c.out != nil {
 		return c.out
@@ -221,7 +223,7 @@ func (c *Conn) Closed() bool { return c.flags&(fClosed|fClosing|fShutdown) != 0 
 // lazily when it fires. Loop-only.
 func (c *Conn) SetDeadline(t time.Duration) {
 	c.deadline = t
-	if t != 0 && c.flags&fClosed == 0 && (c.hidx < 0 || t < c.loop.timers.when(c.hidx)) {
+	if t != 0 && c.flags&fClosed == 0 && (c.hidx < 0 || t < c.loop.checks.when(c.hidx)) {
 		c.arm(t)
 	}
 }
@@ -429,7 +431,7 @@ func (c *Conn) onClose(err error) {
 	c.hclosed.Store(true)
 	l.remove(c)
 	if c.hidx >= 0 {
-		l.timers.remove(int(c.hidx))
+		l.checks.remove(int(c.hidx))
 	}
 	c.releaseOut()
 	l.stats.conns.Add(-1)
@@ -550,12 +552,12 @@ func (c *Conn) rearm(now time.Duration) {
 func (c *Conn) arm(at time.Duration) {
 	l := c.loop
 	if c.hidx >= 0 {
-		if at >= l.timers.when(c.hidx) {
+		if at >= l.checks.when(c.hidx) {
 			return
 		}
-		l.timers.fix(int(c.hidx), at)
+		l.checks.fix(int(c.hidx), at)
 	} else {
-		l.timers.push(timerItem{at: at, c: c})
+		l.checks.push(at, c)
 	}
 	l.published(at)
 }

@@ -27,7 +27,8 @@ type Loop struct {
 	now      time.Duration
 	soon     []func()
 	spare    []func()
-	timers   timerHeap
+	timers   timerHeap[*Timer] // CallLater, CallAt
+	checks   timerHeap[*Conn]  // each connection's single "check me at" entry
 	conns    chunks[*Conn]
 	freeOut  *outState // outStates of connections whose output drained, for reuse
 	nfreeOut int

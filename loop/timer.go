@@ -22,6 +22,8 @@ func (t *Timer) Cancel() {
 	t.l.timers.remove(int(t.hidx))
 }
 
+func (t *Timer) setHidx(i int32) { t.hidx = i }
+
 // When is the time t fires, on the Time scale. Loop-only.
 func (t *Timer) When() time.Duration { return t.at }
 
@@ -39,72 +41,69 @@ func (l *Loop) CallLater(d time.Duration, fn func()) *Timer {
 // pass). Loop-only.
 func (l *Loop) CallAt(t time.Duration, fn func()) *Timer {
 	tm := &Timer{fn: fn, l: l, at: t, hidx: -1}
-	l.timers.push(timerItem{at: t, t: tm})
+	l.timers.push(t, tm)
 	l.published(t)
 	return tm
 }
 
-// timerItem is one heap entry: a Timer or a connection's single "check me" entry.
-type timerItem struct {
+// heapEntry is one timer-heap entry: 16 bytes. Timers and connection checks live in two
+// heaps of their own rather than in one heap of {at, *Timer, *Conn} entries, which would
+// cost 24 bytes for each idle keep-alive connection instead of 16.
+type heapEntry[P heaped] struct {
 	at time.Duration
-	t  *Timer
-	c  *Conn
+	p  P
 }
+
+// heaped is what a timer heap holds: *Timer or *Conn, which record their index.
+type heaped interface{ setHidx(i int32) }
 
 // timerHeap is a binary min-heap on at, touched only by its loop. Entries record their
 // index so Cancel and Conn deadline moves are O(log n). With keep-alive deadlines every
 // idle connection has an entry, so the entries live in chunks (no growth garbage).
-type timerHeap struct{ items chunks[timerItem] }
+type timerHeap[P heaped] struct{ items chunks[heapEntry[P]] }
 
-func (h *timerHeap) len() int { return h.items.len() }
+func (h *timerHeap[P]) len() int { return h.items.len() }
 
-// first is the earliest entry (len > 0).
-func (h *timerHeap) first() *timerItem { return h.items.at(0) }
+// next is the time of the earliest entry, or MaxInt64 when the heap is empty.
+func (h *timerHeap[P]) next() time.Duration {
+	if h.items.len() == 0 {
+		return math.MaxInt64
+	}
+	return h.items.at(0).at
+}
 
 // when is the time of entry i.
-func (h *timerHeap) when(i int32) time.Duration { return h.items.at(int(i)).at }
+func (h *timerHeap[P]) when(i int32) time.Duration { return h.items.at(int(i)).at }
 
-func setIdx(it *timerItem, i int) {
-	if it.t != nil {
-		it.t.hidx = int32(i)
-	} else {
-		it.c.hidx = int32(i)
-	}
-}
-
-func (h *timerHeap) swap(i, j int) {
+func (h *timerHeap[P]) swap(i, j int) {
 	a, b := h.items.at(i), h.items.at(j)
 	*a, *b = *b, *a
-	setIdx(a, i)
-	setIdx(b, j)
+	a.p.setHidx(int32(i))
+	b.p.setHidx(int32(j))
 }
 
-func (h *timerHeap) less(i, j int) bool { return h.items.at(i).at < h.items.at(j).at }
+func (h *timerHeap[P]) less(i, j int) bool { return h.items.at(i).at < h.items.at(j).at }
 
-func (h *timerHeap) push(it timerItem) {
-	i := h.items.push(it)
-	setIdx(h.items.at(i), i)
+func (h *timerHeap[P]) push(at time.Duration, p P) {
+	i := h.items.push(heapEntry[P]{at: at, p: p})
+	p.setHidx(int32(i))
 	h.up(i)
 }
 
-// pop removes the earliest entry and marks it unscheduled.
-func (h *timerHeap) pop() timerItem {
-	it := *h.items.at(0)
+// pop removes the earliest entry, marks it unscheduled and returns it.
+func (h *timerHeap[P]) pop() P {
+	p := h.items.at(0).p
 	h.remove(0)
-	return it
+	return p
 }
 
-func (h *timerHeap) remove(i int) {
+func (h *timerHeap[P]) remove(i int) {
 	last := h.items.len() - 1
 	it := h.items.at(i)
-	if it.t != nil {
-		it.t.hidx = -1
-	} else {
-		it.c.hidx = -1
-	}
+	it.p.setHidx(-1)
 	if i != last {
 		*it = *h.items.at(last)
-		setIdx(it, i)
+		it.p.setHidx(int32(i))
 	}
 	h.items.pop()
 	if i < last {
@@ -114,14 +113,14 @@ func (h *timerHeap) remove(i int) {
 	}
 }
 
-func (h *timerHeap) fix(i int, at time.Duration) {
+func (h *timerHeap[P]) fix(i int, at time.Duration) {
 	h.items.at(i).at = at
 	if !h.down(i) {
 		h.up(i)
 	}
 }
 
-func (h *timerHeap) up(i int) {
+func (h *timerHeap[P]) up(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
 		if !h.less(i, p) {
@@ -132,7 +131,7 @@ func (h *timerHeap) up(i int) {
 	}
 }
 
-func (h *timerHeap) down(i int) bool {
+func (h *timerHeap[P]) down(i int) bool {
 	start := i
 	n := h.items.len()
 	for {
@@ -172,21 +171,21 @@ func (l *Loop) runTimers() {
 	}
 	// Entries added at or before now by the functions run here wait for the next pass,
 	// so a timer that re-arms itself in the past cannot hold the loop.
-	for budget := l.timers.len(); budget > 0 && l.timers.len() > 0 && l.timers.first().at <= now; budget-- {
-		it := l.timers.pop()
+	for budget := l.timers.len() + l.checks.len(); budget > 0; budget-- {
+		tn, cn := l.timers.next(), l.checks.next()
+		if min(tn, cn) > now {
+			break
+		}
 		l.stats.timersFired.Add(1)
-		if it.t != nil {
-			it.t.fn()
+		if tn <= cn {
+			l.timers.pop().fn()
 		} else {
-			it.c.onTimer(now)
+			l.checks.pop().onTimer(now)
 		}
 	}
-	next := int64(math.MaxInt64)
-	if l.timers.len() > 0 {
-		next = int64(l.timers.first().at)
-	}
+	next := int64(min(l.timers.next(), l.checks.next()))
 	l.nextAt.Store(next)
-	l.stats.timers.Store(int64(l.timers.len()))
+	l.stats.timers.Store(int64(l.timers.len() + l.checks.len()))
 	if next != math.MaxInt64 {
 		l.srv.driver.poke(time.Duration(next))
 	}
