@@ -181,6 +181,9 @@ func TestTrapDrainLosesNoResponse(t *testing.T) {
 	idle := dial(t, s)
 	mustWrite(t, c, "q")
 	recv(t, got, "request")
+	// idle must be accepted before the drain: one still in the listen backlog when the
+	// listener closes gets a reset from the kernel, not our EOF.
+	waitFor(t, 5*time.Second, "both connections accepted", func() bool { return s.NumConns() == 2 })
 	drained := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
