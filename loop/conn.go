@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"math"
 	"net"
 	"sync/atomic"
 	"syscall"
@@ -11,9 +12,9 @@ import (
 
 // Conn is one connection, guarded against gnet's traps: after it closed, writes return
 // ErrClosed and reach nothing (gnet reuses fd numbers); a failed write closes it once;
-// Close flushes first. It is small (80 bytes beside gnet's own state, TestConnSize) so idle
+// Close flushes first. It is small (64 bytes beside gnet's own state, TestConnSize) so idle
 // keep-alive connections stay cheap: what only matters while output is pending or while
-// closing lives in an outState taken from the loop's free list then.
+// closing lives in an outState, found in the loop's map then.
 //
 // Methods marked Loop-only must run on c's loop (inside a Protocol callback, a timer, a
 // CallSoon/CallSoonThreadsafe function, a Handle.Post function or an executor done).
@@ -21,21 +22,21 @@ type Conn struct {
 	gc    gnet.Conn // never used after fClosed: gnet recycles its fd
 	loop  *Loop
 	proto Protocol
-	out   *outState // set while fOutPending, or from startLinger until close
 
 	deadline time.Duration // Timeouter deadline on the Time scale; 0 = none
-	left     int           // unconsumed inbound bytes after the last offer
 
-	slot    int32       // index in loop.conns
-	hidx    int32       // index in the loop's timer heap; -1 = none (its time is the entry's)
-	hclosed atomic.Bool // fClosed, readable from any goroutine (Handle)
-	flags   uint16
-	why     closeReason // why we closed it; given to ConnectionLost
+	left  int32        // unconsumed inbound bytes after the last offer (MaxInbound <= 1 GiB)
+	slot  atomic.Int32 // index in loop.conns; -1 once closed (Handle reads it from any goroutine)
+	hidx  int32        // index in the loop's check heap; -1 = none (its time is the entry's)
+	flags uint16
+	why   closeReason // why we closed it; given to ConnectionLost
 }
 
-// outState is a connection's state while output is pending or it is closing. The loop
-// keeps the released ones for reuse, so a connection that writes more than the kernel
-// takes costs no allocation in steady state.
+// outState is a connection's state while output is pending (fOutPending) or from
+// startLinger until it closes. The loop maps connections to it (Loop.outs), which keeps
+// Conn in the 64-byte size class; only those connections pay for it. Released ones are
+// kept for reuse, so a connection that writes more than the kernel takes costs no
+// allocation in steady state.
 type outState struct {
 	lingerAt   time.Duration // Close/Shutdown give up at this time
 	progressAt time.Duration // last time the outbound buffer shrank
@@ -49,11 +50,15 @@ const maxFreeOut = 256
 
 func (c *Conn) setHidx(i int32) { c.hidx = i }
 
+// out returns c's outState, nil if it has none.
+func (c *Conn) out() *outState { return c.loop.outs[c] }
+
+// takeOut returns c's outState, making one if it has none.
 func (c *Conn) takeOut() *outState {
-	if c.out != nil {
-		return c.out
-	}
 	l := c.loop
+	if o := l.outs[c]; o != nil {
+		return o
+	}
 	o := l.freeOut
 	if o != nil {
 		l.freeOut = o.next
@@ -62,17 +67,20 @@ func (c *Conn) takeOut() *outState {
 	} else {
 		o = new(outState)
 	}
-	c.out = o
+	if l.outs == nil {
+		l.outs = make(map[*Conn]*outState)
+	}
+	l.outs[c] = o
 	return o
 }
 
 func (c *Conn) releaseOut() {
-	o := c.out
+	l := c.loop
+	o := l.outs[c]
 	if o == nil {
 		return
 	}
-	c.out = nil
-	l := c.loop
+	delete(l.outs, c)
 	if l.nfreeOut < maxFreeOut {
 		o.next = l.freeOut
 		l.freeOut = o
@@ -366,13 +374,13 @@ func (c *Conn) onTraffic() gnet.Action {
 	prev := l.cur
 	l.cur = c
 	total := c.gc.InboundBuffered()
-	l.stats.bytesIn.Add(int64(total - c.left))
+	l.stats.bytesIn.Add(int64(total - int(c.left)))
 	switch {
 	case c.flags&(fClosing|fShutdown) != 0:
 		_, _ = c.gc.Discard(0) // Discard(0) means everything
 		c.left = 0
 	case c.flags&fPaused != 0:
-		c.left = total
+		c.left = int32(min(total, math.MaxInt32))
 		if total > l.srv.cfg.MaxInbound {
 			c.abort(whyInboundOverflow)
 		}
@@ -407,8 +415,9 @@ func (c *Conn) offer() {
 	if c.flags&fClosed != 0 {
 		return
 	}
-	c.left = c.gc.InboundBuffered()
-	if c.left > c.loop.srv.cfg.MaxInbound {
+	left := c.gc.InboundBuffered()
+	c.left = int32(min(left, math.MaxInt32))
+	if left > c.loop.srv.cfg.MaxInbound {
 		c.abort(whyInboundOverflow)
 	}
 }
@@ -428,8 +437,7 @@ func (c *Conn) onClose(err error) {
 	l.enter()
 	ours := c.flags&(fClosing|fShutdown) != 0
 	c.flags |= fClosed
-	c.hclosed.Store(true)
-	l.remove(c)
+	l.remove(c) // slot -1: Handle sees it closed
 	if c.hidx >= 0 {
 		l.checks.remove(int(c.hidx))
 	}
@@ -463,8 +471,11 @@ func (c *Conn) onTimer(now time.Duration) {
 		return
 	}
 	cfg := &c.loop.srv.cfg
+	var o *outState
+	if c.flags&(fOutPending|fClosing|fShutdown) != 0 {
+		o = c.out()
+	}
 	if c.flags&fOutPending != 0 {
-		o := c.out
 		ob := c.gc.OutboundBuffered()
 		if ob < o.lastOut {
 			o.progressAt = now
@@ -485,13 +496,14 @@ func (c *Conn) onTimer(now time.Duration) {
 			c.flags &^= fOutPending
 			if c.flags&(fClosing|fShutdown) == 0 {
 				c.releaseOut()
+				o = nil
 			}
 		} else if now-o.progressAt >= cfg.WriteStall {
 			c.abort(whyWriteStall)
 			return
 		}
 	}
-	if c.flags&(fClosing|fShutdown) != 0 && c.out == nil {
+	if c.flags&(fClosing|fShutdown) != 0 && o == nil {
 		// closeNow's close is under way (it sets fClosing without lingering): finish it.
 		c.closeNow(whyNone)
 		return
@@ -507,7 +519,7 @@ func (c *Conn) onTimer(now time.Duration) {
 				return
 			}
 		}
-		if now >= c.out.lingerAt {
+		if now >= o.lingerAt {
 			if c.flags&fHalfClosed != 0 {
 				c.closeNow(whyNone) // the peer did not close in time; our output is out
 			} else {
@@ -535,13 +547,16 @@ func (c *Conn) rearm(now time.Duration) {
 	if c.deadline != 0 {
 		next = c.deadline
 	}
-	if c.flags&fOutPending != 0 {
-		if t := now + pollBase<<c.out.pollStep; next == 0 || t < next {
-			next = t
+	if c.flags&(fOutPending|fClosing|fShutdown) != 0 {
+		o := c.out()
+		if c.flags&fOutPending != 0 {
+			if t := now + pollBase<<o.pollStep; next == 0 || t < next {
+				next = t
+			}
 		}
-	}
-	if c.flags&(fClosing|fShutdown) != 0 && (next == 0 || c.out.lingerAt < next) {
-		next = c.out.lingerAt
+		if c.flags&(fClosing|fShutdown) != 0 && (next == 0 || o.lingerAt < next) {
+			next = o.lingerAt
+		}
 	}
 	if next != 0 {
 		c.arm(next)

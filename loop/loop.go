@@ -30,7 +30,8 @@ type Loop struct {
 	timers   timerHeap[*Timer] // CallLater, CallAt
 	checks   timerHeap[*Conn]  // each connection's single "check me at" entry
 	conns    chunks[*Conn]
-	freeOut  *outState // outStates of connections whose output drained, for reuse
+	outs     map[*Conn]*outState // connections with output pending or closing
+	freeOut  *outState           // released outStates, for reuse
 	nfreeOut int
 	label    string
 	began    time.Time // watchdog: start of the outermost callback
@@ -225,7 +226,7 @@ func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool) gnet.Action {
 		l.stats.accepted.Add(1)
 	}
 	gc.SetContext(c)
-	c.slot = int32(l.conns.push(c))
+	c.slot.Store(int32(l.conns.push(c)))
 	l.stats.conns.Add(1)
 	prev := l.cur
 	l.cur = c
@@ -247,13 +248,13 @@ func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool) gnet.Action {
 
 // remove unlinks c from the loop's connection list.
 func (l *Loop) remove(c *Conn) {
-	i := int(c.slot)
+	i := int(c.slot.Load())
 	if i < 0 || i >= l.conns.len() || *l.conns.at(i) != c {
 		return
 	}
 	moved := *l.conns.at(l.conns.len() - 1)
 	*l.conns.at(i) = moved
-	moved.slot = int32(i)
+	moved.slot.Store(int32(i))
 	l.conns.pop()
-	c.slot = -1
+	c.slot.Store(-1)
 }

@@ -34,7 +34,8 @@ type Config struct {
 
 	// MaxInbound caps the unconsumed inbound bytes buffered per connection (while a
 	// protocol waits for more, or while reading is paused); past it the connection is
-	// aborted with ErrInboundOverflow. Default 1 MiB.
+	// aborted with ErrInboundOverflow. Default 1 MiB; at most 1 GiB (larger values are
+	// lowered to it, which keeps the per-connection count in 32 bits).
 	MaxInbound int
 
 	WriteStall  time.Duration // output pending with no progress this long aborts; default 30 s
@@ -54,6 +55,7 @@ const (
 	defaultHighWater   = 64 << 10
 	defaultLowWater    = 16 << 10
 	defaultMaxInbound  = 1 << 20
+	maxMaxInbound      = 1 << 30
 	defaultWriteStall  = 30 * time.Second
 	defaultCloseLinger = 2 * time.Second
 	defaultQueue       = 1024
@@ -86,6 +88,7 @@ func (cfg *Config) setDefaults() error {
 	if cfg.MaxInbound <= 0 {
 		cfg.MaxInbound = defaultMaxInbound
 	}
+	cfg.MaxInbound = min(cfg.MaxInbound, maxMaxInbound)
 	if cfg.WriteStall <= 0 {
 		cfg.WriteStall = defaultWriteStall
 	}

@@ -5,11 +5,11 @@ import (
 	"unsafe"
 )
 
-// TestConnSize: Conn stays in the allocator's 80-byte size class, so an idle
+// TestConnSize: Conn stays in the allocator's 64-byte size class, so an idle
 // connection costs no more than that beside gnet's own state.
 func TestConnSize(t *testing.T) {
-	if s := unsafe.Sizeof(Conn{}); s > 80 {
-		t.Fatalf("Conn is %d bytes, want <= 80", s)
+	if s := unsafe.Sizeof(Conn{}); s > 64 {
+		t.Fatalf("Conn is %d bytes, want <= 64", s)
 	}
 	for why, err := range closeErrs {
 		if why != int(whyNone) && err == nil {
