@@ -25,11 +25,11 @@ type Conn struct {
 
 	deadline time.Duration // Timeouter deadline on the Time scale; 0 = none
 
-	left  int32        // unconsumed inbound bytes after the last offer (MaxInbound <= 1 GiB)
-	slot  atomic.Int32 // index in loop.conns; -1 once closed (Handle reads it from any goroutine)
-	hidx  int32        // index in the loop's check heap; -1 = none (its time is the entry's)
-	flags uint16
-	why   closeReason // why we closed it; given to ConnectionLost
+	left    int32       // unconsumed inbound bytes after the last offer (MaxInbound <= 1 GiB)
+	hidx    int32       // index in the loop's check heap; -1 only while its check runs, or once closed
+	hclosed atomic.Bool // fClosed, readable from any goroutine (Handle)
+	flags   uint16
+	why     closeReason // why we closed it; given to ConnectionLost
 }
 
 // outState is a connection's state while output is pending (fOutPending) or from
@@ -437,7 +437,7 @@ func (c *Conn) onClose(err error) {
 	l.enter()
 	ours := c.flags&(fClosing|fShutdown) != 0
 	c.flags |= fClosed
-	l.remove(c) // slot -1: Handle sees it closed
+	c.hclosed.Store(true)
 	if c.hidx >= 0 {
 		l.checks.remove(int(c.hidx))
 	}
@@ -558,9 +558,10 @@ func (c *Conn) rearm(now time.Duration) {
 			next = o.lingerAt
 		}
 	}
-	if next != 0 {
-		c.arm(next)
+	if next == 0 {
+		next = never // keep the entry: the check heap is also the loop's connection list
 	}
+	c.arm(next)
 }
 
 // arm makes sure c's single timer entry fires no later than at.

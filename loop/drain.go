@@ -42,10 +42,12 @@ func (s *Server) Drain(ctx context.Context) error {
 func (s *Server) Draining() bool { return s.draining.Load() }
 
 func (l *Loop) drainConns() {
-	// Draining may close connections, which edits l.conns: walk a copy.
-	conns := make([]*Conn, l.conns.len())
+	// Every open connection has an entry in the check heap (and none is running its
+	// check now: this is a task of its own). Draining may close connections, which edits
+	// the heap: walk a copy.
+	conns := make([]*Conn, l.checks.len())
 	for i := range conns {
-		conns[i] = *l.conns.at(i)
+		conns[i] = l.checks.items.at(i).p
 	}
 	for _, c := range conns {
 		if c.flags&fAccepted != 0 {

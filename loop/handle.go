@@ -12,7 +12,7 @@ type Handle Conn
 // Posts are batched with other CallSoonThreadsafe calls. Safe for concurrent use.
 func (h *Handle) Post(fn func(c *Conn)) error {
 	c := (*Conn)(h)
-	if c.slot.Load() < 0 {
+	if c.hclosed.Load() {
 		return ErrClosed
 	}
 	return c.loop.CallSoonThreadsafe(func() {
@@ -27,7 +27,7 @@ func (h *Handle) Loop() *Loop { return h.loop }
 
 // Closed reports whether the connection has closed (ConnectionLost is scheduled or ran).
 // Safe for concurrent use.
-func (h *Handle) Closed() bool { return h.slot.Load() < 0 }
+func (h *Handle) Closed() bool { return h.hclosed.Load() }
 
 // Conn returns the connection. Use its Loop-only methods only on its loop (for example
 // inside Post). Safe for concurrent use.

@@ -22,14 +22,16 @@ type Loop struct {
 	stopped  atomic.Bool // engine gone: posting fails with ErrStopped
 
 	// Owned by the loop goroutine.
-	depth    int   // nesting of enter/exit (a close inside a callback re-enters)
-	cur      *Conn // connection whose gnet callback is running (its close becomes an Action)
-	now      time.Duration
-	soon     []func()
-	spare    []func()
-	timers   timerHeap[*Timer] // CallLater, CallAt
-	checks   timerHeap[*Conn]  // each connection's single "check me at" entry
-	conns    chunks[*Conn]
+	depth  int   // nesting of enter/exit (a close inside a callback re-enters)
+	cur    *Conn // connection whose gnet callback is running (its close becomes an Action)
+	now    time.Duration
+	soon   []func()
+	spare  []func()
+	timers timerHeap[*Timer] // CallLater, CallAt
+	// checks holds every open connection's single "check me at" entry (at never when
+	// nothing is due), so it is also the loop's connection list: a separate list would
+	// cost each idle keep-alive connection, which always has a deadline, 8 more bytes.
+	checks   timerHeap[*Conn]
 	outs     map[*Conn]*outState // connections with output pending or closing
 	freeOut  *outState           // released outStates, for reuse
 	nfreeOut int
@@ -226,7 +228,7 @@ func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool) gnet.Action {
 		l.stats.accepted.Add(1)
 	}
 	gc.SetContext(c)
-	c.slot.Store(int32(l.conns.push(c)))
+	l.checks.push(never, c)
 	l.stats.conns.Add(1)
 	prev := l.cur
 	l.cur = c
@@ -244,17 +246,4 @@ func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool) gnet.Action {
 	act := c.action()
 	l.exit()
 	return act
-}
-
-// remove unlinks c from the loop's connection list.
-func (l *Loop) remove(c *Conn) {
-	i := int(c.slot.Load())
-	if i < 0 || i >= l.conns.len() || *l.conns.at(i) != c {
-		return
-	}
-	moved := *l.conns.at(l.conns.len() - 1)
-	*l.conns.at(i) = moved
-	moved.slot.Store(int32(i))
-	l.conns.pop()
-	c.slot.Store(-1)
 }

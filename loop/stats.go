@@ -12,7 +12,7 @@ type LoopStats struct {
 	Accepted    int64         // accepted connections since start
 	BytesIn     int64         // bytes received
 	BytesOut    int64         // bytes given to Write/Writev
-	Timers      int64         // timer-heap entries after the last timer pass
+	Timers      int64         // timer-heap entries after the last timer pass (Timers, and one check per connection)
 	TimersFired int64         // timer entries run (Timers and connection checks)
 	Callbacks   int64         // callbacks dispatched (I/O, timer passes, posted batches)
 	Wakeups     int64         // cross-goroutine wake-ups (one per CallSoonThreadsafe batch)

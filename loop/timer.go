@@ -46,6 +46,9 @@ func (l *Loop) CallAt(t time.Duration, fn func()) *Timer {
 	return tm
 }
 
+// never is the time of a connection's check entry when nothing is due.
+const never = time.Duration(math.MaxInt64)
+
 // heapEntry is one timer-heap entry: 16 bytes. Timers and connection checks live in two
 // heaps of their own rather than in one heap of {at, *Timer, *Conn} entries, which would
 // cost 24 bytes for each idle keep-alive connection instead of 16.
@@ -64,10 +67,10 @@ type timerHeap[P heaped] struct{ items chunks[heapEntry[P]] }
 
 func (h *timerHeap[P]) len() int { return h.items.len() }
 
-// next is the time of the earliest entry, or MaxInt64 when the heap is empty.
+// next is the time of the earliest entry, or never when the heap is empty.
 func (h *timerHeap[P]) next() time.Duration {
 	if h.items.len() == 0 {
-		return math.MaxInt64
+		return never
 	}
 	return h.items.at(0).at
 }
