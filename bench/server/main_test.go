@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"io"
 	"net/http"
@@ -11,23 +10,14 @@ import (
 	"time"
 
 	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/eddytest"
 )
 
 // TestContract checks the benchmark contract (bench/README.md) over a real socket: the same
 // checks the harness makes before it measures.
 func TestContract(t *testing.T) {
 	app := newApp(eddy.Config{Loops: 1})
-	if err := app.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := app.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	base := "http://" + app.Addr().String()
+	base := eddytest.New(t, app).URL
 
 	big := make([]byte, 4<<20)
 	rand.Read(big)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/eddytest"
 )
 
 // gatedDB blocks every Report until release is closed, and announces each call on started.
@@ -40,17 +41,7 @@ func start(t *testing.T, db database) string {
 	t.Helper()
 	// One loop: if a blocking handler ran on it, nothing else could be served.
 	app := newApp(eddy.Config{Loops: 1, PoolWorkers: workers}, db)
-	if err := app.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := app.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return "http://" + app.Addr().String()
+	return eddytest.New(t, app).URL // started on 127.0.0.1:0, shut down gracefully at cleanup
 }
 
 type result struct {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -10,23 +9,14 @@ import (
 	"time"
 
 	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/eddytest"
 )
 
 // start runs the example on a free loopback port until the test ends.
 func start(t *testing.T) string {
 	t.Helper()
 	app := newApp(eddy.Config{Loops: 1})
-	if err := app.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := app.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return "http://" + app.Addr().String()
+	return eddytest.New(t, app).URL // started on 127.0.0.1:0, shut down gracefully at cleanup
 }
 
 func TestHello(t *testing.T) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/eddytest"
 )
 
 // logBuffer collects log output written from the loop while the test reads it.
@@ -52,17 +52,7 @@ func start(t *testing.T) (string, *logBuffer) {
 	logs := &logBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	app := newApp(eddy.Config{Loops: 1, Logger: logger}, logger)
-	if err := app.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := app.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return "http://" + app.Addr().String(), logs
+	return eddytest.New(t, app).URL, logs
 }
 
 var securityHeaderNames = []string{"X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Content-Security-Policy"}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,22 +14,13 @@ import (
 	"time"
 
 	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/eddytest"
 )
 
 func start(t *testing.T, loops int) string {
 	t.Helper()
 	app := newApp(eddy.Config{Loops: loops})
-	if err := app.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := app.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return "http://" + app.Addr().String()
+	return eddytest.New(t, app).URL // started on 127.0.0.1:0, shut down gracefully at cleanup
 }
 
 var client = &http.Client{Timeout: 5 * time.Second}
