@@ -3,6 +3,8 @@ package eddy
 import (
 	"log/slog"
 	"time"
+
+	"github.com/eddy-go/eddy/internal/h1"
 )
 
 // Config configures an App. Every zero value means the documented default
@@ -102,7 +104,7 @@ type Config struct {
 }
 
 const (
-	defaultMaxBody         = 4 << 20
+	defaultMaxBody         = h1.DefaultMaxBody // one source of truth: the engine enforces it
 	defaultMaxFormFields   = 1000
 	defaultShutdownTimeout = 25 * time.Second
 	defaultDrainDelay      = time.Second
