@@ -91,7 +91,6 @@ func (a *App) startServer(addr string) error {
 	if err != nil {
 		return fmt.Errorf("eddy: %w", err)
 	}
-	a.ctxFree = make([][]*Ctx, len(srv.Loops()))
 	a.srv = srv
 	a.serving.Store(true)
 	if err := srv.Start(); err != nil {
@@ -236,11 +235,17 @@ type handler struct{ a *App }
 var _ h1.Handler = (*handler)(nil)
 
 // Route matches the request while its body is still unread, so the route's
-// body limit and placement are known first. It keeps the match in the Ctx
-// it gives the exchange (x.User). Loop-only.
+// body limit and placement are known first. It keeps the match in the
+// exchange's Ctx (x.User, created on the exchange's first request and
+// reused with it). Loop-only.
 func (h *handler) Route(x *h1.Exchange) h1.Plan {
 	a := h.a
-	c := a.getCtx(x.Loop())
+	c, _ := x.User.(*Ctx)
+	if c == nil {
+		// First request on this pooled exchange: the Ctx stays with it.
+		c = &Ctx{app: a}
+		x.User = c
+	}
 	req := x.Request()
 	method := req.Method()
 	c.m.method, c.method = methodOf(method)
@@ -261,7 +266,7 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 		c.m.path = unsafeString(raw)
 	}
 	if r == nil {
-		r = c.m.lookup(&a.tree)
+		r = c.m.lookup(&a.tree, a.statics)
 	}
 	if r == nil {
 		switch {
@@ -281,7 +286,6 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 	c.m.custom = ""
 	c.route = r
 	c.inPool = r.plan.InPool
-	x.User = c
 	return r.plan
 }
 
@@ -297,30 +301,12 @@ func (h *handler) Serve(x *h1.Exchange) {
 	h.a.run(c, c.route.serve)
 }
 
-// Release recycles the Ctx once the engine is done with the exchange.
-// Loop-only.
+// Release resets the Ctx once the engine is done with the exchange; it
+// stays in x.User for the next request x carries. Loop-only.
 func (h *handler) Release(x *h1.Exchange) {
-	c, ok := x.User.(*Ctx)
-	x.User = nil
-	if !ok {
-		return
+	if c, ok := x.User.(*Ctx); ok {
+		c.reset()
 	}
-	c.reset()
-	i := x.Loop().Index()
-	h.a.ctxFree[i] = append(h.a.ctxFree[i], c)
-}
-
-// getCtx takes a Ctx from the loop's free list. Loop-only.
-func (a *App) getCtx(l *loop.Loop) *Ctx {
-	i := l.Index()
-	free := a.ctxFree[i]
-	if n := len(free); n > 0 {
-		c := free[n-1]
-		free[n-1] = nil
-		a.ctxFree[i] = free[:n-1]
-		return c
-	}
-	return &Ctx{app: a}
 }
 
 // viewPath points the matched path at the request's current bytes: the

@@ -40,8 +40,9 @@
 //
 // Exchanges are pooled per loop. Handler.Release is called on the loop once
 // an exchange is finished and written (or abandoned because the connection
-// died); the exchange, its request, body and User may be recycled right
-// after, so nothing may keep them.
+// died); the exchange, its request and body may be recycled right after, so
+// nothing may keep them. Exchange.User survives the recycling: it is the
+// handler's per-exchange object, reused by the next request x carries.
 //
 // Respond, StreamStart and StreamWrite copy what they are given before they
 // return; callers may reuse their buffers.

@@ -15,8 +15,11 @@ import (
 // goroutine) and, after Detach, from any goroutine until x is finished.
 // After Handler.Release nothing may touch x: it is recycled.
 type Exchange struct {
-	// User is the application's per-exchange state (the root's *Ctx), set in
-	// Handler.Route. The engine never reads it.
+	// User is the application's per-exchange state (the root's *Ctx). The
+	// engine never reads it and keeps it when it recycles x: a handler may
+	// set it once, on the first request x carries, and reuse it for every
+	// later one (Release must leave it ready for that), which saves a
+	// lookup per request. It is dropped with x when the pool discards x.
 	User any
 
 	req    httpcodec.Request
@@ -219,7 +222,6 @@ func (x *Exchange) reset() {
 	// A never-detached exchange was only ever touched by the loop, so its
 	// shared half is reset without the lock (saves a lock per request).
 	locked := x.detached
-	x.User = nil
 	x.body = nil
 	x.c = nil
 	x.remote = nil
