@@ -15,10 +15,11 @@ import (
 // It freezes when it starts: adding a route, middleware or hook afterwards
 // panics.
 type App struct {
-	cfg  Config
-	log  *slog.Logger
-	root Group
-	tree node
+	cfg     Config
+	log     *slog.Logger
+	root    Group
+	tree    node
+	statics map[string]*endpoint // whole static paths, built at freeze (see matcher.lookup)
 
 	endpoints []*endpoint
 	routes    []*Route
@@ -41,7 +42,6 @@ type App struct {
 	mu        sync.Mutex
 	srv       *loop.Server
 	engine    handler
-	ctxFree   [][]*Ctx // per loop index: Ctx free lists (loop-only)
 	teardowns []Hook
 	stopping  atomic.Bool
 	done      chan struct{} // closed once stopped and cleaned up
@@ -141,6 +141,8 @@ func (a *App) freeze() {
 		}
 	}
 	a.frozen.Store(true)
+	a.statics = make(map[string]*endpoint)
+	a.tree.staticPaths("", a.statics)
 	for _, r := range a.routes {
 		a.compose(r)
 	}

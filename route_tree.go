@@ -191,6 +191,19 @@ func (n *node) staticChild(label string) *node {
 	return nil
 }
 
+// staticPaths indexes every endpoint reached through static segments only
+// by its whole path ("/users/new"), for the exact-match shortcut in
+// lookupStatic. Built once, at freeze.
+func (n *node) staticPaths(prefix string, into map[string]*endpoint) {
+	for _, c := range n.statics {
+		p := prefix + "/" + c.label
+		if c.endpoint != nil {
+			into[p] = c.endpoint
+		}
+		c.staticPaths(p, into)
+	}
+}
+
 // matchRest reports whether the rest of a path (from just after a '/')
 // matches a segRest node.
 func (s *segment) matchRest(rest string) bool {
@@ -218,8 +231,19 @@ type matcher struct {
 
 // lookup matches path (which starts with '/') from the root. It returns the
 // route for the method, or nil; m.first then tells 404 (nil) from 405.
-func (m *matcher) lookup(root *node) *Route {
+//
+// A path that is exactly a static pattern is found with one map lookup in
+// statics: the tree tries static children first, so its walk would reach
+// the same endpoint first, and when that endpoint has no route for the
+// method the walk runs anyway (a parameter route may take the method).
+func (m *matcher) lookup(root *node, statics map[string]*endpoint) *Route {
 	m.first = nil
+	if ep := statics[m.path]; ep != nil {
+		if r := m.found(ep, 0); r != nil {
+			return r
+		}
+		m.first = nil
+	}
 	if len(m.path) == 0 || m.path[0] != '/' {
 		return nil
 	}

@@ -97,12 +97,23 @@ func (m *matcher) set(method, path string) {
 	m.path = path
 }
 
+// TestRouterMatch runs every case through the tree alone and with the
+// static-path shortcut: both must give the same answer.
 func TestRouterMatch(t *testing.T) {
 	a := newTestApp(t)
+	if len(a.statics) == 0 {
+		t.Fatal("freeze built no static-path index")
+	}
+	for _, statics := range []map[string]*endpoint{nil, a.statics} {
+		testRouterMatch(t, a, statics)
+	}
+}
+
+func testRouterMatch(t *testing.T, a *App, statics map[string]*endpoint) {
 	for _, tc := range routeCases {
 		var m matcher
 		m.set(tc.method, tc.path)
-		r := m.lookup(&a.tree)
+		r := m.lookup(&a.tree, statics)
 		got := ""
 		switch {
 		case r != nil:
@@ -111,7 +122,7 @@ func TestRouterMatch(t *testing.T) {
 			got = "405"
 		}
 		if got != tc.pattern {
-			t.Errorf("%s %q: matched %q, want %q", tc.method, tc.path, got, tc.pattern)
+			t.Errorf("%s %q (static index %v): matched %q, want %q", tc.method, tc.path, statics != nil, got, tc.pattern)
 			continue
 		}
 		if r == nil {
@@ -146,7 +157,7 @@ func TestRouterAllow(t *testing.T) {
 	for _, tc := range tests {
 		var m matcher
 		m.set("OPTIONS", tc.path)
-		if r := m.lookup(&a.tree); r != nil && tc.path != "/any" {
+		if r := m.lookup(&a.tree, a.statics); r != nil && tc.path != "/any" {
 			t.Errorf("OPTIONS %s matched %s", tc.path, r.pattern)
 		}
 		if m.first == nil {
@@ -168,7 +179,7 @@ func TestRouterManyStatics(t *testing.T) {
 		var m matcher
 		p := "/s/" + strings.Repeat("x", i+1)
 		m.set("GET", p)
-		if r := m.lookup(&a.tree); r == nil || r.pattern != p {
+		if r := m.lookup(&a.tree, a.statics); r == nil || r.pattern != p {
 			t.Fatalf("%s not matched", p)
 		}
 	}
@@ -248,7 +259,7 @@ func TestGroupsAndMountMiddlewareOrder(t *testing.T) {
 	for _, tc := range tests {
 		var m matcher
 		m.set("GET", tc.path)
-		r := m.lookup(&a.tree)
+		r := m.lookup(&a.tree, a.statics)
 		if r == nil {
 			t.Fatalf("%s not matched", tc.path)
 		}
@@ -339,7 +350,7 @@ func BenchmarkRouter(b *testing.B) {
 			m.set(tc.method, tc.path)
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				if m.lookup(&a.tree) == nil {
+				if m.lookup(&a.tree, a.statics) == nil {
 					b.Fatal("no match")
 				}
 			}
