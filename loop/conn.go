@@ -411,6 +411,12 @@ func (c *Conn) offer() {
 			break
 		}
 		_, _ = c.gc.Discard(n)
+		if n == len(buf) {
+			// Peek(0) returned everything buffered and all of it was
+			// consumed: nothing is left to offer or to count.
+			c.left = 0
+			return
+		}
 	}
 	if c.flags&fClosed != 0 {
 		return
