@@ -19,7 +19,7 @@ type App struct {
 	log     *slog.Logger
 	root    Group
 	tree    node
-	statics map[string]*endpoint // whole static paths, built at freeze (see matcher.lookup)
+	statics staticIndex // whole static paths, built at freeze (see matcher.lookup)
 
 	endpoints []*endpoint
 	routes    []*Route
@@ -141,8 +141,9 @@ func (a *App) freeze() {
 		}
 	}
 	a.frozen.Store(true)
-	a.statics = make(map[string]*endpoint)
-	a.tree.staticPaths("", a.statics)
+	paths := make(map[string]*endpoint)
+	a.tree.staticPaths("", paths)
+	a.statics = newStaticIndex(paths)
 	for _, r := range a.routes {
 		a.compose(r)
 	}

@@ -232,13 +232,13 @@ type matcher struct {
 // lookup matches path (which starts with '/') from the root. It returns the
 // route for the method, or nil; m.first then tells 404 (nil) from 405.
 //
-// A path that is exactly a static pattern is found with one map lookup in
-// statics: the tree tries static children first, so its walk would reach
+// A path that is exactly a static pattern is found with one probe of
+// statics (nil: walk the tree only): the tree tries static children first, so its walk would reach
 // the same endpoint first, and when that endpoint has no route for the
 // method the walk runs anyway (a parameter route may take the method).
-func (m *matcher) lookup(root *node, statics map[string]*endpoint) *Route {
+func (m *matcher) lookup(root *node, statics *staticIndex) *Route {
 	m.first = nil
-	if ep := statics[m.path]; ep != nil {
+	if ep := statics.get(m.path); ep != nil {
 		if r := m.found(ep, 0); r != nil {
 			return r
 		}

@@ -101,15 +101,15 @@ func (m *matcher) set(method, path string) {
 // static-path shortcut: both must give the same answer.
 func TestRouterMatch(t *testing.T) {
 	a := newTestApp(t)
-	if len(a.statics) == 0 {
+	if len(a.statics.slots) == 0 {
 		t.Fatal("freeze built no static-path index")
 	}
-	for _, statics := range []map[string]*endpoint{nil, a.statics} {
+	for _, statics := range []*staticIndex{nil, &a.statics} {
 		testRouterMatch(t, a, statics)
 	}
 }
 
-func testRouterMatch(t *testing.T, a *App, statics map[string]*endpoint) {
+func testRouterMatch(t *testing.T, a *App, statics *staticIndex) {
 	for _, tc := range routeCases {
 		var m matcher
 		m.set(tc.method, tc.path)
@@ -157,7 +157,7 @@ func TestRouterAllow(t *testing.T) {
 	for _, tc := range tests {
 		var m matcher
 		m.set("OPTIONS", tc.path)
-		if r := m.lookup(&a.tree, a.statics); r != nil && tc.path != "/any" {
+		if r := m.lookup(&a.tree, &a.statics); r != nil && tc.path != "/any" {
 			t.Errorf("OPTIONS %s matched %s", tc.path, r.pattern)
 		}
 		if m.first == nil {
@@ -179,7 +179,7 @@ func TestRouterManyStatics(t *testing.T) {
 		var m matcher
 		p := "/s/" + strings.Repeat("x", i+1)
 		m.set("GET", p)
-		if r := m.lookup(&a.tree, a.statics); r == nil || r.pattern != p {
+		if r := m.lookup(&a.tree, &a.statics); r == nil || r.pattern != p {
 			t.Fatalf("%s not matched", p)
 		}
 	}
@@ -259,7 +259,7 @@ func TestGroupsAndMountMiddlewareOrder(t *testing.T) {
 	for _, tc := range tests {
 		var m matcher
 		m.set("GET", tc.path)
-		r := m.lookup(&a.tree, a.statics)
+		r := m.lookup(&a.tree, &a.statics)
 		if r == nil {
 			t.Fatalf("%s not matched", tc.path)
 		}
@@ -350,7 +350,7 @@ func BenchmarkRouter(b *testing.B) {
 			m.set(tc.method, tc.path)
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				if m.lookup(&a.tree, a.statics) == nil {
+				if m.lookup(&a.tree, &a.statics) == nil {
 					b.Fatal("no match")
 				}
 			}

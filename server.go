@@ -266,7 +266,7 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 		c.m.path = unsafeString(raw)
 	}
 	if r == nil {
-		r = c.m.lookup(&a.tree, a.statics)
+		r = c.m.lookup(&a.tree, &a.statics)
 	}
 	if r == nil {
 		switch {

@@ -1,0 +1,95 @@
+package eddy
+
+import "math/bits"
+
+// staticIndex finds a request path that is exactly a static pattern. It is
+// built once at freeze from the tree (node.staticPaths) and only read
+// afterwards, by every loop at once, so it needs no lock.
+//
+// It is an open-addressing table rather than a Go map because the map's
+// general string hash and compare cost more than the rest of the route
+// lookup: paths are short and few, so their first and last eight bytes and
+// their length hash well enough, and the same words make the compare cheap.
+type staticIndex struct {
+	slots []staticSlot // power-of-two length, at most half full; nil when empty
+	shift uint8        // 64 - log2(len(slots)): the hash's top bits pick the slot
+}
+
+// A staticSlot keeps its path's first and last eight bytes as words, so a
+// probe compares paths of up to 16 bytes, the usual kind, in two compares
+// and calls memequal only for the middle of longer ones.
+type staticSlot struct {
+	first, last uint64
+	path        string
+	ep          *endpoint // nil: an empty slot, which ends a probe
+}
+
+func newStaticIndex(paths map[string]*endpoint) staticIndex {
+	if len(paths) == 0 {
+		return staticIndex{}
+	}
+	n, bits := 8, uint8(3)
+	for n < 2*len(paths) {
+		n, bits = n*2, bits+1
+	}
+	ix := staticIndex{slots: make([]staticSlot, n), shift: 64 - bits}
+	mask := uint64(n - 1)
+	for p, ep := range paths {
+		first, last := pathWords(p)
+		i := ix.slot(first, last, len(p))
+		for ix.slots[i].ep != nil {
+			i = (i + 1) & mask
+		}
+		ix.slots[i] = staticSlot{first: first, last: last, path: p, ep: ep}
+	}
+	return ix
+}
+
+// get returns the endpoint whose whole pattern is path, or nil. A nil
+// index has none.
+func (ix *staticIndex) get(path string) *endpoint {
+	if ix == nil || len(ix.slots) == 0 {
+		return nil
+	}
+	first, last := pathWords(path)
+	mask := uint64(len(ix.slots) - 1)
+	for i := ix.slot(first, last, len(path)); ; i = (i + 1) & mask {
+		s := &ix.slots[i]
+		if s.ep == nil {
+			return nil
+		}
+		if s.first == first && s.last == last && len(s.path) == len(path) &&
+			(len(path) <= 16 || s.path[8:len(path)-8] == path[8:len(path)-8]) {
+			return s.ep
+		}
+	}
+}
+
+// slot hashes a path's words and length (a multiplicative hash: the top bits
+// of the product depend on all the bits of the key). Paths that differ only
+// in the middle collide; that costs a probe, never a wrong answer.
+func (ix *staticIndex) slot(first, last uint64, n int) uint64 {
+	h := (first ^ bits.RotateLeft64(last, 29) ^ uint64(n)) * 0x9e3779b97f4a7c15
+	return h >> ix.shift
+}
+
+// pathWords returns s's first and last eight bytes as little-endian words
+// (they overlap when s is shorter than 16); a path shorter than eight bytes
+// is all in first, and last is 0.
+func pathWords(s string) (first, last uint64) {
+	if len(s) < 8 {
+		for i := len(s) - 1; i >= 0; i-- {
+			first = first<<8 | uint64(s[i])
+		}
+		return first, 0
+	}
+	return load64(s), load64(s[len(s)-8:])
+}
+
+// load64 reads s's first eight bytes little-endian; the compiler turns it
+// into one load.
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
