@@ -22,6 +22,7 @@ func BenchmarkRequest(b *testing.B) {
 		in    string
 		count int
 	}{
+		{"plaintext", plaintextRequest, 1},
 		{"browser", browserRequest, 1},
 		{"pipelined16", pipelinedBatch, 16},
 	} {

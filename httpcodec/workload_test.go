@@ -7,6 +7,10 @@ import (
 
 // Workloads shared by the benchmarks and the allocation tests.
 
+// plaintextRequest is the request of the TechEmpower plaintext test, the
+// smallest head a load generator sends.
+const plaintextRequest = "GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"
+
 // pipelinedBatch is 16 small keep-alive requests in one buffer, as a
 // pipelining client (or a benchmark tool) sends them.
 var pipelinedBatch = func() string {
