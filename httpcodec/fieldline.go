@@ -21,9 +21,7 @@ func parseFieldLine(buf []byte, pos int) (field, int, error) {
 	if isOWS(buf[i]) {
 		return field{}, 0, ErrObsFold
 	}
-	for i < len(buf) && tcharTable[buf[i]] {
-		i++
-	}
+	i = skipToken(buf, i)
 	if i >= len(buf) {
 		return field{}, 0, ErrBadHeaderName
 	}

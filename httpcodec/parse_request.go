@@ -121,6 +121,8 @@ var (
 	http10 = binary.LittleEndian.Uint64([]byte("HTTP/1.0"))
 )
 
+const getSP = 'G' | 'E'<<8 | 'T'<<16 | ' '<<24 // "GET " as a little-endian word
+
 // parseVersion parses the 8 bytes of an HTTP-version. It returns the minor
 // version, ErrVersionNotSupported for a well-formed version other than 1.0
 // and 1.1, or malformed for anything else.
@@ -155,8 +157,12 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int) (in
 
 	// Request line: method SP request-target SP HTTP-version CRLF.
 	i := start
-	for i < len(buf) && tcharTable[buf[i]] {
-		i++
+	if start+4 <= len(buf) && binary.LittleEndian.Uint32(buf[start:start+4]) == getSP {
+		// The most common method in one compare; the token scan would stop
+		// at the same SP.
+		i += 3
+	} else {
+		i = skipToken(buf, i)
 	}
 	if i >= len(buf) || buf[i] != ' ' {
 		return 0, ErrBadMethod
@@ -170,15 +176,10 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int) (in
 	// The first '?' is found on the way, so the path and query are split
 	// without a second walk over the target.
 	q := -1
-	for i < len(buf) && pathTable[buf[i]] {
-		i++
-	}
+	i = skipPath(buf, i)
 	if i < len(buf) && buf[i] == '?' {
 		q = i
-		i++
-		for i < len(buf) && targetTable[buf[i]] {
-			i++
-		}
+		i = skipTarget(buf, i+1)
 	}
 	if i >= len(buf) {
 		return 0, ErrBadRequestLine

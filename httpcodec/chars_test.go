@@ -1,0 +1,119 @@
+package httpcodec
+
+import (
+	"encoding/binary"
+	"testing"
+)
+
+// The SWAR helpers are checked against the tables they stand for: every
+// byte value at every position of a word, on every filler byte of the
+// class, and every pair of byte values at every pair of positions (a borrow
+// out of one flagged byte may flag the bytes above it, but the lowest
+// flagged byte must be the first real miss).
+
+func checkMask(t *testing.T, name string, mask func(uint64) uint64, table *[256]bool) {
+	t.Helper()
+	check := func(w [8]byte) {
+		want := 8
+		for k, c := range w {
+			if !table[c] {
+				want = k
+				break
+			}
+		}
+		m := mask(binary.LittleEndian.Uint64(w[:]))
+		if m&^msb != 0 {
+			t.Fatalf("%s(% x) = %#x: bits outside the high bits", name, w, m)
+		}
+		got := 8
+		if m != 0 {
+			got = trailingByte(m)
+		}
+		if got != want {
+			t.Fatalf("%s(% x): first flagged byte %d, want %d", name, w, got, want)
+		}
+	}
+	for fill := 0; fill < 256; fill++ {
+		if !table[fill] {
+			continue
+		}
+		for p := 0; p < 8; p++ {
+			for v := 0; v < 256; v++ {
+				var w [8]byte
+				for k := range w {
+					w[k] = byte(fill)
+				}
+				w[p] = byte(v)
+				check(w)
+			}
+		}
+	}
+	fill := byte(0)
+	for !table[fill] {
+		fill++
+	}
+	for p := 0; p < 8; p++ {
+		for q := p + 1; q < 8; q++ {
+			for v1 := 0; v1 < 256; v1++ {
+				for v2 := 0; v2 < 256; v2++ {
+					var w [8]byte
+					for k := range w {
+						w[k] = fill
+					}
+					w[p], w[q] = byte(v1), byte(v2)
+					check(w)
+				}
+			}
+		}
+	}
+}
+
+func trailingByte(m uint64) int {
+	k := 0
+	for m&0xff == 0 {
+		m >>= 8
+		k++
+	}
+	return k
+}
+
+func TestTargetMask(t *testing.T) { checkMask(t, "targetMask", targetMask, &targetTable) }
+func TestPathMask(t *testing.T)   { checkMask(t, "pathMask", pathMask, &pathTable) }
+
+// checkSkip compares skip with a byte loop over in on buffers of every
+// length up to 24 with one byte of every value at every position, from
+// every start.
+func checkSkip(t *testing.T, name string, skip func([]byte, int) int, in func(byte) bool, fill byte) {
+	t.Helper()
+	for n := 0; n <= 24; n++ {
+		buf := make([]byte, n)
+		for p := -1; p < n; p++ {
+			for v := 0; v < 256; v++ {
+				for k := range buf {
+					buf[k] = fill
+				}
+				if p >= 0 {
+					buf[p] = byte(v)
+				}
+				for i := 0; i <= n; i++ {
+					want := i
+					for want < n && in(buf[want]) {
+						want++
+					}
+					if got := skip(buf, i); got != want {
+						t.Fatalf("%s(%q, %d) = %d, want %d", name, buf, i, got, want)
+					}
+				}
+				if p < 0 {
+					break
+				}
+			}
+		}
+	}
+}
+
+func TestSkip(t *testing.T) {
+	checkSkip(t, "skipTarget", skipTarget, func(c byte) bool { return targetTable[c] }, '?')
+	checkSkip(t, "skipPath", skipPath, func(c byte) bool { return pathTable[c] }, 'a')
+	checkSkip(t, "skipToken", skipToken, func(c byte) bool { return tcharTable[c] }, '-')
+}
