@@ -403,7 +403,18 @@ func validHost(h []byte) bool {
 		}
 		i++
 	} else {
-		for i < len(h) && hostTable[h[i]] { // ':' is not in hostTable
+		// Eight lookups per step with one bounds check and no increments
+		// (about three instructions per byte instead of eight); the byte
+		// loop then finds the exact end. ':' is not in hostTable.
+		for i+8 <= len(h) {
+			w := h[i : i+8 : i+8]
+			if !(hostTable[w[0]] && hostTable[w[1]] && hostTable[w[2]] && hostTable[w[3]] &&
+				hostTable[w[4]] && hostTable[w[5]] && hostTable[w[6]] && hostTable[w[7]]) {
+				break
+			}
+			i += 8
+		}
+		for i < len(h) && hostTable[h[i]] {
 			i++
 		}
 	}

@@ -334,3 +334,43 @@ func TestErrorMessages(t *testing.T) {
 		t.Fatalf("Error() = %q", got)
 	}
 }
+
+// TestValidHostEveryByte checks the reg-name scan, which looks up eight
+// bytes per step, against a byte loop: every byte value at every position
+// of names of every length up to 20, alone and before a port.
+func TestValidHostEveryByte(t *testing.T) {
+	want := func(h []byte) bool {
+		i := 0
+		for i < len(h) && hostTable[h[i]] {
+			i++
+		}
+		if i == len(h) {
+			return true
+		}
+		if h[i] != ':' {
+			return false
+		}
+		for _, c := range h[i+1:] {
+			if !isDigit(c) {
+				return false
+			}
+		}
+		return true
+	}
+	for n := 1; n <= 20; n++ {
+		for p := 0; p < n; p++ {
+			for v := 0; v < 256; v++ {
+				if p == 0 && v == '[' {
+					continue // IP literal: another path
+				}
+				name := bytes.Repeat([]byte("a"), n)
+				name[p] = byte(v)
+				for _, h := range [][]byte{name, append(name, ":8080"...)} {
+					if got := validHost(h); got != want(h) {
+						t.Fatalf("validHost(%q) = %v, want %v", h, got, !got)
+					}
+				}
+			}
+		}
+	}
+}
