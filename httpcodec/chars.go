@@ -14,10 +14,6 @@ var (
 	pathTable   [256]bool // targetTable without '?': the target up to its query
 	hostTable   [256]bool // RFC 3986 reg-name bytes: unreserved, sub-delims, '%'
 	lowerTable  [256]byte // ASCII lower case; other bytes unchanged
-
-	// tokenByte is tcharTable as 1 and 0, so that skipToken can gather
-	// eight lookups into one word.
-	tokenByte [256]uint8
 )
 
 func init() {
@@ -29,9 +25,6 @@ func init() {
 		targetTable[c] = b > 0x20 && b < 0x7f && b != '#'
 		pathTable[c] = targetTable[c] && b != '?'
 		hostTable[c] = alnum || indexByte("-._~!$&'()*+,;=%", b)
-		if tcharTable[c] {
-			tokenByte[c] = 1
-		}
 		lowerTable[c] = b
 		if 'A' <= b && b <= 'Z' {
 			lowerTable[c] = b + 'a' - 'A'
@@ -116,49 +109,6 @@ func scanValue(b []byte, i int) int {
 		}
 	}
 	return len(b)
-}
-
-// skipToken returns the index of the first byte at or after i in b that is
-// not a tchar; len(b) if there is none.
-//
-// It looks the bytes up eight at a time, gathering the results into one
-// word (tokens8), and tests the word once: about four instructions per byte
-// instead of the eight to ten of a byte loop (bounds check, load, table
-// load, branch, increment), and the first miss comes out of one
-// TrailingZeros. The last, partial word is taken as the final eight bytes
-// of b shifted down past the bytes already checked, so a b of eight bytes
-// or more never falls back to the byte loop.
-func skipToken(b []byte, i int) int {
-	for ; i+8 <= len(b); i += 8 {
-		if miss := ^tokens8(b[i:i+8]) & lsb; miss != 0 {
-			return i + bits.TrailingZeros64(miss)>>3
-		}
-	}
-	if i >= len(b) {
-		return len(b)
-	}
-	if len(b) >= 8 {
-		// b[len(b)-8:] overlaps the bytes before i; shifting right drops
-		// them (1 to 7 bytes) and fills the top with zero bytes, which are
-		// misses, so a miss is always found: at len(b) if the bytes from i
-		// on are all tchars.
-		v := tokens8(b[len(b)-8:]) >> (8 * (i - (len(b) - 8)))
-		return i + bits.TrailingZeros64(^v&lsb)>>3
-	}
-	for i < len(b) && tcharTable[b[i]] {
-		i++
-	}
-	return i
-}
-
-// tokens8 returns tokenByte of b[0] to b[7] in the bytes of a word, b[0]
-// lowest. One bounds check covers the eight loads.
-func tokens8(b []byte) uint64 {
-	_ = b[7]
-	return uint64(tokenByte[b[0]]) | uint64(tokenByte[b[1]])<<8 |
-		uint64(tokenByte[b[2]])<<16 | uint64(tokenByte[b[3]])<<24 |
-		uint64(tokenByte[b[4]])<<32 | uint64(tokenByte[b[5]])<<40 |
-		uint64(tokenByte[b[6]])<<48 | uint64(tokenByte[b[7]])<<56
 }
 
 // SWAR byte tests. In x - k*lsb the high bit of a byte is set when the byte

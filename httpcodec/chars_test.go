@@ -115,5 +115,4 @@ func checkSkip(t *testing.T, name string, skip func([]byte, int) int, in func(by
 func TestSkip(t *testing.T) {
 	checkSkip(t, "skipTarget", skipTarget, func(c byte) bool { return targetTable[c] }, '?')
 	checkSkip(t, "skipPath", skipPath, func(c byte) bool { return pathTable[c] }, 'a')
-	checkSkip(t, "skipToken", skipToken, func(c byte) bool { return tcharTable[c] }, '-')
 }

@@ -21,7 +21,9 @@ func parseFieldLine(buf []byte, pos int) (field, int, error) {
 	if isOWS(buf[i]) {
 		return field{}, 0, ErrObsFold
 	}
-	i = skipToken(buf, i)
+	for i < len(buf) && tcharTable[buf[i]] {
+		i++
+	}
 	if i >= len(buf) {
 		return field{}, 0, ErrBadHeaderName
 	}

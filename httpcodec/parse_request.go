@@ -162,7 +162,9 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int) (in
 		// at the same SP.
 		i += 3
 	} else {
-		i = skipToken(buf, i)
+		for i < len(buf) && tcharTable[buf[i]] {
+			i++
+		}
 	}
 	if i >= len(buf) || buf[i] != ' ' {
 		return 0, ErrBadMethod
