@@ -12,16 +12,16 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/eddy-go/eddy/bench/peers/internal/wire"
 )
 
 func main() {
@@ -100,33 +100,9 @@ func responseSize(addr, req string) (int, error) {
 	if _, err := io.WriteString(c, req); err != nil {
 		return 0, err
 	}
-	var got []byte
-	tmp := make([]byte, 4096)
-	for {
-		n, err := c.Read(tmp)
-		got = append(got, tmp[:n]...)
-		if end := bytes.Index(got, []byte("\r\n\r\n")); end >= 0 {
-			cl, ok := contentLength(got[:end])
-			if !ok {
-				return 0, fmt.Errorf("response without Content-Length: %q", got[:end])
-			}
-			if total := end + 4 + cl; len(got) >= total {
-				return total, nil
-			}
-		}
-		if err != nil {
-			return 0, fmt.Errorf("reading the first response: %w", err)
-		}
+	resp, err := wire.ReadResponse(c)
+	if err != nil {
+		return 0, fmt.Errorf("reading the first response: %w", err)
 	}
-}
-
-func contentLength(head []byte) (int, bool) {
-	for _, line := range strings.Split(string(head), "\r\n") {
-		name, v, ok := strings.Cut(line, ":")
-		if ok && strings.EqualFold(name, "Content-Length") {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			return n, err == nil
-		}
-	}
-	return 0, false
+	return len(resp), nil
 }

@@ -12,17 +12,17 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/signal"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/eddy-go/eddy/bench/peers/internal/wire"
 )
 
 func main() {
@@ -108,62 +108,20 @@ func open(addr string, req []byte, timeout time.Duration) (net.Conn, error) {
 	return c, nil
 }
 
-var errNoLength = errors.New("idleconns: response has no Content-Length")
-
+// readResponse writes req and reads its response, which must be a 200.
 func readResponse(c net.Conn, req []byte) error {
 	if _, err := c.Write(req); err != nil {
 		return err
 	}
-	buf := make([]byte, 0, 1024)
-	for {
-		if end := bytes.Index(buf, []byte("\r\n\r\n")); end >= 0 {
-			head := buf[:end+2]
-			if !bytes.HasPrefix(head, []byte("HTTP/1.1 200 ")) {
-				line, _, _ := bytes.Cut(head, []byte("\r\n"))
-				return fmt.Errorf("idleconns: unexpected status line %q", line)
-			}
-			n, err := contentLength(head)
-			if err != nil {
-				return err
-			}
-			want := end + 4 + n
-			for len(buf) < want {
-				if buf, err = readMore(c, buf); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		var err error
-		if buf, err = readMore(c, buf); err != nil {
-			return err
-		}
+	resp, err := wire.ReadResponse(c)
+	if err != nil {
+		return fmt.Errorf("idleconns: %w", err)
 	}
-}
-
-func readMore(c net.Conn, buf []byte) ([]byte, error) {
-	if len(buf) == cap(buf) {
-		buf = append(buf, 0)[:len(buf)]
+	if !bytes.HasPrefix(resp, []byte("HTTP/1.1 200 ")) {
+		line, _, _ := bytes.Cut(resp, []byte("\r\n"))
+		return fmt.Errorf("idleconns: unexpected status line %q", line)
 	}
-	n, err := c.Read(buf[len(buf):cap(buf)])
-	buf = buf[:len(buf)+n]
-	if n > 0 {
-		return buf, nil
-	}
-	if err == nil {
-		err = io.ErrNoProgress
-	}
-	return buf, err
-}
-
-func contentLength(head []byte) (int, error) {
-	for line := range bytes.SplitSeq(head, []byte("\r\n")) {
-		name, value, ok := bytes.Cut(line, []byte(":"))
-		if ok && bytes.EqualFold(bytes.TrimSpace(name), []byte("Content-Length")) {
-			return strconv.Atoi(string(bytes.TrimSpace(value)))
-		}
-	}
-	return 0, errNoLength
+	return nil
 }
 
 // raiseFileLimit makes sure this process may hold at least need descriptors.
