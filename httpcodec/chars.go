@@ -11,7 +11,6 @@ var (
 	tcharTable  [256]bool // RFC 9110 5.6.2 tchar
 	valueTable  [256]bool // RFC 9110 5.5 field-vchar, SP, HTAB (obs-text included)
 	targetTable [256]bool // request-target bytes: VCHAR except '#'
-	pathTable   [256]bool // targetTable without '?': the target up to its query
 	hostTable   [256]bool // RFC 3986 reg-name bytes: unreserved, sub-delims, '%'
 	lowerTable  [256]byte // ASCII lower case; other bytes unchanged
 )
@@ -23,7 +22,6 @@ func init() {
 		tcharTable[c] = alnum || indexByte("!#$%&'*+-.^_`|~", b)
 		valueTable[c] = b == ' ' || b == '\t' || (b > 0x20 && b != 0x7f)
 		targetTable[c] = b > 0x20 && b < 0x7f && b != '#'
-		pathTable[c] = targetTable[c] && b != '?'
 		hostTable[c] = alnum || indexByte("-._~!$&'()*+,;=%", b)
 		lowerTable[c] = b
 		if 'A' <= b && b <= 'Z' {
@@ -119,45 +117,29 @@ func scanValue(b []byte, i int) int {
 
 // targetMask flags, in the high bit of each byte, the bytes of x that are
 // not in targetTable: below 0x21 (controls and SP), 0x7f and above (DEL and
-// non-ASCII), and '#' (a zero byte of x ^ '#'s, caught by the borrow test).
-func targetMask(x uint64) uint64 {
+// non-ASCII), and '#' (a zero byte of x ^ '#'s, caught by the borrow test);
+// and the bytes equal to stop, which must be ASCII (a stop outside
+// targetTable, such as 0, adds nothing: its false hits, like those of '#',
+// fall on bytes of 0x80 and above, which are flagged anyway).
+func targetMask(x uint64, stop byte) uint64 {
 	h := x ^ ('#' * lsb)
-	return ((x - 0x21*lsb) | (x + lsb) | (h - lsb)) & msb
-}
-
-// pathMask is targetMask that also flags '?' (pathTable).
-func pathMask(x uint64) uint64 {
-	h := x ^ ('#' * lsb)
-	q := x ^ ('?' * lsb)
-	return ((x - 0x21*lsb) | (x + lsb) | (h - lsb) | (q - lsb)) & msb
+	s := x ^ (uint64(stop) * lsb)
+	return ((x - 0x21*lsb) | (x + lsb) | (h - lsb) | (s - lsb)) & msb
 }
 
 // skipTarget returns the index of the first byte at or after i in b that is
-// not in targetTable (skipPath: pathTable); len(b) if there is none. Eight
-// bytes per step: a step is about twenty-five instructions with the loop,
-// where the byte loop spends eight per byte. Heads always continue past the
-// target (" HTTP/1.1"), so the byte loop at the end only runs for truncated
-// input.
-func skipTarget(b []byte, i int) int {
+// not in targetTable or is stop ('?' ends the path; 0 stops at nothing
+// more); len(b) if there is none. Eight bytes per step: a step is about
+// twenty-five instructions with the loop, where the byte loop spends eight
+// per byte. Heads always continue past the target (" HTTP/1.1"), so the
+// byte loop at the end only runs for truncated input.
+func skipTarget(b []byte, i int, stop byte) int {
 	for ; i+8 <= len(b); i += 8 {
-		if m := targetMask(binary.LittleEndian.Uint64(b[i : i+8])); m != 0 {
+		if m := targetMask(binary.LittleEndian.Uint64(b[i:i+8]), stop); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
-	for i < len(b) && targetTable[b[i]] {
-		i++
-	}
-	return i
-}
-
-// skipPath is skipTarget stopping at '?' too.
-func skipPath(b []byte, i int) int {
-	for ; i+8 <= len(b); i += 8 {
-		if m := pathMask(binary.LittleEndian.Uint64(b[i : i+8])); m != 0 {
-			return i + bits.TrailingZeros64(m)>>3
-		}
-	}
-	for i < len(b) && pathTable[b[i]] {
+	for i < len(b) && targetTable[b[i]] && b[i] != stop {
 		i++
 	}
 	return i

@@ -178,10 +178,10 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int) (in
 	// The first '?' is found on the way, so the path and query are split
 	// without a second walk over the target.
 	q := -1
-	i = skipPath(buf, i)
+	i = skipTarget(buf, i, '?')
 	if i < len(buf) && buf[i] == '?' {
 		q = i
-		i = skipTarget(buf, i+1)
+		i = skipTarget(buf, i+1, 0)
 	}
 	if i >= len(buf) {
 		return 0, ErrBadRequestLine
