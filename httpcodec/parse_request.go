@@ -1,6 +1,9 @@
 package httpcodec
 
-import "encoding/binary"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // RequestParser is the per-connection state of the request parser: 16
 // bytes, so idle connections cost almost nothing. The zero value is ready
@@ -388,22 +391,18 @@ func isSchemeChar(c byte, first bool) bool {
 	return alpha || isDigit(c) || c == '+' || c == '-' || c == '.'
 }
 
-// validHost checks a Host value or URI authority in one pass: a reg-name
-// or a bracketed IP literal of RFC 3986 characters (no userinfo '@',
-// whitespace or controls), then optionally ':' and a numeric port. An empty
+// validHost checks a Host value or URI authority in one pass: a reg-name of
+// RFC 3986 characters (no userinfo '@', whitespace or controls) or a
+// bracketed IPv6 address (validIPv6), then optionally ':' and a numeric port. An empty
 // value is valid (RFC 9112 3.2).
 func validHost(h []byte) bool {
 	i := 0
 	if len(h) > 0 && h[0] == '[' {
-		for i = 1; i < len(h) && h[i] != ']'; i++ {
-			if c := h[i]; !hostTable[c] && c != ':' {
-				return false
-			}
-		}
-		if i == len(h) {
+		end := bytes.IndexByte(h, ']')
+		if end < 0 || !validIPv6(h[1:end]) {
 			return false
 		}
-		i++
+		i = end + 1
 	} else {
 		// Eight lookups per step with one bounds check and no increments
 		// (about three instructions per byte instead of eight); the byte

@@ -174,6 +174,8 @@ var requestCases = []requestCase{
 	{name: "asterisk not options", in: "GET * HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
 	{name: "connect origin form", in: "CONNECT /x HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
 	{name: "connect without port", in: "CONNECT example.com HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
+	{name: "connect empty ip literal", in: "CONNECT []:0 HTTP/1.0\r\n\r\n", err: ErrBadTarget},
+	{name: "connect ip literal not ipv6", in: "CONNECT [0]:0 HTTP/1.0\r\n\r\n", err: ErrBadTarget},
 	{name: "absolute form bad scheme", in: "GET 1http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
 	{name: "absolute form no authority", in: "GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
 	{name: "absolute form userinfo", in: "GET http://u@h/ HTTP/1.1\r\nHost: h\r\n\r\n", err: ErrBadTarget},
@@ -220,6 +222,9 @@ var requestCases = []requestCase{
 	{name: "host bad port", in: "GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n", err: ErrBadHost},
 	{name: "host slash", in: "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", err: ErrBadHost},
 	{name: "host unbalanced bracket", in: "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", err: ErrBadHost},
+	{name: "host empty ip literal", in: "GET / HTTP/1.1\r\nHost: []:80\r\n\r\n", err: ErrBadHost},
+	{name: "host ipv4 in brackets", in: "GET / HTTP/1.1\r\nHost: [127.0.0.1]\r\n\r\n", err: ErrBadHost},
+	{name: "host bad ipv6", in: "GET / HTTP/1.1\r\nHost: [1::2::3]:80\r\n\r\n", err: ErrBadHost},
 
 	// Content-Length and Transfer-Encoding.
 	{name: "content-length plus", in: get("Content-Length: +5\r\n"), err: ErrBadContentLength},
