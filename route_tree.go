@@ -192,8 +192,8 @@ func (n *node) staticChild(label string) *node {
 }
 
 // staticPaths indexes every endpoint reached through static segments only
-// by its whole path ("/users/new"), for the exact-match shortcut in
-// lookupStatic. Built once, at freeze.
+// by its whole path ("/users/new"), for the exact-match shortcut of
+// matcher.lookup (staticIndex). Built once, at freeze.
 func (n *node) staticPaths(prefix string, into map[string]*endpoint) {
 	for _, c := range n.statics {
 		p := prefix + "/" + c.label
@@ -233,9 +233,10 @@ type matcher struct {
 // route for the method, or nil; m.first then tells 404 (nil) from 405.
 //
 // A path that is exactly a static pattern is found with one probe of
-// statics (nil: walk the tree only): the tree tries static children first, so its walk would reach
-// the same endpoint first, and when that endpoint has no route for the
-// method the walk runs anyway (a parameter route may take the method).
+// statics (nil: walk the tree only). The tree tries static children first,
+// so its walk would reach the same endpoint first; when that endpoint has
+// no route for the method the walk runs anyway (a parameter route may take
+// the method).
 func (m *matcher) lookup(root *node, statics *staticIndex) *Route {
 	m.first = nil
 	if ep := statics.get(m.path); ep != nil {

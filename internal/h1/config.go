@@ -98,7 +98,8 @@ func (c Config) normalized() Config {
 // goroutine of the loop's executor.
 type Handler interface {
 	// Route runs once a head is parsed, before the body is read. It may set
-	// x.User (kept across reuses of x, see Exchange.User). It must not block and must not keep views of x past the call.
+	// x.User (kept across reuses of x, see Exchange.User). It must not block
+	// and must not keep views of x past the call.
 	// Route may also finish x itself (Respond), typically with 404 or 405:
 	// then the body is not read, Serve is not called, and the connection
 	// closes after the response if a body was announced and has not fully
