@@ -118,29 +118,35 @@ func scanValue(b []byte, i int) int {
 // targetMask flags, in the high bit of each byte, the bytes of x that are
 // not in targetTable: below 0x21 (controls and SP), 0x7f and above (DEL and
 // non-ASCII), and '#' (a zero byte of x ^ '#'s, caught by the borrow test);
-// and the bytes equal to stop, which must be ASCII (a stop outside
-// targetTable, such as 0, adds nothing: its false hits, like those of '#',
-// fall on bytes of 0x80 and above, which are flagged anyway).
-func targetMask(x uint64, stop byte) uint64 {
+// and the bytes equal to the stop byte that stops repeats in every byte
+// (stopPath, or noStop). The stop must be ASCII: its false hits, like those
+// of '#', fall on bytes of 0x80 and above, which are flagged anyway.
+func targetMask(x, stops uint64) uint64 {
 	h := x ^ ('#' * lsb)
-	s := x ^ (uint64(stop) * lsb)
+	s := x ^ stops
 	return ((x - 0x21*lsb) | (x + lsb) | (h - lsb) | (s - lsb)) & msb
 }
 
+// Stop words for skipTarget: a byte repeated in all eight bytes of a word,
+// so the scan's step has no multiply.
+const (
+	stopPath = '?' * lsb // the path ends at the query
+	noStop   = 0         // 0 is outside targetTable already: no extra stop
+)
+
 // skipTarget returns the index of the first byte at or after i in b that is
-// not in targetTable or is stop ('?' ends the path; 0 stops at nothing
-// more); len(b) if there is none. Eight bytes per step: a step is about
-// twenty-five instructions with the loop, where the byte loop spends eight
-// per byte. Heads always continue past the target (" HTTP/1.1"), so the
-// byte loop at the end only runs for truncated input.
-func skipTarget(b []byte, i int, stop byte) int {
+// not in targetTable or is the byte stops repeats; len(b) if there is none.
+// Eight bytes per step: a step is about twenty-five instructions with the
+// loop, where the byte loop spends eight per byte. Heads always continue
+// past the target (" HTTP/1.1"), so the byte loop at the end only runs for
+// truncated input.
+func skipTarget(b []byte, i int, stops uint64) int {
 	for ; i+8 <= len(b); i += 8 {
-		if m := targetMask(binary.LittleEndian.Uint64(b[i:i+8]), stop); m != 0 {
+		if m := targetMask(binary.LittleEndian.Uint64(b[i:i+8]), stops); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
-	for i < len(b) && targetTable[b[i]] && b[i] != stop {
-		i++
+	for stop := byte(stops); i < len(b) && targetTable[b[i]] && b[i] != stop; i++ {
 	}
 	return i
 }

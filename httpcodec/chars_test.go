@@ -78,7 +78,7 @@ func trailingByte(m uint64) int {
 }
 
 // pathTable returns targetTable without '?': the request target up to its
-// query, what skipTarget(b, i, '?') scans. (A function, not a package
+// query, what skipTarget(b, i, stopPath) scans. (A function, not a package
 // variable: those are set before init fills targetTable.)
 func pathTable() *[256]bool {
 	var t [256]bool
@@ -89,11 +89,11 @@ func pathTable() *[256]bool {
 }
 
 func TestTargetMask(t *testing.T) {
-	checkMask(t, "targetMask", func(x uint64) uint64 { return targetMask(x, 0) }, &targetTable)
+	checkMask(t, "targetMask", func(x uint64) uint64 { return targetMask(x, noStop) }, &targetTable)
 }
 
 func TestPathMask(t *testing.T) {
-	checkMask(t, "targetMask with '?'", func(x uint64) uint64 { return targetMask(x, '?') }, pathTable())
+	checkMask(t, "targetMask with '?'", func(x uint64) uint64 { return targetMask(x, stopPath) }, pathTable())
 }
 
 // checkSkip compares skip with a byte loop over in on buffers of every
@@ -129,8 +129,8 @@ func checkSkip(t *testing.T, name string, skip func([]byte, int) int, in func(by
 }
 
 func TestSkip(t *testing.T) {
-	checkSkip(t, "skipTarget", func(b []byte, i int) int { return skipTarget(b, i, 0) },
+	checkSkip(t, "skipTarget", func(b []byte, i int) int { return skipTarget(b, i, noStop) },
 		func(c byte) bool { return targetTable[c] }, '?')
-	checkSkip(t, "skipTarget with '?'", func(b []byte, i int) int { return skipTarget(b, i, '?') },
+	checkSkip(t, "skipTarget with '?'", func(b []byte, i int) int { return skipTarget(b, i, stopPath) },
 		func(c byte) bool { return targetTable[c] && c != '?' }, 'a')
 }

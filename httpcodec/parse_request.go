@@ -181,10 +181,10 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int) (in
 	// The first '?' is found on the way, so the path and query are split
 	// without a second walk over the target.
 	q := -1
-	i = skipTarget(buf, i, '?')
+	i = skipTarget(buf, i, stopPath)
 	if i < len(buf) && buf[i] == '?' {
 		q = i
-		i = skipTarget(buf, i+1, 0)
+		i = skipTarget(buf, i+1, noStop)
 	}
 	if i >= len(buf) {
 		return 0, ErrBadRequestLine
@@ -398,11 +398,9 @@ func isSchemeChar(c byte, first bool) bool {
 func validHost(h []byte) bool {
 	i := 0
 	if len(h) > 0 && h[0] == '[' {
-		end := bytes.IndexByte(h, ']')
-		if end < 0 || !validIPv6(h[1:end]) {
+		if i = ipLiteralEnd(h); i < 0 {
 			return false
 		}
-		i = end + 1
 	} else {
 		// Eight lookups per step with one bounds check and no increments
 		// (about three instructions per byte instead of eight); the byte
@@ -431,6 +429,17 @@ func validHost(h []byte) bool {
 		}
 	}
 	return true
+}
+
+// ipLiteralEnd returns the index just past the "]" of the IP literal h
+// starts with, or -1 if it is unclosed or not an IPv6 address. Kept out of
+// validHost so the common path, a name, stays lean.
+func ipLiteralEnd(h []byte) int {
+	end := bytes.IndexByte(h, ']')
+	if end < 0 || !validIPv6(h[1:end]) {
+		return -1
+	}
+	return end + 1
 }
 
 // validAuthority checks an authority-form target: a non-empty host and a
