@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"strconv"
 )
 
@@ -28,7 +27,6 @@ var (
 	errBulkLen      = &protoError{"-ERR Protocol error: invalid bulk length\r\n"}
 	errInlineTooBig = &protoError{"-ERR Protocol error: too big inline request\r\n"}
 	errBulkTooBig   = &protoError{"-ERR Protocol error: too big mbulk count string\r\n"}
-	errNeedMore     = errors.New("need more")
 )
 
 // parse reads one command from the front of buf into args (views into buf, valid until

@@ -41,9 +41,7 @@ func deps(t *testing.T, pattern string) (list []string, ok bool) {
 	if err != nil {
 		t.Fatalf("go list %s: %v\n%s", pattern, err, out)
 	}
-	for _, line := range strings.Fields(string(out)) {
-		list = append(list, line)
-	}
+	list = append(list, strings.Fields(string(out))...)
 	return list, len(list) > 0
 }
 
