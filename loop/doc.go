@@ -45,7 +45,10 @@
 //
 // Each Loop is one goroutine. Protocol methods, Timer functions, CallSoon and
 // CallSoonThreadsafe functions, Handle.Post functions and RunInExecutor done functions
-// all run on the loop of their connection, one at a time, and must not block. Methods
+// all run on the loop of their connection, one at a time, and must not block. A panic
+// in any of them is recovered on the loop: it is logged with its stack and counted
+// (LoopStats.Panics), the connection the function worked for is aborted
+// (ConnectionLost gets ErrPanicked), and the loop goes on. Methods
 // documented "Loop-only" may be called only there; methods documented "Safe for
 // concurrent use" may be called from any goroutine. To reach a connection from another
 // goroutine, use its Handle. Blocking work goes to RunInExecutor (a bounded pool);
