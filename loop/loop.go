@@ -39,6 +39,7 @@ type Loop struct {
 	freeOut  *outState           // released outStates, for reuse
 	nfreeOut int
 	label    string
+	labelPub labelBox  // label, published for the driver's watchdog (debug mode only)
 	began    time.Time // watchdog: start of the outermost callback
 
 	// Posted from any goroutine; one wake-up per batch.
@@ -95,8 +96,14 @@ func (l *Loop) Now() time.Time { return l.srv.startMono.Add(l.now) }
 func (l *Loop) Date() []byte { return l.srv.date.Load()[:] }
 
 // Annotate names what the running callback is doing (a route, a command); the slow
-// callback watchdog includes it in its report. It costs a field write. Loop-only.
-func (l *Loop) Annotate(what string) { l.label = what }
+// callback watchdog includes it in its reports. It costs a field write (and, with
+// Config.SlowCallback set, four atomic stores). Loop-only.
+func (l *Loop) Annotate(what string) {
+	l.label = what
+	if l.srv.cfg.SlowCallback > 0 {
+		l.labelPub.store(what)
+	}
+}
 
 // CallSoon runs fn on this loop after the current callback returns, in FIFO order with
 // other CallSoon functions. A panic in fn is recovered and logged (the loop goes on);
@@ -183,6 +190,7 @@ func (l *Loop) enter() {
 		l.began = time.Now()
 		l.busySince.Store(int64(l.srv.now()))
 		l.label = ""
+		l.labelPub.store("")
 	}
 }
 
