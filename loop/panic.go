@@ -22,33 +22,39 @@ type task struct {
 	c  *Conn
 }
 
-// runTasks runs q in order, nil-ing each entry before it runs. A panicking function is
+// runTasks runs q in order, clearing each entry before it runs. A panicking function is
 // handled by panicked and skipped; the rest still run.
 func (l *Loop) runTasks(q []task) {
-	for i := 0; i < len(q); {
-		i = l.runFrom(q, i)
+	for len(q) > 0 {
+		q = l.runFrom(q)
 	}
 }
 
-// runFrom runs q[i:] under one recover and returns the index to go on from: len(q), or
-// the index after a function that panicked.
-func (l *Loop) runFrom(q []task, i int) (next int) {
+// runFrom runs q under one recover and returns what is left to run: nothing, or the
+// entries after a function that panicked. The loop index is not shared with the
+// deferred function (that would keep it in memory, not in a register): the entries run
+// so far, the panicking one included, are the cleared ones at the front.
+func (l *Loop) runFrom(q []task) (rest []task) {
 	depth, cur := l.depth, l.cur
 	defer func() {
 		if v := recover(); v != nil {
 			l.depth, l.cur = depth, cur
 			l.panicked(v)
-			next = i + 1
+			r := q
+			for len(r) > 0 && r[0].fn == nil {
+				r = r[1:]
+			}
+			rest = r
 		}
 	}()
-	for ; i < len(q); i++ {
+	for i := range q {
 		t := q[i]
 		q[i] = task{}
 		l.running = t.c
 		t.fn()
 	}
 	l.running = nil
-	return i
+	return nil
 }
 
 // panicked handles a recovered panic: it logs v with the stack, counts it and aborts
