@@ -58,6 +58,7 @@
 //
 // Besides the loops, a Server runs one driver goroutine (the coarse clock, the cached
 // HTTP Date value, timer wake-ups, the watchdog), one accept goroutine (unless
-// Config.ReusePort), and the executor's workers. No goroutine or time.Timer is created
-// per connection or per request.
+// Config.ReusePort), and the executor's workers, plus the spares that stand in for
+// workers waiting in BlockingWait (at most Config.ExecutorSpare). No goroutine or
+// time.Timer is created per connection or per request.
 package loop
