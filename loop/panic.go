@@ -35,7 +35,7 @@ func (l *Loop) runTasks(q []task) {
 // deferred function (that would keep it in memory, not in a register): the entries run
 // so far, the panicking one included, are the cleared ones at the front.
 func (l *Loop) runFrom(q []task) (rest []task) {
-	depth, cur := l.depth, l.cur
+	depth, cur, run := l.depth, l.cur, l.running
 	defer func() {
 		if v := recover(); v != nil {
 			l.depth, l.cur = depth, cur
@@ -46,6 +46,7 @@ func (l *Loop) runFrom(q []task) (rest []task) {
 			}
 			rest = r
 		}
+		l.running = run
 	}()
 	for i := range q {
 		t := q[i]
@@ -53,7 +54,6 @@ func (l *Loop) runFrom(q []task) (rest []task) {
 		l.running = t.c
 		t.fn()
 	}
-	l.running = nil
 	return nil
 }
 

@@ -194,13 +194,14 @@ func (l *Loop) runTimers() {
 // budget left: 0 when nothing more is due, or what remains after an entry panicked (the
 // panic is handled by panicked; the caller goes on with the next entry).
 func (l *Loop) fireDue(now time.Duration, budget int) (left int) {
-	depth, cur := l.depth, l.cur
+	depth, cur, run := l.depth, l.cur, l.running
 	defer func() {
 		if v := recover(); v != nil {
 			l.depth, l.cur = depth, cur
 			l.panicked(v)
 			left = budget - 1
 		}
+		l.running = run
 	}()
 	for ; budget > 0; budget-- {
 		tn, cn := l.timers.next(), l.checks.next()
@@ -218,6 +219,5 @@ func (l *Loop) fireDue(now time.Duration, budget int) (left int) {
 			c.onTimer(now)
 		}
 	}
-	l.running = nil
 	return 0
 }
