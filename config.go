@@ -30,6 +30,11 @@ type Config struct {
 	// PoolQueue is the number of pool jobs that may wait for a worker;
 	// default 1024. Past it, InPool requests get 503.
 	PoolQueue int
+	// PoolSpare bounds the spare pool goroutines started in place of
+	// workers blocked on a slow client (an InPool handler streaming to a
+	// client that does not read), so a few such clients cannot hold every
+	// worker; default 4*PoolWorkers; negative = none.
+	PoolSpare int
 
 	// MaxRequestLine is the longest request line; default 8 KiB (414).
 	MaxRequestLine int

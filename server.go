@@ -68,6 +68,7 @@ func (a *App) startServer(addr string) error {
 		WriteStall:      cfg.WriteTimeout,
 		ExecutorWorkers: cfg.PoolWorkers,
 		ExecutorQueue:   cfg.PoolQueue,
+		ExecutorSpare:   cfg.PoolSpare,
 		SlowCallback:    cfg.SlowCallback,
 		Logger:          cfg.Logger,
 	}

@@ -100,6 +100,7 @@ const (
 	whyWriteStall
 	whyLinger
 	whyTimeout
+	whyPanicked
 )
 
 var closeErrs = [...]error{
@@ -109,6 +110,7 @@ var closeErrs = [...]error{
 	whyWriteStall:      ErrWriteStall,
 	whyLinger:          ErrLinger,
 	whyTimeout:         ErrTimeout,
+	whyPanicked:        ErrPanicked,
 }
 
 const (
@@ -385,7 +387,7 @@ func (c *Conn) onTraffic() gnet.Action {
 			c.abort(whyInboundOverflow)
 		}
 	default:
-		c.offer()
+		c.guardedOffer()
 	}
 	l.exit()
 	l.cur = prev
@@ -433,7 +435,7 @@ func (c *Conn) reoffer() {
 	if c.flags&(fClosed|fClosing|fShutdown|fPaused) != 0 {
 		return
 	}
-	c.offer()
+	c.guardedOffer()
 }
 
 // onClose is gnet's OnClose for c: after it, c.gc is never touched again.
@@ -467,7 +469,7 @@ func (c *Conn) onClose(err error) {
 		reason = ErrStopped // gnet closed it while its loop stopped
 	}
 	p := c.proto
-	l.CallSoon(func() { p.ConnectionLost(c, reason) })
+	l.callSoonFor(c, func() { p.ConnectionLost(c, reason) })
 	l.exit()
 }
 

@@ -45,7 +45,10 @@
 //
 // Each Loop is one goroutine. Protocol methods, Timer functions, CallSoon and
 // CallSoonThreadsafe functions, Handle.Post functions and RunInExecutor done functions
-// all run on the loop of their connection, one at a time, and must not block. Methods
+// all run on the loop of their connection, one at a time, and must not block. A panic
+// in any of them is recovered on the loop: it is logged with its stack and counted
+// (LoopStats.Panics), the connection the function worked for is aborted
+// (ConnectionLost gets ErrPanicked), and the loop goes on. Methods
 // documented "Loop-only" may be called only there; methods documented "Safe for
 // concurrent use" may be called from any goroutine. To reach a connection from another
 // goroutine, use its Handle. Blocking work goes to RunInExecutor (a bounded pool);
@@ -55,6 +58,7 @@
 //
 // Besides the loops, a Server runs one driver goroutine (the coarse clock, the cached
 // HTTP Date value, timer wake-ups, the watchdog), one accept goroutine (unless
-// Config.ReusePort), and the executor's workers. No goroutine or time.Timer is created
-// per connection or per request.
+// Config.ReusePort), and the executor's workers, plus the spares that stand in for
+// workers waiting in BlockingWait (at most Config.ExecutorSpare). No goroutine or
+// time.Timer is created per connection or per request.
 package loop

@@ -51,7 +51,7 @@ func (l *Loop) drainConns() {
 	}
 	for _, c := range conns {
 		if c.flags&fAccepted != 0 {
-			c.drain()
+			c.guardedDrain()
 		}
 	}
 }

@@ -29,6 +29,10 @@ var (
 	// ErrBadConsumed: DataReceived returned a count outside [0, len(data)]; the
 	// connection is aborted with this error.
 	ErrBadConsumed = errors.New("loop: DataReceived returned an invalid count")
+	// ErrPanicked: a function running for the connection on its loop (a Protocol method,
+	// a Handle.Post function, a timer or CallSoon function scheduled for it) panicked;
+	// the panic was logged and the connection aborted.
+	ErrPanicked = errors.New("loop: callback panicked")
 )
 
 var errNilProtocol = errors.New("loop: nil Protocol")

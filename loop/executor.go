@@ -6,16 +6,26 @@ import (
 	"sync/atomic"
 )
 
-// executor is asyncio's run_in_executor: a fixed pool of goroutines with a bounded
-// queue. A job that finds every worker busy and the queue full is refused
-// (ErrExecutorFull) rather than queued without bound.
+// executor is asyncio's run_in_executor: a pool of goroutines with a bounded queue. A
+// job that finds every worker busy and the queue full is refused (ErrExecutorFull)
+// rather than queued without bound.
+//
+// A worker that waits for a slow peer inside BlockingWait (a pool handler streaming to a
+// client that does not read) would hold its place while others queue behind it; like Go's
+// runtime handing off a P on a blocking system call, the executor then starts a spare
+// worker in its stead (at most Config.ExecutorSpare at once), and once the wait ends the
+// first worker to finish a job with more than Config.ExecutorWorkers unblocked retires.
 type executor struct {
 	s       *Server
-	workers int
+	workers int // workers not blocked in BlockingWait that the executor keeps
+	spare   int // extra workers at most, standing in for blocked ones
 	q       chan execJob
 	stopC   chan struct{}
 	once    sync.Once
 	busy    atomic.Int64
+	live    atomic.Int64 // worker goroutines
+	blocked atomic.Int64 // goroutines inside BlockingWait
+	spares  atomic.Int64 // spare workers started, since start
 }
 
 type execJob struct {
@@ -23,14 +33,16 @@ type execJob struct {
 	l         *Loop
 }
 
-func (e *executor) init(s *Server, workers, queue int) {
+func (e *executor) init(s *Server, workers, queue, spare int) {
 	e.s = s
 	e.workers = workers
+	e.spare = spare
 	e.q = make(chan execJob, queue)
 	e.stopC = make(chan struct{})
 }
 
 func (e *executor) start() {
+	e.live.Store(int64(e.workers))
 	for range e.workers {
 		go e.work()
 	}
@@ -42,11 +54,48 @@ func (e *executor) work() {
 	for {
 		select {
 		case <-e.stopC:
+			e.live.Add(-1)
 			return
 		case j := <-e.q:
 			e.run(j)
+			if e.retire() {
+				return
+			}
 		}
 	}
+}
+
+// retire reports whether this worker should end (and counts it gone): more than
+// e.workers workers are not blocked, so a spare started for a wait that ended is left.
+func (e *executor) retire() bool {
+	for {
+		n := e.live.Load()
+		if n-e.blocked.Load() <= int64(e.workers) {
+			return false
+		}
+		if e.live.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
+}
+
+// blockingWait runs wait counted as blocked, starting a spare worker first if fewer
+// than e.workers would be left to take jobs.
+func (e *executor) blockingWait(wait func()) {
+	b := e.blocked.Add(1)
+	defer e.blocked.Add(-1)
+	for {
+		n := e.live.Load()
+		if n-b >= int64(e.workers) || n >= int64(e.workers+e.spare) {
+			break
+		}
+		if e.live.CompareAndSwap(n, n+1) {
+			e.spares.Add(1)
+			go e.work()
+			break
+		}
+	}
+	wait()
 }
 
 func (e *executor) run(j execJob) {
@@ -69,8 +118,9 @@ func (e *executor) run(j execJob) {
 // RunInExecutor runs job on a pool goroutine, then done (if not nil) on this loop, even
 // when job panicked (the panic is logged). job must not touch loop-owned state; done may.
 // It returns ErrExecutorFull when every worker is busy and Config.ExecutorQueue jobs are
-// already queued (an HTTP server answers 503), ErrStopped after stop. Safe for
-// concurrent use.
+// already queued (an HTTP server answers 503), ErrStopped after stop. A job that waits
+// for a slow peer wraps the wait in BlockingWait, so it does not hold a worker others
+// need. Safe for concurrent use.
 func (l *Loop) RunInExecutor(job func(), done func()) error {
 	e := &l.srv.exec
 	if l.stopped.Load() || l.stopping.Load() {
@@ -84,5 +134,34 @@ func (l *Loop) RunInExecutor(job func(), done func()) error {
 	}
 }
 
+// BlockingWait runs wait, which blocks until a slow peer lets the caller go on (a pool
+// handler waiting for a client to read what it streamed), without starving the other
+// jobs: while wait runs, the executor may start a spare worker in the caller's stead
+// (at most Config.ExecutorSpare at once), which retires after the wait ended. Call it
+// from an executor job, around the blocking call only, never on a loop. Elsewhere it
+// works but may start a spare nobody needed. Safe for concurrent use.
+func (l *Loop) BlockingWait(wait func()) { l.srv.exec.blockingWait(wait) }
+
 // ExecutorBusy is the number of executor jobs running now. Safe for concurrent use.
 func (s *Server) ExecutorBusy() int { return int(s.exec.busy.Load()) }
+
+// ExecutorStats are the executor's counters.
+type ExecutorStats struct {
+	Busy    int   // jobs running
+	Blocked int   // goroutines inside BlockingWait
+	Workers int   // worker goroutines (Config.ExecutorWorkers, plus spares)
+	Spares  int64 // spare workers started since the server started
+	Queued  int   // jobs waiting for a worker
+}
+
+// ExecutorStats returns a snapshot of the executor's counters. Safe for concurrent use.
+func (s *Server) ExecutorStats() ExecutorStats {
+	e := &s.exec
+	return ExecutorStats{
+		Busy:    int(e.busy.Load()),
+		Blocked: int(e.blocked.Load()),
+		Workers: int(e.live.Load()),
+		Spares:  e.spares.Load(),
+		Queued:  len(e.q),
+	}
+}

@@ -9,17 +9,19 @@ type Handle Conn
 // Post runs fn(c) on the connection's loop if the connection is still open then. It
 // returns ErrClosed if the connection is already closed, ErrStopped if the loop has
 // stopped; fn is then not run (nor if the connection closes before fn's turn).
-// Posts are batched with other CallSoonThreadsafe calls. Safe for concurrent use.
+// Posts are batched with other CallSoonThreadsafe calls. A panic in fn is recovered
+// and logged, and the connection is aborted (ConnectionLost gets ErrPanicked). Safe for
+// concurrent use.
 func (h *Handle) Post(fn func(c *Conn)) error {
 	c := (*Conn)(h)
 	if c.hclosed.Load() {
 		return ErrClosed
 	}
-	return c.loop.CallSoonThreadsafe(func() {
+	return c.loop.post(task{func() {
 		if c.flags&fClosed == 0 {
 			fn(c)
 		}
-	})
+	}, c})
 }
 
 // Loop is the connection's loop. Safe for concurrent use.

@@ -23,10 +23,13 @@ func (s *Server) listen() (net.Listener, error) {
 // acceptLoop accepts on our own listener and hands each connection to the least busy
 // loop. At MaxConns it stops accepting until a connection closes. Resource errors
 // (EMFILE, ENFILE, ENOBUFS, ENOMEM) are logged and retried with backoff, as net/http
-// does; any other error ends the server with an error from Wait.
+// does; any other error ends the server with an error from Wait. At the descriptor limit
+// every refused connection fails the same way, so each kind of failure is logged at most
+// once a second, with the count of the ones not logged since.
 func (s *Server) acceptLoop() {
 	defer s.accepted.Done()
 	var backoff time.Duration
+	var acceptLog, enrollLog logLimiter
 	for {
 		if s.sem != nil {
 			select {
@@ -45,7 +48,10 @@ func (s *Server) acceptLoop() {
 			}
 			if retryableAccept(err) {
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				s.log.Error("loop: accept failed; retrying", "err", err, "backoff", backoff)
+				if ok, n := acceptLog.allow(time.Now()); ok {
+					s.log.Error("loop: accept failed; retrying", "err", err, "backoff", backoff,
+						"suppressed", n)
+				}
 				t := time.NewTimer(backoff)
 				select {
 				case <-t.C:
@@ -62,7 +68,10 @@ func (s *Server) acceptLoop() {
 		if _, err := s.cli.EnrollContext(nc, acceptedCtx); err != nil {
 			// EnrollContext closes nc in every case.
 			s.releaseSlot()
-			s.log.Warn("loop: enrolling an accepted connection failed", "err", err)
+			if ok, n := enrollLog.allow(time.Now()); ok {
+				s.log.Warn("loop: enrolling an accepted connection failed; closed it", "err", err,
+					"suppressed", n)
+			}
 		}
 	}
 }
@@ -84,4 +93,24 @@ func retryableAccept(err error) bool {
 	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
 		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) ||
 		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EINTR)
+}
+
+// logLimiter lets one log line a second through and counts the others, which the next
+// line reports ("suppressed"). One goroutine uses it.
+type logLimiter struct {
+	last       time.Time
+	suppressed int
+}
+
+// allow reports whether a line may be logged at now, and how many were suppressed since
+// the last one.
+func (r *logLimiter) allow(now time.Time) (ok bool, suppressed int) {
+	if !r.last.IsZero() && now.Sub(r.last) < time.Second {
+		r.suppressed++
+		return false, 0
+	}
+	r.last = now
+	n := r.suppressed
+	r.suppressed = 0
+	return true, n
 }

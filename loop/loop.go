@@ -22,12 +22,15 @@ type Loop struct {
 	stopped  atomic.Bool // engine gone: posting fails with ErrStopped
 
 	// Owned by the loop goroutine.
-	depth  int   // nesting of enter/exit (a close inside a callback re-enters)
-	cur    *Conn // connection whose gnet callback is running (its close becomes an Action)
-	now    time.Duration
-	soon   []func()
-	spare  []func()
-	timers timerHeap[*Timer] // CallLater, CallAt
+	depth int   // nesting of enter/exit (a close inside a callback re-enters)
+	cur   *Conn // connection whose gnet callback is running (its close becomes an Action)
+	// running is the connection the running callback works for (nil: none): a panic
+	// aborts it, and CallSoon and CallLater functions scheduled now work for it too.
+	running *Conn
+	now     time.Duration
+	soon    []task
+	spare   []task
+	timers  timerHeap[*Timer] // CallLater, CallAt
 	// checks holds every open connection's single "check me at" entry (at never when
 	// nothing is due), so it is also the loop's connection list: a separate list would
 	// cost each idle keep-alive connection, which always has a deadline, 8 more bytes.
@@ -36,12 +39,13 @@ type Loop struct {
 	freeOut  *outState           // released outStates, for reuse
 	nfreeOut int
 	label    string
+	labelPub labelBox  // label, published for the driver's watchdog (debug mode only)
 	began    time.Time // watchdog: start of the outermost callback
 
 	// Posted from any goroutine; one wake-up per batch.
 	tsMu      sync.Mutex
-	tsq       []func()
-	tsSpare   []func()
+	tsq       []task
+	tsSpare   []task
 	tsPending bool
 	runTS     gnet.Runnable
 	runSoonR  gnet.Runnable
@@ -92,13 +96,25 @@ func (l *Loop) Now() time.Time { return l.srv.startMono.Add(l.now) }
 func (l *Loop) Date() []byte { return l.srv.date.Load()[:] }
 
 // Annotate names what the running callback is doing (a route, a command); the slow
-// callback watchdog includes it in its report. It costs a field write. Loop-only.
-func (l *Loop) Annotate(what string) { l.label = what }
+// callback watchdog includes it in its reports. It costs a field write (and, with
+// Config.SlowCallback set, four atomic stores). Loop-only.
+func (l *Loop) Annotate(what string) {
+	l.label = what
+	if l.srv.cfg.SlowCallback > 0 {
+		l.labelPub.store(what)
+	}
+}
 
 // CallSoon runs fn on this loop after the current callback returns, in FIFO order with
-// other CallSoon functions. Loop-only.
-func (l *Loop) CallSoon(fn func()) {
-	l.soon = append(l.soon, fn)
+// other CallSoon functions. A panic in fn is recovered and logged (the loop goes on);
+// if CallSoon was called for a connection (in its Protocol callback, or in a function
+// scheduled from one), that connection is aborted and its ConnectionLost gets
+// ErrPanicked. Loop-only.
+func (l *Loop) CallSoon(fn func()) { l.callSoonFor(l.running, fn) }
+
+// callSoonFor is CallSoon for connection c (nil: none), whatever runs now.
+func (l *Loop) callSoonFor(c *Conn, fn func()) {
+	l.soon = append(l.soon, task{fn, c})
 	if l.depth == 0 && !l.soonPend {
 		// Called outside any callback we dispatched (should not happen on the loop):
 		// make sure the queue runs.
@@ -109,13 +125,17 @@ func (l *Loop) CallSoon(fn func()) {
 
 // CallSoonThreadsafe runs fn on this loop soon. Calls are batched: one wake-up of the
 // loop per batch, not one per call. It returns ErrStopped once the loop has stopped
-// (fn will not run). Safe for concurrent use.
-func (l *Loop) CallSoonThreadsafe(fn func()) error {
+// (fn will not run). A panic in fn is recovered and logged; the loop goes on. Safe for
+// concurrent use.
+func (l *Loop) CallSoonThreadsafe(fn func()) error { return l.post(task{fn, nil}) }
+
+// post queues t from any goroutine (CallSoonThreadsafe, Handle.Post).
+func (l *Loop) post(t task) error {
 	if l.stopped.Load() {
 		return ErrStopped
 	}
 	l.tsMu.Lock()
-	l.tsq = append(l.tsq, fn)
+	l.tsq = append(l.tsq, t)
 	wake := !l.tsPending
 	l.tsPending = true
 	l.tsMu.Unlock()
@@ -150,10 +170,7 @@ func (l *Loop) drainThreadsafe() {
 	l.tsq = l.tsSpare[:0]
 	l.tsPending = false
 	l.tsMu.Unlock()
-	for i, fn := range q {
-		q[i] = nil
-		fn()
-	}
+	l.runTasks(q)
 	l.tsMu.Lock()
 	l.tsSpare = q[:0]
 	l.tsMu.Unlock()
@@ -173,6 +190,7 @@ func (l *Loop) enter() {
 		l.began = time.Now()
 		l.busySince.Store(int64(l.srv.now()))
 		l.label = ""
+		l.labelPub.store("")
 	}
 }
 
@@ -186,10 +204,7 @@ func (l *Loop) exit() {
 	if len(l.soon) > 0 {
 		q := l.soon
 		l.soon = l.spare[:0]
-		for i, fn := range q {
-			q[i] = nil
-			fn()
-		}
+		l.runTasks(q)
 		l.spare = q[:0]
 		if len(l.soon) > 0 && !l.soonPend {
 			l.soonPend = true
@@ -232,18 +247,33 @@ func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool) gnet.Action {
 	l.stats.conns.Add(1)
 	prev := l.cur
 	l.cur = c
-	p.ConnectionMade(c)
+	l.made(c, req, accepted && s.draining.Load())
+	l.cur = prev
+	act := c.action()
+	l.exit()
+	return act
+}
+
+// made runs ConnectionMade, then a dial's callback, then Drain if the server drains. A
+// panic in any of them aborts c.
+func (l *Loop) made(c *Conn, req *dialReq, drain bool) {
+	depth, run := l.depth, l.running
+	l.running = c
+	defer func() {
+		if v := recover(); v != nil {
+			l.depth = depth
+			l.panicked(v)
+		}
+		l.running = run
+	}()
+	c.proto.ConnectionMade(c)
 	if req != nil {
 		req.c = c
 		if req.cb != nil {
 			req.cb(c, nil)
 		}
 	}
-	if accepted && s.draining.Load() {
+	if drain {
 		c.drain()
 	}
-	l.cur = prev
-	act := c.action()
-	l.exit()
-	return act
 }

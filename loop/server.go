@@ -43,6 +43,11 @@ type Config struct {
 
 	ExecutorWorkers int // RunInExecutor goroutines; default 4*GOMAXPROCS (at least 8)
 	ExecutorQueue   int // jobs queued beyond the busy workers; default 1024; full -> ErrExecutorFull
+	// ExecutorSpare bounds the spare workers the executor starts in place of workers
+	// blocked in BlockingWait (a pool handler waiting for a client that does not read),
+	// so a few slow clients cannot hold every worker; default 4*ExecutorWorkers;
+	// negative = none.
+	ExecutorSpare int
 
 	// SlowCallback enables the debug watchdog: any loop callback running longer than this
 	// is logged (asyncio's slow_callback_duration). 0 = off (and free).
@@ -101,6 +106,10 @@ func (cfg *Config) setDefaults() error {
 	if cfg.ExecutorQueue <= 0 {
 		cfg.ExecutorQueue = defaultQueue
 	}
+	if cfg.ExecutorSpare == 0 {
+		cfg.ExecutorSpare = 4 * cfg.ExecutorWorkers
+	}
+	cfg.ExecutorSpare = max(cfg.ExecutorSpare, 0)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -171,7 +180,7 @@ func New(cfg Config, f Factory) (*Server, error) {
 	if cfg.MaxConns > 0 && !cfg.ReusePort {
 		s.sem = make(chan struct{}, cfg.MaxConns)
 	}
-	s.exec.init(s, cfg.ExecutorWorkers, cfg.ExecutorQueue)
+	s.exec.init(s, cfg.ExecutorWorkers, cfg.ExecutorQueue, cfg.ExecutorSpare)
 	return s, nil
 }
 

@@ -20,6 +20,7 @@ type LoopStats struct {
 	LagMax      time.Duration // the same, maximum since start
 	Slow        int64         // callbacks reported by the watchdog when they returned
 	Stuck       int64         // callbacks reported by the watchdog while still running
+	Panics      int64         // panics recovered on the loop (logged; their connection aborted)
 }
 
 // counters are written by their loop (and the driver) and read from anywhere.
@@ -27,6 +28,7 @@ type counters struct {
 	conns, accepted, bytesIn, bytesOut      atomic.Int64
 	timers, timersFired, callbacks, wakeups atomic.Int64
 	lagLast, lagMax, slow, stuck            atomic.Int64
+	panics                                  atomic.Int64
 }
 
 func (c *counters) noteLag(d time.Duration) {
@@ -56,6 +58,7 @@ func (l *Loop) Stats() LoopStats {
 		LagMax:      time.Duration(c.lagMax.Load()),
 		Slow:        c.slow.Load(),
 		Stuck:       c.stuck.Load(),
+		Panics:      c.panics.Load(),
 	}
 }
 

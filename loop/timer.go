@@ -7,10 +7,11 @@ import (
 
 // Timer is a function scheduled with CallLater or CallAt.
 type Timer struct {
-	fn   func()
-	l    *Loop
-	at   time.Duration
-	hidx int32 // index in the heap; -1 = not scheduled (fired or cancelled)
+	fn    func()
+	l     *Loop
+	owner *Conn // the connection it works for (Loop.running when scheduled); nil: none
+	at    time.Duration
+	hidx  int32 // index in the heap; -1 = not scheduled (fired or cancelled)
 }
 
 // Cancel stops t from running; it does nothing if t already ran or was cancelled.
@@ -28,7 +29,10 @@ func (t *Timer) setHidx(i int32) { t.hidx = i }
 func (t *Timer) When() time.Duration { return t.at }
 
 // CallLater runs fn on this loop after d (measured from a fresh clock read, not the
-// coarse Time). Loop-only.
+// coarse Time). A panic in fn is recovered and logged (the loop goes on); if CallLater
+// was called for a connection (in its Protocol callback, or in a function scheduled
+// from one), that connection is aborted and its ConnectionLost gets ErrPanicked.
+// Loop-only.
 func (l *Loop) CallLater(d time.Duration, fn func()) *Timer {
 	now := l.srv.now()
 	if now > l.now {
@@ -38,9 +42,9 @@ func (l *Loop) CallLater(d time.Duration, fn func()) *Timer {
 }
 
 // CallAt runs fn on this loop at t on the Time scale (a past t runs on the next timer
-// pass). Loop-only.
+// pass). Panics are handled as for CallLater. Loop-only.
 func (l *Loop) CallAt(t time.Duration, fn func()) *Timer {
-	tm := &Timer{fn: fn, l: l, at: t, hidx: -1}
+	tm := &Timer{fn: fn, l: l, owner: l.running, at: t, hidx: -1}
 	l.timers.push(t, tm)
 	l.published(t)
 	return tm
@@ -174,17 +178,8 @@ func (l *Loop) runTimers() {
 	}
 	// Entries added at or before now by the functions run here wait for the next pass,
 	// so a timer that re-arms itself in the past cannot hold the loop.
-	for budget := l.timers.len() + l.checks.len(); budget > 0; budget-- {
-		tn, cn := l.timers.next(), l.checks.next()
-		if min(tn, cn) > now {
-			break
-		}
-		l.stats.timersFired.Add(1)
-		if tn <= cn {
-			l.timers.pop().fn()
-		} else {
-			l.checks.pop().onTimer(now)
-		}
+	for budget := l.timers.len() + l.checks.len(); budget > 0; {
+		budget = l.fireDue(now, budget)
 	}
 	next := int64(min(l.timers.next(), l.checks.next()))
 	l.nextAt.Store(next)
@@ -193,4 +188,36 @@ func (l *Loop) runTimers() {
 		l.srv.driver.poke(time.Duration(next))
 	}
 	l.exit()
+}
+
+// fireDue runs due entries, at most budget of them, under one recover, and returns the
+// budget left: 0 when nothing more is due, or what remains after an entry panicked (the
+// panic is handled by panicked; the caller goes on with the next entry).
+func (l *Loop) fireDue(now time.Duration, budget int) (left int) {
+	depth, cur, run := l.depth, l.cur, l.running
+	defer func() {
+		if v := recover(); v != nil {
+			l.depth, l.cur = depth, cur
+			l.panicked(v)
+			left = budget - 1
+		}
+		l.running = run
+	}()
+	for ; budget > 0; budget-- {
+		tn, cn := l.timers.next(), l.checks.next()
+		if min(tn, cn) > now {
+			break
+		}
+		l.stats.timersFired.Add(1)
+		if tn <= cn {
+			t := l.timers.pop()
+			l.running = t.owner
+			t.fn()
+		} else {
+			c := l.checks.pop()
+			l.running = c
+			c.onTimer(now)
+		}
+	}
+	return 0
 }

@@ -270,3 +270,29 @@ func TestStreamClientGone(t *testing.T) {
 		})
 	}
 }
+
+// TestPoolStreamsDoNotStarveThePool: as many pool handlers as there are
+// workers stream to clients that never read; each blocks in StreamWrite.
+// An ordinary pool request from another client is still answered at once
+// (a spare worker stands in for the blocked ones), not after the write
+// stall.
+func TestPoolStreamsDoNotStarveThePool(t *testing.T) {
+	const workers = 4
+	ts := startServer(t, Config{}, loop.Config{ExecutorWorkers: workers, WriteStall: time.Minute})
+	for range workers {
+		cl := ts.dialWith(t, 4096)
+		cl.send(get("/bigstream?pool=1&n=1000000"))
+	}
+	waitFor(t, "every worker streaming", 10*time.Second, func() bool { return ts.srv.ExecutorBusy() >= workers })
+	other := ts.dial(t)
+	start := time.Now()
+	_ = other.c.SetReadDeadline(start.Add(5 * time.Second))
+	other.send(get("/pool?ordinary"))
+	other.expect("GET", 200, "pool ordinary")
+	st := ts.srv.ExecutorStats()
+	t.Logf("ordinary pool request answered in %v while %d streams block; executor %+v",
+		time.Since(start).Round(time.Millisecond), workers, st)
+	if st.Workers > workers+4*workers {
+		t.Fatalf("%d workers, want at most %d", st.Workers, workers+4*workers)
+	}
+}

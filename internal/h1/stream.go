@@ -56,7 +56,10 @@ func (x *Exchange) StreamStart(status int, header []byte) error {
 // connection is gone (x then counts as finished), ErrFinished after
 // StreamEnd, ErrNotStreaming before StreamStart. Callable from the
 // goroutine running Serve, and after Detach from any goroutine; in the pool
-// it may block (never call it on the loop for a Plan with InPool).
+// it may block (never call it on the loop for a Plan with InPool). While
+// Serve's pool worker blocks here, the executor may run a spare worker in
+// its place (loop.Loop.BlockingWait), so clients that never read cannot
+// hold every worker.
 func (x *Exchange) StreamWrite(p []byte) error {
 	x.mu.Lock()
 	for {
@@ -73,7 +76,13 @@ func (x *Exchange) StreamWrite(p []byte) error {
 		if x.cond == nil {
 			x.cond = sync.NewCond(&x.mu)
 		}
-		x.cond.Wait()
+		if x.sf&sfInJob != 0 {
+			// On a pool worker (Serve runs as the job): waiting for a
+			// client that may never read must not hold the worker.
+			x.ls.l.BlockingWait(x.cond.Wait)
+		} else {
+			x.cond.Wait()
+		}
 	}
 	if len(p) > 0 && x.sf&sfNoBody == 0 {
 		if x.mode == modeChunked {

@@ -1,0 +1,74 @@
+package loop
+
+import (
+	"testing"
+	"time"
+)
+
+// Jobs blocked in BlockingWait do not hold the executor: spare workers run the
+// others, at most Config.ExecutorSpare of them, and retire once the waits end.
+func TestExecutorBlockingWait(t *testing.T) {
+	const workers, spare = 2, 2
+	s := startServer(t, Config{Loops: 1, ExecutorWorkers: workers, ExecutorSpare: spare}, func() Protocol { return echoProto{} })
+	l := s.Loops()[0]
+	release := make(chan struct{})
+	ran := make(chan int, 16)
+	blocker := func(i int) func() {
+		return func() {
+			l.BlockingWait(func() { <-release })
+			ran <- i
+		}
+	}
+	run := func(job func()) {
+		t.Helper()
+		if err := l.RunInExecutor(job, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every worker blocks: an ordinary job still runs, on a spare.
+	for i := range workers {
+		run(blocker(i))
+	}
+	waitFor(t, 10*time.Second, "the workers blocked", func() bool { return s.ExecutorStats().Blocked == workers })
+	run(func() { ran <- 100 })
+	if got := recv(t, ran, "an ordinary job"); got != 100 {
+		t.Fatalf("ran %d", got)
+	}
+	// The spares block too: with workers+spare blocked, no more spares.
+	for i := range spare {
+		run(blocker(workers + i))
+	}
+	waitFor(t, 10*time.Second, "the spares blocked", func() bool { return s.ExecutorStats().Blocked == workers+spare })
+	run(func() { ran <- 200 })
+	select {
+	case got := <-ran:
+		t.Fatalf("job %d ran with every worker and spare blocked", got)
+	case <-time.After(50 * time.Millisecond): // checking that nothing happens
+	}
+	if st := s.ExecutorStats(); st.Workers != workers+spare || st.Queued != 1 {
+		t.Fatalf("stats with every worker blocked: %+v", st)
+	}
+	close(release)
+	got := map[int]bool{}
+	for range workers + spare + 1 {
+		got[recv(t, ran, "the rest")] = true
+	}
+	if !got[200] {
+		t.Fatalf("the queued job did not run: %v", got)
+	}
+	waitFor(t, 10*time.Second, "the spares retired", func() bool { return s.ExecutorStats().Workers == workers })
+	t.Logf("%+v", s.ExecutorStats())
+}
+
+// BlockingWait's spare accounting survives a panicking wait.
+func TestExecutorBlockingWaitPanics(t *testing.T) {
+	var logs logBuffer
+	s := startServer(t, Config{Loops: 1, ExecutorWorkers: 1, Logger: logs.logger()}, func() Protocol { return echoProto{} })
+	l := s.Loops()[0]
+	done := make(chan struct{})
+	if err := l.RunInExecutor(func() { l.BlockingWait(func() { panic("wait") }) }, func() { close(done) }); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, done, "done")
+	waitFor(t, 10*time.Second, "nothing blocked", func() bool { return s.ExecutorStats().Blocked == 0 })
+}

@@ -1,0 +1,170 @@
+package loop
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestLogLimiter(t *testing.T) {
+	var r logLimiter
+	t0 := time.Unix(1000, 0)
+	if ok, n := r.allow(t0); !ok || n != 0 {
+		t.Fatalf("first: %v %d", ok, n)
+	}
+	for i := range 100 {
+		if ok, _ := r.allow(t0.Add(time.Duration(i) * time.Millisecond)); ok {
+			t.Fatalf("line %d let through within the second", i)
+		}
+	}
+	if ok, n := r.allow(t0.Add(time.Second)); !ok || n != 100 {
+		t.Fatalf("after a second: %v, suppressed %d; want true, 100", ok, n)
+	}
+	if ok, n := r.allow(t0.Add(3 * time.Second)); !ok || n != 0 {
+		t.Fatalf("quiet: %v %d", ok, n)
+	}
+}
+
+// At the descriptor limit each accepted connection is refused (gnet's dup fails with
+// EMFILE) and closed; the log gets at most one line a second, with the count of the
+// refusals not logged, not one line per refusal. The child process lowers its own fd
+// limit, so the test's process is not affected.
+func TestAcceptAtFDLimitLogRateLimited(t *testing.T) {
+	if os.Getenv("LOOP_FDLIMIT_CHILD") == "1" {
+		fdLimitChild()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAcceptAtFDLimitLogRateLimited$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "LOOP_FDLIMIT_CHILD=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	next := func(prefix string) string {
+		t.Helper()
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("child exited before %q", prefix)
+				}
+				if r, ok := strings.CutPrefix(l, prefix); ok {
+					return r
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("child: no %q", prefix)
+			}
+		}
+	}
+	addr := next("ADDR ")
+	refused := 0
+	try := func() {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			return
+		}
+		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); err != nil && !os.IsTimeout(err) {
+			refused++ // closed by the server
+		}
+		c.Close()
+	}
+	const attempts = 300
+	start := time.Now()
+	for i := 0; i < attempts && time.Since(start) < 10*time.Second; i++ {
+		try()
+	}
+	// One more after the limiter's one-second window: its line reports the
+	// refusals not logged before.
+	time.Sleep(1100 * time.Millisecond)
+	try()
+	elapsed := time.Since(start)
+	_ = in.Close()
+	var logged, total int
+	if _, err := fmt.Sscanf(next("LOG "), "%d %d", &logged, &total); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d connections refused in %v: %d log lines reporting %d failures", refused, elapsed.Round(time.Millisecond), logged, total)
+	if refused < attempts/2 || total < refused {
+		t.Fatalf("the attack did not reach the limit: %d refused, %d failures reported", refused, total)
+	}
+	if limit := 2 + int(elapsed/time.Second); logged > limit {
+		t.Fatalf("%d log lines in %v, want <= %d (one a second)", logged, elapsed, limit)
+	}
+}
+
+// countingHandler counts the server's log records about refused connections and adds
+// the counts they report as suppressed.
+type countingHandler struct{ lines, total atomic.Int64 }
+
+func (h *countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
+	if !strings.Contains(r.Message, "accept failed") && !strings.Contains(r.Message, "enrolling") {
+		return nil
+	}
+	h.lines.Add(1)
+	h.total.Add(1)
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "suppressed" {
+			h.total.Add(a.Value.Int64())
+		}
+		return true
+	})
+	return nil
+}
+func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *countingHandler) WithGroup(string) slog.Handler      { return h }
+
+func fdLimitChild() {
+	h := &countingHandler{}
+	s, err := New(Config{Addr: "127.0.0.1:0", Loops: 1, Logger: slog.New(h)}, func() Protocol { return echoProto{} })
+	if err == nil {
+		err = s.Start()
+	}
+	if err != nil {
+		fmt.Println("START failed:", err)
+		return
+	}
+	// Use up every descriptor but one: accept gets it, gnet's dup then fails.
+	var fds []int
+	for {
+		fd, err := syscall.Dup(0)
+		if err != nil || len(fds) > 4096 {
+			break
+		}
+		fds = append(fds, fd)
+	}
+	last := fds[len(fds)-1]
+	_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: uint64(last + 1), Max: uint64(last + 1)})
+	syscall.Close(last)
+	fmt.Println("ADDR", s.Addr().String())
+	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent is done
+	fmt.Println("LOG", h.lines.Load(), h.total.Load())
+}

@@ -1,0 +1,247 @@
+package loop
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// logBuffer collects a server's log lines (text format, attributes included).
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *logBuffer) count(s string) int { return strings.Count(b.String(), s) }
+
+func (b *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(b, nil)) }
+
+// panicProto echoes, except for command bytes that make a callback panic:
+// 'D' DataReceived itself, 'T' a CallLater function, 'S' a CallSoon function,
+// 'M' its Timeout (a deadline 1 ms away), 'E' a RunInExecutor done function,
+// 'W' ResumeWriting (after a write that leaves output pending).
+type panicProto struct {
+	lost      chan error
+	madePanic bool
+}
+
+func (p *panicProto) ConnectionMade(c *Conn) {
+	if p.madePanic {
+		panic("made")
+	}
+}
+
+func (p *panicProto) DataReceived(c *Conn, d []byte) int {
+	l := c.Loop()
+	for _, b := range d {
+		switch b {
+		case 'D':
+			panic("data")
+		case 'T':
+			l.CallLater(time.Millisecond, func() { panic("timer") })
+		case 'S':
+			l.CallSoon(func() { panic("soon") })
+		case 'M':
+			c.SetDeadline(l.Time() + time.Millisecond)
+		case 'E':
+			_ = l.RunInExecutor(func() {}, func() { panic("executor done") })
+		default:
+			_ = c.Write([]byte{b})
+		}
+	}
+	return len(d)
+}
+
+func (p *panicProto) Timeout(*Conn) { panic("timeout") }
+
+func (p *panicProto) ConnectionLost(c *Conn, err error) { p.lost <- err }
+
+// expectEcho writes s on c and reads it back.
+func expectEcho(t *testing.T, c net.Conn, s string) {
+	t.Helper()
+	mustWrite(t, c, s)
+	got := make([]byte, len(s))
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != s {
+		t.Fatalf("echo %q: got %q, %v", s, got, err)
+	}
+}
+
+// expectClosed reads from c until it fails: the server closed it.
+func expectClosed(t *testing.T, c net.Conn) {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, err := io.Copy(io.Discard, c)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("connection still open after %d bytes", n)
+	}
+}
+
+// A panic in any loop callback is recovered: the process survives, the loop keeps
+// serving its other connections, the connection the callback worked for is aborted
+// (ConnectionLost gets ErrPanicked), the panic is logged with its stack and counted.
+func TestPanicInCallbacks(t *testing.T) {
+	cases := []struct {
+		name   string
+		made   bool                     // ConnectionMade panics
+		send   string                   // command written by the victim
+		do     func(l *Loop, h *Handle) // or done from the test goroutine
+		closed bool                     // the victim is aborted
+	}{
+		{name: "DataReceived", send: "D", closed: true},
+		{name: "CallLater", send: "T", closed: true},
+		{name: "CallSoon", send: "S", closed: true},
+		{name: "Timeout", send: "M", closed: true},
+		{name: "ConnectionMade", made: true, closed: true},
+		{name: "Handle.Post", do: func(_ *Loop, h *Handle) {
+			if err := h.Post(func(*Conn) { panic("post") }); err != nil {
+				t.Error(err)
+			}
+		}, closed: true},
+		{name: "CallSoonThreadsafe", do: func(l *Loop, _ *Handle) {
+			if err := l.CallSoonThreadsafe(func() { panic("threadsafe") }); err != nil {
+				t.Error(err)
+			}
+		}},
+		{name: "RunInExecutor done", send: "E"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs logBuffer
+			var madePanic atomic.Bool
+			lost := make(chan error, 16)
+			made := make(chan *Conn, 16)
+			s := startServer(t, Config{Loops: 1, Logger: logs.logger()}, func() Protocol {
+				p := &panicProto{lost: lost, madePanic: madePanic.Load()}
+				if p.madePanic {
+					return p
+				}
+				return &madeRecorder{panicProto: p, made: made}
+			})
+			l := s.Loops()[0]
+			bystander := dial(t, s)
+			expectEcho(t, bystander, "a")
+			recv(t, made, "bystander ConnectionMade")
+
+			madePanic.Store(tc.made)
+			victim := dial(t, s)
+			var h *Handle
+			if !tc.made {
+				expectEcho(t, victim, "v")
+				h = recv(t, made, "victim ConnectionMade").Handle()
+			}
+			if tc.send != "" {
+				mustWrite(t, victim, tc.send)
+			}
+			if tc.do != nil {
+				tc.do(l, h)
+			}
+			waitFor(t, 10*time.Second, "the panic", func() bool { return l.Stats().Panics == 1 })
+			if tc.closed {
+				expectClosed(t, victim)
+				if err := recv(t, lost, "victim ConnectionLost"); !errors.Is(err, ErrPanicked) {
+					t.Fatalf("ConnectionLost(%v), want ErrPanicked", err)
+				}
+			} else {
+				expectEcho(t, victim, "still open")
+			}
+			expectEcho(t, bystander, "the loop still serves")
+			log := logs.String()
+			if !strings.Contains(log, "loop: callback panicked") || !strings.Contains(log, "panic_test.go") {
+				t.Fatalf("log has no panic report with its stack:\n%s", log)
+			}
+			t.Logf("panics %d; victim closed %v", l.Stats().Panics, tc.closed)
+		})
+	}
+}
+
+// madeRecorder is panicProto that also reports its Conn when made.
+type madeRecorder struct {
+	*panicProto
+	made chan *Conn
+}
+
+func (p *madeRecorder) ConnectionMade(c *Conn) { p.made <- c }
+
+// A panic skips only the function that panicked: the others of its batch (CallSoon
+// queue, CallSoonThreadsafe batch, timer pass) still run, in order.
+func TestPanicSkipsOnlyThePanickingFunction(t *testing.T) {
+	var logs logBuffer
+	s := startServer(t, Config{Loops: 1, Logger: logs.logger()}, func() Protocol { return echoProto{} })
+	l := s.Loops()[0]
+	var mu sync.Mutex
+	var ran []string
+	note := func(s string) func() {
+		return func() { mu.Lock(); ran = append(ran, s); mu.Unlock() }
+	}
+	boom := func() { panic("boom") }
+	check := func(want string, panics int64) {
+		t.Helper()
+		waitFor(t, 10*time.Second, want, func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return strings.Join(ran, ",") == want
+		})
+		if p := l.Stats().Panics; p != panics {
+			t.Fatalf("Panics = %d, want %d", p, panics)
+		}
+		mu.Lock()
+		ran = nil
+		mu.Unlock()
+	}
+
+	onLoop(t, l, func() {
+		l.CallSoon(note("s1"))
+		l.CallSoon(boom)
+		l.CallSoon(note("s2"))
+		l.CallSoon(boom)
+		l.CallSoon(note("s3"))
+	})
+	check("s1,s2,s3", 2)
+
+	block, running := make(chan struct{}), make(chan struct{})
+	_ = l.CallSoonThreadsafe(func() { close(running); <-block })
+	<-running
+	for _, fn := range []func(){note("t1"), boom, note("t2"), boom, boom, note("t3")} {
+		if err := l.CallSoonThreadsafe(fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(block)
+	check("t1,t2,t3", 5)
+
+	onLoop(t, l, func() {
+		at := l.Time() + 2*time.Millisecond
+		l.CallAt(at, note("c1"))
+		l.CallAt(at, boom)
+		l.CallAt(at+time.Millisecond, note("c2"))
+		l.CallAt(at+time.Millisecond, boom)
+		l.CallAt(at+2*time.Millisecond, note("c3"))
+	})
+	check("c1,c2,c3", 7)
+
+	c := dial(t, s)
+	expectEcho(t, c, "alive")
+	if n := logs.count("loop: callback panicked"); n != 7 {
+		t.Fatalf("%d panic reports, want 7", n)
+	}
+}
