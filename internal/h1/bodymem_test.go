@@ -137,6 +137,7 @@ func TestBodyBudget(t *testing.T) {
 
 	a := ts.dial(t)
 	a.send(head + part)
+	waitFor(t, "the first head routed", 5*time.Second, func() bool { return ts.h.routed.Load() == 1 }) // after ConnectionMade
 	ca := ts.conn(t, 0)
 	waitFor(t, "the first body charged", 5*time.Second, func() bool {
 		return onLoop(t, ca, func() bool { return ca.cur != nil && ca.cur.got == int64(len(part)) })

@@ -41,9 +41,9 @@ type Config struct {
 	// of its head; past it the engine answers 408 and closes. A client that
 	// trickles a byte at a time still hits it. For the first request of a
 	// connection the time runs from the accept, as in net/http and nginx: a
-	// new connection that sends nothing at all within it is closed silently
-	// (there is no request to answer), one that sent part of a head gets
-	// 408. Default 10 s.
+	// new connection that sends nothing at all within it (or within
+	// IdleTimeout, if shorter) is closed silently (there is no request to
+	// answer), one that sent part of a head gets 408. Default 10 s.
 	HeaderTimeout time.Duration
 	// BodyTimeout bounds the time between two arrivals of body bytes while a
 	// body is being read; past it: 408 and close. Default 30 s.

@@ -31,9 +31,7 @@ func (c *conn) arm() {
 		}
 	}
 	if c.idle() {
-		if c.flags&cfFresh == 0 {
-			earliest(c.lastRead + cfg.IdleTimeout)
-		}
+		earliest(c.idleBy())
 		if c.flags&cfDraining != 0 {
 			earliest(c.drainBy)
 		}
@@ -53,6 +51,18 @@ func (c *conn) arm() {
 // one that has sent nothing yet.
 func (c *conn) idle() bool {
 	return c.head == nil && c.cur == nil && (c.headStart == 0 || c.flags&cfFresh != 0) && c.flags&cfClosing == 0
+}
+
+// idleBy returns when an idle connection closes: IdleTimeout after the
+// last activity or, for a new connection that has sent nothing, the head
+// timeout from its accept (the idle timeout if that is shorter: a new
+// connection never waits longer than an idle one).
+func (c *conn) idleBy() time.Duration {
+	cfg := &c.ls.e.cfg
+	if c.flags&cfFresh != 0 {
+		return c.headStart + min(cfg.HeaderTimeout, cfg.IdleTimeout)
+	}
+	return c.lastRead + cfg.IdleTimeout
 }
 
 // slowBodyAt returns the loop time at which x's body, still arriving,
@@ -86,9 +96,7 @@ func (c *conn) Timeout(lc *loop.Conn) {
 	now := c.ls.l.Time()
 	cfg := &c.ls.e.cfg
 	switch {
-	case c.idle() && (c.flags&cfFresh == 0 && now >= c.lastRead+cfg.IdleTimeout ||
-		c.flags&cfFresh != 0 && now >= c.headStart+cfg.HeaderTimeout ||
-		c.flags&cfDraining != 0 && now >= c.drainBy):
+	case c.idle() && (now >= c.idleBy() || c.flags&cfDraining != 0 && now >= c.drainBy):
 		c.flags |= cfClosing | cfShutdown
 		_ = lc.Close()
 		return
