@@ -55,8 +55,8 @@ type Config struct {
 
 	// HeaderTimeout bounds reading a request head, from its first byte;
 	// default 10 s (408). The first head of a connection is timed from the
-	// accept: a new connection that sends nothing within it is closed
-	// without an answer.
+	// accept: a new connection that sends nothing within it (or within
+	// IdleTimeout, if shorter) is closed without an answer.
 	HeaderTimeout time.Duration
 	// BodyTimeout bounds inactivity while reading a body; default 30 s (408).
 	BodyTimeout time.Duration
