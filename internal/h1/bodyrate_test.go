@@ -67,6 +67,20 @@ func TestMinBodyRate(t *testing.T) {
 	})
 }
 
+// TestMinBodyRateExpectContinue: with "Expect: 100-continue" the rate
+// clock starts at the body's first byte, so a client that takes its time
+// after the 100 is not cut for it.
+func TestMinBodyRateExpectContinue(t *testing.T) {
+	const grace = 200 * time.Millisecond
+	ts := startServer(t, Config{MinBodyRate: 1000, BodyRateGrace: grace}, loop.Config{})
+	cl := ts.dial(t)
+	cl.send("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+	cl.expect("POST", 100, "")
+	time.Sleep(3 * grace) // the client's pace, not synchronisation
+	cl.send("hello")
+	cl.expect("POST", 200, "hello")
+}
+
 // TestMinBodyRateOff: a negative MinBodyRate turns the minimum off; a
 // trickled body is then bounded by BodyTimeout only.
 func TestMinBodyRateOff(t *testing.T) {

@@ -129,7 +129,7 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 		}
 		if n == 0 {
 			if c.headStart == 0 {
-				c.headStart = now
+				c.headStart = stamp(now) // the loop clock starts at 0, which means "none"
 			}
 			return off
 		}
