@@ -59,7 +59,9 @@ type Config struct {
 	MaxInbound int
 
 	// HeaderTimeout bounds reading a request head, from its first byte;
-	// default 10 s (408).
+	// default 10 s (408). The first head of a connection is timed from the
+	// accept: a new connection that sends nothing within it (or within
+	// IdleTimeout, if shorter) is closed without an answer.
 	HeaderTimeout time.Duration
 	// BodyTimeout bounds inactivity while reading a body; default 30 s (408).
 	BodyTimeout time.Duration
@@ -106,6 +108,24 @@ type Config struct {
 	// SlowCallback, if set, logs every loop callback (a handler on the loop,
 	// a timer) that runs longer, naming the route (asyncio's debug mode).
 	SlowCallback time.Duration
+
+	// MinBodyRate is the slowest a request body may arrive, in bytes per
+	// second averaged over the whole body, once BodyRateGrace has passed
+	// since it started; a slower body is answered 408 and its connection
+	// closed. It cuts clients that trickle a body, which BodyTimeout alone
+	// (restarted by every byte) never does. Default 240 B/s (Kestrel's);
+	// negative: no minimum.
+	MinBodyRate int64
+	// BodyRateGrace is how long a body may arrive at any rate before
+	// MinBodyRate applies; default 5 s, negative: none.
+	BodyRateGrace time.Duration
+	// BodyBudget caps, per event loop, the memory held by request bodies
+	// that are still arriving; their buffers grow with the bytes received,
+	// never up front from Content-Length. A body that would take its loop
+	// past it is answered 503 and its connection closed; a body alone on
+	// its loop may always grow to its MaxBody. Default 64 MiB; negative: no
+	// cap.
+	BodyBudget int64
 }
 
 const (

@@ -87,6 +87,9 @@ func (a *App) startServer(addr string) error {
 		HandlerTimeout: cfg.HandlerTimeout,
 		ServerName:     cfg.ServerName,
 		Logger:         cfg.Logger,
+		MinBodyRate:    cfg.MinBodyRate,
+		BodyRateGrace:  cfg.BodyRateGrace,
+		BodyBudget:     cfg.BodyBudget,
 	}
 	srv, err := loop.New(lc, h1.NewFactory(hc, &a.engine))
 	if err != nil {

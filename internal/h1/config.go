@@ -15,6 +15,9 @@ const (
 	DefaultBodyTimeout    = 30 * time.Second
 	DefaultIdleTimeout    = 75 * time.Second
 	DefaultDrainIdleGrace = 500 * time.Millisecond
+	DefaultMinBodyRate    = 240 // bytes per second, as Kestrel's MinRequestBodyDataRate
+	DefaultBodyRateGrace  = 5 * time.Second
+	DefaultBodyBudget     = 64 << 20 // per loop
 )
 
 // streamBuffer bounds the bytes a streaming response may queue in its own
@@ -36,7 +39,11 @@ type Config struct {
 	PipelineDepth int
 	// HeaderTimeout bounds the time from a request's first byte to the end
 	// of its head; past it the engine answers 408 and closes. A client that
-	// trickles a byte at a time still hits it. Default 10 s.
+	// trickles a byte at a time still hits it. For the first request of a
+	// connection the time runs from the accept, as in net/http and nginx: a
+	// new connection that sends nothing at all within it (or within
+	// IdleTimeout, if shorter) is closed silently (there is no request to
+	// answer), one that sent part of a head gets 408. Default 10 s.
 	HeaderTimeout time.Duration
 	// BodyTimeout bounds the time between two arrivals of body bytes while a
 	// body is being read; past it: 408 and close. Default 30 s.
@@ -62,6 +69,28 @@ type Config struct {
 	ServerName string
 	// Logger receives handler misuse reports; nil means slog.Default().
 	Logger *slog.Logger
+	// MinBodyRate is the slowest a request body may arrive, in bytes per
+	// second, averaged over the whole body: once BodyRateGrace has passed
+	// since the body started (for "Expect: 100-continue", since its first
+	// byte), a body that has received fewer than MinBodyRate bytes for
+	// every second past the grace is answered 408 and the connection
+	// closed. It cuts a client that trickles a body (a byte a second
+	// restarts BodyTimeout forever), including one that sends a burst and
+	// then trickles. Default 240 B/s; negative: no minimum.
+	MinBodyRate int64
+	// BodyRateGrace is how long a body may arrive at any rate before
+	// MinBodyRate applies. Default 5 s; negative: none.
+	BodyRateGrace time.Duration
+	// BodyBudget caps, per loop, the memory held by request bodies that are
+	// still arriving (bodies that did not come whole with their head).
+	// Body buffers grow with the bytes that arrive, never up front from
+	// Content-Length. A body whose buffer would push its loop's total past
+	// the budget is answered 503 and its connection closed (the client may
+	// retry), rather than left waiting for memory that other slow bodies
+	// hold; a body alone on its loop may always grow to its MaxBody, so a
+	// MaxBody above the budget still works. Default 64 MiB; negative: no
+	// cap.
+	BodyBudget int64
 }
 
 // normalized returns c with defaults filled in.
@@ -86,6 +115,18 @@ func (c Config) normalized() Config {
 	}
 	if c.HandlerTimeout < 0 {
 		c.HandlerTimeout = 0
+	}
+	if c.MinBodyRate == 0 {
+		c.MinBodyRate = DefaultMinBodyRate
+	}
+	switch {
+	case c.BodyRateGrace == 0:
+		c.BodyRateGrace = DefaultBodyRateGrace
+	case c.BodyRateGrace < 0:
+		c.BodyRateGrace = 0
+	}
+	if c.BodyBudget == 0 {
+		c.BodyBudget = DefaultBodyBudget
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

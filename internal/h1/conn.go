@@ -20,7 +20,7 @@ type conn struct {
 	n          int32     // slots in the FIFO
 
 	flags     connFlags
-	headStart time.Duration // loop time of the first byte of a partial head; 0 = none
+	headStart time.Duration // loop time of the first byte of a partial head (the accept, for the first); 0 = none
 	lastRead  time.Duration // loop time of the last arrival
 	drainBy   time.Duration // with cfDraining: loop time an idle connection closes
 
@@ -44,6 +44,7 @@ const (
 	cfUpgrade                           // an upgrade request is in flight: hold later bytes for its new protocol
 	cfHijacked                          // the hijack protocol owns the connection now
 	cfInData                            // inside DataReceived: writes wait for the end of the batch
+	cfFresh                             // nothing received yet: headStart is the accept time
 )
 
 var (
@@ -53,12 +54,17 @@ var (
 	_ loop.Drainer   = (*conn)(nil)
 )
 
-// ConnectionMade binds the connection to its loop's state.
+// ConnectionMade binds the connection to its loop's state. The first
+// request's head is timed from now, the accept: a connection that sends
+// nothing is closed once Config.HeaderTimeout has passed, not after the
+// keep-alive idle timeout.
 func (c *conn) ConnectionMade(lc *loop.Conn) {
 	c.lc = lc
 	c.ls = c.ls.e.loopState(lc.Loop())
 	c.parser.Limits = &c.ls.e.cfg.Limits
 	c.lastRead = c.ls.l.Time()
+	c.headStart = stamp(c.lastRead)
+	c.flags |= cfFresh
 	c.arm()
 }
 
@@ -85,6 +91,9 @@ func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 // consume parses and dispatches requests from data until it runs out,
 // needs more bytes or must stop; it returns the bytes consumed.
 func (c *conn) consume(data []byte, now time.Duration) int {
+	if len(data) > 0 {
+		c.flags &^= cfFresh // headStart (the accept) now times a partial head: 408
+	}
 	off := 0
 	for !c.dead() {
 		if x := c.cur; x != nil {
@@ -120,7 +129,7 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 		}
 		if n == 0 {
 			if c.headStart == 0 {
-				c.headStart = now
+				c.headStart = stamp(now) // the loop clock starts at 0, which means "none"
 			}
 			return off
 		}
@@ -196,16 +205,14 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 		return int(cl)
 	}
 	// The body is not all here, or is chunked: the request outlives this
-	// callback, so it moves into x's own buffer now.
+	// callback, so it moves into x's own buffer now. The buffer grows with
+	// the bytes that arrive (growBody), not with what the head announced.
 	x.own()
-	if cl >= 0 && cap(x.buf) < len(x.buf)+int(cl) {
-		grown := make([]byte, len(x.buf), len(x.buf)+int(cl))
-		copy(grown, x.buf)
-		x.buf = grown
-		x.req.Rebase(x.buf)
-	}
 	c.cur = x
 	c.lastRead = now
+	if !r.ExpectContinue() {
+		x.bodyAt = stamp(now) // else from the first byte, sent after 100 Continue
+	}
 	k, done := c.readBody(x, after, now)
 	if done {
 		c.cur = nil

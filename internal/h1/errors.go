@@ -32,6 +32,8 @@ var (
 var (
 	errHeadTimeout    = &httpcodec.Error{Status: 408, Reason: "request head timeout"}
 	errBodyTimeout    = &httpcodec.Error{Status: 408, Reason: "request body timeout"}
+	errBodySlow       = &httpcodec.Error{Status: 408, Reason: "request body too slow"}
+	errBodyBudget     = &httpcodec.Error{Status: 503, Reason: "server busy: too many request bodies in flight"}
 	errHandlerTimeout = &httpcodec.Error{Status: 503, Reason: "handler timeout"}
 	errPoolFull       = &httpcodec.Error{Status: 503, Reason: "server busy"}
 	errNoResponse     = &httpcodec.Error{Status: 500, Reason: "handler returned without a response"}

@@ -40,7 +40,9 @@ type Exchange struct {
 	lf         loopFlags
 	plan       Plan
 	started    time.Duration // loop time the handler was given the request
-	got        int64         // body bytes received so far
+	got        int64         // body bytes received so far (wire bytes for a chunked body)
+	bodyAt     time.Duration // loop time the body's rate clock started; 0 = not yet
+	held       int64         // cap(buf) charged to loopState.bodyBytes while the body arrives
 	cd         httpcodec.ChunkedDecoder
 	buf        []byte           // owned copy: head, then body
 	engErr     *httpcodec.Error // the engine's answer in place of the handler's
@@ -233,6 +235,8 @@ func (x *Exchange) reset() {
 	x.plan = Plan{}
 	x.started = 0
 	x.got = 0
+	x.bodyAt = 0
+	x.unhold()
 	x.cd.Reset()
 	x.engErr = nil
 	x.onWritable = nil
@@ -241,6 +245,10 @@ func (x *Exchange) reset() {
 	} else {
 		x.buf = x.buf[:0]
 	}
+	// The request's views would keep the buffer they point into alive
+	// (a dropped body buffer, or loop memory) for as long as x sits in the
+	// free list.
+	x.req.Reset()
 	if locked {
 		x.mu.Lock()
 	}

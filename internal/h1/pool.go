@@ -39,6 +39,11 @@ type loopState struct {
 
 	free []*Exchange // recycled exchanges, LIFO
 
+	// bodyBytes is the capacity of the buffers of bodies still arriving on
+	// this loop (the sum of their Exchange.held), bounded by
+	// Config.BodyBudget.
+	bodyBytes int64
+
 	// pre is the cached start of a 200 head (status line, Server, Date) for
 	// the Date value at preDate; see prefix.
 	pre     []byte

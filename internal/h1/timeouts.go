@@ -7,10 +7,12 @@ import (
 )
 
 // arm sets the connection's one deadline to the earliest of: the head
-// timeout of a partial head (from its first byte), the body inactivity
-// timeout, the keep-alive idle timeout (or the drain grace of an idle
-// connection while the server drains), the handler timeout of the oldest
-// pending request. It is a field write in the loop (Conn.SetDeadline).
+// timeout of a partial head (from its first byte, or from the accept for
+// a connection's first head), the body inactivity timeout, the moment the
+// body falls below its minimum rate, the keep-alive idle timeout (or the
+// drain grace of an idle connection while the server drains), the handler
+// timeout of the oldest pending request. It is a field write in the loop
+// (Conn.SetDeadline).
 func (c *conn) arm() {
 	cfg := &c.ls.e.cfg
 	var at time.Duration
@@ -24,9 +26,12 @@ func (c *conn) arm() {
 	}
 	if c.cur != nil {
 		earliest(c.lastRead + cfg.BodyTimeout)
+		if t := c.slowBodyAt(c.cur); t != 0 {
+			earliest(t)
+		}
 	}
 	if c.idle() {
-		earliest(c.lastRead + cfg.IdleTimeout)
+		earliest(c.idleBy())
 		if c.flags&cfDraining != 0 {
 			earliest(c.drainBy)
 		}
@@ -42,15 +47,40 @@ func (c *conn) arm() {
 	c.lc.SetDeadline(at)
 }
 
-// idle reports a keep-alive connection with nothing in flight.
+// idle reports a keep-alive connection with nothing in flight, or a new
+// one that has sent nothing yet.
 func (c *conn) idle() bool {
-	return c.head == nil && c.cur == nil && c.headStart == 0 && c.flags&cfClosing == 0
+	return c.head == nil && c.cur == nil && (c.headStart == 0 || c.flags&cfFresh != 0) && c.flags&cfClosing == 0
+}
+
+// idleBy returns when an idle connection closes: IdleTimeout after the
+// last activity or, for a new connection that has sent nothing, the head
+// timeout from its accept (the idle timeout if that is shorter: a new
+// connection never waits longer than an idle one).
+func (c *conn) idleBy() time.Duration {
+	cfg := &c.ls.e.cfg
+	if c.flags&cfFresh != 0 {
+		return c.headStart + min(cfg.HeaderTimeout, cfg.IdleTimeout)
+	}
+	return c.lastRead + cfg.IdleTimeout
+}
+
+// slowBodyAt returns the loop time at which x's body, still arriving,
+// falls below Config.MinBodyRate: the grace after its start plus the time
+// the bytes received so far pay for. 0: no minimum applies.
+func (c *conn) slowBodyAt(x *Exchange) time.Duration {
+	cfg := &c.ls.e.cfg
+	if cfg.MinBodyRate <= 0 || x.bodyAt == 0 {
+		return 0
+	}
+	return x.bodyAt + cfg.BodyRateGrace + time.Duration(float64(x.got)*float64(time.Second)/float64(cfg.MinBodyRate))
 }
 
 // Timeout is loop.Timeouter: the deadline set by arm passed. Whatever is
 // overdue is answered (408 for a head or a body, 503 for a handler) and
 // the connection ends after it; an idle connection (past its idle timeout,
-// or its drain grace) is closed silently.
+// or its drain grace) and a new one that sent nothing within the head
+// timeout are closed silently: there is no request to answer.
 func (c *conn) Timeout(lc *loop.Conn) {
 	if c.flags&cfHijacked != 0 {
 		if t, ok := c.hijack.p.(loop.Timeouter); ok {
@@ -66,12 +96,14 @@ func (c *conn) Timeout(lc *loop.Conn) {
 	now := c.ls.l.Time()
 	cfg := &c.ls.e.cfg
 	switch {
-	case c.idle() && (now >= c.lastRead+cfg.IdleTimeout || c.flags&cfDraining != 0 && now >= c.drainBy):
+	case c.idle() && (now >= c.idleBy() || c.flags&cfDraining != 0 && now >= c.drainBy):
 		c.flags |= cfClosing | cfShutdown
 		_ = lc.Close()
 		return
 	case c.cur != nil && now >= c.lastRead+cfg.BodyTimeout:
 		c.failSlot(c.cur, errBodyTimeout)
+	case c.cur != nil && c.slowBodyAt(c.cur) != 0 && now >= c.slowBodyAt(c.cur):
+		c.failSlot(c.cur, errBodySlow)
 	case c.headStart != 0 && now >= c.headStart+cfg.HeaderTimeout:
 		c.headStart = 0
 		c.failConn(errHeadTimeout)
@@ -101,3 +133,7 @@ func (c *conn) handlerTimeout(x *Exchange) {
 	x.mu.Unlock()
 	c.failSlot(x, errHandlerTimeout)
 }
+
+// stamp returns now as a mark for a field where 0 means "not set": the
+// loop's clock starts at 0.
+func stamp(now time.Duration) time.Duration { return max(now, 1) }

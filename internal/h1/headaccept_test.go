@@ -1,0 +1,60 @@
+package h1
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/eddy-go/eddy/loop"
+)
+
+// TestHeadTimeoutFromAccept: the first request's head is timed from the
+// accept. A connection that sends nothing is closed silently once
+// HeaderTimeout has passed (not after IdleTimeout); one that starts its
+// head late gets 408 at HeaderTimeout from the accept; after a request the
+// keep-alive idle timeout applies again.
+func TestHeadTimeoutFromAccept(t *testing.T) {
+	const limit = time.Second
+	ts := startServer(t, Config{HeaderTimeout: limit, IdleTimeout: 30 * time.Second}, loop.Config{})
+
+	t.Run("silent", func(t *testing.T) {
+		start := time.Now()
+		cl := ts.dial(t)
+		cl.expectEOF() // no bytes at all: a silent close
+		took := time.Since(start)
+		t.Logf("silent connection closed after %v", took)
+		if took < limit-50*time.Millisecond || took > limit+2*time.Second {
+			t.Fatalf("closed after %v, HeaderTimeout %v", took, limit)
+		}
+	})
+	t.Run("late-head", func(t *testing.T) {
+		start := time.Now()
+		cl := ts.dial(t)
+		time.Sleep(limit - 100*time.Millisecond) // the client's pace, not synchronisation
+		cl.send("GET /plain HTTP/1.1\r\n")
+		r := cl.read("GET")
+		took := time.Since(start)
+		t.Logf("late head answered %d after %v from the connect", r.StatusCode, took)
+		if r.StatusCode != 408 || !r.Close {
+			t.Fatalf("got %d close=%v, want 408 and close", r.StatusCode, r.Close)
+		}
+		if took > limit+600*time.Millisecond {
+			t.Fatalf("408 after %v from the connect, HeaderTimeout %v", took, limit)
+		}
+	})
+	t.Run("keep-alive", func(t *testing.T) {
+		cl := ts.dial(t)
+		cl.send(get("/plain?1"))
+		cl.expect("GET", 200, "plain 1")
+		// Idle past the head timeout: the idle timeout (30 s) applies.
+		_ = cl.c.SetReadDeadline(time.Now().Add(2 * limit))
+		if _, err := cl.br.ReadByte(); err == nil {
+			t.Fatal("unexpected bytes on an idle connection")
+		} else if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+			t.Fatalf("idle keep-alive connection closed: %v", err)
+		}
+		_ = cl.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		cl.send(get("/plain?2"))
+		cl.expect("GET", 200, "plain 2")
+	})
+}
