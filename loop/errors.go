@@ -32,3 +32,6 @@ var (
 )
 
 var errNilProtocol = errors.New("loop: nil Protocol")
+
+// errWriteFailed is the close reason of a failed write when its own error was not kept.
+var errWriteFailed = errors.New("loop: write failed")

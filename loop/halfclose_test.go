@@ -1,0 +1,110 @@
+package loop
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"testing"
+	"time"
+)
+
+// halfCloser writes a large output when asked, more again from a timer once the peer's
+// input ended, then closes.
+type halfCloser struct {
+	first, second []byte
+	ended         chan struct{}
+	lost          chan error
+}
+
+func (h *halfCloser) ConnectionMade(*Conn) {}
+func (h *halfCloser) DataReceived(c *Conn, data []byte) int {
+	if bytes.IndexByte(data, '\n') < 0 {
+		return 0
+	}
+	_ = c.Write(h.first)
+	return len(data)
+}
+func (h *halfCloser) EOFReceived(c *Conn) {
+	close(h.ended)
+	c.Loop().CallLater(30*time.Millisecond, func() {
+		if err := c.Write(h.second); err != nil {
+			h.lost <- err
+			return
+		}
+		_ = c.Close()
+	})
+}
+func (h *halfCloser) ConnectionLost(_ *Conn, err error) { h.lost <- err }
+
+func pattern(n int, seed byte) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = seed + byte(i%251)
+	}
+	return b
+}
+
+// A peer that half-closes after its request and keeps reading gets every byte written
+// before and after its EOF (gnet alone closes at EOF and cuts what the kernel did not take),
+// EOFReceived runs, and ConnectionLost follows once the protocol closed.
+func TestHalfClosedPeerGetsAllOutput(t *testing.T) {
+	h := &halfCloser{
+		first:  pattern(8<<20, 1),
+		second: pattern(2<<20, 7),
+		ended:  make(chan struct{}),
+		lost:   make(chan error, 2),
+	}
+	s := startServer(t, Config{Loops: 1}, func() Protocol { return h })
+	c := dial(t, s).(*net.TCPConn)
+	_ = c.SetReadBuffer(32 << 10) // the kernel holds little: most output waits in the loop
+	if _, err := c.Write([]byte("go\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(15 * time.Second))
+	got, err := io.ReadAll(c)
+	want := append(append([]byte(nil), h.first...), h.second...)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("got %d bytes (equal %v, err %v), want %d", len(got), bytes.Equal(got, want), err, len(want))
+	}
+	select {
+	case <-h.ended:
+	default:
+		t.Fatal("EOFReceived did not run")
+	}
+	if err := recv(t, h.lost, "ConnectionLost"); err != nil {
+		t.Fatalf("ConnectionLost: %v", err)
+	}
+	waitFor(t, 5*time.Second, "NumConns 0", func() bool { return s.NumConns() == 0 })
+}
+
+// A protocol without EOFReceived that closes with output still queued (a flushing close)
+// delivers all of it though the peer half-closes meanwhile.
+func TestHalfClosedPeerGetsFlushOnClose(t *testing.T) {
+	out := pattern(8<<20, 3)
+	r := newRecorder(func(c *Conn, data []byte) int {
+		_ = c.Write(out)
+		_ = c.Close()
+		return len(data)
+	})
+	s := startServer(t, Config{Loops: 1}, func() Protocol { return r })
+	c := dial(t, s).(*net.TCPConn)
+	_ = c.SetReadBuffer(32 << 10)
+	if _, err := c.Write([]byte("go\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(15 * time.Second))
+	got, err := io.ReadAll(c)
+	if err != nil || !bytes.Equal(got, out) {
+		t.Fatalf("got %d bytes (equal %v, err %v), want %d", len(got), bytes.Equal(got, out), err, len(out))
+	}
+	if err := recv(t, r.lost, "ConnectionLost"); err != nil {
+		t.Fatalf("ConnectionLost: %v", err)
+	}
+	waitFor(t, 5*time.Second, "NumConns 0", func() bool { return s.NumConns() == 0 })
+}
