@@ -187,7 +187,7 @@ func (c *conn) appendHead(dst []byte, x *Exchange, status int, header []byte, mo
 	}
 	if status >= 200 {
 		switch {
-		case x.lf&lfLast != 0 || mode == modeClose:
+		case x.lf&lfLast != 0 || mode == modeClose || c.flags&cfEOF != 0:
 			dst = append(dst, hdrClose...)
 		case x.req.Minor() == 0:
 			dst = append(dst, hdrKeepAlive...)
