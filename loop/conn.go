@@ -168,13 +168,13 @@ func (c *Conn) Write(p []byte) error {
 		c.writeFailed(err)
 		return err
 	}
-	c.loop.stats.bytesOut.Add(int64(len(p)))
 	if n < len(p) {
 		o := c.takeOut()
 		o.buf = append(o.buf[:0], p[n:]...) // the one copy: only what the kernel did not take
 		o.off = 0
 		c.outputPending()
 	}
+	c.loop.stats.bytesOut.Add(int64(len(p)))
 	return nil
 }
 
@@ -190,12 +190,12 @@ func (c *Conn) Writev(bufs [][]byte) error {
 	for _, b := range bufs {
 		total += len(b)
 	}
-	c.loop.stats.bytesOut.Add(int64(total))
 	if c.flags&fOutPending != 0 {
 		o := c.out()
 		for _, b := range bufs {
 			o.enqueue(b)
 		}
+		c.loop.stats.bytesOut.Add(int64(total))
 		c.outputPending()
 		return nil
 	}
@@ -207,6 +207,7 @@ func (c *Conn) Writev(bufs [][]byte) error {
 	if n < total {
 		c.queueRest(bufs, n)
 	}
+	c.loop.stats.bytesOut.Add(int64(total))
 	return nil
 }
 
