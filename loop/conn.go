@@ -40,7 +40,6 @@ type Conn struct {
 type outState struct {
 	lingerAt   time.Duration // Close/Shutdown give up at this time
 	progressAt time.Duration // last time the outbound buffer shrank
-	lastOut    int           // OutboundBuffered at the last check
 	pollStep   uint8         // output poll backoff exponent
 	next       *outState     // the loop's free list
 
@@ -146,7 +145,8 @@ const (
 
 const (
 	pollBase    = time.Millisecond // first output poll after a write left bytes buffered
-	maxPollStep = 6                // polls back off to pollBase<<6 = 64 ms without progress
+	maxPollStep = 6                // polls back off to pollBase<<6 = 64 ms while the peer reads slowly
+	pollGood    = 16 << 10         // a poll that sends this much (or all) polls again after pollBase
 )
 
 // Write sends p, or queues what the kernel does not take; it returns once p is copied,
@@ -348,7 +348,6 @@ func (c *Conn) outputPending() {
 	ob := len(o.buf) - o.off
 	if c.flags&fOutPending == 0 {
 		c.flags |= fOutPending
-		o.lastOut = ob
 		o.progressAt = c.loop.now
 		o.pollStep = 0
 		c.arm(c.loop.now + pollBase)
@@ -584,17 +583,23 @@ func (c *Conn) onTimer(now time.Duration) {
 		o = c.out()
 	}
 	if c.flags&fOutPending != 0 {
-		if !c.flushOut() {
+		sent, ok := c.flushOut()
+		if !ok {
 			return // a write error closed it
 		}
 		ob := len(o.buf) - o.off
-		if ob < o.lastOut {
+		// A peer that reads fast is polled every pollBase; one that reads slowly (or
+		// not at all) less and less often, so slow readers cost few syscalls.
+		switch {
+		case sent >= pollGood || sent > 0 && ob == 0:
 			o.progressAt = now
 			o.pollStep = 0
-		} else if o.pollStep < maxPollStep {
-			o.pollStep++
+		case sent > 0:
+			o.progressAt = now
+			o.pollStep = min(o.pollStep+1, maxPollStep)
+		default:
+			o.pollStep = min(o.pollStep+1, maxPollStep)
 		}
-		o.lastOut = ob
 		if c.flags&fWritePaused != 0 && ob <= cfg.LowWater {
 			c.flags &^= fWritePaused
 			c.proto.(WriteFlow).ResumeWriting(c)
@@ -602,7 +607,7 @@ func (c *Conn) onTimer(now time.Duration) {
 				return
 			}
 			// What it wrote meanwhile was queued: send it now, not a poll later.
-			if !c.flushOut() {
+			if _, ok := c.flushOut(); !ok {
 				return
 			}
 			ob = len(o.buf) - o.off

@@ -21,8 +21,8 @@
 // output. gnet closes a connection at the peer's EOF, writing only what the kernel takes
 // at once, so the layer does not use gnet's output buffer: Write and Writev write to the
 // socket themselves and queue (one copy) what the kernel does not take, and the
-// connection's timer retries the queue (every millisecond while it makes progress,
-// backing off to 64 ms). At the EOF, a connection with output queued, or whose protocol
+// connection's timer retries the queue (every millisecond while the peer reads fast,
+// backing off to every 64 ms while it reads slowly or not at all). At the EOF, a connection with output queued, or whose protocol
 // implements EOFReceiver, is kept alive on a duplicate of its socket, outside gnet, until
 // it closes; it still counts in NumConns and MaxConns until then.
 //

@@ -2,6 +2,8 @@ package loop
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"net"
 	"testing"
@@ -107,4 +109,47 @@ func TestHalfClosedPeerGetsFlushOnClose(t *testing.T) {
 		t.Fatalf("ConnectionLost: %v", err)
 	}
 	waitFor(t, 5*time.Second, "NumConns 0", func() bool { return s.NumConns() == 0 })
+}
+
+// silentEnder keeps a half-closed connection open and does nothing more.
+type silentEnder struct{ *recorder }
+
+func (silentEnder) EOFReceived(*Conn) {}
+
+// A connection kept past the peer's EOF counts in NumConns until it closes, and Stop
+// closes it (ConnectionLost gets ErrStopped; the peer sees EOF).
+func TestHalfClosedConnClosedByStop(t *testing.T) {
+	r := newRecorder(nil)
+	s, err := New(Config{Addr: "127.0.0.1:0", Loops: 1}, func() Protocol { return silentEnder{r} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, s).(*net.TCPConn)
+	sc := recv(t, r.made, "ConnectionMade")
+	if err := c.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the EOF seen", func() bool {
+		var kept bool
+		onLoop(t, s.Loops()[0], func() { kept = sc.flags&fDetached != 0 })
+		return kept
+	})
+	if n := s.NumConns(); n != 1 {
+		t.Fatalf("NumConns %d after the peer's EOF, want 1 (kept open)", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := recv(t, r.lost, "ConnectionLost"); !errors.Is(err, ErrStopped) {
+		t.Fatalf("ConnectionLost: %v, want ErrStopped", err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Fatalf("read after Stop: %d, %v; want EOF", n, err)
+	}
 }

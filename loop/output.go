@@ -120,21 +120,22 @@ func (c *Conn) queueRest(bufs [][]byte, sent int) {
 	c.outputPending()
 }
 
-// flushOut writes as much of the queue as the kernel takes. It returns false if a write
-// error closed c.
-func (c *Conn) flushOut() bool {
+// flushOut writes as much of the queue as the kernel takes and returns how much that
+// was; ok is false if a write error closed c.
+func (c *Conn) flushOut() (sent int, ok bool) {
 	o := c.out()
 	fd := c.fd()
 	for o.off < len(o.buf) {
 		n, err := sockWrite(fd, o.buf[o.off:])
 		if err != nil {
 			c.writeFailed(err)
-			return false
+			return sent, false
 		}
 		if n == 0 {
 			break
 		}
 		o.off += n
+		sent += n
 	}
 	if o.off == len(o.buf) {
 		o.off = 0
@@ -143,7 +144,7 @@ func (c *Conn) flushOut() bool {
 			o.buf = nil
 		}
 	}
-	return true
+	return sent, true
 }
 
 // writeFailed closes c after a write error (the peer is gone); ConnectionLost gets err.
