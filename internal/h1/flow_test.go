@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -308,5 +309,30 @@ func TestClientHalfClosesMidRequest(t *testing.T) {
 	})
 	if n := ts.h.served.Load(); n != 3 {
 		t.Fatalf("served %d requests, want 3 (the cut POST is not)", n)
+	}
+}
+
+// TestHalfCloseAfterPipeline: a client that pipelines requests and shuts
+// down its sending side gets every complete request answered in order,
+// more requests than the pipeline holds at once included (they wait in
+// the loop's input, offered again before the EOF is), then EOF; a partial
+// head left at the end is dropped without an answer.
+func TestHalfCloseAfterPipeline(t *testing.T) {
+	for _, tail := range []string{"", "GET /plain?x HTTP/1.1\r\nHo"} {
+		ts := startServer(t, Config{PipelineDepth: 4}, loop.Config{})
+		cl := ts.dial(t)
+		var req strings.Builder
+		for i := range 10 {
+			req.WriteString(get("/pool?" + strconv.Itoa(i)))
+		}
+		cl.send(req.String() + tail)
+		if err := cl.c.(*net.TCPConn).CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 10 {
+			cl.expect("GET", 200, "pool "+strconv.Itoa(i))
+		}
+		cl.expectEOF()
+		waitFor(t, "the connection closed", 5*time.Second, func() bool { return ts.srv.NumConns() == 0 })
 	}
 }
