@@ -232,7 +232,7 @@ func (c *Conn) InboundBuffered() int {
 }
 
 // Close stops reading (later input is discarded), flushes pending output, then closes.
-// If the output is not flushed within Config.CloseLinger, the connection is aborted and
+// If the output makes no progress for Config.CloseLinger, the connection is aborted and
 // ConnectionLost gets ErrLinger. It returns ErrClosed if already closed or closing.
 // ConnectionLost runs later, never inside Close. Loop-only.
 func (c *Conn) Close() error {
@@ -250,7 +250,7 @@ func (c *Conn) Close() error {
 
 // Shutdown flushes pending output, then half-closes (SHUT_WR: the peer reads EOF after
 // the last byte), discards input until the peer's EOF, and closes then, or after
-// Config.CloseLinger. This is the lingering close that keeps a peer from getting a reset
+// Config.CloseLinger (the flush, too, gives up after CloseLinger without progress). This is the lingering close that keeps a peer from getting a reset
 // before it read the response. It returns ErrClosed if already closed or closing.
 // Loop-only.
 func (c *Conn) Shutdown() error {
@@ -599,6 +599,11 @@ func (c *Conn) onTimer(now time.Duration) {
 			o.pollStep = min(o.pollStep+1, maxPollStep)
 		default:
 			o.pollStep = min(o.pollStep+1, maxPollStep)
+		}
+		if sent > 0 && c.flags&(fClosing|fShutdown) != 0 {
+			// A closing flush bounded from its last progress: a peer that keeps
+			// reading gets everything, one that stops is cut after CloseLinger.
+			o.lingerAt = max(o.lingerAt, now+cfg.CloseLinger)
 		}
 		if c.flags&fWritePaused != 0 && ob <= cfg.LowWater {
 			c.flags &^= fWritePaused

@@ -153,3 +153,45 @@ func TestHalfClosedConnClosedByStop(t *testing.T) {
 		t.Fatalf("read after Stop: %d, %v; want EOF", n, err)
 	}
 }
+
+// A closing connection whose peer keeps reading, more slowly than CloseLinger allows for
+// the whole output, is not cut: CloseLinger bounds a close that makes no progress.
+func TestCloseLingerCountsFromProgress(t *testing.T) {
+	out := pattern(16<<20, 5)
+	r := newRecorder(func(c *Conn, data []byte) int {
+		_ = c.Write(out)
+		_ = c.Close()
+		return len(data)
+	})
+	s := startServer(t, Config{Loops: 1, CloseLinger: 100 * time.Millisecond}, func() Protocol { return r })
+	c := dial(t, s).(*net.TCPConn)
+	_ = c.SetReadBuffer(32 << 10)
+	if _, err := c.Write([]byte("go\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(15 * time.Second))
+	got := make([]byte, 0, len(out))
+	buf := make([]byte, 64<<10)
+	start := time.Now()
+	for {
+		n, err := c.Read(buf)
+		got = append(got, buf[:n]...)
+		if err != nil {
+			break
+		}
+		time.Sleep(2 * time.Millisecond) // a slow reader: the whole takes longer than CloseLinger
+	}
+	took := time.Since(start)
+	if !bytes.Equal(got, out) {
+		t.Fatalf("got %d of %d bytes in %v", len(got), len(out), took)
+	}
+	if took < 100*time.Millisecond {
+		t.Logf("the reader was faster than CloseLinger (%v): the test proves nothing this run", took)
+	}
+	if err := recv(t, r.lost, "ConnectionLost"); err != nil {
+		t.Fatalf("ConnectionLost: %v", err)
+	}
+}
