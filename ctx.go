@@ -113,7 +113,9 @@ func (c *Ctx) Route() *Route {
 
 // Context returns a context that is done when the client goes away, the
 // handler times out (Config.HandlerTimeout) or the server stops. It costs
-// nothing until first called.
+// nothing until first called. A client that shuts down its sending side
+// after its request cannot be told from one that went away: the context is
+// done then too, but the response is still sent to it.
 func (c *Ctx) Context() context.Context { return c.x.Context() }
 
 // Loop returns the event loop the connection lives on: for timers

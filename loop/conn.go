@@ -19,7 +19,7 @@ import (
 // Methods marked Loop-only must run on c's loop (inside a Protocol callback, a timer, a
 // CallSoon/CallSoonThreadsafe function, a Handle.Post function or an executor done).
 type Conn struct {
-	gc    gnet.Conn // never used after fClosed: gnet recycles its fd
+	gc    gnet.Conn // nil once gnet let go (fDetached); never used after: gnet recycles its fd
 	loop  *Loop
 	proto Protocol
 
@@ -40,9 +40,17 @@ type Conn struct {
 type outState struct {
 	lingerAt   time.Duration // Close/Shutdown give up at this time
 	progressAt time.Duration // last time the outbound buffer shrank
-	lastOut    int           // OutboundBuffered at the last check
 	pollStep   uint8         // output poll backoff exponent
 	next       *outState     // the loop's free list
+
+	buf []byte // queued output: buf[off:] is not yet taken by the kernel
+	off int
+	err error // the write error that closed the connection (whyWriteErr)
+
+	// Once gnet let go at the peer's EOF (fDetached):
+	fd           int      // our duplicate of the socket
+	in           []byte   // input left unconsumed at the EOF, still to offer
+	laddr, raddr net.Addr // the addresses gnet knew
 }
 
 // maxFreeOut bounds a loop's free list: past a burst of slow writers, the rest go to the GC.
@@ -63,7 +71,7 @@ func (c *Conn) takeOut() *outState {
 	if o != nil {
 		l.freeOut = o.next
 		l.nfreeOut--
-		*o = outState{}
+		*o = outState{buf: o.buf[:0]}
 	} else {
 		o = new(outState)
 	}
@@ -75,12 +83,19 @@ func (c *Conn) takeOut() *outState {
 }
 
 func (c *Conn) releaseOut() {
+	if c.flags&(fDetached|fClosed) == fDetached {
+		return // it holds the socket
+	}
 	l := c.loop
 	o := l.outs[c]
 	if o == nil {
 		return
 	}
 	delete(l.outs, c)
+	if cap(o.buf) > maxKeptOut {
+		o.buf = nil
+	}
+	o.in, o.err, o.laddr, o.raddr = nil, nil, nil, nil
 	if l.nfreeOut < maxFreeOut {
 		o.next = l.freeOut
 		l.freeOut = o
@@ -101,6 +116,7 @@ const (
 	whyLinger
 	whyTimeout
 	whyPanicked
+	whyWriteErr // the error is in outState.err
 )
 
 var closeErrs = [...]error{
@@ -111,6 +127,7 @@ var closeErrs = [...]error{
 	whyLinger:          ErrLinger,
 	whyTimeout:         ErrTimeout,
 	whyPanicked:        ErrPanicked,
+	whyWriteErr:        errWriteFailed, // replaced by the error itself (outState.err)
 }
 
 const (
@@ -123,12 +140,15 @@ const (
 	fPaused                         // reading paused
 	fReoffer                        // a re-offer is queued
 	fWritePaused                    // PauseWriting was called
-	fOutPending                     // output is buffered; polled by the timer
+	fOutPending                     // output is queued (outState.buf); polled by the timer
+	fDetached                       // gnet let go at the peer's EOF; we own a dup of the fd
+	fEnded                          // EOFReceived ran
 )
 
 const (
 	pollBase    = time.Millisecond // first output poll after a write left bytes buffered
-	maxPollStep = 6                // polls back off to pollBase<<6 = 64 ms without progress
+	maxPollStep = 6                // polls back off to pollBase<<6 = 64 ms while the peer reads slowly
+	pollGood    = 16 << 10         // a poll that sends this much (or all) polls again after pollBase
 )
 
 // Write sends p, or queues what the kernel does not take; it returns once p is copied,
@@ -139,32 +159,57 @@ func (c *Conn) Write(p []byte) error {
 	if c.flags&(fClosed|fClosing|fShutdown) != 0 {
 		return ErrClosed
 	}
-	if _, err := c.gc.Write(p); err != nil {
-		// gnet has closed the connection inside Write (our onClose ran).
+	if c.flags&fOutPending != 0 {
+		c.out().enqueue(p) // behind what is queued: the order is kept
+		c.loop.stats.bytesOut.Add(int64(len(p)))
+		c.outputPending()
+		return nil
+	}
+	n, err := sockWrite(c.fd(), p)
+	if err != nil {
+		c.writeFailed(err)
 		return err
 	}
-	c.loop.stats.bytesOut.Add(int64(len(p)))
-	if c.gc.OutboundBuffered() > 0 {
+	if n < len(p) {
+		o := c.takeOut()
+		o.buf = append(o.buf[:0], p[n:]...) // the one copy: only what the kernel did not take
+		o.off = 0
 		c.outputPending()
 	}
+	c.loop.stats.bytesOut.Add(int64(len(p)))
 	return nil
 }
 
-// Writev sends bufs in order with one writev syscall when the outbound buffer is empty.
-// The slices are copied as needed; gnet may reslice elements of bufs on a partial write.
-// Same rules as Write. Loop-only.
+// Writev sends bufs in order, with one writev syscall when nothing is queued; only what
+// the kernel does not take is copied (once), so a large body costs no copy of the part
+// the socket takes at once. bufs and its elements are not modified. Same rules as Write.
+// Loop-only.
 func (c *Conn) Writev(bufs [][]byte) error {
 	if c.flags&(fClosed|fClosing|fShutdown) != 0 {
 		return ErrClosed
 	}
-	n, err := c.gc.Writev(bufs)
+	total := 0
+	for _, b := range bufs {
+		total += len(b)
+	}
+	if c.flags&fOutPending != 0 {
+		o := c.out()
+		for _, b := range bufs {
+			o.enqueue(b)
+		}
+		c.loop.stats.bytesOut.Add(int64(total))
+		c.outputPending()
+		return nil
+	}
+	n, err := sockWritev(c.fd(), bufs)
 	if err != nil {
+		c.writeFailed(err)
 		return err
 	}
-	c.loop.stats.bytesOut.Add(int64(n))
-	if c.gc.OutboundBuffered() > 0 {
-		c.outputPending()
+	if n < total {
+		c.queueRest(bufs, n)
 	}
+	c.loop.stats.bytesOut.Add(int64(total))
 	return nil
 }
 
@@ -174,19 +219,22 @@ func (c *Conn) OutboundBuffered() int {
 	if c.flags&fClosed != 0 {
 		return 0
 	}
-	return c.gc.OutboundBuffered()
+	return c.queued()
 }
 
 // InboundBuffered is the number of unconsumed inbound bytes held for c. Loop-only.
 func (c *Conn) InboundBuffered() int {
-	if c.flags&fClosed != 0 {
+	switch {
+	case c.flags&fClosed != 0:
 		return 0
+	case c.flags&fDetached != 0:
+		return len(c.out().in)
 	}
 	return c.gc.InboundBuffered()
 }
 
 // Close stops reading (later input is discarded), flushes pending output, then closes.
-// If the output is not flushed within Config.CloseLinger, the connection is aborted and
+// If the output makes no progress for Config.CloseLinger, the connection is aborted and
 // ConnectionLost gets ErrLinger. It returns ErrClosed if already closed or closing.
 // ConnectionLost runs later, never inside Close. Loop-only.
 func (c *Conn) Close() error {
@@ -194,7 +242,7 @@ func (c *Conn) Close() error {
 		return ErrClosed
 	}
 	c.flags |= fClosing
-	if c.gc.OutboundBuffered() == 0 {
+	if c.queued() == 0 {
 		c.closeNow(whyNone)
 		return nil
 	}
@@ -204,7 +252,7 @@ func (c *Conn) Close() error {
 
 // Shutdown flushes pending output, then half-closes (SHUT_WR: the peer reads EOF after
 // the last byte), discards input until the peer's EOF, and closes then, or after
-// Config.CloseLinger. This is the lingering close that keeps a peer from getting a reset
+// Config.CloseLinger (the flush, too, gives up after CloseLinger without progress). This is the lingering close that keeps a peer from getting a reset
 // before it read the response. It returns ErrClosed if already closed or closing.
 // Loop-only.
 func (c *Conn) Shutdown() error {
@@ -213,7 +261,7 @@ func (c *Conn) Shutdown() error {
 	}
 	c.flags |= fShutdown
 	c.startLinger()
-	if c.gc.OutboundBuffered() == 0 {
+	if c.queued() == 0 {
 		c.halfClose()
 	}
 	return nil
@@ -254,7 +302,7 @@ func (c *Conn) ResumeReading() {
 		return
 	}
 	c.flags &^= fPaused
-	if c.flags&(fReoffer|fClosed) == 0 && c.gc.InboundBuffered() > 0 {
+	if c.flags&(fReoffer|fClosed) == 0 && (c.InboundBuffered() > 0 || c.flags&(fDetached|fEnded) == fDetached) {
 		c.flags |= fReoffer
 		c.loop.CallSoon(c.reoffer)
 	}
@@ -268,16 +316,22 @@ func (c *Conn) Loop() *Loop { return c.loop }
 
 // RemoteAddr is the peer's address; nil after close. Loop-only.
 func (c *Conn) RemoteAddr() net.Addr {
-	if c.flags&fClosed != 0 {
+	switch {
+	case c.flags&fClosed != 0:
 		return nil
+	case c.flags&fDetached != 0:
+		return c.out().raddr
 	}
 	return c.gc.RemoteAddr()
 }
 
 // LocalAddr is the local address; nil after close. Loop-only.
 func (c *Conn) LocalAddr() net.Addr {
-	if c.flags&fClosed != 0 {
+	switch {
+	case c.flags&fClosed != 0:
 		return nil
+	case c.flags&fDetached != 0:
+		return c.out().laddr
 	}
 	return c.gc.LocalAddr()
 }
@@ -289,14 +343,13 @@ func (c *Conn) Protocol() Protocol { return c.proto }
 // is c seen through a goroutine-safe method set. Safe for concurrent use.
 func (c *Conn) Handle() *Handle { return (*Handle)(c) }
 
-// outputPending starts polling the outbound buffer (gnet does not say when it drains):
-// write-stall detection, and PauseWriting past the high water mark.
+// outputPending starts polling the queue (the timer retries the write; gnet has no
+// "writable" callback): write-stall detection, and PauseWriting past the high water mark.
 func (c *Conn) outputPending() {
-	ob := c.gc.OutboundBuffered()
+	o := c.out()
+	ob := len(o.buf) - o.off
 	if c.flags&fOutPending == 0 {
 		c.flags |= fOutPending
-		o := c.takeOut()
-		o.lastOut = ob
 		o.progressAt = c.loop.now
 		o.pollStep = 0
 		c.arm(c.loop.now + pollBase)
@@ -312,14 +365,15 @@ func (c *Conn) outputPending() {
 func (c *Conn) startLinger() {
 	at := c.loop.now + c.loop.srv.cfg.CloseLinger
 	c.takeOut().lingerAt = at
-	if c.gc.OutboundBuffered() > 0 {
-		c.outputPending()
-	}
 	c.arm(at)
 }
 
 func (c *Conn) halfClose() {
 	c.flags |= fHalfClosed
+	if c.flags&fDetached != 0 {
+		c.closeNow(whyNone) // the peer's EOF came already: nothing is left to wait for
+		return
+	}
 	if err := syscall.Shutdown(c.gc.Fd(), syscall.SHUT_WR); err != nil {
 		c.closeNow(whyNone) // the peer is already gone
 	}
@@ -329,7 +383,7 @@ func (c *Conn) abort(why closeReason) {
 	if c.flags&fClosed != 0 {
 		return
 	}
-	_ = c.gc.SetLinger(0)
+	_ = syscall.SetsockoptLinger(c.fd(), syscall.SOL_SOCKET, syscall.SO_LINGER, &syscall.Linger{Onoff: 1})
 	c.closeNow(why)
 }
 
@@ -343,6 +397,10 @@ func (c *Conn) closeNow(why closeReason) {
 		c.why = why
 	}
 	c.flags |= fClosing
+	if c.flags&fDetached != 0 {
+		c.closeDetached(nil)
+		return
+	}
 	if c.loop.cur == c {
 		c.flags |= fCloseAct
 		return
@@ -397,13 +455,13 @@ func (c *Conn) onTraffic() gnet.Action {
 // offer hands the buffered bytes to DataReceived for as long as it consumes some.
 func (c *Conn) offer() {
 	for c.flags&(fClosed|fClosing|fShutdown|fPaused) == 0 {
-		buf, _ := c.gc.Peek(0) // Peek(0) means everything
+		buf := c.inbound()
 		if len(buf) == 0 {
 			break
 		}
 		n := c.proto.DataReceived(c, buf)
 		if c.flags&fClosed != 0 {
-			return // a write failed and gnet released the buffers
+			return // closed inside: the buffers are released
 		}
 		if n < 0 || n > len(buf) {
 			c.abort(whyBadConsumed)
@@ -412,7 +470,7 @@ func (c *Conn) offer() {
 		if n == 0 {
 			break
 		}
-		_, _ = c.gc.Discard(n)
+		c.discard(n)
 		if n == len(buf) {
 			// Peek(0) returned everything buffered and all of it was
 			// consumed: nothing is left to offer or to count.
@@ -423,7 +481,7 @@ func (c *Conn) offer() {
 	if c.flags&fClosed != 0 {
 		return
 	}
-	left := c.gc.InboundBuffered()
+	left := c.InboundBuffered()
 	c.left = int32(min(left, math.MaxInt32))
 	if left > c.loop.srv.cfg.MaxInbound {
 		c.abort(whyInboundOverflow)
@@ -435,15 +493,58 @@ func (c *Conn) reoffer() {
 	if c.flags&(fClosed|fClosing|fShutdown|fPaused) != 0 {
 		return
 	}
-	c.guardedOffer()
+	c.guardedOffer() // offers, then EOFReceived once the input is all seen
 }
 
-// onClose is gnet's OnClose for c: after it, c.gc is never touched again.
+// inbound returns the unconsumed input: gnet's buffer (Peek(0) means everything), or our
+// copy once gnet let go.
+func (c *Conn) inbound() []byte {
+	if c.flags&fDetached != 0 {
+		return c.out().in
+	}
+	buf, _ := c.gc.Peek(0)
+	return buf
+}
+
+// discard drops the first n unconsumed input bytes.
+func (c *Conn) discard(n int) {
+	if c.flags&fDetached != 0 {
+		o := c.out()
+		o.in = o.in[n:]
+		if len(o.in) == 0 {
+			o.in = nil
+		}
+		return
+	}
+	_, _ = c.gc.Discard(n)
+}
+
+// onClose is gnet's OnClose for c: after it, c.gc is never touched again. At the peer's
+// EOF, c may live on outside gnet (detach).
 func (c *Conn) onClose(err error) {
+	if c.flags&fClosed == 0 && peerEOF(err) && c.keepAfterEOF() {
+		l := c.loop
+		l.enter()
+		ok := c.detach()
+		l.exit()
+		if ok {
+			return
+		}
+	}
+	c.lost(err)
+}
+
+// lost ends c: the check heap, the counters and the MaxConns slot are released, and
+// ConnectionLost is scheduled with the reason (err is gnet's close error, if any).
+func (c *Conn) lost(err error) {
 	l := c.loop
 	s := l.srv
 	l.enter()
 	ours := c.flags&(fClosing|fShutdown) != 0
+	reason := closeErrs[c.why]
+	if o := c.out(); c.why == whyWriteErr && o != nil && o.err != nil {
+		reason = o.err
+	}
 	c.flags |= fClosed
 	c.hclosed.Store(true)
 	if c.hidx >= 0 {
@@ -460,7 +561,6 @@ func (c *Conn) onClose(err error) {
 			}
 		}
 	}
-	reason := closeErrs[c.why]
 	switch {
 	case reason != nil:
 	case err != nil && !peerEOF(err):
@@ -484,21 +584,39 @@ func (c *Conn) onTimer(now time.Duration) {
 		o = c.out()
 	}
 	if c.flags&fOutPending != 0 {
-		ob := c.gc.OutboundBuffered()
-		if ob < o.lastOut {
+		sent, ok := c.flushOut()
+		if !ok {
+			return // a write error closed it
+		}
+		ob := len(o.buf) - o.off
+		// A peer that reads fast is polled every pollBase; one that reads slowly (or
+		// not at all) less and less often, so slow readers cost few syscalls.
+		switch {
+		case sent >= pollGood || sent > 0 && ob == 0:
 			o.progressAt = now
 			o.pollStep = 0
-		} else if o.pollStep < maxPollStep {
-			o.pollStep++
+		case sent > 0:
+			o.progressAt = now
+			o.pollStep = min(o.pollStep+1, maxPollStep)
+		default:
+			o.pollStep = min(o.pollStep+1, maxPollStep)
 		}
-		o.lastOut = ob
+		if sent > 0 && c.flags&(fClosing|fShutdown) != 0 {
+			// A closing flush bounded from its last progress: a peer that keeps
+			// reading gets everything, one that stops is cut after CloseLinger.
+			o.lingerAt = max(o.lingerAt, now+cfg.CloseLinger)
+		}
 		if c.flags&fWritePaused != 0 && ob <= cfg.LowWater {
 			c.flags &^= fWritePaused
 			c.proto.(WriteFlow).ResumeWriting(c)
 			if c.flags&fClosed != 0 {
 				return
 			}
-			ob = c.gc.OutboundBuffered()
+			// What it wrote meanwhile was queued: send it now, not a poll later.
+			if _, ok := c.flushOut(); !ok {
+				return
+			}
+			ob = len(o.buf) - o.off
 		}
 		if ob == 0 {
 			c.flags &^= fOutPending

@@ -9,18 +9,22 @@
 //	...
 //	err = srv.Drain(ctx) // stop accepting, let connections finish, stop
 //
-// The layer guards against gnet v2.9.7's behaviours that lose or misroute data (see
-// DESIGN.md section 3): writes after close are refused (gnet reuses fd numbers); bytes a
-// protocol leaves unconsumed are kept and offered again (gnet is level-triggered);
-// Close flushes before closing (gnet truncates); output and input are bounded (gnet has
-// no backpressure); timers, deadlines and a coarse clock exist (gnet has none); the
-// server owns its listener so a drain refuses new connections before it closes old ones;
-// an engine that stops on its own is reported by Wait.
+// The layer guards against gnet v2.9.7's behaviours that lose or misroute data: writes
+// after close are refused (gnet reuses fd numbers); bytes a protocol leaves unconsumed
+// are kept and offered again (gnet is level-triggered); Close flushes before closing
+// (gnet truncates); output and input are bounded (gnet has no backpressure); timers,
+// deadlines and a coarse clock exist (gnet has none); the server owns its listener so a
+// drain refuses new connections before it closes old ones; an engine that stops on its
+// own is reported by Wait.
 //
-// One gnet behaviour cannot be guarded from outside gnet: when the peer half-closes
-// (sends FIN), gnet closes the connection at once; output still in gnet's buffer at that
-// moment (more than the kernel took) is lost, and ConnectionLost gets nil. Responses
-// written during DataReceived that fit the socket buffer are delivered.
+// A peer that half-closes (sends FIN after its request, and keeps reading) gets all its
+// output. gnet closes a connection at the peer's EOF, writing only what the kernel takes
+// at once, so the layer does not use gnet's output buffer: Write and Writev write to the
+// socket themselves and queue (one copy) what the kernel does not take, and the
+// connection's timer retries the queue (every millisecond while the peer reads fast,
+// backing off to every 64 ms while it reads slowly or not at all). At the EOF, a connection with output queued, or whose protocol
+// implements EOFReceiver, is kept alive on a duplicate of its socket, outside gnet, until
+// it closes; it still counts in NumConns and MaxConns until then.
 //
 // # Memory
 //
@@ -60,5 +64,6 @@
 // HTTP Date value, timer wake-ups, the watchdog), one accept goroutine (unless
 // Config.ReusePort), and the executor's workers, plus the spares that stand in for
 // workers waiting in BlockingWait (at most Config.ExecutorSpare). No goroutine or
-// time.Timer is created per connection or per request.
+// time.Timer is created per connection or per request: a connection whose output waits
+// for the peer is retried from its loop's timer heap, by its loop.
 package loop

@@ -258,6 +258,9 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	case *Conn:
 		v.onClose(err)
 	case *anchor:
+		// gnet closes every connection it holds when its loop ends, the anchor among
+		// them: close those that live outside gnet too.
+		v.l.closeDetached()
 		if !v.l.stopping.Load() {
 			v.l.anchored.Store(false)
 			go e.s.fail(fmt.Errorf("event loop %d lost its anchor: %v", v.l.idx, err))

@@ -17,7 +17,8 @@ var (
 	ErrWriteStall = errors.New("loop: write stalled")
 	// ErrTimeout: the connection's deadline passed and its Protocol is not a Timeouter.
 	ErrTimeout = errors.New("loop: deadline exceeded")
-	// ErrLinger: Close gave up after Config.CloseLinger with output still unsent.
+	// ErrLinger: Close gave up with output still unsent, after Config.CloseLinger
+	// without progress.
 	ErrLinger = errors.New("loop: close linger expired with output unsent")
 	// ErrEngineStopped is wrapped by the error Wait returns when the engine stopped on
 	// its own (for example gnet's accept failing with EMFILE in ReusePort mode).
@@ -36,3 +37,6 @@ var (
 )
 
 var errNilProtocol = errors.New("loop: nil Protocol")
+
+// errWriteFailed is the close reason of a failed write when its own error was not kept.
+var errWriteFailed = errors.New("loop: write failed")

@@ -72,8 +72,9 @@ func (l *Loop) panicked(v any) {
 	}
 }
 
-// guardedOffer is offer under a recover: a panic in DataReceived aborts c. One
-// deferred call per offer, not per DataReceived call.
+// guardedOffer is offer, then endOfInput (EOFReceived once a connection kept past the
+// peer's EOF has been offered all its input), under a recover: a panic in DataReceived
+// or EOFReceived aborts c. One deferred call per offer, not per DataReceived call.
 func (c *Conn) guardedOffer() {
 	l := c.loop
 	depth, cur, run := l.depth, l.cur, l.running
@@ -86,6 +87,7 @@ func (c *Conn) guardedOffer() {
 		l.running = run
 	}()
 	c.offer()
+	c.endOfInput()
 }
 
 // guardedDrain is drain under a recover: a panic in Drainer.Drain aborts c, and the

@@ -23,6 +23,23 @@ type Protocol interface {
 	ConnectionLost(c *Conn, err error)
 }
 
+// EOFReceiver is implemented by protocols that answer after the peer's EOF (asyncio's
+// eof_received): a peer that half-closes (shuts down its write side, as HTTP/1.0 tools,
+// "nc -N" and some proxies do after their request) may still read everything written to
+// it. EOFReceived runs once, on the loop, after every byte the peer sent before its EOF
+// was offered to DataReceived (while reading is paused it waits for ResumeReading; what
+// DataReceived leaves unconsumed then can never complete). The connection stays open for
+// writes, timers and deadlines, Close, Shutdown (which then closes once the output is
+// flushed: there is no EOF left to wait for) and Abort; ConnectionLost runs once it
+// closes. The protocol must close it when it has nothing more to send: the peer will not.
+//
+// Without it, the peer's EOF closes the connection: at once if no output is queued, else
+// after the queued output is flushed (bounded by Config.CloseLinger), as Close does; writes
+// after the EOF then return ErrClosed. Either way ConnectionLost gets nil.
+type EOFReceiver interface {
+	EOFReceived(c *Conn)
+}
+
 // WriteFlow is implemented by protocols that want asyncio's flow control: PauseWriting
 // when the outbound buffer passes Config.HighWater, ResumeWriting when it falls to
 // Config.LowWater again. Both run on the loop.

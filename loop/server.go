@@ -38,8 +38,11 @@ type Config struct {
 	// lowered to it, which keeps the per-connection count in 32 bits).
 	MaxInbound int
 
-	WriteStall  time.Duration // output pending with no progress this long aborts; default 30 s
-	CloseLinger time.Duration // Close/Shutdown wait at most this long; default 2 s
+	WriteStall time.Duration // output pending with no progress this long aborts; default 30 s
+	// CloseLinger bounds Close and Shutdown: their flush goes on while the peer reads and
+	// gives up after this long without progress; Shutdown then waits at most this long for
+	// the peer's EOF. Default 2 s.
+	CloseLinger time.Duration
 
 	ExecutorWorkers int // RunInExecutor goroutines; default 4*GOMAXPROCS (at least 8)
 	ExecutorQueue   int // jobs queued beyond the busy workers; default 1024; full -> ErrExecutorFull

@@ -25,6 +25,12 @@ const (
 // reports backpressure (on the loop) or blocks (in the pool).
 const streamBuffer = 64 << 10
 
+// directBody is the size from which a whole response's body is written
+// straight from where it is (Conn.Writev with the head) instead of being
+// appended to the loop's output buffer: above it the saved copy outweighs
+// the second syscall a later response may cost.
+const directBody = 64 << 10
+
 // Config configures the engine. A zero field means the default; the zero
 // Config is ready to use.
 type Config struct {

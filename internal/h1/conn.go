@@ -45,13 +45,15 @@ const (
 	cfHijacked                          // the hijack protocol owns the connection now
 	cfInData                            // inside DataReceived: writes wait for the end of the batch
 	cfFresh                             // nothing received yet: headStart is the accept time
+	cfEOF                               // the client shut down its sending side (EOFReceived)
 )
 
 var (
-	_ loop.Protocol  = (*conn)(nil)
-	_ loop.WriteFlow = (*conn)(nil)
-	_ loop.Timeouter = (*conn)(nil)
-	_ loop.Drainer   = (*conn)(nil)
+	_ loop.Protocol    = (*conn)(nil)
+	_ loop.WriteFlow   = (*conn)(nil)
+	_ loop.Timeouter   = (*conn)(nil)
+	_ loop.Drainer     = (*conn)(nil)
+	_ loop.EOFReceiver = (*conn)(nil)
 )
 
 // ConnectionMade binds the connection to its loop's state. The first
@@ -239,6 +241,48 @@ func (c *conn) ConnectionLost(lc *loop.Conn, err error) {
 	if hijacked {
 		c.hijack.p.ConnectionLost(lc, err)
 	}
+}
+
+// EOFReceived is loop.EOFReceiver: the client shut down its sending side
+// (HTTP/1.0 tools, "nc -N" and some proxies do so after their request) and
+// may still be reading. Nothing more will arrive, so nothing more is
+// parsed: a partial head is dropped, and a request whose body is incomplete
+// is cancelled with every request behind it (it can never complete; it is
+// not answered). A half-close cannot be told from a client that went away,
+// so the contexts of the requests in flight are cancelled (ErrConnClosed),
+// as net/http does; but every request already read is answered in order
+// wherever its handler runs (on the loop, in the pool, deferred, streamed),
+// with "Connection: close" when its head is not yet written, and the
+// connection closes once the last response is flushed (to a client that
+// really went away, the first bytes draw a reset, which closes it).
+func (c *conn) EOFReceived(lc *loop.Conn) {
+	if c.flags&cfHijacked != 0 {
+		if e, ok := c.hijack.p.(loop.EOFReceiver); ok {
+			e.EOFReceived(lc)
+		} else {
+			_ = lc.Close()
+		}
+		return
+	}
+	if c.dead() {
+		return
+	}
+	c.flags |= cfClosing | cfEOF
+	c.headStart = 0
+	if x := c.cur; x != nil {
+		c.cancelFrom(x, ErrConnClosed)
+	}
+	// A half-close looks the same as a client that went away: contexts are
+	// cancelled (as net/http does), and whatever the handlers answer is sent.
+	for x := c.head; x != nil; x = x.next {
+		if x.state != stWritten && x.state != stCancelled {
+			x.mu.Lock()
+			x.cancelContextLocked(ErrConnClosed)
+			x.mu.Unlock()
+		}
+	}
+	c.flush()
+	c.update()
 }
 
 // update pauses or resumes reading after a batch and re-arms the deadline.

@@ -13,7 +13,9 @@
 // (the response is complete and waits for the ones before it), Streaming or
 // Cancelled. After every batch of input and every completion the engine
 // appends every Ready response from the head of the FIFO to one per-loop
-// output buffer and hands it to the connection in one Conn.Write.
+// output buffer and hands it to the connection in one Conn.Write; a whole
+// body of 64 KiB or more is not copied into that buffer but written with it
+// in one Conn.Writev, so only what the kernel does not take is copied, once.
 //
 // Parsing stops while the FIFO is full, while the connection's output is
 // above the loop's high water mark (loop.WriteFlow) and after a request that
@@ -22,6 +24,11 @@
 // away, except for the end of a connection: requests parsed behind the last
 // response are dropped, and the connection half-closes once that response
 // is flushed.
+//
+// A client that shuts down its sending side after its requests (HTTP/1.0
+// tools, "nc -N", some proxies; loop.EOFReceiver) still gets every response
+// to the requests it completed, wherever their handlers run, then the
+// connection closes; a request the EOF cut short is not answered.
 //
 // When the server drains (loop.Drainer), a busy connection's last response
 // carries "Connection: close"; an idle one gets Config.DrainIdleGrace to

@@ -190,9 +190,11 @@ func (x *Exchange) loopOwned() bool {
 	return !x.detached && x.lf&lfServing != 0
 }
 
-// Context returns a context that is done when the client goes away (cause
-// ErrConnClosed), the handler times out (ErrHandlerTimeout) or the server
-// stops. It is created on first use (one allocation), so exchanges that
+// Context returns a context that is done when the client goes away or
+// shuts down its sending side (cause ErrConnClosed; the response is still
+// sent then, for a half-closed client that keeps reading), the handler
+// times out (ErrHandlerTimeout) or the server stops. It is created on
+// first use (one allocation), so exchanges that
 // never call it pay nothing. It stays usable after x is released (it is
 // then cancelled). Safe for concurrent use.
 func (x *Exchange) Context() context.Context {

@@ -3,6 +3,8 @@ package h1
 import (
 	"context"
 	"errors"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +44,9 @@ func TestSlowReader(t *testing.T) {
 
 // TestClientGoneMidRequest: a pool handler whose client disconnects sees
 // its context cancelled (ErrConnClosed); its late response writes nothing
-// and the exchange is still released.
+// and the exchange is still released. The client resets the connection: a
+// plain close (FIN) looks like a half-close, whose responses are still
+// sent (TestClientHalfClosesMidRequest).
 func TestClientGoneMidRequest(t *testing.T) {
 	for _, wait := range []string{"context", "unblock"} {
 		t.Run(wait, func(t *testing.T) {
@@ -51,6 +55,7 @@ func TestClientGoneMidRequest(t *testing.T) {
 			cl.send(get("/plain?1") + get("/block") + get("/plain?3"))
 			cl.expect("GET", 200, "plain 1")
 			<-ts.h.blocked
+			_ = cl.c.(*net.TCPConn).SetLinger(0)
 			cl.c.Close()
 			waitFor(t, "the server saw the close", 5*time.Second, func() bool { return ts.srv.NumConns() == 0 })
 			before := bytesOut(ts)
@@ -294,5 +299,66 @@ func TestPoolStreamsDoNotStarveThePool(t *testing.T) {
 		time.Since(start).Round(time.Millisecond), workers, st)
 	if st.Workers > workers+4*workers {
 		t.Fatalf("%d workers, want at most %d", st.Workers, workers+4*workers)
+	}
+}
+
+// TestClientHalfClosesMidRequest: a client that shuts down its sending side
+// while a pool handler runs (and keeps reading) gets every response owed,
+// the last with "Connection: close", then EOF; the handler's context is
+// cancelled as for a client that left (the two look the same), a request
+// cut short by the EOF is not answered, and the exchanges are released.
+func TestClientHalfClosesMidRequest(t *testing.T) {
+	ts := startServer(t, Config{}, loop.Config{})
+	cl := ts.dial(t)
+	cl.send(get("/plain?1") + get("/block") + get("/plain?3") + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+	cl.expect("GET", 200, "plain 1")
+	<-ts.h.blocked
+	if err := cl.c.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-ts.h.ctxDone:
+		if !errors.Is(err, ErrConnClosed) {
+			t.Fatalf("context cause %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("context not cancelled")
+	}
+	cl.expect("GET", 200, "too late")
+	if r := cl.expect("GET", 200, "plain 3"); !r.Close {
+		t.Fatalf("last response without Connection: close: %v", r.Header)
+	}
+	cl.expectEOF()
+	waitFor(t, "the connection closed", 5*time.Second, func() bool { return ts.srv.NumConns() == 0 })
+	waitFor(t, "every exchange released", 5*time.Second, func() bool {
+		return ts.h.released.Load() == ts.h.routed.Load()
+	})
+	if n := ts.h.served.Load(); n != 3 {
+		t.Fatalf("served %d requests, want 3 (the cut POST is not)", n)
+	}
+}
+
+// TestHalfCloseAfterPipeline: a client that pipelines requests and shuts
+// down its sending side gets every complete request answered in order,
+// more requests than the pipeline holds at once included (they wait in
+// the loop's input, offered again before the EOF is), then EOF; a partial
+// head left at the end is dropped without an answer.
+func TestHalfCloseAfterPipeline(t *testing.T) {
+	for _, tail := range []string{"", "GET /plain?x HTTP/1.1\r\nHo"} {
+		ts := startServer(t, Config{PipelineDepth: 4}, loop.Config{})
+		cl := ts.dial(t)
+		var req strings.Builder
+		for i := range 10 {
+			req.WriteString(get("/pool?" + strconv.Itoa(i)))
+		}
+		cl.send(req.String() + tail)
+		if err := cl.c.(*net.TCPConn).CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 10 {
+			cl.expect("GET", 200, "pool "+strconv.Itoa(i))
+		}
+		cl.expectEOF()
+		waitFor(t, "the connection closed", 5*time.Second, func() bool { return ts.srv.NumConns() == 0 })
 	}
 }

@@ -126,6 +126,11 @@ func (x *Exchange) respondOnLoop(status int, header, body []byte) {
 		mode, clen := x.bodyMode(status, len(body))
 		ls.out = c.appendHead(ls.out, x, status, header, mode, clen)
 		if mode == modeLength && !x.isHead() {
+			if len(body) >= directBody {
+				x.state = stWritten
+				c.writeOutWith(body)
+				return
+			}
 			ls.out = append(ls.out, body...)
 		}
 		x.state = stWritten
@@ -187,7 +192,7 @@ func (c *conn) appendHead(dst []byte, x *Exchange, status int, header []byte, mo
 	}
 	if status >= 200 {
 		switch {
-		case x.lf&lfLast != 0 || mode == modeClose:
+		case x.lf&lfLast != 0 || mode == modeClose || c.flags&cfEOF != 0:
 			dst = append(dst, hdrClose...)
 		case x.req.Minor() == 0:
 			dst = append(dst, hdrKeepAlive...)
@@ -295,6 +300,7 @@ func (c *conn) take(x *Exchange) {
 		return
 	}
 	x.mu.Lock()
+	var big []byte // a whole response's large body: written from x.out, not copied to ls.out
 	if x.sf&sfHeadPending != 0 {
 		if x.mode == modeClose {
 			x.lf |= lfLast
@@ -302,7 +308,12 @@ func (c *conn) take(x *Exchange) {
 			c.cancelFrom(x.next, ErrConnClosed)
 		}
 		ls.out = c.appendHead(ls.out, x, x.status, x.out[:x.hlen], x.mode, x.clen)
-		ls.out = append(ls.out, x.out[x.hlen:]...)
+		if b := x.out[x.hlen:]; len(b) >= directBody && x.sf&(sfFinished|sfStream) == sfFinished {
+			// Finished: no goroutine touches x.out again until x is recycled.
+			big = b
+		} else {
+			ls.out = append(ls.out, b...)
+		}
 		x.sf &^= sfHeadPending
 	} else {
 		ls.out = append(ls.out, x.out...)
@@ -321,6 +332,27 @@ func (c *conn) take(x *Exchange) {
 		x.cond.Broadcast()
 	}
 	x.mu.Unlock()
+	if big != nil {
+		c.writeOutWith(big)
+	}
+}
+
+// writeOutWith hands the loop's output buffer and then body to c in one
+// writev, now: a large body is not copied into the output buffer first
+// (which the connection would copy again); only what the kernel does not
+// take at once is copied, once, into the connection's queue. Loop-only.
+func (c *conn) writeOutWith(body []byte) {
+	ls := c.ls
+	bufs := [2][]byte{ls.out, body}
+	ls.out = ls.out[:0]
+	ls.outConn = nil
+	if !c.dead() {
+		// A failed write closes the connection; ConnectionLost follows.
+		_ = c.lc.Writev(bufs[:])
+	}
+	if cap(ls.out) > maxKeptOutput {
+		ls.out = nil
+	}
 }
 
 // writeOut hands the loop's output buffer to c in one write.
