@@ -20,6 +20,10 @@ const (
 // Status sets the status of the response (default 200) and returns c, for
 // chaining: return c.Status(201).JSON(v).
 func (c *Ctx) Status(code int) *Ctx {
+	if !c.enter() {
+		return c
+	}
+	defer c.exit()
 	c.status = code
 	return c
 }
@@ -27,6 +31,10 @@ func (c *Ctx) Status(code int) *Ctx {
 // StatusCode returns the response status: as set with Status or sent, 200
 // when neither. Middleware reads it after calling next.
 func (c *Ctx) StatusCode() int {
+	if !c.enter() {
+		return 0
+	}
+	defer c.exit()
 	if c.status == 0 {
 		return 200
 	}
@@ -35,10 +43,22 @@ func (c *Ctx) StatusCode() int {
 
 // Responded reports whether the response was finished (or a stream was
 // started): after that, response methods return ErrResponded.
-func (c *Ctx) Responded() bool { return c.responded }
+func (c *Ctx) Responded() bool {
+	if !c.enter() {
+		return false
+	}
+	defer c.exit()
+	return c.responded
+}
 
 // BytesWritten returns the number of body bytes given to the engine so far.
-func (c *Ctx) BytesWritten() int64 { return c.written }
+func (c *Ctx) BytesWritten() int64 {
+	if !c.enter() {
+		return 0
+	}
+	defer c.exit()
+	return c.written
+}
 
 // SetHeader sets a response header, replacing any earlier value with the
 // same name (case-insensitive), and returns c. An invalid name or value (a
@@ -47,6 +67,10 @@ func (c *Ctx) BytesWritten() int64 { return c.written }
 // Connection) is not added: the next response method returns an error
 // wrapping ErrInvalidHeader instead of sending anything.
 func (c *Ctx) SetHeader(name, value string) *Ctx {
+	if !c.enter() {
+		return c
+	}
+	defer c.exit()
 	c.DelHeader(name)
 	return c.AddHeader(name, value)
 }
@@ -55,6 +79,10 @@ func (c *Ctx) SetHeader(name, value string) *Ctx {
 // name (for Set-Cookie, Link, Vary ...), and returns c. Validation is as for
 // SetHeader.
 func (c *Ctx) AddHeader(name, value string) *Ctx {
+	if !c.enter() {
+		return c
+	}
+	defer c.exit()
 	if c.hdrErr != nil {
 		return c
 	}
@@ -80,6 +108,10 @@ func (c *Ctx) appendHeader(name, value string) {
 // DelHeader removes every response header line with the name
 // (case-insensitive) and returns c.
 func (c *Ctx) DelHeader(name string) *Ctx {
+	if !c.enter() {
+		return c
+	}
+	defer c.exit()
 	h := c.hdr
 	out := h[:0]
 	for len(h) > 0 {
@@ -101,7 +133,13 @@ func (c *Ctx) DelHeader(name string) *Ctx {
 
 // ResponseHeader returns a copy of the first value of a response header set
 // so far (case-insensitive), "" if none.
-func (c *Ctx) ResponseHeader(name string) string { return string(c.responseHeader(name)) }
+func (c *Ctx) ResponseHeader(name string) string {
+	if !c.enter() {
+		return ""
+	}
+	defer c.exit()
+	return string(c.responseHeader(name))
+}
 
 // responseHeader returns a view of a response header value.
 func (c *Ctx) responseHeader(name string) []byte {
@@ -135,6 +173,10 @@ func checkHeader(name, value string) error {
 // ErrInvalidCookie, and adds nothing, for a cookie that is not valid (see
 // AppendSetCookie).
 func (c *Ctx) SetCookie(ck *Cookie) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
 	if c.responded {
 		return ErrResponded
 	}
@@ -153,14 +195,30 @@ func (c *Ctx) SetCookie(ck *Cookie) error {
 // Status, default 200). Like every response method it finishes the
 // response: it returns ErrResponded if that was already done, and the
 // error of an invalid header set earlier (nothing is sent then).
-func (c *Ctx) Text(s string) error { return c.send(ctText, unsafeBytes(s)) }
+func (c *Ctx) Text(s string) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
+	return c.send(ctText, unsafeBytes(s))
+}
 
 // HTML answers with s as text/html; charset=utf-8.
-func (c *Ctx) HTML(s string) error { return c.send(ctHTML, unsafeBytes(s)) }
+func (c *Ctx) HTML(s string) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
+	return c.send(ctHTML, unsafeBytes(s))
+}
 
 // Blob answers with b and the given Content-Type ("" sends none unless one
 // was set with SetHeader). b is copied before Blob returns.
 func (c *Ctx) Blob(contentType string, b []byte) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
 	if contentType != "" && !c.hasCT {
 		if err := checkHeader("Content-Type", contentType); err != nil {
 			return err
@@ -176,6 +234,10 @@ func (c *Ctx) Blob(contentType string, b []byte) error {
 // allocate in encoding/json. An encoding error is returned and nothing is
 // sent.
 func (c *Ctx) JSON(v any) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
 	if c.responded {
 		return ErrResponded
 	}
@@ -189,6 +251,10 @@ func (c *Ctx) JSON(v any) error {
 // Redirect answers with a redirect to location; code must be 3xx (301,
 // 302, 303, 307 or 308 are the usual ones).
 func (c *Ctx) Redirect(code int, location string) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
 	if code < 300 || code > 399 {
 		return fmt.Errorf("eddy: Redirect with status %d, not 3xx", code)
 	}
@@ -200,6 +266,10 @@ func (c *Ctx) Redirect(code int, location string) error {
 // NoContent answers with code and no body (204 No Content is the usual
 // one).
 func (c *Ctx) NoContent(code int) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
 	c.status = code
 	return c.send("", nil)
 }
@@ -211,6 +281,10 @@ func (c *Ctx) NoContent(code int) error {
 // status set with Status and the Content-Type set with SetHeader (none by
 // default). If the handler returns an error the buffered body is dropped.
 func (c *Ctx) Write(p []byte) (int, error) {
+	if !c.enter() {
+		return 0, ErrStaleCtx
+	}
+	defer c.exit()
 	if c.responded {
 		return 0, ErrResponded
 	}
@@ -219,7 +293,13 @@ func (c *Ctx) Write(p []byte) (int, error) {
 }
 
 // WriteString is Write for a string.
-func (c *Ctx) WriteString(s string) (int, error) { return c.Write(unsafeBytes(s)) }
+func (c *Ctx) WriteString(s string) (int, error) {
+	if !c.enter() {
+		return 0, ErrStaleCtx
+	}
+	defer c.exit()
+	return c.Write(unsafeBytes(s))
+}
 
 // send finishes the response with body, adding the Content-Type line ct
 // unless one was set.

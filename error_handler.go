@@ -18,6 +18,10 @@ type ErrorHandler func(c *Ctx, err error)
 // {"error":"...","status":N} when the client's Accept prefers
 // application/json over text/plain, else as text/plain.
 func DefaultErrorHandler(c *Ctx, err error) {
+	if !c.enter() {
+		return // stale: nothing to answer
+	}
+	defer c.exit()
 	status := StatusOf(err)
 	msg := statusText(status)
 	if he := asHTTPError(err); he != nil {

@@ -240,10 +240,10 @@ var _ h1.Handler = (*handler)(nil)
 // reused with it). Loop-only.
 func (h *handler) Route(x *h1.Exchange) h1.Plan {
 	a := h.a
-	c, _ := x.User.(*Ctx)
+	c, _ := x.User.(*ctxState)
 	if c == nil {
-		// First request on this pooled exchange: the Ctx stays with it.
-		c = &Ctx{app: a}
+		// First request on this pooled exchange: the state stays with it.
+		c = &ctxState{app: a, loop: x.Loop()}
 		x.User = c
 	}
 	req := x.Request()
@@ -290,9 +290,13 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 }
 
 // Serve runs the route's composed handler. Called on the loop, or on a pool
-// goroutine for an InPool route.
+// goroutine for an InPool route. The handler gets a Ctx of its own: a
+// handle on the exchange's state, one small allocation per request, which
+// is what lets a Ctx kept past its request be told from the next request's
+// (see Ctx, Stale use).
 func (h *handler) Serve(x *h1.Exchange) {
-	c := x.User.(*Ctx)
+	s := x.User.(*ctxState)
+	c := &Ctx{ctxState: s, gen: s.generation.Load()}
 	c.x = x
 	c.viewPath()
 	if sc := h.a.cfg.SlowCallback; sc > 0 && !c.inPool {
@@ -301,17 +305,28 @@ func (h *handler) Serve(x *h1.Exchange) {
 	h.a.run(c, c.route.serve)
 }
 
-// Release resets the Ctx once the engine is done with the exchange; it
-// stays in x.User for the next request x carries. Loop-only.
+// Release ends the request's Ctx once the engine is done with the
+// exchange and resets its state, which stays in x.User for the next request
+// x carries. A Ctx method call still running (from a goroutine that kept
+// the Ctx) keeps the state: then the state and x are left to it, and x is
+// not reused. Loop-only.
 func (h *handler) Release(x *h1.Exchange) {
-	if c, ok := x.User.(*Ctx); ok {
-		c.reset()
+	s, ok := x.User.(*ctxState)
+	if !ok {
+		return
 	}
+	s.generation.Add(1) // every Ctx of the request is stale from here
+	if s.busy.Load() != 0 {
+		x.User = nil
+		x.Abandon()
+		return
+	}
+	s.reset()
 }
 
 // viewPath points the matched path at the request's current bytes: the
 // engine may have moved them (Detach, InPool) since Route.
-func (c *Ctx) viewPath() {
+func (c *ctxState) viewPath() {
 	if !c.decoded {
 		c.m.path = unsafeString(c.x.Request().Path())
 	}

@@ -24,6 +24,10 @@ type Stream struct{ c *Ctx }
 // then Close it. If the handler returns with the stream open (and did not
 // Defer), the stream is closed for it.
 func (c *Ctx) Stream(contentType string) (*Stream, error) {
+	if !c.enter() {
+		return nil, ErrStaleCtx
+	}
+	defer c.exit()
 	if c.responded {
 		return nil, ErrResponded
 	}
@@ -53,6 +57,10 @@ func (c *Ctx) Stream(contentType string) (*Stream, error) {
 // ErrBackpressure having queued nothing; continue from OnWritable. It
 // returns ErrConnClosed once the client is gone.
 func (s *Stream) Write(p []byte) (int, error) {
+	if !s.c.enter() {
+		return 0, ErrStaleCtx
+	}
+	defer s.c.exit()
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -68,12 +76,23 @@ func (s *Stream) WriteString(str string) (int, error) { return s.Write(unsafeByt
 
 // OnWritable runs fn once on the loop when the connection's output drops
 // below its low water mark (after Write returned ErrBackpressure). Loop-only.
-func (s *Stream) OnWritable(fn func()) { s.c.x.OnWritable(fn) }
+func (s *Stream) OnWritable(fn func()) {
+	if !s.c.enter() {
+		return
+	}
+	defer s.c.exit()
+	s.c.x.OnWritable(fn)
+}
 
 // Close ends the body (the last chunk) and finishes the response. Closing
-// twice is a no-op. After Close the Ctx must not be used.
+// twice is a no-op (once the request ended, Close returns ErrStaleCtx).
+// After Close the Ctx must not be used.
 func (s *Stream) Close() error {
 	c := s.c
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
 	if !c.streaming {
 		return nil
 	}

@@ -91,6 +91,7 @@ const (
 	lfWantContinue                       // send 100 Continue when x reaches the head
 	lfHijack                             // the connection is handed over after x
 	lfRouteClose                         // a response given in Route must close (body unread)
+	lfAbandon                            // Release called Abandon: x is never reused
 )
 
 // sharedFlags are guarded by Exchange.mu.
@@ -214,6 +215,31 @@ func (x *Exchange) cancelContextLocked(cause error) {
 	if x.cancel != nil {
 		x.cancel(cause)
 	}
+}
+
+// Abandon keeps x from being reused: called inside Handler.Release, it
+// leaves x to a goroutine that may still hold it (the application could
+// not prove otherwise) instead of recycling it. From then on x behaves as
+// finished for a dead connection: Respond and CloseAfter do nothing, the
+// streaming methods return ErrFinished, Context is cancelled. The garbage
+// collector takes x when the last holder lets go. Loop-only, inside
+// Release.
+func (x *Exchange) Abandon() {
+	x.lf |= lfAbandon
+}
+
+// abandon detaches an abandoned x from its connection for good.
+// Loop-only.
+func (x *Exchange) abandon() {
+	x.mu.Lock()
+	x.sf |= sfFinished | sfClaimed | sfDead
+	x.cancelContextLocked(ErrConnClosed)
+	if x.cond != nil {
+		x.cond.Broadcast()
+	}
+	x.mu.Unlock()
+	x.onWritable = nil
+	x.next = nil
 }
 
 // reset prepares x for reuse. Buffers are kept when small, dropped when a

@@ -160,6 +160,10 @@ func (x *Exchange) maybeRelease() {
 	ls := x.ls
 	if x.lf&lfRouted != 0 {
 		ls.e.h.Release(x)
+		if x.lf&lfAbandon != 0 {
+			x.abandon()
+			return
+		}
 	}
 	ls.recycle(x)
 }
