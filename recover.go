@@ -1,6 +1,7 @@
 package eddy
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
 )
@@ -88,14 +89,18 @@ func (a *App) finish(c *Ctx, err error) {
 		}
 		return
 	}
-	if StatusOf(err) >= 500 {
+	switch {
+	case errors.Is(err, ErrConnClosed):
+		// The client went away (a stream's Write or Close said so): not
+		// the server's fault, and nobody is left to answer.
+		a.log.Debug("eddy: client went away", "method", c.Method(), "path", string(c.PathBytes()))
+	case StatusOf(err) >= 500:
 		a.log.Error("eddy: handler error", "method", c.Method(), "path", string(c.PathBytes()), "error", err)
 	}
 	if c.responded {
-		// Too late to answer with the error: end what was started.
-		if c.streaming {
-			_ = c.stream.Close()
-		}
+		// Too late to answer with the error. A stream is cut short, not
+		// ended: the client must see that the body is incomplete.
+		c.abortStream()
 		return
 	}
 	c.hdrErr, c.body = nil, c.body[:0]

@@ -52,7 +52,7 @@ func (c *Ctx) Stream(contentType string) (*Stream, error) {
 }
 
 // Write sends p as the next piece of the body; p is copied before Write
-// returns. In the pool it blocks while the connection is above its high
+// returns. After Close it returns ErrResponded. In the pool it blocks while the connection is above its high
 // water mark. On the loop it never blocks: above the mark it returns
 // ErrBackpressure having queued nothing; continue from OnWritable. It
 // returns ErrConnClosed once the client is gone.
@@ -64,8 +64,11 @@ func (s *Stream) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	if !s.c.streaming {
+		return 0, ErrResponded // closed
+	}
 	if err := s.c.x.StreamWrite(p); err != nil {
-		return 0, err
+		return 0, streamErr(err)
 	}
 	s.c.written += int64(len(p))
 	return len(p), nil
@@ -84,8 +87,10 @@ func (s *Stream) OnWritable(fn func()) {
 	s.c.x.OnWritable(fn)
 }
 
-// Close ends the body (the last chunk) and finishes the response. Closing
-// twice is a no-op (once the request ended, Close returns ErrStaleCtx).
+// Close ends the body (the last chunk) and finishes the response. It
+// returns ErrConnClosed when the client went away (nothing more is sent;
+// a handler may return it: it is not logged as an error). Closing twice is
+// a no-op (once the request ended, Close returns ErrStaleCtx).
 // After Close the Ctx must not be used.
 func (s *Stream) Close() error {
 	c := s.c
@@ -100,5 +105,29 @@ func (s *Stream) Close() error {
 	for _, fn := range c.onFinish {
 		fn(c)
 	}
-	return c.x.StreamEnd(nil)
+	return streamErr(c.x.StreamEnd(nil))
+}
+
+// abortStream ends an open stream whose handler failed (an error or a
+// panic after the head went out): no last chunk, and the connection
+// closes once what was written is flushed, so the client sees the body
+// truncated instead of complete.
+func (c *Ctx) abortStream() {
+	if !c.streaming {
+		return
+	}
+	c.streaming = false
+	for _, fn := range c.onFinish {
+		fn(c)
+	}
+	_ = c.x.StreamAbort()
+}
+
+// streamErr maps the engine's "already finished" (the engine ended the
+// stream because the client went away) to ErrConnClosed.
+func streamErr(err error) error {
+	if err == h1.ErrFinished {
+		return ErrConnClosed
+	}
+	return err
 }
