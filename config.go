@@ -63,8 +63,12 @@ type Config struct {
 	WriteTimeout time.Duration
 	// IdleTimeout closes a keep-alive connection idle this long; default 75 s.
 	IdleTimeout time.Duration
-	// HandlerTimeout answers 503 for a response not finished this long after
-	// its handler started, and cancels Ctx.Context; default 0 (none).
+	// HandlerTimeout answers 503 (through the ErrorHandler) for a response
+	// not finished this long after its handler started, cancels
+	// Ctx.Context and closes the connection after it. It bounds InPool
+	// handlers and deferred responses (Defer, Go); a handler running on the
+	// loop cannot be interrupted, and a streamed response that started is
+	// never cut by it. Default 60 s; negative means no limit.
 	HandlerTimeout time.Duration
 
 	// ShutdownTimeout bounds a graceful shutdown started by a signal in Run
@@ -124,6 +128,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxFormFields <= 0 {
 		c.MaxFormFields = defaultMaxFormFields
+	}
+	if c.HandlerTimeout == 0 {
+		c.HandlerTimeout = h1.DefaultHandlerTimeout
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = defaultShutdownTimeout

@@ -15,6 +15,7 @@ const (
 	DefaultBodyTimeout    = 30 * time.Second
 	DefaultIdleTimeout    = 75 * time.Second
 	DefaultDrainIdleGrace = 500 * time.Millisecond
+	DefaultHandlerTimeout = 60 * time.Second
 )
 
 // streamBuffer bounds the bytes a streaming response may queue in its own
@@ -54,9 +55,12 @@ type Config struct {
 	// connections close at once. Default 500 ms.
 	DrainIdleGrace time.Duration
 	// HandlerTimeout bounds the time from the end of a request to its
-	// response; past it the engine answers 503 in the request's place,
-	// cancels Exchange.Context and closes the connection after the
-	// responses before it. Zero means no limit.
+	// response (to the start of a streamed response: a stream that started
+	// is never cut by it); past it the engine answers 503 in the request's
+	// place, cancels Exchange.Context and closes the connection after the
+	// responses before it. It bounds pool handlers and detached (deferred)
+	// exchanges; a handler running on the loop cannot be interrupted, but
+	// one that detached can. Default 60 s; negative means no limit.
 	HandlerTimeout time.Duration
 	// ServerName is the value of the Server header; "" writes none.
 	ServerName string
@@ -84,8 +88,11 @@ func (c Config) normalized() Config {
 	if c.DrainIdleGrace == 0 {
 		c.DrainIdleGrace = DefaultDrainIdleGrace
 	}
-	if c.HandlerTimeout < 0 {
-		c.HandlerTimeout = 0
+	switch {
+	case c.HandlerTimeout == 0:
+		c.HandlerTimeout = DefaultHandlerTimeout
+	case c.HandlerTimeout < 0:
+		c.HandlerTimeout = 0 // none
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -93,9 +93,9 @@ func (c *conn) Timeout(lc *loop.Conn) {
 // and x is released then.
 func (c *conn) handlerTimeout(x *Exchange) {
 	x.mu.Lock()
-	if x.sf&sfFinished != 0 {
+	if x.sf&(sfFinished|sfStream) != 0 {
 		x.mu.Unlock()
-		return // finished; its kick is on the way
+		return // finished or streaming; its kick is on the way
 	}
 	x.cancelContextLocked(ErrHandlerTimeout)
 	x.mu.Unlock()
