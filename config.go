@@ -99,7 +99,8 @@ type Config struct {
 	// Logger receives server errors, handler panics and the errors of
 	// requests answered with 5xx; default slog.Default().
 	Logger *slog.Logger
-	// ErrorHandler turns a handler's error into a response; default
+	// ErrorHandler turns a handler's error, and the server's own errors
+	// (400, 408, 413, 414, 431, 501, 505, 503), into a response; default
 	// DefaultErrorHandler.
 	ErrorHandler ErrorHandler
 	// SlowCallback, if set, logs every loop callback (a handler on the loop,

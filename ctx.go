@@ -95,6 +95,7 @@ type ctxState struct {
 	deferred  bool // Defer was called: the handler's return does not finish
 	streaming bool // a stream is open: StreamStart done, StreamEnd not yet
 	inPool    bool // the handler runs in the pool
+	failing   bool // rendering an engine answer (handler.Fail): send records, the engine writes
 	decoded   bool // m.path is pathBuf (the raw path had escapes)
 
 	// defers counts Defer calls; a handler call compares it before and
@@ -110,6 +111,9 @@ type ctxState struct {
 	// its exchange) to a call still inside, rather than reuse them.
 	generation atomic.Uint32
 	busy       atomic.Int32
+
+	// failErr is the server's own error being answered (handler.Fail).
+	failErr *HTTPError
 
 	// Start is when the request began being served, set by middleware
 	// that needs it (the access log); zero otherwise.

@@ -319,6 +319,11 @@ func (c *Ctx) send(ct string, body []byte) error {
 	}
 	c.written = int64(len(body))
 	c.finishing()
+	if c.failing {
+		// The engine writes this answer itself (handler.Fail).
+		c.body = append(c.body[:0], body...)
+		return nil
+	}
 	c.x.Respond(c.status, c.hdr, body)
 	return nil
 }

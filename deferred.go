@@ -18,6 +18,9 @@ func (c *Ctx) Defer() {
 		return
 	}
 	defer c.exit()
+	if c.failing {
+		return // an answer to a server error is taken when the error handler returns
+	}
 	c.defers.Add(1)
 	if !c.x.Detached() {
 		c.x.Detach()
@@ -65,6 +68,9 @@ func (c *Ctx) Go(job func() error, h Handler) error {
 		return ErrStaleCtx
 	}
 	defer c.exit()
+	if c.failing {
+		return errFailStream
+	}
 	if h == nil {
 		h = func(*Ctx) error { return nil }
 	}

@@ -67,7 +67,9 @@ func (a *App) panicked(c *Ctx, v any) error {
 	a.log.Error("eddy: handler panic",
 		"panic", fmt.Sprint(v), "method", c.Method(), "path", string(c.PathBytes()),
 		"route", pattern, "stack", string(debug.Stack()))
-	c.x.CloseAfter()
+	if !c.failing {
+		c.x.CloseAfter() // an engine answer closes the connection anyway
+	}
 	if !c.responded {
 		c.hdr, c.hasCT, c.hdrErr, c.status = c.hdr[:0], false, nil, 0
 	}

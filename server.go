@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -322,6 +323,48 @@ func (h *handler) Release(x *h1.Exchange) {
 		return
 	}
 	s.reset()
+}
+
+var _ h1.Failer = (*handler)(nil)
+
+// Fail answers one of the engine's own errors (a 408, 413, 414, 431, a
+// handler timeout's 503 ...) through the app, as the automatic 404 and 405
+// are: the app's middleware runs with a nil Route (so the access log
+// writes its line) around a handler returning the error as an *HTTPError
+// (Message: the engine's reason), and the error handler answers it. The
+// answer is recorded, not sent: the engine writes it, with Connection:
+// close. It uses a state of its own (allocated: engine answers are rare and
+// end their connection), since the request's own may still be in use by a
+// handler that timed out. If nothing answered, or the error handler
+// panicked, the engine's text answer goes out instead. Loop-only.
+func (h *handler) Fail(x *h1.Exchange, e *httpcodec.Error) (status int, header, body []byte, ok bool) {
+	a := h.a
+	if a.failRoute == nil {
+		return 0, nil, nil, false
+	}
+	s := &ctxState{app: a, loop: x.Loop(), x: x, route: a.failRoute, failing: true}
+	s.failErr = &HTTPError{Status: e.Status, Message: e.Reason}
+	req := x.Request() // empty for a head that failed to parse
+	s.m.method, s.method = methodOf(req.Method())
+	s.m.path = unsafeString(req.Path())
+	c := &Ctx{ctxState: s}
+	defer func() {
+		s.generation.Add(1) // a Ctx kept by the error handler is stale from here
+		if v := recover(); v != nil {
+			a.log.Error("eddy: error handler panic answering a server error",
+				"status", e.Status, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			status, header, body, ok = 0, nil, nil, false
+		}
+	}()
+	err := a.call(c, a.failRoute.serve)
+	if !s.responded && err != nil {
+		s.hdrErr, s.body = nil, s.body[:0]
+		a.errorHandler(c, err)
+	}
+	if !s.responded {
+		return 0, nil, nil, false
+	}
+	return s.status, s.hdr, s.body, true
 }
 
 // viewPath points the matched path at the request's current bytes: the

@@ -1,6 +1,10 @@
 package eddy
 
-import "github.com/eddy-go/eddy/internal/h1"
+import (
+	"errors"
+
+	"github.com/eddy-go/eddy/internal/h1"
+)
 
 // Errors of a Stream's Write.
 var (
@@ -11,6 +15,10 @@ var (
 	// ErrConnClosed is returned when the client went away: stop producing.
 	ErrConnClosed = h1.ErrConnClosed
 )
+
+// errFailStream: an error handler answering one of the server's own
+// errors (a 408, 413, 431 ...) must answer whole, not stream.
+var errFailStream = errors.New("eddy: the answer to a server error cannot be streamed")
 
 // Stream is a response whose body is written as it is produced (aiohttp's
 // StreamResponse): chunked for HTTP/1.1, ended by closing the connection
@@ -30,6 +38,9 @@ func (c *Ctx) Stream(contentType string) (*Stream, error) {
 	defer c.exit()
 	if c.responded {
 		return nil, ErrResponded
+	}
+	if c.failing {
+		return nil, errFailStream
 	}
 	if c.hdrErr != nil {
 		return nil, c.hdrErr

@@ -125,6 +125,24 @@ type Handler interface {
 	Release(x *Exchange)
 }
 
+// Failer is implemented by a Handler that renders the engine's own
+// answers itself: 400, 414, 431, 501 and 505 for a malformed head, 408 for
+// a head or body too slow, 413 for a body too large, 503 for a handler
+// timeout or a full pool, 500 for an on-loop Serve that neither finished
+// nor detached. Without it the engine answers with a short text body.
+type Failer interface {
+	// Fail runs on the loop when x's answer e is about to be written, and
+	// returns the response to send instead of the engine's text: status,
+	// header lines (the same rules as Respond's) and body, which the
+	// engine copies before it returns; ok false means "answer with the
+	// engine's text". The connection closes after the answer either way.
+	// For a head that failed to parse, x.Request() is empty (no method, no
+	// path, no headers) and Route was never called (no Release follows).
+	// For a handler timeout the handler may still be running with x:
+	// Fail must only read x's request, never finish x or touch x.User.
+	Fail(x *Exchange, e *httpcodec.Error) (status int, header, body []byte, ok bool)
+}
+
 // Plan is where and how a request runs, chosen by Handler.Route.
 type Plan struct {
 	// MaxBody overrides Config.MaxBody for this request when > 0; a larger

@@ -1,0 +1,125 @@
+package eddy_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/eddytest"
+)
+
+// jsonErrors is an ErrorHandler of an API that promises JSON errors.
+func jsonErrors(c *eddy.Ctx, err error) {
+	msg := "error"
+	if he, ok := err.(*eddy.HTTPError); ok {
+		msg = he.Text()
+	}
+	_ = c.Status(eddy.StatusOf(err)).JSON(map[string]any{"error": msg, "status": eddy.StatusOf(err)})
+}
+
+// serverAnswerCases are requests the server answers itself, without a
+// handler: each must come back as the error handler's JSON.
+var serverAnswerCases = []struct {
+	name, request string
+	status        int
+}{
+	{"413 body too large", "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n", 413},
+	{"431 head too large", "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("b", 8<<10) + "\r\n\r\n", 431},
+	{"414 request line too long", "GET /" + strings.Repeat("u", 10<<10) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
+	{"400 malformed head", "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", 400},
+	{"505 version", "GET / HTTP/2.5\r\nHost: x\r\n\r\n", 505},
+	{"408 head timeout", "GET / HTTP/1.1\r\nHost: x\r\n", 408},
+	{"503 handler timeout", "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n", 503},
+}
+
+func serverAnswersApp(logs io.Writer, access io.Writer) *eddy.App {
+	app := eddy.New(eddy.Config{
+		Logger:         quietLogger(logs),
+		ErrorHandler:   jsonErrors,
+		HeaderTimeout:  300 * time.Millisecond,
+		HandlerTimeout: 200 * time.Millisecond,
+		MaxBody:        1024,
+		MaxHeaderBytes: 4 << 10,
+		MaxRequestLine: 4 << 10,
+	})
+	app.Use(eddy.AccessLogTo(access, `%s "%r"`))
+	app.Post("/upload", func(c *eddy.Ctx) error { return c.Text("stored") })
+	app.Get("/hang", func(c *eddy.Ctx) error {
+		c.Defer() // and never finish
+		return nil
+	})
+	app.Get("/ok", func(c *eddy.Ctx) error { return c.Text("ok") })
+	return app
+}
+
+// TestServerAnswersGoThroughHooks: the server's own answers (413, 431,
+// 414, 400, 505, 408, the handler timeout's 503) go through the app's
+// ErrorHandler (JSON here) and the access log (one line each), and still
+// close the connection.
+func TestServerAnswersGoThroughHooks(t *testing.T) {
+	var logs, access logBuffer
+	s := eddytest.New(t, serverAnswersApp(&logs, &access))
+	for _, tc := range serverAnswerCases {
+		conn := s.Dial()
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.WriteString(conn, tc.request); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		br := bufio.NewReader(conn)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		var v struct {
+			Error  string
+			Status int
+		}
+		if resp.StatusCode != tc.status || resp.Header.Get("Content-Type") != "application/json" ||
+			json.Unmarshal(body, &v) != nil || v.Status != tc.status {
+			t.Errorf("%s: %d %q %q, want %d as the error handler's JSON", tc.name, resp.StatusCode, resp.Header.Get("Content-Type"), body, tc.status)
+		}
+		if !resp.Close {
+			t.Errorf("%s: no Connection: close", tc.name)
+		}
+		if rest, err := io.ReadAll(br); len(rest) != 0 || err != nil && !isConnReset(err) {
+			t.Errorf("%s: after the answer: %q, %v; want the connection closed", tc.name, rest, err)
+		}
+	}
+	t.Logf("access log:\n%s", access.String())
+	lines := strings.Split(strings.TrimSpace(access.String()), "\n")
+	if len(lines) != len(serverAnswerCases) {
+		t.Errorf("%d access log lines, want %d:\n%s", len(lines), len(serverAnswerCases), access.String())
+	}
+	for i, tc := range serverAnswerCases {
+		if i < len(lines) && !strings.HasPrefix(lines[i], strings.Fields(tc.name)[0]+" ") {
+			t.Errorf("access log line %d %q, want status %d", i, lines[i], tc.status)
+		}
+	}
+	if r := s.Get("/ok"); r.Text() != "ok" {
+		t.Errorf("after: %q", r.Text())
+	}
+}
+
+// TestServerAnswerFallback: an error handler that does not answer (or
+// panics) leaves the engine's own text answer.
+func TestServerAnswerFallback(t *testing.T) {
+	var logs logBuffer
+	app := eddy.New(eddy.Config{Logger: quietLogger(&logs), MaxBody: 10,
+		ErrorHandler: func(c *eddy.Ctx, err error) {
+			if c.Route() == nil && eddy.StatusOf(err) == 413 {
+				panic("error handler bug")
+			}
+		}})
+	app.Post("/upload", func(c *eddy.Ctx) error { return c.Text("stored") })
+	s := eddytest.New(t, app)
+	r := s.Post("/upload", "text/plain", []byte(strings.Repeat("x", 100)))
+	if r.Status != 413 || !strings.Contains(r.Text(), "Content Too Large") && !strings.Contains(r.Text(), "too large") {
+		t.Errorf("got %d %q, want the engine's 413 text", r.Status, r.Text())
+	}
+}
