@@ -7,8 +7,8 @@ import (
 	"github.com/eddy-go/eddy/internal/h1"
 )
 
-// Config configures an App. Every zero value means the documented default
-// (DESIGN.md section 10), so eddy.Config{} is a safe production setup.
+// Config configures an App. Every zero value means the default documented
+// on its field, so eddy.Config{} is a safe production setup.
 type Config struct {
 	// Network is "tcp" (the default), "tcp4", "tcp6" or "unix" (then the
 	// address given to Run/Start is a socket path).
@@ -17,7 +17,9 @@ type Config struct {
 	Loops int
 	// ReusePort lets gnet own one SO_REUSEPORT listener per loop, for
 	// benchmark runs. The default (false) is eddy's own listener, which
-	// drains without refusing in-flight connects (DESIGN.md section 7).
+	// drains without refusing in-flight connects: it closes the listener
+	// itself, so connections not yet accepted are refused, which proxies
+	// retry, instead of being reset after their request was sent.
 	ReusePort bool
 	// MaxConns caps open connections (by not accepting); 0 = unlimited.
 	MaxConns int

@@ -112,6 +112,12 @@ func (c *Ctx) DelHeader(name string) *Ctx {
 		return c
 	}
 	defer c.exit()
+	c.delHeader(name)
+	return c
+}
+
+// delHeader is DelHeader without the stale check.
+func (c *Ctx) delHeader(name string) {
 	h := c.hdr
 	out := h[:0]
 	for len(h) > 0 {
@@ -128,7 +134,6 @@ func (c *Ctx) DelHeader(name string) *Ctx {
 	if len(name) == len("Content-Type") && asciiEqualFold(name, "Content-Type") {
 		c.hasCT = false
 	}
-	return c
 }
 
 // ResponseHeader returns a copy of the first value of a response header set
@@ -264,7 +269,8 @@ func (c *Ctx) Redirect(code int, location string) error {
 }
 
 // NoContent answers with code and no body (204 No Content is the usual
-// one).
+// one). A 1xx, 204 or 304 answer never carries a Content-Type (one set
+// earlier is dropped), whichever method sends it.
 func (c *Ctx) NoContent(code int) error {
 	if !c.enter() {
 		return ErrStaleCtx
@@ -310,12 +316,19 @@ func (c *Ctx) send(ct string, body []byte) error {
 	if c.hdrErr != nil {
 		return c.hdrErr
 	}
-	if ct != "" && !c.hasCT {
-		c.hdr = append(c.hdr, ct...)
-		c.hasCT = true
-	}
 	if c.status == 0 {
 		c.status = 200
+	}
+	switch {
+	case bodyless(c.status):
+		// 1xx, 204 and 304 carry no body, so no Content-Type either.
+		if c.hasCT {
+			c.delHeader("Content-Type")
+		}
+		body = nil
+	case ct != "" && !c.hasCT:
+		c.hdr = append(c.hdr, ct...)
+		c.hasCT = true
 	}
 	c.written = int64(len(body))
 	c.finishing()
@@ -326,6 +339,12 @@ func (c *Ctx) send(ct string, body []byte) error {
 	}
 	c.x.Respond(c.status, c.hdr, body)
 	return nil
+}
+
+// bodyless reports the statuses that never carry a body (RFC 9110 6.4.1
+// for 1xx and 204, 15.4.5 for 304).
+func bodyless(status int) bool {
+	return status < 200 || status == 204 || status == 304
 }
 
 // finishing marks the response finished and runs the OnFinish callbacks,

@@ -132,14 +132,18 @@ func (a *App) Addr() net.Addr {
 	return a.srv.Addr()
 }
 
-// Shutdown stops the server gracefully (DESIGN.md section 7): readiness and
-// liveness answer 503 at once; the OnShutdown hooks run; after
-// Config.DrainDelay the listener closes (new connections are refused), idle
-// keep-alive connections close after Config.DrainIdleGrace (a request that
-// arrives within it is answered with Connection: close) and busy ones
-// finish their responses with Connection: close; when none is left (or ctx is done) the loops stop and
-// the cleanup hooks run. It returns the hooks' errors and ctx's error if the
-// drain was cut short. Calling it again waits for the first call's end.
+// Shutdown stops the server gracefully: readiness and liveness answer 503
+// at once; the OnShutdown hooks run; after Config.DrainDelay the listener
+// closes (new connections are refused), idle keep-alive connections close
+// after Config.DrainIdleGrace (a request that arrives within it is
+// answered with Connection: close) and busy ones finish their responses
+// with Connection: close; when none is left (or ctx is done) the loops
+// stop and the cleanup hooks run. It returns nil after a clean drain, else
+// the hooks' errors and, if ctx cut the drain short, an error saying what
+// was still open ("eddy: drain timed out after 25s with 3 connections open
+// (2 pool jobs running)") that wraps ctx's error, so errors.Is(err,
+// context.DeadlineExceeded) holds. Calling it again waits for the first
+// call's end.
 func (a *App) Shutdown(ctx context.Context) error {
 	a.mu.Lock()
 	srv, done := a.srv, a.done
@@ -161,6 +165,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	default:
 	}
 	a.draining.Store(true)
+	start := time.Now()
 	var errs []error
 	errs = append(errs, a.hooks.shutdown(ctx))
 	if d := a.cfg.DrainDelay; d > 0 {
@@ -171,7 +176,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 		}
 		t.Stop()
 	}
-	if err := srv.Drain(ctx); err != nil {
+	if err := a.drain(srv, ctx, start); err != nil {
 		errs = append(errs, err)
 	}
 	<-srv.Done()
@@ -184,6 +189,35 @@ func (a *App) Shutdown(ctx context.Context) error {
 	a.doneErr = errors.Join(errs...)
 	close(done)
 	return a.doneErr
+}
+
+// drain drains srv within ctx. Cut short, it says what was still open
+// when ctx ended (counted before the loops close everything), wrapping
+// ctx's error: "eddy: drain timed out after 25s with 3 connections open
+// (2 pool jobs running): context deadline exceeded".
+func (a *App) drain(srv *loop.Server, ctx context.Context, start time.Time) error {
+	var conns, jobs int
+	dctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancel(nil)
+	stop := context.AfterFunc(ctx, func() {
+		conns, jobs = srv.NumConns(), srv.ExecutorBusy()
+		cancel(context.Cause(ctx)) // Drain sees the end only after the count
+	})
+	err := srv.Drain(dctx)
+	stop()
+	if err == nil || ctx.Err() == nil || dctx.Err() == nil {
+		return err
+	}
+	how := "timed out"
+	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		how = "cancelled"
+	}
+	s := "s"
+	if conns == 1 {
+		s = ""
+	}
+	return fmt.Errorf("eddy: drain %s after %v with %d connection%s open (%d pool jobs running): %w",
+		how, time.Since(start).Round(time.Millisecond), conns, s, jobs, ctx.Err())
 }
 
 // Wait blocks until the server stopped and cleaned up, and returns why: nil
@@ -202,7 +236,14 @@ func (a *App) Wait() error {
 // Run starts the app on addr (":8080") and blocks until it stops: SIGINT or
 // SIGTERM starts a graceful Shutdown bounded by Config.ShutdownTimeout (a
 // second signal stops at once); an engine that dies on its own makes Run
-// return its error. aiohttp's web.run_app.
+// return its error. It returns nil after a clean signal-initiated drain,
+// so the usual form exits 0 on SIGTERM:
+//
+//	if err := app.Run(":8080"); err != nil {
+//		log.Fatal(err)
+//	}
+//
+// aiohttp's web.run_app.
 func (a *App) Run(addr string) error {
 	if err := a.Start(addr); err != nil {
 		return err

@@ -45,14 +45,19 @@ func (c *Ctx) Stream(contentType string) (*Stream, error) {
 	if c.hdrErr != nil {
 		return nil, c.hdrErr
 	}
-	if contentType != "" && !c.hasCT {
+	if c.status == 0 {
+		c.status = 200
+	}
+	switch {
+	case bodyless(c.status):
+		if c.hasCT {
+			c.delHeader("Content-Type") // no body, no Content-Type
+		}
+	case contentType != "" && !c.hasCT:
 		if err := checkHeader("Content-Type", contentType); err != nil {
 			return nil, err
 		}
 		c.appendHeader("Content-Type", contentType)
-	}
-	if c.status == 0 {
-		c.status = 200
 	}
 	if err := c.x.StreamStart(c.status, c.hdr); err != nil {
 		return nil, err

@@ -7,7 +7,7 @@ import (
 	"github.com/eddy-go/eddy/httpcodec"
 )
 
-// Defaults for a zero Config field (DESIGN.md section 10).
+// Defaults for a zero Config field.
 const (
 	DefaultMaxBody        = 4 << 20
 	DefaultPipelineDepth  = 16
