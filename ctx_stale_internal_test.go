@@ -78,3 +78,38 @@ func TestStaleCallInsideAbandonsState(t *testing.T) {
 		t.Errorf("the fresh state is not reused afterwards")
 	}
 }
+
+// BenchmarkStaleGuard measures what stale detection costs a request: the
+// per-request handle (allocation and Release's generation bump and busy
+// check), and one guarded method call against the bare field read it
+// wraps.
+func BenchmarkStaleGuard(b *testing.B) {
+	s := &ctxState{status: 201}
+	b.Run("handle+release", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			c := &Ctx{ctxState: s, gen: s.generation.Load()}
+			sinkCtx = c
+			s.generation.Add(1)
+			if s.busy.Load() != 0 {
+				b.Fatal("busy")
+			}
+		}
+	})
+	c := &Ctx{ctxState: s, gen: s.generation.Load()}
+	b.Run("guarded-call", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sinkInt += c.StatusCode()
+		}
+	})
+	b.Run("bare-field", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sinkInt += c.status
+		}
+	})
+}
+
+var (
+	sinkCtx *Ctx
+	sinkInt int
+)
