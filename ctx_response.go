@@ -352,6 +352,12 @@ func bodyless(status int) bool {
 // deferred Ctx may be recycled at any moment.
 func (c *Ctx) finishing() {
 	c.responded = true
+	if !c.failing && c.x.Claimed() {
+		// The server already answered in this response's place (a handler
+		// timeout, through its own OnFinish callbacks): this one is dropped,
+		// so it is not observed either.
+		return
+	}
 	for _, fn := range c.onFinish {
 		fn(c)
 	}

@@ -123,3 +123,33 @@ func TestServerAnswerFallback(t *testing.T) {
 		t.Errorf("got %d %q, want the engine's 413 text", r.Status, r.Text())
 	}
 }
+
+// TestLateHandlerAfterTimeoutLoggedOnce: a pool handler that answers after
+// its HandlerTimeout (the client already got the 503) is not logged a
+// second time: one response, one access log line.
+func TestLateHandlerAfterTimeoutLoggedOnce(t *testing.T) {
+	var logs, access logBuffer
+	app := eddy.New(eddy.Config{Logger: quietLogger(&logs), HandlerTimeout: 100 * time.Millisecond})
+	app.Use(eddy.AccessLogTo(&access, `%s "%r"`))
+	late := make(chan error, 1)
+	app.Get("/late", func(c *eddy.Ctx) error {
+		<-c.Context().Done()
+		err := c.Text("too late")
+		late <- err
+		return err
+	}, eddy.InPool)
+	s := eddytest.New(t, app)
+	if r := s.Get("/late"); r.Status != 503 {
+		t.Fatalf("status %d, want 503", r.Status)
+	}
+	select {
+	case <-late:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the late handler never answered")
+	}
+	// A line for the late answer would be written inside Text, before the
+	// handler sends on late.
+	if got := access.String(); strings.Count(got, "/late") != 1 || !strings.Contains(got, `503 "GET /late`) {
+		t.Errorf("access log:\n%s\nwant one 503 line for /late", got)
+	}
+}

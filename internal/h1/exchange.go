@@ -217,6 +217,20 @@ func (x *Exchange) cancelContextLocked(cause error) {
 	}
 }
 
+// Claimed reports whether the engine answered in x's place (a handler
+// timeout): whatever the handler sends now is dropped. Callable wherever x
+// may be used; it takes x's lock unless the caller is the loop inside
+// Serve of a non-detached exchange, which no timeout can claim.
+func (x *Exchange) Claimed() bool {
+	if x.loopOwned() {
+		return false
+	}
+	x.mu.Lock()
+	claimed := x.sf&sfClaimed != 0
+	x.mu.Unlock()
+	return claimed
+}
+
 // Abandon keeps x from being reused: called inside Handler.Release, it
 // leaves x to a goroutine that may still hold it (the application could
 // not prove otherwise) instead of recycling it. From then on x behaves as
