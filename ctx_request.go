@@ -38,7 +38,7 @@ func (c *Ctx) Path() string {
 		return ""
 	}
 	defer c.exit()
-	return string(c.PathBytes())
+	return string(c.pathBytes())
 }
 
 // PathBytes returns the path as matched by the router.
@@ -48,6 +48,11 @@ func (c *Ctx) PathBytes() []byte {
 		return nil
 	}
 	defer c.exit()
+	return c.pathBytes()
+}
+
+// pathBytes is PathBytes without the stale check.
+func (c *Ctx) pathBytes() []byte {
 	return unsafeBytes(c.m.path)
 }
 
@@ -68,7 +73,7 @@ func (c *Ctx) Param(name string) string {
 		return ""
 	}
 	defer c.exit()
-	return string(c.ParamBytes(name))
+	return string(c.paramBytes(name))
 }
 
 // ParamBytes returns the path parameter name, nil if the route has none.
@@ -78,6 +83,11 @@ func (c *Ctx) ParamBytes(name string) []byte {
 		return nil
 	}
 	defer c.exit()
+	return c.paramBytes(name)
+}
+
+// paramBytes is ParamBytes without the stale check.
+func (c *Ctx) paramBytes(name string) []byte {
 	r := c.route
 	if r == nil {
 		return nil
@@ -107,7 +117,7 @@ func (c *Ctx) Query(name string) string {
 		return ""
 	}
 	defer c.exit()
-	v, _ := c.QueryBytes(name)
+	v, _ := c.queryBytes(name)
 	return string(v)
 }
 
@@ -120,6 +130,11 @@ func (c *Ctx) QueryBytes(name string) ([]byte, bool) {
 		return nil, false
 	}
 	defer c.exit()
+	return c.queryBytes(name)
+}
+
+// queryBytes is QueryBytes without the stale check.
+func (c *Ctx) queryBytes(name string) ([]byte, bool) {
 	return c.queryArgs().get(name)
 }
 
@@ -178,7 +193,7 @@ func (c *Ctx) Cookie(name string) string {
 		return ""
 	}
 	defer c.exit()
-	v, _ := c.CookieBytes(name)
+	v, _ := c.cookieBytes(name)
 	return string(v)
 }
 
@@ -190,6 +205,11 @@ func (c *Ctx) CookieBytes(name string) ([]byte, bool) {
 		return nil, false
 	}
 	defer c.exit()
+	return c.cookieBytes(name)
+}
+
+// cookieBytes is CookieBytes without the stale check.
+func (c *Ctx) cookieBytes(name string) ([]byte, bool) {
 	r := c.x.Request()
 	for i, n := 0, r.NumHeaders(); i < n; i++ {
 		k, v := r.HeaderAt(i)

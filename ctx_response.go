@@ -71,8 +71,8 @@ func (c *Ctx) SetHeader(name, value string) *Ctx {
 		return c
 	}
 	defer c.exit()
-	c.DelHeader(name)
-	return c.AddHeader(name, value)
+	c.delHeader(name)
+	return c.addHeader(name, value)
 }
 
 // AddHeader adds a response header line, keeping earlier ones with the same
@@ -83,6 +83,11 @@ func (c *Ctx) AddHeader(name, value string) *Ctx {
 		return c
 	}
 	defer c.exit()
+	return c.addHeader(name, value)
+}
+
+// addHeader is AddHeader without the stale check.
+func (c *Ctx) addHeader(name, value string) *Ctx {
 	if c.hdrErr != nil {
 		return c
 	}
