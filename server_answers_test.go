@@ -153,3 +153,65 @@ func TestLateHandlerAfterTimeoutLoggedOnce(t *testing.T) {
 		t.Errorf("access log:\n%s\nwant one 503 line for /late", got)
 	}
 }
+
+// TestPoolFullAnswerGoesThroughHooks: the 503 of a full pool is the error
+// handler's JSON too, and logged.
+func TestPoolFullAnswerGoesThroughHooks(t *testing.T) {
+	var logs, access logBuffer
+	app := eddy.New(eddy.Config{Logger: quietLogger(&logs), Loops: 1, PoolWorkers: 1, PoolQueue: 1, ErrorHandler: jsonErrors})
+	app.Use(eddy.AccessLogTo(&access, `%s "%r"`))
+	started := make(chan struct{}, 4)
+	release := make(chan struct{})
+	app.Get("/work", func(c *eddy.Ctx) error {
+		started <- struct{}{}
+		select {
+		case <-release:
+		case <-time.After(10 * time.Second):
+		}
+		return c.Text("done")
+	}, eddy.InPool)
+	s := eddytest.New(t, app)
+
+	a := s.Dial()
+	io.WriteString(a, "GET /work HTTP/1.1\r\nHost: x\r\n\r\n")
+	select {
+	case <-started: // the only worker is busy
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first job never started")
+	}
+	// Two more: one waits in the queue, the other finds it full and is
+	// answered at once (which one depends on arrival order).
+	type answer struct {
+		status int
+		ct     string
+		body   string
+		err    error
+	}
+	answers := make(chan answer, 2)
+	for _, q := range []string{"b", "c"} {
+		conn := s.Dial()
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(conn, "GET /work?"+q+" HTTP/1.1\r\nHost: x\r\n\r\n")
+		go func() {
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				answers <- answer{err: err}
+				return
+			}
+			body, _ := io.ReadAll(resp.Body)
+			answers <- answer{resp.StatusCode, resp.Header.Get("Content-Type"), string(body), nil}
+		}()
+	}
+	first := <-answers
+	close(release)
+	second := <-answers
+	if first.err != nil || first.status != 503 || first.ct != "application/json" || !strings.Contains(first.body, `"status":503`) {
+		t.Errorf("pool full: %+v, want the error handler's JSON 503", first)
+	}
+	if second.err != nil || second.status != 200 {
+		t.Errorf("queued: %+v, want 200", second)
+	}
+	if strings.Count(access.String(), `503 "GET /work?`) != 1 {
+		t.Errorf("access log:\n%s\nwant the 503", access.String())
+	}
+}
