@@ -176,7 +176,8 @@ func (c *Ctx) App() *App {
 }
 
 // Route returns the matched route, or nil when none matched (404, 405 and
-// automatic OPTIONS answers run the app's middleware with a nil Route).
+// automatic OPTIONS answers, and the server's own answers such as 408, 413
+// or 431, run the app's middleware with a nil Route).
 func (c *Ctx) Route() *Route {
 	if !c.enter() {
 		return nil
