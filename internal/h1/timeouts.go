@@ -97,6 +97,9 @@ func (c *conn) handlerTimeout(x *Exchange) {
 		x.mu.Unlock()
 		return // finished or streaming; its kick is on the way
 	}
+	// Claimed before the context is cancelled, under the same lock: a
+	// handler woken by the cancellation already sees its answer dropped.
+	x.sf |= sfClaimed
 	x.cancelContextLocked(ErrHandlerTimeout)
 	x.mu.Unlock()
 	c.failSlot(x, errHandlerTimeout)
