@@ -33,7 +33,11 @@ const DefaultAccessLogFormat = `%a %t "%r" %s %b "%{Referer}i" "%{User-Agent}i"`
 //	%{Name}o    response header Name
 //
 // The line is written when the response is finished, so deferred and pool
-// responses are logged with their real status, size and time. Not installed,
+// responses are logged with their real status, size and time. Installed
+// with App.Use, it also logs the server's own answers (400, 408, 413, 414,
+// 431, 501, 505, the 503 of a handler timeout or a full pool), which run
+// the app's middleware with a nil Route; for a request head that could not
+// be parsed %r is "-". Not installed,
 // it costs nothing; installed, it formats into a buffer the Ctx reuses, and
 // allocates only the message string slog needs. It panics on an unknown
 // token (at setup).
@@ -207,6 +211,11 @@ func (l *accessLog) appendLine(b []byte, c *Ctx, now time.Time) []byte {
 			b = append(b, l.pid...)
 		case tokFirstLine:
 			req := c.Request()
+			if len(req.Method()) == 0 {
+				// The server's answer to a head it could not parse.
+				b = append(b, '-')
+				break
+			}
 			b = append(b, req.Method()...)
 			b = append(b, ' ')
 			b = append(b, req.Target()...)

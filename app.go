@@ -31,6 +31,7 @@ type App struct {
 	notFound    *Route // automatic 404
 	badPath     *Route // automatic 400 for a malformed path escape
 	optionsStar *Route // OPTIONS *
+	failRoute   *Route // the server's own answers (handler.Fail): returns c's failErr
 
 	errorHandler ErrorHandler
 
@@ -161,6 +162,7 @@ func (a *App) freeze() {
 	}
 	a.notFound = a.autoRoute(func(*Ctx) error { return ErrNotFound })
 	a.badPath = a.autoRoute(func(*Ctx) error { return errBadPath })
+	a.failRoute = a.autoRoute(func(c *Ctx) error { return c.failErr })
 	allMethods := "CONNECT, DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, TRACE"
 	a.optionsStar = a.autoRoute(func(c *Ctx) error {
 		c.SetHeader("Allow", allMethods)

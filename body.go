@@ -14,15 +14,31 @@ var (
 // Body returns the whole request body (de-chunked), empty if none. The
 // engine reads it before the handler runs, bounded by MaxBody.
 // Borrowed: valid until the handler returns; copy it to keep it.
-func (c *Ctx) Body() []byte { return c.x.Body() }
+func (c *Ctx) Body() []byte {
+	if !c.enter() {
+		return nil
+	}
+	defer c.exit()
+	return c.x.Body()
+}
 
 // BodyString returns a copy of the request body.
-func (c *Ctx) BodyString() string { return string(c.x.Body()) }
+func (c *Ctx) BodyString() string {
+	if !c.enter() {
+		return ""
+	}
+	defer c.exit()
+	return string(c.x.Body())
+}
 
 // BindJSON decodes the JSON body into v (aiohttp's await request.json()).
 // It answers for itself through the returned error: 415 (an HTTPError) when
 // the Content-Type is set and is not JSON, 400 for an empty or invalid body.
 func (c *Ctx) BindJSON(v any) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
 	if ct := c.x.Request().Header("Content-Type"); ct != nil && !isJSONType(ct) {
 		return errNotJSON
 	}
@@ -41,6 +57,10 @@ func (c *Ctx) BindJSON(v any) error {
 // a body gives an empty form. Errors are HTTPErrors: 415 for another
 // Content-Type, 400 for a malformed body, 413 past Config.MaxFormFields.
 func (c *Ctx) Form() (*Form, error) {
+	if !c.enter() {
+		return nil, ErrStaleCtx
+	}
+	defer c.exit()
 	if !c.formDone {
 		c.formDone = true
 		c.formErr = c.parseForm()
@@ -51,6 +71,10 @@ func (c *Ctx) Form() (*Form, error) {
 // FormValue returns a copy of the first value of a form field, "" if absent
 // or if the body is not a valid form.
 func (c *Ctx) FormValue(name string) string {
+	if !c.enter() {
+		return ""
+	}
+	defer c.exit()
 	f, err := c.Form()
 	if err != nil {
 		return ""
@@ -60,6 +84,10 @@ func (c *Ctx) FormValue(name string) string {
 
 // FormFile returns the first file sent in the multipart field, or nil.
 func (c *Ctx) FormFile(field string) (*FormFile, error) {
+	if !c.enter() {
+		return nil, ErrStaleCtx
+	}
+	defer c.exit()
 	f, err := c.Form()
 	if err != nil {
 		return nil, err

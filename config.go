@@ -7,8 +7,8 @@ import (
 	"github.com/eddy-go/eddy/internal/h1"
 )
 
-// Config configures an App. Every zero value means the documented default
-// (DESIGN.md section 10), so eddy.Config{} is a safe production setup.
+// Config configures an App. Every zero value means the default documented
+// on its field, so eddy.Config{} is a safe production setup.
 type Config struct {
 	// Network is "tcp" (the default), "tcp4", "tcp6" or "unix" (then the
 	// address given to Run/Start is a socket path).
@@ -17,7 +17,9 @@ type Config struct {
 	Loops int
 	// ReusePort lets gnet own one SO_REUSEPORT listener per loop, for
 	// benchmark runs. The default (false) is eddy's own listener, which
-	// drains without refusing in-flight connects (DESIGN.md section 7).
+	// drains without refusing in-flight connects: it closes the listener
+	// itself, so connections not yet accepted are refused, which proxies
+	// retry, instead of being reset after their request was sent.
 	ReusePort bool
 	// MaxConns caps open connections (by not accepting); 0 = unlimited.
 	MaxConns int
@@ -70,8 +72,12 @@ type Config struct {
 	WriteTimeout time.Duration
 	// IdleTimeout closes a keep-alive connection idle this long; default 75 s.
 	IdleTimeout time.Duration
-	// HandlerTimeout answers 503 for a response not finished this long after
-	// its handler started, and cancels Ctx.Context; default 0 (none).
+	// HandlerTimeout answers 503 (through the ErrorHandler) for a response
+	// not finished this long after its handler started, cancels
+	// Ctx.Context and closes the connection after it. It bounds InPool
+	// handlers and deferred responses (Defer, Go); a handler running on the
+	// loop cannot be interrupted, and a streamed response that started is
+	// never cut by it. Default 60 s; negative means no limit.
 	HandlerTimeout time.Duration
 
 	// ShutdownTimeout bounds a graceful shutdown started by a signal in Run
@@ -102,7 +108,8 @@ type Config struct {
 	// Logger receives server errors, handler panics and the errors of
 	// requests answered with 5xx; default slog.Default().
 	Logger *slog.Logger
-	// ErrorHandler turns a handler's error into a response; default
+	// ErrorHandler turns a handler's error, and the server's own errors
+	// (400, 408, 413, 414, 431, 501, 505, 503), into a response; default
 	// DefaultErrorHandler.
 	ErrorHandler ErrorHandler
 	// SlowCallback, if set, logs every loop callback (a handler on the loop,
@@ -149,6 +156,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxFormFields <= 0 {
 		c.MaxFormFields = defaultMaxFormFields
+	}
+	if c.HandlerTimeout == 0 {
+		c.HandlerTimeout = h1.DefaultHandlerTimeout
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = defaultShutdownTimeout

@@ -3,6 +3,7 @@ package eddy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync/atomic"
 	"time"
 
@@ -11,9 +12,23 @@ import (
 )
 
 // Ctx is one request and its response, aiohttp's Request and Response in one
-// object. The server pools Ctx values: a Ctx and everything it returns are
-// valid until the response is finished (for an ordinary handler, until the
-// handler returns); never keep a Ctx past that.
+// object. A Ctx and everything it returns are valid until the response is
+// finished and the handler has returned (for an ordinary handler, until the
+// handler returns; after Defer, until the response is finished); never keep
+// a Ctx past that.
+//
+// # Stale use
+//
+// Each request gets its own Ctx value (a small handle, allocated per
+// request, on state the server reuses), so a Ctx kept past its request is
+// detected on every use, whatever the goroutine: its methods then touch
+// nothing. Those that return an error return ErrStaleCtx (response methods,
+// Stream, Defer's Complete and Go, SetCookie, BindJSON, Form ...), a
+// Stream's Write and Close too; the others return zero values (an empty
+// string, nil, false, 0; StatusCode returns 0) or, for the setters, c
+// unchanged; Context returns a context that is already cancelled. A call
+// still running when the request ends keeps the server from reusing its
+// state, so it never reaches another request either.
 //
 // # Goroutines
 //
@@ -28,8 +43,24 @@ import (
 // Methods that return string return owned copies unless documented
 // otherwise. After Defer, views stay valid until the response is finished.
 type Ctx struct {
+	*ctxState
+	gen    uint32 // the state's generation when this request began
+	stream Stream // the request's stream, per request like the handle
+}
+
+// ErrStaleCtx is returned by a Ctx's methods (and its Stream's) when the
+// Ctx is used after its request ended: its response was finished and its
+// handler returned, so the server may already serve another request with
+// the same memory. Nothing was done.
+var ErrStaleCtx = errors.New("eddy: Ctx used after its request ended")
+
+// ctxState is what the server keeps between the requests of one pooled
+// exchange: buffers and per-request state, reset after each request. Users
+// hold a Ctx, a per-request handle on it.
+type ctxState struct {
 	x     *h1.Exchange
 	app   *App
+	loop  *loop.Loop // the exchange's loop: constant for the state's life
 	route *Route
 	m     matcher // path and parameter offsets
 
@@ -56,7 +87,6 @@ type Ctx struct {
 	hdrErr  error  // first invalid header, reported by the response method
 	hasCT   bool   // hdr has a Content-Type line
 	written int64  // body bytes handed to the engine
-	stream  Stream
 
 	// Flags. Separate bools, not a bit set: after Defer the finishing
 	// goroutine writes responded while the handler's goroutine reads
@@ -65,6 +95,7 @@ type Ctx struct {
 	deferred  bool // Defer was called: the handler's return does not finish
 	streaming bool // a stream is open: StreamStart done, StreamEnd not yet
 	inPool    bool // the handler runs in the pool
+	failing   bool // rendering an engine answer (handler.Fail): send records, the engine writes
 	decoded   bool // m.path is pathBuf (the raw path had escapes)
 
 	// defers counts Defer calls; a handler call compares it before and
@@ -72,13 +103,51 @@ type Ctx struct {
 	// goroutine may be writing.
 	defers atomic.Uint32
 
+	// generation counts the requests the state served: Release adds one,
+	// and a Ctx whose gen differs is stale. busy counts the Ctx method
+	// calls in progress; Release reads it after bumping generation (both
+	// sequentially consistent atomics, so either the call sees the new
+	// generation or Release sees the call) and abandons the state (and
+	// its exchange) to a call still inside, rather than reuse them.
+	generation atomic.Uint32
+	busy       atomic.Int32
+
+	// failErr is the server's own error being answered (handler.Fail).
+	failErr *HTTPError
+
 	// Start is when the request began being served, set by middleware
 	// that needs it (the access log); zero otherwise.
 	start time.Time
 }
 
+// enter starts a method call on c: it reports whether c is still its
+// state's current request, and if so counts the call as in progress until
+// exit. Safe for concurrent use.
+func (c *Ctx) enter() bool {
+	s := c.ctxState
+	if s == nil {
+		return false
+	}
+	s.busy.Add(1)
+	if s.generation.Load() == c.gen {
+		return true
+	}
+	s.busy.Add(-1)
+	return false
+}
+
+// exit ends a call started by a successful enter.
+func (c *Ctx) exit() { c.busy.Add(-1) }
+
+// current reports whether c is its state's current request, without
+// counting a call: for the loop, where the state cannot be released while
+// the caller runs.
+func (c *Ctx) current() bool {
+	return c.ctxState != nil && c.generation.Load() == c.gen
+}
+
 // reset prepares c for the next request, keeping its buffers.
-func (c *Ctx) reset() {
+func (c *ctxState) reset() {
 	c.x, c.route, c.method = nil, nil, ""
 	c.m.path, c.m.first = "", nil
 	c.pathBuf = c.pathBuf[:0]
@@ -95,16 +164,25 @@ func (c *Ctx) reset() {
 	c.scratch = c.scratch[:0]
 	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.written = 0, c.hdr[:0], c.body[:0], nil, false, 0
 	c.responded, c.deferred, c.streaming, c.inPool, c.decoded = false, false, false, false, false
-	c.stream = Stream{}
 	c.start = time.Time{}
 }
 
 // App returns the app serving the request. Safe for concurrent use.
-func (c *Ctx) App() *App { return c.app }
+func (c *Ctx) App() *App {
+	if c.ctxState == nil {
+		return nil
+	}
+	return c.app // constant for the state's life
+}
 
 // Route returns the matched route, or nil when none matched (404, 405 and
-// automatic OPTIONS answers run the app's middleware with a nil Route).
+// automatic OPTIONS answers, and the server's own answers such as 408, 413
+// or 431, run the app's middleware with a nil Route).
 func (c *Ctx) Route() *Route {
+	if !c.enter() {
+		return nil
+	}
+	defer c.exit()
 	if c.route != nil && c.route.auto {
 		return nil
 	}
@@ -116,15 +194,42 @@ func (c *Ctx) Route() *Route {
 // nothing until first called. A client that shuts down its sending side
 // after its request cannot be told from one that went away: the context is
 // done then too, but the response is still sent to it.
-func (c *Ctx) Context() context.Context { return c.x.Context() }
+func (c *Ctx) Context() context.Context {
+	if !c.enter() {
+		return staleContext
+	}
+	defer c.exit()
+	return c.x.Context()
+}
+
+// staleContext is what Context returns for a stale Ctx: cancelled, with
+// ErrStaleCtx as its cause.
+var staleContext = func() context.Context {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(ErrStaleCtx)
+	return ctx
+}()
 
 // Loop returns the event loop the connection lives on: for timers
 // (CallLater), CallSoonThreadsafe and RunInExecutor in deferred handlers.
-func (c *Ctx) Loop() *loop.Loop { return c.x.Loop() }
+// A stale Ctx still returns the loop: it is the same for every request the
+// state serves.
+func (c *Ctx) Loop() *loop.Loop {
+	if c.ctxState == nil {
+		return nil
+	}
+	return c.loop
+}
 
 // OnFinish registers fn to run when the response is finished (written to
 // the engine), on the goroutine that finishes it, with the request still
 // valid. Middleware uses it to observe deferred responses (the access log
 // does). Passing a func value made once (not a new closure per request)
 // keeps it allocation-free.
-func (c *Ctx) OnFinish(fn func(*Ctx)) { c.onFinish = append(c.onFinish, fn) }
+func (c *Ctx) OnFinish(fn func(*Ctx)) {
+	if !c.enter() {
+		return
+	}
+	defer c.exit()
+	c.onFinish = append(c.onFinish, fn)
+}

@@ -10,11 +10,21 @@ import (
 // Request returns the parsed request head, for what Ctx has no accessor
 // for (all headers in order, the raw target, the HTTP version). Its views
 // are valid until the handler returns; copy it to keep it.
-func (c *Ctx) Request() *httpcodec.Request { return c.x.Request() }
+func (c *Ctx) Request() *httpcodec.Request {
+	if !c.enter() {
+		return new(httpcodec.Request)
+	}
+	defer c.exit()
+	return c.x.Request()
+}
 
 // Method returns the request method. For the standard methods it is a
 // constant (no allocation); any other method is copied.
 func (c *Ctx) Method() string {
+	if !c.enter() {
+		return ""
+	}
+	defer c.exit()
 	if c.method == "" {
 		c.method = string(c.x.Request().Method())
 	}
@@ -23,23 +33,61 @@ func (c *Ctx) Method() string {
 
 // Path returns a copy of the request path as matched by the router: with
 // percent-escapes decoded except %2F.
-func (c *Ctx) Path() string { return string(c.PathBytes()) }
+func (c *Ctx) Path() string {
+	if !c.enter() {
+		return ""
+	}
+	defer c.exit()
+	return string(c.pathBytes())
+}
 
 // PathBytes returns the path as matched by the router.
 // Borrowed: valid until the handler returns; copy it to keep it.
-func (c *Ctx) PathBytes() []byte { return unsafeBytes(c.m.path) }
+func (c *Ctx) PathBytes() []byte {
+	if !c.enter() {
+		return nil
+	}
+	defer c.exit()
+	return c.pathBytes()
+}
+
+// pathBytes is PathBytes without the stale check.
+func (c *Ctx) pathBytes() []byte {
+	return unsafeBytes(c.m.path)
+}
 
 // RawPath returns the path as sent, not decoded.
 // Borrowed: valid until the handler returns; copy it to keep it.
-func (c *Ctx) RawPath() []byte { return c.x.Request().Path() }
+func (c *Ctx) RawPath() []byte {
+	if !c.enter() {
+		return nil
+	}
+	defer c.exit()
+	return c.x.Request().Path()
+}
 
 // Param returns a copy of the path parameter name ("" if the route has no
 // such parameter).
-func (c *Ctx) Param(name string) string { return string(c.ParamBytes(name)) }
+func (c *Ctx) Param(name string) string {
+	if !c.enter() {
+		return ""
+	}
+	defer c.exit()
+	return string(c.paramBytes(name))
+}
 
 // ParamBytes returns the path parameter name, nil if the route has none.
 // Borrowed: valid until the handler returns; copy it to keep it.
 func (c *Ctx) ParamBytes(name string) []byte {
+	if !c.enter() {
+		return nil
+	}
+	defer c.exit()
+	return c.paramBytes(name)
+}
+
+// paramBytes is ParamBytes without the stale check.
+func (c *Ctx) paramBytes(name string) []byte {
 	r := c.route
 	if r == nil {
 		return nil
@@ -54,12 +102,22 @@ func (c *Ctx) ParamBytes(name string) []byte {
 
 // RawQuery returns the query string without '?', not decoded; nil if none.
 // Borrowed: valid until the handler returns; copy it to keep it.
-func (c *Ctx) RawQuery() []byte { return c.x.Request().RawQuery() }
+func (c *Ctx) RawQuery() []byte {
+	if !c.enter() {
+		return nil
+	}
+	defer c.exit()
+	return c.x.Request().RawQuery()
+}
 
 // Query returns a copy of the first value of the query parameter name,
 // decoded ("" if absent).
 func (c *Ctx) Query(name string) string {
-	v, _ := c.QueryBytes(name)
+	if !c.enter() {
+		return ""
+	}
+	defer c.exit()
+	v, _ := c.queryBytes(name)
 	return string(v)
 }
 
@@ -68,11 +126,26 @@ func (c *Ctx) Query(name string) string {
 // into storage the Ctx reuses: no allocation once warm.
 // Borrowed: valid until the handler returns; copy it to keep it.
 func (c *Ctx) QueryBytes(name string) ([]byte, bool) {
+	if !c.enter() {
+		return nil, false
+	}
+	defer c.exit()
+	return c.queryBytes(name)
+}
+
+// queryBytes is QueryBytes without the stale check.
+func (c *Ctx) queryBytes(name string) ([]byte, bool) {
 	return c.queryArgs().get(name)
 }
 
 // QueryValues returns copies of every value of the query parameter name.
-func (c *Ctx) QueryValues(name string) []string { return c.queryArgs().values(name) }
+func (c *Ctx) QueryValues(name string) []string {
+	if !c.enter() {
+		return nil
+	}
+	defer c.exit()
+	return c.queryArgs().values(name)
+}
 
 func (c *Ctx) queryArgs() *args {
 	if !c.queryDone {
@@ -86,19 +159,41 @@ func (c *Ctx) queryArgs() *args {
 
 // Header returns a copy of the first value of the request header name
 // (case-insensitive), "" if absent.
-func (c *Ctx) Header(name string) string { return string(c.x.Request().Header(name)) }
+func (c *Ctx) Header(name string) string {
+	if !c.enter() {
+		return ""
+	}
+	defer c.exit()
+	return string(c.x.Request().Header(name))
+}
 
 // HeaderBytes returns the first value of the request header name
 // (case-insensitive), nil if absent.
 // Borrowed: valid until the handler returns; copy it to keep it.
-func (c *Ctx) HeaderBytes(name string) []byte { return c.x.Request().Header(name) }
+func (c *Ctx) HeaderBytes(name string) []byte {
+	if !c.enter() {
+		return nil
+	}
+	defer c.exit()
+	return c.x.Request().Header(name)
+}
 
 // Host returns a copy of the Host header.
-func (c *Ctx) Host() string { return string(c.x.Request().Host()) }
+func (c *Ctx) Host() string {
+	if !c.enter() {
+		return ""
+	}
+	defer c.exit()
+	return string(c.x.Request().Host())
+}
 
 // Cookie returns a copy of the value of the request cookie name, "" if absent.
 func (c *Ctx) Cookie(name string) string {
-	v, _ := c.CookieBytes(name)
+	if !c.enter() {
+		return ""
+	}
+	defer c.exit()
+	v, _ := c.cookieBytes(name)
 	return string(v)
 }
 
@@ -106,6 +201,15 @@ func (c *Ctx) Cookie(name string) string {
 // surrounding quotes) and whether it was sent.
 // Borrowed: valid until the handler returns; copy it to keep it.
 func (c *Ctx) CookieBytes(name string) ([]byte, bool) {
+	if !c.enter() {
+		return nil, false
+	}
+	defer c.exit()
+	return c.cookieBytes(name)
+}
+
+// cookieBytes is CookieBytes without the stale check.
+func (c *Ctx) cookieBytes(name string) ([]byte, bool) {
 	r := c.x.Request()
 	for i, n := 0, r.NumHeaders(); i < n; i++ {
 		k, v := r.HeaderAt(i)
@@ -119,8 +223,20 @@ func (c *Ctx) CookieBytes(name string) ([]byte, bool) {
 }
 
 // RemoteAddr returns the address of the peer (the proxy, behind one).
-func (c *Ctx) RemoteAddr() net.Addr { return c.x.RemoteAddr() }
+func (c *Ctx) RemoteAddr() net.Addr {
+	if !c.enter() {
+		return nil
+	}
+	defer c.exit()
+	return c.x.RemoteAddr()
+}
 
 // IsHead reports whether the request is HEAD (the response body, if any,
 // is not sent).
-func (c *Ctx) IsHead() bool { return c.m.method == mHead }
+func (c *Ctx) IsHead() bool {
+	if !c.enter() {
+		return false
+	}
+	defer c.exit()
+	return c.m.method == mHead
+}

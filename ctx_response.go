@@ -20,6 +20,10 @@ const (
 // Status sets the status of the response (default 200) and returns c, for
 // chaining: return c.Status(201).JSON(v).
 func (c *Ctx) Status(code int) *Ctx {
+	if !c.enter() {
+		return c
+	}
+	defer c.exit()
 	c.status = code
 	return c
 }
@@ -27,6 +31,10 @@ func (c *Ctx) Status(code int) *Ctx {
 // StatusCode returns the response status: as set with Status or sent, 200
 // when neither. Middleware reads it after calling next.
 func (c *Ctx) StatusCode() int {
+	if !c.enter() {
+		return 0
+	}
+	defer c.exit()
 	if c.status == 0 {
 		return 200
 	}
@@ -35,10 +43,22 @@ func (c *Ctx) StatusCode() int {
 
 // Responded reports whether the response was finished (or a stream was
 // started): after that, response methods return ErrResponded.
-func (c *Ctx) Responded() bool { return c.responded }
+func (c *Ctx) Responded() bool {
+	if !c.enter() {
+		return false
+	}
+	defer c.exit()
+	return c.responded
+}
 
 // BytesWritten returns the number of body bytes given to the engine so far.
-func (c *Ctx) BytesWritten() int64 { return c.written }
+func (c *Ctx) BytesWritten() int64 {
+	if !c.enter() {
+		return 0
+	}
+	defer c.exit()
+	return c.written
+}
 
 // SetHeader sets a response header, replacing any earlier value with the
 // same name (case-insensitive), and returns c. An invalid name or value (a
@@ -47,14 +67,27 @@ func (c *Ctx) BytesWritten() int64 { return c.written }
 // Connection) is not added: the next response method returns an error
 // wrapping ErrInvalidHeader instead of sending anything.
 func (c *Ctx) SetHeader(name, value string) *Ctx {
-	c.DelHeader(name)
-	return c.AddHeader(name, value)
+	if !c.enter() {
+		return c
+	}
+	defer c.exit()
+	c.delHeader(name)
+	return c.addHeader(name, value)
 }
 
 // AddHeader adds a response header line, keeping earlier ones with the same
 // name (for Set-Cookie, Link, Vary ...), and returns c. Validation is as for
 // SetHeader.
 func (c *Ctx) AddHeader(name, value string) *Ctx {
+	if !c.enter() {
+		return c
+	}
+	defer c.exit()
+	return c.addHeader(name, value)
+}
+
+// addHeader is AddHeader without the stale check.
+func (c *Ctx) addHeader(name, value string) *Ctx {
 	if c.hdrErr != nil {
 		return c
 	}
@@ -80,6 +113,16 @@ func (c *Ctx) appendHeader(name, value string) {
 // DelHeader removes every response header line with the name
 // (case-insensitive) and returns c.
 func (c *Ctx) DelHeader(name string) *Ctx {
+	if !c.enter() {
+		return c
+	}
+	defer c.exit()
+	c.delHeader(name)
+	return c
+}
+
+// delHeader is DelHeader without the stale check.
+func (c *Ctx) delHeader(name string) {
 	h := c.hdr
 	out := h[:0]
 	for len(h) > 0 {
@@ -96,12 +139,17 @@ func (c *Ctx) DelHeader(name string) *Ctx {
 	if len(name) == len("Content-Type") && asciiEqualFold(name, "Content-Type") {
 		c.hasCT = false
 	}
-	return c
 }
 
 // ResponseHeader returns a copy of the first value of a response header set
 // so far (case-insensitive), "" if none.
-func (c *Ctx) ResponseHeader(name string) string { return string(c.responseHeader(name)) }
+func (c *Ctx) ResponseHeader(name string) string {
+	if !c.enter() {
+		return ""
+	}
+	defer c.exit()
+	return string(c.responseHeader(name))
+}
 
 // responseHeader returns a view of a response header value.
 func (c *Ctx) responseHeader(name string) []byte {
@@ -135,6 +183,10 @@ func checkHeader(name, value string) error {
 // ErrInvalidCookie, and adds nothing, for a cookie that is not valid (see
 // AppendSetCookie).
 func (c *Ctx) SetCookie(ck *Cookie) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
 	if c.responded {
 		return ErrResponded
 	}
@@ -153,14 +205,30 @@ func (c *Ctx) SetCookie(ck *Cookie) error {
 // Status, default 200). Like every response method it finishes the
 // response: it returns ErrResponded if that was already done, and the
 // error of an invalid header set earlier (nothing is sent then).
-func (c *Ctx) Text(s string) error { return c.send(ctText, unsafeBytes(s)) }
+func (c *Ctx) Text(s string) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
+	return c.send(ctText, unsafeBytes(s))
+}
 
 // HTML answers with s as text/html; charset=utf-8.
-func (c *Ctx) HTML(s string) error { return c.send(ctHTML, unsafeBytes(s)) }
+func (c *Ctx) HTML(s string) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
+	return c.send(ctHTML, unsafeBytes(s))
+}
 
 // Blob answers with b and the given Content-Type ("" sends none unless one
 // was set with SetHeader). b is copied before Blob returns.
 func (c *Ctx) Blob(contentType string, b []byte) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
 	if contentType != "" && !c.hasCT {
 		if err := checkHeader("Content-Type", contentType); err != nil {
 			return err
@@ -176,6 +244,10 @@ func (c *Ctx) Blob(contentType string, b []byte) error {
 // allocate in encoding/json. An encoding error is returned and nothing is
 // sent.
 func (c *Ctx) JSON(v any) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
 	if c.responded {
 		return ErrResponded
 	}
@@ -189,6 +261,10 @@ func (c *Ctx) JSON(v any) error {
 // Redirect answers with a redirect to location; code must be 3xx (301,
 // 302, 303, 307 or 308 are the usual ones).
 func (c *Ctx) Redirect(code int, location string) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
 	if code < 300 || code > 399 {
 		return fmt.Errorf("eddy: Redirect with status %d, not 3xx", code)
 	}
@@ -198,8 +274,13 @@ func (c *Ctx) Redirect(code int, location string) error {
 }
 
 // NoContent answers with code and no body (204 No Content is the usual
-// one).
+// one). A 1xx, 204 or 304 answer never carries a Content-Type (one set
+// earlier is dropped), whichever method sends it.
 func (c *Ctx) NoContent(code int) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
 	c.status = code
 	return c.send("", nil)
 }
@@ -211,6 +292,10 @@ func (c *Ctx) NoContent(code int) error {
 // status set with Status and the Content-Type set with SetHeader (none by
 // default). If the handler returns an error the buffered body is dropped.
 func (c *Ctx) Write(p []byte) (int, error) {
+	if !c.enter() {
+		return 0, ErrStaleCtx
+	}
+	defer c.exit()
 	if c.responded {
 		return 0, ErrResponded
 	}
@@ -219,7 +304,13 @@ func (c *Ctx) Write(p []byte) (int, error) {
 }
 
 // WriteString is Write for a string.
-func (c *Ctx) WriteString(s string) (int, error) { return c.Write(unsafeBytes(s)) }
+func (c *Ctx) WriteString(s string) (int, error) {
+	if !c.enter() {
+		return 0, ErrStaleCtx
+	}
+	defer c.exit()
+	return c.Write(unsafeBytes(s))
+}
 
 // send finishes the response with body, adding the Content-Type line ct
 // unless one was set.
@@ -230,17 +321,35 @@ func (c *Ctx) send(ct string, body []byte) error {
 	if c.hdrErr != nil {
 		return c.hdrErr
 	}
-	if ct != "" && !c.hasCT {
-		c.hdr = append(c.hdr, ct...)
-		c.hasCT = true
-	}
 	if c.status == 0 {
 		c.status = 200
 	}
+	switch {
+	case bodyless(c.status):
+		// 1xx, 204 and 304 carry no body, so no Content-Type either.
+		if c.hasCT {
+			c.delHeader("Content-Type")
+		}
+		body = nil
+	case ct != "" && !c.hasCT:
+		c.hdr = append(c.hdr, ct...)
+		c.hasCT = true
+	}
 	c.written = int64(len(body))
 	c.finishing()
+	if c.failing {
+		// The engine writes this answer itself (handler.Fail).
+		c.body = append(c.body[:0], body...)
+		return nil
+	}
 	c.x.Respond(c.status, c.hdr, body)
 	return nil
+}
+
+// bodyless reports the statuses that never carry a body (RFC 9110 6.4.1
+// for 1xx and 204, 15.4.5 for 304).
+func bodyless(status int) bool {
+	return status < 200 || status == 204 || status == 304
 }
 
 // finishing marks the response finished and runs the OnFinish callbacks,
@@ -248,6 +357,12 @@ func (c *Ctx) send(ct string, body []byte) error {
 // deferred Ctx may be recycled at any moment.
 func (c *Ctx) finishing() {
 	c.responded = true
+	if !c.failing && c.x.Claimed() {
+		// The server already answered in this response's place (a handler
+		// timeout, through its own OnFinish callbacks): this one is dropped,
+		// so it is not observed either.
+		return
+	}
 	for _, fn := range c.onFinish {
 		fn(c)
 	}

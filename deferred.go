@@ -14,6 +14,13 @@ package eddy
 // not be used. Middleware sees the handler return before the response is
 // sent; use Ctx.OnFinish to observe the end.
 func (c *Ctx) Defer() {
+	if !c.enter() {
+		return
+	}
+	defer c.exit()
+	if c.failing {
+		return // an answer to a server error is taken when the error handler returns
+	}
 	c.defers.Add(1)
 	if !c.x.Detached() {
 		c.x.Detach()
@@ -26,13 +33,25 @@ func (c *Ctx) Defer() {
 // and error handling as a handler: its error goes to the error handler, and
 // returning nil without a response sends an empty 200. Middleware does not
 // run again. h runs on the loop, so it must not block. Complete may be
-// called from any goroutine; it fails only when the server has stopped.
+// called from any goroutine; it fails when the server has stopped, and
+// with ErrStaleCtx after the request ended (h does not run then either).
 //
 // Calling a response method (Text, JSON ...) directly from another
 // goroutine also finishes a deferred response; Complete adds the error
 // handling.
 func (c *Ctx) Complete(h Handler) error {
-	return c.x.Loop().CallSoonThreadsafe(func() { _ = c.app.run(c, h) })
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	l := c.loop
+	c.exit()
+	return l.CallSoonThreadsafe(func() {
+		// On the loop the state cannot be released while this runs, so
+		// one check covers the whole call.
+		if c.current() {
+			_ = c.app.run(c, h)
+		}
+	})
 }
 
 // Go runs job in the pool, then h on the loop with the request: the way
@@ -45,6 +64,13 @@ func (c *Ctx) Complete(h Handler) error {
 //	return c.Go(func() error { u, err = db.User(id); return err },
 //		func(c *eddy.Ctx) error { return c.JSON(u) })
 func (c *Ctx) Go(job func() error, h Handler) error {
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
+	if c.failing {
+		return errFailStream
+	}
 	if h == nil {
 		h = func(*Ctx) error { return nil }
 	}
@@ -59,6 +85,9 @@ func (c *Ctx) Go(job func() error, h Handler) error {
 	err := c.x.Loop().RunInExecutor(
 		func() { jobErr = c.app.guard(c, job) },
 		func() {
+			if !c.current() {
+				return // finished meanwhile by other code: nothing to do
+			}
 			_ = c.app.run(c, func(c *Ctx) error {
 				if jobErr != nil {
 					return jobErr

@@ -5,7 +5,9 @@
 //	app := eddy.New(eddy.Config{})
 //	app.Get("/", func(c *eddy.Ctx) error { return c.Text("Hello, world") })
 //	app.Get("/{name}", func(c *eddy.Ctx) error { return c.Text("Hello, " + c.Param("name")) })
-//	log.Fatal(app.Run(":8080"))
+//	if err := app.Run(":8080"); err != nil {
+//		log.Fatal(err)
+//	}
 //
 // The layers, from the bottom: package httpcodec parses and writes HTTP/1.1
 // over byte slices; package loop is the event-loop runtime (the only importer

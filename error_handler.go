@@ -10,6 +10,15 @@ import (
 // far are kept (so a 405's Allow or a 401's WWW-Authenticate survive); it
 // must answer with a response method. Errors of 5xx status are logged before
 // it runs, so a replacement need not log them.
+//
+// It also answers the server's own errors, which no handler sees: 400, 414,
+// 431, 501 and 505 for a malformed request head, 408 for a head or body too
+// slow, 413 for a body past MaxBody, 503 for a HandlerTimeout or a full
+// pool. Then err is an *HTTPError with the server's reason as Message,
+// c.Route() is nil, the request may be empty (no method, path or headers
+// when its head could not be parsed), the answer must be whole (Stream,
+// Defer and Go are refused), and the connection closes after it. If it
+// answers nothing (or panics), the server sends its own short text.
 type ErrorHandler func(c *Ctx, err error)
 
 // DefaultErrorHandler answers with the error's status (500 for an error
@@ -18,6 +27,10 @@ type ErrorHandler func(c *Ctx, err error)
 // {"error":"...","status":N} when the client's Accept prefers
 // application/json over text/plain, else as text/plain.
 func DefaultErrorHandler(c *Ctx, err error) {
+	if !c.enter() {
+		return // stale: nothing to answer
+	}
+	defer c.exit()
 	status := StatusOf(err)
 	msg := statusText(status)
 	if he := asHTTPError(err); he != nil {

@@ -1,6 +1,7 @@
 package eddy
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
 )
@@ -66,7 +67,9 @@ func (a *App) panicked(c *Ctx, v any) error {
 	a.log.Error("eddy: handler panic",
 		"panic", fmt.Sprint(v), "method", c.Method(), "path", string(c.PathBytes()),
 		"route", pattern, "stack", string(debug.Stack()))
-	c.x.CloseAfter()
+	if !c.failing {
+		c.x.CloseAfter() // an engine answer closes the connection anyway
+	}
 	if !c.responded {
 		c.hdr, c.hasCT, c.hdrErr, c.status = c.hdr[:0], false, nil, 0
 	}
@@ -88,14 +91,18 @@ func (a *App) finish(c *Ctx, err error) {
 		}
 		return
 	}
-	if StatusOf(err) >= 500 {
+	switch {
+	case errors.Is(err, ErrConnClosed):
+		// The client went away (a stream's Write or Close said so): not
+		// the server's fault, and nobody is left to answer.
+		a.log.Debug("eddy: client went away", "method", c.Method(), "path", string(c.PathBytes()))
+	case StatusOf(err) >= 500:
 		a.log.Error("eddy: handler error", "method", c.Method(), "path", string(c.PathBytes()), "error", err)
 	}
 	if c.responded {
-		// Too late to answer with the error: end what was started.
-		if c.streaming {
-			_ = c.stream.Close()
-		}
+		// Too late to answer with the error. A stream is cut short, not
+		// ended: the client must see that the body is incomplete.
+		c.abortStream()
 		return
 	}
 	c.hdrErr, c.body = nil, c.body[:0]

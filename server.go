@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -135,14 +136,18 @@ func (a *App) Addr() net.Addr {
 	return a.srv.Addr()
 }
 
-// Shutdown stops the server gracefully (DESIGN.md section 7): readiness and
-// liveness answer 503 at once; the OnShutdown hooks run; after
-// Config.DrainDelay the listener closes (new connections are refused), idle
-// keep-alive connections close after Config.DrainIdleGrace (a request that
-// arrives within it is answered with Connection: close) and busy ones
-// finish their responses with Connection: close; when none is left (or ctx is done) the loops stop and
-// the cleanup hooks run. It returns the hooks' errors and ctx's error if the
-// drain was cut short. Calling it again waits for the first call's end.
+// Shutdown stops the server gracefully: readiness and liveness answer 503
+// at once; the OnShutdown hooks run; after Config.DrainDelay the listener
+// closes (new connections are refused), idle keep-alive connections close
+// after Config.DrainIdleGrace (a request that arrives within it is
+// answered with Connection: close) and busy ones finish their responses
+// with Connection: close; when none is left (or ctx is done) the loops
+// stop and the cleanup hooks run. It returns nil after a clean drain, else
+// the hooks' errors and, if ctx cut the drain short, an error saying what
+// was still open ("eddy: drain timed out after 25s with 3 connections open
+// (2 pool jobs running)") that wraps ctx's error, so errors.Is(err,
+// context.DeadlineExceeded) holds. Calling it again waits for the first
+// call's end.
 func (a *App) Shutdown(ctx context.Context) error {
 	a.mu.Lock()
 	srv, done := a.srv, a.done
@@ -164,6 +169,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	default:
 	}
 	a.draining.Store(true)
+	start := time.Now()
 	var errs []error
 	errs = append(errs, a.hooks.shutdown(ctx))
 	if d := a.cfg.DrainDelay; d > 0 {
@@ -174,7 +180,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 		}
 		t.Stop()
 	}
-	if err := srv.Drain(ctx); err != nil {
+	if err := a.drain(srv, ctx, start); err != nil {
 		errs = append(errs, err)
 	}
 	<-srv.Done()
@@ -187,6 +193,35 @@ func (a *App) Shutdown(ctx context.Context) error {
 	a.doneErr = errors.Join(errs...)
 	close(done)
 	return a.doneErr
+}
+
+// drain drains srv within ctx. Cut short, it says what was still open
+// when ctx ended (counted before the loops close everything), wrapping
+// ctx's error: "eddy: drain timed out after 25s with 3 connections open
+// (2 pool jobs running): context deadline exceeded".
+func (a *App) drain(srv *loop.Server, ctx context.Context, start time.Time) error {
+	var conns, jobs int
+	dctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancel(nil)
+	stop := context.AfterFunc(ctx, func() {
+		conns, jobs = srv.NumConns(), srv.ExecutorBusy()
+		cancel(context.Cause(ctx)) // Drain sees the end only after the count
+	})
+	err := srv.Drain(dctx)
+	stop()
+	if err == nil || ctx.Err() == nil || dctx.Err() == nil {
+		return err
+	}
+	how := "timed out"
+	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		how = "cancelled"
+	}
+	s := "s"
+	if conns == 1 {
+		s = ""
+	}
+	return fmt.Errorf("eddy: drain %s after %v with %d connection%s open (%d pool jobs running): %w",
+		how, time.Since(start).Round(time.Millisecond), conns, s, jobs, ctx.Err())
 }
 
 // Wait blocks until the server stopped and cleaned up, and returns why: nil
@@ -205,7 +240,14 @@ func (a *App) Wait() error {
 // Run starts the app on addr (":8080") and blocks until it stops: SIGINT or
 // SIGTERM starts a graceful Shutdown bounded by Config.ShutdownTimeout (a
 // second signal stops at once); an engine that dies on its own makes Run
-// return its error. aiohttp's web.run_app.
+// return its error. It returns nil after a clean signal-initiated drain,
+// so the usual form exits 0 on SIGTERM:
+//
+//	if err := app.Run(":8080"); err != nil {
+//		log.Fatal(err)
+//	}
+//
+// aiohttp's web.run_app.
 func (a *App) Run(addr string) error {
 	if err := a.Start(addr); err != nil {
 		return err
@@ -244,10 +286,10 @@ var _ h1.Handler = (*handler)(nil)
 // reused with it). Loop-only.
 func (h *handler) Route(x *h1.Exchange) h1.Plan {
 	a := h.a
-	c, _ := x.User.(*Ctx)
+	c, _ := x.User.(*ctxState)
 	if c == nil {
-		// First request on this pooled exchange: the Ctx stays with it.
-		c = &Ctx{app: a}
+		// First request on this pooled exchange: the state stays with it.
+		c = &ctxState{app: a, loop: x.Loop()}
 		x.User = c
 	}
 	req := x.Request()
@@ -294,9 +336,13 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 }
 
 // Serve runs the route's composed handler. Called on the loop, or on a pool
-// goroutine for an InPool route.
+// goroutine for an InPool route. The handler gets a Ctx of its own: a
+// handle on the exchange's state, one small allocation per request, which
+// is what lets a Ctx kept past its request be told from the next request's
+// (see Ctx, Stale use).
 func (h *handler) Serve(x *h1.Exchange) {
-	c := x.User.(*Ctx)
+	s := x.User.(*ctxState)
+	c := &Ctx{ctxState: s, gen: s.generation.Load()}
 	c.x = x
 	c.viewPath()
 	if sc := h.a.cfg.SlowCallback; sc > 0 && !c.inPool {
@@ -305,17 +351,70 @@ func (h *handler) Serve(x *h1.Exchange) {
 	h.a.run(c, c.route.serve)
 }
 
-// Release resets the Ctx once the engine is done with the exchange; it
-// stays in x.User for the next request x carries. Loop-only.
+// Release ends the request's Ctx once the engine is done with the
+// exchange and resets its state, which stays in x.User for the next request
+// x carries. A Ctx method call still running (from a goroutine that kept
+// the Ctx) keeps the state: then the state and x are left to it, and x is
+// not reused. Loop-only.
 func (h *handler) Release(x *h1.Exchange) {
-	if c, ok := x.User.(*Ctx); ok {
-		c.reset()
+	s, ok := x.User.(*ctxState)
+	if !ok {
+		return
 	}
+	s.generation.Add(1) // every Ctx of the request is stale from here
+	if s.busy.Load() != 0 {
+		x.User = nil
+		x.Abandon()
+		return
+	}
+	s.reset()
+}
+
+var _ h1.Failer = (*handler)(nil)
+
+// Fail answers one of the engine's own errors (a 408, 413, 414, 431, a
+// handler timeout's 503 ...) through the app, as the automatic 404 and 405
+// are: the app's middleware runs with a nil Route (so the access log
+// writes its line) around a handler returning the error as an *HTTPError
+// (Message: the engine's reason), and the error handler answers it. The
+// answer is recorded, not sent: the engine writes it, with Connection:
+// close. It uses a state of its own (allocated: engine answers are rare and
+// end their connection), since the request's own may still be in use by a
+// handler that timed out. If nothing answered, or the error handler
+// panicked, the engine's text answer goes out instead. Loop-only.
+func (h *handler) Fail(x *h1.Exchange, e *httpcodec.Error) (status int, header, body []byte, ok bool) {
+	a := h.a
+	if a.failRoute == nil {
+		return 0, nil, nil, false
+	}
+	s := &ctxState{app: a, loop: x.Loop(), x: x, route: a.failRoute, failing: true}
+	s.failErr = &HTTPError{Status: e.Status, Message: e.Reason}
+	req := x.Request() // empty for a head that failed to parse
+	s.m.method, s.method = methodOf(req.Method())
+	s.m.path = unsafeString(req.Path())
+	c := &Ctx{ctxState: s}
+	defer func() {
+		s.generation.Add(1) // a Ctx kept by the error handler is stale from here
+		if v := recover(); v != nil {
+			a.log.Error("eddy: error handler panic answering a server error",
+				"status", e.Status, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			status, header, body, ok = 0, nil, nil, false
+		}
+	}()
+	err := a.call(c, a.failRoute.serve)
+	if !s.responded && err != nil {
+		s.hdrErr, s.body = nil, s.body[:0]
+		a.errorHandler(c, err)
+	}
+	if !s.responded {
+		return 0, nil, nil, false
+	}
+	return s.status, s.hdr, s.body, true
 }
 
 // viewPath points the matched path at the request's current bytes: the
 // engine may have moved them (Detach, InPool) since Route.
-func (c *Ctx) viewPath() {
+func (c *ctxState) viewPath() {
 	if !c.decoded {
 		c.m.path = unsafeString(c.x.Request().Path())
 	}

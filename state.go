@@ -32,6 +32,10 @@ func (k Key[T]) Name() string { return k.id.name }
 // Set stores v in c's per-request state. Storing a pointer or other
 // word-sized value does not allocate; larger values are boxed once.
 func (k Key[T]) Set(c *Ctx, v T) {
+	if !c.enter() {
+		return
+	}
+	defer c.exit()
 	i := k.id.index
 	if i >= len(c.state) {
 		if i < cap(c.state) {
@@ -45,13 +49,17 @@ func (k Key[T]) Set(c *Ctx, v T) {
 
 // Get returns the per-request value stored with Set, and whether one was.
 func (k Key[T]) Get(c *Ctx) (T, bool) {
+	var zero T
+	if !c.enter() {
+		return zero, false
+	}
+	defer c.exit()
 	i := k.id.index
 	if i < len(c.state) {
 		if v, ok := c.state[i].(T); ok {
 			return v, true
 		}
 	}
-	var zero T
 	return zero, false
 }
 

@@ -1,6 +1,10 @@
 package eddy
 
-import "github.com/eddy-go/eddy/internal/h1"
+import (
+	"errors"
+
+	"github.com/eddy-go/eddy/internal/h1"
+)
 
 // Errors of a Stream's Write.
 var (
@@ -11,6 +15,10 @@ var (
 	// ErrConnClosed is returned when the client went away: stop producing.
 	ErrConnClosed = h1.ErrConnClosed
 )
+
+// errFailStream: an error handler answering one of the server's own
+// errors (a 408, 413, 431 ...) must answer whole, not stream.
+var errFailStream = errors.New("eddy: the answer to a server error cannot be streamed")
 
 // Stream is a response whose body is written as it is produced (aiohttp's
 // StreamResponse): chunked for HTTP/1.1, ended by closing the connection
@@ -24,20 +32,32 @@ type Stream struct{ c *Ctx }
 // then Close it. If the handler returns with the stream open (and did not
 // Defer), the stream is closed for it.
 func (c *Ctx) Stream(contentType string) (*Stream, error) {
+	if !c.enter() {
+		return nil, ErrStaleCtx
+	}
+	defer c.exit()
 	if c.responded {
 		return nil, ErrResponded
+	}
+	if c.failing {
+		return nil, errFailStream
 	}
 	if c.hdrErr != nil {
 		return nil, c.hdrErr
 	}
-	if contentType != "" && !c.hasCT {
+	if c.status == 0 {
+		c.status = 200
+	}
+	switch {
+	case bodyless(c.status):
+		if c.hasCT {
+			c.delHeader("Content-Type") // no body, no Content-Type
+		}
+	case contentType != "" && !c.hasCT:
 		if err := checkHeader("Content-Type", contentType); err != nil {
 			return nil, err
 		}
 		c.appendHeader("Content-Type", contentType)
-	}
-	if c.status == 0 {
-		c.status = 200
 	}
 	if err := c.x.StreamStart(c.status, c.hdr); err != nil {
 		return nil, err
@@ -48,16 +68,23 @@ func (c *Ctx) Stream(contentType string) (*Stream, error) {
 }
 
 // Write sends p as the next piece of the body; p is copied before Write
-// returns. In the pool it blocks while the connection is above its high
+// returns. After Close it returns ErrResponded. In the pool it blocks while the connection is above its high
 // water mark. On the loop it never blocks: above the mark it returns
 // ErrBackpressure having queued nothing; continue from OnWritable. It
 // returns ErrConnClosed once the client is gone.
 func (s *Stream) Write(p []byte) (int, error) {
+	if !s.c.enter() {
+		return 0, ErrStaleCtx
+	}
+	defer s.c.exit()
 	if len(p) == 0 {
 		return 0, nil
 	}
+	if !s.c.streaming {
+		return 0, ErrResponded // closed
+	}
 	if err := s.c.x.StreamWrite(p); err != nil {
-		return 0, err
+		return 0, streamErr(err)
 	}
 	s.c.written += int64(len(p))
 	return len(p), nil
@@ -68,12 +95,25 @@ func (s *Stream) WriteString(str string) (int, error) { return s.Write(unsafeByt
 
 // OnWritable runs fn once on the loop when the connection's output drops
 // below its low water mark (after Write returned ErrBackpressure). Loop-only.
-func (s *Stream) OnWritable(fn func()) { s.c.x.OnWritable(fn) }
+func (s *Stream) OnWritable(fn func()) {
+	if !s.c.enter() {
+		return
+	}
+	defer s.c.exit()
+	s.c.x.OnWritable(fn)
+}
 
-// Close ends the body (the last chunk) and finishes the response. Closing
-// twice is a no-op. After Close the Ctx must not be used.
+// Close ends the body (the last chunk) and finishes the response. It
+// returns ErrConnClosed when the client went away (nothing more is sent;
+// a handler may return it: it is not logged as an error). Closing twice is
+// a no-op (once the request ended, Close returns ErrStaleCtx).
+// After Close the Ctx must not be used.
 func (s *Stream) Close() error {
 	c := s.c
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
 	if !c.streaming {
 		return nil
 	}
@@ -81,5 +121,29 @@ func (s *Stream) Close() error {
 	for _, fn := range c.onFinish {
 		fn(c)
 	}
-	return c.x.StreamEnd(nil)
+	return streamErr(c.x.StreamEnd(nil))
+}
+
+// abortStream ends an open stream whose handler failed (an error or a
+// panic after the head went out): no last chunk, and the connection
+// closes once what was written is flushed, so the client sees the body
+// truncated instead of complete.
+func (c *Ctx) abortStream() {
+	if !c.streaming {
+		return
+	}
+	c.streaming = false
+	for _, fn := range c.onFinish {
+		fn(c)
+	}
+	_ = c.x.StreamAbort()
+}
+
+// streamErr maps the engine's "already finished" (the engine ended the
+// stream because the client went away) to ErrConnClosed.
+func streamErr(err error) error {
+	if err == h1.ErrFinished {
+		return ErrConnClosed
+	}
+	return err
 }

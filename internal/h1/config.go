@@ -7,7 +7,7 @@ import (
 	"github.com/eddy-go/eddy/httpcodec"
 )
 
-// Defaults for a zero Config field (DESIGN.md section 10).
+// Defaults for a zero Config field.
 const (
 	DefaultMaxBody        = 4 << 20
 	DefaultPipelineDepth  = 16
@@ -18,6 +18,7 @@ const (
 	DefaultMinBodyRate    = 240 // bytes per second, as Kestrel's MinRequestBodyDataRate
 	DefaultBodyRateGrace  = 5 * time.Second
 	DefaultBodyBudget     = 64 << 20 // per loop
+	DefaultHandlerTimeout = 60 * time.Second
 )
 
 // streamBuffer bounds the bytes a streaming response may queue in its own
@@ -67,9 +68,12 @@ type Config struct {
 	// connections close at once. Default 500 ms.
 	DrainIdleGrace time.Duration
 	// HandlerTimeout bounds the time from the end of a request to its
-	// response; past it the engine answers 503 in the request's place,
-	// cancels Exchange.Context and closes the connection after the
-	// responses before it. Zero means no limit.
+	// response (to the start of a streamed response: a stream that started
+	// is never cut by it); past it the engine answers 503 in the request's
+	// place, cancels Exchange.Context and closes the connection after the
+	// responses before it. It bounds pool handlers and detached (deferred)
+	// exchanges; a handler running on the loop cannot be interrupted, but
+	// one that detached can. Default 60 s; negative means no limit.
 	HandlerTimeout time.Duration
 	// ServerName is the value of the Server header; "" writes none.
 	ServerName string
@@ -119,8 +123,11 @@ func (c Config) normalized() Config {
 	if c.DrainIdleGrace == 0 {
 		c.DrainIdleGrace = DefaultDrainIdleGrace
 	}
-	if c.HandlerTimeout < 0 {
-		c.HandlerTimeout = 0
+	switch {
+	case c.HandlerTimeout == 0:
+		c.HandlerTimeout = DefaultHandlerTimeout
+	case c.HandlerTimeout < 0:
+		c.HandlerTimeout = 0 // none
 	}
 	if c.MinBodyRate == 0 {
 		c.MinBodyRate = DefaultMinBodyRate
@@ -163,6 +170,24 @@ type Handler interface {
 	// has finished it); x may be recycled after it, with x.User as Release
 	// left it.
 	Release(x *Exchange)
+}
+
+// Failer is implemented by a Handler that renders the engine's own
+// answers itself: 400, 414, 431, 501 and 505 for a malformed head, 408 for
+// a head or body too slow, 413 for a body too large, 503 for a handler
+// timeout or a full pool, 500 for an on-loop Serve that neither finished
+// nor detached. Without it the engine answers with a short text body.
+type Failer interface {
+	// Fail runs on the loop when x's answer e is about to be written, and
+	// returns the response to send instead of the engine's text: status,
+	// header lines (the same rules as Respond's) and body, which the
+	// engine copies before it returns; ok false means "answer with the
+	// engine's text". The connection closes after the answer either way.
+	// For a head that failed to parse, x.Request() is empty (no method, no
+	// path, no headers) and Route was never called (no Release follows).
+	// For a handler timeout the handler may still be running with x:
+	// Fail must only read x's request, never finish x or touch x.User.
+	Fail(x *Exchange, e *httpcodec.Error) (status int, header, body []byte, ok bool)
 }
 
 // Plan is where and how a request runs, chosen by Handler.Route.

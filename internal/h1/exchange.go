@@ -93,6 +93,7 @@ const (
 	lfWantContinue                       // send 100 Continue when x reaches the head
 	lfHijack                             // the connection is handed over after x
 	lfRouteClose                         // a response given in Route must close (body unread)
+	lfAbandon                            // Release called Abandon: x is never reused
 )
 
 // sharedFlags are guarded by Exchange.mu.
@@ -218,6 +219,45 @@ func (x *Exchange) cancelContextLocked(cause error) {
 	if x.cancel != nil {
 		x.cancel(cause)
 	}
+}
+
+// Claimed reports whether the engine answered in x's place (a handler
+// timeout): whatever the handler sends now is dropped. Callable wherever x
+// may be used; it takes x's lock unless the caller is the loop inside
+// Serve of a non-detached exchange, which no timeout can claim.
+func (x *Exchange) Claimed() bool {
+	if x.loopOwned() {
+		return false
+	}
+	x.mu.Lock()
+	claimed := x.sf&sfClaimed != 0
+	x.mu.Unlock()
+	return claimed
+}
+
+// Abandon keeps x from being reused: called inside Handler.Release, it
+// leaves x to a goroutine that may still hold it (the application could
+// not prove otherwise) instead of recycling it. From then on x behaves as
+// finished for a dead connection: Respond and CloseAfter do nothing, the
+// streaming methods return ErrFinished, Context is cancelled. The garbage
+// collector takes x when the last holder lets go. Loop-only, inside
+// Release.
+func (x *Exchange) Abandon() {
+	x.lf |= lfAbandon
+}
+
+// abandon detaches an abandoned x from its connection for good.
+// Loop-only.
+func (x *Exchange) abandon() {
+	x.mu.Lock()
+	x.sf |= sfFinished | sfClaimed | sfDead
+	x.cancelContextLocked(ErrConnClosed)
+	if x.cond != nil {
+		x.cond.Broadcast()
+	}
+	x.mu.Unlock()
+	x.onWritable = nil
+	x.next = nil
 }
 
 // reset prepares x for reuse. Buffers are kept when small, dropped when a

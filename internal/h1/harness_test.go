@@ -116,6 +116,10 @@ func (h *testHandler) Serve(x *Exchange) {
 		for i := 0; i < n; i++ {
 			_ = x.StreamWrite([]byte("chunk " + strconv.Itoa(i) + "\n"))
 		}
+		if query(x, "abort") == "1" {
+			_ = x.StreamAbort()
+			break
+		}
 		_ = x.StreamEnd(nil)
 	case "/bigstream":
 		h.bigStream(x)

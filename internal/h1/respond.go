@@ -224,6 +224,23 @@ func (ls *loopState) prefix() []byte {
 	return ls.pre
 }
 
+// appendFailure renders the engine's own answer e for x: the handler's
+// rendering when it is a Failer and gives one, else appendError's text.
+// Connection: close either way. Loop-only.
+func (c *conn) appendFailure(dst []byte, x *Exchange, e *httpcodec.Error) []byte {
+	if f, ok := c.ls.e.h.(Failer); ok {
+		if status, header, body, ok := f.Fail(x, e); ok {
+			mode, clen := x.bodyMode(status, len(body))
+			dst = c.appendHead(dst, x, status, header, mode, clen)
+			if mode == modeLength && !x.isHead() {
+				dst = append(dst, body...)
+			}
+			return dst
+		}
+	}
+	return c.appendError(dst, x, e)
+}
+
 // appendError renders the engine's own answer e: a short text body and
 // Connection: close. Loop-only.
 func (c *conn) appendError(dst []byte, x *Exchange, e *httpcodec.Error) []byte {
@@ -295,7 +312,7 @@ func (c *conn) take(x *Exchange) {
 	ls := c.ls
 	ls.claim(c)
 	if x.engErr != nil {
-		ls.out = c.appendError(ls.out, x, x.engErr)
+		ls.out = c.appendFailure(ls.out, x, x.engErr)
 		x.state = stWritten
 		return
 	}

@@ -160,6 +160,10 @@ func (x *Exchange) maybeRelease() {
 	ls := x.ls
 	if x.lf&lfRouted != 0 {
 		ls.e.h.Release(x)
+		if x.lf&lfAbandon != 0 {
+			x.abandon()
+			return
+		}
 	}
 	ls.recycle(x)
 }
@@ -205,6 +209,10 @@ func (c *conn) failSlot(x *Exchange, e *httpcodec.Error) {
 		c.cur = nil
 	}
 	x.engErr = e
+	// The answer may be rendered in a later callback (Handler Fail reads
+	// the request): move the head out of loop memory first. A no-op for
+	// an exchange that already owns it (detached, or reading a body).
+	x.own()
 	x.lf |= lfLast
 	c.flags |= cfClosing
 	x.mu.Lock()
@@ -223,6 +231,7 @@ func (c *conn) failConn(e *httpcodec.Error) {
 	x := c.ls.acquire()
 	x.req.Reset()
 	x.c = c // no lfRouted: the handler never saw it, so no Release
+	x.remote = c.lc.RemoteAddr()
 	x.state = stReading
 	c.enqueue(x)
 	c.failSlot(x, e)

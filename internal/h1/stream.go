@@ -111,6 +111,22 @@ func (x *Exchange) StreamEnd(trailer []byte) error {
 	return nil
 }
 
+// StreamAbort ends a streamed response that failed (its producer returned
+// an error or panicked): what was already written is flushed, but the body
+// is not terminated (no last chunk) and the connection closes after it,
+// as CloseAfter does, so the client sees a truncated body, not a complete
+// one. (A body delimited by the connection's close, HTTP/1.0, cannot show
+// the difference.) Same errors and goroutine rules as StreamEnd.
+func (x *Exchange) StreamAbort() error {
+	x.mu.Lock()
+	if err := x.streamErrLocked(); err != nil {
+		return err
+	}
+	x.sf |= sfFinished | sfCloseAfter
+	x.notifyLocked()
+	return nil
+}
+
 // streamErrLocked checks that x is streaming; on error it has unlocked
 // x.mu (and, for a dead connection, finished x).
 func (x *Exchange) streamErrLocked() error {

@@ -125,10 +125,13 @@ func (c *conn) Timeout(lc *loop.Conn) {
 // and x is released then.
 func (c *conn) handlerTimeout(x *Exchange) {
 	x.mu.Lock()
-	if x.sf&sfFinished != 0 {
+	if x.sf&(sfFinished|sfStream) != 0 {
 		x.mu.Unlock()
-		return // finished; its kick is on the way
+		return // finished or streaming; its kick is on the way
 	}
+	// Claimed before the context is cancelled, under the same lock: a
+	// handler woken by the cancellation already sees its answer dropped.
+	x.sf |= sfClaimed
 	x.cancelContextLocked(ErrHandlerTimeout)
 	x.mu.Unlock()
 	c.failSlot(x, errHandlerTimeout)

@@ -1,0 +1,115 @@
+package eddy
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// TestStaleCallInsideAbandonsState: a Ctx method call still running when
+// its request ends (simulated by entering a call and not leaving it) makes
+// Release leave the state and its exchange to that call: the next request
+// gets fresh state, and the caller, once done, sees the Ctx stale.
+func TestStaleCallInsideAbandonsState(t *testing.T) {
+	a := New(Config{Loops: 1, Logger: slogTo(io.Discard)})
+	seen := make(chan *Ctx, 2)
+	a.Get("/", func(c *Ctx) error {
+		seen <- c
+		return c.Text("ok")
+	})
+	a.Get("/hold", func(c *Ctx) error {
+		if !c.enter() { // as a goroutine inside a method would
+			t.Error("a live Ctx did not enter")
+		}
+		seen <- c
+		return c.Text("ok")
+	})
+	if err := a.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = a.Shutdown(ctx)
+	}()
+	cl := &http.Client{Timeout: 10 * time.Second}
+	get := func(path string) {
+		resp, err := cl.Get("http://" + a.Addr().String() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+
+	// Warm: consecutive requests reuse the state.
+	get("/")
+	get("/")
+	c1, c2 := <-seen, <-seen
+	if c1.ctxState != c2.ctxState {
+		t.Fatalf("states not reused across requests: the test cannot tell abandonment apart")
+	}
+	if c1.enter() {
+		t.Fatal("an ended request's Ctx entered")
+	}
+
+	// A call inside when the request ends.
+	get("/hold")
+	held := <-seen
+	if held.ctxState != c1.ctxState {
+		t.Fatalf("/hold did not reuse the state")
+	}
+	get("/")
+	next := <-seen
+	if next.ctxState == held.ctxState {
+		t.Errorf("the state was reused while a call was inside")
+	}
+	if held.x == nil || held.method != "GET" {
+		t.Errorf("the abandoned state was reset under the call (x %p, method %q)", held.x, held.method)
+	}
+	held.exit()
+	if held.enter() {
+		t.Errorf("the held Ctx entered after its request ended")
+	}
+	get("/")
+	if c := <-seen; c.ctxState != next.ctxState {
+		t.Errorf("the fresh state is not reused afterwards")
+	}
+}
+
+// BenchmarkStaleGuard measures what stale detection costs a request: the
+// per-request handle (allocation and Release's generation bump and busy
+// check), and one guarded method call against the bare field read it
+// wraps.
+func BenchmarkStaleGuard(b *testing.B) {
+	s := &ctxState{status: 201}
+	b.Run("handle+release", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			c := &Ctx{ctxState: s, gen: s.generation.Load()}
+			sinkCtx = c
+			s.generation.Add(1)
+			if s.busy.Load() != 0 {
+				b.Fatal("busy")
+			}
+		}
+	})
+	c := &Ctx{ctxState: s, gen: s.generation.Load()}
+	b.Run("guarded-call", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sinkInt += c.StatusCode()
+		}
+	})
+	b.Run("bare-field", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			sinkInt += c.status
+		}
+	})
+}
+
+var (
+	sinkCtx *Ctx
+	sinkInt int
+)
