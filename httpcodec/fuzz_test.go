@@ -158,6 +158,9 @@ func FuzzParseResponse(f *testing.F) {
 //     with different values: we reject, net/http keeps the first.
 //   - whitespace between a field name and its colon: same outcome (both
 //     reject), different reasons.
+//   - percent-escapes: we do not decode the target, so a malformed escape
+//     ("/%", "/%zz") is the server's to reject when it decodes the path
+//     (eddy answers 400); net/http rejects it while parsing.
 //   - Expect: we accept exactly "100-continue"; net/http accepts any list
 //     containing it.
 //   - limits: net/http's ReadRequest has none; we answer 414/431.
@@ -319,6 +322,9 @@ func deliberate(in []byte, ours error, req *http.Request) string {
 		if bytes.Contains(bytes.ToLower(head), []byte("content-length:")) && bytes.Contains(head, []byte(",")) {
 			return "content-length list of equal values"
 		}
+		if malformedEscape(head) {
+			return "malformed percent-escape, left to the server"
+		}
 		return ""
 	case ErrBareLF:
 		return "bare LF"
@@ -344,4 +350,25 @@ func deliberate(in []byte, ours error, req *http.Request) string {
 		return "limits"
 	}
 	return ""
+}
+
+// malformedEscape reports whether the request-target on the first line of
+// head has a '%' not followed by two hex digits.
+func malformedEscape(head []byte) bool {
+	line, _, _ := bytes.Cut(head, []byte("\r\n"))
+	parts := bytes.Split(line, []byte(" "))
+	if len(parts) != 3 {
+		return false
+	}
+	t := parts[1]
+	for i := 0; i < len(t); i++ {
+		if t[i] == '%' && (i+2 >= len(t) || !isHexDigit(t[i+1]) || !isHexDigit(t[i+2])) {
+			return true
+		}
+	}
+	return false
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
