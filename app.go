@@ -161,7 +161,7 @@ func (a *App) freeze() {
 	}
 	a.notFound = a.autoRoute(func(*Ctx) error { return ErrNotFound })
 	a.badPath = a.autoRoute(answerPathErr)
-	allMethods := "CONNECT, DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, TRACE"
+	allMethods := "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, TRACE" // CONNECT is always 501
 	a.optionsStar = a.autoRoute(func(c *Ctx) error {
 		c.SetHeader("Allow", allMethods)
 		return c.NoContent(204)
