@@ -132,7 +132,7 @@ func (a *App) routePath(c *Ctx, x *h1.Exchange) *Route {
 			return a.rejectPath(c, x, errBadPath)
 		}
 		// The parser rejects raw controls, so these came from escapes.
-		if bytes.IndexAny(c.pathBuf, "\x00\r\n") >= 0 {
+		if bytes.ContainsAny(c.pathBuf, "\x00\r\n") {
 			return a.rejectPath(c, x, errCtlInPath)
 		}
 	} else {

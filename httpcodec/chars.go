@@ -237,12 +237,3 @@ func nextElement(list []byte) (elem, rest []byte, ok bool) {
 	}
 	return trimOWS(list), nil, true
 }
-
-// notNil returns b, or an empty non-nil slice when b is nil, so that
-// nextElement sees one (empty) element in an empty field value.
-func notNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
-}
