@@ -138,13 +138,9 @@ func scanValue(b []byte, i int) int {
 // instructions per eight bytes.
 func targetMask(x, stops uint64) uint64 {
 	a := x &^ (2 * lsb)
-	q := x ^ ('"' * lsb)
-	lt := a ^ ('<' * lsb)
-	bs := a ^ ('\\' * lsb)
-	bt := x ^ ('`' * lsb)
-	s := x ^ stops
-	m := (x - 0x21*lsb) | (x + lsb) | (x+5*lsb)&^(x+2*lsb)
-	return (m | (q - 2*lsb) | (lt - lsb) | (bs - lsb) | (bt - lsb) | (s - lsb)) & msb
+	return ((x - 0x21*lsb) | (x + lsb) | (x+5*lsb)&^(x+2*lsb) |
+		((x ^ '"'*lsb) - 2*lsb) | ((a ^ '<'*lsb) - lsb) | ((a ^ '\\'*lsb) - lsb) |
+		((x ^ '`'*lsb) - lsb) | ((x ^ stops) - lsb)) & msb
 }
 
 // Stop words for skipTarget: a byte repeated in all eight bytes of a word,
