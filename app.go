@@ -29,7 +29,7 @@ type App struct {
 	mountedIn *App
 
 	notFound    *Route // automatic 404
-	badPath     *Route // automatic 400 for a malformed path escape
+	badPath     *Route // automatic 400/501 for a target the router cannot route (routePath)
 	optionsStar *Route // OPTIONS *
 	failRoute   *Route // the server's own answers (handler.Fail): returns c's failErr
 
@@ -161,16 +161,14 @@ func (a *App) freeze() {
 		})
 	}
 	a.notFound = a.autoRoute(func(*Ctx) error { return ErrNotFound })
-	a.badPath = a.autoRoute(func(*Ctx) error { return errBadPath })
+	a.badPath = a.autoRoute(answerPathErr)
 	a.failRoute = a.autoRoute(func(c *Ctx) error { return c.failErr })
-	allMethods := "CONNECT, DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, TRACE"
+	allMethods := "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, TRACE" // CONNECT is always 501
 	a.optionsStar = a.autoRoute(func(c *Ctx) error {
 		c.SetHeader("Allow", allMethods)
 		return c.NoContent(204)
 	})
 }
-
-var errBadPath = &HTTPError{Status: 400, Message: "malformed percent-escape in path"}
 
 // addProbe registers a readiness or liveness route: 200 "ok", 503 once a
 // shutdown started. It bypasses middleware (no group).

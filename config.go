@@ -133,6 +133,21 @@ type Config struct {
 	// its loop may always grow to its MaxBody. Default 64 MiB; negative: no
 	// cap.
 	BodyBudget int64
+	// DropUnderscoreHeaders drops request header fields whose name contains
+	// an underscore, as nginx does by default: handlers never see them
+	// (Ctx.Header, HeaderBytes, Cookie). Either way names are compared
+	// byte for byte apart from ASCII case, so X_Forwarded_For never
+	// answers for X-Forwarded-For; dropping protects applications behind
+	// gateways that map '-' to '_' (CGI-style) and back. Default false:
+	// kept.
+	DropUnderscoreHeaders bool
+	// DotSegments is what the router does with a path that has a "." or
+	// ".." segment after percent-decoding ("/a/../b", "/a/%2e%2e/b"): by
+	// default (DotSegmentsReject) it answers 400 and closes the
+	// connection; DotSegmentsRemove routes the path with the dot segments
+	// removed (RFC 3986 5.2.4, no redirect); DotSegmentsAllow routes it
+	// as is.
+	DotSegments DotSegments
 }
 
 const (

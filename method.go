@@ -1,5 +1,10 @@
 package eddy
 
+import (
+	"fmt"
+	"strings"
+)
+
 // methodIndex numbers the standard methods so an endpoint finds a route by
 // array index; other methods go through a map keyed by the method text.
 type methodIndex uint8
@@ -45,6 +50,25 @@ func methodOf(b []byte) (methodIndex, string) {
 		return mTrace, "TRACE"
 	}
 	return mOther, ""
+}
+
+// checkMethod panics on a method Handle must not take: not a token, a
+// standard method in the wrong case, or CONNECT. "" (Any) is fine.
+func checkMethod(method string) {
+	if method == "" {
+		return
+	}
+	if !validMethod(method) {
+		panic(fmt.Sprintf("eddy: invalid method %q: a method is a token (letters, digits, !#$%%&'*+-.^_`|~)", method))
+	}
+	for _, std := range methodNames {
+		if method != std && strings.EqualFold(method, std) {
+			panic(fmt.Sprintf("eddy: method %q never matches: methods are case-sensitive; did you mean %s?", method, std))
+		}
+	}
+	if method == "CONNECT" {
+		panic("eddy: CONNECT routes never match: a CONNECT target is host:port, not a path, and is answered 501")
+	}
 }
 
 // validMethod reports whether s is a method token (RFC 9110 5.6.2).

@@ -178,10 +178,14 @@ func (ep *endpoint) add(r *Route) {
 	*slot = r
 }
 
+// anyAllow is the Allow of an endpoint with an Any route: every standard
+// method but CONNECT, which no route can match (its target is not a path).
+var anyAllow = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE"
+
 // allowHeader lists the methods the endpoint answers, for Allow.
 func (ep *endpoint) allowHeader() string {
 	if ep.any != nil {
-		return strings.Join(methodNames[:], ", ")
+		return anyAllow
 	}
 	var ms []string
 	for i, r := range ep.std {

@@ -227,6 +227,9 @@ type matcher struct {
 	params [maxParams][2]int32
 	first  *endpoint // first endpoint matching the path, any method
 	firstP [maxParams][2]int32
+	// pathErr is the answer when routePath rejects the target; read only
+	// by the route it returns, in the same request.
+	pathErr *HTTPError
 }
 
 // lookup matches path (which starts with '/') from the root. It returns the

@@ -100,20 +100,34 @@ func (g *Group) Any(pattern string, h Handler, opts ...RouteOption) *Route {
 // regexes, regexes over plain parameters, parameters over the catch-alls
 // {x:.*} and {x:.+}; among regexes the first registered wins; matching
 // backtracks, and a path whose route lacks the method goes on to the next
-// candidate before answering 405. Patterns are matched against the path with percent-escapes
-// decoded, except %2F, which stays encoded so it never splits a segment.
+// candidate before answering 405.
+//
+// Patterns are matched against the path with percent-escapes decoded,
+// except %2F, which stays encoded so it never splits a segment; so a
+// parameter holds decoded text, which may contain any byte but '/', NUL,
+// CR and LF. A path with a percent-encoded NUL, CR or LF, or a malformed
+// escape, is answered 400. A "." or ".." segment (also spelt "%2e",
+// "%2E.", ...) never reaches a parameter by default: Config.DotSegments
+// rejects it with 400 (the default), removes it before routing, or lets
+// it through. A CONNECT request (target host:port, no path) matches no
+// route and is answered 501.
+//
+// Methods are case-sensitive (RFC 9110 9.1): "get" is not GET and would
+// never match a browser's request, so Handle panics on a lower- or
+// mixed-case spelling of a standard method (GET, HEAD, POST, PUT, PATCH,
+// DELETE, OPTIONS, CONNECT, TRACE); any other token is a custom method,
+// taken as is.
 //
 // Handle panics (at setup, with the "eddy: " prefix) on a bad pattern, a nil
-// handler, a duplicate route or name, or when the app has started.
+// handler, a method that is not a token or misspells a standard one, a
+// CONNECT route, a duplicate route or name, or when the app has started.
 func (g *Group) Handle(method, pattern string, h Handler, opts ...RouteOption) *Route {
 	a := g.app
 	a.mustNotBeFrozen()
 	if h == nil {
 		panic("eddy: nil handler for " + method + " " + pattern)
 	}
-	if method != "" && !validMethod(method) {
-		panic(fmt.Sprintf("eddy: invalid method %q", method))
-	}
+	checkMethod(method)
 	full := g.prefix + pattern
 	segs, err := parsePattern(full)
 	if err != nil {

@@ -152,7 +152,7 @@ func TestRouterAllow(t *testing.T) {
 		{"/users", "GET, HEAD, OPTIONS, POST"},
 		{"/users/1", "GET, HEAD, OPTIONS, PUT"},
 		{"/dav", "OPTIONS, PROPFIND"},
-		{"/any", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, CONNECT, TRACE"},
+		{"/any", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE"},
 	}
 	for _, tc := range tests {
 		var m matcher
@@ -201,6 +201,11 @@ func TestRouterSetupPanics(t *testing.T) {
 		{"too many", func(a *App) { a.Get("/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}", h) }, "more than 8"},
 		{"nil handler", func(a *App) { a.Get("/x", nil) }, "nil handler"},
 		{"bad method", func(a *App) { a.Handle("GE T", "/x", h) }, "invalid method"},
+		{"method with slash", func(a *App) { a.Handle("GET/1", "/x", h) }, "invalid method"},
+		{"lowercase get", func(a *App) { a.Handle("get", "/x", h) }, "did you mean GET?"},
+		{"mixed-case delete", func(a *App) { a.Handle("Delete", "/x", h) }, "did you mean DELETE?"},
+		{"lowercase options", func(a *App) { a.Group("/g").Handle("options", "/x", h) }, "did you mean OPTIONS?"},
+		{"connect route", func(a *App) { a.Handle("CONNECT", "/x", h) }, "CONNECT routes never match"},
 		{"duplicate", func(a *App) { a.Get("/x", h); a.Get("/x", h) }, "registered twice"},
 		{"duplicate param route", func(a *App) { a.Get("/u/{a}", h); a.Get("/u/{b}", h) }, "registered twice"},
 		{"duplicate name", func(a *App) { a.Get("/x", h, Name("n")); a.Get("/y", h, Name("n")) }, "used twice"},
@@ -223,6 +228,18 @@ func TestRouterSetupPanics(t *testing.T) {
 			}()
 			tc.fn(New(Config{}))
 		})
+	}
+}
+
+// TestCustomMethodsTakenAsIs: any token other than a misspelt standard
+// method is a custom method, matched case-sensitively.
+func TestCustomMethodsTakenAsIs(t *testing.T) {
+	h := func(*Ctx) error { return nil }
+	a := New(Config{})
+	for _, m := range []string{"PURGE", "purge", "PROPFIND", "M-SEARCH", "X_1"} {
+		if r := a.Handle(m, "/x", h); r.Method() != m {
+			t.Errorf("Handle(%q): method %q", m, r.Method())
+		}
 	}
 }
 

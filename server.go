@@ -1,7 +1,6 @@
 package eddy
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -78,6 +77,8 @@ func (a *App) startServer(addr string) error {
 			MaxRequestLine: cfg.MaxRequestLine,
 			MaxHeaderBytes: cfg.MaxHeaderBytes,
 			MaxHeaders:     cfg.MaxHeaders,
+
+			DropUnderscoreHeaders: cfg.DropUnderscoreHeaders,
 		},
 		MaxBody:        cfg.MaxBody,
 		PipelineDepth:  cfg.PipelineDepth,
@@ -298,19 +299,7 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 	if c.m.method == mOther {
 		c.m.custom = unsafeString(method) // valid during Route only
 	}
-	raw := req.Path()
-	var r *Route
-	if bytes.IndexByte(raw, '%') >= 0 {
-		var ok bool
-		c.pathBuf, ok = appendPathUnescape(c.pathBuf[:0], raw)
-		c.decoded = true
-		c.m.path = unsafeString(c.pathBuf)
-		if !ok {
-			r = a.badPath
-		}
-	} else {
-		c.m.path = unsafeString(raw)
-	}
+	r := a.routePath(c, x)
 	if r == nil {
 		r = c.m.lookup(&a.tree, &a.statics)
 	}

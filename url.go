@@ -1,9 +1,13 @@
 package eddy
 
 import (
+	"bytes"
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/eddy-go/eddy/httpcodec"
+	"github.com/eddy-go/eddy/internal/h1"
 )
 
 // URL builds the path of the route named name, filling its parameters from
@@ -72,4 +76,139 @@ func (r *Route) URL(pairs ...string) (string, error) {
 		return "", fmt.Errorf("eddy: URL for %s: unknown parameter among %q", r.pattern, pairs)
 	}
 	return b.String(), nil
+}
+
+// DotSegments is what the router does with a request path that has a "."
+// or ".." segment, after percent-decoding (so "%2e%2e" and ".%2E" are dot
+// segments too; "..%2F" is not, since %2F stays encoded and never splits a
+// segment). Conforming clients remove dot segments before sending (RFC
+// 3986 5.2.4), so they come from hand-made or hostile requests: a handler
+// that joins a Param into a file path would climb out of its directory.
+type DotSegments uint8
+
+const (
+	// DotSegmentsReject answers 400 and closes the connection. The default.
+	DotSegmentsReject DotSegments = iota
+	// DotSegmentsRemove rewrites the path with RFC 3986 remove_dot_segments
+	// ("/a/b/../c" is routed as "/a/c"; ".." at the root stays at the
+	// root) and routes that, with no redirect: Ctx.Path and the parameters
+	// see the rewritten path, Ctx.RawPath the path as sent.
+	DotSegmentsRemove
+	// DotSegmentsAllow routes the path as it is: a "." or ".." segment is
+	// matched as static text and reaches a parameter unchanged. Only for
+	// handlers that check their parameters themselves.
+	DotSegmentsAllow
+)
+
+// Answers for request targets the router cannot route. They close the
+// connection: the target is not something a conforming client sends.
+var (
+	errBadPath     = &HTTPError{Status: 400, Message: "malformed percent-escape in path"}
+	errCtlInPath   = &HTTPError{Status: 400, Message: "percent-encoded nul, cr or lf in path"}
+	errDotSegment  = &HTTPError{Status: 400, Message: "dot segment in path"}
+	errConnectForm = &HTTPError{Status: 501, Message: "CONNECT is not supported: eddy is not a forward proxy"}
+)
+
+// routePath sets c.m.path to the path the router matches: the request's
+// path with percent-escapes decoded except %2F, and dot segments handled
+// as Config.DotSegments says. It returns the automatic route answering a
+// target that cannot be routed (with c.m.pathErr set and the connection
+// set to close), or nil. Paths without '%' or "/." cost one search for
+// "/." and no copy. Loop-only (called from Route).
+func (a *App) routePath(c *ctxState, x *h1.Exchange) *Route {
+	req := x.Request()
+	if req.Form() == httpcodec.AuthorityForm {
+		// CONNECT host:port (the only method the parser lets use this
+		// form) has no path to route: no route can match it.
+		return a.rejectPath(c, x, errConnectForm)
+	}
+	raw := req.Path()
+	if bytes.IndexByte(raw, '%') >= 0 {
+		var ok bool
+		c.pathBuf, ok = appendPathUnescape(c.pathBuf[:0], raw)
+		c.decoded = true
+		c.m.path = unsafeString(c.pathBuf)
+		if !ok {
+			return a.rejectPath(c, x, errBadPath)
+		}
+		// The parser rejects raw controls, so these came from escapes.
+		if bytes.ContainsAny(c.pathBuf, "\x00\r\n") {
+			return a.rejectPath(c, x, errCtlInPath)
+		}
+	} else {
+		c.m.path = unsafeString(raw)
+	}
+	if a.cfg.DotSegments != DotSegmentsAllow && hasDotSegment(c.m.path) {
+		if a.cfg.DotSegments == DotSegmentsReject {
+			return a.rejectPath(c, x, errDotSegment)
+		}
+		if !c.decoded {
+			c.pathBuf = append(c.pathBuf[:0], raw...)
+			c.decoded = true
+		}
+		c.pathBuf = removeDotSegments(c.pathBuf)
+		c.m.path = unsafeString(c.pathBuf)
+	}
+	return nil
+}
+
+// answerPathErr is the handler of the route rejectPath returns. The 501
+// for CONNECT is written directly, not returned: a returned 5xx is logged
+// as a server error, and scanners probe with CONNECT all day.
+func answerPathErr(c *Ctx) error {
+	if e := c.m.pathErr; e.Status >= 500 {
+		return c.Status(e.Status).Text(e.Message)
+	}
+	return c.m.pathErr
+}
+
+func (a *App) rejectPath(c *ctxState, x *h1.Exchange, err *HTTPError) *Route {
+	c.m.pathErr = err
+	x.CloseAfter()
+	return a.badPath
+}
+
+// hasDotSegment reports whether the path p has a "." or ".." segment.
+func hasDotSegment(p string) bool {
+	for {
+		i := strings.Index(p, "/.")
+		if i < 0 {
+			return false
+		}
+		p = p[i+2:]
+		if p == "" || p[0] == '/' || p[0] == '.' && (len(p) == 1 || p[1] == '/') {
+			return true
+		}
+	}
+}
+
+// removeDotSegments applies RFC 3986 5.2.4 to p, which starts with '/', in
+// place, and returns the result (never empty). Empty segments are kept.
+func removeDotSegments(p []byte) []byte {
+	out := p[:0] // out never grows past the segment being read
+	for i := 0; i < len(p); {
+		j := i + 1
+		for j < len(p) && p[j] != '/' {
+			j++
+		}
+		seg := p[i+1 : j]
+		switch {
+		case len(seg) == 1 && seg[0] == '.':
+			if j == len(p) {
+				out = append(out, '/')
+			}
+		case len(seg) == 2 && seg[0] == '.' && seg[1] == '.':
+			out = out[:max(bytes.LastIndexByte(out, '/'), 0)]
+			if j == len(p) {
+				out = append(out, '/')
+			}
+		default:
+			out = append(out, p[i:j]...)
+		}
+		i = j
+	}
+	if len(out) == 0 {
+		out = append(out, '/')
+	}
+	return out
 }

@@ -10,7 +10,7 @@ import (
 var (
 	tcharTable  [256]bool // RFC 9110 5.6.2 tchar
 	valueTable  [256]bool // RFC 9110 5.5 field-vchar, SP, HTAB (obs-text included)
-	targetTable [256]bool // request-target bytes: VCHAR except '#'
+	targetTable [256]bool // request-target bytes: VCHAR except '#' and notInURI
 	hostTable   [256]bool // RFC 3986 reg-name bytes: unreserved, sub-delims, '%'
 	lowerTable  [256]byte // ASCII lower case; other bytes unchanged
 )
@@ -21,7 +21,7 @@ func init() {
 		alnum := 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9'
 		tcharTable[c] = alnum || indexByte("!#$%&'*+-.^_`|~", b)
 		valueTable[c] = b == ' ' || b == '\t' || (b > 0x20 && b != 0x7f)
-		targetTable[c] = b > 0x20 && b < 0x7f && b != '#'
+		targetTable[c] = b > 0x20 && b < 0x7f && b != '#' && !indexByte(notInURI, b)
 		hostTable[c] = alnum || indexByte("-._~!$&'()*+,;=%", b)
 		lowerTable[c] = b
 		if 'A' <= b && b <= 'Z' {
@@ -29,6 +29,12 @@ func init() {
 		}
 	}
 }
+
+// notInURI lists the visible ASCII bytes that RFC 3986 allows nowhere in a
+// URI (not even in a query) and that a conforming client percent-encodes:
+// the request target rejects them (400), like '#', SP and controls. '[' and
+// ']' stay allowed: PHP-style queries ("a[]=1") send them raw.
+const notInURI = "\"<>\\^`{|}"
 
 func indexByte(s string, b byte) bool {
 	for i := 0; i < len(s); i++ {
@@ -116,15 +122,25 @@ func scanValue(b []byte, i int) int {
 // byte is always a real hit, which is all the scanners use.
 
 // targetMask flags, in the high bit of each byte, the bytes of x that are
-// not in targetTable: below 0x21 (controls and SP), 0x7f and above (DEL and
-// non-ASCII), and '#' (a zero byte of x ^ '#'s, caught by the borrow test);
+// not in targetTable:
+//   - x - 0x21: below 0x21 (controls and SP), and 0xa1 and above;
+//   - x + 1: 0x7f (DEL) to 0xfe;
+//   - (x + 5) &^ (x + 2): 0x7b to 0x7d, that is '{', '|' and '}' (not '~');
+//   - (x ^ '"') - 2: '"' and '#', the two bytes whose XOR with '"' is
+//     below 2;
+//   - ((x &^ 2) ^ '<') - 1: '<' and '>', which differ only in bit 1;
+//   - ((x &^ 2) ^ '\\') - 1: '\\' and '^', likewise;
+//   - (x ^ '`') - 1: the backtick;
+//
 // and the bytes equal to the stop byte that stops repeats in every byte
-// (stopPath, or noStop). The stop must be ASCII: its false hits, like those
-// of '#', fall on bytes of 0x80 and above, which are flagged anyway.
+// (stopPath, or noStop); the stop must be ASCII. The equality tests also
+// flag bytes of 0x80 and above, which are flagged anyway. About twenty
+// instructions per eight bytes.
 func targetMask(x, stops uint64) uint64 {
-	h := x ^ ('#' * lsb)
-	s := x ^ stops
-	return ((x - 0x21*lsb) | (x + lsb) | (h - lsb) | (s - lsb)) & msb
+	a := x &^ (2 * lsb)
+	return ((x - 0x21*lsb) | (x + lsb) | (x+5*lsb)&^(x+2*lsb) |
+		((x ^ '"'*lsb) - 2*lsb) | ((a ^ '<'*lsb) - lsb) | ((a ^ '\\'*lsb) - lsb) |
+		((x ^ '`'*lsb) - lsb) | ((x ^ stops) - lsb)) & msb
 }
 
 // Stop words for skipTarget: a byte repeated in all eight bytes of a word,
@@ -167,6 +183,19 @@ func eqFoldLower(b []byte, lower string) bool {
 
 // eqFold reports whether a and b are equal, ASCII case-insensitively.
 func eqFold(a []byte, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lowerTable[a[i]] != lowerTable[b[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// eqFoldBytes is eqFold for two byte slices.
+func eqFoldBytes(a, b []byte) bool {
 	if len(a) != len(b) {
 		return false
 	}

@@ -17,8 +17,11 @@
 // the incremental path. The grammar is RFC 9112's, strictly: what
 // is malformed is rejected, never normalised (bare LF or CR, obs-fold,
 // whitespace before a colon, control characters, invalid tokens, duplicate
-// or malformed Content-Length, Content-Length with Transfer-Encoding, any
-// transfer coding but a single chunked, missing or duplicate Host).
+// or malformed Content-Length, Content-Length with Transfer-Encoding, a
+// transfer-coding list that does not end in a single chunked, missing,
+// duplicate or empty Host, a singleton field such as Content-Type repeated
+// with a different value, request-target bytes RFC 3986 allows nowhere).
+// HTTP/1.2 to 1.9 are read as HTTP/1.1 (RFC 9110 2.5).
 //
 // Framing fields (Content-Length, Transfer-Encoding, Connection, Host,
 // Upgrade, Expect) are interpreted during the parse, so ContentLength,

@@ -53,12 +53,15 @@ var (
 	ErrMissingHost              = newError(400, "missing host header")
 	ErrDuplicateHost            = newError(400, "duplicate host header")
 	ErrBadHost                  = newError(400, "invalid host header")
+	ErrEmptyHost                = newError(400, "empty host header")
 	ErrBadContentLength         = newError(400, "invalid content-length")
 	ErrConflictingContentLength = newError(400, "conflicting content-length")
 	ErrContentLengthWithTE      = newError(400, "content-length with transfer-encoding")
 	ErrBadTransferEncoding      = newError(400, "invalid transfer-encoding")
+	ErrTENotChunked             = newError(400, "transfer-encoding does not end in chunked")
 	ErrUnsupportedTE            = newError(501, "unsupported transfer-encoding")
 	ErrExpectation              = newError(417, "unsupported expectation")
+	ErrConflictingField         = newError(400, "singleton header field repeated with a different value")
 )
 
 // Chunked bodies.

@@ -40,11 +40,15 @@ func parseContentLength(v []byte) (int64, error) {
 	return n, nil
 }
 
-// teState accumulates the Transfer-Encoding fields of one head. Only a
-// single "chunked" is accepted: any other coding is 501, "chunked" twice or
-// an empty element is 400.
+// teState accumulates the Transfer-Encoding fields of one head, all field
+// lines together as one list (RFC 9110 5.3). The list must end in a single
+// "chunked" (RFC 9112 6.3: otherwise the body has no length, 400); other
+// codings before it ("gzip, chunked") are well-formed but unsupported (501).
+// "chunked" twice, an empty element, or a final coding that is not exactly
+// "chunked" (also "chunked;x=1", since chunked takes no parameters) is 400.
 type teState struct {
 	present     bool
+	lastChunked bool // the list so far ends in "chunked"
 	chunked     int
 	unsupported bool
 	malformed   bool
@@ -59,11 +63,13 @@ func (t *teState) add(v []byte) error {
 			return nil
 		}
 		rest = r
+		t.lastChunked = false
 		switch {
 		case len(elem) == 0:
 			t.malformed = true
 		case eqFoldLower(elem, "chunked"):
 			t.chunked++
+			t.lastChunked = true
 		default:
 			t.unsupported = true
 		}
@@ -74,7 +80,10 @@ func (t *teState) result() error {
 	if t.malformed || t.chunked > 1 {
 		return ErrBadTransferEncoding
 	}
-	if t.unsupported || t.chunked == 0 {
+	if !t.lastChunked {
+		return ErrTENotChunked
+	}
+	if t.unsupported {
 		return ErrUnsupportedTE
 	}
 	return nil

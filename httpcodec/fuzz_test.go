@@ -142,14 +142,25 @@ func FuzzParseResponse(f *testing.F) {
 //     (RFC 9112 6.1 says the framing is faulty).
 //   - Content-Length with Transfer-Encoding: net/http drops Content-Length;
 //     we reject the request (request smuggling).
-//   - HTTP/1.2 to 1.9: net/http serves them as 1.x; we answer 505.
-//   - request-target: we reject bytes outside VCHAR and '#', "*" for
-//     methods other than OPTIONS, CONNECT targets without a port, and
-//     absolute-form authorities with userinfo or bad characters.
+//   - HTTP/1.2 to 1.9: both serve them; net/http reports ProtoMinor 2 to
+//     9, we report minor 1 (RFC 9110 2.5: the highest 1.x we support).
+//   - request-target: we reject bytes outside VCHAR, '#' and the bytes RFC
+//     3986 allows nowhere in a URI ('"', '<', '>', '\\', '^', '`', '{',
+//     '|', '}'), "*" for methods other than OPTIONS, CONNECT targets
+//     without a port, and absolute-form authorities with userinfo or bad
+//     characters.
 //   - Host: we also check the port is numeric and brackets are balanced,
-//     and require Host on HTTP/1.1 CONNECT requests too.
+//     reject an empty Host, and require Host on HTTP/1.1 CONNECT requests
+//     too.
+//   - Transfer-Encoding that does not end in chunked: both reject (net/http
+//     says unsupported), we answer 400 rather than 501.
+//   - singleton fields (Content-Type, Authorization, Range ...) repeated
+//     with different values: we reject, net/http keeps the first.
 //   - whitespace between a field name and its colon: same outcome (both
 //     reject), different reasons.
+//   - percent-escapes: we do not decode the target, so a malformed escape
+//     ("/%", "/%zz") is the server's to reject when it decodes the path
+//     (eddy answers 400); net/http rejects it while parsing.
 //   - Expect: we accept exactly "100-continue"; net/http accepts any list
 //     containing it.
 //   - limits: net/http's ReadRequest has none; we answer 414/431.
@@ -190,7 +201,7 @@ func FuzzRequestDifferential(f *testing.F) {
 		}
 		check("method", string(r.Method()), req.Method)
 		check("target", string(r.Target()), req.RequestURI)
-		if r.Minor() != req.ProtoMinor {
+		if theirMinor := min(req.ProtoMinor, 1); r.Minor() != theirMinor {
 			t.Fatalf("minor %d, net/http %d", r.Minor(), req.ProtoMinor)
 		}
 		if r.Form() == OriginForm {
@@ -311,6 +322,9 @@ func deliberate(in []byte, ours error, req *http.Request) string {
 		if bytes.Contains(bytes.ToLower(head), []byte("content-length:")) && bytes.Contains(head, []byte(",")) {
 			return "content-length list of equal values"
 		}
+		if malformedEscape(head) {
+			return "malformed percent-escape, left to the server"
+		}
 		return ""
 	case ErrBareLF:
 		return "bare LF"
@@ -324,16 +338,37 @@ func deliberate(in []byte, ours error, req *http.Request) string {
 		}
 	case ErrContentLengthWithTE:
 		return "content-length with transfer-encoding"
-	case ErrVersionNotSupported:
-		return "HTTP/1.2-1.9"
 	case ErrBadTarget, ErrBadRequestLine:
 		return "request-target grammar"
-	case ErrBadHost, ErrMissingHost:
+	case ErrBadHost, ErrMissingHost, ErrEmptyHost:
 		return "host grammar"
+	case ErrConflictingField:
+		return "singleton field repeated with different values"
 	case ErrExpectation:
 		return "expect list"
 	case ErrRequestLineTooLong, ErrHeaderTooLarge, ErrTooManyHeaders:
 		return "limits"
 	}
 	return ""
+}
+
+// malformedEscape reports whether the request-target on the first line of
+// head has a '%' not followed by two hex digits.
+func malformedEscape(head []byte) bool {
+	line, _, _ := bytes.Cut(head, []byte("\r\n"))
+	parts := bytes.Split(line, []byte(" "))
+	if len(parts) != 3 {
+		return false
+	}
+	t := parts[1]
+	for i := 0; i < len(t); i++ {
+		if t[i] == '%' && (i+2 >= len(t) || !isHexDigit(t[i+1]) || !isHexDigit(t[i+2])) {
+			return true
+		}
+	}
+	return false
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

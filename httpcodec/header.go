@@ -68,6 +68,18 @@ func (f *fields) lookup(buf []byte, name string) []byte {
 	return nil
 }
 
+// lookupBytes is lookup for a name given as bytes (a name taken from the
+// head itself), for rare paths: it goes through at.
+func (f *fields) lookupBytes(buf, name []byte) []byte {
+	for i := 0; i < f.n; i++ {
+		fl := f.at(i)
+		if int(fl.name.len) == len(name) && eqFoldBytes(fl.name.of(buf), name) {
+			return fl.value.of(buf)
+		}
+	}
+	return nil
+}
+
 // clone copies f into dst, giving dst its own extra slice.
 func (f *fields) clone(dst *fields) {
 	dst.n = f.n

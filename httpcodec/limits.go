@@ -38,7 +38,18 @@ type Limits struct {
 	// MaxTrailerBytes bounds the trailer section of a chunked body,
 	// including its final empty line; a larger section is rejected with 431.
 	MaxTrailerBytes int
+
+	// DropUnderscoreHeaders drops request field lines whose name contains
+	// an underscore, as nginx does by default (underscores_in_headers off):
+	// Header, HeaderAt and NumHeaders never see them. Names are never
+	// confused either way (X_Forwarded_For is not X-Forwarded-For to any
+	// lookup); dropping protects applications behind proxies or CGI-style
+	// gateways that map '-' to '_' and back. Dropped lines still count
+	// against MaxHeaders. Default false: they are kept like any field.
+	DropUnderscoreHeaders bool
 }
+
+func (l *Limits) dropUnderscore() bool { return l != nil && l.DropUnderscoreHeaders }
 
 func (l *Limits) maxRequestLine() int {
 	if l == nil || l.MaxRequestLine <= 0 {

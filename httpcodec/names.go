@@ -30,6 +30,22 @@ var (
 	wKeepAli  = word8("keep-ali")
 	wepAlive  = word8("ep-alive")
 	wClos     = word4("clos")
+
+	// Singleton fields (see singletonOf).
+	wRang     = word4("rang")
+	wIfRange  = word8("if-range")
+	wType     = word4("type")
+	wMaxForw  = word8("max-forw")
+	wards     = word4("ards")
+	wAuthoriz = word8("authoriz")
+	wrization = word8("rization")
+	wIfModif  = word8("if-modif")
+	wiedSinc  = word8("ied-sinc")
+	wedSince  = word8("ed-since")
+	wProxyAu  = word8("proxy-au")
+	wthorizat = word8("thorizat")
+	wIfUnmod  = word8("if-unmod")
+	wifiedSi  = word8("ified-si")
 )
 
 func lo4(b []byte) uint32 { return binary.LittleEndian.Uint32(b) | 0x20202020 }
@@ -50,4 +66,66 @@ func isContentLength(b []byte) bool {
 }
 func isTransferEncoding(b []byte) bool {
 	return lo8(b) == wTransfer && lo8(b[8:]) == wEncoding && lo8(b[9:]) == wncoding
+}
+
+// Singleton fields: fields whose grammar allows one value, not a list (RFC
+// 9110 5.3), and whose meaning changes with the value a recipient picks.
+// Host and Content-Length are checked on their own. A repeat with a
+// different value is ErrConflictingField; an identical repeat is accepted
+// (Header returns the first). Each has a bit in a uint16 of "seen" flags.
+const (
+	sContentType = 1 << iota
+	sAuthorization
+	sProxyAuthorization
+	sRange
+	sIfRange
+	sIfModifiedSince
+	sIfUnmodifiedSince
+	sMaxForwards
+)
+
+// singletonOf returns the singleton bit of the token b, or 0. It is called
+// only for the lengths of singleton names (5, 8, 12, 13, 17 and 19).
+func singletonOf(b []byte) uint16 {
+	switch len(b) {
+	case 5:
+		if lo4(b) == wRang && b[4]|0x20 == 'e' {
+			return sRange
+		}
+	case 8:
+		if lo8(b) == wIfRange {
+			return sIfRange
+		}
+	case 12:
+		switch lo8(b) {
+		case wContent:
+			if lo4(b[8:]) == wType {
+				return sContentType
+			}
+		case wMaxForw:
+			if lo4(b[8:]) == wards {
+				return sMaxForwards
+			}
+		}
+	case 13:
+		if lo8(b) == wAuthoriz && lo8(b[5:]) == wrization {
+			return sAuthorization
+		}
+	case 17:
+		if lo8(b) == wIfModif && lo8(b[8:]) == wiedSinc && b[16]|0x20 == 'e' {
+			return sIfModifiedSince
+		}
+	case 19:
+		switch lo8(b) {
+		case wProxyAu:
+			if lo8(b[8:]) == wthorizat && lo8(b[11:]) == wrization {
+				return sProxyAuthorization
+			}
+		case wIfUnmod:
+			if lo8(b[8:]) == wifiedSi && lo8(b[11:]) == wedSince {
+				return sIfUnmodifiedSince
+			}
+		}
+	}
+	return 0
 }

@@ -83,7 +83,7 @@ func (p *RequestParser) Parse(buf []byte, r *Request) (n int, err error) {
 		r.Reset()
 		return 0, err
 	}
-	if _, err := r.parse(buf[:end], start, lineEnd, 0, p.Limits.maxHeaders()); err != nil {
+	if _, err := r.parse(buf[:end], start, lineEnd, 0, p.Limits.maxHeaders(), p.Limits.dropUnderscore()); err != nil {
 		r.Reset()
 		return 0, err
 	}
@@ -104,7 +104,7 @@ func (r *Request) parseWhole(buf []byte, start int, l *Limits) int {
 	if max := l.maxHeaderBytes(); len(buf) > max {
 		buf = buf[:max]
 	}
-	end, err := r.parse(buf, start, 0, l.maxRequestLine(), l.maxHeaders())
+	end, err := r.parse(buf, start, 0, l.maxRequestLine(), l.maxHeaders(), l.dropUnderscore())
 	if err != nil {
 		return 0
 	}
@@ -127,8 +127,10 @@ var (
 const getSP = 'G' | 'E'<<8 | 'T'<<16 | ' '<<24 // "GET " as a little-endian word
 
 // parseVersion parses the 8 bytes of an HTTP-version. It returns the minor
-// version, ErrVersionNotSupported for a well-formed version other than 1.0
-// and 1.1, or malformed for anything else.
+// version: 0 for HTTP/1.0, 1 for HTTP/1.1 and for HTTP/1.2 to HTTP/1.9,
+// which RFC 9110 2.5 says to treat as the highest 1.x the recipient
+// supports; ErrVersionNotSupported for a well-formed version of another
+// major number (HTTP/0.9, HTTP/2.0); malformed for anything else.
 func parseVersion(v []byte, malformed error) (uint8, error) {
 	if len(v) == 8 {
 		switch binary.LittleEndian.Uint64(v) {
@@ -138,6 +140,9 @@ func parseVersion(v []byte, malformed error) (uint8, error) {
 			return 0, nil
 		}
 		if string(v[:5]) == "HTTP/" && isDigit(v[5]) && v[6] == '.' && isDigit(v[7]) {
+			if v[5] == '1' {
+				return 1, nil // 1.2 to 1.9
+			}
 			return 0, ErrVersionNotSupported
 		}
 	}
@@ -153,7 +158,10 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 // pass (lineEnd 0) buf may hold less or more than the head: parse never
 // reads past buf, checks the request line against maxLine itself, and any
 // error there only means "fall back".
-func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int) (int, error) {
+//
+// dropUnderscore drops field lines whose name holds an underscore
+// (Limits.DropUnderscoreHeaders); they still count against maxHeaders.
+func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int, dropUnderscore bool) (int, error) {
 	r.buf = buf
 	r.requestHead = requestHead{contentLength: -1}
 	r.hdr.reset()
@@ -223,6 +231,8 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int) (in
 		te                                    teState
 		upgrade                               span
 		hasUpgradeField                       bool
+		seen                                  uint16 // singleton fields met so far (names.go)
+		lines                                 int    // field lines, dropped ones included
 	)
 	pos := lineEnd
 	for {
@@ -233,24 +243,38 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int) (in
 		if err != nil {
 			return 0, err
 		}
-		if r.hdr.n >= maxHeaders {
+		if lines >= maxHeaders {
 			return 0, ErrTooManyHeaders
 		}
-		r.hdr.add(f)
+		lines++
 		pos = next
 
 		name := f.name.of(buf)
+		if dropUnderscore && bytes.IndexByte(name, '_') >= 0 {
+			// Not stored, so invisible to every lookup; no framing field
+			// name holds an underscore, so nothing below needs it.
+			continue
+		}
+		r.hdr.add(f)
 		switch len(name) {
 		case 4:
 			if isHost(name) {
 				if r.hasHost {
 					return 0, ErrDuplicateHost
 				}
-				if !validHost(f.value.of(buf)) {
+				v := f.value.of(buf)
+				if len(v) == 0 {
+					return 0, ErrEmptyHost
+				}
+				if !validHost(v) {
 					return 0, ErrBadHost
 				}
 				r.hasHost = true
 				r.host = f.value
+			}
+		case 5, 8, 12, 13, 19:
+			if err := r.singleton(name, f.value, &seen); err != nil {
+				return 0, err
 			}
 		case 6:
 			if isExpect(name) {
@@ -285,6 +309,8 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int) (in
 				if err := te.add(f.value.of(buf)); err != nil {
 					return 0, err
 				}
+			} else if err := r.singleton(name, f.value, &seen); err != nil {
+				return 0, err
 			}
 		}
 	}
@@ -319,6 +345,24 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int) (in
 		r.keepAlive = false
 	}
 	return end, nil
+}
+
+// singleton checks a field that may be a singleton (names.go): the first
+// of its name is recorded in seen; a repeat must have the same value as
+// the first, which r already holds (a rare path, so it looks it up).
+func (r *Request) singleton(name []byte, value span, seen *uint16) error {
+	bit := singletonOf(name)
+	if bit == 0 {
+		return nil
+	}
+	if *seen&bit == 0 {
+		*seen |= bit
+		return nil
+	}
+	if string(r.hdr.lookupBytes(r.buf, name)) != string(value.of(r.buf)) {
+		return ErrConflictingField
+	}
+	return nil
 }
 
 // parseTarget classifies the request-target and splits path and query; q

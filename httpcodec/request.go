@@ -80,13 +80,25 @@ func (r *Request) RawQuery() []byte {
 	return r.query.of(r.buf)
 }
 
-// Minor returns the HTTP/1.x minor version: 0 or 1.
+// Minor returns the HTTP/1.x minor version: 0 or 1. A request sent as
+// HTTP/1.2 to HTTP/1.9 is read as HTTP/1.1 (RFC 9110 2.5) and reports 1.
 func (r *Request) Minor() int { return int(r.minor) }
 
 // Header returns the value of the first field named name (ASCII
 // case-insensitive), without surrounding whitespace; nil when absent. It is
 // a linear scan comparing lengths first; framing fields have their own
 // accessors that cost nothing.
+//
+// Names match byte for byte apart from ASCII case: '_' and '-' are
+// different bytes, so "X_Forwarded_For" never answers for
+// "X-Forwarded-For" (Limits.DropUnderscoreHeaders drops such fields
+// altogether). The singleton fields Content-Type, Authorization,
+// Proxy-Authorization, Range, If-Range, If-Modified-Since,
+// If-Unmodified-Since and Max-Forwards (and Host and Content-Length) have
+// one value: Parse rejects a repeat with a different value
+// (ErrConflictingField), so the first is the only one; an identical repeat
+// is accepted. Other fields may repeat: Header returns the first, HeaderAt
+// gives them all.
 // Borrowed: valid until the handler returns; copy it to keep it.
 func (r *Request) Header(name string) []byte { return r.hdr.lookup(r.buf, name) }
 

@@ -112,6 +112,9 @@ var requestCases = []requestCase{
 	{name: "connect ipv6", in: "CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]:443\r\n\r\n", want: wantRequest{
 		method: "CONNECT", target: "[::1]:443", path: "[::1]:443", form: AuthorityForm,
 		minor: 1, host: "[::1]:443", keepAlive: true, contentLength: -1}},
+	{name: "target every allowed byte", in: "GET /azAZ09-._~!$&'()*+,;=:@%25/[x]?/?[]=1 HTTP/1.1\r\nHost: a\r\n\r\n", want: wantRequest{
+		method: "GET", target: "/azAZ09-._~!$&'()*+,;=:@%25/[x]?/?[]=1", path: "/azAZ09-._~!$&'()*+,;=:@%25/[x]", query: "/?[]=1", hasQuery: true,
+		minor: 1, host: "a", keepAlive: true, contentLength: -1}},
 	{name: "options asterisk", in: "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", want: wantRequest{
 		method: "OPTIONS", target: "*", path: "*", form: AsteriskForm, minor: 1, host: "a", keepAlive: true, contentLength: -1}},
 	{name: "websocket upgrade", in: get("Connection: keep-alive, Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"), want: wantRequest{
@@ -139,8 +142,6 @@ var requestCases = []requestCase{
 	{name: "token chars in name", in: get("!#$%&'*+-.^_`|~09azAZ: v\r\n"), want: wantRequest{
 		method: "GET", target: "/", path: "/", minor: 1, host: "a", keepAlive: true, contentLength: -1,
 		headers: [][2]string{{"Host", "a"}, {"!#$%&'*+-.^_`|~09azAZ", "v"}}}},
-	{name: "empty host", in: "GET / HTTP/1.1\r\nHost:\r\n\r\n", want: wantRequest{
-		method: "GET", target: "/", path: "/", minor: 1, host: "", keepAlive: true, contentLength: -1}},
 	{name: "ipv6 host", in: "GET / HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\n\r\n", want: wantRequest{
 		method: "GET", target: "/", path: "/", minor: 1, host: "[2001:db8::1]:8080", keepAlive: true, contentLength: -1}},
 	{name: "extension method", in: "PURGE /c HTTP/1.1\r\nHost: a\r\n\r\n", want: wantRequest{
@@ -168,6 +169,16 @@ var requestCases = []requestCase{
 	{name: "http09", in: "GET /\r\n\r\n", err: ErrBadRequestLine},
 	{name: "target control", in: "GET /\x01 HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
 	{name: "target fragment", in: "GET /a#f HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
+	{name: "target backslash", in: "GET /a\\..\\b HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
+	{name: "target backslash in query", in: "GET /a?b\\c HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
+	{name: "target quote", in: "GET /\"x\" HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
+	{name: "target angle brackets", in: "GET /<script> HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
+	{name: "target closing angle bracket late", in: "GET /abcdefghijklmn> HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
+	{name: "target caret", in: "GET /a^b HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
+	{name: "target backtick", in: "GET /a`b HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
+	{name: "target braces", in: "GET /a?q={x} HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
+	{name: "target pipe", in: "GET /abcdefgh?a|b HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
+	{name: "target del", in: "GET /a\x7f HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
 	{name: "target non-ascii", in: "GET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
 	{name: "target bare cr", in: "GET /\r HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadRequestLine},
 	{name: "target relative", in: "GET foo HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
@@ -180,7 +191,13 @@ var requestCases = []requestCase{
 	{name: "absolute form no authority", in: "GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
 	{name: "absolute form userinfo", in: "GET http://u@h/ HTTP/1.1\r\nHost: h\r\n\r\n", err: ErrBadTarget},
 	{name: "version 2", in: "GET / HTTP/2.0\r\nHost: a\r\n\r\n", err: ErrVersionNotSupported},
-	{name: "version 1.2", in: "GET / HTTP/1.2\r\nHost: a\r\n\r\n", err: ErrVersionNotSupported},
+	{name: "version 1.2 read as 1.1", in: "GET / HTTP/1.2\r\nHost: a\r\n\r\n", want: wantRequest{
+		method: "GET", target: "/", path: "/", minor: 1, host: "a", keepAlive: true, contentLength: -1}},
+	{name: "version 1.9 read as 1.1", in: "POST /v HTTP/1.9\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", want: wantRequest{
+		method: "POST", target: "/v", path: "/v", minor: 1, host: "a", keepAlive: true, contentLength: -1, chunked: true}},
+	{name: "version 1.9 needs host", in: "GET / HTTP/1.9\r\n\r\n", err: ErrMissingHost},
+	{name: "version 0.9", in: "GET / HTTP/0.9\r\nHost: a\r\n\r\n", err: ErrVersionNotSupported},
+	{name: "version 3", in: "GET / HTTP/3.0\r\nHost: a\r\n\r\n", err: ErrVersionNotSupported},
 	{name: "version short", in: "GET / HTTP/1\r\nHost: a\r\n\r\n", err: ErrBadVersion},
 	{name: "version lower case", in: "GET / http/1.1\r\nHost: a\r\n\r\n", err: ErrBadVersion},
 	{name: "version two digits", in: "GET / HTTP/1.10\r\nHost: a\r\n\r\n", err: ErrBadVersion},
@@ -216,6 +233,11 @@ var requestCases = []requestCase{
 	{name: "missing host", in: "GET / HTTP/1.1\r\n\r\n", err: ErrMissingHost},
 	{name: "duplicate host", in: get("Host: b\r\n"), err: ErrDuplicateHost},
 	{name: "duplicate host same", in: get("host: a\r\n"), err: ErrDuplicateHost},
+	{name: "empty host", in: "GET / HTTP/1.1\r\nHost:\r\n\r\n", err: ErrEmptyHost},
+	{name: "blank host", in: "GET / HTTP/1.1\r\nHost:   \r\n\r\n", err: ErrEmptyHost},
+	{name: "empty host http10", in: "GET / HTTP/1.0\r\nHost:\r\n\r\n", err: ErrEmptyHost},
+	{name: "empty host then host", in: "GET / HTTP/1.1\r\nHost:\r\nHost: a\r\n\r\n", err: ErrEmptyHost},
+	{name: "host then empty host", in: get("Host:\r\n"), err: ErrDuplicateHost},
 	{name: "duplicate host http10", in: "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", err: ErrDuplicateHost},
 	{name: "host with space", in: "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", err: ErrBadHost},
 	{name: "host with userinfo", in: "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", err: ErrBadHost},
@@ -239,16 +261,50 @@ var requestCases = []requestCase{
 	{name: "content-length duplicate differs", in: get("Content-Length: 5\r\nContent-Length: 6\r\n"), err: ErrConflictingContentLength},
 	{name: "content-length with chunked", in: get("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"), err: ErrContentLengthWithTE},
 	{name: "chunked with content-length", in: get("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"), err: ErrContentLengthWithTE},
-	{name: "te gzip", in: get("Transfer-Encoding: gzip\r\n"), err: ErrUnsupportedTE},
+	{name: "te gzip", in: get("Transfer-Encoding: gzip\r\n"), err: ErrTENotChunked},
 	{name: "te gzip chunked", in: get("Transfer-Encoding: gzip, chunked\r\n"), err: ErrUnsupportedTE},
-	{name: "te chunked gzip", in: get("Transfer-Encoding: chunked, gzip\r\n"), err: ErrUnsupportedTE},
-	{name: "te identity", in: get("Transfer-Encoding: identity\r\n"), err: ErrUnsupportedTE},
-	{name: "te chunked params", in: get("Transfer-Encoding: chunked;q=1\r\n"), err: ErrUnsupportedTE},
+	{name: "te gzip then chunked fields", in: get("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n"), err: ErrUnsupportedTE},
+	{name: "te chunked gzip", in: get("Transfer-Encoding: chunked, gzip\r\n"), err: ErrTENotChunked},
+	{name: "te chunked then gzip fields", in: get("Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n"), err: ErrTENotChunked},
+	{name: "te identity", in: get("Transfer-Encoding: identity\r\n"), err: ErrTENotChunked},
+	{name: "te chunked params", in: get("Transfer-Encoding: chunked;q=1\r\n"), err: ErrTENotChunked},
+	{name: "te chunked gzip chunked", in: get("Transfer-Encoding: chunked, gzip, chunked\r\n"), err: ErrBadTransferEncoding},
 	{name: "te chunked twice", in: get("Transfer-Encoding: chunked, chunked\r\n"), err: ErrBadTransferEncoding},
 	{name: "te chunked two fields", in: get("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"), err: ErrBadTransferEncoding},
 	{name: "te empty", in: get("Transfer-Encoding: \r\n"), err: ErrBadTransferEncoding},
 	{name: "te trailing comma", in: get("Transfer-Encoding: chunked,\r\n"), err: ErrBadTransferEncoding},
 	{name: "te http10", in: "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", err: ErrBadTransferEncoding},
 	{name: "te chunked with vertical tab", in: get("Transfer-Encoding: \x0bchunked\r\n"), err: ErrBadHeaderValue},
+	{name: "te gzip with content-length", in: get("Transfer-Encoding: gzip\r\nContent-Length: 5\r\n"), err: ErrTENotChunked},
 	{name: "expect other", in: get("Expect: 200-ok\r\n"), err: ErrExpectation},
+
+	// Singleton fields.
+	{name: "content-type differs", in: get("Content-Type: text/plain\r\nContent-Type: application/json\r\n"), err: ErrConflictingField},
+	{name: "content-type differs in case", in: get("Content-Type: text/plain\r\ncontent-type: Text/Plain\r\n"), err: ErrConflictingField},
+	{name: "authorization differs", in: get("Authorization: Basic YTpi\r\nX: 1\r\nAUTHORIZATION: Basic Yzpk\r\n"), err: ErrConflictingField},
+	{name: "proxy-authorization differs", in: get("Proxy-Authorization: a\r\nProxy-Authorization: b\r\n"), err: ErrConflictingField},
+	{name: "range differs", in: get("Range: bytes=0-1\r\nRange: bytes=2-3\r\n"), err: ErrConflictingField},
+	{name: "if-range differs", in: get("If-Range: \"a\"\r\nIf-Range: \"b\"\r\n"), err: ErrConflictingField},
+	{name: "if-modified-since differs", in: get("If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\nIf-Modified-Since: x\r\n"), err: ErrConflictingField},
+	{name: "if-unmodified-since differs", in: get("If-Unmodified-Since: a\r\nIf-Unmodified-Since: b\r\n"), err: ErrConflictingField},
+	{name: "max-forwards differs", in: get("Max-Forwards: 1\r\nMax-Forwards: 2\r\n"), err: ErrConflictingField},
+	{name: "content-type empty then set", in: get("Content-Type:\r\nContent-Type: a/b\r\n"), err: ErrConflictingField},
+	{name: "singletons repeated identically", in: get("Content-Type: a/b\r\nContent-Type:  a/b \r\nRange: bytes=1-\r\nrange: bytes=1-\r\n"), want: wantRequest{
+		method: "GET", target: "/", path: "/", minor: 1, host: "a", keepAlive: true, contentLength: -1,
+		headers: [][2]string{{"Host", "a"}, {"Content-Type", "a/b"}, {"Content-Type", "a/b"}, {"Range", "bytes=1-"}, {"range", "bytes=1-"}}}},
+	{name: "list fields repeated", in: get("Accept: a\r\nAccept: b\r\nX-Range: 1\r\nX-Range: 2\r\nContent-Typf: 1\r\nContent-Typf: 2\r\nAuthorizatioN_: 1\r\nAuthorizatioN_: 2\r\n"), want: wantRequest{
+		method: "GET", target: "/", path: "/", minor: 1, host: "a", keepAlive: true, contentLength: -1}},
+	{name: "singletons once each", in: get("Content-Type: a\r\nAuthorization: b\r\nProxy-Authorization: c\r\nRange: d\r\nIf-Range: e\r\nIf-Modified-Since: f\r\nIf-Unmodified-Since: g\r\nMax-Forwards: 1\r\n"), want: wantRequest{
+		method: "GET", target: "/", path: "/", minor: 1, host: "a", keepAlive: true, contentLength: -1}},
+
+	// Underscores in field names.
+	{name: "underscore kept apart", in: get("X_Forwarded_For: 6.6.6.6\r\nX-Forwarded-For: 1.2.3.4\r\n"), want: wantRequest{
+		method: "GET", target: "/", path: "/", minor: 1, host: "a", keepAlive: true, contentLength: -1,
+		headers: [][2]string{{"Host", "a"}, {"X_Forwarded_For", "6.6.6.6"}, {"X-Forwarded-For", "1.2.3.4"}}}},
+	{name: "underscore dropped", in: get("X_Forwarded_For: 6.6.6.6\r\nX-Forwarded-For: 1.2.3.4\r\n_: x\r\n"), limits: &Limits{DropUnderscoreHeaders: true}, want: wantRequest{
+		method: "GET", target: "/", path: "/", minor: 1, host: "a", keepAlive: true, contentLength: -1,
+		headers: [][2]string{{"Host", "a"}, {"X-Forwarded-For", "1.2.3.4"}}}},
+	{name: "underscore dropped still counted", in: get("A_: 1\r\nB_: 2\r\n"), limits: &Limits{MaxHeaders: 2, DropUnderscoreHeaders: true}, err: ErrTooManyHeaders},
+	{name: "underscore content_length not framing", in: get("Content_Length: 5\r\nTransfer_Encoding: gzip\r\nHOST_: x\r\n"), want: wantRequest{
+		method: "GET", target: "/", path: "/", minor: 1, host: "a", keepAlive: true, contentLength: -1}},
 }
