@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -349,5 +350,28 @@ func TestAccessLog(t *testing.T) {
 		if !strings.HasPrefix(lines[i], w) {
 			t.Errorf("line %d: %q, want prefix %q", i, lines[i], w)
 		}
+	}
+}
+
+// TestAccessLogSlog: AccessLog hands each line to a slog.Logger, as the
+// message of an Info record.
+func TestAccessLogSlog(t *testing.T) {
+	var out logBuffer
+	logger := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	app := eddy.New(eddy.Config{})
+	app.Use(eddy.AccessLog(logger, `"%r" %s %b`))
+	app.Get("/hello", func(c *eddy.Ctx) error { return c.Text("hello") })
+	s := eddytest.New(t, app)
+	s.Get("/hello")
+	waitUntil(t, 5*time.Second, "a log record", func() bool { return strings.Contains(out.String(), "\n") })
+	if got, want := out.String(), `level=INFO msg="\"GET /hello HTTP/1.1\" 200 5"`+"\n"; got != want {
+		t.Fatalf("record %q, want %q", got, want)
 	}
 }

@@ -231,6 +231,9 @@ func TestStateKeys(t *testing.T) {
 	userKey := eddy.NewKey[string]("user")
 	countKey := eddy.NewKey[int]("count")
 	dbKey := eddy.NewKey[*strings.Builder]("db")
+	if userKey.Name() != "user" {
+		t.Fatalf("Key.Name = %q, want user", userKey.Name())
+	}
 	app := eddy.New(eddy.Config{})
 	app.OnStartup(func(ctx context.Context) error {
 		dbKey.SetApp(app, &strings.Builder{})

@@ -3,7 +3,6 @@ package loop
 import (
 	"context"
 	"net"
-	"sync"
 	"testing"
 	"time"
 )
@@ -83,7 +82,6 @@ func onLoop(t testing.TB, l *Loop, fn func()) {
 
 // recorder is a protocol whose callbacks are configurable and whose events are recorded.
 type recorder struct {
-	mu     sync.Mutex
 	made   chan *Conn
 	lost   chan error
 	onData func(c *Conn, data []byte) int
