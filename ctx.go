@@ -58,6 +58,8 @@ var ErrStaleCtx = errors.New("eddy: Ctx used after its request ended")
 // exchange: buffers and per-request state, reset after each request. Users
 // hold a Ctx, a per-request handle on it.
 type ctxState struct {
+	handles []Ctx // unused handles of the current slab (newHandle); kept across requests
+
 	x     *h1.Exchange
 	app   *App
 	loop  *loop.Loop // the exchange's loop: constant for the state's life
@@ -118,6 +120,27 @@ type ctxState struct {
 	// Start is when the request began being served, set by middleware
 	// that needs it (the access log); zero otherwise.
 	start time.Time
+}
+
+// handleSlab is how many Ctx handles a state allocates at once. Handles are
+// never reused (a stale one must keep its old generation), so each request
+// takes the next unused one; taking them from a slab makes that one
+// allocation per handleSlab requests instead of one per request. A Ctx kept
+// past its request keeps its slab (handleSlab*24 bytes) alive, nothing more.
+const handleSlab = 32
+
+// newHandle returns a fresh Ctx for the state's current request. It runs in
+// Serve, which the engine calls once per request and never for two requests
+// of one state at a time, so the slab needs no lock.
+func (s *ctxState) newHandle() *Ctx {
+	if len(s.handles) == 0 {
+		s.handles = make([]Ctx, handleSlab)
+	}
+	c := &s.handles[0]
+	s.handles = s.handles[1:]
+	c.ctxState = s
+	c.gen = s.generation.Load()
+	return c
 }
 
 // enter starts a method call on c: it reports whether c is still its

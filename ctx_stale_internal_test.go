@@ -88,7 +88,7 @@ func BenchmarkStaleGuard(b *testing.B) {
 	b.Run("handle+release", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			c := &Ctx{ctxState: s, gen: s.generation.Load()}
+			c := s.newHandle()
 			sinkCtx = c
 			s.generation.Add(1)
 			if s.busy.Load() != 0 {

@@ -326,12 +326,12 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 
 // Serve runs the route's composed handler. Called on the loop, or on a pool
 // goroutine for an InPool route. The handler gets a Ctx of its own: a
-// handle on the exchange's state, one small allocation per request, which
-// is what lets a Ctx kept past its request be told from the next request's
+// handle on the exchange's state that no other request ever gets, which is
+// what lets a Ctx kept past its request be told from the next request's
 // (see Ctx, Stale use).
 func (h *handler) Serve(x *h1.Exchange) {
 	s := x.User.(*ctxState)
-	c := &Ctx{ctxState: s, gen: s.generation.Load()}
+	c := s.newHandle()
 	c.x = x
 	c.viewPath()
 	if sc := h.a.cfg.SlowCallback; sc > 0 && !c.inPool {
