@@ -168,8 +168,13 @@ func (a *App) rejectPath(c *ctxState, x *h1.Exchange, err *HTTPError) *Route {
 	return a.badPath
 }
 
-// hasDotSegment reports whether the path p has a "." or ".." segment.
+// hasDotSegment reports whether the path p has a "." or ".." segment. Most
+// paths have no dot at all: one IndexByte answers for them (a substring
+// search per request cost about 120 instructions).
 func hasDotSegment(p string) bool {
+	if strings.IndexByte(p, '.') < 0 {
+		return false
+	}
 	for {
 		i := strings.Index(p, "/.")
 		if i < 0 {
