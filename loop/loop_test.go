@@ -39,10 +39,22 @@ func TestTimers(t *testing.T) {
 	if st := l.Stats(); st.TimersFired < 2 {
 		t.Fatalf("stats: %+v", st)
 	}
-	var d []byte
-	onLoop(t, l, func() { d = append(d, l.Date()...) })
-	if _, err := time.Parse(time.RFC1123, string(d)); err != nil || len(d) != 29 {
-		t.Fatalf("Date %q: %v", d, err)
+	// Second follows the wall clock and changes when its second does.
+	before := time.Now().Unix()
+	var first int64
+	onLoop(t, l, func() { first = l.Second() })
+	if after := time.Now().Unix(); first < before-1 || first > after {
+		t.Fatalf("Second %d, wall clock %d..%d", first, before, after)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for l.Second() == first {
+		if time.Now().After(deadline) {
+			t.Fatalf("Second stuck at %d", first)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if sec := l.Second(); sec <= first || sec > time.Now().Unix() {
+		t.Fatalf("Second went from %d to %d, wall clock %d", first, sec, time.Now().Unix())
 	}
 }
 

@@ -129,7 +129,7 @@ type Server struct {
 
 	startMono time.Time // monotonic origin of Time()
 	clock     atomic.Int64
-	date      atomic.Pointer[[29]byte]
+	wallSec   atomic.Int64 // the wall clock's Unix second, as the driver last read it
 	driver    driver
 	exec      executor
 
