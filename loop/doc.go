@@ -62,7 +62,7 @@
 // Besides the loops, a Server runs one driver goroutine (the coarse clock, the wall
 // clock's second, timer wake-ups, the watchdog), one accept goroutine (unless
 // Config.ReusePort), and the executor's workers, plus the spares that stand in for
-// workers waiting in BlockingWait (at most Config.ExecutorSpare). No goroutine or
+// workers waiting in BlockingWait (at most Config.PoolSpare). No goroutine or
 // time.Timer is created per connection or per request: a connection whose output waits
 // for the peer is retried from its loop's timer heap, by its loop.
 package loop

@@ -97,7 +97,7 @@ func TestCallSoonThreadsafeBatched(t *testing.T) {
 }
 
 func TestExecutor(t *testing.T) {
-	s := startServer(t, Config{Loops: 1, ExecutorWorkers: 1, ExecutorQueue: 1}, func() Protocol { return echoProto{} })
+	s := startServer(t, Config{Loops: 1, PoolWorkers: 1, PoolQueue: 1}, func() Protocol { return echoProto{} })
 	l := s.Loops()[0]
 	release := make(chan struct{})
 	started := make(chan struct{})
@@ -176,7 +176,7 @@ func (p *timeoutProto) Timeout(c *Conn) { p.fired <- struct{}{}; _ = c.Close() }
 
 func TestWriteStallAndFlow(t *testing.T) {
 	events := make(chan string, 8)
-	s := startServer(t, Config{Loops: 1, WriteStall: 200 * time.Millisecond}, func() Protocol {
+	s := startServer(t, Config{Loops: 1, WriteTimeout: 200 * time.Millisecond}, func() Protocol {
 		return &flowProto{events: events}
 	})
 	c := dial(t, s)

@@ -56,7 +56,7 @@ func NewFactory(cfg Config, h Handler) loop.Factory {
 	if h == nil {
 		panic("h1: nil Handler")
 	}
-	e := &engine{cfg: cfg.normalized(), h: h}
+	e := &engine{cfg: cfg.Normalized(), h: h}
 	e.unbound.e = e
 	return func() loop.Protocol { return &conn{ls: &e.unbound} }
 }
