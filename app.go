@@ -59,8 +59,10 @@ func New(cfg Config) *App {
 	return a
 }
 
-// Config returns the app's configuration, defaults filled in.
-func (a *App) Config() Config { return a.cfg }
+// Config returns the app's configuration with every default filled in: each
+// zero field holds the value the app runs with, whichever layer applies it
+// (a negative value that means "none" is returned as given).
+func (a *App) Config() Config { return a.cfg.resolved() }
 
 // Logger returns the app's logger (Config.Logger or slog.Default()).
 func (a *App) Logger() *slog.Logger { return a.log }

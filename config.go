@@ -2,18 +2,27 @@ package eddy
 
 import (
 	"log/slog"
+	"reflect"
 	"time"
 
+	"github.com/eddy-go/eddy/httpcodec"
 	"github.com/eddy-go/eddy/internal/h1"
+	"github.com/eddy-go/eddy/loop"
 )
 
 // Config configures an App. Every zero value means the default documented
 // on its field, so eddy.Config{} is a safe production setup.
+//
+// The fields keep their names at every layer: the event loops take theirs
+// (the fields of loop.Config: Network, Loops, ReusePort, MaxConns, the
+// Pool*, water marks, MaxInbound, WriteTimeout, SlowCallback) under the same
+// name, and so does the HTTP engine; each layer applies its own defaults,
+// and "Default (the loop's)" or "(the engine's)" below says which one.
 type Config struct {
-	// Network is "tcp" (the default), "tcp4", "tcp6" or "unix" (then the
-	// address given to Run/Start is a socket path).
+	// Network is "tcp", "tcp4", "tcp6" or "unix" (then the address given
+	// to Run/Start is a socket path). Default (the loop's): "tcp".
 	Network string
-	// Loops is the number of event loops; default GOMAXPROCS.
+	// Loops is the number of event loops. Default (the loop's): GOMAXPROCS.
 	Loops int
 	// ReusePort lets gnet own one SO_REUSEPORT listener per loop, for
 	// benchmark runs. The default (false) is eddy's own listener, which
@@ -27,57 +36,68 @@ type Config struct {
 	// Placement is where handlers run unless a route says otherwise
 	// (route option InPool or OnLoop); default OnLoop.
 	Placement Placement
-	// PoolWorkers is the number of pool goroutines; default 4*GOMAXPROCS.
+	// PoolWorkers is the number of pool goroutines (the InPool handlers'
+	// and Ctx.Go's). Default (the loop's): 4*GOMAXPROCS, at least 8.
 	PoolWorkers int
 	// PoolQueue is the number of pool jobs that may wait for a worker;
-	// default 1024. Past it, InPool requests get 503.
+	// past it, InPool requests get 503. Default (the loop's): 1024.
 	PoolQueue int
 	// PoolSpare bounds the spare pool goroutines started in place of
 	// workers blocked on a slow client (an InPool handler streaming to a
 	// client that does not read), so a few such clients cannot hold every
-	// worker; default 4*PoolWorkers; negative = none.
+	// worker; negative = none. Default (the loop's): 4*PoolWorkers.
 	PoolSpare int
 
-	// MaxRequestLine is the longest request line; default 8 KiB (414).
+	// MaxRequestLine is the longest request line (414 past it). Default
+	// (the engine's): 8 KiB.
 	MaxRequestLine int
-	// MaxHeaderBytes is the largest request head; default 32 KiB (431).
+	// MaxHeaderBytes is the largest request head (431 past it). Default
+	// (the engine's): 32 KiB.
 	MaxHeaderBytes int
-	// MaxHeaders is the most header fields; default 100 (431).
+	// MaxHeaders is the most header fields (431 past them). Default (the
+	// engine's): 100.
 	MaxHeaders int
-	// MaxBody is the largest request body; default 4 MiB (413). A route may
-	// override it with the MaxBody option.
+	// MaxBody is the largest request body (413 past it); a route may
+	// override it with the MaxBody option. Default (the engine's): 4 MiB.
 	MaxBody int64
 	// MaxFormFields is the most fields (urlencoded pairs or multipart parts)
-	// a form may have; default 1000. Past it, Form returns a 413 error.
+	// a form may have; past it, Form returns a 413 error. Default 1000.
 	MaxFormFields int
 	// PipelineDepth is how many pipelined requests a connection may have in
-	// flight; default 16.
+	// flight. Default (the engine's): 16.
 	PipelineDepth int
 	// HighWater and LowWater are the outbound buffer marks (bytes) that
-	// pause and resume a connection; default 64 KiB and 16 KiB.
+	// pause and resume a connection; LowWater is at most HighWater.
+	// Default (the loop's): 64 KiB and 16 KiB.
 	HighWater, LowWater int
 	// MaxInbound is how many unconsumed inbound bytes a connection may
-	// buffer before it is closed; default 1 MiB.
+	// buffer before it is closed; at most 1 GiB. Default (the loop's):
+	// 1 MiB.
 	MaxInbound int
 
-	// HeaderTimeout bounds reading a request head, from its first byte;
-	// default 10 s (408). The first head of a connection is timed from the
+	// HeaderTimeout bounds reading a request head, from its first byte
+	// (408 past it). The first head of a connection is timed from the
 	// accept: a new connection that sends nothing within it (or within
-	// IdleTimeout, if shorter) is closed without an answer.
+	// IdleTimeout, if shorter) is closed without an answer. Default (the
+	// engine's): 10 s.
 	HeaderTimeout time.Duration
-	// BodyTimeout bounds inactivity while reading a body; default 30 s (408).
+	// BodyTimeout bounds inactivity while reading a body (408 past it).
+	// Default (the engine's): 30 s.
 	BodyTimeout time.Duration
 	// WriteTimeout closes a connection whose pending output makes no
-	// progress for this long (a peer that stopped reading); default 30 s.
+	// progress for this long (a peer that stopped reading). Default (the
+	// loop's): 30 s.
 	WriteTimeout time.Duration
-	// IdleTimeout closes a keep-alive connection idle this long; default 75 s.
+	// IdleTimeout closes a keep-alive connection idle this long. Default
+	// (the engine's): 75 s.
 	IdleTimeout time.Duration
 	// HandlerTimeout answers 503 (through the ErrorHandler) for a response
 	// not finished this long after its handler started, cancels
 	// Ctx.Context and closes the connection after it. It bounds InPool
 	// handlers and deferred responses (Defer, Go); a handler running on the
 	// loop cannot be interrupted, and a streamed response that started is
-	// never cut by it. Default 60 s; negative means no limit.
+	// never cut by it. Negative means no limit. Default (the engine's):
+	// 60 s.
 	HandlerTimeout time.Duration
 
 	// ShutdownTimeout bounds a graceful shutdown started by a signal in Run
@@ -93,8 +113,8 @@ type Config struct {
 	// before (in flight on the wire) is still answered, with Connection:
 	// close, instead of being lost to the close; with no request it closes
 	// when the grace passes. Busy connections need none. The drain stays
-	// bounded by Shutdown's context. Default 500 ms; negative: idle
-	// connections close at once.
+	// bounded by Shutdown's context. Negative: idle connections close at
+	// once. Default (the engine's): 500 ms.
 	DrainIdleGrace time.Duration
 	// ReadinessPath, if set, is a GET route answering 200 "ok", and 503 from
 	// the first moment of a shutdown. It bypasses middleware.
@@ -103,7 +123,8 @@ type Config struct {
 	// the first moment of a shutdown. It bypasses middleware.
 	LivenessPath string
 
-	// ServerName is the value of the Server header; default none.
+	// ServerName is the value of the Server header; "" (the default)
+	// sends none.
 	ServerName string
 	// Logger receives server errors, handler panics and the errors of
 	// requests answered with 5xx; default slog.Default().
@@ -120,18 +141,18 @@ type Config struct {
 	// second averaged over the whole body, once BodyRateGrace has passed
 	// since it started; a slower body is answered 408 and its connection
 	// closed. It cuts clients that trickle a body, which BodyTimeout alone
-	// (restarted by every byte) never does. Default 240 B/s (Kestrel's);
-	// negative: no minimum.
+	// (restarted by every byte) never does. Negative: no minimum. Default
+	// (the engine's): 240 B/s, Kestrel's.
 	MinBodyRate int64
 	// BodyRateGrace is how long a body may arrive at any rate before
-	// MinBodyRate applies; default 5 s, negative: none.
+	// MinBodyRate applies; negative: none. Default (the engine's): 5 s.
 	BodyRateGrace time.Duration
 	// BodyBudget caps, per event loop, the memory held by request bodies
 	// that are still arriving; their buffers grow with the bytes received,
 	// never up front from Content-Length. A body that would take its loop
 	// past it is answered 503 and its connection closed; a body alone on
-	// its loop may always grow to its MaxBody. Default 64 MiB; negative: no
-	// cap.
+	// its loop may always grow to its MaxBody. Negative: no cap. Default
+	// (the engine's): 64 MiB.
 	BodyBudget int64
 	// DropUnderscoreHeaders drops request header fields whose name contains
 	// an underscore, as nginx does by default: handlers never see them
@@ -150,30 +171,24 @@ type Config struct {
 	DotSegments DotSegments
 }
 
+// The root package's own defaults; the others are applied by the layer that
+// owns the field (loop.Config, the HTTP engine), once.
 const (
-	defaultMaxBody         = h1.DefaultMaxBody // one source of truth: the engine enforces it
 	defaultMaxFormFields   = 1000
 	defaultShutdownTimeout = 25 * time.Second
 	defaultDrainDelay      = time.Second
 )
 
-// withDefaults returns c with the defaults the root package itself uses
-// filled in; the engine's own defaults are applied by internal/h1 and loop.
+// withDefaults returns c with the defaults of the fields the root package
+// itself owns filled in (and Logger, which every layer shares); the fields
+// it hands to the loops and the engine keep their zero values, which those
+// layers resolve.
 func (c Config) withDefaults() Config {
-	if c.Network == "" {
-		c.Network = "tcp"
-	}
 	if c.Placement == 0 {
 		c.Placement = OnLoop
 	}
-	if c.MaxBody <= 0 {
-		c.MaxBody = defaultMaxBody
-	}
 	if c.MaxFormFields <= 0 {
 		c.MaxFormFields = defaultMaxFormFields
-	}
-	if c.HandlerTimeout == 0 {
-		c.HandlerTimeout = h1.DefaultHandlerTimeout
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = defaultShutdownTimeout
@@ -189,6 +204,73 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ErrorHandler == nil {
 		c.ErrorHandler = DefaultErrorHandler
+	}
+	return c
+}
+
+// layers returns the configurations of the event loops (listening on addr)
+// and of the HTTP engine that c describes: every field that is not the
+// root's own goes, under its own name, to the layer that owns it.
+// TestConfigReachesLayers fails on a field that reaches no layer.
+func (c Config) layers(addr string) (loop.Config, h1.Config) {
+	lc := loop.Config{
+		Network:      c.Network,
+		Addr:         addr,
+		Loops:        c.Loops,
+		ReusePort:    c.ReusePort,
+		MaxConns:     c.MaxConns,
+		HighWater:    c.HighWater,
+		LowWater:     c.LowWater,
+		MaxInbound:   c.MaxInbound,
+		WriteTimeout: c.WriteTimeout,
+		PoolWorkers:  c.PoolWorkers,
+		PoolQueue:    c.PoolQueue,
+		PoolSpare:    c.PoolSpare,
+		SlowCallback: c.SlowCallback,
+		Logger:       c.Logger,
+	}
+	hc := h1.Config{
+		Limits: httpcodec.Limits{
+			MaxRequestLine:        c.MaxRequestLine,
+			MaxHeaderBytes:        c.MaxHeaderBytes,
+			MaxHeaders:            c.MaxHeaders,
+			DropUnderscoreHeaders: c.DropUnderscoreHeaders,
+		},
+		MaxBody:        c.MaxBody,
+		PipelineDepth:  c.PipelineDepth,
+		HeaderTimeout:  c.HeaderTimeout,
+		BodyTimeout:    c.BodyTimeout,
+		IdleTimeout:    c.IdleTimeout,
+		DrainIdleGrace: c.DrainIdleGrace,
+		HandlerTimeout: c.HandlerTimeout,
+		ServerName:     c.ServerName,
+		Logger:         c.Logger,
+		MinBodyRate:    c.MinBodyRate,
+		BodyRateGrace:  c.BodyRateGrace,
+		BodyBudget:     c.BodyBudget,
+	}
+	return lc, hc
+}
+
+// resolved returns c (as withDefaults left it) with every zero field that
+// the loops or the engine own set to that layer's default, read from the
+// layer's normalized configuration under the same name: what App.Config
+// reports. Cold path (reflection).
+func (c Config) resolved() Config {
+	lc, hc := c.layers("")
+	layers := []reflect.Value{reflect.ValueOf(lc.Normalized()), reflect.ValueOf(hc.Normalized())}
+	v := reflect.ValueOf(&c).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if !f.IsZero() {
+			continue
+		}
+		for _, l := range layers {
+			if lf := l.FieldByName(v.Type().Field(i).Name); lf.IsValid() {
+				f.Set(lf)
+				break
+			}
+		}
 	}
 	return c
 }

@@ -57,7 +57,8 @@ func (r *Route) paramIndex(name string) int {
 // Name, With.
 type RouteOption interface{ applyRoute(r *Route) }
 
-// Placement says where a route's handler runs (DESIGN.md section 2).
+// Placement says where a route's handler runs: on the connection's event
+// loop, or in the bounded worker pool for code that blocks.
 type Placement uint8
 
 const (

@@ -55,44 +55,7 @@ func (a *App) Start(addr string) error {
 }
 
 func (a *App) startServer(addr string) error {
-	cfg := a.cfg
-	lc := loop.Config{
-		Network:         cfg.Network,
-		Addr:            addr,
-		Loops:           cfg.Loops,
-		ReusePort:       cfg.ReusePort,
-		MaxConns:        cfg.MaxConns,
-		HighWater:       cfg.HighWater,
-		LowWater:        cfg.LowWater,
-		MaxInbound:      cfg.MaxInbound,
-		WriteStall:      cfg.WriteTimeout,
-		ExecutorWorkers: cfg.PoolWorkers,
-		ExecutorQueue:   cfg.PoolQueue,
-		ExecutorSpare:   cfg.PoolSpare,
-		SlowCallback:    cfg.SlowCallback,
-		Logger:          cfg.Logger,
-	}
-	hc := h1.Config{
-		Limits: httpcodec.Limits{
-			MaxRequestLine: cfg.MaxRequestLine,
-			MaxHeaderBytes: cfg.MaxHeaderBytes,
-			MaxHeaders:     cfg.MaxHeaders,
-
-			DropUnderscoreHeaders: cfg.DropUnderscoreHeaders,
-		},
-		MaxBody:        cfg.MaxBody,
-		PipelineDepth:  cfg.PipelineDepth,
-		HeaderTimeout:  cfg.HeaderTimeout,
-		BodyTimeout:    cfg.BodyTimeout,
-		IdleTimeout:    cfg.IdleTimeout,
-		DrainIdleGrace: cfg.DrainIdleGrace,
-		HandlerTimeout: cfg.HandlerTimeout,
-		ServerName:     cfg.ServerName,
-		Logger:         cfg.Logger,
-		MinBodyRate:    cfg.MinBodyRate,
-		BodyRateGrace:  cfg.BodyRateGrace,
-		BodyBudget:     cfg.BodyBudget,
-	}
+	lc, hc := a.cfg.layers(addr)
 	srv, err := loop.New(lc, h1.NewFactory(hc, &a.engine))
 	if err != nil {
 		return fmt.Errorf("eddy: %w", err)

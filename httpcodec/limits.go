@@ -1,7 +1,6 @@
 package httpcodec
 
-// Default limits (DESIGN.md section 10). A zero field in Limits means the
-// default below.
+// Default limits. A zero field in Limits means the default below.
 const (
 	DefaultMaxRequestLine  = 8 << 10  // 414 past it
 	DefaultMaxHeaderBytes  = 32 << 10 // 431 past it
@@ -47,6 +46,18 @@ type Limits struct {
 	// gateways that map '-' to '_' and back. Dropped lines still count
 	// against MaxHeaders. Default false: they are kept like any field.
 	DropUnderscoreHeaders bool
+}
+
+// Normalized returns l as the parser applies it: zero fields set to their
+// defaults, MaxHeaderBytes and MaxTrailerBytes capped to 1 GiB.
+func (l Limits) Normalized() Limits {
+	n := l
+	n.MaxRequestLine = l.maxRequestLine()
+	n.MaxHeaderBytes = l.maxHeaderBytes()
+	n.MaxHeaders = l.maxHeaders()
+	n.MaxChunkExt = l.maxChunkExt()
+	n.MaxTrailerBytes = l.maxTrailerBytes()
+	return n
 }
 
 func (l *Limits) dropUnderscore() bool { return l != nil && l.DropUnderscoreHeaders }

@@ -39,8 +39,8 @@ func AppendContentLength(dst []byte, n int64) []byte {
 	return append(dst, '\r', '\n')
 }
 
-// AppendDate appends "Date: <date>\r\n"; date is the cached IMF-fixdate the
-// loop refreshes once a second (see AppendHTTPDate).
+// AppendDate appends "Date: <date>\r\n"; date is an IMF-fixdate, typically
+// one AppendHTTPDate wrote and the caller keeps for the current second.
 func AppendDate(dst []byte, date []byte) []byte {
 	dst = append(dst, "Date: "...)
 	dst = append(dst, date...)

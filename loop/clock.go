@@ -10,7 +10,7 @@ import (
 const tick = 5 * time.Millisecond
 
 // driver is the one goroutine behind every loop's timers: it keeps the coarse clock and
-// the cached Date value, posts a timer pass to a loop only when that loop's earliest
+// the wall clock's second (Loop.Second), posts a timer pass to a loop only when that loop's earliest
 // deadline has passed, measures loop lag, and runs the stuck-callback watchdog.
 type driver struct {
 	s      *Server
@@ -27,7 +27,7 @@ func (d *driver) init(s *Server) {
 	d.doneC = make(chan struct{})
 	d.target.Store(0)
 	s.clock.Store(0)
-	d.setDate(time.Now())
+	s.wallSec.Store(time.Now().Unix())
 }
 
 // poke wakes the driver early if at is before its next wake-up.
@@ -49,24 +49,16 @@ func (d *driver) stop() {
 	}
 }
 
-func (d *driver) setDate(now time.Time) {
-	var b [29]byte
-	now.UTC().AppendFormat(b[:0], "Mon, 02 Jan 2006 15:04:05 GMT")
-	d.s.date.Store(&b)
-}
-
 func (d *driver) run() {
 	s := d.s
 	defer close(d.doneC)
 	t := time.NewTimer(tick)
 	defer t.Stop()
-	lastSec := time.Now().Unix()
 	for {
 		now := s.now()
 		s.clock.Store(int64(now))
-		if wall := time.Now(); wall.Unix() != lastSec {
-			lastSec = wall.Unix()
-			d.setDate(wall)
+		if sec := time.Now().Unix(); sec != s.wallSec.Load() {
+			s.wallSec.Store(sec) // only the driver stores it
 		}
 		next := now + tick
 		for _, l := range s.loops {

@@ -624,7 +624,7 @@ func (c *Conn) onTimer(now time.Duration) {
 				c.releaseOut()
 				o = nil
 			}
-		} else if now-o.progressAt >= cfg.WriteStall {
+		} else if now-o.progressAt >= cfg.WriteTimeout {
 			c.abort(whyWriteStall)
 			return
 		}

@@ -41,7 +41,6 @@
 // copy it to keep it. Bytes the protocol does not consume are kept by the connection
 // (not by reference to data) and offered again. Write and Writev copy what the kernel
 // does not take at once, so callers may reuse their buffers when the call returns.
-// Loop.Date returns shared memory: valid until the callback returns; copy it to keep it.
 // A Conn must not be used after ConnectionLost returned, except through its Handle
 // (which reports ErrClosed).
 //
@@ -60,10 +59,10 @@
 // you choose, so a client's upstream connection can share the loop of the downstream
 // one.
 //
-// Besides the loops, a Server runs one driver goroutine (the coarse clock, the cached
-// HTTP Date value, timer wake-ups, the watchdog), one accept goroutine (unless
+// Besides the loops, a Server runs one driver goroutine (the coarse clock, the wall
+// clock's second, timer wake-ups, the watchdog), one accept goroutine (unless
 // Config.ReusePort), and the executor's workers, plus the spares that stand in for
-// workers waiting in BlockingWait (at most Config.ExecutorSpare). No goroutine or
+// workers waiting in BlockingWait (at most Config.PoolSpare). No goroutine or
 // time.Timer is created per connection or per request: a connection whose output waits
 // for the peer is retried from its loop's timer heap, by its loop.
 package loop

@@ -13,7 +13,7 @@ var (
 	ErrExecutorFull = errors.New("loop: executor full")
 	// ErrInboundOverflow: more than Config.MaxInbound unconsumed bytes were buffered.
 	ErrInboundOverflow = errors.New("loop: inbound buffer overflow")
-	// ErrWriteStall: output was pending with no progress for Config.WriteStall.
+	// ErrWriteStall: output was pending with no progress for Config.WriteTimeout.
 	ErrWriteStall = errors.New("loop: write stalled")
 	// ErrTimeout: the connection's deadline passed and its Protocol is not a Timeouter.
 	ErrTimeout = errors.New("loop: deadline exceeded")

@@ -13,8 +13,8 @@ import (
 // A worker that waits for a slow peer inside BlockingWait (a pool handler streaming to a
 // client that does not read) would hold its place while others queue behind it; like Go's
 // runtime handing off a P on a blocking system call, the executor then starts a spare
-// worker in its stead (at most Config.ExecutorSpare at once), and once the wait ends the
-// first worker to finish a job with more than Config.ExecutorWorkers unblocked retires.
+// worker in its stead (at most Config.PoolSpare at once), and once the wait ends the
+// first worker to finish a job with more than Config.PoolWorkers unblocked retires.
 type executor struct {
 	s       *Server
 	workers int // workers not blocked in BlockingWait that the executor keeps
@@ -117,7 +117,7 @@ func (e *executor) run(j execJob) {
 
 // RunInExecutor runs job on a pool goroutine, then done (if not nil) on this loop, even
 // when job panicked (the panic is logged). job must not touch loop-owned state; done may.
-// It returns ErrExecutorFull when every worker is busy and Config.ExecutorQueue jobs are
+// It returns ErrExecutorFull when every worker is busy and Config.PoolQueue jobs are
 // already queued (an HTTP server answers 503), ErrStopped after stop. A job that waits
 // for a slow peer wraps the wait in BlockingWait, so it does not hold a worker others
 // need. Safe for concurrent use.
@@ -137,7 +137,7 @@ func (l *Loop) RunInExecutor(job func(), done func()) error {
 // BlockingWait runs wait, which blocks until a slow peer lets the caller go on (a pool
 // handler waiting for a client to read what it streamed), without starving the other
 // jobs: while wait runs, the executor may start a spare worker in the caller's stead
-// (at most Config.ExecutorSpare at once), which retires after the wait ended. Call it
+// (at most Config.PoolSpare at once), which retires after the wait ended. Call it
 // from an executor job, around the blocking call only, never on a loop. Elsewhere it
 // works but may start a spare nobody needed. Safe for concurrent use.
 func (l *Loop) BlockingWait(wait func()) { l.srv.exec.blockingWait(wait) }
@@ -149,7 +149,7 @@ func (s *Server) ExecutorBusy() int { return int(s.exec.busy.Load()) }
 type ExecutorStats struct {
 	Busy    int   // jobs running
 	Blocked int   // goroutines inside BlockingWait
-	Workers int   // worker goroutines (Config.ExecutorWorkers, plus spares)
+	Workers int   // worker goroutines (Config.PoolWorkers, plus spares)
 	Spares  int64 // spare workers started since the server started
 	Queued  int   // jobs waiting for a worker
 }

@@ -6,10 +6,10 @@ import (
 )
 
 // Jobs blocked in BlockingWait do not hold the executor: spare workers run the
-// others, at most Config.ExecutorSpare of them, and retire once the waits end.
+// others, at most Config.PoolSpare of them, and retire once the waits end.
 func TestExecutorBlockingWait(t *testing.T) {
 	const workers, spare = 2, 2
-	s := startServer(t, Config{Loops: 1, ExecutorWorkers: workers, ExecutorSpare: spare}, func() Protocol { return echoProto{} })
+	s := startServer(t, Config{Loops: 1, PoolWorkers: workers, PoolSpare: spare}, func() Protocol { return echoProto{} })
 	l := s.Loops()[0]
 	release := make(chan struct{})
 	ran := make(chan int, 16)
@@ -63,7 +63,7 @@ func TestExecutorBlockingWait(t *testing.T) {
 // BlockingWait's spare accounting survives a panicking wait.
 func TestExecutorBlockingWaitPanics(t *testing.T) {
 	var logs logBuffer
-	s := startServer(t, Config{Loops: 1, ExecutorWorkers: 1, Logger: logs.logger()}, func() Protocol { return echoProto{} })
+	s := startServer(t, Config{Loops: 1, PoolWorkers: 1, Logger: logs.logger()}, func() Protocol { return echoProto{} })
 	l := s.Loops()[0]
 	done := make(chan struct{})
 	if err := l.RunInExecutor(func() { l.BlockingWait(func() { panic("wait") }) }, func() { close(done) }); err != nil {

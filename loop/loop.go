@@ -90,10 +90,13 @@ func (l *Loop) Time() time.Duration { return l.now }
 // Now is the coarse wall clock matching Time. Loop-only.
 func (l *Loop) Now() time.Time { return l.srv.startMono.Add(l.now) }
 
-// Date is the cached IMF-fixdate for an HTTP Date header ("Mon, 02 Jan 2006 15:04:05
-// GMT", 29 bytes), refreshed once a second by the driver. Loop-only; valid until the
-// callback returns; copy it to keep it.
-func (l *Loop) Date() []byte { return l.srv.date.Load()[:] }
+// Second is the wall clock's current Unix second, read by the server's clock goroutine
+// and refreshed within a few milliseconds of the second changing (the clock is not
+// monotonic: it follows the system clock). A value derived from the wall time and
+// cached for a second (a protocol's date line) can be rebuilt only when Second returns
+// something else than it was built from: one atomic load per check. Safe for
+// concurrent use.
+func (l *Loop) Second() int64 { return l.srv.wallSec.Load() }
 
 // Annotate names what the running callback is doing (a route, a command); the slow
 // callback watchdog includes it in its reports. It costs a field write (and, with

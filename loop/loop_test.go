@@ -39,10 +39,22 @@ func TestTimers(t *testing.T) {
 	if st := l.Stats(); st.TimersFired < 2 {
 		t.Fatalf("stats: %+v", st)
 	}
-	var d []byte
-	onLoop(t, l, func() { d = append(d, l.Date()...) })
-	if _, err := time.Parse(time.RFC1123, string(d)); err != nil || len(d) != 29 {
-		t.Fatalf("Date %q: %v", d, err)
+	// Second follows the wall clock and changes when its second does.
+	before := time.Now().Unix()
+	var first int64
+	onLoop(t, l, func() { first = l.Second() })
+	if after := time.Now().Unix(); first < before-1 || first > after {
+		t.Fatalf("Second %d, wall clock %d..%d", first, before, after)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for l.Second() == first {
+		if time.Now().After(deadline) {
+			t.Fatalf("Second stuck at %d", first)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if sec := l.Second(); sec <= first || sec > time.Now().Unix() {
+		t.Fatalf("Second went from %d to %d, wall clock %d", first, sec, time.Now().Unix())
 	}
 }
 
@@ -85,7 +97,7 @@ func TestCallSoonThreadsafeBatched(t *testing.T) {
 }
 
 func TestExecutor(t *testing.T) {
-	s := startServer(t, Config{Loops: 1, ExecutorWorkers: 1, ExecutorQueue: 1}, func() Protocol { return echoProto{} })
+	s := startServer(t, Config{Loops: 1, PoolWorkers: 1, PoolQueue: 1}, func() Protocol { return echoProto{} })
 	l := s.Loops()[0]
 	release := make(chan struct{})
 	started := make(chan struct{})
@@ -164,7 +176,7 @@ func (p *timeoutProto) Timeout(c *Conn) { p.fired <- struct{}{}; _ = c.Close() }
 
 func TestWriteStallAndFlow(t *testing.T) {
 	events := make(chan string, 8)
-	s := startServer(t, Config{Loops: 1, WriteStall: 200 * time.Millisecond}, func() Protocol {
+	s := startServer(t, Config{Loops: 1, WriteTimeout: 200 * time.Millisecond}, func() Protocol {
 		return &flowProto{events: events}
 	})
 	c := dial(t, s)

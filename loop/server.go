@@ -30,7 +30,7 @@ type Config struct {
 	MaxConns int // accepted connections at once; 0 = unlimited; enforced by not accepting
 
 	HighWater int // outbound bytes that pause writing (WriteFlow); default 64 KiB
-	LowWater  int // outbound bytes that resume writing; default 16 KiB
+	LowWater  int // outbound bytes that resume writing; default 16 KiB, at most HighWater
 
 	// MaxInbound caps the unconsumed inbound bytes buffered per connection (while a
 	// protocol waits for more, or while reading is paused); past it the connection is
@@ -38,19 +38,24 @@ type Config struct {
 	// lowered to it, which keeps the per-connection count in 32 bits).
 	MaxInbound int
 
-	WriteStall time.Duration // output pending with no progress this long aborts; default 30 s
+	// WriteTimeout aborts a connection (ErrWriteStall) whose pending output makes no
+	// progress for this long: a peer that stopped reading. Default 30 s.
+	WriteTimeout time.Duration
 	// CloseLinger bounds Close and Shutdown: their flush goes on while the peer reads and
 	// gives up after this long without progress; Shutdown then waits at most this long for
 	// the peer's EOF. Default 2 s.
 	CloseLinger time.Duration
 
-	ExecutorWorkers int // RunInExecutor goroutines; default 4*GOMAXPROCS (at least 8)
-	ExecutorQueue   int // jobs queued beyond the busy workers; default 1024; full -> ErrExecutorFull
-	// ExecutorSpare bounds the spare workers the executor starts in place of workers
-	// blocked in BlockingWait (a pool handler waiting for a client that does not read),
-	// so a few slow clients cannot hold every worker; default 4*ExecutorWorkers;
-	// negative = none.
-	ExecutorSpare int
+	// PoolWorkers is the number of goroutines in the executor's pool (RunInExecutor);
+	// default 4*GOMAXPROCS, at least 8.
+	PoolWorkers int
+	// PoolQueue is how many jobs may wait for a busy pool; past it RunInExecutor returns
+	// ErrExecutorFull. Default 1024.
+	PoolQueue int
+	// PoolSpare bounds the spare workers the pool starts in place of workers blocked in
+	// BlockingWait (a pool handler waiting for a client that does not read), so a few
+	// slow clients cannot hold every worker; default 4*PoolWorkers; negative = none.
+	PoolSpare int
 
 	// SlowCallback enables the debug watchdog: any loop callback running longer than this
 	// is logged (asyncio's slow_callback_duration). 0 = off (and free).
@@ -60,26 +65,21 @@ type Config struct {
 }
 
 const (
-	defaultHighWater   = 64 << 10
-	defaultLowWater    = 16 << 10
-	defaultMaxInbound  = 1 << 20
-	maxMaxInbound      = 1 << 30
-	defaultWriteStall  = 30 * time.Second
-	defaultCloseLinger = 2 * time.Second
-	defaultQueue       = 1024
+	defaultHighWater    = 64 << 10
+	defaultLowWater     = 16 << 10
+	defaultMaxInbound   = 1 << 20
+	maxMaxInbound       = 1 << 30
+	defaultWriteTimeout = 30 * time.Second
+	defaultCloseLinger  = 2 * time.Second
+	defaultQueue        = 1024
 )
 
-func (cfg *Config) setDefaults() error {
+// Normalized returns cfg with every zero field set to the default documented beside
+// it, LowWater lowered to HighWater, MaxInbound to 1 GiB and a negative PoolSpare to 0:
+// the configuration a Server built from cfg runs with. It validates nothing (New does).
+func (cfg Config) Normalized() Config {
 	if cfg.Network == "" {
 		cfg.Network = "tcp"
-	}
-	switch cfg.Network {
-	case "tcp", "tcp4", "tcp6", "unix":
-	default:
-		return fmt.Errorf("loop: unsupported network %q", cfg.Network)
-	}
-	if cfg.Addr == "" {
-		return fmt.Errorf("loop: empty address")
 	}
 	if cfg.Loops <= 0 {
 		cfg.Loops = runtime.GOMAXPROCS(0)
@@ -97,24 +97,37 @@ func (cfg *Config) setDefaults() error {
 		cfg.MaxInbound = defaultMaxInbound
 	}
 	cfg.MaxInbound = min(cfg.MaxInbound, maxMaxInbound)
-	if cfg.WriteStall <= 0 {
-		cfg.WriteStall = defaultWriteStall
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = defaultWriteTimeout
 	}
 	if cfg.CloseLinger <= 0 {
 		cfg.CloseLinger = defaultCloseLinger
 	}
-	if cfg.ExecutorWorkers <= 0 {
-		cfg.ExecutorWorkers = max(8, 4*runtime.GOMAXPROCS(0))
+	if cfg.PoolWorkers <= 0 {
+		cfg.PoolWorkers = max(8, 4*runtime.GOMAXPROCS(0))
 	}
-	if cfg.ExecutorQueue <= 0 {
-		cfg.ExecutorQueue = defaultQueue
+	if cfg.PoolQueue <= 0 {
+		cfg.PoolQueue = defaultQueue
 	}
-	if cfg.ExecutorSpare == 0 {
-		cfg.ExecutorSpare = 4 * cfg.ExecutorWorkers
+	if cfg.PoolSpare == 0 {
+		cfg.PoolSpare = 4 * cfg.PoolWorkers
 	}
-	cfg.ExecutorSpare = max(cfg.ExecutorSpare, 0)
+	cfg.PoolSpare = max(cfg.PoolSpare, 0)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	return cfg
+}
+
+// validate reports a configuration New cannot start.
+func (cfg *Config) validate() error {
+	switch cfg.Network {
+	case "tcp", "tcp4", "tcp6", "unix":
+	default:
+		return fmt.Errorf("loop: unsupported network %q", cfg.Network)
+	}
+	if cfg.Addr == "" {
+		return fmt.Errorf("loop: empty address")
 	}
 	return nil
 }
@@ -129,7 +142,7 @@ type Server struct {
 
 	startMono time.Time // monotonic origin of Time()
 	clock     atomic.Int64
-	date      atomic.Pointer[[29]byte]
+	wallSec   atomic.Int64 // the wall clock's Unix second, as the driver last read it
 	driver    driver
 	exec      executor
 
@@ -164,7 +177,8 @@ func New(cfg Config, f Factory) (*Server, error) {
 	if f == nil {
 		return nil, fmt.Errorf("loop: nil Factory")
 	}
-	if err := cfg.setDefaults(); err != nil {
+	cfg = cfg.Normalized()
+	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	s := &Server{
@@ -183,7 +197,7 @@ func New(cfg Config, f Factory) (*Server, error) {
 	if cfg.MaxConns > 0 && !cfg.ReusePort {
 		s.sem = make(chan struct{}, cfg.MaxConns)
 	}
-	s.exec.init(s, cfg.ExecutorWorkers, cfg.ExecutorQueue, cfg.ExecutorSpare)
+	s.exec.init(s, cfg.PoolWorkers, cfg.PoolQueue, cfg.PoolSpare)
 	return s, nil
 }
 

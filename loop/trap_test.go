@@ -11,8 +11,12 @@ import (
 	"time"
 )
 
-// Regression tests for the gnet v2.9.7 traps of DESIGN.md section 3. Each fails if the
-// guard it names is removed.
+// Regression tests for the gnet v2.9.7 behaviours ("traps") that lose or misroute data,
+// numbered: 2, bytes from Peek/Next are overwritten by the next read once the callback
+// returns; 3, a write after OnClose can reach another client (fd numbers are reused);
+// 4, gnet is level-triggered, so bytes left unconsumed do not fire OnTraffic again;
+// 5, Engine.Stop does not drain, it closes every connection at once; 6, closing with
+// unsent output truncates it. Each test fails if the guard it names is removed.
 
 // Trap 3: a write to a closed conn must not reach the client that reuses its fd.
 func TestTrapStaleFdWriteGuard(t *testing.T) {
@@ -173,7 +177,8 @@ func TestHalfClose(t *testing.T) {
 	}
 }
 
-// Trap 5 / DESIGN 7: a drain refuses new connections first and loses no response.
+// Trap 5: a drain (graceful shutdown) refuses new connections first and loses no
+// response.
 func TestTrapDrainLosesNoResponse(t *testing.T) {
 	got := make(chan struct{}, 1)
 	s := startServer(t, Config{}, func() Protocol { return &slowAnswer{delay: 150 * time.Millisecond, got: got} })

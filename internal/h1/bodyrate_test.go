@@ -98,11 +98,11 @@ func TestMinBodyRateOff(t *testing.T) {
 // Kestrel's: 240 B/s after a 5 s grace; the budget for bodies in flight is
 // 64 MiB per loop.
 func TestBodyRateDefaults(t *testing.T) {
-	c := Config{}.normalized()
+	c := Config{}.Normalized()
 	if c.MinBodyRate != 240 || c.BodyRateGrace != 5*time.Second || c.BodyBudget != 64<<20 {
 		t.Fatalf("defaults: rate %d, grace %v, budget %d", c.MinBodyRate, c.BodyRateGrace, c.BodyBudget)
 	}
-	off := Config{MinBodyRate: -1, BodyRateGrace: -1, BodyBudget: -1}.normalized()
+	off := Config{MinBodyRate: -1, BodyRateGrace: -1, BodyBudget: -1}.Normalized()
 	if off.MinBodyRate >= 0 || off.BodyRateGrace != 0 || off.BodyBudget >= 0 {
 		t.Fatalf("negative values: rate %d, grace %v, budget %d", off.MinBodyRate, off.BodyRateGrace, off.BodyBudget)
 	}

@@ -35,9 +35,10 @@ const directBody = 64 << 10
 // Config configures the engine. A zero field means the default; the zero
 // Config is ready to use.
 type Config struct {
-	// Limits bounds request heads and chunked framing (httpcodec defaults
-	// for zero fields).
-	Limits httpcodec.Limits
+	// Limits bounds request heads and chunked framing; zero fields mean
+	// httpcodec's defaults (8 KiB request line, 32 KiB head, 100 fields).
+	// Embedded, so its fields keep their names at this layer too.
+	httpcodec.Limits
 	// MaxBody bounds a request body; a Plan may override it per request.
 	// A larger body is answered 413 and the connection closed. Default 4 MiB.
 	MaxBody int64
@@ -103,8 +104,10 @@ type Config struct {
 	BodyBudget int64
 }
 
-// normalized returns c with defaults filled in.
-func (c Config) normalized() Config {
+// Normalized returns c with every default filled in: the configuration the
+// engine runs with (Limits as httpcodec resolves it).
+func (c Config) Normalized() Config {
+	c.Limits = c.Limits.Normalized()
 	if c.MaxBody <= 0 {
 		c.MaxBody = DefaultMaxBody
 	}

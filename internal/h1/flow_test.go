@@ -32,7 +32,7 @@ func bytesIn(ts *testServer) int64 {
 // never reads makes the server stop parsing (a bounded number of requests
 // is served) until the write-stall limit closes the connection.
 func TestSlowReader(t *testing.T) {
-	ts := startServer(t, Config{}, loop.Config{WriteStall: 300 * time.Millisecond})
+	ts := startServer(t, Config{}, loop.Config{WriteTimeout: 300 * time.Millisecond})
 	cl := ts.dialWith(t, 4096)
 	cl.send(strings.Repeat(get("/big?n=1048576"), 200))
 	waitFor(t, "the stalled connection closed", 5*time.Second, func() bool { return ts.srv.NumConns() == 0 })
@@ -237,7 +237,7 @@ func TestHijack(t *testing.T) {
 
 // TestPoolFull: a full executor is answered 503.
 func TestPoolFull(t *testing.T) {
-	ts := startServer(t, Config{}, loop.Config{ExecutorWorkers: 1, ExecutorQueue: 1})
+	ts := startServer(t, Config{}, loop.Config{PoolWorkers: 1, PoolQueue: 1})
 	defer close(ts.h.unblock)
 	a := ts.dial(t)
 	a.send(get("/block"))
@@ -283,7 +283,7 @@ func TestStreamClientGone(t *testing.T) {
 // stall.
 func TestPoolStreamsDoNotStarveThePool(t *testing.T) {
 	const workers = 4
-	ts := startServer(t, Config{}, loop.Config{ExecutorWorkers: workers, WriteStall: time.Minute})
+	ts := startServer(t, Config{}, loop.Config{PoolWorkers: workers, WriteTimeout: time.Minute})
 	for range workers {
 		cl := ts.dialWith(t, 4096)
 		cl.send(get("/bigstream?pool=1&n=1000000"))

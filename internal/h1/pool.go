@@ -45,9 +45,9 @@ type loopState struct {
 	bodyBytes int64
 
 	// pre is the cached start of a 200 head (status line, Server, Date) for
-	// the Date value at preDate; see prefix.
-	pre     []byte
-	preDate *byte
+	// the wall-clock second preSec; see prefix.
+	pre    []byte
+	preSec int64
 }
 
 // NewFactory returns the loop.Factory for a server: one engine connection
@@ -56,7 +56,7 @@ func NewFactory(cfg Config, h Handler) loop.Factory {
 	if h == nil {
 		panic("h1: nil Handler")
 	}
-	e := &engine{cfg: cfg.normalized(), h: h}
+	e := &engine{cfg: cfg.Normalized(), h: h}
 	e.unbound.e = e
 	return func() loop.Protocol { return &conn{ls: &e.unbound} }
 }

@@ -1,7 +1,7 @@
 package h1
 
 import (
-	"unsafe"
+	"time"
 
 	"github.com/eddy-go/eddy/httpcodec"
 )
@@ -205,21 +205,21 @@ func (c *conn) appendHead(dst []byte, x *Exchange, status int, header []byte, mo
 const statusLine200 = "HTTP/1.1 200 OK\r\n"
 
 // prefix returns the start of a 200 response head, "HTTP/1.1 200 OK",
-// Server and Date lines, rebuilt only when the loop's cached Date changes
-// (once a second): one copy per response instead of three appends and a
-// status lookup. Without the status line it serves every other status.
-// Loop-only; valid until the next call.
+// Server and Date lines, rebuilt only when the loop's wall-clock second
+// changes (the Date value, RFC 9110 IMF-fixdate, has one-second
+// resolution): one copy per response instead of three appends, a date
+// format and a status lookup. Without the status line it serves every other
+// status. Loop-only; valid until the next call.
 func (ls *loopState) prefix() []byte {
-	d := ls.l.Date()
-	if p := unsafe.SliceData(d); p != ls.preDate || ls.pre == nil {
-		// The loop swaps in a new Date array each second and the old one
-		// stays referenced here, so its address identifies the value.
-		ls.preDate = p
+	if sec := ls.l.Second(); sec != ls.preSec || ls.pre == nil {
+		ls.preSec = sec
 		pre := append(ls.pre[:0], statusLine200...)
 		if s := ls.e.cfg.ServerName; s != "" {
 			pre = httpcodec.AppendHeader(pre, "Server", s)
 		}
-		ls.pre = httpcodec.AppendDate(pre, d)
+		pre = append(pre, "Date: "...)
+		pre = httpcodec.AppendHTTPDate(pre, time.Unix(sec, 0))
+		ls.pre = append(pre, crlf...)
 	}
 	return ls.pre
 }

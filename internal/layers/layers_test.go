@@ -1,27 +1,58 @@
-// Package layers holds the test that enforces DESIGN.md's layering: which
-// package may import which. It has no code of its own.
+// Package layers holds the test that enforces the module's layering: which
+// package may import which, checked on every package's direct imports
+// (its code and its tests). It has no code of its own.
+//
+// The layers, from the bottom: loop/ is the only package that talks to gnet
+// and knows no HTTP; httpcodec/ (and ws/) parse and write bytes and import
+// nothing outside the standard library (ws: gobwas/ws); internal/h1 is the
+// HTTP/1.1 engine on loop/ and httpcodec/; the root package composes them;
+// client/ composes loop/, httpcodec/ and ws/; eddytest/, examples/ and
+// bench/ are on top and are imported by no package.
 package layers
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
 	"os/exec"
+	"path"
 	"strings"
 	"testing"
 )
 
 const module = "github.com/eddy-go/eddy"
 
-// rules lists, per package of the core module, the non-standard imports it
-// must never reach, directly or through another package. "*" forbids every
-// non-standard import.
-var rules = []struct {
-	pkg       string
-	forbidden []string
-}{
-	{"httpcodec", []string{"*"}},
-	{"loop", []string{module + "/httpcodec", module + "/ws", module + "/internal/h1", module + "/client", module}},
-	{"ws", []string{module + "/loop", "github.com/panjf2000/gnet/v2", module + "/internal/h1", module}},
-	{"internal/h1", []string{module, module + "/client"}},
-	{"client", []string{module, module + "/internal/h1"}},
+// gnet is the import path prefix of every gnet package (gnet/v2 and its
+// subpackages): only loop/ may import one.
+const gnet = "github.com/panjf2000/gnet/"
+
+// rule lists what the packages matching pkg may import directly, beyond
+// the standard library and themselves. An entry is a package of the module
+// ("" is the root package, "loop", "internal/h1") or, when it ends in "/", a
+// prefix of outside import paths (gnet). imports holds for the package's
+// code, tests for its test files (in addition to imports).
+type rule struct {
+	pkg     string // relative to the module; "examples/*" matches every direct subfolder
+	imports []string
+	tests   []string
+	// future marks a rule written ahead of its package: it may match none.
+	future bool
+}
+
+var rules = []rule{
+	{pkg: "loop", imports: []string{gnet}, tests: []string{"internal/idleconns"}},
+	{pkg: "httpcodec"},
+	{pkg: "internal/h1", imports: []string{"httpcodec", "loop"}, tests: []string{"internal/idleconns"}},
+	{pkg: "internal/idleconns"},
+	{pkg: "internal/layers"},
+	{pkg: "", imports: []string{"httpcodec", "internal/h1", "loop"}, tests: []string{"eddytest", "internal/idleconns"}},
+	{pkg: "eddytest", imports: []string{""}},
+	{pkg: "examples/*", imports: []string{"", "loop", "httpcodec", "ws", "client"}, tests: []string{"eddytest"}},
+	{pkg: "bench/server", imports: []string{""}, tests: []string{"eddytest"}},
+	{pkg: "ws", imports: []string{"httpcodec", "github.com/gobwas/"}, future: true},
+	{pkg: "client", imports: []string{"loop", "httpcodec", "ws", "github.com/gobwas/"},
+		tests: []string{"", "eddytest", "internal/idleconns"}, future: true},
 }
 
 // heavy lists modules the core module must never download: peers for
@@ -32,57 +63,145 @@ var heavy = []string{
 	"go.opentelemetry.io/",
 }
 
-// deps returns the non-standard packages pkg depends on, or ok=false if the
-// package does not exist (yet).
-func deps(t *testing.T, pattern string) (list []string, ok bool) {
+// pkg is what go list says of one package of the module.
+type pkg struct {
+	ImportPath   string
+	Imports      []string
+	TestImports  []string
+	XTestImports []string
+	Error        *struct{ Err string }
+}
+
+// listPackages returns every package of the module (run from its root).
+func listPackages(t *testing.T) []pkg {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-e", "-deps", "-f",
-		"{{if not .Standard}}{{.ImportPath}}{{end}}", pattern).CombinedOutput()
+	cmd := exec.Command("go", "list", "-e", "-json=ImportPath,Imports,TestImports,XTestImports,Error", "./...")
+	cmd.Dir = "../.."
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("go list %s: %v\n%s", pattern, err, out)
+		t.Fatalf("go list: %v\n%s", err, stderr.Bytes())
 	}
-	list = append(list, strings.Fields(string(out))...)
-	return list, len(list) > 0
+	var list []pkg
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p pkg
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("go list output: %v", err)
+		}
+		if p.Error != nil {
+			t.Fatalf("go list %s: %s", p.ImportPath, p.Error.Err)
+		}
+		list = append(list, p)
+	}
+	if len(list) < 2 {
+		t.Fatalf("go list found %d packages", len(list))
+	}
+	return list
+}
+
+// rel is p's path relative to the module ("" for the root package), and
+// false for a path outside the module.
+func rel(p string) (string, bool) {
+	if p == module {
+		return "", true
+	}
+	r, ok := strings.CutPrefix(p, module+"/")
+	return r, ok
+}
+
+// standard reports a standard library path: its first element has no dot.
+func standard(p string) bool {
+	first, _, _ := strings.Cut(p, "/")
+	return !strings.Contains(first, ".")
+}
+
+// ruleFor returns the rule for the module package at r, or nil.
+func ruleFor(r string) *rule {
+	for i := range rules {
+		pat := rules[i].pkg
+		if pat == r {
+			return &rules[i]
+		}
+		if dir, ok := strings.CutSuffix(pat, "/*"); ok && path.Dir(r) == dir {
+			return &rules[i]
+		}
+	}
+	return nil
+}
+
+// allowed reports whether imp (a non-standard import path) is in list.
+func allowed(imp string, list []string) bool {
+	r, inModule := rel(imp)
+	for _, a := range list {
+		switch {
+		case strings.HasSuffix(a, "/") && !inModule:
+			if strings.HasPrefix(imp, a) {
+				return true
+			}
+		case inModule && a == r:
+			return true
+		}
+	}
+	return false
 }
 
 func TestLayering(t *testing.T) {
-	for _, r := range rules {
-		t.Run(r.pkg, func(t *testing.T) {
-			self := module + "/" + r.pkg
-			list, ok := deps(t, "../../"+r.pkg)
-			if !ok || !contains(list, self) {
-				t.Skipf("package %s does not exist yet", r.pkg)
-			}
-			for _, dep := range list {
-				if dep == self {
+	used := map[*rule]bool{}
+	for _, p := range listPackages(t) {
+		self, ok := rel(p.ImportPath)
+		if !ok {
+			t.Errorf("go list reports %s, outside the module", p.ImportPath)
+			continue
+		}
+		r := ruleFor(self)
+		if r == nil {
+			t.Errorf("package %s has no layering rule: add one to internal/layers", p.ImportPath)
+			continue
+		}
+		used[r] = true
+		check := func(kind string, imports, allow []string) {
+			for _, imp := range imports {
+				if standard(imp) || imp == p.ImportPath {
 					continue
 				}
-				for _, f := range r.forbidden {
-					if f == "*" || dep == f {
-						t.Errorf("%s imports %s (forbidden by DESIGN.md section 1)", self, dep)
-					}
+				if strings.HasPrefix(imp, gnet) && self != "loop" {
+					t.Errorf("%s (%s) imports %s: only loop/ may import gnet", p.ImportPath, kind, imp)
+					continue
+				}
+				if !allowed(imp, allow) {
+					t.Errorf("%s (%s) imports %s, which its layer may not", p.ImportPath, kind, imp)
 				}
 			}
-		})
+		}
+		check("code", p.Imports, r.imports)
+		withTests := append(append([]string(nil), r.imports...), r.tests...)
+		check("tests", p.TestImports, withTests)
+		check("external tests", p.XTestImports, withTests)
+	}
+	for i := range rules {
+		if r := &rules[i]; !used[r] && !r.future {
+			t.Errorf("rule %q matches no package: remove it or mark it future", r.pkg)
+		}
 	}
 }
 
 func TestNoHeavyDependencies(t *testing.T) {
-	list, _ := deps(t, "../../...")
-	for _, dep := range list {
+	cmd := exec.Command("go", "list", "-e", "-deps", "-test", "-f",
+		"{{if not .Standard}}{{.ImportPath}}{{end}}", "./...")
+	cmd.Dir = "../.."
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
 		for _, h := range heavy {
 			if strings.HasPrefix(dep, h) {
 				t.Errorf("core module depends on %s; it belongs in bench/peers", dep)
 			}
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
