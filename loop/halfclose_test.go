@@ -157,13 +157,13 @@ func TestHalfClosedConnClosedByStop(t *testing.T) {
 // A closing connection whose peer keeps reading, more slowly than CloseLinger allows for
 // the whole output, is not cut: CloseLinger bounds a close that makes no progress.
 func TestCloseLingerCountsFromProgress(t *testing.T) {
-	out := pattern(16<<20, 5)
+	out := pattern(8<<20, 5)
 	r := newRecorder(func(c *Conn, data []byte) int {
 		_ = c.Write(out)
 		_ = c.Close()
 		return len(data)
 	})
-	s := startServer(t, Config{Loops: 1, CloseLinger: 100 * time.Millisecond}, func() Protocol { return r })
+	s := startServer(t, Config{Loops: 1, CloseLinger: 500 * time.Millisecond}, func() Protocol { return r })
 	c := dial(t, s).(*net.TCPConn)
 	_ = c.SetReadBuffer(32 << 10)
 	if _, err := c.Write([]byte("go\n")); err != nil {
@@ -182,13 +182,13 @@ func TestCloseLingerCountsFromProgress(t *testing.T) {
 		if err != nil {
 			break
 		}
-		time.Sleep(2 * time.Millisecond) // a slow reader: the whole takes longer than CloseLinger
+		time.Sleep(5 * time.Millisecond) // a slow reader: the whole takes longer than CloseLinger (at least 256 reads of the 32 KiB receive buffer)
 	}
 	took := time.Since(start)
 	if !bytes.Equal(got, out) {
 		t.Fatalf("got %d of %d bytes in %v", len(got), len(out), took)
 	}
-	if took < 100*time.Millisecond {
+	if took < 500*time.Millisecond {
 		t.Logf("the reader was faster than CloseLinger (%v): the test proves nothing this run", took)
 	}
 	if err := recv(t, r.lost, "ConnectionLost"); err != nil {
