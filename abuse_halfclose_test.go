@@ -58,7 +58,7 @@ func pipelineHalfClosed(addr string, paths []string) (int, error) {
 	}
 	defer nc.Close()
 	c := nc.(*net.TCPConn)
-	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	_ = c.SetDeadline(time.Now().Add(60 * time.Second))
 	var req bytes.Buffer
 	for _, p := range paths {
 		fmt.Fprintf(&req, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", p)

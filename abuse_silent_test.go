@@ -37,7 +37,7 @@ func TestAbuseSilentConnections(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			defer c.Close()
-			_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
 			k, err := io.Copy(io.Discard, c)
 			results[i] = result{time.Since(dialed), k, err}
 		}()
@@ -61,7 +61,7 @@ func TestAbuseSilentConnections(t *testing.T) {
 	if fastest < limit-100*time.Millisecond {
 		t.Fatalf("a connection closed after %v, before HeaderTimeout %v", fastest, limit)
 	}
-	if slowest > limit+time.Second {
-		t.Fatalf("a connection closed after %v, want within HeaderTimeout %v + 1 s", slowest, limit)
+	if slowest > limit+3*time.Second {
+		t.Fatalf("a connection closed after %v, want within HeaderTimeout %v + 3 s", slowest, limit)
 	}
 }

@@ -155,7 +155,7 @@ func TestAbuseLargeToSlowReaders(t *testing.T) {
 	if float64(m2.HeapAlloc) > float64(m0.HeapAlloc)+1.25*total {
 		t.Errorf("live heap grew by %d MiB for %d MiB of bodies", (m2.HeapAlloc-m0.HeapAlloc)>>20, int(total)>>20)
 	}
-	if fails > 0 || reqs == 0 || maxLat > time.Second {
-		t.Errorf("normal client: %d requests, %d failures, max latency %v (want < 1 s)", reqs, fails, maxLat)
+	if fails > 0 || reqs == 0 || maxLat > 3*time.Second {
+		t.Errorf("normal client: %d requests, %d failures, max latency %v (want < 3 s)", reqs, fails, maxLat)
 	}
 }

@@ -58,8 +58,10 @@ func TestAbuseTrickledBody(t *testing.T) {
 	if resp.StatusCode != 408 || !resp.Close {
 		t.Fatalf("got %d close=%v, want 408 and close", resp.StatusCode, resp.Close)
 	}
-	if took > 3*time.Second {
-		t.Fatalf("cut after %v, want < 3 s (1 s grace, 100 B/s)", took)
+	// About 1.1 s on a quiet machine; the bound leaves room for a loaded
+	// one (the unfixed server never cuts it: the read deadline fires).
+	if took > 6*time.Second {
+		t.Fatalf("cut after %v, want < 6 s (1 s grace, 100 B/s)", took)
 	}
 	expectClosed(t, c)
 }

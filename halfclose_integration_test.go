@@ -73,7 +73,7 @@ func fetchHalfClosed(addr, path string, n int) (got int, err error) {
 	defer nc.Close()
 	c := nc.(*net.TCPConn)
 	_ = c.SetReadBuffer(32 << 10)
-	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	_ = c.SetDeadline(time.Now().Add(60 * time.Second))
 	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path); err != nil {
 		return 0, err
 	}
