@@ -90,11 +90,9 @@ type ctxState struct {
 	hasCT   bool   // hdr has a Content-Type line
 	written int64  // body bytes handed to the engine
 
-	// Flags. Separate bools, not a bit set: after Defer the finishing
-	// goroutine writes responded while the handler's goroutine reads
-	// deferred, and distinct bytes do not race.
+	// Flags, written by the goroutine using the Ctx (after Defer, the one
+	// finishing the response).
 	responded bool // a response was finished or a stream started
-	deferred  bool // Defer was called: the handler's return does not finish
 	streaming bool // a stream is open: StreamStart done, StreamEnd not yet
 	inPool    bool // the handler runs in the pool
 	failing   bool // rendering an engine answer (handler.Fail): send records, the engine writes
@@ -186,7 +184,7 @@ func (c *ctxState) reset() {
 	c.onFinish = c.onFinish[:0]
 	c.scratch = c.scratch[:0]
 	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.written = 0, c.hdr[:0], c.body[:0], nil, false, 0
-	c.responded, c.deferred, c.streaming, c.inPool, c.decoded = false, false, false, false, false
+	c.responded, c.streaming, c.inPool, c.decoded = false, false, false, false
 	c.start = time.Time{}
 }
 

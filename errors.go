@@ -134,7 +134,4 @@ var (
 	// ErrInvalidCookie is returned (wrapped) by SetCookie for a cookie with
 	// an invalid name, value, path or domain.
 	ErrInvalidCookie = errors.New("eddy: invalid cookie")
-	// ErrNotDeferred is returned when a deferred-only operation is used on a
-	// Ctx whose handler did not call Defer.
-	ErrNotDeferred = errors.New("eddy: response not deferred")
 )
