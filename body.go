@@ -11,10 +11,10 @@ var (
 	errNotForm   = &HTTPError{Status: 415, Message: "Content-Type must be application/x-www-form-urlencoded or multipart/form-data"}
 )
 
-// Body returns the whole request body (de-chunked), empty if none. The
-// engine reads it before the handler runs, bounded by MaxBody.
+// BodyBytes returns the whole request body (de-chunked), empty if none.
+// The engine reads it before the handler runs, bounded by MaxBody.
 // Borrowed: valid until the handler returns; copy it to keep it.
-func (c *Ctx) Body() []byte {
+func (c *Ctx) BodyBytes() []byte {
 	if !c.enter() {
 		return nil
 	}
@@ -22,8 +22,8 @@ func (c *Ctx) Body() []byte {
 	return c.x.Body()
 }
 
-// BodyString returns a copy of the request body.
-func (c *Ctx) BodyString() string {
+// Body returns a copy of the request body, "" if none.
+func (c *Ctx) Body() string {
 	if !c.enter() {
 		return ""
 	}

@@ -38,10 +38,12 @@ import (
 //
 // # Ownership
 //
-// Methods that return []byte (and the ones whose names end in Bytes) return
-// views of the request: valid until the handler returns; copy it to keep it.
-// Methods that return string return owned copies unless documented
-// otherwise. After Defer, views stay valid until the response is finished.
+// A method whose name ends in Bytes returns a view of the request: valid
+// until the handler returns; copy it to keep it. The same name without
+// Bytes returns an owned string copy (Body and BodyBytes, Path and
+// PathBytes, Header and HeaderBytes ...). Request returns the parsed head,
+// borrowed the same way. After Defer, views stay valid until the response
+// is finished.
 type Ctx struct {
 	*ctxState
 	gen    uint32 // the state's generation when this request began
