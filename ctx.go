@@ -114,6 +114,13 @@ type ctxState struct {
 	generation atomic.Uint32
 	busy       atomic.Int32
 
+	// ctx is Context's context, made on its first call in a request, with
+	// what ends it: ctxStop unhooks it from the engine's context and
+	// ctxCancel cancels it (reset does both).
+	ctx       context.Context
+	ctxStop   func() bool
+	ctxCancel context.CancelCauseFunc
+
 	// failErr is the server's own error being answered (handler.Fail).
 	failErr *HTTPError
 
@@ -188,6 +195,11 @@ func (c *ctxState) reset() {
 	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.written = 0, c.hdr[:0], c.body[:0], nil, false, 0
 	c.responded, c.streaming, c.inPool, c.decoded = false, false, false, false
 	c.start = time.Time{}
+	if c.ctx != nil {
+		c.ctxStop()
+		c.ctxCancel(nil) // context.Canceled, as the engine's own
+		c.ctx, c.ctxStop, c.ctxCancel = nil, nil, nil
+	}
 }
 
 // App returns the app serving the request. Safe for concurrent use.
@@ -213,16 +225,39 @@ func (c *Ctx) Route() *Route {
 }
 
 // Context returns a context that is done when the client goes away, the
-// handler times out (Config.HandlerTimeout) or the server stops. It costs
-// nothing until first called. A client that shuts down its sending side
-// after its request cannot be told from one that went away: the context is
-// done then too, but the response is still sent to it.
+// handler times out (Config.HandlerTimeout) or the server stops; its cause
+// (context.Cause) is then ErrConnClosed or ErrHandlerTimeout. A client that
+// shuts down its sending side after its request cannot be told from one
+// that went away: the context is done then too (ErrConnClosed), but the
+// response is still sent to it. After the request it is cancelled
+// (context.Canceled). It costs nothing until first called, then a few
+// allocations once per request.
 func (c *Ctx) Context() context.Context {
 	if !c.enter() {
 		return staleContext
 	}
 	defer c.exit()
-	return c.x.Context()
+	if c.ctx == nil {
+		c.newContext()
+	}
+	return c.ctx
+}
+
+// newContext makes the request's context: a child of the engine's whose
+// cancellation cause is the package's own error (engineCause), not the
+// engine's. It is not a context.WithCancelCause child of the engine's
+// (that would copy the engine's cause): the engine's cancellation reaches
+// it through context.AfterFunc, on a goroutine of its own.
+func (c *Ctx) newContext() {
+	parent := c.x.Context()
+	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
+	if parent.Err() != nil {
+		cancel(engineCause(context.Cause(parent)))
+		c.ctxStop = func() bool { return false }
+	} else {
+		c.ctxStop = context.AfterFunc(parent, func() { cancel(engineCause(context.Cause(parent))) })
+	}
+	c.ctx, c.ctxCancel = ctx, cancel
 }
 
 // staleContext is what Context returns for a stale Ctx: cancelled, with
