@@ -7,7 +7,6 @@ import (
 	"github.com/eddy-go/eddy/internal/h1"
 )
 
-
 // errFailStream: an error handler answering one of the server's own
 // errors (a 408, 413, 431 ...) must answer whole, not stream.
 var errFailStream = errors.New("eddy: the answer to a server error cannot be streamed")
