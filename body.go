@@ -3,6 +3,8 @@ package eddy
 import (
 	"bytes"
 	"encoding/json"
+
+	"github.com/eddy-go/eddy/httpcodec"
 )
 
 var (
@@ -124,14 +126,14 @@ func mediaType(ct []byte) []byte {
 }
 
 func mediaTypeIs(ct []byte, want string) bool {
-	return ct != nil && bytes.EqualFold(mediaType(ct), unsafeBytes(want))
+	return ct != nil && httpcodec.EqualFold(mediaType(ct), want)
 }
 
 // isJSONType accepts application/json and any +json suffix type.
 func isJSONType(ct []byte) bool {
 	mt := mediaType(ct)
-	if bytes.EqualFold(mt, []byte("application/json")) {
+	if httpcodec.EqualFold(mt, "application/json") {
 		return true
 	}
-	return len(mt) > 5 && bytes.EqualFold(mt[len(mt)-5:], []byte("+json"))
+	return len(mt) > 5 && httpcodec.EqualFold(mt[len(mt)-5:], "+json")
 }

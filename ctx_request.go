@@ -1,7 +1,6 @@
 package eddy
 
 import (
-	"bytes"
 	"net"
 
 	"github.com/eddy-go/eddy/httpcodec"
@@ -238,7 +237,7 @@ func (c *Ctx) cookieBytes(name string) ([]byte, bool) {
 	r := c.x.Request()
 	for i, n := 0, r.NumHeaders(); i < n; i++ {
 		k, v := r.HeaderAt(i)
-		if len(k) == 6 && bytes.EqualFold(k, []byte("Cookie")) {
+		if httpcodec.EqualFold(k, "Cookie") {
 			if val, ok := findCookie(v, name); ok {
 				return val, true
 			}
