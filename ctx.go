@@ -243,14 +243,17 @@ func (c *Ctx) Context() context.Context {
 	return c.ctx
 }
 
-// newContext makes the request's context: a child of the engine's whose
-// cancellation cause is the package's own error (engineCause), not the
+// newContext makes the request's context: cancelled when the engine's is,
+// with the package's own error as its cause (engineCause), not the
 // engine's. It is not a context.WithCancelCause child of the engine's
 // (that would copy the engine's cause): the engine's cancellation reaches
-// it through context.AfterFunc, on a goroutine of its own.
+// it through context.AfterFunc, on a goroutine of its own. Its root is
+// context.Background, as the engine's is (no deadline, no values). Cost:
+// eight allocations on top of the engine's two, once per request that
+// calls Context.
 func (c *Ctx) newContext() {
 	parent := c.x.Context()
-	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
+	ctx, cancel := context.WithCancelCause(context.Background())
 	if parent.Err() != nil {
 		cancel(engineCause(context.Cause(parent)))
 		c.ctxStop = func() bool { return false }
