@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/eddy-go/eddy/internal/h1"
+	"github.com/eddy-go/eddy/loop"
 )
 
 // HTTPError is an error that is also a response: a handler (or middleware)
@@ -154,6 +155,9 @@ var (
 	// handler ran past Config.HandlerTimeout (the server has answered 503
 	// in its place; what the handler sends now is dropped).
 	ErrHandlerTimeout error = &engineError{"eddy: handler timed out", h1.ErrHandlerTimeout}
+	// ErrServerStopped is returned by Ctx.Complete when the server has
+	// stopped: h did not run.
+	ErrServerStopped error = &engineError{"eddy: server stopped", loop.ErrStopped}
 )
 
 // engineError is the package's face of one of the HTTP/1.1 engine's

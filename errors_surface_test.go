@@ -11,6 +11,7 @@ import (
 
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/internal/h1"
+	"github.com/eddy-go/eddy/loop"
 )
 
 // TestEngineErrorsAreEddys: the engine's errors a user meets (a stream's
@@ -24,6 +25,7 @@ func TestEngineErrorsAreEddys(t *testing.T) {
 		{eddy.ErrConnClosed, h1.ErrConnClosed},
 		{eddy.ErrBackpressure, h1.ErrBackpressure},
 		{eddy.ErrHandlerTimeout, h1.ErrHandlerTimeout},
+		{eddy.ErrServerStopped, loop.ErrStopped},
 	} {
 		if !strings.HasPrefix(tc.err.Error(), "eddy: ") {
 			t.Errorf("%q: want the eddy: prefix", tc.err)
