@@ -22,7 +22,7 @@ func TestAbuseBodyHeads(t *testing.T) {
 	const n, announced = 2000, 4 << 20
 	idleconns.RaiseFDLimit(t, 2*n)
 	app := New(Config{Loops: 2})
-	app.Post("/upload", func(c *Ctx) error { return c.Text(strconv.Itoa(len(c.Body()))) })
+	app.Post("/upload", func(c *Ctx) error { return c.Text(strconv.Itoa(len(c.BodyBytes()))) })
 	if err := app.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}

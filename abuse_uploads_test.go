@@ -21,7 +21,7 @@ import (
 func TestAbuseUploadsRelease(t *testing.T) {
 	const uploads, clients, size = 100, 8, 4 << 20
 	app := eddy.New(eddy.Config{})
-	app.Post("/upload", func(c *eddy.Ctx) error { return c.Text(strconv.Itoa(len(c.Body()))) })
+	app.Post("/upload", func(c *eddy.Ctx) error { return c.Text(strconv.Itoa(len(c.BodyBytes()))) })
 	s := eddytest.New(t, app)
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	defer client.CloseIdleConnections()

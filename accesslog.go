@@ -232,7 +232,7 @@ func (l *accessLog) appendLine(b []byte, c *Ctx, now time.Time) []byte {
 		case tokMicros:
 			b = strconv.AppendInt(b, int64(took/time.Microsecond), 10)
 		case tokReqHeader:
-			if v := c.HeaderBytes(t.text); v != nil {
+			if v, ok := c.HeaderBytes(t.text); ok {
 				b = append(b, v...)
 			} else {
 				b = append(b, '-')

@@ -45,7 +45,8 @@ func allocApp() *eddy.App {
 		c.SetHeader("Content-Type", "text/plain")
 		c.Write(name)
 		c.WriteString(" ")
-		c.Write(c.HeaderBytes("X-Req"))
+		xreq, _ := c.HeaderBytes("X-Req")
+		c.Write(xreq)
 		return nil
 	})
 	return app

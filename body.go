@@ -3,6 +3,8 @@ package eddy
 import (
 	"bytes"
 	"encoding/json"
+
+	"github.com/eddy-go/eddy/httpcodec"
 )
 
 var (
@@ -11,10 +13,10 @@ var (
 	errNotForm   = &HTTPError{Status: 415, Message: "Content-Type must be application/x-www-form-urlencoded or multipart/form-data"}
 )
 
-// Body returns the whole request body (de-chunked), empty if none. The
-// engine reads it before the handler runs, bounded by MaxBody.
+// BodyBytes returns the whole request body (de-chunked), empty if none.
+// The engine reads it before the handler runs, bounded by MaxBody.
 // Borrowed: valid until the handler returns; copy it to keep it.
-func (c *Ctx) Body() []byte {
+func (c *Ctx) BodyBytes() []byte {
 	if !c.enter() {
 		return nil
 	}
@@ -22,8 +24,8 @@ func (c *Ctx) Body() []byte {
 	return c.x.Body()
 }
 
-// BodyString returns a copy of the request body.
-func (c *Ctx) BodyString() string {
+// Body returns a copy of the request body, "" if none.
+func (c *Ctx) Body() string {
 	if !c.enter() {
 		return ""
 	}
@@ -124,14 +126,14 @@ func mediaType(ct []byte) []byte {
 }
 
 func mediaTypeIs(ct []byte, want string) bool {
-	return ct != nil && bytes.EqualFold(mediaType(ct), unsafeBytes(want))
+	return ct != nil && httpcodec.EqualFold(mediaType(ct), want)
 }
 
 // isJSONType accepts application/json and any +json suffix type.
 func isJSONType(ct []byte) bool {
 	mt := mediaType(ct)
-	if bytes.EqualFold(mt, []byte("application/json")) {
+	if httpcodec.EqualFold(mt, "application/json") {
 		return true
 	}
-	return len(mt) > 5 && bytes.EqualFold(mt[len(mt)-5:], []byte("+json"))
+	return len(mt) > 5 && httpcodec.EqualFold(mt[len(mt)-5:], "+json")
 }

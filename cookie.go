@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/eddy-go/eddy/httpcodec"
 )
 
 // SameSite is a cookie's SameSite attribute.
@@ -84,7 +86,7 @@ func AppendSetCookie(dst []byte, ck *Cookie) ([]byte, error) {
 
 func (ck *Cookie) check() error {
 	switch {
-	case !validToken(unsafeBytes(ck.Name)):
+	case !httpcodec.ValidToken(ck.Name):
 		return fmt.Errorf("%w: name %q", ErrInvalidCookie, ck.Name)
 	case !validCookieValue(ck.Value):
 		return fmt.Errorf("%w: value of %q", ErrInvalidCookie, ck.Name)

@@ -1,7 +1,6 @@
 package eddy
 
 import (
-	"bytes"
 	"net"
 
 	"github.com/eddy-go/eddy/httpcodec"
@@ -56,9 +55,18 @@ func (c *Ctx) pathBytes() []byte {
 	return unsafeBytes(c.m.path)
 }
 
-// RawPath returns the path as sent, not decoded.
+// RawPath returns a copy of the path as sent, not decoded.
+func (c *Ctx) RawPath() string {
+	if !c.enter() {
+		return ""
+	}
+	defer c.exit()
+	return string(c.x.Request().Path())
+}
+
+// RawPathBytes returns the path as sent, not decoded.
 // Borrowed: valid until the handler returns; copy it to keep it.
-func (c *Ctx) RawPath() []byte {
+func (c *Ctx) RawPathBytes() []byte {
 	if !c.enter() {
 		return nil
 	}
@@ -100,9 +108,20 @@ func (c *Ctx) paramBytes(name string) []byte {
 	return unsafeBytes(c.m.path[p[0]:p[1]])
 }
 
-// RawQuery returns the query string without '?', not decoded; nil if none.
+// RawQuery returns a copy of the query string without '?', not decoded;
+// "" if none.
+func (c *Ctx) RawQuery() string {
+	if !c.enter() {
+		return ""
+	}
+	defer c.exit()
+	return string(c.x.Request().RawQuery())
+}
+
+// RawQueryBytes returns the query string without '?', not decoded; empty
+// if none.
 // Borrowed: valid until the handler returns; copy it to keep it.
-func (c *Ctx) RawQuery() []byte {
+func (c *Ctx) RawQueryBytes() []byte {
 	if !c.enter() {
 		return nil
 	}
@@ -111,7 +130,8 @@ func (c *Ctx) RawQuery() []byte {
 }
 
 // Query returns a copy of the first value of the query parameter name,
-// decoded ("" if absent).
+// decoded, "" if absent; QueryBytes tells an absent parameter from an empty
+// one ("?a" and "?a=" give a present, empty a).
 func (c *Ctx) Query(name string) string {
 	if !c.enter() {
 		return ""
@@ -158,7 +178,8 @@ func (c *Ctx) queryArgs() *args {
 }
 
 // Header returns a copy of the first value of the request header name
-// (case-insensitive), "" if absent.
+// (case-insensitive), "" if absent; HeaderBytes tells an absent header from
+// an empty one.
 func (c *Ctx) Header(name string) string {
 	if !c.enter() {
 		return ""
@@ -168,14 +189,16 @@ func (c *Ctx) Header(name string) string {
 }
 
 // HeaderBytes returns the first value of the request header name
-// (case-insensitive), nil if absent.
+// (case-insensitive) and whether the request has the header (its value may
+// be empty).
 // Borrowed: valid until the handler returns; copy it to keep it.
-func (c *Ctx) HeaderBytes(name string) []byte {
+func (c *Ctx) HeaderBytes(name string) ([]byte, bool) {
 	if !c.enter() {
-		return nil
+		return nil, false
 	}
 	defer c.exit()
-	return c.x.Request().Header(name)
+	v := c.x.Request().Header(name)
+	return v, v != nil
 }
 
 // Host returns a copy of the Host header.
@@ -187,7 +210,8 @@ func (c *Ctx) Host() string {
 	return string(c.x.Request().Host())
 }
 
-// Cookie returns a copy of the value of the request cookie name, "" if absent.
+// Cookie returns a copy of the value of the request cookie name, "" if
+// absent; CookieBytes tells an absent cookie from an empty one.
 func (c *Ctx) Cookie(name string) string {
 	if !c.enter() {
 		return ""
@@ -213,7 +237,7 @@ func (c *Ctx) cookieBytes(name string) ([]byte, bool) {
 	r := c.x.Request()
 	for i, n := 0, r.NumHeaders(); i < n; i++ {
 		k, v := r.HeaderAt(i)
-		if len(k) == 6 && bytes.EqualFold(k, []byte("Cookie")) {
+		if httpcodec.EqualFold(k, "Cookie") {
 			if val, ok := findCookie(v, name); ok {
 				return val, true
 			}

@@ -101,7 +101,7 @@ func (c *Ctx) addHeader(name, value string) *Ctx {
 
 // appendHeader appends a checked "name: value\r\n" line.
 func (c *Ctx) appendHeader(name, value string) {
-	if len(name) == len("Content-Type") && asciiEqualFold(name, "Content-Type") {
+	if len(name) == len("Content-Type") && httpcodec.EqualFold(name, "Content-Type") {
 		c.hasCT = true
 	}
 	c.hdr = append(c.hdr, name...)
@@ -130,13 +130,13 @@ func (c *Ctx) delHeader(name string) {
 		line := h[:end]
 		h = h[end:]
 		colon := bytes.IndexByte(line, ':')
-		if colon == len(name) && asciiEqualFold(unsafeString(line[:colon]), name) {
+		if colon == len(name) && httpcodec.EqualFold(line[:colon], name) {
 			continue
 		}
 		out = append(out, line...)
 	}
 	c.hdr = out
-	if len(name) == len("Content-Type") && asciiEqualFold(name, "Content-Type") {
+	if len(name) == len("Content-Type") && httpcodec.EqualFold(name, "Content-Type") {
 		c.hasCT = false
 	}
 }
@@ -159,7 +159,7 @@ func (c *Ctx) responseHeader(name string) []byte {
 		line := h[:end]
 		h = h[end+2:]
 		colon := bytes.IndexByte(line, ':')
-		if colon == len(name) && asciiEqualFold(unsafeString(line[:colon]), name) {
+		if colon == len(name) && httpcodec.EqualFold(line[:colon], name) {
 			return line[colon+2:]
 		}
 	}
@@ -172,7 +172,7 @@ func checkHeader(name, value string) error {
 		return fmt.Errorf("%w: %q: %q", ErrInvalidHeader, name, value)
 	}
 	for _, reserved := range [...]string{"Content-Length", "Transfer-Encoding", "Date", "Server", "Connection"} {
-		if len(name) == len(reserved) && asciiEqualFold(name, reserved) {
+		if len(name) == len(reserved) && httpcodec.EqualFold(name, reserved) {
 			return fmt.Errorf("%w: %s is written by the server", ErrInvalidHeader, reserved)
 		}
 	}
@@ -390,29 +390,6 @@ func (c *Ctx) encodeJSON(v any) ([]byte, error) {
 		b = b[:n-1] // Encoder ends every value with a newline
 	}
 	return b, nil
-}
-
-// asciiEqualFold compares two ASCII strings case-insensitively.
-func asciiEqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x == y {
-			continue
-		}
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // statusText is the reason phrase for code (used by error bodies).

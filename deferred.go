@@ -33,8 +33,8 @@ func (c *Ctx) Defer() {
 // and error handling as a handler: its error goes to the error handler, and
 // returning nil without a response sends an empty 200. Middleware does not
 // run again. h runs on the loop, so it must not block. Complete may be
-// called from any goroutine; it fails when the server has stopped, and
-// with ErrStaleCtx after the request ended (h does not run then either).
+// called from any goroutine; it fails with ErrServerStopped when the
+// server has stopped, and with ErrStaleCtx after the request ended (h does not run then either).
 //
 // Calling a response method (Text, JSON ...) directly from another
 // goroutine also finishes a deferred response; Complete adds the error
@@ -45,13 +45,17 @@ func (c *Ctx) Complete(h Handler) error {
 	}
 	l := c.loop
 	c.exit()
-	return l.CallSoonThreadsafe(func() {
+	err := l.CallSoonThreadsafe(func() {
 		// On the loop the state cannot be released while this runs, so
 		// one check covers the whole call.
 		if c.current() {
 			_ = c.app.run(c, h)
 		}
 	})
+	if err != nil {
+		return ErrServerStopped // the loop's only refusal
+	}
+	return nil
 }
 
 // Go runs job in the pool, then h on the loop with the request: the way

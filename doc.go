@@ -28,10 +28,18 @@
 //
 // # Ownership
 //
-// Request data is not copied for an on-loop handler: every []byte a Ctx
-// returns (the methods ending in Bytes, Body, Request) is valid until the
-// handler returns; copy it to keep it. Methods returning string return
-// owned copies. A Ctx is pooled: never keep it past its response.
+// Request data is not copied for an on-loop handler. One naming rule covers
+// every Ctx accessor: a method whose name ends in Bytes (BodyBytes,
+// PathBytes, ParamBytes, QueryBytes, HeaderBytes, CookieBytes,
+// RawPathBytes, RawQueryBytes) returns a borrowed view, valid until the
+// handler returns; copy it to keep it. The same name without Bytes (Body,
+// Path, Param, Query, Header, Cookie, RawPath, RawQuery) returns an owned
+// copy as a string. Request returns the parsed head, whose views are
+// borrowed the same way. Absence is reported as a second result only where
+// an absent value and an empty one differ: QueryBytes, HeaderBytes and
+// CookieBytes return (value, ok); the string forms return "" for both, and
+// ParamBytes returns nil for a parameter the route does not have. A Ctx is
+// pooled: never keep it past its response.
 //
 // # Goroutines
 //

@@ -3,6 +3,8 @@ package eddy
 import (
 	"bytes"
 	"strconv"
+
+	"github.com/eddy-go/eddy/httpcodec"
 )
 
 // ErrorHandler turns a handler's error into a response (Config.ErrorHandler).
@@ -76,13 +78,13 @@ func prefersJSON(accept []byte) bool {
 			}
 		}
 		switch {
-		case bytes.EqualFold(mt, []byte("application/json")):
+		case httpcodec.EqualFold(mt, "application/json"):
 			consider(&jq, &js, 3)
-		case bytes.EqualFold(mt, []byte("application/*")):
+		case httpcodec.EqualFold(mt, "application/*"):
 			consider(&jq, &js, 2)
-		case bytes.EqualFold(mt, []byte("text/plain")):
+		case httpcodec.EqualFold(mt, "text/plain"):
 			consider(&tq, &ts, 3)
-		case bytes.EqualFold(mt, []byte("text/*")):
+		case httpcodec.EqualFold(mt, "text/*"):
 			consider(&tq, &ts, 2)
 		case bytes.Equal(mt, []byte("*/*")):
 			consider(&jq, &js, 1)

@@ -3,6 +3,9 @@ package eddy
 import (
 	"errors"
 	"strconv"
+
+	"github.com/eddy-go/eddy/internal/h1"
+	"github.com/eddy-go/eddy/loop"
 )
 
 // HTTPError is an error that is also a response: a handler (or middleware)
@@ -134,7 +137,50 @@ var (
 	// ErrInvalidCookie is returned (wrapped) by SetCookie for a cookie with
 	// an invalid name, value, path or domain.
 	ErrInvalidCookie = errors.New("eddy: invalid cookie")
-	// ErrNotDeferred is returned when a deferred-only operation is used on a
-	// Ctx whose handler did not call Defer.
-	ErrNotDeferred = errors.New("eddy: response not deferred")
 )
+
+// Errors of the connection a request came on, as a Stream's methods return
+// them and as the cause of Ctx.Context's cancellation (context.Cause).
+// Compare with errors.Is.
+var (
+	// ErrConnClosed: the client went away (or, as a context cause, shut
+	// down its sending side): stop producing. A stream's Write and Close
+	// return it; a handler may return it and it is not logged as an error.
+	ErrConnClosed error = &engineError{"eddy: client went away", h1.ErrConnClosed}
+	// ErrBackpressure is returned by Stream.Write on the loop when the
+	// connection's output is above its high water mark: nothing was queued;
+	// continue from Stream.OnWritable. In the pool, Write blocks instead.
+	ErrBackpressure error = &engineError{"eddy: output above the high water mark", h1.ErrBackpressure}
+	// ErrHandlerTimeout is the cause of Ctx.Context's cancellation when the
+	// handler ran past Config.HandlerTimeout (the server has answered 503
+	// in its place; what the handler sends now is dropped).
+	ErrHandlerTimeout error = &engineError{"eddy: handler timed out", h1.ErrHandlerTimeout}
+	// ErrServerStopped is returned by Ctx.Complete when the server has
+	// stopped: h did not run.
+	ErrServerStopped error = &engineError{"eddy: server stopped", loop.ErrStopped}
+)
+
+// engineError is the package's face of one of the HTTP/1.1 engine's
+// errors: the package's own message, and errors.Is(err, engine) holds, so
+// code written against the engine's error keeps working.
+type engineError struct {
+	msg    string
+	engine error
+}
+
+func (e *engineError) Error() string { return e.msg }
+
+// Is reports whether target is the engine's error e stands for.
+func (e *engineError) Is(target error) bool { return target == e.engine }
+
+// engineCause gives the engine's cause of a context's cancellation the
+// package's own error.
+func engineCause(err error) error {
+	switch err {
+	case h1.ErrConnClosed:
+		return ErrConnClosed
+	case h1.ErrHandlerTimeout:
+		return ErrHandlerTimeout
+	}
+	return err
+}

@@ -2,7 +2,8 @@ package eddy
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/eddy-go/eddy/httpcodec"
 )
 
 // methodIndex numbers the standard methods so an endpoint finds a route by
@@ -58,40 +59,15 @@ func checkMethod(method string) {
 	if method == "" {
 		return
 	}
-	if !validMethod(method) {
+	if !httpcodec.ValidToken(method) {
 		panic(fmt.Sprintf("eddy: invalid method %q: a method is a token (letters, digits, !#$%%&'*+-.^_`|~)", method))
 	}
 	for _, std := range methodNames {
-		if method != std && strings.EqualFold(method, std) {
+		if method != std && httpcodec.EqualFold(method, std) {
 			panic(fmt.Sprintf("eddy: method %q never matches: methods are case-sensitive; did you mean %s?", method, std))
 		}
 	}
 	if method == "CONNECT" {
 		panic("eddy: CONNECT routes never match: a CONNECT target is host:port, not a path, and is answered 501")
 	}
-}
-
-// validMethod reports whether s is a method token (RFC 9110 5.6.2).
-func validMethod(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTchar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isTchar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	switch c {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-		return true
-	}
-	return false
 }

@@ -3,6 +3,8 @@ package eddy
 import (
 	"bytes"
 	"mime"
+
+	"github.com/eddy-go/eddy/httpcodec"
 )
 
 // maxPartHeader bounds the header block of one multipart part.
@@ -82,14 +84,14 @@ func (f *Form) addPart(head, data []byte) error {
 			head = nil
 		}
 		name, value, ok := bytes.Cut(line, []byte(":"))
-		if !ok || len(name) == 0 || !validToken(name) {
+		if !ok || len(name) == 0 || !httpcodec.ValidToken(name) {
 			return errBadMultipart
 		}
 		value = bytes.TrimSpace(value)
 		switch {
-		case bytes.EqualFold(name, []byte("Content-Disposition")):
+		case httpcodec.EqualFold(name, "Content-Disposition"):
 			disp = value
-		case bytes.EqualFold(name, []byte("Content-Type")):
+		case httpcodec.EqualFold(name, "Content-Type"):
 			ctype = value
 		}
 	}
@@ -118,13 +120,4 @@ func multipartBoundary(ct []byte) (string, error) {
 		return "", errBadContentType
 	}
 	return b, nil
-}
-
-func validToken(b []byte) bool {
-	for _, c := range b {
-		if !isTchar(c) {
-			return false
-		}
-	}
-	return len(b) > 0
 }

@@ -14,7 +14,7 @@ import (
 func pathApp(cfg eddy.Config) *eddy.App {
 	app := eddy.New(cfg)
 	echo := func(c *eddy.Ctx) error {
-		return c.Text(c.Param("name") + c.Param("rest") + " " + c.Path() + " " + string(c.RawPath()))
+		return c.Text(c.Param("name") + c.Param("rest") + " " + c.Path() + " " + c.RawPath())
 	}
 	app.Get("/files/{name}", echo)
 	app.Get("/static/{rest:.*}", echo)

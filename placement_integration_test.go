@@ -49,7 +49,7 @@ func TestPlacementsPipelinedInOrder(t *testing.T) {
 		}()
 		return nil
 	})
-	app.Post("/poolecho", func(c *eddy.Ctx) error { return c.Text(c.BodyString()) }, eddy.InPool)
+	app.Post("/poolecho", func(c *eddy.Ctx) error { return c.Text(c.Body()) }, eddy.InPool)
 	s := eddytest.New(t, app)
 
 	kinds := []string{"pool", "later", "loop", "go", "pool", "loop", "later", "go"}

@@ -33,7 +33,7 @@ func TestRoutesOverSockets(t *testing.T) {
 	app.Get("/q", func(c *eddy.Ctx) error {
 		return c.Text(c.Query("a") + "|" + strings.Join(c.QueryValues("b"), ",") + "|" + c.Query("missing"))
 	})
-	app.Get("/raw/{p}", func(c *eddy.Ctx) error { return c.Text(c.Param("p") + " " + string(c.RawPath())) })
+	app.Get("/raw/{p}", func(c *eddy.Ctx) error { return c.Text(c.Param("p") + " " + c.RawPath()) })
 	app.Options("/custom-options", func(c *eddy.Ctx) error { return c.Text("mine") })
 	app.Handle("PROPFIND", "/dav", func(c *eddy.Ctx) error { return c.Text(c.Method()) })
 	s := eddytest.New(t, app)
@@ -309,7 +309,7 @@ func TestResponsesCookiesForms(t *testing.T) {
 		}
 		return c.Status(201).JSON(u)
 	})
-	app.Post("/echo", func(c *eddy.Ctx) error { return c.Blob("application/octet-stream", c.Body()) }, eddy.MaxBody(16))
+	app.Post("/echo", func(c *eddy.Ctx) error { return c.Blob("application/octet-stream", c.BodyBytes()) }, eddy.MaxBody(16))
 	s := eddytest.New(t, app)
 
 	check := func(name string, r *eddytest.Response, status int, body string, hdr ...string) {

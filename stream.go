@@ -2,18 +2,9 @@ package eddy
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/eddy-go/eddy/internal/h1"
-)
-
-// Errors of a Stream's Write.
-var (
-	// ErrBackpressure is returned by Stream.Write on the loop when the
-	// connection's output is above its high water mark: nothing was queued;
-	// continue from Stream.OnWritable. In the pool, Write blocks instead.
-	ErrBackpressure = h1.ErrBackpressure
-	// ErrConnClosed is returned when the client went away: stop producing.
-	ErrConnClosed = h1.ErrConnClosed
 )
 
 // errFailStream: an error handler answering one of the server's own
@@ -60,7 +51,7 @@ func (c *Ctx) Stream(contentType string) (*Stream, error) {
 		c.appendHeader("Content-Type", contentType)
 	}
 	if err := c.x.StreamStart(c.status, c.hdr); err != nil {
-		return nil, err
+		return nil, streamErr(err)
 	}
 	c.responded, c.streaming = true, true
 	c.stream.c = c
@@ -139,11 +130,18 @@ func (c *Ctx) abortStream() {
 	_ = c.x.StreamAbort()
 }
 
-// streamErr maps the engine's "already finished" (the engine ended the
-// stream because the client went away) to ErrConnClosed.
+// streamErr gives the engine's stream errors the package's own: its
+// "already finished" (the engine ended the stream because the client went
+// away) and "connection closed" become ErrConnClosed, its backpressure
+// ErrBackpressure; anything else is wrapped with the package's prefix.
 func streamErr(err error) error {
-	if err == h1.ErrFinished {
+	switch err {
+	case nil:
+		return nil
+	case h1.ErrFinished, h1.ErrConnClosed:
 		return ErrConnClosed
+	case h1.ErrBackpressure:
+		return ErrBackpressure
 	}
-	return err
+	return fmt.Errorf("eddy: stream: %w", err)
 }

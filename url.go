@@ -217,3 +217,59 @@ func removeDotSegments(p []byte) []byte {
 	}
 	return out
 }
+
+// appendUnescape appends s to dst with percent-escapes decoded (and '+' as
+// a space when plus is set). An invalid escape is copied as is.
+func appendUnescape(dst, s []byte, plus bool) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		case c == '+' && plus:
+			dst = append(dst, ' ')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// appendPathUnescape decodes percent-escapes of a path, except %2F (a
+// slash), which stays encoded so that it cannot split a segment. An invalid
+// escape makes ok false.
+func appendPathUnescape(dst, s []byte) (_ []byte, ok bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '%' {
+			dst = append(dst, c)
+			continue
+		}
+		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			return dst, false
+		}
+		b := unhex(s[i+1])<<4 | unhex(s[i+2])
+		if b == '/' {
+			dst = append(dst, s[i:i+3]...)
+		} else {
+			dst = append(dst, b)
+		}
+		i += 2
+	}
+	return dst, true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}

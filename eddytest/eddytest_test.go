@@ -12,7 +12,7 @@ func TestServer(t *testing.T) {
 	app := eddy.New(eddy.Config{})
 	app.Get("/hello/{name}", func(c *eddy.Ctx) error { return c.Text("hello " + c.Param("name")) })
 	app.Post("/echo", func(c *eddy.Ctx) error {
-		return c.Blob(c.Header("Content-Type"), c.Body())
+		return c.Blob(c.Header("Content-Type"), c.BodyBytes())
 	})
 	s := eddytest.New(t, app)
 	tests := []struct {

@@ -45,20 +45,25 @@ func indexByte(s string, b byte) bool {
 	return false
 }
 
-// ValidHeaderName reports whether b is a valid field name (a non-empty
-// RFC 9110 token). Servers use it to check header names that come from
-// application code before writing them.
-func ValidHeaderName(b []byte) bool {
-	if len(b) == 0 {
+// ValidToken reports whether s is a non-empty RFC 9110 token (5.6.2: one
+// or more tchar), the syntax of field names, methods, cookie names and
+// media type parts. It is the one token check of the module.
+func ValidToken[T ~string | ~[]byte](s T) bool {
+	if len(s) == 0 {
 		return false
 	}
-	for _, c := range b {
-		if !tcharTable[c] {
+	for i := 0; i < len(s); i++ {
+		if !tcharTable[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// ValidHeaderName reports whether b is a valid field name (a non-empty
+// RFC 9110 token: ValidToken). Servers use it to check header names that
+// come from application code before writing them.
+func ValidHeaderName(b []byte) bool { return ValidToken(b) }
 
 // ValidHeaderValue reports whether b is a valid field value: no control
 // characters other than HTAB (so no CR, LF or NUL, which would allow header
@@ -167,35 +172,13 @@ func skipTarget(b []byte, i int, stops uint64) int {
 	return i
 }
 
-// eqFoldLower reports whether b equals lower, ASCII case-insensitively.
-// lower must be lower case; b may be anything.
-func eqFoldLower(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		if lowerTable[b[i]] != lower[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// eqFold reports whether a and b are equal, ASCII case-insensitively.
-func eqFold(a []byte, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if lowerTable[a[i]] != lowerTable[b[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-// eqFoldBytes is eqFold for two byte slices.
-func eqFoldBytes(a, b []byte) bool {
+// EqualFold reports whether a and b are equal under ASCII case folding:
+// only A-Z and a-z fold, as field names, methods, media types and the
+// tokens of field values compare (RFC 9110 5.1). Unlike bytes.EqualFold
+// and strings.EqualFold it folds no other character, so the Kelvin sign
+// is not "k" and the long s (U+017F) is not "s". It is the one ASCII
+// case-insensitive comparison of the module.
+func EqualFold[A, B ~string | ~[]byte](a A, b B) bool {
 	if len(a) != len(b) {
 		return false
 	}

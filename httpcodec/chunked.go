@@ -371,7 +371,7 @@ func (d *ChunkedDecoder) Trailer(name string) []byte {
 		if err != nil {
 			return nil
 		}
-		if eqFold(f.name.of(t), name) {
+		if EqualFold(f.name.of(t), name) {
 			return f.value.of(t)
 		}
 		t = t[next:]

@@ -67,7 +67,7 @@ func (t *teState) add(v []byte) error {
 		switch {
 		case len(elem) == 0:
 			t.malformed = true
-		case eqFoldLower(elem, "chunked"):
+		case EqualFold(elem, "chunked"):
 			t.chunked++
 			t.lastChunked = true
 		default:
@@ -116,15 +116,15 @@ func parseConnection(v []byte, close, keepAlive, upgrade *bool) {
 		rest = r
 		switch len(elem) {
 		case 5:
-			if eqFoldLower(elem, "close") {
+			if EqualFold(elem, "close") {
 				*close = true
 			}
 		case 7:
-			if eqFoldLower(elem, "upgrade") {
+			if EqualFold(elem, "upgrade") {
 				*upgrade = true
 			}
 		case 10:
-			if eqFoldLower(elem, "keep-alive") {
+			if EqualFold(elem, "keep-alive") {
 				*keepAlive = true
 			}
 		}

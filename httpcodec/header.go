@@ -55,13 +55,13 @@ func (f *fields) lookup(buf []byte, name string) []byte {
 	}
 	for i := 0; i < n; i++ {
 		fl := &f.arr[i]
-		if int(fl.name.len) == len(name) && eqFold(fl.name.of(buf), name) {
+		if int(fl.name.len) == len(name) && EqualFold(fl.name.of(buf), name) {
 			return fl.value.of(buf)
 		}
 	}
 	for i := 0; i < f.n-n; i++ {
 		fl := &f.extra[i]
-		if int(fl.name.len) == len(name) && eqFold(fl.name.of(buf), name) {
+		if int(fl.name.len) == len(name) && EqualFold(fl.name.of(buf), name) {
 			return fl.value.of(buf)
 		}
 	}
@@ -73,7 +73,7 @@ func (f *fields) lookup(buf []byte, name string) []byte {
 func (f *fields) lookupBytes(buf, name []byte) []byte {
 	for i := 0; i < f.n; i++ {
 		fl := f.at(i)
-		if int(fl.name.len) == len(name) && eqFoldBytes(fl.name.of(buf), name) {
+		if int(fl.name.len) == len(name) && EqualFold(fl.name.of(buf), name) {
 			return fl.value.of(buf)
 		}
 	}

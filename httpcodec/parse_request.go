@@ -279,7 +279,7 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int, dro
 		case 6:
 			if isExpect(name) {
 				v := f.value.of(buf)
-				if !eqFoldLower(v, "100-continue") {
+				if !EqualFold(v, "100-continue") {
 					return 0, ErrExpectation
 				}
 				r.expectContinue = r.minor == 1

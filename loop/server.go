@@ -152,7 +152,6 @@ type Server struct {
 	eng  gnet.Engine  // engine in ReusePort mode
 	// ReusePort mode: closed when gnet.Run returns.
 	runDone chan struct{}
-	booted  chan struct{}
 
 	anchors  []net.Conn // our ends of the loop anchors
 	accepted sync.WaitGroup
@@ -188,7 +187,6 @@ func New(cfg Config, f Factory) (*Server, error) {
 		done:     make(chan struct{}),
 		zero:     make(chan struct{}, 1),
 		acceptSt: make(chan struct{}),
-		booted:   make(chan struct{}),
 	}
 	s.loops = make([]*Loop, cfg.Loops)
 	for i := range s.loops {

@@ -42,7 +42,7 @@ func newApp(cfg eddy.Config) *eddy.App {
 		return c.JSON(message{Message: "Hello, World!"})
 	})
 	app.Post("/echo", func(c *eddy.Ctx) error {
-		return c.Blob("application/octet-stream", c.Body()) // Blob copies the borrowed body before it returns
+		return c.Blob("application/octet-stream", c.BodyBytes()) // Blob copies the borrowed body before it returns
 	})
 	return app
 }

@@ -1,0 +1,142 @@
+package eddy
+
+import (
+	"fmt"
+	"runtime/debug"
+
+	"github.com/eddy-go/eddy/httpcodec"
+	"github.com/eddy-go/eddy/internal/h1"
+)
+
+// handler is the app's side of the HTTP/1.1 engine (h1.Handler).
+type handler struct{ a *App }
+
+var _ h1.Handler = (*handler)(nil)
+
+// Route matches the request while its body is still unread, so the route's
+// body limit and placement are known first. It keeps the match in the
+// exchange's Ctx (x.User, created on the exchange's first request and
+// reused with it). Loop-only.
+func (h *handler) Route(x *h1.Exchange) h1.Plan {
+	a := h.a
+	c, _ := x.User.(*ctxState)
+	if c == nil {
+		// First request on this pooled exchange: the state stays with it.
+		c = &ctxState{app: a, loop: x.Loop()}
+		x.User = c
+	}
+	req := x.Request()
+	method := req.Method()
+	c.m.method, c.method = methodOf(method)
+	if c.m.method == mOther {
+		c.m.custom = unsafeString(method) // valid during Route only
+	}
+	r := a.routePath(c, x)
+	if r == nil {
+		r = c.m.lookup(&a.tree, &a.statics)
+	}
+	if r == nil {
+		switch {
+		case c.m.first != nil:
+			c.m.params = c.m.firstP
+			if c.m.method == mOptions {
+				r = c.m.first.options
+			} else {
+				r = c.m.first.notAllowed
+			}
+		case c.m.method == mOptions && c.m.path == "*":
+			r = a.optionsStar
+		default:
+			r = a.notFound
+		}
+	}
+	c.m.custom = ""
+	c.route = r
+	c.inPool = r.plan.InPool
+	return r.plan
+}
+
+// Serve runs the route's composed handler. Called on the loop, or on a pool
+// goroutine for an InPool route. The handler gets a Ctx of its own: a
+// handle on the exchange's state that no other request ever gets, which is
+// what lets a Ctx kept past its request be told from the next request's
+// (see Ctx, Stale use).
+func (h *handler) Serve(x *h1.Exchange) {
+	s := x.User.(*ctxState)
+	c := s.newHandle()
+	c.x = x
+	c.viewPath()
+	if sc := h.a.cfg.SlowCallback; sc > 0 && !c.inPool {
+		x.Loop().Annotate(c.route.pattern)
+	}
+	h.a.run(c, c.route.serve)
+}
+
+// Release ends the request's Ctx once the engine is done with the
+// exchange and resets its state, which stays in x.User for the next request
+// x carries. A Ctx method call still running (from a goroutine that kept
+// the Ctx) keeps the state: then the state and x are left to it, and x is
+// not reused. Loop-only.
+func (h *handler) Release(x *h1.Exchange) {
+	s, ok := x.User.(*ctxState)
+	if !ok {
+		return
+	}
+	s.generation.Add(1) // every Ctx of the request is stale from here
+	if s.busy.Load() != 0 {
+		x.User = nil
+		x.Abandon()
+		return
+	}
+	s.reset()
+}
+
+var _ h1.Failer = (*handler)(nil)
+
+// Fail answers one of the engine's own errors (a 408, 413, 414, 431, a
+// handler timeout's 503 ...) through the app, as the automatic 404 and 405
+// are: the app's middleware runs with a nil Route (so the access log
+// writes its line) around a handler returning the error as an *HTTPError
+// (Message: the engine's reason), and the error handler answers it. The
+// answer is recorded, not sent: the engine writes it, with Connection:
+// close. It uses a state of its own (allocated: engine answers are rare and
+// end their connection), since the request's own may still be in use by a
+// handler that timed out. If nothing answered, or the error handler
+// panicked, the engine's text answer goes out instead. Loop-only.
+func (h *handler) Fail(x *h1.Exchange, e *httpcodec.Error) (status int, header, body []byte, ok bool) {
+	a := h.a
+	if a.failRoute == nil {
+		return 0, nil, nil, false
+	}
+	s := &ctxState{app: a, loop: x.Loop(), x: x, route: a.failRoute, failing: true}
+	s.failErr = &HTTPError{Status: e.Status, Message: e.Reason}
+	req := x.Request() // empty for a head that failed to parse
+	s.m.method, s.method = methodOf(req.Method())
+	s.m.path = unsafeString(req.Path())
+	c := &Ctx{ctxState: s}
+	defer func() {
+		s.generation.Add(1) // a Ctx kept by the error handler is stale from here
+		if v := recover(); v != nil {
+			a.log.Error("eddy: error handler panic answering a server error",
+				"status", e.Status, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			status, header, body, ok = 0, nil, nil, false
+		}
+	}()
+	err := a.call(c, a.failRoute.serve)
+	if !s.responded && err != nil {
+		s.hdrErr, s.body = nil, s.body[:0]
+		a.errorHandler(c, err)
+	}
+	if !s.responded {
+		return 0, nil, nil, false
+	}
+	return s.status, s.hdr, s.body, true
+}
+
+// viewPath points the matched path at the request's current bytes: the
+// engine may have moved them (Detach, InPool) since Route.
+func (c *ctxState) viewPath() {
+	if !c.decoded {
+		c.m.path = unsafeString(c.x.Request().Path())
+	}
+}
