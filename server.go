@@ -10,7 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/eddy-go/eddy/httpcodec"
 	"github.com/eddy-go/eddy/internal/h1"
 	"github.com/eddy-go/eddy/loop"
 )
