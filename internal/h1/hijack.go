@@ -53,7 +53,8 @@ func (c *conn) switchProtocol() {
 	c.flags |= cfHijacked
 	c.flags &^= cfClosing | cfUpgrade
 	c.lc.SetDeadline(0)
-	c.hijack.p.ConnectionMade(c.lc)
+	lc, _ := c.lc.(*loop.Conn) // nil under the socketless tests' fake
+	c.hijack.p.ConnectionMade(lc)
 	if c.flags&cfReadPaused != 0 && !c.lc.Closed() {
 		c.flags &^= cfReadPaused
 		c.lc.ResumeReading() // re-offers the bytes that came after the upgrade request
