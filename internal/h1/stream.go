@@ -12,14 +12,23 @@ import (
 // body is chunked for HTTP/1.1 and delimited by the connection's close for
 // HTTP/1.0; a HEAD request gets the head only; 1xx, 204 and 304 get no body
 // (StreamStart(101, h) then Hijack is how a protocol switch answers).
-// Finish with StreamEnd. It returns ErrFinished after a finish, and
-// ErrConnClosed when the connection is gone (x then counts as finished).
+// Finish with StreamEnd. It returns ErrFinished after a finish or when the
+// engine answered in x's place (Claimed; x then counts as finished), and
+// ErrConnClosed when the connection is gone (x then counts as finished too).
 // Callable from the goroutine running Serve, and after Detach from any
 // goroutine.
 func (x *Exchange) StreamStart(status int, header []byte) error {
 	x.mu.Lock()
-	if x.sf&(sfFinished|sfStream|sfClaimed) != 0 {
+	if x.sf&(sfFinished|sfStream) != 0 {
 		x.mu.Unlock()
+		return ErrFinished
+	}
+	if x.sf&sfClaimed != 0 {
+		// The engine answered in x's place (a handler timeout): x counts
+		// as finished now, as after a Respond, or a handler that gives up
+		// on ErrFinished would hold x for ever.
+		x.sf |= sfFinished
+		x.notifyLocked()
 		return ErrFinished
 	}
 	if x.sf&sfDead != 0 {
