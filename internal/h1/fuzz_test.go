@@ -123,8 +123,8 @@ func (h *fuzzHandler) Serve(x *Exchange) {
 	}
 }
 
-// streamNow streams body in two pieces; on backpressure the rest goes out
-// from OnWritable.
+// streamNow streams body in pieces of one or two bytes; on backpressure
+// the rest goes out from OnWritable.
 func (h *fuzzHandler) streamNow(x *Exchange, hdr, body []byte) {
 	if err := x.StreamStart(200, hdr); err != nil {
 		return
@@ -133,7 +133,8 @@ func (h *fuzzHandler) streamNow(x *Exchange, hdr, body []byte) {
 }
 
 // streamLater writes body from byte i on (after StreamStart when hdr is
-// not nil), retrying later on backpressure, then ends the stream.
+// not nil), continuing from OnWritable on backpressure, then ends the
+// stream. It runs on the loop (a timer, in production).
 func (h *fuzzHandler) streamLater(x *Exchange, hdr, body []byte, i int) {
 	if hdr != nil {
 		if err := x.StreamStart(200, hdr); err != nil {
@@ -144,7 +145,7 @@ func (h *fuzzHandler) streamLater(x *Exchange, hdr, body []byte, i int) {
 		n := min(len(body)-i, 1+h.l.rng.IntN(2))
 		err := x.StreamWrite(body[i : i+n])
 		if errors.Is(err, ErrBackpressure) {
-			h.l.later(func() { h.streamLater(x, nil, body, i) })
+			x.OnWritable(func() { h.streamLater(x, nil, body, i) })
 			return
 		}
 		if err != nil {
