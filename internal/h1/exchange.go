@@ -163,6 +163,7 @@ func (x *Exchange) Detach() {
 	if x.detached {
 		return
 	}
+	assertLoop(x.ls, "h1: Exchange.Detach")
 	x.own()
 	x.detached = true
 }
@@ -246,6 +247,7 @@ func (x *Exchange) Claimed() bool {
 // collector takes x when the last holder lets go. Loop-only, inside
 // Release.
 func (x *Exchange) Abandon() {
+	assertLoop(x.ls, "h1: Exchange.Abandon")
 	x.lf |= lfAbandon
 }
 

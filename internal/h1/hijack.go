@@ -25,6 +25,7 @@ func (x *Exchange) Hijack(p loop.Protocol) error {
 	if x.plan.InPool {
 		return ErrNotOnLoop
 	}
+	assertLoop(x.ls, "h1: Exchange.Hijack")
 	c := x.c
 	if c.hijack != nil {
 		return ErrFinished

@@ -122,6 +122,7 @@ func (ls *loopState) claim(c *conn) {
 // grew large). It also ends, or hands over, the connection when its last
 // response is out. Loop-only.
 func (c *conn) flush() {
+	assertLoop(c.ls, "h1: conn.flush")
 	if c.flags&cfHijacked != 0 || c.dead() {
 		return
 	}

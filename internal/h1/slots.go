@@ -124,6 +124,7 @@ func (x *Exchange) post() {
 // did elsewhere, writes what became ready and releases x when it can.
 // Loop-only.
 func (x *Exchange) process() {
+	assertLoop(x.ls, "h1: Exchange.process")
 	x.syncState()
 	// A connection that is closing is flushed even when x is already out
 	// of the FIFO (a CloseAfter after x's response went out): the flush

@@ -215,6 +215,7 @@ func (x *Exchange) syncState() {
 // fn may run when StreamWrite would still report backpressure; StreamWrite
 // decides. Loop-only.
 func (x *Exchange) OnWritable(fn func()) {
+	assertLoop(x.ls, "h1: Exchange.OnWritable")
 	x.onWritable = fn
 	if fn == nil || x.c.dead() {
 		return
