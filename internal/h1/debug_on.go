@@ -12,3 +12,6 @@ func assertLoop(ls *loopState, what string) {
 		l.AssertLoopOnly(what)
 	}
 }
+
+// debugBuild reports whether the eddydebug checks are compiled in.
+const debugBuild = true
