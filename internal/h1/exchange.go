@@ -22,23 +22,24 @@ type Exchange struct {
 	// lookup per request. It is dropped with x when the pool discards x.
 	User any
 
-	req    httpcodec.Request
-	body   []byte
-	ls     *loopState
-	c      *conn
-	remote net.Addr
-	// detached is written by Detach (before any other goroutine may see x)
-	// and by reset; other goroutines only read it.
-	detached bool
-	// headReq: the request is HEAD. Written in begin, before any other
-	// goroutine sees x; read-only after.
-	headReq bool
+	// Immutable after newExchange.
+	ls *loopState
 
-	// Loop-only: touched by the loop goroutine only.
+	// Written by the loop before any other goroutine may see x (begin,
+	// readBody, Detach, dispatch) and by reset; read-only in between, by
+	// every goroutine that holds x.
+	req      httpcodec.Request
+	body     []byte
+	c        *conn
+	remote   net.Addr
+	plan     Plan
+	detached bool // Detach ran, or dispatch sent x to the pool
+	headReq  bool // the request is HEAD
+
+	// Owned by the loop: no other goroutine reads or writes them.
 	next       *Exchange // FIFO link
-	state      slotState
+	state      slotState // the loop's view; handlers learn "never written" from sfDead
 	lf         loopFlags
-	plan       Plan
 	started    time.Duration // loop time the handler was given the request
 	got        int64         // body bytes received so far (wire bytes for a chunked body)
 	bodyAt     time.Duration // loop time the body's rate clock started; 0 = not yet
@@ -48,7 +49,13 @@ type Exchange struct {
 	engErr     *httpcodec.Error // the engine's answer in place of the handler's
 	onWritable func()
 
-	// Shared with the handler's goroutines; guarded by mu.
+	// Written by the loop only, under mu: the loop reads it without the
+	// lock, other goroutines under it.
+	inJob bool // Serve went to the pool and its done callback has not run: done will process x
+
+	// Shared with the handler's goroutines; guarded by mu. (For an
+	// exchange that was never detached the loop is the only goroutine
+	// that ever held it, and it skips the lock: reset, maybeRelease.)
 	mu     sync.Mutex
 	cond   *sync.Cond // pool stream writers wait on it; created once per Exchange
 	out    []byte     // recorded response: app header lines out[:hlen] while headPending, then body or framed chunks
@@ -79,14 +86,17 @@ const (
 	stCancelled                      // will never be written
 )
 
-// loopFlags are the loop-only booleans of an Exchange.
+// loopFlags are the loop-only booleans of an Exchange. lfOwed is not
+// sfFinished seen from the loop: it says the handler holds x (inside
+// Route, and from dispatch until the loop saw x finished), so an exchange
+// whose body is still arriving is held by no one and a dead connection
+// releases it at once.
 type loopFlags uint16
 
 const (
 	lfRouted       loopFlags = 1 << iota // Handler.Route ran: Release is owed
 	lfServing                            // the loop is inside Route or Serve with x
-	lfInJob                              // Serve submitted to the executor, done not yet run
-	lfOwed                               // the handler has not finished x yet
+	lfOwed                               // the handler holds x: Release must wait
 	lfQueued                             // x is in its connection's FIFO
 	lfOwn                                // head (and body) live in x.buf
 	lfLast                               // its response ends the connection
@@ -96,7 +106,9 @@ const (
 	lfAbandon                            // Release called Abandon: x is never reused
 )
 
-// sharedFlags are guarded by Exchange.mu.
+// sharedFlags are guarded by Exchange.mu. sfDead is what the handler's
+// goroutines see of the loop's stCancelled (cancelFrom sets both; abandon
+// sets sfDead for an exchange that left its connection).
 type sharedFlags uint16
 
 const (
@@ -106,7 +118,6 @@ const (
 	sfHeadPending                         // out[:hlen] holds header lines not yet rendered
 	sfDead                                // the connection is gone or x was cancelled
 	sfFlowPaused                          // the connection is above its high water mark
-	sfInJob                               // Serve runs in the pool; its done callback will kick
 	sfNoBody                              // HEAD or 1xx/204/304: body bytes are dropped
 	sfCloseAfter                          // CloseAfter ran off the loop: the loop applies it in syncState
 )
@@ -279,6 +290,7 @@ func (x *Exchange) reset() {
 	x.next = nil
 	x.state = 0
 	x.lf = 0
+	x.inJob = false
 	x.plan = Plan{}
 	x.started = 0
 	x.got = 0

@@ -29,7 +29,7 @@ func (x *Exchange) Respond(status int, header, body []byte) {
 	if x.sf&(sfClaimed|sfDead) == 0 {
 		x.recordLocked(status, header, body)
 	}
-	post := x.sf&sfInJob == 0 && x.kicks == 0
+	post := !x.inJob && x.kicks == 0
 	if post {
 		x.kicks++
 	}
@@ -65,7 +65,7 @@ func (x *Exchange) CloseAfter() {
 		return
 	}
 	x.sf |= sfCloseAfter
-	post := x.kicks == 0 && (x.sf&sfInJob == 0 || x.sf&sfFinished == 0)
+	post := x.kicks == 0 && (!x.inJob || x.sf&sfFinished == 0)
 	if post {
 		x.kicks++
 	}

@@ -51,14 +51,13 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 	if x.plan.InPool {
 		x.own()
 		x.detached = true
-		x.lf |= lfInJob
 		x.mu.Lock()
-		x.sf |= sfInJob
+		x.inJob = true
 		x.mu.Unlock()
 		if err := c.ls.l.RunInExecutor(x.jobFn, x.jobDoneFn); err != nil {
-			x.lf &^= lfInJob | lfOwed
+			x.lf &^= lfOwed
 			x.mu.Lock()
-			x.sf &^= sfInJob
+			x.inJob = false
 			x.mu.Unlock()
 			c.failSlot(x, errPoolFull)
 		}
@@ -86,18 +85,15 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 }
 
 // job runs Serve on an executor goroutine.
-func (x *Exchange) job() {
-	defer func() {
-		x.mu.Lock()
-		x.sf &^= sfInJob
-		x.mu.Unlock()
-	}()
-	x.ls.e.h.Serve(x)
-}
+func (x *Exchange) job() { x.ls.e.h.Serve(x) }
 
-// jobDone runs on the loop after job returned.
+// jobDone runs on the loop after job returned (or panicked). Until it
+// clears inJob, a handler finishing x posts no kick: this process does
+// its work.
 func (x *Exchange) jobDone() {
-	x.lf &^= lfInJob
+	x.mu.Lock()
+	x.inJob = false
+	x.mu.Unlock()
 	x.process()
 }
 
@@ -141,7 +137,7 @@ func (x *Exchange) process() {
 // nothing holds it: out of the FIFO, not running, not owed by the handler,
 // no kick on its way.
 func (x *Exchange) maybeRelease() {
-	if x.c == nil || x.lf&(lfQueued|lfServing|lfInJob|lfOwed) != 0 {
+	if x.c == nil || x.inJob || x.lf&(lfQueued|lfServing|lfOwed) != 0 {
 		return // already recycled (reset clears c), or still held
 	}
 	// Only a detached exchange can be touched by other goroutines (kicks

@@ -85,7 +85,7 @@ func (x *Exchange) StreamWrite(p []byte) error {
 		if x.cond == nil {
 			x.cond = sync.NewCond(&x.mu)
 		}
-		if x.sf&sfInJob != 0 {
+		if x.inJob {
 			// On a pool worker (Serve runs as the job): waiting for a
 			// client that may never read must not hold the worker.
 			x.ls.l.BlockingWait(x.cond.Wait)
@@ -175,7 +175,7 @@ func (x *Exchange) notifyLocked() {
 		x.c.flush()
 		return
 	}
-	post := x.kicks == 0 && (x.sf&sfInJob == 0 || x.sf&sfFinished == 0)
+	post := x.kicks == 0 && (!x.inJob || x.sf&sfFinished == 0)
 	if post {
 		x.kicks++
 	}
