@@ -182,7 +182,7 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 	c.ls.l.Annotate("h1: route")
 	plan := c.ls.e.h.Route(x)
 	x.lf &^= lfServing
-	if x.lf&lfOwed == 0 || x.state != stReading {
+	if x.lf&lfOwed == 0 || x.state != stReading || x.dead {
 		// Route answered: the body is not read.
 		if !present {
 			c.flags |= cfClosing
@@ -227,7 +227,7 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 		c.dispatch(x, now)
 		return k
 	}
-	if c.flags&cfClosed == 0 && x.state == stReading && r.ExpectContinue() && x.got == 0 && k == 0 {
+	if c.flags&cfClosed == 0 && x.state == stReading && !x.dead && r.ExpectContinue() && x.got == 0 && k == 0 {
 		x.lf |= lfWantContinue
 	}
 	return k
@@ -281,7 +281,7 @@ func (c *conn) EOFReceived(lc *loop.Conn) {
 	// A half-close looks the same as a client that went away: contexts are
 	// cancelled (as net/http does), and whatever the handlers answer is sent.
 	for x := c.head; x != nil; x = x.next {
-		if x.state != stWritten && x.state != stCancelled {
+		if x.state != stWritten && !x.dead {
 			x.mu.Lock()
 			x.cancelContextLocked(ErrConnClosed)
 			x.mu.Unlock()

@@ -38,7 +38,7 @@ type Exchange struct {
 
 	// Owned by the loop: no other goroutine reads or writes them.
 	next       *Exchange // FIFO link
-	state      slotState // the loop's view; handlers learn "never written" from sfDead
+	state      slotState // where x is in the FIFO; whether it will be written at all is dead
 	lf         loopFlags
 	started    time.Duration // loop time the handler was given the request
 	got        int64         // body bytes received so far (wire bytes for a chunked body)
@@ -49,9 +49,10 @@ type Exchange struct {
 	engErr     *httpcodec.Error // the engine's answer in place of the handler's
 	onWritable func()
 
-	// Written by the loop only, under mu: the loop reads it without the
+	// Written by the loop only, under mu: the loop reads them without the
 	// lock, other goroutines under it.
 	inJob bool // Serve went to the pool and its done callback has not run: done will process x
+	dead  bool // x will never be written: cancelled, its connection gone, or abandoned
 
 	// Shared with the handler's goroutines; guarded by mu. (For an
 	// exchange that was never detached the loop is the only goroutine
@@ -83,7 +84,6 @@ const (
 	stReady                          // response complete in out, waiting for its turn
 	stStreaming                      // stream started, not ended
 	stWritten                        // every byte handed to the connection
-	stCancelled                      // will never be written
 )
 
 // loopFlags are the loop-only booleans of an Exchange. lfOwed is not
@@ -106,9 +106,7 @@ const (
 	lfAbandon                            // Release called Abandon: x is never reused
 )
 
-// sharedFlags are guarded by Exchange.mu. sfDead is what the handler's
-// goroutines see of the loop's stCancelled (cancelFrom sets both; abandon
-// sets sfDead for an exchange that left its connection).
+// sharedFlags are guarded by Exchange.mu.
 type sharedFlags uint16
 
 const (
@@ -116,7 +114,6 @@ const (
 	sfClaimed                             // the engine answered instead (timeout): handler output is dropped
 	sfStream                              // StreamStart ran
 	sfHeadPending                         // out[:hlen] holds header lines not yet rendered
-	sfDead                                // the connection is gone or x was cancelled
 	sfFlowPaused                          // the connection is above its high water mark
 	sfNoBody                              // HEAD or 1xx/204/304: body bytes are dropped
 	sfCloseAfter                          // CloseAfter ran off the loop: the loop applies it in syncState
@@ -266,7 +263,8 @@ func (x *Exchange) Abandon() {
 // Loop-only.
 func (x *Exchange) abandon() {
 	x.mu.Lock()
-	x.sf |= sfFinished | sfClaimed | sfDead
+	x.sf |= sfFinished | sfClaimed
+	x.dead = true
 	x.cancelContextLocked(ErrConnClosed)
 	if x.cond != nil {
 		x.cond.Broadcast()
@@ -291,6 +289,7 @@ func (x *Exchange) reset() {
 	x.state = 0
 	x.lf = 0
 	x.inJob = false
+	x.dead = false
 	x.plan = Plan{}
 	x.started = 0
 	x.got = 0

@@ -30,7 +30,7 @@ func (x *Exchange) Hijack(p loop.Protocol) error {
 	if c.hijack != nil {
 		return ErrFinished
 	}
-	if x.state == stCancelled || c.dead() {
+	if x.dead || c.dead() {
 		return ErrConnClosed
 	}
 	c.hijack = &hijacker{p}

@@ -128,6 +128,10 @@ func (c *conn) flush() {
 	}
 	ls := c.ls
 	for x := c.head; x != nil; x = c.head {
+		if x.dead {
+			c.pop(x)
+			continue
+		}
 		switch x.state {
 		case stReady, stStreaming:
 			c.take(x)
@@ -136,7 +140,7 @@ func (c *conn) flush() {
 			}
 			c.pop(x)
 			continue
-		case stWritten, stCancelled:
+		case stWritten:
 			c.pop(x)
 			continue
 		case stReading:

@@ -26,7 +26,7 @@ func (x *Exchange) Respond(status int, header, body []byte) {
 		return
 	}
 	x.sf |= sfFinished
-	if x.sf&(sfClaimed|sfDead) == 0 {
+	if x.sf&sfClaimed == 0 && !x.dead {
 		x.recordLocked(status, header, body)
 	}
 	post := !x.inJob && x.kicks == 0
@@ -60,7 +60,7 @@ func (x *Exchange) CloseAfter() {
 		return
 	}
 	x.mu.Lock()
-	if x.sf&(sfCloseAfter|sfDead) != 0 {
+	if x.sf&sfCloseAfter != 0 || x.dead {
 		x.mu.Unlock()
 		return
 	}
@@ -79,7 +79,7 @@ func (x *Exchange) CloseAfter() {
 // last, and every slot behind it is cancelled. When x is already written
 // and out of the FIFO, every slot left is behind it. Idempotent. Loop-only.
 func (c *conn) closeAfter(x *Exchange) {
-	if x.lf&lfLast != 0 || x.state == stCancelled || c.flags&cfHijacked != 0 || c.dead() {
+	if x.lf&lfLast != 0 || x.dead || c.flags&cfHijacked != 0 || c.dead() {
 		return
 	}
 	x.lf |= lfLast
@@ -102,7 +102,7 @@ func (x *Exchange) respondOnLoop(status int, header, body []byte) {
 		x.lf |= lfLast // answered in Route before its body arrived
 	}
 	c := x.c
-	if x.state == stCancelled || x.sf&sfClaimed != 0 || c.dead() {
+	if x.dead || x.sf&sfClaimed != 0 || c.dead() {
 		return
 	}
 	if c.head == x {

@@ -71,7 +71,7 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 		x.lf &^= lfOwed
 		c.ls.e.cfg.Logger.Error("h1: on-loop Serve returned without finishing or detaching the exchange",
 			"method", string(x.req.Method()), "path", string(x.req.Path()))
-		if x.state == stPending {
+		if x.state == stPending && !x.dead {
 			c.failSlot(x, errNoResponse)
 		}
 	}
@@ -169,15 +169,14 @@ func (x *Exchange) maybeRelease() {
 // never be written; handlers still running see their context cancelled.
 func (c *conn) cancelFrom(x *Exchange, cause error) {
 	for ; x != nil; x = x.next {
-		if x.state == stCancelled || x.state == stWritten {
+		if x.dead || x.state == stWritten {
 			continue
 		}
-		x.state = stCancelled
 		if c.cur == x {
 			c.cur = nil
 		}
 		x.mu.Lock()
-		x.sf |= sfDead
+		x.dead = true
 		x.cancelContextLocked(cause)
 		if x.cond != nil {
 			x.cond.Broadcast()
@@ -215,7 +214,7 @@ func (c *conn) failSlot(x *Exchange, e *httpcodec.Error) {
 	x.mu.Lock()
 	x.sf |= sfClaimed
 	x.mu.Unlock()
-	if x.state != stCancelled && x.state != stWritten {
+	if !x.dead && x.state != stWritten {
 		x.state = stReady
 	}
 	c.cancelFrom(x.next, ErrConnClosed)

@@ -31,7 +31,7 @@ func (x *Exchange) StreamStart(status int, header []byte) error {
 		x.notifyLocked()
 		return ErrFinished
 	}
-	if x.sf&sfDead != 0 {
+	if x.dead {
 		x.sf |= sfFinished
 		x.notifyLocked()
 		return ErrConnClosed
@@ -146,7 +146,7 @@ func (x *Exchange) streamErrLocked() error {
 	case x.sf&(sfFinished|sfClaimed) != 0:
 		x.mu.Unlock()
 		return ErrFinished
-	case x.sf&sfDead != 0:
+	case x.dead:
 		x.sf |= sfFinished
 		x.notifyLocked()
 		return ErrConnClosed
@@ -198,7 +198,7 @@ func (x *Exchange) syncState() {
 	if sf&sfCloseAfter != 0 {
 		x.c.closeAfter(x)
 	}
-	if x.state == stPending {
+	if x.state == stPending && !x.dead {
 		switch {
 		case sf&sfStream != 0:
 			x.state = stStreaming
@@ -228,7 +228,7 @@ func (x *Exchange) OnWritable(fn func()) {
 // fireWritable runs x's OnWritable function if x can take bytes now.
 func (x *Exchange) fireWritable() {
 	fn := x.onWritable
-	if fn != nil && x.state == stCancelled {
+	if fn != nil && x.dead {
 		// The connection went away: the producer learns it from its next
 		// StreamWrite (ErrConnClosed), which finishes x.
 		x.onWritable = nil
@@ -250,7 +250,7 @@ func (x *Exchange) fireWritable() {
 
 // fireWritable gives the head stream its OnWritable call when it can write.
 func (c *conn) fireWritable() {
-	if x := c.head; x != nil && x.state == stStreaming && x.onWritable != nil {
+	if x := c.head; x != nil && x.state == stStreaming && !x.dead && x.onWritable != nil {
 		x.fireWritable()
 	}
 }
@@ -287,7 +287,7 @@ func (c *conn) ResumeWriting(lc *loop.Conn) {
 // high water mark, waking blocked pool writers when it no longer is.
 func (c *conn) setFlow(paused bool) {
 	for x := c.head; x != nil; x = x.next {
-		if x.state != stStreaming && x.state != stPending {
+		if x.dead || x.state != stStreaming && x.state != stPending {
 			continue
 		}
 		x.mu.Lock()

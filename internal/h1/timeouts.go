@@ -38,7 +38,7 @@ func (c *conn) arm() {
 	}
 	if cfg.HandlerTimeout > 0 {
 		for x := c.head; x != nil; x = x.next {
-			if x.state == stPending {
+			if x.state == stPending && !x.dead {
 				earliest(x.started + cfg.HandlerTimeout)
 				break
 			}
@@ -110,7 +110,7 @@ func (c *conn) Timeout(lc *loop.Conn) {
 	}
 	if cfg.HandlerTimeout > 0 {
 		for x := c.head; x != nil; x = x.next {
-			if x.state == stPending && now >= x.started+cfg.HandlerTimeout {
+			if x.state == stPending && !x.dead && now >= x.started+cfg.HandlerTimeout {
 				c.handlerTimeout(x)
 				break
 			}
