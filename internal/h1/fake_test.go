@@ -3,7 +3,6 @@ package h1
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"sync"
@@ -208,8 +207,6 @@ func (f *fakeConn) ResumeReading()              { f.readPaused = false }
 func (f *fakeConn) SetDeadline(t time.Duration) { f.deadline = t }
 func (f *fakeConn) Closed() bool                { return f.closed || f.shutdown || f.aborted }
 func (f *fakeConn) RemoteAddr() net.Addr        { return fakeAddr }
-func (f *fakeConn) String() string              { return fmt.Sprintf("%q", f.out.String()) }
-func (f *fakeConn) ended() bool                 { return f.Closed() }
 func (f *fakeConn) deadlinePassed(now time.Duration) bool {
 	return f.deadline != 0 && now >= f.deadline
 }
