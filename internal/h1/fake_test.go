@@ -215,13 +215,14 @@ func (f *fakeConn) deadlinePassed(now time.Duration) bool {
 // in pieces, the loop's buffering of unconsumed input and its pause and
 // resume of reading are played as the loop plays them.
 type fakeWire struct {
-	t     fatalfer
-	l     *fakeLoop
-	fc    *fakeConn
-	c     *conn
-	ls    *loopState
-	inbuf []byte // arrived, not yet consumed
-	eof   bool   // EOFReceived ran
+	t       fatalfer
+	l       *fakeLoop
+	fc      *fakeConn
+	c       *conn
+	ls      *loopState
+	inbuf   []byte // arrived, not yet consumed
+	scratch []byte // what DataReceived is given
+	eof     bool   // EOFReceived ran
 }
 
 type fatalfer interface {
@@ -256,13 +257,16 @@ func (w *fakeWire) offer() {
 	if w.fc.readPaused || w.fc.lost || len(w.inbuf) == 0 {
 		return
 	}
-	in := append([]byte(nil), w.inbuf...) // the loop's memory: the engine may keep no view
+	// The loop's memory, reused from one callback to the next: the engine
+	// may keep no view into it.
+	w.scratch = append(w.scratch[:0], w.inbuf...)
+	in := w.scratch
 	n := w.c.DataReceived(nil, in)
 	if n < 0 || n > len(in) {
 		w.t.Fatalf("DataReceived consumed %d of %d bytes", n, len(in))
 	}
 	clear(in) // views past the callback would now read zeros
-	w.inbuf = w.inbuf[n:]
+	w.inbuf = append(w.inbuf[:0], w.inbuf[n:]...)
 	w.l.runSoon()
 }
 
