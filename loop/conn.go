@@ -156,6 +156,7 @@ const (
 // it returns ErrClosed and sends nothing. A write error closes the connection and is
 // returned. Loop-only.
 func (c *Conn) Write(p []byte) error {
+	c.loop.own.check("Conn.Write")
 	if c.flags&(fClosed|fClosing|fShutdown) != 0 {
 		return ErrClosed
 	}
@@ -185,6 +186,7 @@ func (c *Conn) Write(p []byte) error {
 // the socket takes at once. bufs and its elements are not modified. Same rules as Write.
 // Loop-only.
 func (c *Conn) Writev(bufs [][]byte) error {
+	c.loop.own.check("Conn.Writev")
 	if c.flags&(fClosed|fClosing|fShutdown) != 0 {
 		return ErrClosed
 	}
@@ -238,6 +240,7 @@ func (c *Conn) InboundBuffered() int {
 // ConnectionLost gets ErrLinger. It returns ErrClosed if already closed or closing.
 // ConnectionLost runs later, never inside Close. Loop-only.
 func (c *Conn) Close() error {
+	c.loop.own.check("Conn.Close")
 	if c.flags&(fClosed|fClosing) != 0 {
 		return ErrClosed
 	}
@@ -256,6 +259,7 @@ func (c *Conn) Close() error {
 // before it read the response. It returns ErrClosed if already closed or closing.
 // Loop-only.
 func (c *Conn) Shutdown() error {
+	c.loop.own.check("Conn.Shutdown")
 	if c.flags&(fClosed|fClosing|fShutdown) != 0 {
 		return ErrClosed
 	}
@@ -269,7 +273,10 @@ func (c *Conn) Shutdown() error {
 
 // Abort drops pending output and closes now (with SO_LINGER 0: the peer gets a reset).
 // ConnectionLost gets nil. Loop-only.
-func (c *Conn) Abort() { c.abort(whyNone) }
+func (c *Conn) Abort() {
+	c.loop.own.check("Conn.Abort")
+	c.abort(whyNone)
+}
 
 // Closed reports whether the connection is closed or closing (Close, Shutdown or Abort
 // was called, or the peer went away). Loop-only.
@@ -280,6 +287,7 @@ func (c *Conn) Closed() bool { return c.flags&(fClosed|fClosing|fShutdown) != 0 
 // ErrTimeout). Moving a deadline later is a field write: the timer entry is re-armed
 // lazily when it fires. Loop-only.
 func (c *Conn) SetDeadline(t time.Duration) {
+	c.loop.own.check("Conn.SetDeadline")
 	c.deadline = t
 	if t != 0 && c.flags&fClosed == 0 && (c.hidx < 0 || t < c.loop.checks.when(c.hidx)) {
 		c.arm(t)
@@ -292,12 +300,16 @@ func (c *Conn) Deadline() time.Duration { return c.deadline }
 // PauseReading stops DataReceived calls. gnet keeps reading (it has no way not to):
 // bytes stay buffered up to Config.MaxInbound, past which the connection is aborted with
 // ErrInboundOverflow. Loop-only.
-func (c *Conn) PauseReading() { c.flags |= fPaused }
+func (c *Conn) PauseReading() {
+	c.loop.own.check("Conn.PauseReading")
+	c.flags |= fPaused
+}
 
 // ResumeReading resumes DataReceived calls and re-offers the buffered bytes soon (a
 // CallSoon, never inside this call): gnet is level-triggered and would not offer them
 // again by itself. Loop-only.
 func (c *Conn) ResumeReading() {
+	c.loop.own.check("Conn.ResumeReading")
 	if c.flags&fPaused == 0 {
 		return
 	}

@@ -47,6 +47,7 @@ func (s *Server) Dial(ctx context.Context, network, addr string, l *Loop, p Prot
 // protocol p, ConnectionMade runs, then cb(c, nil) on this loop. On failure cb(nil, err)
 // runs on this loop. Loop-only.
 func (l *Loop) Dial(network, addr string, timeout time.Duration, p Protocol, cb func(*Conn, error)) {
+	l.own.check("Loop.Dial")
 	if p == nil {
 		l.CallSoon(func() { cb(nil, errNilProtocol) })
 		return

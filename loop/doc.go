@@ -59,6 +59,12 @@
 // you choose, so a client's upstream connection can share the loop of the downstream
 // one.
 //
+// Built with the eddydebug tag (go test -tags eddydebug), the Loop-only methods that
+// change state (Conn writes, closes, deadlines and reading, CallSoon, CallAt and
+// CallLater, Timer.Cancel, Annotate, Dial) panic when called from a goroutine other than
+// their loop's; Loop.AssertLoopOnly puts the same check in a protocol's own methods.
+// Without the tag the checks compile to nothing.
+//
 // Besides the loops, a Server runs one driver goroutine (the coarse clock, the wall
 // clock's second, timer wake-ups, the watchdog), one accept goroutine (unless
 // Config.ReusePort), and the executor's workers, plus the spares that stand in for

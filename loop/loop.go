@@ -15,6 +15,9 @@ import (
 type Loop struct {
 	idx int
 	srv *Server
+	// own checks, in builds with the eddydebug tag, that Loop-only methods run on the
+	// loop's goroutine; without the tag it is empty (and not last: no padding).
+	own owner
 
 	gel      atomic.Pointer[elBox] // gnet's loop, learnt from the anchor
 	anchored atomic.Bool
@@ -102,18 +105,28 @@ func (l *Loop) Second() int64 { return l.srv.wallSec.Load() }
 // callback watchdog includes it in its reports. It costs a field write (and, with
 // Config.SlowCallback set, four atomic stores). Loop-only.
 func (l *Loop) Annotate(what string) {
+	l.own.check("Loop.Annotate")
 	l.label = what
 	if l.srv.cfg.SlowCallback > 0 {
 		l.labelPub.store(what)
 	}
 }
 
+// AssertLoopOnly panics, in builds with the eddydebug tag, when called from a goroutine
+// other than the loop's (once the loop ran its first callback); what names the caller in
+// the message. Protocols call it at the top of their own Loop-only methods. Without the
+// tag it does nothing and the compiler inlines it away. Safe for concurrent use.
+func (l *Loop) AssertLoopOnly(what string) { l.own.check(what) }
+
 // CallSoon runs fn on this loop after the current callback returns, in FIFO order with
 // other CallSoon functions. A panic in fn is recovered and logged (the loop goes on);
 // if CallSoon was called for a connection (in its Protocol callback, or in a function
 // scheduled from one), that connection is aborted and its ConnectionLost gets
 // ErrPanicked. Loop-only.
-func (l *Loop) CallSoon(fn func()) { l.callSoonFor(l.running, fn) }
+func (l *Loop) CallSoon(fn func()) {
+	l.own.check("Loop.CallSoon")
+	l.callSoonFor(l.running, fn)
+}
 
 // callSoonFor is CallSoon for connection c (nil: none), whatever runs now.
 func (l *Loop) callSoonFor(c *Conn, fn func()) {
@@ -187,6 +200,7 @@ func (l *Loop) enter() {
 	if l.depth > 1 {
 		return
 	}
+	l.own.enter()
 	l.now = time.Duration(l.srv.clock.Load())
 	l.stats.callbacks.Add(1)
 	if l.srv.cfg.SlowCallback > 0 {

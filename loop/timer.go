@@ -20,6 +20,7 @@ func (t *Timer) Cancel() {
 	if t == nil || t.hidx < 0 {
 		return
 	}
+	t.l.own.check("Timer.Cancel")
 	t.l.timers.remove(int(t.hidx))
 }
 
@@ -44,6 +45,7 @@ func (l *Loop) CallLater(d time.Duration, fn func()) *Timer {
 // CallAt runs fn on this loop at t on the Time scale (a past t runs on the next timer
 // pass). Panics are handled as for CallLater. Loop-only.
 func (l *Loop) CallAt(t time.Duration, fn func()) *Timer {
+	l.own.check("Loop.CallAt")
 	tm := &Timer{fn: fn, l: l, owner: l.running, at: t, hidx: -1}
 	l.timers.push(t, tm)
 	l.published(t)

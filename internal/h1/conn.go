@@ -7,12 +7,12 @@ import (
 	"github.com/eddy-go/eddy/loop"
 )
 
-// conn is the engine's state for one connection: a loop.Protocol. 96
+// conn is the engine's state for one connection: a loop.Protocol. 104
 // bytes (TestConnStateSize); an idle keep-alive connection holds nothing
 // else. Every field is owned by the connection's loop.
 type conn struct {
 	ls     *loopState // the engine's unbound state until ConnectionMade binds the loop's
-	lc     *loop.Conn
+	lc     transport  // the *loop.Conn (a fake in the socketless tests)
 	parser httpcodec.RequestParser
 
 	cur        *Exchange // request whose body is being read (also in the FIFO)
@@ -61,8 +61,14 @@ var (
 // nothing is closed once Config.HeaderTimeout has passed, not after the
 // keep-alive idle timeout.
 func (c *conn) ConnectionMade(lc *loop.Conn) {
+	c.made(lc, c.ls.e.loopState(lc.Loop()))
+}
+
+// made binds c to its transport and its loop's state: ConnectionMade
+// without the loop types, for the tests that run c without sockets.
+func (c *conn) made(lc transport, ls *loopState) {
 	c.lc = lc
-	c.ls = c.ls.e.loopState(lc.Loop())
+	c.ls = ls
 	c.parser.Limits = &c.ls.e.cfg.Limits
 	c.lastRead = c.ls.l.Time()
 	c.headStart = stamp(c.lastRead)
@@ -176,7 +182,7 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 	c.ls.l.Annotate("h1: route")
 	plan := c.ls.e.h.Route(x)
 	x.lf &^= lfServing
-	if x.lf&lfOwed == 0 || x.state != stReading {
+	if x.lf&lfOwed == 0 || x.state != stReading || x.dead {
 		// Route answered: the body is not read.
 		if !present {
 			c.flags |= cfClosing
@@ -221,7 +227,7 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 		c.dispatch(x, now)
 		return k
 	}
-	if c.flags&cfClosed == 0 && x.state == stReading && r.ExpectContinue() && x.got == 0 && k == 0 {
+	if c.flags&cfClosed == 0 && x.state == stReading && !x.dead && r.ExpectContinue() && x.got == 0 && k == 0 {
 		x.lf |= lfWantContinue
 	}
 	return k
@@ -260,7 +266,7 @@ func (c *conn) EOFReceived(lc *loop.Conn) {
 		if e, ok := c.hijack.p.(loop.EOFReceiver); ok {
 			e.EOFReceived(lc)
 		} else {
-			_ = lc.Close()
+			_ = c.lc.Close()
 		}
 		return
 	}
@@ -275,7 +281,7 @@ func (c *conn) EOFReceived(lc *loop.Conn) {
 	// A half-close looks the same as a client that went away: contexts are
 	// cancelled (as net/http does), and whatever the handlers answer is sent.
 	for x := c.head; x != nil; x = x.next {
-		if x.state != stWritten && x.state != stCancelled {
+		if x.state != stWritten && !x.dead {
 			x.mu.Lock()
 			x.cancelContextLocked(ErrConnClosed)
 			x.mu.Unlock()

@@ -65,6 +65,12 @@
 // connection that closed (the engine's own closed flag guards every write;
 // a connection object is never reused).
 //
+// The engine reaches its connection and its loop through two small
+// interfaces, which *loop.Conn and *loop.Loop satisfy: the connection's
+// state machine is tested without sockets, on a seeded deterministic fake
+// loop (TestConnSeam, FuzzConn). Built with the eddydebug tag, its Loop-only
+// methods panic off the loop.
+//
 // Idle keep-alive connections hold no Exchange, no request and no buffer:
 // the engine's per-connection state is its parser, a few pointers and flags.
 package h1

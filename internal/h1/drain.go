@@ -16,7 +16,7 @@ func (c *conn) Drain(lc *loop.Conn) {
 		if d, ok := c.hijack.p.(loop.Drainer); ok {
 			d.Drain(lc)
 		} else {
-			_ = lc.Close()
+			_ = c.lc.Close()
 		}
 		return
 	}
@@ -31,7 +31,7 @@ func (c *conn) Drain(lc *loop.Conn) {
 			return
 		}
 		c.flags |= cfClosing | cfShutdown
-		_ = lc.Close()
+		_ = c.lc.Close()
 		return
 	}
 	if t := c.tail; t != nil && c.flags&cfUpgrade == 0 {

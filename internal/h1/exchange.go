@@ -22,23 +22,24 @@ type Exchange struct {
 	// lookup per request. It is dropped with x when the pool discards x.
 	User any
 
-	req    httpcodec.Request
-	body   []byte
-	ls     *loopState
-	c      *conn
-	remote net.Addr
-	// detached is written by Detach (before any other goroutine may see x)
-	// and by reset; other goroutines only read it.
-	detached bool
-	// headReq: the request is HEAD. Written in begin, before any other
-	// goroutine sees x; read-only after.
-	headReq bool
+	// Immutable after newExchange.
+	ls *loopState
 
-	// Loop-only: touched by the loop goroutine only.
+	// Written by the loop before any other goroutine may see x (begin,
+	// readBody, Detach, dispatch) and by reset; read-only in between, by
+	// every goroutine that holds x.
+	req      httpcodec.Request
+	body     []byte
+	c        *conn
+	remote   net.Addr
+	plan     Plan
+	detached bool // Detach ran, or dispatch sent x to the pool
+	headReq  bool // the request is HEAD
+
+	// Owned by the loop: no other goroutine reads or writes them.
 	next       *Exchange // FIFO link
-	state      slotState
+	state      slotState // where x is in the FIFO; whether it will be written at all is dead
 	lf         loopFlags
-	plan       Plan
 	started    time.Duration // loop time the handler was given the request
 	got        int64         // body bytes received so far (wire bytes for a chunked body)
 	bodyAt     time.Duration // loop time the body's rate clock started; 0 = not yet
@@ -48,7 +49,14 @@ type Exchange struct {
 	engErr     *httpcodec.Error // the engine's answer in place of the handler's
 	onWritable func()
 
-	// Shared with the handler's goroutines; guarded by mu.
+	// Written by the loop only, under mu: the loop reads them without the
+	// lock, other goroutines under it.
+	inJob bool // Serve went to the pool and its done callback has not run: done will process x
+	dead  bool // x will never be written: cancelled, its connection gone, or abandoned
+
+	// Shared with the handler's goroutines; guarded by mu. (For an
+	// exchange that was never detached the loop is the only goroutine
+	// that ever held it, and it skips the lock: reset, maybeRelease.)
 	mu     sync.Mutex
 	cond   *sync.Cond // pool stream writers wait on it; created once per Exchange
 	out    []byte     // recorded response: app header lines out[:hlen] while headPending, then body or framed chunks
@@ -76,17 +84,19 @@ const (
 	stReady                          // response complete in out, waiting for its turn
 	stStreaming                      // stream started, not ended
 	stWritten                        // every byte handed to the connection
-	stCancelled                      // will never be written
 )
 
-// loopFlags are the loop-only booleans of an Exchange.
+// loopFlags are the loop-only booleans of an Exchange. lfOwed is not
+// sfFinished seen from the loop: it says the handler holds x (inside
+// Route, and from dispatch until the loop saw x finished), so an exchange
+// whose body is still arriving is held by no one and a dead connection
+// releases it at once.
 type loopFlags uint16
 
 const (
 	lfRouted       loopFlags = 1 << iota // Handler.Route ran: Release is owed
 	lfServing                            // the loop is inside Route or Serve with x
-	lfInJob                              // Serve submitted to the executor, done not yet run
-	lfOwed                               // the handler has not finished x yet
+	lfOwed                               // the handler holds x: Release must wait
 	lfQueued                             // x is in its connection's FIFO
 	lfOwn                                // head (and body) live in x.buf
 	lfLast                               // its response ends the connection
@@ -104,9 +114,7 @@ const (
 	sfClaimed                             // the engine answered instead (timeout): handler output is dropped
 	sfStream                              // StreamStart ran
 	sfHeadPending                         // out[:hlen] holds header lines not yet rendered
-	sfDead                                // the connection is gone or x was cancelled
 	sfFlowPaused                          // the connection is above its high water mark
-	sfInJob                               // Serve runs in the pool; its done callback will kick
 	sfNoBody                              // HEAD or 1xx/204/304: body bytes are dropped
 	sfCloseAfter                          // CloseAfter ran off the loop: the loop applies it in syncState
 )
@@ -146,7 +154,10 @@ func (x *Exchange) Body() []byte { return x.body }
 func (x *Exchange) RemoteAddr() net.Addr { return x.remote }
 
 // Loop returns the loop that owns the connection. Safe for concurrent use.
-func (x *Exchange) Loop() *loop.Loop { return x.ls.l }
+func (x *Exchange) Loop() *loop.Loop {
+	l, _ := x.ls.l.(*loop.Loop) // nil under the socketless tests' fake
+	return l
+}
 
 // Detached reports whether x was detached (Detach, or a Plan with InPool).
 // Callable wherever x may be used.
@@ -160,6 +171,7 @@ func (x *Exchange) Detach() {
 	if x.detached {
 		return
 	}
+	assertLoop(x.ls, "h1: Exchange.Detach")
 	x.own()
 	x.detached = true
 }
@@ -243,6 +255,7 @@ func (x *Exchange) Claimed() bool {
 // collector takes x when the last holder lets go. Loop-only, inside
 // Release.
 func (x *Exchange) Abandon() {
+	assertLoop(x.ls, "h1: Exchange.Abandon")
 	x.lf |= lfAbandon
 }
 
@@ -250,7 +263,8 @@ func (x *Exchange) Abandon() {
 // Loop-only.
 func (x *Exchange) abandon() {
 	x.mu.Lock()
-	x.sf |= sfFinished | sfClaimed | sfDead
+	x.sf |= sfFinished | sfClaimed
+	x.dead = true
 	x.cancelContextLocked(ErrConnClosed)
 	if x.cond != nil {
 		x.cond.Broadcast()
@@ -274,6 +288,8 @@ func (x *Exchange) reset() {
 	x.next = nil
 	x.state = 0
 	x.lf = 0
+	x.inJob = false
+	x.dead = false
 	x.plan = Plan{}
 	x.started = 0
 	x.got = 0

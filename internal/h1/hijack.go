@@ -25,11 +25,12 @@ func (x *Exchange) Hijack(p loop.Protocol) error {
 	if x.plan.InPool {
 		return ErrNotOnLoop
 	}
+	assertLoop(x.ls, "h1: Exchange.Hijack")
 	c := x.c
 	if c.hijack != nil {
 		return ErrFinished
 	}
-	if x.state == stCancelled || c.dead() {
+	if x.dead || c.dead() {
 		return ErrConnClosed
 	}
 	c.hijack = &hijacker{p}
@@ -53,7 +54,8 @@ func (c *conn) switchProtocol() {
 	c.flags |= cfHijacked
 	c.flags &^= cfClosing | cfUpgrade
 	c.lc.SetDeadline(0)
-	c.hijack.p.ConnectionMade(c.lc)
+	lc, _ := c.lc.(*loop.Conn) // nil under the socketless tests' fake
+	c.hijack.p.ConnectionMade(lc)
 	if c.flags&cfReadPaused != 0 && !c.lc.Closed() {
 		c.flags &^= cfReadPaused
 		c.lc.ResumeReading() // re-offers the bytes that came after the upgrade request

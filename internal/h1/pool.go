@@ -30,7 +30,7 @@ type engine struct {
 // loopState is what one loop shares between its connections. Loop-only.
 type loopState struct {
 	e *engine
-	l *loop.Loop
+	l scheduler // the *loop.Loop (a fake in the socketless tests)
 
 	// out collects the responses of one batch for outConn; it is handed to
 	// the connection in one Conn.Write. Saves a syscall per response.

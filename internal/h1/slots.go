@@ -51,14 +51,13 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 	if x.plan.InPool {
 		x.own()
 		x.detached = true
-		x.lf |= lfInJob
 		x.mu.Lock()
-		x.sf |= sfInJob
+		x.inJob = true
 		x.mu.Unlock()
 		if err := c.ls.l.RunInExecutor(x.jobFn, x.jobDoneFn); err != nil {
-			x.lf &^= lfInJob | lfOwed
+			x.lf &^= lfOwed
 			x.mu.Lock()
-			x.sf &^= sfInJob
+			x.inJob = false
 			x.mu.Unlock()
 			c.failSlot(x, errPoolFull)
 		}
@@ -72,7 +71,7 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 		x.lf &^= lfOwed
 		c.ls.e.cfg.Logger.Error("h1: on-loop Serve returned without finishing or detaching the exchange",
 			"method", string(x.req.Method()), "path", string(x.req.Path()))
-		if x.state == stPending {
+		if x.state == stPending && !x.dead {
 			c.failSlot(x, errNoResponse)
 		}
 	}
@@ -86,18 +85,15 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 }
 
 // job runs Serve on an executor goroutine.
-func (x *Exchange) job() {
-	defer func() {
-		x.mu.Lock()
-		x.sf &^= sfInJob
-		x.mu.Unlock()
-	}()
-	x.ls.e.h.Serve(x)
-}
+func (x *Exchange) job() { x.ls.e.h.Serve(x) }
 
-// jobDone runs on the loop after job returned.
+// jobDone runs on the loop after job returned (or panicked). Until it
+// clears inJob, a handler finishing x posts no kick: this process does
+// its work.
 func (x *Exchange) jobDone() {
-	x.lf &^= lfInJob
+	x.mu.Lock()
+	x.inJob = false
+	x.mu.Unlock()
 	x.process()
 }
 
@@ -124,6 +120,7 @@ func (x *Exchange) post() {
 // did elsewhere, writes what became ready and releases x when it can.
 // Loop-only.
 func (x *Exchange) process() {
+	assertLoop(x.ls, "h1: Exchange.process")
 	x.syncState()
 	// A connection that is closing is flushed even when x is already out
 	// of the FIFO (a CloseAfter after x's response went out): the flush
@@ -140,7 +137,7 @@ func (x *Exchange) process() {
 // nothing holds it: out of the FIFO, not running, not owed by the handler,
 // no kick on its way.
 func (x *Exchange) maybeRelease() {
-	if x.c == nil || x.lf&(lfQueued|lfServing|lfInJob|lfOwed) != 0 {
+	if x.c == nil || x.inJob || x.lf&(lfQueued|lfServing|lfOwed) != 0 {
 		return // already recycled (reset clears c), or still held
 	}
 	// Only a detached exchange can be touched by other goroutines (kicks
@@ -172,15 +169,14 @@ func (x *Exchange) maybeRelease() {
 // never be written; handlers still running see their context cancelled.
 func (c *conn) cancelFrom(x *Exchange, cause error) {
 	for ; x != nil; x = x.next {
-		if x.state == stCancelled || x.state == stWritten {
+		if x.dead || x.state == stWritten {
 			continue
 		}
-		x.state = stCancelled
 		if c.cur == x {
 			c.cur = nil
 		}
 		x.mu.Lock()
-		x.sf |= sfDead
+		x.dead = true
 		x.cancelContextLocked(cause)
 		if x.cond != nil {
 			x.cond.Broadcast()
@@ -218,7 +214,7 @@ func (c *conn) failSlot(x *Exchange, e *httpcodec.Error) {
 	x.mu.Lock()
 	x.sf |= sfClaimed
 	x.mu.Unlock()
-	if x.state != stCancelled && x.state != stWritten {
+	if !x.dead && x.state != stWritten {
 		x.state = stReady
 	}
 	c.cancelFrom(x.next, ErrConnClosed)

@@ -12,17 +12,26 @@ import (
 // body is chunked for HTTP/1.1 and delimited by the connection's close for
 // HTTP/1.0; a HEAD request gets the head only; 1xx, 204 and 304 get no body
 // (StreamStart(101, h) then Hijack is how a protocol switch answers).
-// Finish with StreamEnd. It returns ErrFinished after a finish, and
-// ErrConnClosed when the connection is gone (x then counts as finished).
+// Finish with StreamEnd. It returns ErrFinished after a finish or when the
+// engine answered in x's place (Claimed; x then counts as finished), and
+// ErrConnClosed when the connection is gone (x then counts as finished too).
 // Callable from the goroutine running Serve, and after Detach from any
 // goroutine.
 func (x *Exchange) StreamStart(status int, header []byte) error {
 	x.mu.Lock()
-	if x.sf&(sfFinished|sfStream|sfClaimed) != 0 {
+	if x.sf&(sfFinished|sfStream) != 0 {
 		x.mu.Unlock()
 		return ErrFinished
 	}
-	if x.sf&sfDead != 0 {
+	if x.sf&sfClaimed != 0 {
+		// The engine answered in x's place (a handler timeout): x counts
+		// as finished now, as after a Respond, or a handler that gives up
+		// on ErrFinished would hold x for ever.
+		x.sf |= sfFinished
+		x.notifyLocked()
+		return ErrFinished
+	}
+	if x.dead {
 		x.sf |= sfFinished
 		x.notifyLocked()
 		return ErrConnClosed
@@ -76,7 +85,7 @@ func (x *Exchange) StreamWrite(p []byte) error {
 		if x.cond == nil {
 			x.cond = sync.NewCond(&x.mu)
 		}
-		if x.sf&sfInJob != 0 {
+		if x.inJob {
 			// On a pool worker (Serve runs as the job): waiting for a
 			// client that may never read must not hold the worker.
 			x.ls.l.BlockingWait(x.cond.Wait)
@@ -137,7 +146,7 @@ func (x *Exchange) streamErrLocked() error {
 	case x.sf&(sfFinished|sfClaimed) != 0:
 		x.mu.Unlock()
 		return ErrFinished
-	case x.sf&sfDead != 0:
+	case x.dead:
 		x.sf |= sfFinished
 		x.notifyLocked()
 		return ErrConnClosed
@@ -166,7 +175,7 @@ func (x *Exchange) notifyLocked() {
 		x.c.flush()
 		return
 	}
-	post := x.kicks == 0 && (x.sf&sfInJob == 0 || x.sf&sfFinished == 0)
+	post := x.kicks == 0 && (!x.inJob || x.sf&sfFinished == 0)
 	if post {
 		x.kicks++
 	}
@@ -189,7 +198,7 @@ func (x *Exchange) syncState() {
 	if sf&sfCloseAfter != 0 {
 		x.c.closeAfter(x)
 	}
-	if x.state == stPending {
+	if x.state == stPending && !x.dead {
 		switch {
 		case sf&sfStream != 0:
 			x.state = stStreaming
@@ -206,6 +215,7 @@ func (x *Exchange) syncState() {
 // fn may run when StreamWrite would still report backpressure; StreamWrite
 // decides. Loop-only.
 func (x *Exchange) OnWritable(fn func()) {
+	assertLoop(x.ls, "h1: Exchange.OnWritable")
 	x.onWritable = fn
 	if fn == nil || x.c.dead() {
 		return
@@ -218,7 +228,7 @@ func (x *Exchange) OnWritable(fn func()) {
 // fireWritable runs x's OnWritable function if x can take bytes now.
 func (x *Exchange) fireWritable() {
 	fn := x.onWritable
-	if fn != nil && x.state == stCancelled {
+	if fn != nil && x.dead {
 		// The connection went away: the producer learns it from its next
 		// StreamWrite (ErrConnClosed), which finishes x.
 		x.onWritable = nil
@@ -240,7 +250,7 @@ func (x *Exchange) fireWritable() {
 
 // fireWritable gives the head stream its OnWritable call when it can write.
 func (c *conn) fireWritable() {
-	if x := c.head; x != nil && x.state == stStreaming && x.onWritable != nil {
+	if x := c.head; x != nil && x.state == stStreaming && !x.dead && x.onWritable != nil {
 		x.fireWritable()
 	}
 }
@@ -277,7 +287,7 @@ func (c *conn) ResumeWriting(lc *loop.Conn) {
 // high water mark, waking blocked pool writers when it no longer is.
 func (c *conn) setFlow(paused bool) {
 	for x := c.head; x != nil; x = x.next {
-		if x.state != stStreaming && x.state != stPending {
+		if x.dead || x.state != stStreaming && x.state != stPending {
 			continue
 		}
 		x.mu.Lock()

@@ -38,7 +38,7 @@ func (c *conn) arm() {
 	}
 	if cfg.HandlerTimeout > 0 {
 		for x := c.head; x != nil; x = x.next {
-			if x.state == stPending {
+			if x.state == stPending && !x.dead {
 				earliest(x.started + cfg.HandlerTimeout)
 				break
 			}
@@ -86,7 +86,7 @@ func (c *conn) Timeout(lc *loop.Conn) {
 		if t, ok := c.hijack.p.(loop.Timeouter); ok {
 			t.Timeout(lc)
 		} else {
-			lc.Abort()
+			c.lc.Abort()
 		}
 		return
 	}
@@ -98,7 +98,7 @@ func (c *conn) Timeout(lc *loop.Conn) {
 	switch {
 	case c.idle() && (now >= c.idleBy() || c.flags&cfDraining != 0 && now >= c.drainBy):
 		c.flags |= cfClosing | cfShutdown
-		_ = lc.Close()
+		_ = c.lc.Close()
 		return
 	case c.cur != nil && now >= c.lastRead+cfg.BodyTimeout:
 		c.failSlot(c.cur, errBodyTimeout)
@@ -110,7 +110,7 @@ func (c *conn) Timeout(lc *loop.Conn) {
 	}
 	if cfg.HandlerTimeout > 0 {
 		for x := c.head; x != nil; x = x.next {
-			if x.state == stPending && now >= x.started+cfg.HandlerTimeout {
+			if x.state == stPending && !x.dead && now >= x.started+cfg.HandlerTimeout {
 				c.handlerTimeout(x)
 				break
 			}
