@@ -245,6 +245,7 @@ func (c Config) layers(addr string) (loop.Config, h1.Config) {
 		HandlerTimeout: c.HandlerTimeout,
 		ServerName:     c.ServerName,
 		Logger:         c.Logger,
+		Cause:          engineCause,
 		MinBodyRate:    c.MinBodyRate,
 		BodyRateGrace:  c.BodyRateGrace,
 		BodyBudget:     c.BodyBudget,

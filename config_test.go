@@ -30,6 +30,7 @@ var rootOwn = map[string]string{
 // does not set, and why.
 var notExposed = map[string]string{
 	"Addr":            "the argument of Run and Start",
+	"Cause":           "set by the root: the engine's context causes become eddy's errors",
 	"CloseLinger":     "the loop's default serves HTTP (the engine lingers itself after an error)",
 	"MaxChunkExt":     "httpcodec's default bounds chunk-size lines",
 	"MaxTrailerBytes": "httpcodec's default bounds trailers",
@@ -141,7 +142,7 @@ func TestConfigReachesLayers(t *testing.T) {
 				t.Errorf("%s.%s is listed in notExposed but Config has it", layer, name)
 			case !fromRoot && !skip:
 				t.Errorf("%s.%s is not set from Config: add a Config field of that name or list it in notExposed", layer, name)
-			case skip && name != "Addr" && !v.IsZero():
+			case skip && name != "Addr" && name != "Cause" && !v.IsZero():
 				t.Errorf("%s.%s is not exposed but set to %v", layer, name, v)
 			}
 		}

@@ -114,13 +114,6 @@ type ctxState struct {
 	generation atomic.Uint32
 	busy       atomic.Int32
 
-	// ctx is Context's context, made on its first call in a request, with
-	// what ends it: ctxStop unhooks it from the engine's context and
-	// ctxCancel cancels it (reset does both).
-	ctx       context.Context
-	ctxStop   func() bool
-	ctxCancel context.CancelCauseFunc
-
 	// failErr is the server's own error being answered (handler.Fail).
 	failErr *HTTPError
 
@@ -195,11 +188,6 @@ func (c *ctxState) reset() {
 	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.written = 0, c.hdr[:0], c.body[:0], nil, false, 0
 	c.responded, c.streaming, c.inPool, c.decoded = false, false, false, false
 	c.start = time.Time{}
-	if c.ctx != nil {
-		c.ctxStop()
-		c.ctxCancel(nil) // context.Canceled, as the engine's own
-		c.ctx, c.ctxStop, c.ctxCancel = nil, nil, nil
-	}
 }
 
 // App returns the app serving the request. Safe for concurrent use.
@@ -237,30 +225,7 @@ func (c *Ctx) Context() context.Context {
 		return staleContext
 	}
 	defer c.exit()
-	if c.ctx == nil {
-		c.newContext()
-	}
-	return c.ctx
-}
-
-// newContext makes the request's context: cancelled when the engine's is,
-// with the package's own error as its cause (engineCause), not the
-// engine's. It is not a context.WithCancelCause child of the engine's
-// (that would copy the engine's cause): the engine's cancellation reaches
-// it through context.AfterFunc, on a goroutine of its own. Its root is
-// context.Background, as the engine's is (no deadline, no values). Cost:
-// eight allocations on top of the engine's two, once per request that
-// calls Context.
-func (c *Ctx) newContext() {
-	parent := c.x.Context()
-	ctx, cancel := context.WithCancelCause(context.Background())
-	if parent.Err() != nil {
-		cancel(engineCause(context.Cause(parent)))
-		c.ctxStop = func() bool { return false }
-	} else {
-		c.ctxStop = context.AfterFunc(parent, func() { cancel(engineCause(context.Cause(parent))) })
-	}
-	c.ctx, c.ctxCancel = ctx, cancel
+	return c.x.Context() // its causes are eddy's errors: the engine maps them (h1.Config.Cause)
 }
 
 // staleContext is what Context returns for a stale Ctx: cancelled, with

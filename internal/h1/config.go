@@ -102,6 +102,11 @@ type Config struct {
 	// MaxBody above the budget still works. Default 64 MiB; negative: no
 	// cap.
 	BodyBudget int64
+	// Cause maps the engine's causes of an exchange's context cancellation
+	// (ErrConnClosed, ErrHandlerTimeout) to the errors the application
+	// shows its users, so Exchange.Context carries theirs with no second
+	// context; nil keeps the engine's.
+	Cause func(error) error
 }
 
 // Normalized returns c with every default filled in: the configuration the

@@ -225,6 +225,9 @@ func (x *Exchange) Context() context.Context {
 // cancelContextLocked cancels x's context with cause, now or when it is
 // created. Call with x.mu held.
 func (x *Exchange) cancelContextLocked(cause error) {
+	if f := x.ls.e.cfg.Cause; f != nil {
+		cause = f(cause)
+	}
 	if x.cause == nil {
 		x.cause = cause
 	}
