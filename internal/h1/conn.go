@@ -179,7 +179,7 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 	}
 
 	x.lf |= lfRouted | lfServing | lfOwed
-	c.ls.l.Annotate("h1: route")
+	c.ls.annotate("h1: route")
 	plan := c.ls.e.h.Route(x)
 	x.lf &^= lfServing
 	if x.lf&lfOwed == 0 || x.state != stReading || x.dead {
