@@ -10,23 +10,25 @@ import (
 	"testing"
 )
 
+// urlEncodedTests feeds TestParseURLEncoded and FuzzURLEncoded's seeds.
+var urlEncodedTests = []struct {
+	in   string
+	want [][2]string
+}{
+	{"", nil},
+	{"a=1", [][2]string{{"a", "1"}}},
+	{"a=1&b=2&a=3", [][2]string{{"a", "1"}, {"b", "2"}, {"a", "3"}}},
+	{"a+b=c+d", [][2]string{{"a b", "c d"}}},
+	{"k=%41%2f%3D", [][2]string{{"k", "A/="}}},
+	{"k=%zz&x=%4", [][2]string{{"k", "%zz"}, {"x", "%4"}}}, // invalid escapes kept
+	{"&&a&&b=", [][2]string{{"a", ""}, {"b", ""}}},
+	{"=v", [][2]string{{"", "v"}}},
+	{"a=b=c", [][2]string{{"a", "b=c"}}},
+	{"%E2%82%AC=%E2%82%AC", [][2]string{{"€", "€"}}},
+}
+
 func TestParseURLEncoded(t *testing.T) {
-	tests := []struct {
-		in   string
-		want [][2]string
-	}{
-		{"", nil},
-		{"a=1", [][2]string{{"a", "1"}}},
-		{"a=1&b=2&a=3", [][2]string{{"a", "1"}, {"b", "2"}, {"a", "3"}}},
-		{"a+b=c+d", [][2]string{{"a b", "c d"}}},
-		{"k=%41%2f%3D", [][2]string{{"k", "A/="}}},
-		{"k=%zz&x=%4", [][2]string{{"k", "%zz"}, {"x", "%4"}}}, // invalid escapes kept
-		{"&&a&&b=", [][2]string{{"a", ""}, {"b", ""}}},
-		{"=v", [][2]string{{"", "v"}}},
-		{"a=b=c", [][2]string{{"a", "b=c"}}},
-		{"%E2%82%AC=%E2%82%AC", [][2]string{{"€", "€"}}},
-	}
-	for _, tc := range tests {
+	for _, tc := range urlEncodedTests {
 		var a args
 		if err := a.parseURLEncoded([]byte(tc.in), 100); err != nil {
 			t.Fatalf("%q: %v", tc.in, err)
@@ -150,29 +152,4 @@ func TestParseMultipartErrors(t *testing.T) {
 			t.Errorf("boundary of %q: no error", ct)
 		}
 	}
-}
-
-// FuzzMultipart checks that no input panics and that what is parsed is
-// consistent with mime/multipart for the field values both accept.
-func FuzzMultipart(f *testing.F) {
-	body, ct := buildMultipart(f, [][2]string{{"a", "1"}}, [][3]string{{"f", "x.txt", "data"}})
-	boundary, _ := multipartBoundary([]byte(ct))
-	f.Add(body)
-	f.Add([]byte("--" + boundary + "--"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var fm Form
-		if err := fm.parseMultipart(b, boundary, 50); err != nil {
-			return
-		}
-		r := multipart.NewReader(bytes.NewReader(b), boundary)
-		form, err := r.ReadForm(1 << 20)
-		if err != nil {
-			return // the stdlib is stricter in places; only agreement on accepted input matters
-		}
-		for k, vs := range form.Value {
-			if got := fm.Values(k); len(got) != len(vs) {
-				t.Fatalf("field %q: %q, stdlib %q", k, got, vs)
-			}
-		}
-	})
 }
