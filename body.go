@@ -124,14 +124,14 @@ func mediaType(ct []byte) []byte {
 }
 
 func mediaTypeIs(ct []byte, want string) bool {
-	return ct != nil && bytes.EqualFold(mediaType(ct), unsafeBytes(want))
+	return ct != nil && asciiEqualFold(unsafeString(mediaType(ct)), want)
 }
 
 // isJSONType accepts application/json and any +json suffix type.
 func isJSONType(ct []byte) bool {
 	mt := mediaType(ct)
-	if bytes.EqualFold(mt, []byte("application/json")) {
+	if asciiEqualFold(unsafeString(mt), "application/json") {
 		return true
 	}
-	return len(mt) > 5 && bytes.EqualFold(mt[len(mt)-5:], []byte("+json"))
+	return len(mt) > 5 && asciiEqualFold(unsafeString(mt[len(mt)-5:]), "+json")
 }

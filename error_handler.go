@@ -76,13 +76,13 @@ func prefersJSON(accept []byte) bool {
 			}
 		}
 		switch {
-		case bytes.EqualFold(mt, []byte("application/json")):
+		case asciiEqualFold(unsafeString(mt), "application/json"):
 			consider(&jq, &js, 3)
-		case bytes.EqualFold(mt, []byte("application/*")):
+		case asciiEqualFold(unsafeString(mt), "application/*"):
 			consider(&jq, &js, 2)
-		case bytes.EqualFold(mt, []byte("text/plain")):
+		case asciiEqualFold(unsafeString(mt), "text/plain"):
 			consider(&tq, &ts, 3)
-		case bytes.EqualFold(mt, []byte("text/*")):
+		case asciiEqualFold(unsafeString(mt), "text/*"):
 			consider(&tq, &ts, 2)
 		case bytes.Equal(mt, []byte("*/*")):
 			consider(&jq, &js, 1)

@@ -27,6 +27,7 @@ var prefersJSONTests = []struct {
 	{"APPLICATION/JSON", true},
 	{"application/json;q=abc", false},
 	{"application/json ; q=0.800, text/*;q=0.7", true},
+	{"application/j\u017fon", false}, // U+017F folds to 's' in Unicode, not in HTTP (found by FuzzAccept)
 }
 
 func TestPrefersJSON(t *testing.T) {

@@ -491,6 +491,9 @@ func FuzzContentType(f *testing.F) {
 				t.Fatalf("mediaTypeIs(%q, %q) = %v, want %v", ct, want, got, !got)
 			}
 		}
+		if want := base == "application/json" || len(base) > 5 && strings.HasSuffix(base, "+json"); isJSON != want {
+			t.Fatalf("isJSONType(%q) = %v, want %v", ct, isJSON, want)
+		}
 		mt, params, err := mime.ParseMediaType(ct)
 		if err != nil {
 			if berr == nil {
