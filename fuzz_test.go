@@ -518,3 +518,50 @@ func FuzzContentType(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRouter checks route lookup on any path: the static-path index gives
+// the tree's answer, every bound parameter is a piece of the path (a
+// {param} a whole non-empty segment), and building the matched route's URL
+// from the bound parameters gives the path back (after url.PathUnescape,
+// since Route.URL escapes what the router saw decoded).
+func FuzzRouter(f *testing.F) {
+	a := newTestApp(f)
+	for _, tc := range routeCases {
+		f.Add(tc.method, tc.path)
+	}
+	f.Add("GET", "/static/a%2Fb/../c")
+	f.Add("GET", "/files/.txt")
+	f.Fuzz(func(t *testing.T, method, path string) {
+		var m, ms matcher
+		m.set(method, path)
+		ms.set(method, path)
+		r := m.lookup(&a.tree, nil)
+		if rs := ms.lookup(&a.tree, &a.statics); rs != r || ms.first != m.first {
+			t.Fatalf("%s %q: tree %v, with the static index %v", method, path, r, rs)
+		}
+		if r == nil {
+			return
+		}
+		pairs := make([]string, 0, 2*len(r.params))
+		for i, name := range r.params {
+			p := m.params[i]
+			if p != ms.params[i] || p[0] < 0 || p[0] > p[1] || int(p[1]) > len(path) || p[0] == 0 || path[p[0]-1] != '/' {
+				t.Fatalf("%s %q: %s bound at %v", method, path, name, p)
+			}
+			v := path[p[0]:p[1]]
+			for _, sg := range r.segs {
+				if sg.text == name && (sg.kind == segParam || sg.kind == segRegex) && (v == "" || strings.Contains(v, "/")) {
+					t.Fatalf("%s %q: {%s} bound %q, not one whole segment", method, path, name, v)
+				}
+			}
+			pairs = append(pairs, name, v)
+		}
+		u, err := r.URL(pairs...)
+		if err != nil {
+			t.Fatalf("%s %q matched %s, whose URL refuses %q: %v", method, path, r.pattern, pairs, err)
+		}
+		if back, err := url.PathUnescape(u); err != nil || back != path {
+			t.Fatalf("%s %q matched %s; URL(%q) = %q, unescaped %q", method, path, r.pattern, pairs, u, back)
+		}
+	})
+}
