@@ -153,3 +153,24 @@ func TestParseMultipartErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestParseMultipartBareLF: a boundary line after a bare LF is not a
+// delimiter (RFC 2046 puts CRLF before each one), so it stays preamble or
+// part data; mime/multipart reads it as a delimiter (found by
+// FuzzMultipart).
+func TestParseMultipartBareLF(t *testing.T) {
+	tests := []struct {
+		body   string
+		fields int
+		value  string
+	}{
+		{"\n--b\n\r\n--b--", 0, ""},
+		{"pre\n--b\r\n--b\r\nContent-Disposition: form-data; name=a\r\n\r\nx\n--b\r\n--b--", 1, "x\n--b"},
+	}
+	for _, tc := range tests {
+		var f Form
+		if err := f.parseMultipart([]byte(tc.body), "b", 10); err != nil || f.Len() != tc.fields || f.Value("a") != tc.value {
+			t.Errorf("%q: %v, %d fields, a=%q; want %d fields, a=%q", tc.body, err, f.Len(), f.Value("a"), tc.fields, tc.value)
+		}
+	}
+}
