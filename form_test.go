@@ -154,11 +154,11 @@ func TestParseMultipartErrors(t *testing.T) {
 	}
 }
 
-// TestParseMultipartBareLF: a boundary line after a bare LF is not a
+// TestParseMultipartDelimiters: a boundary line after a bare LF is not a
 // delimiter (RFC 2046 puts CRLF before each one), so it stays preamble or
-// part data; mime/multipart reads it as a delimiter (found by
-// FuzzMultipart).
-func TestParseMultipartBareLF(t *testing.T) {
+// part data, where mime/multipart reads it as a delimiter; a part may have
+// no body at all (both found by FuzzMultipart).
+func TestParseMultipartDelimiters(t *testing.T) {
 	tests := []struct {
 		body   string
 		fields int
@@ -166,6 +166,9 @@ func TestParseMultipartBareLF(t *testing.T) {
 	}{
 		{"\n--b\n\r\n--b--", 0, ""},
 		{"pre\n--b\r\n--b\r\nContent-Disposition: form-data; name=a\r\n\r\nx\n--b\r\n--b--", 1, "x\n--b"},
+		// A part without a body: the CRLF ending its header block opens
+		// the next delimiter (found by FuzzMultipart).
+		{"--b\r\nContent-Disposition: form-data; name=a\r\n\r\n--b\r\nContent-Disposition: form-data; name=c\r\n\r\ny\r\n--b--", 2, ""},
 	}
 	for _, tc := range tests {
 		var f Form

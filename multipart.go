@@ -59,12 +59,16 @@ func (f *Form) parseMultipart(body []byte, boundary string, maxParts int) error 
 			head = body[pos : pos+end]
 			pos += end + 4
 		}
-		end := bytes.Index(body[pos:], delim)
-		if end < 0 {
+		// Search from the CRLF that ends the header block: in a part
+		// without a body it also opens the next delimiter (RFC 2046:
+		// delimiter := CRLF dash-boundary), as mime/multipart reads it.
+		i := bytes.Index(body[pos-2:], delim)
+		if i < 0 {
 			return errBadMultipart
 		}
-		data := body[pos : pos+end : pos+end]
-		pos += end + len(delim)
+		end := max(pos-2+i, pos)
+		data := body[pos:end:end]
+		pos += i - 2 + len(delim)
 		if err := f.addPart(head, data); err != nil {
 			return err
 		}
