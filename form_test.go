@@ -133,6 +133,8 @@ func TestParseMultipartErrors(t *testing.T) {
 		{"no disposition", "--" + boundary + "\r\nX: y\r\n\r\nv\r\n--" + boundary + "--", 100, 400},
 		{"not form-data", "--" + boundary + "\r\nContent-Disposition: attachment\r\n\r\nv\r\n--" + boundary + "--", 100, 400},
 		{"bad header line", "--" + boundary + "\r\nnocolon\r\n\r\nv\r\n--" + boundary + "--", 100, 400},
+		{"bare LF in a part header", "--" + boundary + "\r\nContent-Disposition: form-data; name=a\n\r\n\r\nv\r\n--" + boundary + "--", 100, 400}, // found by FuzzMultipart
+		{"bare CR in a part header", "--" + boundary + "\r\nContent-Disposition: form-data;\rname=a\r\n\r\nv\r\n--" + boundary + "--", 100, 400},
 		{"junk after delimiter", "--" + boundary + "junk\r\n\r\nv\r\n--" + boundary + "--", 100, 400},
 	}
 	for _, tc := range tests {

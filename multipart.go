@@ -86,7 +86,9 @@ func (f *Form) addPart(head, data []byte) error {
 			head = nil
 		}
 		name, value, ok := bytes.Cut(line, []byte(":"))
-		if !ok || len(name) == 0 || !validToken(name) {
+		// A bare CR or LF would end the line for other parsers
+		// (mime/multipart accepts LF): refuse it, as the request head does.
+		if !ok || len(name) == 0 || !validToken(name) || bytes.ContainsAny(value, "\r\n") {
 			return errBadMultipart
 		}
 		value = bytes.TrimSpace(value)
