@@ -133,6 +133,7 @@ func TestParseMultipartErrors(t *testing.T) {
 		{"no disposition", "--" + boundary + "\r\nX: y\r\n\r\nv\r\n--" + boundary + "--", 100, 400},
 		{"not form-data", "--" + boundary + "\r\nContent-Disposition: attachment\r\n\r\nv\r\n--" + boundary + "--", 100, 400},
 		{"bad header line", "--" + boundary + "\r\nnocolon\r\n\r\nv\r\n--" + boundary + "--", 100, 400},
+		{"junk after the close delimiter", "--" + boundary + "--0\r\n--" + boundary + "\r\n\r\n--" + boundary + "--", 100, 400},                   // found by FuzzMultipart
 		{"bare LF in a part header", "--" + boundary + "\r\nContent-Disposition: form-data; name=a\n\r\n\r\nv\r\n--" + boundary + "--", 100, 400}, // found by FuzzMultipart
 		{"bare CR in a part header", "--" + boundary + "\r\nContent-Disposition: form-data;\rname=a\r\n\r\nv\r\n--" + boundary + "--", 100, 400},
 		{"junk after delimiter", "--" + boundary + "junk\r\n\r\nv\r\n--" + boundary + "--", 100, 400},
@@ -167,6 +168,7 @@ func TestParseMultipartDelimiters(t *testing.T) {
 		value  string
 	}{
 		{"\n--b\n\r\n--b--", 0, ""},
+		{"--b\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n--b-- \t\r\nepilogue", 1, "x"},
 		{"pre\n--b\r\n--b\r\nContent-Disposition: form-data; name=a\r\n\r\nx\n--b\r\n--b--", 1, "x\n--b"},
 		// A part without a body: the CRLF ending its header block opens
 		// the next delimiter (found by FuzzMultipart).

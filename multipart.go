@@ -33,8 +33,13 @@ func (f *Form) parseMultipart(body []byte, boundary string, maxParts int) error 
 		return errBadMultipart
 	}
 	for parts := 0; ; parts++ {
-		// After a delimiter: "--" closes, else padding and CRLF open a part.
+		// After a delimiter: "--" closes (then padding, and the end or
+		// CRLF and an epilogue), else padding and CRLF open a part.
 		if bytes.HasPrefix(body[pos:], []byte("--")) {
+			rest := bytes.TrimLeft(body[pos+2:], " \t")
+			if len(rest) > 0 && !bytes.HasPrefix(rest, []byte("\r\n")) {
+				return errBadMultipart // mime/multipart reads such a line as data
+			}
 			return nil
 		}
 		for pos < len(body) && (body[pos] == ' ' || body[pos] == '\t') {
