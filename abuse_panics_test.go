@@ -93,7 +93,7 @@ func TestAbusePanickingCallbacks(t *testing.T) {
 	const after = 200
 	ok := 0
 	for range after {
-		if r := s.Get("/ok"); r.Status == 200 && r.Text() == "ok" {
+		if r := s.Get(t, "/ok"); r.Status == 200 && r.Text() == "ok" {
 			ok++
 		}
 	}

@@ -117,7 +117,7 @@ func TestAbuseServerAnswersHooks(t *testing.T) {
 	if m1.HeapAlloc > m0.HeapAlloc+16<<20 {
 		t.Errorf("heap grew by %d KiB", (m1.HeapAlloc-m0.HeapAlloc)>>10)
 	}
-	if r := s.Get("/ok"); r.Text() != "ok" {
+	if r := s.Get(t, "/ok"); r.Text() != "ok" {
 		t.Errorf("after the attack: %q", r.Text())
 	}
 }

@@ -153,7 +153,7 @@ func TestAbuseStaleCtx(t *testing.T) {
 	if m1.HeapAlloc > m0.HeapAlloc+16<<20 {
 		t.Errorf("heap grew by %d KiB, want < 16 MiB", (m1.HeapAlloc-m0.HeapAlloc)>>10)
 	}
-	if got := s.Get("/loop/7").Text(); got != "7" {
+	if got := s.Get(t, "/loop/7").Text(); got != "7" {
 		t.Errorf("after the attack: %q", got)
 	}
 }

@@ -83,7 +83,7 @@ func TestAbuseStrictness(t *testing.T) {
 		var table strings.Builder
 		for _, tc := range tests {
 			before := served.Load()
-			c := s.Dial()
+			c := s.Dial(t)
 			start := time.Now()
 			io.WriteString(c, tc.raw)
 			c.SetReadDeadline(time.Now().Add(5 * time.Second))

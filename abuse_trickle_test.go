@@ -19,7 +19,7 @@ func TestAbuseTrickledBody(t *testing.T) {
 	app := eddy.New(eddy.Config{MinBodyRate: 100, BodyRateGrace: time.Second})
 	app.Post("/upload", func(c *eddy.Ctx) error { return c.Text("got it") })
 	s := eddytest.New(t, app)
-	c := s.Dial()
+	c := s.Dial(t)
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	start := time.Now()
 	if _, err := c.Write([]byte("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n")); err != nil {

@@ -88,7 +88,7 @@ func TestServeAllocs(t *testing.T) {
 	s := eddytest.New(t, allocApp())
 	for _, tc := range allocCases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := s.Dial()
+			c := s.Dial(t)
 			req := []byte(tc.request)
 			n := responseLen(t, c, req, tc.body)
 			buf := make([]byte, n)
@@ -129,7 +129,7 @@ func BenchmarkServe(b *testing.B) {
 	s := eddytest.New(b, allocApp())
 	for _, tc := range allocCases {
 		b.Run(tc.name, func(b *testing.B) {
-			c := s.Dial()
+			c := s.Dial(b)
 			req := []byte(tc.request)
 			buf := make([]byte, responseLen(b, c, req, tc.body))
 			b.ReportAllocs()

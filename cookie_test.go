@@ -60,21 +60,23 @@ func TestAppendSetCookieInvalid(t *testing.T) {
 	}
 }
 
+// findCookieTests feeds TestFindCookie and FuzzCookie's seeds.
+var findCookieTests = []struct {
+	header, name, want string
+	ok                 bool
+}{
+	{"a=1; b=2", "b", "2", true},
+	{"a=1;b=2", "b", "2", true},
+	{"a=1; b=\"two\"", "b", "two", true},
+	{"a=1; ab=2", "b", "", false},
+	{"a=1; b=", "b", "", true},
+	{"", "a", "", false},
+	{"junk; a=1", "a", "1", true},
+	{"a = 1", "a", " 1", true},
+}
+
 func TestFindCookie(t *testing.T) {
-	tests := []struct {
-		header, name, want string
-		ok                 bool
-	}{
-		{"a=1; b=2", "b", "2", true},
-		{"a=1;b=2", "b", "2", true},
-		{"a=1; b=\"two\"", "b", "two", true},
-		{"a=1; ab=2", "b", "", false},
-		{"a=1; b=", "b", "", true},
-		{"", "a", "", false},
-		{"junk; a=1", "a", "1", true},
-		{"a = 1", "a", " 1", true},
-	}
-	for _, tc := range tests {
+	for _, tc := range findCookieTests {
 		v, ok := findCookie([]byte(tc.header), tc.name)
 		if ok != tc.ok || string(v) != tc.want {
 			t.Errorf("findCookie(%q, %q) = %q, %v; want %q, %v", tc.header, tc.name, v, ok, tc.want, tc.ok)

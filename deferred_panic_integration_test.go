@@ -43,7 +43,7 @@ func TestDeferredCallbackPanic(t *testing.T) {
 	})
 	s := eddytest.New(t, app)
 
-	bystander := s.Dial()
+	bystander := s.Dial(t)
 	defer bystander.Close()
 	bbr := bufio.NewReader(bystander)
 	askOK := func(what string) {
@@ -63,7 +63,7 @@ func TestDeferredCallbackPanic(t *testing.T) {
 	panics := 0
 	for _, path := range []string{"/later", "/later-after-text", "/soon"} {
 		t.Run(strings.TrimPrefix(path, "/"), func(t *testing.T) {
-			c := s.Dial()
+			c := s.Dial(t)
 			defer c.Close()
 			io.WriteString(c, "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n")
 			c.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -85,7 +85,7 @@ func TestDeferredCallbackPanic(t *testing.T) {
 			panics++
 			waitForLog(t, &logs, "loop: callback panicked", panics)
 			askOK(path)
-			if r := s.Get("/ok"); r.Status != 200 || r.Text() != "ok" {
+			if r := s.Get(t, "/ok"); r.Status != 200 || r.Text() != "ok" {
 				t.Fatalf("new connection after %s: %d %q", path, r.Status, r.Text())
 			}
 		})

@@ -65,19 +65,19 @@ func TestHandlerTimeoutBounds(t *testing.T) {
 	s := eddytest.New(t, app)
 
 	start := time.Now()
-	if r := s.Get("/pool-hang"); r.Status != 503 {
+	if r := s.Get(t, "/pool-hang"); r.Status != 503 {
 		t.Errorf("/pool-hang: status %d, want 503", r.Status)
 	}
 	if err := <-cause; !errors.Is(err, h1.ErrHandlerTimeout) {
 		t.Errorf("/pool-hang: context cause %v", err)
 	}
-	if r := s.Get("/never"); r.Status != 503 {
+	if r := s.Get(t, "/never"); r.Status != 503 {
 		t.Errorf("/never: status %d, want 503", r.Status)
 	}
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("two timeouts of %v took %v", limit, took)
 	}
-	r := s.Get("/slow-stream")
+	r := s.Get(t, "/slow-stream")
 	if r.Status != 200 || r.Text() != strings.Repeat("tick\n", 8) {
 		t.Errorf("/slow-stream: %d %q, want the whole stream", r.Status, r.Text())
 	}

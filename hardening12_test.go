@@ -34,12 +34,12 @@ func TestBodylessStatusHasNoContentType(t *testing.T) {
 	app.Get("/200", func(c *eddy.Ctx) error { return c.Text("ok") })
 	s := eddytest.New(t, app)
 	for _, path := range []string{"/204-json", "/204-text", "/204-set", "/304", "/204-stream"} {
-		r := s.Get(path)
+		r := s.Get(t, path)
 		if ct, ok := r.Header["Content-Type"]; ok || len(r.Body) != 0 {
 			t.Errorf("%s: %d, Content-Type %q, body %q; want no Content-Type and no body", path, r.Status, ct, r.Body)
 		}
 	}
-	if r := s.Get("/200"); r.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
+	if r := s.Get(t, "/200"); r.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
 		t.Errorf("/200: Content-Type %q", r.Header.Get("Content-Type"))
 	}
 }

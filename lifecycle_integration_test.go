@@ -336,9 +336,9 @@ func TestAccessLog(t *testing.T) {
 		return nil
 	})
 	s := eddytest.New(t, app)
-	s.Get("/hello?x=1", "User-Agent", "probe/1")
-	s.Get("/later", "User-Agent", "probe/2")
-	s.Get("/missing", "User-Agent", "probe/3")
+	s.Get(t, "/hello?x=1", eddytest.Header("User-Agent", "probe/1"))
+	s.Get(t, "/later", eddytest.Header("User-Agent", "probe/2"))
+	s.Get(t, "/missing", eddytest.Header("User-Agent", "probe/3"))
 	waitUntil(t, 5*time.Second, "three log lines", func() bool { return strings.Count(out.String(), "\n") == 3 })
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	wants := []string{
@@ -369,7 +369,7 @@ func TestAccessLogSlog(t *testing.T) {
 	app.Use(eddy.AccessLog(logger, `"%r" %s %b`))
 	app.Get("/hello", func(c *eddy.Ctx) error { return c.Text("hello") })
 	s := eddytest.New(t, app)
-	s.Get("/hello")
+	s.Get(t, "/hello")
 	waitUntil(t, 5*time.Second, "a log record", func() bool { return strings.Contains(out.String(), "\n") })
 	if got, want := out.String(), `level=INFO msg="\"GET /hello HTTP/1.1\" 200 5"`+"\n"; got != want {
 		t.Fatalf("record %q, want %q", got, want)

@@ -35,8 +35,13 @@ func (f *Form) parseMultipart(body []byte, boundary string, maxParts int) error 
 		return errBadMultipart
 	}
 	for parts := 0; ; parts++ {
-		// After a delimiter: "--" closes, else padding and CRLF open a part.
+		// After a delimiter: "--" closes (then padding, and the end or
+		// CRLF and an epilogue), else padding and CRLF open a part.
 		if bytes.HasPrefix(body[pos:], []byte("--")) {
+			rest := bytes.TrimLeft(body[pos+2:], " \t")
+			if len(rest) > 0 && !bytes.HasPrefix(rest, []byte("\r\n")) {
+				return errBadMultipart // mime/multipart reads such a line as data
+			}
 			return nil
 		}
 		for pos < len(body) && (body[pos] == ' ' || body[pos] == '\t') {
@@ -61,12 +66,16 @@ func (f *Form) parseMultipart(body []byte, boundary string, maxParts int) error 
 			head = body[pos : pos+end]
 			pos += end + 4
 		}
-		end := bytes.Index(body[pos:], delim)
-		if end < 0 {
+		// Search from the CRLF that ends the header block: in a part
+		// without a body it also opens the next delimiter (RFC 2046:
+		// delimiter := CRLF dash-boundary), as mime/multipart reads it.
+		i := bytes.Index(body[pos-2:], delim)
+		if i < 0 {
 			return errBadMultipart
 		}
-		data := body[pos : pos+end : pos+end]
-		pos += end + len(delim)
+		end := max(pos-2+i, pos)
+		data := body[pos:end:end]
+		pos += i - 2 + len(delim)
 		if err := f.addPart(head, data); err != nil {
 			return err
 		}
@@ -84,7 +93,9 @@ func (f *Form) addPart(head, data []byte) error {
 			head = nil
 		}
 		name, value, ok := bytes.Cut(line, []byte(":"))
-		if !ok || len(name) == 0 || !httpcodec.ValidToken(name) {
+		// A bare CR or LF would end the line for other parsers
+		// (mime/multipart accepts LF): refuse it, as the request head does.
+		if !ok || len(name) == 0 || !httpcodec.ValidToken(name) || bytes.ContainsAny(value, "\r\n") {
 			return errBadMultipart
 		}
 		value = bytes.TrimSpace(value)

@@ -48,7 +48,7 @@ func TestPathRejections(t *testing.T) {
 		{"/files/a%zz", 400, "malformed percent-escape in path"},
 	}
 	for _, tc := range tests {
-		c := s.Dial()
+		c := s.Dial(t)
 		io.WriteString(c, "GET "+tc.target+" HTTP/1.1\r\nHost: x\r\n\r\n")
 		rs := readResponses(t, c, 1, "GET")
 		if rs[0].StatusCode != tc.status || body(rs[0]) != tc.body {
@@ -57,7 +57,7 @@ func TestPathRejections(t *testing.T) {
 		expectClosed(t, c)
 	}
 
-	c := s.Dial()
+	c := s.Dial(t)
 	io.WriteString(c, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
 	rs := readResponses(t, c, 1, "CONNECT")
 	if rs[0].StatusCode != 501 || !strings.Contains(body(rs[0]), "CONNECT is not supported") {
@@ -67,7 +67,7 @@ func TestPathRejections(t *testing.T) {
 
 	// Names that merely start with dots are ordinary segments.
 	for _, p := range []string{"/files/..x", "/files/.x", "/files/...", "/static/a/.well-known/..%2Fb"} {
-		if r := s.Get(p); r.Status != 200 {
+		if r := s.Get(t, p); r.Status != 200 {
 			t.Errorf("%s: %d %q, want 200", p, r.Status, r.Text())
 		}
 	}
@@ -93,7 +93,7 @@ func TestDotSegmentsRemove(t *testing.T) {
 		{"/files/%61/./%2e", 404, "Not Found"},
 	}
 	for _, tc := range tests {
-		c := s.Dial()
+		c := s.Dial(t)
 		io.WriteString(c, "GET "+tc.target+" HTTP/1.1\r\nHost: x\r\n\r\n")
 		rs := readResponses(t, c, 1, "GET")
 		if rs[0].StatusCode != tc.status || body(rs[0]) != tc.body {
@@ -107,7 +107,7 @@ func TestDotSegmentsRemove(t *testing.T) {
 // text, as before the option existed.
 func TestDotSegmentsAllow(t *testing.T) {
 	s := eddytest.New(t, pathApp(eddy.Config{DotSegments: eddy.DotSegmentsAllow}))
-	c := s.Dial()
+	c := s.Dial(t)
 	io.WriteString(c, "GET /files/%2e%2e HTTP/1.1\r\nHost: x\r\n\r\nGET /files/.. HTTP/1.1\r\nHost: x\r\n\r\n")
 	rs := readResponses(t, c, 2, "GET")
 	if body(rs[0]) != ".. /files/.. /files/%2e%2e" || body(rs[1]) != ".. /files/.. /files/.." {
@@ -128,7 +128,7 @@ func TestUnderscoreHeadersThroughApp(t *testing.T) {
 		app := eddy.New(eddy.Config{DropUnderscoreHeaders: tc.drop})
 		app.Get("/", h)
 		s := eddytest.New(t, app)
-		c := s.Dial()
+		c := s.Dial(t)
 		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nX_Forwarded_For: 6.6.6.6\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n")
 		if rs := readResponses(t, c, 1, "GET"); body(rs[0]) != tc.want {
 			t.Errorf("drop %v: %q, want %q", tc.drop, body(rs[0]), tc.want)
@@ -140,7 +140,7 @@ func TestUnderscoreHeadersThroughApp(t *testing.T) {
 // answered as HTTP/1.1, keep-alive included.
 func TestMinorVersionAboveOne(t *testing.T) {
 	s := eddytest.New(t, pathApp(eddy.Config{}))
-	c := s.Dial()
+	c := s.Dial(t)
 	io.WriteString(c, "GET /b HTTP/1.2\r\nHost: x\r\n\r\nGET /b HTTP/1.9\r\nHost: x\r\n\r\n")
 	for i, r := range readResponses(t, c, 2, "GET") {
 		if r.StatusCode != 200 || r.Proto != "HTTP/1.1" || body(r) != "b /b" {

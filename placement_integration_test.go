@@ -63,7 +63,7 @@ func TestPlacementsPipelinedInOrder(t *testing.T) {
 	req.WriteString("GET /complete HTTP/1.1\r\nHost: x\r\n\r\n")
 	req.WriteString("POST /poolecho HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
 	want = append(want, "Conflict", "Gone", "abcde")
-	c := s.Dial()
+	c := s.Dial(t)
 	// Split the batch at arbitrary points: the order must not depend on it.
 	raw := req.String()
 	for i := 0; i < len(raw); i += 37 {
@@ -93,11 +93,11 @@ func TestPoolKeepsLoopFree(t *testing.T) {
 	}, eddy.InPool)
 	app.Get("/fast", func(c *eddy.Ctx) error { return c.Text("fast") })
 	s := eddytest.New(t, app)
-	blocked := s.Dial()
+	blocked := s.Dial(t)
 	io.WriteString(blocked, "GET /block HTTP/1.1\r\nHost: x\r\n\r\n")
 	waitUntil(t, 5*time.Second, "the pool handler to start", started.Load)
 	for i := 0; i < 20; i++ {
-		if r := s.Get("/fast"); r.Text() != "fast" {
+		if r := s.Get(t, "/fast"); r.Text() != "fast" {
 			t.Fatalf("fast: %q", r.Text())
 		}
 	}
@@ -119,10 +119,10 @@ func TestAppDefaultPlacementInPool(t *testing.T) {
 		return c.Text("loop")
 	}, eddy.OnLoop)
 	s := eddytest.New(t, app)
-	if r := s.Get("/sleep"); r.Text() != "slept" {
+	if r := s.Get(t, "/sleep"); r.Text() != "slept" {
 		t.Errorf("sleep: %q", r.Text())
 	}
-	if r := s.Get("/loop"); r.Text() != "loop" {
+	if r := s.Get(t, "/loop"); r.Text() != "loop" {
 		t.Errorf("loop: %q", r.Text())
 	}
 }
@@ -199,17 +199,17 @@ func TestStreams(t *testing.T) {
 		return nil
 	})
 	s := eddytest.New(t, app)
-	r := s.Get("/stream")
+	r := s.Get(t, "/stream")
 	if r.Text() != "part 0\npart 1\npart 2\n" || r.Header.Get("Content-Type") != "text/plain" {
 		t.Errorf("stream: %q %v", r.Text(), r.Header)
 	}
-	if r := s.Get("/poolstream"); len(r.Body) != 2<<20 {
+	if r := s.Get(t, "/poolstream"); len(r.Body) != 2<<20 {
 		t.Errorf("pool stream: %d bytes", len(r.Body))
 	}
-	if r := s.Get("/ticker"); r.Text() != "data: 0\n\ndata: 1\n\ndata: 2\n\n" {
+	if r := s.Get(t, "/ticker"); r.Text() != "data: 0\n\ndata: 1\n\ndata: 2\n\n" {
 		t.Errorf("ticker: %q", r.Text())
 	}
-	if r := s.Get("/loopbig"); len(r.Body) != 2<<20 || strings.Trim(r.Text(), "y") != "" {
+	if r := s.Get(t, "/loopbig"); len(r.Body) != 2<<20 || strings.Trim(r.Text(), "y") != "" {
 		t.Errorf("loop stream with backpressure: %d bytes", len(r.Body))
 	}
 }

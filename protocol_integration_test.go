@@ -37,7 +37,7 @@ func TestMalformedRequestsThroughApp(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := s.Dial()
+			c := s.Dial(t)
 			io.WriteString(c, tc.raw)
 			rs := readResponses(t, c, 1, "GET")
 			if rs[0].StatusCode != tc.status {
@@ -81,7 +81,7 @@ func TestContextCancelledOnDisconnect(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("handler never returned")
 	}
-	if r := s.Get("/ok"); r.Text() != "ok" {
+	if r := s.Get(t, "/ok"); r.Text() != "ok" {
 		t.Errorf("after a disconnect: %q", r.Text())
 	}
 }
@@ -93,7 +93,7 @@ func TestHandlerTimeout(t *testing.T) {
 		return nil
 	})
 	s := eddytest.New(t, app)
-	if r := s.Get("/never"); r.Status != 503 {
+	if r := s.Get(t, "/never"); r.Status != 503 {
 		t.Errorf("status %d, want 503", r.Status)
 	}
 }
@@ -127,7 +127,7 @@ func TestSlowCallbackNamesRoute(t *testing.T) {
 		return c.Text("done")
 	})
 	s := eddytest.New(t, app)
-	s.Get("/blocks/1")
+	s.Get(t, "/blocks/1")
 	waitUntil(t, 5*time.Second, "a slow callback report", func() bool {
 		return strings.Contains(logs.String(), "slow callback") && strings.Contains(logs.String(), "/blocks/{id}")
 	})

@@ -67,7 +67,7 @@ func TestPanicClosesConnection(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(strings.TrimPrefix(tc.path, "/"), func(t *testing.T) {
-			c := s.Dial()
+			c := s.Dial(t)
 			defer c.Close()
 			io.WriteString(c, "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n"+
 				"GET "+tc.path+" HTTP/1.1\r\nHost: x\r\n\r\n"+

@@ -63,7 +63,7 @@ func TestRoutesOverSockets(t *testing.T) {
 		{"PROPFIND", "/dav", 200, "PROPFIND", ""},
 	}
 	for _, tc := range tests {
-		r := s.Request(tc.method, tc.path, "", nil)
+		r := s.Request(t, tc.method, tc.path, nil)
 		if r.Status != tc.status || r.Text() != tc.body {
 			t.Errorf("%s %s: %d %q, want %d %q", tc.method, tc.path, r.Status, r.Text(), tc.status, tc.body)
 		}
@@ -72,13 +72,13 @@ func TestRoutesOverSockets(t *testing.T) {
 		}
 	}
 	// A malformed escape (net/http refuses to send one: raw bytes).
-	c := s.Dial()
+	c := s.Dial(t)
 	io.WriteString(c, "GET /raw/a%zz HTTP/1.1\r\nHost: x\r\n\r\n")
 	if rs := readResponses(t, c, 1, "GET"); rs[0].StatusCode != 400 || body(rs[0]) != "malformed percent-escape in path" {
 		t.Errorf("bad escape: %d %q", rs[0].StatusCode, body(rs[0]))
 	}
 	// HEAD gets GET's Content-Length and no body.
-	r := s.Request("HEAD", "/users/42", "", nil)
+	r := s.Request(t, "HEAD", "/users/42", nil)
 	if r.Header.Get("Content-Length") != "7" {
 		t.Errorf("HEAD Content-Length %q, want 7", r.Header.Get("Content-Length"))
 	}
@@ -114,7 +114,7 @@ func TestMiddlewareOrderAndGroups(t *testing.T) {
 		{"/missing", 404, []string{"app-in"}}, // app middleware wraps 404s
 	}
 	for _, tc := range tests {
-		r := s.Get(tc.path)
+		r := s.Get(t, tc.path)
 		if r.Status != tc.status || fmt.Sprint(r.Header.Values("X-Trace")) != fmt.Sprint(tc.trace) {
 			t.Errorf("%s: %d, trace %q, want %d %q", tc.path, r.Status, r.Header.Values("X-Trace"), tc.status, tc.trace)
 		}
@@ -165,7 +165,7 @@ func TestErrorsTextJSONAndPanics(t *testing.T) {
 		{"/reserved", "", 500, "Internal Server Error", "text/plain; charset=utf-8"},
 	}
 	for _, tc := range tests {
-		r := s.Get(tc.path, "Accept", tc.accept)
+		r := s.Get(t, tc.path, eddytest.Header("Accept", tc.accept))
 		if r.Status != tc.status || r.Text() != tc.body || r.Header.Get("Content-Type") != tc.ctype {
 			t.Errorf("%s (Accept %q): %d %q %q, want %d %q %q", tc.path, tc.accept,
 				r.Status, r.Text(), r.Header.Get("Content-Type"), tc.status, tc.body, tc.ctype)
@@ -174,7 +174,7 @@ func TestErrorsTextJSONAndPanics(t *testing.T) {
 			t.Errorf("%s: header injection", tc.path)
 		}
 	}
-	if r := s.Get("/auth"); r.Header.Get("WWW-Authenticate") == "" {
+	if r := s.Get(t, "/auth"); r.Header.Get("WWW-Authenticate") == "" {
 		t.Error("error response lost the WWW-Authenticate header the handler set")
 	}
 	if !strings.Contains(logs.String(), "secret db password") {
@@ -183,7 +183,7 @@ func TestErrorsTextJSONAndPanics(t *testing.T) {
 
 	// A panic: 500, stack logged, the connection closed, requests pipelined
 	// behind it dropped.
-	c := s.Dial()
+	c := s.Dial(t)
 	io.WriteString(c, "GET /ok HTTP/1.1\r\nHost: x\r\n\r\nGET /panic HTTP/1.1\r\nHost: x\r\n\r\nGET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
 	rs := readResponses(t, c, 2, "GET")
 	if rs[0].StatusCode != 200 || rs[1].StatusCode != 500 || rs[1].Header.Get("X-Leak") != "" {
@@ -194,7 +194,7 @@ func TestErrorsTextJSONAndPanics(t *testing.T) {
 		t.Error("panic and stack not logged")
 	}
 	// A panic in deferred code finished with Complete: the same.
-	c = s.Dial()
+	c = s.Dial(t)
 	io.WriteString(c, "GET /panic-later HTTP/1.1\r\nHost: x\r\n\r\nGET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
 	if rs := readResponses(t, c, 1, "GET"); rs[0].StatusCode != 500 {
 		t.Errorf("panic in Complete: %d", rs[0].StatusCode)
@@ -202,11 +202,11 @@ func TestErrorsTextJSONAndPanics(t *testing.T) {
 	expectClosed(t, c)
 	// In the pool: a 500 too (TestPanicClosesConnection covers every
 	// placement's close).
-	if r := s.Get("/panic-pool"); r.Status != 500 {
+	if r := s.Get(t, "/panic-pool"); r.Status != 500 {
 		t.Errorf("panic in the pool: %d", r.Status)
 	}
 	// The server still serves.
-	if r := s.Get("/ok"); r.Status != 200 {
+	if r := s.Get(t, "/ok"); r.Status != 200 {
 		t.Errorf("after the panic: %d", r.Status)
 	}
 }
@@ -217,12 +217,12 @@ func TestCustomErrorHandler(t *testing.T) {
 	}})
 	app.Get("/x", func(c *eddy.Ctx) error { return eddy.ErrConflict })
 	s := eddytest.New(t, app)
-	r := s.Get("/x")
+	r := s.Get(t, "/x")
 	var v map[string]string
 	if r.Status != 409 || json.Unmarshal(r.Body, &v) != nil || v["oops"] != "eddy: 409 Conflict" {
 		t.Errorf("custom error handler: %d %q", r.Status, r.Text())
 	}
-	if r := s.Get("/none"); r.Status != 404 || !strings.Contains(r.Text(), "oops") {
+	if r := s.Get(t, "/none"); r.Status != 404 || !strings.Contains(r.Text(), "oops") {
 		t.Errorf("404 through the custom handler: %d %q", r.Status, r.Text())
 	}
 }
@@ -253,7 +253,7 @@ func TestStateKeys(t *testing.T) {
 	})
 	s := eddytest.New(t, app)
 	for _, u := range []string{"ada", "bob"} {
-		if r := s.Get("/", "X-User", u); r.Text() != u+" true false true" {
+		if r := s.Get(t, "/", eddytest.Header("X-User", u)); r.Text() != u+" true false true" {
 			t.Errorf("state: %q", r.Text())
 		}
 	}
@@ -323,35 +323,35 @@ func TestResponsesCookiesForms(t *testing.T) {
 			}
 		}
 	}
-	check("json", s.Get("/json"), 200, `{"message":"Hello, World!"}`, "Content-Type", "application/json")
-	check("html", s.Get("/html"), 200, "<p>hi</p>", "Content-Type", "text/html; charset=utf-8")
-	check("blob", s.Get("/blob"), 200, "\x01\x02\x03", "Content-Type", "image/png")
-	check("redirect", s.Get("/redirect"), 303, "", "Location", "/json")
-	check("nocontent", s.Get("/nocontent"), 204, "", "Content-Length", "")
-	check("empty", s.Get("/empty"), 202, "", "Content-Length", "0")
-	check("setcookie", s.Get("/setcookie"), 200, "set",
+	check("json", s.Get(t, "/json"), 200, `{"message":"Hello, World!"}`, "Content-Type", "application/json")
+	check("html", s.Get(t, "/html"), 200, "<p>hi</p>", "Content-Type", "text/html; charset=utf-8")
+	check("blob", s.Get(t, "/blob"), 200, "\x01\x02\x03", "Content-Type", "image/png")
+	check("redirect", s.Get(t, "/redirect"), 303, "", "Location", "/json")
+	check("nocontent", s.Get(t, "/nocontent"), 204, "", "Content-Length", "")
+	check("empty", s.Get(t, "/empty"), 202, "", "Content-Length", "0")
+	check("setcookie", s.Get(t, "/setcookie"), 200, "set",
 		"Set-Cookie", "sid=abc; Path=/; Max-Age=60; Secure; HttpOnly; SameSite=Strict; Partitioned")
-	check("getcookie", s.Get("/getcookie", "Cookie", `a=1; sid="xyz"; b=2`), 200, "xyz|")
+	check("getcookie", s.Get(t, "/getcookie", eddytest.Header("Cookie", `a=1; sid="xyz"; b=2`)), 200, "xyz|")
 
-	check("urlencoded", s.Post("/form", "application/x-www-form-urlencoded", []byte("name=Ada+L&tag=a&tag=b%21")), 200, "Ada L|a,b!")
+	check("urlencoded", s.Post(t, "/form", "application/x-www-form-urlencoded", []byte("name=Ada+L&tag=a&tag=b%21")), 200, "Ada L|a,b!")
 	var mp bytes.Buffer
 	mw := multipart.NewWriter(&mp)
 	mw.WriteField("name", "Bob")
 	fw, _ := mw.CreateFormFile("upload", "hello.txt")
 	fw.Write([]byte("file body"))
 	mw.Close()
-	check("multipart", s.Post("/form", mw.FormDataContentType(), mp.Bytes()), 200, "Bob||hello.txt=file body")
-	check("form wrong type", s.Post("/form", "text/plain", []byte("x")), 415,
+	check("multipart", s.Post(t, "/form", mw.FormDataContentType(), mp.Bytes()), 200, "Bob||hello.txt=file body")
+	check("form wrong type", s.Post(t, "/form", "text/plain", []byte("x")), 415,
 		"Content-Type must be application/x-www-form-urlencoded or multipart/form-data")
 
-	check("bind", s.Post("/bind", "application/json", []byte(`{"name":"Ada","age":36}`)), 201, `{"name":"Ada","age":36}`)
-	check("bind invalid", s.Post("/bind", "application/json", []byte(`{"name":`)), 400, "invalid JSON body")
-	check("bind 422", s.Post("/bind", "application/json", []byte(`{"age":1}`)), 422, "name is required")
-	check("bind wrong type", s.Post("/bind", "text/plain", []byte(`{}`)), 415, "Content-Type must be application/json")
-	check("bind empty", s.Post("/bind", "application/json", []byte{}), 400, "empty request body")
+	check("bind", s.Post(t, "/bind", "application/json", []byte(`{"name":"Ada","age":36}`)), 201, `{"name":"Ada","age":36}`)
+	check("bind invalid", s.Post(t, "/bind", "application/json", []byte(`{"name":`)), 400, "invalid JSON body")
+	check("bind 422", s.Post(t, "/bind", "application/json", []byte(`{"age":1}`)), 422, "name is required")
+	check("bind wrong type", s.Post(t, "/bind", "text/plain", []byte(`{}`)), 415, "Content-Type must be application/json")
+	check("bind empty", s.Post(t, "/bind", "application/json", []byte{}), 400, "empty request body")
 
-	check("echo", s.Post("/echo", "", []byte("0123456789abcdef")), 200, "0123456789abcdef")
-	c := s.Dial()
+	check("echo", s.Post(t, "/echo", "", []byte("0123456789abcdef")), 200, "0123456789abcdef")
+	c := s.Dial(t)
 	io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n0123456789abcdefg")
 	if rs := readResponses(t, c, 1, "POST"); rs[0].StatusCode != 413 {
 		t.Errorf("per-route MaxBody: %d, want 413", rs[0].StatusCode)
@@ -364,7 +364,7 @@ func TestHTTPClientKeepAlive(t *testing.T) {
 	s := eddytest.New(t, app)
 	for i := 0; i < 50; i++ {
 		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/n/%d", s.URL, i), nil)
-		if r := s.Do(req); r.Text() != fmt.Sprint(i) {
+		if r := s.Do(t, req); r.Text() != fmt.Sprint(i) {
 			t.Fatalf("request %d: %q", i, r.Text())
 		}
 	}

@@ -65,7 +65,7 @@ func TestServerAnswersGoThroughHooks(t *testing.T) {
 	var logs, access logBuffer
 	s := eddytest.New(t, serverAnswersApp(&logs, &access))
 	for _, tc := range serverAnswerCases {
-		conn := s.Dial()
+		conn := s.Dial(t)
 		conn.SetDeadline(time.Now().Add(10 * time.Second))
 		if _, err := io.WriteString(conn, tc.request); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
@@ -101,7 +101,7 @@ func TestServerAnswersGoThroughHooks(t *testing.T) {
 			t.Errorf("access log line %d %q, want status %d", i, lines[i], tc.status)
 		}
 	}
-	if r := s.Get("/ok"); r.Text() != "ok" {
+	if r := s.Get(t, "/ok"); r.Text() != "ok" {
 		t.Errorf("after: %q", r.Text())
 	}
 }
@@ -118,7 +118,7 @@ func TestServerAnswerFallback(t *testing.T) {
 		}})
 	app.Post("/upload", func(c *eddy.Ctx) error { return c.Text("stored") })
 	s := eddytest.New(t, app)
-	r := s.Post("/upload", "text/plain", []byte(strings.Repeat("x", 100)))
+	r := s.Post(t, "/upload", "text/plain", []byte(strings.Repeat("x", 100)))
 	if r.Status != 413 || !strings.Contains(r.Text(), "Content Too Large") && !strings.Contains(r.Text(), "too large") {
 		t.Errorf("got %d %q, want the engine's 413 text", r.Status, r.Text())
 	}
@@ -139,7 +139,7 @@ func TestLateHandlerAfterTimeoutLoggedOnce(t *testing.T) {
 		return err
 	}, eddy.InPool)
 	s := eddytest.New(t, app)
-	if r := s.Get("/late"); r.Status != 503 {
+	if r := s.Get(t, "/late"); r.Status != 503 {
 		t.Fatalf("status %d, want 503", r.Status)
 	}
 	select {
@@ -172,7 +172,7 @@ func TestPoolFullAnswerGoesThroughHooks(t *testing.T) {
 	}, eddy.InPool)
 	s := eddytest.New(t, app)
 
-	a := s.Dial()
+	a := s.Dial(t)
 	io.WriteString(a, "GET /work HTTP/1.1\r\nHost: x\r\n\r\n")
 	select {
 	case <-started: // the only worker is busy
@@ -189,7 +189,7 @@ func TestPoolFullAnswerGoesThroughHooks(t *testing.T) {
 	}
 	answers := make(chan answer, 2)
 	for _, q := range []string{"b", "c"} {
-		conn := s.Dial()
+		conn := s.Dial(t)
 		conn.SetDeadline(time.Now().Add(10 * time.Second))
 		io.WriteString(conn, "GET /work?"+q+" HTTP/1.1\r\nHost: x\r\n\r\n")
 		go func() {

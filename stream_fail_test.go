@@ -55,7 +55,7 @@ func TestStreamFailureIsTruncated(t *testing.T) {
 	s := eddytest.New(t, app)
 
 	for _, path := range []string{"/error", "/panic", "/pool-error", "/pool-panic", "/deferred-error"} {
-		conn := s.Dial()
+		conn := s.Dial(t)
 		conn.SetDeadline(time.Now().Add(10 * time.Second))
 		if _, err := io.WriteString(conn, "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 			t.Fatal(err)
@@ -79,7 +79,7 @@ func TestStreamFailureIsTruncated(t *testing.T) {
 			}
 		}
 	}
-	if r := s.Get("/ok"); r.Text() != "first chunk\n" {
+	if r := s.Get(t, "/ok"); r.Text() != "first chunk\n" {
 		t.Errorf("/ok: %q", r.Text())
 	}
 }
@@ -120,7 +120,7 @@ func TestStreamCloseAfterClientLeft(t *testing.T) {
 	}, eddy.InPool)
 	s := eddytest.New(t, app)
 
-	conn := s.Dial()
+	conn := s.Dial(t)
 	if _, err := io.WriteString(conn, "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
