@@ -274,15 +274,8 @@ func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool) gnet.Action {
 // made runs ConnectionMade, then a dial's callback, then Drain if the server drains. A
 // panic in any of them aborts c.
 func (l *Loop) made(c *Conn, req *dialReq, drain bool) {
-	depth, run := l.depth, l.running
+	defer l.recovered(l.depth, l.cur, l.running)
 	l.running = c
-	defer func() {
-		if v := recover(); v != nil {
-			l.depth = depth
-			l.panicked(v)
-		}
-		l.running = run
-	}()
 	c.proto.ConnectionMade(c)
 	if req != nil {
 		req.c = c

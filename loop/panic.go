@@ -72,20 +72,25 @@ func (l *Loop) panicked(v any) {
 	}
 }
 
+// recovered ends a guarded run: deferred by made, guardedOffer and guardedDrain with
+// the loop's nesting state (depth, cur) and running connection from before the run, it
+// recovers a panic (restoring the nesting state and handing the panic to panicked) and
+// puts running back. It must be the deferred function itself for recover to work.
+func (l *Loop) recovered(depth int, cur, run *Conn) {
+	if v := recover(); v != nil {
+		l.depth, l.cur = depth, cur
+		l.panicked(v)
+	}
+	l.running = run
+}
+
 // guardedOffer is offer, then endOfInput (EOFReceived once a connection kept past the
 // peer's EOF has been offered all its input), under a recover: a panic in DataReceived
 // or EOFReceived aborts c. One deferred call per offer, not per DataReceived call.
 func (c *Conn) guardedOffer() {
 	l := c.loop
-	depth, cur, run := l.depth, l.cur, l.running
+	defer l.recovered(l.depth, l.cur, l.running)
 	l.running = c
-	defer func() {
-		if v := recover(); v != nil {
-			l.depth, l.cur = depth, cur
-			l.panicked(v)
-		}
-		l.running = run
-	}()
 	c.offer()
 	c.endOfInput()
 }
@@ -94,14 +99,7 @@ func (c *Conn) guardedOffer() {
 // other connections are still drained.
 func (c *Conn) guardedDrain() {
 	l := c.loop
-	depth, cur, run := l.depth, l.cur, l.running
+	defer l.recovered(l.depth, l.cur, l.running)
 	l.running = c
-	defer func() {
-		if v := recover(); v != nil {
-			l.depth, l.cur = depth, cur
-			l.panicked(v)
-		}
-		l.running = run
-	}()
 	c.drain()
 }
