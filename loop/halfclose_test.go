@@ -46,6 +46,22 @@ func pattern(n int, seed byte) []byte {
 	return b
 }
 
+// goThenHalfClose dials s with a small receive buffer (the kernel holds little: most
+// output waits in the loop), sends "go\n", half-closes and gives the reads 15 s.
+func goThenHalfClose(t *testing.T, s *Server) *net.TCPConn {
+	t.Helper()
+	c := dial(t, s).(*net.TCPConn)
+	_ = c.SetReadBuffer(32 << 10)
+	if _, err := c.Write([]byte("go\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(15 * time.Second))
+	return c
+}
+
 // A peer that half-closes after its request and keeps reading gets every byte written
 // before and after its EOF (gnet alone closes at EOF and cuts what the kernel did not take),
 // EOFReceived runs, and ConnectionLost follows once the protocol closed.
@@ -57,15 +73,7 @@ func TestHalfClosedPeerGetsAllOutput(t *testing.T) {
 		lost:   make(chan error, 2),
 	}
 	s := startServer(t, Config{Loops: 1}, func() Protocol { return h })
-	c := dial(t, s).(*net.TCPConn)
-	_ = c.SetReadBuffer(32 << 10) // the kernel holds little: most output waits in the loop
-	if _, err := c.Write([]byte("go\n")); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.CloseWrite(); err != nil {
-		t.Fatal(err)
-	}
-	_ = c.SetReadDeadline(time.Now().Add(15 * time.Second))
+	c := goThenHalfClose(t, s)
 	got, err := io.ReadAll(c)
 	want := append(append([]byte(nil), h.first...), h.second...)
 	if err != nil || !bytes.Equal(got, want) {
@@ -92,15 +100,7 @@ func TestHalfClosedPeerGetsFlushOnClose(t *testing.T) {
 		return len(data)
 	})
 	s := startServer(t, Config{Loops: 1}, func() Protocol { return r })
-	c := dial(t, s).(*net.TCPConn)
-	_ = c.SetReadBuffer(32 << 10)
-	if _, err := c.Write([]byte("go\n")); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.CloseWrite(); err != nil {
-		t.Fatal(err)
-	}
-	_ = c.SetReadDeadline(time.Now().Add(15 * time.Second))
+	c := goThenHalfClose(t, s)
 	got, err := io.ReadAll(c)
 	if err != nil || !bytes.Equal(got, out) {
 		t.Fatalf("got %d bytes (equal %v, err %v), want %d", len(got), bytes.Equal(got, out), err, len(out))
@@ -164,15 +164,7 @@ func TestCloseLingerCountsFromProgress(t *testing.T) {
 		return len(data)
 	})
 	s := startServer(t, Config{Loops: 1, CloseLinger: 500 * time.Millisecond}, func() Protocol { return r })
-	c := dial(t, s).(*net.TCPConn)
-	_ = c.SetReadBuffer(32 << 10)
-	if _, err := c.Write([]byte("go\n")); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.CloseWrite(); err != nil {
-		t.Fatal(err)
-	}
-	_ = c.SetReadDeadline(time.Now().Add(15 * time.Second))
+	c := goThenHalfClose(t, s)
 	got := make([]byte, 0, len(out))
 	buf := make([]byte, 64<<10)
 	start := time.Now()
