@@ -84,16 +84,10 @@ func TestTrapEngineDeathReported(t *testing.T) {
 	}
 }
 
-func emfileChild() {
-	s, err := New(Config{Addr: "127.0.0.1:0", Loops: 1, ReusePort: true}, func() Protocol { return echoProto{} })
-	if err == nil {
-		err = s.Start()
-	}
-	if err != nil {
-		fmt.Println("WAIT start failed:", err)
-		return
-	}
-	// Leave room for a few accepts only.
+// exhaustFDs uses up the process's descriptors but free: it duplicates stdin until that
+// fails (or 4097 copies are held), closes the last free copies and lowers RLIMIT_NOFILE
+// to one past the highest, so only those free descriptors can be opened again.
+func exhaustFDs(free int) {
 	var fds []int
 	for {
 		fd, err := syscall.Dup(0)
@@ -105,11 +99,23 @@ func emfileChild() {
 			break
 		}
 	}
-	cur := fds[len(fds)-1] + 1
-	for _, fd := range fds[len(fds)-8:] {
+	lim := uint64(fds[len(fds)-1] + 1)
+	for _, fd := range fds[len(fds)-free:] {
 		syscall.Close(fd)
 	}
-	_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: uint64(cur), Max: uint64(cur)})
+	_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: lim, Max: lim})
+}
+
+func emfileChild() {
+	s, err := New(Config{Addr: "127.0.0.1:0", Loops: 1, ReusePort: true}, func() Protocol { return echoProto{} })
+	if err == nil {
+		err = s.Start()
+	}
+	if err != nil {
+		fmt.Println("WAIT start failed:", err)
+		return
+	}
+	exhaustFDs(8) // room for a few accepts only
 	fmt.Println("ADDR", s.Addr().String())
 	werr := s.Wait()
 	if werr != nil {

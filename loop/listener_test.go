@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -152,18 +151,7 @@ func fdLimitChild() {
 		fmt.Println("START failed:", err)
 		return
 	}
-	// Use up every descriptor but one: accept gets it, gnet's dup then fails.
-	var fds []int
-	for {
-		fd, err := syscall.Dup(0)
-		if err != nil || len(fds) > 4096 {
-			break
-		}
-		fds = append(fds, fd)
-	}
-	last := fds[len(fds)-1]
-	_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: uint64(last + 1), Max: uint64(last + 1)})
-	syscall.Close(last)
+	exhaustFDs(1) // every descriptor but one: accept gets it, gnet's dup then fails
 	fmt.Println("ADDR", s.Addr().String())
 	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent is done
 	fmt.Println("LOG", h.lines.Load(), h.total.Load())
