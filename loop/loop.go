@@ -42,7 +42,7 @@ type Loop struct {
 	freeOut  *outState           // released outStates, for reuse
 	nfreeOut int
 	label    string
-	labelPub labelBox  // label, published for the driver's watchdog (debug mode only)
+	labelPub labelBox  // label, published for the driver's watchdog (with Config.SlowCallback set)
 	began    time.Time // watchdog: start of the outermost callback
 
 	// Posted from any goroutine; one wake-up per batch.
@@ -193,8 +193,8 @@ func (l *Loop) drainThreadsafe() {
 	l.exit()
 }
 
-// enter starts a callback dispatched by us: it refreshes the clock and, in debug mode,
-// starts the watchdog. Calls nest (closing a connection inside a callback re-enters).
+// enter starts a callback dispatched by us: it refreshes the clock and, with
+// Config.SlowCallback set, starts the watchdog. Calls nest (closing a connection inside a callback re-enters).
 func (l *Loop) enter() {
 	l.depth++
 	if l.depth > 1 {
