@@ -138,10 +138,11 @@ func streamErr(err error) error {
 	switch err {
 	case nil:
 		return nil
-	case h1.ErrFinished, h1.ErrConnClosed:
+	case h1.ErrFinished:
 		return ErrConnClosed
-	case h1.ErrBackpressure:
-		return ErrBackpressure
+	}
+	if e, ok := packageErr(err); ok {
+		return e
 	}
 	return fmt.Errorf("eddy: stream: %w", err)
 }
