@@ -165,9 +165,8 @@ func (a *App) freeze() {
 	a.notFound = a.autoRoute(func(*Ctx) error { return ErrNotFound })
 	a.badPath = a.autoRoute(answerPathErr)
 	a.failRoute = a.autoRoute(func(c *Ctx) error { return c.failErr })
-	allMethods := "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, TRACE" // CONNECT is always 501
 	a.optionsStar = a.autoRoute(func(c *Ctx) error {
-		c.SetHeader("Allow", allMethods)
+		c.SetHeader("Allow", anyAllow) // every standard method but CONNECT, always 501
 		return c.NoContent(204)
 	})
 }

@@ -24,21 +24,14 @@ func (a *args) reset() {
 func (a *args) parseURLEncoded(s []byte, max int) error {
 	for len(s) > 0 {
 		var piece []byte
-		if i := bytes.IndexByte(s, '&'); i >= 0 {
-			piece, s = s[:i], s[i+1:]
-		} else {
-			piece, s = s, nil
-		}
+		piece, s, _ = bytes.Cut(s, []byte{'&'})
 		if len(piece) == 0 {
 			continue
 		}
 		if len(a.pairs) >= max {
 			return errTooManyFields
 		}
-		k, v := piece, []byte(nil)
-		if i := bytes.IndexByte(piece, '='); i >= 0 {
-			k, v = piece[:i], piece[i+1:]
-		}
+		k, v, _ := bytes.Cut(piece, []byte{'='})
 		var p argPair
 		p.k0 = int32(len(a.buf))
 		a.buf = appendUnescape(a.buf, k, true)

@@ -63,6 +63,11 @@ func (c *Ctx) Form() (*Form, error) {
 		return nil, ErrStaleCtx
 	}
 	defer c.exit()
+	return c.parsedForm()
+}
+
+// parsedForm is Form without the stale check.
+func (c *Ctx) parsedForm() (*Form, error) {
 	if !c.formDone {
 		c.formDone = true
 		c.formErr = c.parseForm()
@@ -77,7 +82,7 @@ func (c *Ctx) FormValue(name string) string {
 		return ""
 	}
 	defer c.exit()
-	f, err := c.Form()
+	f, err := c.parsedForm()
 	if err != nil {
 		return ""
 	}
@@ -90,7 +95,7 @@ func (c *Ctx) FormFile(field string) (*FormFile, error) {
 		return nil, ErrStaleCtx
 	}
 	defer c.exit()
-	f, err := c.Form()
+	f, err := c.parsedForm()
 	if err != nil {
 		return nil, err
 	}

@@ -126,7 +126,8 @@ type ctxState struct {
 // never reused (a stale one must keep its old generation), so each request
 // takes the next unused one; taking them from a slab makes that one
 // allocation per handleSlab requests instead of one per request. A Ctx kept
-// past its request keeps its slab (handleSlab*24 bytes) alive, nothing more.
+// past its request keeps its slab (handleSlab*24 bytes) alive, and the
+// state it points to (with its buffers) even once the exchange is gone.
 const handleSlab = 32
 
 // newHandle returns a fresh Ctx for the state's current request. It runs in

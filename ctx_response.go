@@ -268,7 +268,8 @@ func (c *Ctx) Redirect(code int, location string) error {
 	if code < 300 || code > 399 {
 		return fmt.Errorf("eddy: Redirect with status %d, not 3xx", code)
 	}
-	c.SetHeader("Location", location)
+	c.delHeader("Location")
+	c.addHeader("Location", location)
 	c.status = code
 	return c.send("", nil)
 }
@@ -305,11 +306,7 @@ func (c *Ctx) Write(p []byte) (int, error) {
 
 // WriteString is Write for a string.
 func (c *Ctx) WriteString(s string) (int, error) {
-	if !c.enter() {
-		return 0, ErrStaleCtx
-	}
-	defer c.exit()
-	return c.Write(unsafeBytes(s))
+	return c.Write(unsafeBytes(s)) // Write does the stale check
 }
 
 // send finishes the response with body, adding the Content-Type line ct

@@ -21,6 +21,12 @@ func (c *Ctx) Defer() {
 	if c.failing {
 		return // an answer to a server error is taken when the error handler returns
 	}
+	c.deferResponse()
+}
+
+// deferResponse is Defer without the stale check, for a caller that did it
+// and is not failing.
+func (c *Ctx) deferResponse() {
 	c.defers.Add(1)
 	if !c.x.Detached() {
 		c.x.Detach()
@@ -84,9 +90,9 @@ func (c *Ctx) Go(job func() error, h Handler) error {
 		}
 		return h(c)
 	}
-	c.Defer()
+	c.deferResponse()
 	var jobErr error
-	err := c.x.Loop().RunInExecutor(
+	err := c.loop.RunInExecutor(
 		func() { jobErr = c.app.guard(c, job) },
 		func() {
 			if !c.current() {

@@ -64,11 +64,7 @@ func prefersJSON(accept []byte) bool {
 	tq, ts := -1, 0
 	for len(accept) > 0 {
 		var item []byte
-		if i := bytes.IndexByte(accept, ','); i >= 0 {
-			item, accept = accept[:i], accept[i+1:]
-		} else {
-			item, accept = accept, nil
-		}
+		item, accept, _ = bytes.Cut(accept, []byte{','})
 		mt, params, _ := bytes.Cut(item, []byte(";"))
 		mt = bytes.TrimSpace(mt)
 		q := acceptQuality(params)

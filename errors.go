@@ -176,11 +176,22 @@ func (e *engineError) Is(target error) bool { return target == e.engine }
 // engineCause gives the engine's cause of a context's cancellation the
 // package's own error.
 func engineCause(err error) error {
-	switch err {
-	case h1.ErrConnClosed:
-		return ErrConnClosed
-	case h1.ErrHandlerTimeout:
-		return ErrHandlerTimeout
+	if e, ok := packageErr(err); ok {
+		return e
 	}
 	return err
+}
+
+// packageErr gives an engine error (a context's cancellation cause, a
+// stream's error) the package's own face, and reports whether it did.
+func packageErr(err error) (error, bool) {
+	switch err {
+	case h1.ErrConnClosed:
+		return ErrConnClosed, true
+	case h1.ErrHandlerTimeout:
+		return ErrHandlerTimeout, true
+	case h1.ErrBackpressure:
+		return ErrBackpressure, true
+	}
+	return nil, false
 }

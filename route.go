@@ -179,9 +179,10 @@ func (ep *endpoint) add(r *Route) {
 	*slot = r
 }
 
-// anyAllow is the Allow of an endpoint with an Any route: every standard
-// method but CONNECT, which no route can match (its target is not a path).
-var anyAllow = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE"
+// anyAllow is the Allow of an endpoint with an Any route and of OPTIONS *:
+// every standard method but CONNECT, which no route can match (its target
+// is not a path).
+const anyAllow = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE"
 
 // allowHeader lists the methods the endpoint answers, for Allow.
 func (ep *endpoint) allowHeader() string {

@@ -59,10 +59,11 @@ func (c *Ctx) Stream(contentType string) (*Stream, error) {
 }
 
 // Write sends p as the next piece of the body; p is copied before Write
-// returns. After Close it returns ErrResponded. In the pool it blocks while the connection is above its high
-// water mark. On the loop it never blocks: above the mark it returns
-// ErrBackpressure having queued nothing; continue from OnWritable. It
-// returns ErrConnClosed once the client is gone.
+// returns. After Close it returns ErrResponded. In the pool it blocks
+// while the connection is above its high water mark. On the loop it never
+// blocks: above the mark it returns ErrBackpressure having queued nothing;
+// continue from OnWritable. It returns ErrConnClosed once the client is
+// gone.
 func (s *Stream) Write(p []byte) (int, error) {
 	if !s.c.enter() {
 		return 0, ErrStaleCtx
@@ -138,10 +139,11 @@ func streamErr(err error) error {
 	switch err {
 	case nil:
 		return nil
-	case h1.ErrFinished, h1.ErrConnClosed:
+	case h1.ErrFinished:
 		return ErrConnClosed
-	case h1.ErrBackpressure:
-		return ErrBackpressure
+	}
+	if e, ok := packageErr(err); ok {
+		return e
 	}
 	return fmt.Errorf("eddy: stream: %w", err)
 }
