@@ -20,8 +20,8 @@ import (
 // at once: a blocked worker is replaced by a spare while it waits.
 func TestAbusePoolStreamStarvation(t *testing.T) {
 	const workers = 4
-	var logs logBuffer
-	app := eddy.New(eddy.Config{PoolWorkers: workers, WriteTimeout: time.Minute, Logger: quietLogger(&logs)})
+	logger, _ := boundedLog(t, 0)
+	app := eddy.New(eddy.Config{PoolWorkers: workers, WriteTimeout: time.Minute, Logger: logger})
 	var streams, writing, chunks atomic.Int64
 	app.Get("/stream", func(c *eddy.Ctx) error {
 		streams.Add(1)

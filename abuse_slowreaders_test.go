@@ -29,7 +29,8 @@ func TestAbuseLargeToSlowReaders(t *testing.T) {
 	)
 	big := make([]byte, size)
 	var served atomic.Int64
-	app := eddy.New(eddy.Config{Loops: 1})
+	logger, _ := boundedLog(t, 0)
+	app := eddy.New(eddy.Config{Loops: 1, Logger: logger})
 	app.Get("/big", func(c *eddy.Ctx) error {
 		err := c.Blob("application/octet-stream", big)
 		served.Add(1)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -90,4 +91,41 @@ func smallRecvDialer() *net.Dialer {
 		}
 		return serr
 	}}
+}
+
+// boundedLog returns a logger for an abuse test and registers a check that,
+// when the test ends, fails t if the server logged more than max lines
+// besides gnet's start and per-loop exit lines: an attacker may make the
+// server log, but only in proportion to what it sent. Call it before
+// eddytest.New, so the check runs after the server's shutdown and counts
+// everything the attack made it log.
+func boundedLog(t testing.TB, max int) (*slog.Logger, *logBuffer) {
+	t.Helper()
+	logs := new(logBuffer)
+	t.Cleanup(func() {
+		var n int
+		var first []string
+		for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+			if line == "" || lifecycleLogLine(line) {
+				continue
+			}
+			n++
+			if len(first) < 10 {
+				first = append(first, line)
+			}
+		}
+		t.Logf("%d log lines besides start and stop (bound %d)", n, max)
+		if n > max {
+			t.Errorf("%d log lines besides start and stop, want at most %d; the first:\n%s", n, max, strings.Join(first, "\n"))
+		}
+	})
+	return quietLogger(logs), logs
+}
+
+// lifecycleLogLine tells gnet's lines for an engine's start and its loops'
+// exit, logged once a server whatever its clients did.
+func lifecycleLogLine(line string) bool {
+	return strings.Contains(line, `msg="gnet: Starting gnet`) ||
+		strings.Contains(line, `msg="gnet: default logging level`) ||
+		strings.Contains(line, "is exiting in terms of the demand from user")
 }
