@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/eddy-go/eddy/eddytest"
 )
 
 // readResponses reads n responses from a raw connection, each body whole,
@@ -128,4 +130,18 @@ func lifecycleLogLine(line string) bool {
 	return strings.Contains(line, `msg="gnet: Starting gnet`) ||
 		strings.Contains(line, `msg="gnet: default logging level`) ||
 		strings.Contains(line, "is exiting in terms of the demand from user")
+}
+
+// checkTarget sends "GET target", the target exactly as written, on a fresh
+// connection and checks the status and body of the one answer; it returns
+// the connection.
+func checkTarget(t testing.TB, s *eddytest.Server, target string, status int, want string) net.Conn {
+	t.Helper()
+	c := s.Dial(t)
+	io.WriteString(c, "GET "+target+" HTTP/1.1\r\nHost: x\r\n\r\n")
+	rs := readResponses(t, c, 1, "GET")
+	if rs[0].StatusCode != status || body(rs[0]) != want {
+		t.Errorf("%s: %d %q, want %d %q", target, rs[0].StatusCode, body(rs[0]), status, want)
+	}
+	return c
 }
