@@ -21,7 +21,13 @@ import (
 func TestAbuseBodyHeads(t *testing.T) {
 	const n, announced = 2000, 4 << 20
 	idleconns.RaiseFDLimit(t, 2*n)
-	app := New(Config{Loops: 2})
+	var logs strings.Builder // written under slogTo's lock; read once the server is down
+	app := New(Config{Loops: 2, Logger: slogTo(&logs)})
+	t.Cleanup(func() { // registered before the shutdown, so run after it
+		if logs.Len() != 0 {
+			t.Errorf("the attack made the server log (want nothing at Info and above):\n%.2000s", logs.String())
+		}
+	})
 	app.Post("/upload", func(c *Ctx) error { return c.Text(strconv.Itoa(len(c.BodyBytes()))) })
 	if err := app.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)

@@ -21,7 +21,8 @@ import (
 // connection at the client's EOF: 37-100% of 10 MiB, 13-70% of 32 MiB and
 // nothing at all from the pool, deferred or streamed.
 func TestAbuseHalfClose(t *testing.T) {
-	s := eddytest.New(t, halfCloseApp())
+	logger, _ := boundedLog(t, 0)
+	s := eddytest.New(t, halfCloseApp(logger))
 	addr := s.App.Addr().String()
 	start := time.Now()
 	var total, want int

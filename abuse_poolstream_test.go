@@ -2,12 +2,10 @@ package eddy_test
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"runtime"
 	"sort"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,8 +20,8 @@ import (
 // at once: a blocked worker is replaced by a spare while it waits.
 func TestAbusePoolStreamStarvation(t *testing.T) {
 	const workers = 4
-	var logs logBuffer
-	app := eddy.New(eddy.Config{PoolWorkers: workers, WriteTimeout: time.Minute, Logger: quietLogger(&logs)})
+	logger, _ := boundedLog(t, 0)
+	app := eddy.New(eddy.Config{PoolWorkers: workers, WriteTimeout: time.Minute, Logger: logger})
 	var streams, writing, chunks atomic.Int64
 	app.Get("/stream", func(c *eddy.Ctx) error {
 		streams.Add(1)
@@ -51,16 +49,7 @@ func TestAbusePoolStreamStarvation(t *testing.T) {
 	heapBefore := ms.HeapInuse
 
 	// Slow readers: a small receive window, and never a read.
-	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
-		var serr error
-		err := rc.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
-		})
-		if err != nil {
-			return err
-		}
-		return serr
-	}}
+	d := smallRecvDialer()
 	for range workers {
 		c, err := d.Dial("tcp", app.Addr().String())
 		if err != nil {

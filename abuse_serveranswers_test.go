@@ -22,8 +22,9 @@ import (
 // answer is the error handler's JSON with the right status, the access log
 // has exactly one line per answer, and memory and goroutines come back.
 func TestAbuseServerAnswersHooks(t *testing.T) {
-	var logs, access logBuffer
-	s := eddytest.New(t, serverAnswersApp(&logs, &access))
+	var access logBuffer
+	_, logs := boundedLog(t, 0)
+	s := eddytest.New(t, serverAnswersApp(logs, &access))
 	addr := s.App.Addr().String()
 
 	var m0 runtime.MemStats

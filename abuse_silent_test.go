@@ -16,7 +16,8 @@ import (
 // passed since their accept, not after the 75 s keep-alive idle timeout.
 func TestAbuseSilentConnections(t *testing.T) {
 	const n, limit = 200, 500 * time.Millisecond
-	app := eddy.New(eddy.Config{HeaderTimeout: limit})
+	logger, _ := boundedLog(t, 0)
+	app := eddy.New(eddy.Config{HeaderTimeout: limit, Logger: logger})
 	s := eddytest.New(t, app)
 	addr := s.App.Addr().String()
 	type result struct {

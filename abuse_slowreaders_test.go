@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -30,7 +29,8 @@ func TestAbuseLargeToSlowReaders(t *testing.T) {
 	)
 	big := make([]byte, size)
 	var served atomic.Int64
-	app := eddy.New(eddy.Config{Loops: 1})
+	logger, _ := boundedLog(t, 0)
+	app := eddy.New(eddy.Config{Loops: 1, Logger: logger})
 	app.Get("/big", func(c *eddy.Ctx) error {
 		err := c.Blob("application/octet-stream", big)
 		served.Add(1)
@@ -101,16 +101,7 @@ func TestAbuseLargeToSlowReaders(t *testing.T) {
 			c.Close()
 		}
 	}()
-	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
-		var serr error
-		err := rc.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
-		})
-		if err != nil {
-			return err
-		}
-		return serr
-	}}
+	d := smallRecvDialer()
 	for range clients {
 		c, err := d.Dial("tcp", addr)
 		if err != nil {

@@ -20,7 +20,8 @@ import (
 // and Stream) after the response: no client ever receives another's body
 // or a leaked answer, every leaked call is refused, the process survives.
 func TestAbuseStaleCtx(t *testing.T) {
-	app := eddy.New(eddy.Config{Loops: 2, Logger: quietLogger(io.Discard)})
+	logger, _ := boundedLog(t, 0)
+	app := eddy.New(eddy.Config{Loops: 2, Logger: logger})
 	var (
 		pending  atomic.Int64 // leaked goroutines not done
 		stopLeak atomic.Bool  // the attack is over: handlers leak no more

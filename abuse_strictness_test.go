@@ -25,7 +25,8 @@ import (
 // and after.
 func TestAbuseStrictness(t *testing.T) {
 	var served atomic.Int64
-	app := eddy.New(eddy.Config{Logger: quietLogger(io.Discard)})
+	logger, _ := boundedLog(t, 0)
+	app := eddy.New(eddy.Config{Logger: logger})
 	h := func(c *eddy.Ctx) error {
 		served.Add(1)
 		return c.Text(c.Param("name") + "|" + c.Header("X-Forwarded-For") + "|" + c.Header("Content-Type"))

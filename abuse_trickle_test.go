@@ -16,7 +16,8 @@ import (
 // body rate (100 B/s after a 1 s grace here; 240 B/s after 5 s by default)
 // cuts it with 408.
 func TestAbuseTrickledBody(t *testing.T) {
-	app := eddy.New(eddy.Config{MinBodyRate: 100, BodyRateGrace: time.Second})
+	logger, _ := boundedLog(t, 0)
+	app := eddy.New(eddy.Config{MinBodyRate: 100, BodyRateGrace: time.Second, Logger: logger})
 	app.Post("/upload", func(c *eddy.Ctx) error { return c.Text("got it") })
 	s := eddytest.New(t, app)
 	c := s.Dial(t)

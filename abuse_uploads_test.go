@@ -20,7 +20,8 @@ import (
 // heap after GC is back near where it started.
 func TestAbuseUploadsRelease(t *testing.T) {
 	const uploads, clients, size = 100, 8, 4 << 20
-	app := eddy.New(eddy.Config{})
+	logger, _ := boundedLog(t, 0)
+	app := eddy.New(eddy.Config{Logger: logger})
 	app.Post("/upload", func(c *eddy.Ctx) error { return c.Text(strconv.Itoa(len(c.BodyBytes()))) })
 	s := eddytest.New(t, app)
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: clients}}

@@ -1,13 +1,11 @@
 package eddy_test
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"testing"
-	"time"
 
 	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/eddytest"
 )
 
 // TestAccessorNaming checks the naming rule of Ctx's accessors on one
@@ -38,19 +36,7 @@ func TestAccessorNaming(t *testing.T) {
 		}
 		return c.Text(out)
 	})
-	if err := app.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		app.Shutdown(ctx)
-	}()
-	conn, err := net.DialTimeout("tcp", app.Addr().String(), 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := eddytest.New(t, app).Dial(t)
 	req := "POST /a/%7Ev?e=&x=1 HTTP/1.1\r\nHost: h\r\nX-e:\r\nX-x: 1\r\nCookie: e=; x=1\r\nContent-Length: 4\r\n\r\nbody"
 	if _, err := conn.Write([]byte(req)); err != nil {
 		t.Fatal(err)

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/eddytest"
 	"github.com/eddy-go/eddy/internal/h1"
 	"github.com/eddy-go/eddy/loop"
 )
@@ -51,14 +51,7 @@ func TestEngineErrorsAreEddys(t *testing.T) {
 	}
 	app.Get("/timeout", wait, eddy.InPool)
 	app.Get("/leave", wait, eddy.InPool)
-	if err := app.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		app.Shutdown(ctx)
-	}()
+	s := eddytest.New(t, app)
 	for _, tc := range []struct {
 		path  string
 		leave bool
@@ -67,10 +60,7 @@ func TestEngineErrorsAreEddys(t *testing.T) {
 		{"/timeout", false, eddy.ErrHandlerTimeout},
 		{"/leave", true, eddy.ErrConnClosed},
 	} {
-		conn, err := net.DialTimeout("tcp", app.Addr().String(), 10*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
+		conn := s.Dial(t)
 		io.WriteString(conn, "GET "+tc.path+" HTTP/1.1\r\nHost: x\r\n\r\n")
 		<-started
 		if tc.leave {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -26,9 +27,9 @@ func halfCloseBody(n int) []byte {
 
 // halfCloseApp answers GET /{placement}/{n} with n bytes from the given
 // placement: on the loop, in the pool, deferred to a timer, or streamed (from
-// the pool, in 64 KiB pieces).
-func halfCloseApp() *eddy.App {
-	app := eddy.New(eddy.Config{Loops: 1})
+// the pool, in 64 KiB pieces), logging to logger (nil: slog.Default()).
+func halfCloseApp(logger *slog.Logger) *eddy.App {
+	app := eddy.New(eddy.Config{Loops: 1, Logger: logger})
 	size := func(c *eddy.Ctx) int { n, _ := strconv.Atoi(c.Param("n")); return n }
 	app.Get("/loop/{n}", func(c *eddy.Ctx) error {
 		return c.Blob("application/octet-stream", halfCloseBody(size(c)))
@@ -105,7 +106,7 @@ func fetchHalfClosed(addr, path string, n int) (got int, err error) {
 // EOF, from every placement (gnet alone closed at the client's EOF and cut
 // what the kernel had not taken).
 func TestHalfClosedClientGetsWholeResponse(t *testing.T) {
-	s := eddytest.New(t, halfCloseApp())
+	s := eddytest.New(t, halfCloseApp(nil))
 	addr := s.App.Addr().String()
 	for _, tc := range []struct {
 		place string

@@ -4,12 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/eddy-go/eddy/eddytest"
 )
 
 // readResponses reads n responses from a raw connection, each body whole,
@@ -74,4 +78,70 @@ func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// smallRecvDialer dials with a 4 KiB socket receive buffer, so a client
+// that never reads fills its window after a few kilobytes: a slow reader.
+func smallRecvDialer() *net.Dialer {
+	return &net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+}
+
+// boundedLog returns a logger for an abuse test and registers a check that,
+// when the test ends, fails t if the server logged more than max lines
+// besides gnet's start and per-loop exit lines: an attacker may make the
+// server log, but only in proportion to what it sent. Call it before
+// eddytest.New, so the check runs after the server's shutdown and counts
+// everything the attack made it log.
+func boundedLog(t testing.TB, max int) (*slog.Logger, *logBuffer) {
+	t.Helper()
+	logs := new(logBuffer)
+	t.Cleanup(func() {
+		var n int
+		var first []string
+		for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+			if line == "" || lifecycleLogLine(line) {
+				continue
+			}
+			n++
+			if len(first) < 10 {
+				first = append(first, line)
+			}
+		}
+		t.Logf("%d log lines besides start and stop (bound %d)", n, max)
+		if n > max {
+			t.Errorf("%d log lines besides start and stop, want at most %d; the first:\n%s", n, max, strings.Join(first, "\n"))
+		}
+	})
+	return quietLogger(logs), logs
+}
+
+// lifecycleLogLine tells gnet's lines for an engine's start and its loops'
+// exit, logged once a server whatever its clients did.
+func lifecycleLogLine(line string) bool {
+	return strings.Contains(line, `msg="gnet: Starting gnet`) ||
+		strings.Contains(line, `msg="gnet: default logging level`) ||
+		strings.Contains(line, "is exiting in terms of the demand from user")
+}
+
+// checkTarget sends "GET target", the target exactly as written, on a fresh
+// connection and checks the status and body of the one answer; it returns
+// the connection.
+func checkTarget(t testing.TB, s *eddytest.Server, target string, status int, want string) net.Conn {
+	t.Helper()
+	c := s.Dial(t)
+	io.WriteString(c, "GET "+target+" HTTP/1.1\r\nHost: x\r\n\r\n")
+	rs := readResponses(t, c, 1, "GET")
+	if rs[0].StatusCode != status || body(rs[0]) != want {
+		t.Errorf("%s: %d %q, want %d %q", target, rs[0].StatusCode, body(rs[0]), status, want)
+	}
+	return c
 }

@@ -48,13 +48,7 @@ func TestPathRejections(t *testing.T) {
 		{"/files/a%zz", 400, "malformed percent-escape in path"},
 	}
 	for _, tc := range tests {
-		c := s.Dial(t)
-		io.WriteString(c, "GET "+tc.target+" HTTP/1.1\r\nHost: x\r\n\r\n")
-		rs := readResponses(t, c, 1, "GET")
-		if rs[0].StatusCode != tc.status || body(rs[0]) != tc.body {
-			t.Errorf("%s: %d %q, want %d %q", tc.target, rs[0].StatusCode, body(rs[0]), tc.status, tc.body)
-		}
-		expectClosed(t, c)
+		expectClosed(t, checkTarget(t, s, tc.target, tc.status, tc.body))
 	}
 
 	c := s.Dial(t)
@@ -93,13 +87,7 @@ func TestDotSegmentsRemove(t *testing.T) {
 		{"/files/%61/./%2e", 404, "Not Found"},
 	}
 	for _, tc := range tests {
-		c := s.Dial(t)
-		io.WriteString(c, "GET "+tc.target+" HTTP/1.1\r\nHost: x\r\n\r\n")
-		rs := readResponses(t, c, 1, "GET")
-		if rs[0].StatusCode != tc.status || body(rs[0]) != tc.body {
-			t.Errorf("%s: %d %q, want %d %q", tc.target, rs[0].StatusCode, body(rs[0]), tc.status, tc.body)
-		}
-		c.Close()
+		checkTarget(t, s, tc.target, tc.status, tc.body).Close()
 	}
 }
 
