@@ -38,7 +38,6 @@ func (c *conn) readBody(x *Exchange, in []byte, now time.Duration) (consumed int
 			return int(take), false
 		}
 		x.unhold()
-		x.req.Rebase(x.buf[:head]) // append may have moved the buffer
 		x.body = x.buf[head : head+int(cl) : head+int(cl)]
 		return int(take), true
 	}
@@ -70,7 +69,6 @@ func (c *conn) readBody(x *Exchange, in []byte, now time.Duration) (consumed int
 		}
 		if x.cd.Done() {
 			x.unhold()
-			x.req.Rebase(x.buf[:head])
 			x.body = x.buf[head:len(x.buf):len(x.buf)]
 			return consumed, true
 		}
@@ -104,7 +102,10 @@ func (c *conn) growBody(x *Exchange, n, limit int) bool {
 	grown := make([]byte, len(x.buf), size)
 	copy(grown, x.buf)
 	x.buf = grown
-	x.req.Rebase(x.buf[:x.req.HeadLen()]) // let the old buffer go now
+	// The only place x.buf moves while the body arrives (appends stay
+	// within the capacity made here): the request follows it, and lets the
+	// old buffer go now.
+	x.req.Rebase(x.buf[:x.req.HeadLen()])
 	ls.bodyBytes += delta
 	x.held = int64(size)
 	return true

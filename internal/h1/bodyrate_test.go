@@ -29,22 +29,7 @@ func TestMinBodyRate(t *testing.T) {
 			_ = cl.c.SetReadDeadline(time.Now().Add(5 * time.Second))
 			start := time.Now()
 			cl.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("b", tc.burst))
-			stop := make(chan struct{})
-			defer close(stop)
-			go func() {
-				tick := time.NewTicker(50 * time.Millisecond) // 20 B/s
-				defer tick.Stop()
-				for {
-					select {
-					case <-stop:
-						return
-					case <-tick.C:
-						if _, err := cl.c.Write([]byte("t")); err != nil {
-							return
-						}
-					}
-				}
-			}()
+			defer cl.trickle(50*time.Millisecond, "t")() // 20 B/s
 			r := cl.read("POST")
 			took := time.Since(start)
 			t.Logf("%s: %d after %v", tc.name, r.StatusCode, took)

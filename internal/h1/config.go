@@ -131,21 +131,11 @@ func (c Config) Normalized() Config {
 	if c.DrainIdleGrace == 0 {
 		c.DrainIdleGrace = DefaultDrainIdleGrace
 	}
-	switch {
-	case c.HandlerTimeout == 0:
-		c.HandlerTimeout = DefaultHandlerTimeout
-	case c.HandlerTimeout < 0:
-		c.HandlerTimeout = 0 // none
-	}
+	c.HandlerTimeout = defaultOrNone(c.HandlerTimeout, DefaultHandlerTimeout)
 	if c.MinBodyRate == 0 {
 		c.MinBodyRate = DefaultMinBodyRate
 	}
-	switch {
-	case c.BodyRateGrace == 0:
-		c.BodyRateGrace = DefaultBodyRateGrace
-	case c.BodyRateGrace < 0:
-		c.BodyRateGrace = 0
-	}
+	c.BodyRateGrace = defaultOrNone(c.BodyRateGrace, DefaultBodyRateGrace)
 	if c.BodyBudget == 0 {
 		c.BodyBudget = DefaultBodyBudget
 	}
@@ -153,6 +143,18 @@ func (c Config) Normalized() Config {
 		c.Logger = slog.Default()
 	}
 	return c
+}
+
+// defaultOrNone resolves a duration where 0 asks for the default and a
+// negative value for none (0).
+func defaultOrNone(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
 }
 
 // Handler is the application side of the engine. Route and Serve are called

@@ -273,6 +273,7 @@ func (x *Exchange) abandon() {
 		x.cond.Broadcast()
 	}
 	x.mu.Unlock()
+	x.unhold() // x leaves the loop without reset: its body's charge goes back now
 	x.onWritable = nil
 	x.next = nil
 }

@@ -316,14 +316,7 @@ func TestClientHalfClosesMidRequest(t *testing.T) {
 	if err := cl.c.(*net.TCPConn).CloseWrite(); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-ts.h.ctxDone:
-		if !errors.Is(err, ErrConnClosed) {
-			t.Fatalf("context cause %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("context not cancelled")
-	}
+	ts.expectCause(t, ErrConnClosed)
 	cl.expect("GET", 200, "too late")
 	if r := cl.expect("GET", 200, "plain 3"); !r.Close {
 		t.Fatalf("last response without Connection: close: %v", r.Header)

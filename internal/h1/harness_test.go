@@ -3,6 +3,7 @@ package h1
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -391,6 +392,41 @@ func (cl *client) expectEOF() {
 	if ne, ok := err.(net.Error); ok && ne.Timeout() {
 		cl.t.Fatalf("expected EOF, connection still open")
 	}
+}
+
+// expectCause waits for a blocked handler's context to end (ctxDone) and
+// checks its cause is want.
+func (ts *testServer) expectCause(t *testing.T, want error) {
+	t.Helper()
+	select {
+	case err := <-ts.h.ctxDone:
+		if !errors.Is(err, want) {
+			t.Fatalf("context cause %v, want %v", err, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handler's context was not cancelled")
+	}
+}
+
+// trickle writes s to the server every period from a goroutine, until
+// the returned stop is called or a write fails.
+func (cl *client) trickle(period time.Duration, s string) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(period)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				if _, err := cl.c.Write([]byte(s)); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 func get(path string) string {

@@ -1,7 +1,6 @@
 package h1
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -29,22 +28,7 @@ func TestHeadTimeout(t *testing.T) {
 			start := time.Now()
 			cl.send("GET /plain HTTP/1.1\r\n")
 			if tc.trickle {
-				stop := make(chan struct{})
-				defer close(stop)
-				go func() {
-					tick := time.NewTicker(20 * time.Millisecond)
-					defer tick.Stop()
-					for {
-						select {
-						case <-stop:
-							return
-						case <-tick.C:
-							if _, err := cl.c.Write([]byte("X")); err != nil {
-								return
-							}
-						}
-					}
-				}()
+				defer cl.trickle(20*time.Millisecond, "X")()
 			}
 			r := cl.read("GET")
 			took := time.Since(start)
@@ -101,14 +85,7 @@ func TestHandlerTimeout(t *testing.T) {
 		t.Fatalf("got %d close=%v %q", r.StatusCode, r.Close, r.body)
 	}
 	cl.expectEOF()
-	select {
-	case err := <-ts.h.ctxDone:
-		if !errors.Is(err, ErrHandlerTimeout) {
-			t.Fatalf("context cause %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the handler's context was not cancelled")
-	}
+	ts.expectCause(t, ErrHandlerTimeout)
 	waitFor(t, "every exchange released", 5*time.Second, func() bool {
 		return ts.h.released.Load() == ts.h.served.Load() // "after" was served, its answer dropped
 	})
