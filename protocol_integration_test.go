@@ -98,25 +98,6 @@ func TestHandlerTimeout(t *testing.T) {
 	}
 }
 
-func TestUnixSocket(t *testing.T) {
-	path := t.TempDir() + "/eddy.sock"
-	app := eddy.New(eddy.Config{Network: "unix"})
-	app.Get("/", func(c *eddy.Ctx) error { return c.Text("over unix") })
-	if err := app.Start(path); err != nil {
-		t.Fatal(err)
-	}
-	defer app.Shutdown(context.Background())
-	c, err := net.Dial("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-	if rs := readResponses(t, c, 1, "GET"); body(rs[0]) != "over unix" {
-		t.Errorf("unix: %q", body(rs[0]))
-	}
-}
-
 // TestSlowCallbackNamesRoute: in debug mode, an on-loop handler that blocks
 // is reported with its route.
 func TestSlowCallbackNamesRoute(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -20,8 +19,57 @@ import (
 	"time"
 
 	"github.com/eddy-go/eddy"
-	"github.com/eddy-go/eddy/eddytest"
 )
+
+// TestDrainTimeoutSaysWhatWasOpen: a drain cut short by its context says
+// how long it ran and what was still open, and still wraps the context's
+// error.
+func TestDrainTimeoutSaysWhatWasOpen(t *testing.T) {
+	app := eddy.New(eddy.Config{Logger: quietLogger(io.Discard), DrainIdleGrace: -1})
+	started := make(chan struct{})
+	release := make(chan struct{})
+	defer close(release)
+	app.Get("/hang", func(c *eddy.Ctx) error {
+		close(started)
+		select {
+		case <-release:
+		case <-time.After(10 * time.Second):
+		}
+		return c.Text("late")
+	}, eddy.InPool)
+	if err := app.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		cl := &http.Client{Timeout: 10 * time.Second}
+		if resp, err := cl.Get("http://" + app.Addr().String() + "/hang"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler never started")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	err := app.Shutdown(ctx)
+	t.Logf("Shutdown: %v", err)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Shutdown: %v, want it to wrap context.DeadlineExceeded", err)
+	}
+	if msg := fmtErr(err); !strings.Contains(msg, "eddy: drain timed out after ") ||
+		!strings.Contains(msg, "with 1 connection open (1 pool jobs running)") {
+		t.Errorf("Shutdown: %q, want what was open when the drain timed out", msg)
+	}
+}
+
+func fmtErr(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
 
 type recorder struct {
 	mu sync.Mutex
@@ -325,53 +373,21 @@ func TestRunSignal(t *testing.T) {
 	}
 }
 
-func TestAccessLog(t *testing.T) {
-	var out logBuffer
-	app := eddy.New(eddy.Config{})
-	app.Use(eddy.AccessLogTo(&out, `%a "%r" %s %b %{User-Agent}i %{X-Id}o %Tf`))
-	app.Get("/hello", func(c *eddy.Ctx) error { return c.SetHeader("X-Id", "7").Text("hello") })
-	app.Get("/later", func(c *eddy.Ctx) error {
-		c.Defer()
-		c.Loop().CallLater(5*time.Millisecond, func() { c.Status(202).Text("later") })
-		return nil
-	})
-	s := eddytest.New(t, app)
-	s.Get(t, "/hello?x=1", eddytest.Header("User-Agent", "probe/1"))
-	s.Get(t, "/later", eddytest.Header("User-Agent", "probe/2"))
-	s.Get(t, "/missing", eddytest.Header("User-Agent", "probe/3"))
-	waitUntil(t, 5*time.Second, "three log lines", func() bool { return strings.Count(out.String(), "\n") == 3 })
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	wants := []string{
-		`127.0.0.1 "GET /hello?x=1 HTTP/1.1" 200 5 probe/1 7 `,
-		`127.0.0.1 "GET /later HTTP/1.1" 202 5 probe/2 - `,
-		`127.0.0.1 "GET /missing HTTP/1.1" 404 9 probe/3 - `,
+func TestUnixSocket(t *testing.T) {
+	path := t.TempDir() + "/eddy.sock"
+	app := eddy.New(eddy.Config{Network: "unix"})
+	app.Get("/", func(c *eddy.Ctx) error { return c.Text("over unix") })
+	if err := app.Start(path); err != nil {
+		t.Fatal(err)
 	}
-	for i, w := range wants {
-		if !strings.HasPrefix(lines[i], w) {
-			t.Errorf("line %d: %q, want prefix %q", i, lines[i], w)
-		}
+	defer app.Shutdown(context.Background())
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
 	}
-}
-
-// TestAccessLogSlog: AccessLog hands each line to a slog.Logger, as the
-// message of an Info record.
-func TestAccessLogSlog(t *testing.T) {
-	var out logBuffer
-	logger := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{
-		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
-	app := eddy.New(eddy.Config{})
-	app.Use(eddy.AccessLog(logger, `"%r" %s %b`))
-	app.Get("/hello", func(c *eddy.Ctx) error { return c.Text("hello") })
-	s := eddytest.New(t, app)
-	s.Get(t, "/hello")
-	waitUntil(t, 5*time.Second, "a log record", func() bool { return strings.Contains(out.String(), "\n") })
-	if got, want := out.String(), `level=INFO msg="\"GET /hello HTTP/1.1\" 200 5"`+"\n"; got != want {
-		t.Fatalf("record %q, want %q", got, want)
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	if rs := readResponses(t, c, 1, "GET"); body(rs[0]) != "over unix" {
+		t.Errorf("unix: %q", body(rs[0]))
 	}
 }
