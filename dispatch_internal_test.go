@@ -18,11 +18,14 @@ import (
 type bareHandler struct{}
 
 var bareBody = []byte("Hello, World!")
+
 var bareHdr = []byte("Content-Type: text/plain; charset=utf-8\r\n")
 
 func (bareHandler) Route(x *h1.Exchange) h1.Plan { return h1.Plan{} }
-func (bareHandler) Serve(x *h1.Exchange)         { x.Respond(200, bareHdr, bareBody) }
-func (bareHandler) Release(x *h1.Exchange)       {}
+
+func (bareHandler) Serve(x *h1.Exchange) { x.Respond(200, bareHdr, bareBody) }
+
+func (bareHandler) Release(x *h1.Exchange) {}
 
 // BenchmarkPipelined sends batches of 16 pipelined requests on one
 // connection to a one-loop server: the bare engine, then the App on a
