@@ -145,3 +145,7 @@ func checkTarget(t testing.TB, s *eddytest.Server, target string, status int, wa
 	}
 	return c
 }
+
+func isConnReset(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "broken pipe"))
+}

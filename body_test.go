@@ -1,6 +1,8 @@
 package eddy
 
-import "testing"
+import (
+	"testing"
+)
 
 // TestMediaType checks the Content-Type readers behind BindJSON and Form:
 // media types compare ASCII-case-insensitively, parameters are ignored.
