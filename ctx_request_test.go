@@ -2,6 +2,7 @@ package eddy_test
 
 import (
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/eddy-go/eddy"
@@ -47,5 +48,26 @@ func TestAccessorNaming(t *testing.T) {
 		`missing q="",false h="",false k="",false s=""""""; `
 	if resp.StatusCode != 200 || body(resp) != want {
 		t.Fatalf("got %d %q\nwant %q", resp.StatusCode, body(resp), want)
+	}
+}
+
+// TestUnderscoreHeadersThroughApp: X_Forwarded_For never answers for
+// X-Forwarded-For; with DropUnderscoreHeaders handlers do not see it.
+func TestUnderscoreHeadersThroughApp(t *testing.T) {
+	h := func(c *eddy.Ctx) error {
+		return c.Text(c.Header("X-Forwarded-For") + "|" + c.Header("X_Forwarded_For") + "|" + c.Header("x_forwarded_for"))
+	}
+	for _, tc := range []struct {
+		drop bool
+		want string
+	}{{false, "1.2.3.4|6.6.6.6|6.6.6.6"}, {true, "1.2.3.4||"}} {
+		app := eddy.New(eddy.Config{DropUnderscoreHeaders: tc.drop})
+		app.Get("/", h)
+		s := eddytest.New(t, app)
+		c := s.Dial(t)
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nX_Forwarded_For: 6.6.6.6\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n")
+		if rs := readResponses(t, c, 1, "GET"); body(rs[0]) != tc.want {
+			t.Errorf("drop %v: %q, want %q", tc.drop, body(rs[0]), tc.want)
+		}
 	}
 }

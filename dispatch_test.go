@@ -568,3 +568,28 @@ func TestPoolFullAnswerGoesThroughHooks(t *testing.T) {
 		t.Errorf("access log:\n%s\nwant the 503", access.String())
 	}
 }
+
+// TestMinorVersionAboveOne: HTTP/1.2 to 1.9 are served as HTTP/1.1 and
+// answered as HTTP/1.1, keep-alive included.
+func TestMinorVersionAboveOne(t *testing.T) {
+	s := eddytest.New(t, pathApp(eddy.Config{}))
+	c := s.Dial(t)
+	io.WriteString(c, "GET /b HTTP/1.2\r\nHost: x\r\n\r\nGET /b HTTP/1.9\r\nHost: x\r\n\r\n")
+	for i, r := range readResponses(t, c, 2, "GET") {
+		if r.StatusCode != 200 || r.Proto != "HTTP/1.1" || body(r) != "b /b" {
+			t.Errorf("response %d: %s %d %q", i, r.Proto, r.StatusCode, body(r))
+		}
+	}
+}
+
+func TestHTTPClientKeepAlive(t *testing.T) {
+	app := eddy.New(eddy.Config{})
+	app.Get("/n/{n}", func(c *eddy.Ctx) error { return c.Text(c.Param("n")) })
+	s := eddytest.New(t, app)
+	for i := 0; i < 50; i++ {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/n/%d", s.URL, i), nil)
+		if r := s.Do(t, req); r.Text() != fmt.Sprint(i) {
+			t.Fatalf("request %d: %q", i, r.Text())
+		}
+	}
+}

@@ -102,37 +102,3 @@ func TestDotSegmentsAllow(t *testing.T) {
 		t.Errorf("got %q and %q", body(rs[0]), body(rs[1]))
 	}
 }
-
-// TestUnderscoreHeadersThroughApp: X_Forwarded_For never answers for
-// X-Forwarded-For; with DropUnderscoreHeaders handlers do not see it.
-func TestUnderscoreHeadersThroughApp(t *testing.T) {
-	h := func(c *eddy.Ctx) error {
-		return c.Text(c.Header("X-Forwarded-For") + "|" + c.Header("X_Forwarded_For") + "|" + c.Header("x_forwarded_for"))
-	}
-	for _, tc := range []struct {
-		drop bool
-		want string
-	}{{false, "1.2.3.4|6.6.6.6|6.6.6.6"}, {true, "1.2.3.4||"}} {
-		app := eddy.New(eddy.Config{DropUnderscoreHeaders: tc.drop})
-		app.Get("/", h)
-		s := eddytest.New(t, app)
-		c := s.Dial(t)
-		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nX_Forwarded_For: 6.6.6.6\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n")
-		if rs := readResponses(t, c, 1, "GET"); body(rs[0]) != tc.want {
-			t.Errorf("drop %v: %q, want %q", tc.drop, body(rs[0]), tc.want)
-		}
-	}
-}
-
-// TestMinorVersionAboveOne: HTTP/1.2 to 1.9 are served as HTTP/1.1 and
-// answered as HTTP/1.1, keep-alive included.
-func TestMinorVersionAboveOne(t *testing.T) {
-	s := eddytest.New(t, pathApp(eddy.Config{}))
-	c := s.Dial(t)
-	io.WriteString(c, "GET /b HTTP/1.2\r\nHost: x\r\n\r\nGET /b HTTP/1.9\r\nHost: x\r\n\r\n")
-	for i, r := range readResponses(t, c, 2, "GET") {
-		if r.StatusCode != 200 || r.Proto != "HTTP/1.1" || body(r) != "b /b" {
-			t.Errorf("response %d: %s %d %q", i, r.Proto, r.StatusCode, body(r))
-		}
-	}
-}

@@ -2,7 +2,9 @@
 
 package eddy
 
-import "testing"
+import (
+	"testing"
+)
 
 func TestRouterMatchAllocs(t *testing.T) {
 	a := newTestApp(t)
