@@ -48,8 +48,8 @@
 // one call, no longer than that call's input (it is a view of it, not a
 // copy); copy it to keep it. The parser keeps no reference to its input
 // between calls; a message that arrives in pieces is assembled in the
-// parser's own buffer, which grows only as bytes arrive and is dropped
-// after a message larger than 4 KiB.
+// parser's own buffer, which grows only as bytes arrive, is kept for the
+// next message up to 64 KiB, and is dropped by Parser.Compact.
 //
 // A decompressed payload lives in the Inflater's buffer, valid until the
 // Inflater decompresses the next message.

@@ -20,10 +20,12 @@ const (
 // 4 MiB, after decompression.
 const DefaultMaxMessage = 4 << 20
 
-// keepBuf is the largest assembly buffer a Parser keeps between messages;
-// a larger one (left by a large message) is dropped, so an idle connection
-// does not hold the memory of its largest message.
-const keepBuf = 4 << 10
+// keepBuf is the largest assembly buffer a Parser keeps between messages:
+// messages up to 64 KiB that arrive in pieces reuse it without allocating;
+// a larger one (left by a large message) is dropped when the next message
+// starts, so a connection does not hold the memory of its largest message.
+// Compact drops the buffer whatever its size.
+const keepBuf = 64 << 10
 
 // Message is a complete data message (OpText or OpBinary), or a control
 // frame (OpClose, OpPing, OpPong), as Parser.Feed returns it. A close
@@ -48,7 +50,7 @@ type Message struct {
 // The zero Parser is a server's parser with the default limits. Set the
 // exported fields before the first Feed and do not change them after.
 //
-// A Parser is about 200 bytes plus the assembly buffer of a message that
+// A Parser is 256 bytes plus the assembly buffer of a message that
 // arrives in pieces; a message that arrives whole in one Feed is returned
 // as a view of the input, without a copy.
 type Parser struct {
@@ -115,6 +117,20 @@ func (p *Parser) Feed(in []byte) (n int, m Message, err error) {
 		p.err = err
 	}
 	return n, m, err
+}
+
+// Compact drops the assembly buffer, unless a message is being assembled
+// in it, and so ends the validity of a Payload it returned. A server calls
+// it when a connection goes idle, so an idle connection holds no buffer.
+// Loop-only.
+func (p *Parser) Compact() {
+	if p.release || len(p.buf) == 0 {
+		p.buf = nil
+		p.release = false
+	}
+	if p.Inflater != nil {
+		p.Inflater.out = nil
+	}
 }
 
 // Reset makes p ready for a new connection, keeping its configuration.

@@ -3,6 +3,7 @@ package ws
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -193,14 +194,14 @@ func TestParserErrorSticks(t *testing.T) {
 // once the next message starts.
 func TestParserBufferDropped(t *testing.T) {
 	var p Parser
-	big := cf(OpBinary, true, text65536)
+	big := cf(OpBinary, true, strings.Repeat(text65536, 2))
 	if _, err := feedPieces(t, &p, big[:100]); err != nil {
 		t.Fatal(err)
 	}
-	if _, m, err := p.Feed(fresh(big[100:])); err != nil || len(m.Payload) != 65536 {
+	if _, m, err := p.Feed(fresh(big[100:])); err != nil || len(m.Payload) != 2*65536 {
 		t.Fatal(err)
 	}
-	if cap(p.buf) < 65536 {
+	if cap(p.buf) < 2*65536 {
 		t.Fatalf("assembly buffer cap %d", cap(p.buf))
 	}
 	if _, err := feedPieces(t, &p, cf(OpText, true, "x")); err != nil {
@@ -209,4 +210,24 @@ func TestParserBufferDropped(t *testing.T) {
 	if cap(p.buf) > keepBuf {
 		t.Fatalf("buffer of %d bytes kept after a large message", cap(p.buf))
 	}
+}
+
+// TestParserCompact checks that Compact drops a kept buffer but not a
+// message being assembled.
+func TestParserCompact(t *testing.T) {
+	var p Parser
+	m := cf(OpText, true, text125)
+	if _, err := feedPieces(t, &p, m[:10], m[10:]); err != nil || cap(p.buf) == 0 {
+		t.Fatalf("buffer cap %d: %v", cap(p.buf), err)
+	}
+	p.Compact()
+	if p.buf != nil {
+		t.Fatal("Compact kept an idle buffer")
+	}
+	if _, err := feedPieces(t, &p, m[:10]); err != nil {
+		t.Fatal(err)
+	}
+	p.Compact()
+	got, err := feedPieces(t, &p, m[10:])
+	checkMessages(t, "compact mid-message", got, err, []msg{{OpText, text125}}, nil)
 }
