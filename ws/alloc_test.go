@@ -107,3 +107,41 @@ func TestZeroAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroAllocsTables runs every valid case of the frame table (whole and
+// cut in two) and every case of the handshake table without allocating,
+// once the parser's buffer exists.
+func TestZeroAllocsTables(t *testing.T) {
+	buf := make([]byte, 0, 64<<10)
+	for _, c := range frameCases {
+		if c.err != nil || len(c.in) > 32<<10 {
+			continue
+		}
+		for _, cut := range []int{len(c.in), len(c.in) / 2} {
+			p := c.parser
+			fn := func() {
+				buf = append(buf[:0], c.in...)
+				for _, piece := range [][]byte{buf[:cut], buf[cut:]} {
+					for len(piece) > 0 {
+						n, _, err := p.Feed(piece)
+						if err != nil {
+							t.Fatal(err)
+						}
+						piece = piece[n:]
+					}
+				}
+				p.Reset()
+			}
+			fn()
+			if avg := testing.AllocsPerRun(20, fn); avg != 0 {
+				t.Errorf("%s cut at %d: %v allocations per run", c.name, cut, avg)
+			}
+		}
+	}
+	for _, c := range handshakeCases {
+		r := parseRequest(t, c.in)
+		if avg := testing.AllocsPerRun(20, func() { _, _ = Accept(r, c.opts) }); avg != 0 {
+			t.Errorf("%s: %v allocations per Accept", c.name, avg)
+		}
+	}
+}

@@ -89,6 +89,7 @@ type Parser struct {
 	ctlN       uint8
 	ctl        [MaxControlPayload]byte
 	err        error
+	closed     bool // a close frame was delivered
 }
 
 // Feed parses in, the bytes that arrived since the previous call (those it
@@ -98,11 +99,17 @@ type Parser struct {
 // to fail the connection with; after an error every call returns it again.
 // Call Feed again with in[n:] while it returns messages.
 //
+// Nothing may follow a close frame (RFC 6455 5.5.1): once Feed returned
+// one, it discards whatever it is given (n == len(in), no message).
+//
 // Feed unmasks payload in place: the consumed bytes of in are modified.
 // Loop-only: a Parser belongs to one connection.
 func (p *Parser) Feed(in []byte) (n int, m Message, err error) {
 	if p.err != nil {
 		return 0, Message{}, p.err
+	}
+	if p.closed {
+		return len(in), Message{}, nil
 	}
 	if p.release {
 		p.release = false
@@ -387,6 +394,7 @@ func (p *Parser) control(pl []byte) (Message, error) {
 		if _, _, err := ParseClose(pl); err != nil {
 			return Message{}, err
 		}
+		p.closed = true
 	}
 	return Message{Op: p.op, Payload: pl}, nil
 }
