@@ -50,8 +50,9 @@ const deflateTail = "\x00\x00\xff\xff\x01\x00\x00\xff\xff"
 // last window of decompressed bytes (up to 32 KiB, as the peer's window
 // bits say) between messages; without, it keeps nothing between messages,
 // and one Inflater may serve every connection of a loop in turn. Its
-// decompressor (about 43 KiB, compress/flate's) is allocated at the first
-// compressed message.
+// state (compress/flate's decompressor and, with context takeover, the
+// window: about 72 KiB together) is allocated at the first compressed
+// message.
 type Inflater struct {
 	takeover bool
 	window   int
@@ -179,7 +180,7 @@ func slide(dict, out []byte, w int) []byte {
 
 // Deflater compresses the messages one connection sends with
 // permessage-deflate. Its compressor is compress/flate's at BestSpeed,
-// allocated at the first message; it is large (about 1 MiB), so a server
+// allocated at the first message; it is large (about 1.2 MB), so a server
 // that expects many compressed connections negotiates
 // server_no_context_takeover, after which one Deflater can serve every
 // connection of a loop in turn.
