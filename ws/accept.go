@@ -36,7 +36,7 @@ func sameOrigin(origin, host []byte) bool {
 }
 
 // Accept validates the opening handshake in r, a request already parsed
-// by httpcodec: method GET on HTTP/1.1, "Upgrade: websocket" and
+// by httpcodec: method GET on HTTP/1.1 without a body, "Upgrade: websocket" and
 // "Connection: upgrade" as tokens of their lists, one Sec-WebSocket-Key
 // that is the base64 form of 16 bytes, one "Sec-WebSocket-Version: 13"
 // (else ErrBadVersion: answer 426 with "Sec-WebSocket-Version: 13"), and
@@ -55,6 +55,10 @@ func Accept(r *httpcodec.Request, o *ServerOptions) (Handshake, *HandshakeError)
 	}
 	if r.Minor() < 1 {
 		return hs, ErrNotHTTP11
+	}
+	if r.HasBody() {
+		// What follows the head would be both body and frames.
+		return hs, ErrBody
 	}
 	var (
 		upgrade, connection bool

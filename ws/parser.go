@@ -324,7 +324,7 @@ func (p *Parser) checkStart(b0, b1 byte) error {
 		}
 	}
 	masked := b1&0x80 != 0
-	if p.Role == RoleServer && !masked {
+	if p.Role != RoleClient && !masked {
 		return ErrUnmasked
 	}
 	if p.Role == RoleClient && masked {
