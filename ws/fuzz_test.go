@@ -10,8 +10,9 @@ import (
 
 // The fuzz targets never may panic, and check invariants that hold for any
 // input: the result does not depend on how the input is split, limits
-// hold, what is delivered is valid, and what one end writes the other end
-// accepts. Seeds are the case tables.
+// hold, what is delivered is valid, the parser agrees with a reference
+// built on gobwas/ws (refParse lists the deliberate differences), and what
+// one end writes the other end accepts. Seeds are the case tables.
 
 // parseAll feeds in as pieces cut at k and returns the messages and error.
 func parseAll(t *testing.T, cfg Parser, in []byte, k int) ([]msg, error) {
@@ -84,6 +85,11 @@ func FuzzParser(f *testing.F) {
 			if whole[i] != cut[i] {
 				t.Fatalf("cut at %d: message %d differs", k, i)
 			}
+		}
+		if cfg.Inflater == nil {
+			// The same result as gobwas/ws's header checks plus the
+			// rules listed on refParse.
+			agree(t, in, cfg.Role, cfg.MaxMessage)
 		}
 	})
 }
