@@ -55,7 +55,7 @@ func TestDeflateRoundTrip(t *testing.T) {
 			p := Parser{Role: reader, Inflater: NewInflater(c.params, reader)}
 			got, err := feedPieces(t, &p, in)
 			checkMessages(t, name, got, err, textMsgs(c.msgs), nil)
-			for k := 1; k < len(in); k += len(in)/50 + 1 {
+			for k := 1; k < len(in); k += len(in)/12 + 1 {
 				p := Parser{Role: reader, Inflater: NewInflater(c.params, reader)}
 				got, err := feedPieces(t, &p, in[:k], in[k:])
 				checkMessages(t, fmt.Sprintf("%s cut at %d", name, k), got, err, textMsgs(c.msgs), nil)
