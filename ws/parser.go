@@ -55,10 +55,11 @@ type Message struct {
 // as a view of the input, without a copy.
 type Parser struct {
 	Role Role
-	// MaxMessage bounds a message's payload (after decompression);
-	// 0 means DefaultMaxMessage. A frame whose header says the message
-	// would exceed it fails with ErrMessageTooBig (close 1009) before any
-	// of its payload is taken.
+	// MaxMessage bounds a message's payload, compressed and after
+	// decompression; 0 means DefaultMaxMessage. A frame whose header says
+	// the message would exceed it fails with ErrMessageTooBig (close 1009)
+	// before any of its payload is taken; decompression fails with
+	// ErrDecompressedTooBig as soon as its output passes it.
 	MaxMessage int
 	// MaxFrame bounds a single data frame's payload; 0 means MaxMessage.
 	MaxFrame int
