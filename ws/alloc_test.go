@@ -53,6 +53,9 @@ func TestZeroAllocs(t *testing.T) {
 	inflating := Parser{Inflater: NewInflater(params, RoleServer)}
 	chat := []byte(`{"type":"message","room":"general","text":"Hello, world!"}`)
 	compressed := make([]byte, 0, 256)
+	noTakeover := DeflateParams{ServerNoContextTakeover: true, ClientNoContextTakeover: true, ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}
+	pooledClient := NewDeflater(noTakeover, RoleClient)
+	pooledParser := Parser{Inflater: NewInflater(noTakeover, RoleServer)}
 
 	tests := []struct {
 		name string
@@ -89,6 +92,12 @@ func TestZeroAllocs(t *testing.T) {
 			}
 		}},
 		{"deflate message", func() { dst = deflater.AppendFrame(dst[:0], OpText, chat) }},
+		{"deflate and inflate without context takeover", func() {
+			compressed = pooledClient.AppendMaskedFrame(compressed[:0], OpText, chat, testKey)
+			if _, m, err := pooledParser.Feed(compressed); err != nil || len(m.Payload) != len(chat) {
+				t.Fatal(err)
+			}
+		}},
 		{"inflate message", func() {
 			compressed = clientDeflater.AppendMaskedFrame(compressed[:0], OpText, chat, testKey)
 			for b := compressed; len(b) > 0; {

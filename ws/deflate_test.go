@@ -168,3 +168,28 @@ func compressedPayload(s string) string {
 	d := NewDeflater(DeflateParams{ClientNoContextTakeover: true}, RoleClient)
 	return string(d.compress(nil, []byte(s)))
 }
+
+// TestNoContextTakeoverHoldsNothing checks that without context takeover
+// neither end keeps compress/flate's state between messages.
+func TestNoContextTakeoverHoldsNothing(t *testing.T) {
+	p := DeflateParams{ServerNoContextTakeover: true, ClientNoContextTakeover: true, ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}
+	d := NewDeflater(p, RoleClient)
+	pr := Parser{Inflater: NewInflater(p, RoleServer)}
+	for _, m := range deflateMessages {
+		got, err := feedPieces(t, &pr, string(d.AppendMaskedFrame(nil, opFor(m), []byte(m), testKey)))
+		checkMessages(t, "no takeover", got, err, []msg{{opFor(m), m}}, nil)
+		if d.fw != nil || pr.Inflater.fr != nil || pr.Inflater.dict != nil {
+			t.Fatal("compress/flate state kept between messages")
+		}
+	}
+	// With takeover, both keep it.
+	p = DeflateParams{ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}
+	d = NewDeflater(p, RoleClient)
+	pr = Parser{Inflater: NewInflater(p, RoleServer)}
+	if _, err := feedPieces(t, &pr, string(d.AppendMaskedFrame(nil, OpText, []byte("x"), testKey))); err != nil {
+		t.Fatal(err)
+	}
+	if d.fw == nil || pr.Inflater.fr == nil || len(pr.Inflater.dict) != 1 {
+		t.Fatal("context takeover state not kept")
+	}
+}

@@ -58,9 +58,9 @@
 //
 // Nothing here is safe for concurrent use, and nothing needs to be: a
 // Parser, Inflater and Deflater belong to one connection, which belongs to
-// one loop. An Inflater for a peer that does not use context takeover, or
-// a Deflater whose own context takeover is off, keeps nothing between
-// messages and may serve the connections of one loop in turn.
+// one loop. An Inflater or Deflater without context takeover borrows its
+// compress/flate state from a sync.Pool (safe for concurrent use) for each
+// message and keeps none between messages.
 //
 // # Cost
 //
