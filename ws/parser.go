@@ -143,9 +143,13 @@ func (p *Parser) Compact() {
 
 // Reset makes p ready for a new connection, keeping its configuration.
 func (p *Parser) Reset() {
+	buf := p.buf[:0]
+	if cap(buf) > keepBuf {
+		buf = nil
+	}
 	*p = Parser{Role: p.Role, MaxMessage: p.MaxMessage, MaxFrame: p.MaxFrame,
 		RejectText: p.RejectText, RejectBinary: p.RejectBinary, Inflater: p.Inflater,
-		buf: p.buf[:0]}
+		buf: buf}
 	if p.Inflater != nil {
 		p.Inflater.Reset()
 	}
