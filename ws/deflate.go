@@ -117,7 +117,11 @@ var readers sync.Pool
 // inflate decompresses one message. The result is valid until the next
 // call; it fails with ErrDecompressedTooBig as soon as the output passes
 // limit, having grown its buffer only as output was produced.
-func (f *Inflater) inflate(in []byte, limit int64) ([]byte, error) {
+//
+// With text set, the output is validated as UTF-8 as it is produced: an
+// invalid message fails with ErrInvalidUTF8 without being decompressed
+// further.
+func (f *Inflater) inflate(in []byte, limit int64, text bool) ([]byte, error) {
 	f.src = inflateSource{data: in}
 	fr := f.fr
 	if !f.takeover {
@@ -128,7 +132,7 @@ func (f *Inflater) inflate(in []byte, limit int64) ([]byte, error) {
 	} else if err := fr.(flate.Resetter).Reset(&f.src, f.dict); err != nil {
 		return nil, ErrBadCompressedData
 	}
-	out, err := f.decode(fr, limit)
+	out, err := f.decode(fr, limit, text)
 	if f.takeover {
 		f.fr = fr
 	} else {
@@ -145,11 +149,12 @@ func (f *Inflater) inflate(in []byte, limit int64) ([]byte, error) {
 }
 
 // decode reads fr to its end into f.out.
-func (f *Inflater) decode(fr io.Reader, limit int64) ([]byte, error) {
+func (f *Inflater) decode(fr io.Reader, limit int64, text bool) ([]byte, error) {
 	if cap(f.out) > keepBuf {
 		f.out = nil
 	}
 	f.out = f.out[:0]
+	var v validator
 	for {
 		out := f.out
 		if len(out) == cap(out) {
@@ -170,6 +175,9 @@ func (f *Inflater) decode(fr io.Reader, limit int64) ([]byte, error) {
 		if int64(len(out)) > limit {
 			return nil, ErrDecompressedTooBig
 		}
+		if text && !v.feed(out[len(out)-k:]) {
+			return nil, ErrInvalidUTF8
+		}
 		if err == io.EOF {
 			break
 		}
@@ -180,6 +188,9 @@ func (f *Inflater) decode(fr io.Reader, limit int64) ([]byte, error) {
 	if len(f.src.data) > 0 {
 		// A final block ended the stream before the message did.
 		return nil, ErrBadCompressedData
+	}
+	if text && !v.complete() {
+		return nil, ErrInvalidUTF8
 	}
 	return f.out, nil
 }

@@ -96,7 +96,7 @@ func TestInflateReference(t *testing.T) {
 		_, _ = fw.Write([]byte(m))
 		_ = fw.Flush()
 		z := bytes.TrimSuffix(buf.Bytes(), []byte{0, 0, 0xff, 0xff})
-		out, err := f.inflate(z, 1<<20)
+		out, err := f.inflate(z, 1<<20, false)
 		if err != nil || string(out) != m {
 			t.Fatalf("message %d: %v, %d bytes, want %d", i, err, len(out), len(m))
 		}
@@ -147,6 +147,8 @@ func TestDeflateErrors(t *testing.T) {
 		{name: "garbage", in: rsv(cf(OpBinary, true, "\xff\xff\xff\xff"), 0x40), err: ErrBadCompressedData},
 		{name: "final block then garbage", in: rsv(cf(OpBinary, true, "\x03\x00junk"), 0x40), err: ErrBadCompressedData},
 		{name: "compressed invalid utf-8", in: rsv(cf(OpText, true, compressedPayload("\xff")), 0x40), err: ErrInvalidUTF8},
+		{name: "compressed text invalid at its start", in: rsv(cf(OpText, true, compressedPayload("\xff"+strings.Repeat("a", 1<<20))), 0x40), err: ErrInvalidUTF8},
+		{name: "compressed text truncated sequence", in: rsv(cf(OpText, true, compressedPayload("abc\xe2\x82")), 0x40), err: ErrInvalidUTF8},
 		{name: "zip bomb", in: bomb, max: 1 << 20, err: ErrDecompressedTooBig},
 		{name: "zip bomb under the limit", in: bomb, max: 9 << 20, want: []msg{{OpBinary, string(make([]byte, 8<<20))}}},
 	}
@@ -159,6 +161,9 @@ func TestDeflateErrors(t *testing.T) {
 		checkMessages(t, tt.name, got, err, tt.want, tt.err)
 		if tt.err == ErrDecompressedTooBig && cap(p.Inflater.out) > tt.max+1 {
 			t.Fatalf("%s: output buffer grew to %d bytes, limit %d", tt.name, cap(p.Inflater.out), tt.max)
+		}
+		if tt.err == ErrInvalidUTF8 && cap(p.Inflater.out) > 64<<10 {
+			t.Fatalf("%s: decompressed %d bytes of an invalid text", tt.name, cap(p.Inflater.out))
 		}
 	}
 }

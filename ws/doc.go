@@ -38,7 +38,8 @@
 // window bits parameters are negotiated and honoured; a decompressed
 // message larger than Parser.MaxMessage fails with close 1009 as soon as
 // the output passes the limit, so a small compressed bomb cannot grow
-// memory.
+// memory, and compressed text is validated as UTF-8 as it is decompressed,
+// failing with close 1007 without decompressing the rest.
 //
 // # Ownership
 //

@@ -144,7 +144,7 @@ func FuzzDeflate(f *testing.F) {
 		p := DeflateParams{ServerNoContextTakeover: noTakeover, ServerMaxWindowBits: 8 + int(bits%8), ClientMaxWindowBits: 15}
 		// Any bytes as compressed data: an error or at most the limit.
 		raw := NewInflater(p, RoleClient)
-		if out, err := raw.inflate(in, 1<<16); err == nil && len(out) > 1<<16 {
+		if out, err := raw.inflate(in, 1<<16, bits&8 != 0); err == nil && len(out) > 1<<16 {
 			t.Fatalf("%d bytes past the limit", len(out))
 		}
 		// Compressed and decompressed twice (context carries over).

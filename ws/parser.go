@@ -408,12 +408,9 @@ func (p *Parser) control(pl []byte) (Message, error) {
 func (p *Parser) finish() (Message, error) {
 	p.release = true
 	if p.compressed {
-		out, err := p.Inflater.inflate(p.buf, p.maxMessage())
+		out, err := p.Inflater.inflate(p.buf, p.maxMessage(), p.msgOp == OpText)
 		if err != nil {
 			return Message{}, err
-		}
-		if p.msgOp == OpText && !utf8.Valid(out) {
-			return Message{}, ErrInvalidUTF8
 		}
 		return Message{Op: p.msgOp, Payload: out}, nil
 	}
