@@ -77,6 +77,7 @@ type Parser struct {
 	fin     bool
 	masked  bool
 	op      Op
+	closed  bool // a close frame was delivered
 	mask    [4]byte
 	left    int64 // payload bytes of the current frame still to come
 	off     int   // payload bytes of the current frame already taken
@@ -90,7 +91,6 @@ type Parser struct {
 	ctlN       uint8
 	ctl        [MaxControlPayload]byte
 	err        error
-	closed     bool // a close frame was delivered
 }
 
 // Feed parses in, the bytes that arrived since the previous call (those it

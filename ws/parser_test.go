@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // fresh returns a copy of s in its own array, so a parser that kept a
@@ -239,4 +240,11 @@ func hasClose(ms []msg) bool {
 		}
 	}
 	return false
+}
+
+// TestParserSize keeps the per-connection cost the docs state.
+func TestParserSize(t *testing.T) {
+	if n := unsafe.Sizeof(Parser{}); n > 256 {
+		t.Fatalf("Parser is %d bytes, documented as 256", n)
+	}
 }
