@@ -99,7 +99,21 @@ func FuzzHandshake(f *testing.F) {
 		f.Add([]byte(c.in))
 	}
 	opts := &ServerOptions{Protocols: []string{"chat.v2", "chat"}, Deflate: &DeflateOptions{}, CheckOrigin: AnyOrigin}
+	for _, c := range responseCases {
+		f.Add([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + c.head + "\r\n"))
+	}
+	offer := &ClientOptions{Protocols: []string{"chat"}, Deflate: &DeflateOptions{ServerMaxWindowBits: 12}}
 	f.Fuzz(func(t *testing.T, in []byte) {
+		// As a server's answer: the client never panics, and accepts only
+		// what it offered.
+		var sp0 httpcodec.ResponseParser
+		var resp0 httpcodec.Response
+		if n, err := sp0.Parse(in, &resp0, false); err == nil && n > 0 {
+			hs, err := CheckResponse(&resp0, []byte(sampleKey), offer)
+			if err == nil && (hs.Protocol != "" && hs.Protocol != "chat" || hs.Deflate && hs.DeflateParams.ServerMaxWindowBits > 12) {
+				t.Fatalf("client accepted %+v", hs)
+			}
+		}
 		var rp httpcodec.RequestParser
 		var r httpcodec.Request
 		if n, err := rp.Parse(in, &r); err != nil || n == 0 {
