@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"sync/atomic"
 	"time"
 
@@ -98,6 +99,7 @@ type ctxState struct {
 	encTail    []byte // a stream encoder's last bytes, waiting for room
 	reqBody    []byte // set by SetRequestBody
 	reqBodySet bool
+	remote     net.Addr // set by SetRemoteAddr
 
 	// Response being built.
 	status  int
@@ -204,7 +206,7 @@ func (c *ctxState) reset() {
 	c.prepare = c.prepare[:0]
 	c.prepBody, c.preparing, c.prepStream, c.enc, c.encW = nil, false, false, nil, nil
 	c.encTail = c.encTail[:0]
-	c.reqBody, c.reqBodySet = nil, false
+	c.reqBody, c.reqBodySet, c.remote = nil, false, nil
 	c.scratch = c.scratch[:0]
 	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.written = 0, c.hdr[:0], c.body[:0], nil, false, 0
 	c.responded, c.streaming, c.inPool, c.decoded = false, false, false, false

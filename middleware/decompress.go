@@ -1,0 +1,114 @@
+package middleware
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/eddy-go/eddy"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zlib"
+	"github.com/klauspost/compress/zstd"
+)
+
+// DecompressConfig configures Decompress.
+type DecompressConfig struct {
+	// MaxSize bounds the decoded body: a body that decodes past it is
+	// answered 413 (a zip bomb stops there, having cost at most MaxSize
+	// bytes of memory). Default 4 MiB.
+	MaxSize int64
+}
+
+var (
+	errBodyTooLarge = eddy.NewHTTPError(413, "decoded request body too large")
+	errBadEncoding  = eddy.NewHTTPError(415, "unsupported Content-Encoding")
+	errBadBody      = eddy.NewHTTPError(400, "request body does not match its Content-Encoding")
+)
+
+// Decompress returns middleware that decodes request bodies sent with a
+// Content-Encoding of gzip (or x-gzip), deflate (zlib) or zstd, so the
+// handler's BodyBytes, BindJSON and Form see the decoded body. It is
+// opt-in: install it only where clients compress uploads. A body is
+// decoded once, before the handler runs; decoding stops at MaxSize (413),
+// a body that is not valid for its coding is answered 400, any other
+// coding (or more than one) 415. The request's headers are left as sent.
+// It decodes on the goroutine running the handler: on the loop that is
+// bounded by MaxSize, but use it with InPool routes for large uploads.
+func Decompress(cfg DecompressConfig) eddy.Middleware {
+	max := cfg.MaxSize
+	if max <= 0 {
+		max = 4 << 20
+	}
+	return func(next eddy.Handler) eddy.Handler {
+		return func(c *eddy.Ctx) error {
+			ce, ok := c.HeaderBytes("Content-Encoding")
+			if !ok {
+				return next(c)
+			}
+			coding := strings.ToLower(strings.TrimSpace(string(ce)))
+			if coding == "identity" || coding == "" {
+				return next(c)
+			}
+			body, err := decode(coding, c.BodyBytes(), max)
+			if err != nil {
+				return err
+			}
+			c.SetRequestBody(body)
+			return next(c)
+		}
+	}
+}
+
+var zstdDecoders = sync.Pool{New: func() any {
+	d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+		zstd.WithDecoderMaxWindow(8<<20))
+	if err != nil {
+		panic("middleware: zstd decoder: " + err.Error())
+	}
+	return d
+}}
+
+// decode decodes in with coding, stopping past max bytes.
+func decode(coding string, in []byte, max int64) ([]byte, error) {
+	var r io.Reader
+	src := bytes.NewReader(in)
+	switch coding {
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(src)
+		if err != nil {
+			return nil, errBadBody
+		}
+		zr.Multistream(false)
+		r = zr
+	case "deflate":
+		zr, err := zlib.NewReader(src)
+		if err != nil {
+			return nil, errBadBody
+		}
+		r = zr
+	case "zstd":
+		d := zstdDecoders.Get().(*zstd.Decoder)
+		if err := d.Reset(src); err != nil {
+			zstdDecoders.Put(d)
+			return nil, errBadBody
+		}
+		defer func() {
+			_ = d.Reset(nil)
+			zstdDecoders.Put(d)
+		}()
+		r = d
+	default:
+		return nil, errBadEncoding
+	}
+	var out bytes.Buffer
+	n, err := out.ReadFrom(io.LimitReader(r, max+1))
+	switch {
+	case n > max:
+		return nil, errBodyTooLarge
+	case err != nil && !errors.Is(err, io.EOF):
+		return nil, errBadBody
+	}
+	return out.Bytes(), nil
+}
