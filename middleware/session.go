@@ -83,6 +83,10 @@ type sessions struct {
 	prepareF func(*eddy.Ctx)
 }
 
+// b64 decodes strictly: one text per value, so no two cookies verify
+// alike.
+var b64 = base64.RawURLEncoding.Strict()
+
 var sessionKey = eddy.NewKey[*Session]("middleware.session")
 
 var errSessionTooLarge = errors.New("middleware: session cookie too large")
@@ -183,7 +187,7 @@ func (s *sessions) verify(v string) (payload, bool) {
 	if !ok || len(v) > 2*s.cfg.MaxCookieSize {
 		return p, false
 	}
-	mac, err := base64.RawURLEncoding.DecodeString(macText)
+	mac, err := b64.DecodeString(macText)
 	if err != nil {
 		return p, false
 	}
@@ -199,7 +203,7 @@ func (s *sessions) verify(v string) (payload, bool) {
 	if !good {
 		return p, false
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(enc)
+	raw, err := b64.DecodeString(enc)
 	if err != nil || json.Unmarshal(raw, &p) != nil {
 		return p, false
 	}

@@ -64,7 +64,7 @@ var heavy = []string{
 	"github.com/valyala/fasthttp",
 	"github.com/prometheus/",
 	"go.opentelemetry.io/",
-	"github.com/andybalholm/brotli", // middleware/brotli, a module of its own
+	"github.com/molecule-man/go-brrr", // middleware/brotli, a module of its own
 }
 
 // pkg is what go list says of one package of the module.
