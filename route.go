@@ -3,6 +3,7 @@ package eddy
 import (
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/eddy-go/eddy/internal/h1"
 )
@@ -21,8 +22,9 @@ type Route struct {
 	mws     []Middleware
 	place   Placement
 	maxBody int64
-	app     *App // the app that owns the tree the route is in
-	auto    bool // an automatic answer (404, 405, OPTIONS), not registered
+	timeout time.Duration // HandlerTimeout; 0: the app's
+	app     *App          // the app that owns the tree the route is in
+	auto    bool          // an automatic answer (404, 405, OPTIONS), not registered
 	plan    h1.Plan
 }
 
@@ -54,7 +56,7 @@ func (r *Route) paramIndex(name string) int {
 }
 
 // RouteOption changes how one route is served: InPool, OnLoop, MaxBody,
-// Name, With.
+// HandlerTimeout, Name, With.
 type RouteOption interface{ applyRoute(r *Route) }
 
 // Placement says where a route's handler runs: on the connection's event

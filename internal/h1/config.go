@@ -208,4 +208,7 @@ type Plan struct {
 	// InPool runs Serve in the loop's executor, with the exchange detached
 	// first. A full executor is answered 503.
 	InPool bool
+	// HandlerTimeout overrides Config.HandlerTimeout for this request when
+	// > 0.
+	HandlerTimeout time.Duration
 }
