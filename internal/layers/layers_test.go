@@ -51,6 +51,7 @@ var rules = []rule{
 	// The middleware set: on the root package; klauspost/compress for the
 	// codings (brotli lives in a module of its own).
 	{pkg: "bind", imports: []string{"", "httpcodec"}, tests: []string{"eddytest"}},
+	{pkg: "httpbridge", imports: []string{"", "httpcodec"}, tests: []string{"eddytest"}},
 	{pkg: "middleware", imports: []string{"", "httpcodec", "github.com/klauspost/compress/"}, tests: []string{"eddytest"}},
 	{pkg: "examples/*", imports: []string{"", "loop", "httpcodec", "ws", "client", "middleware", "bind", "httpbridge"}, tests: []string{"eddytest"}},
 	{pkg: "bench/server", imports: []string{""}, tests: []string{"eddytest"}},
