@@ -260,7 +260,8 @@ func (c *Ctx) RemoteAddr() net.Addr {
 }
 
 // PeerAddr returns the address of the connection's peer, whatever
-// SetRemoteAddr set.
+// SetRemoteAddr set (with Config.ProxyProtocol, the client the PROXY
+// header names: the balancer that sent it is not reported).
 func (c *Ctx) PeerAddr() net.Addr {
 	if !c.enter() {
 		return nil
