@@ -19,6 +19,11 @@ type DecompressConfig struct {
 	// answered 413 (a zip bomb stops there, having cost at most MaxSize
 	// bytes of memory). Default 4 MiB.
 	MaxSize int64
+	// OffloadAbove: a body of at least this many (encoded) bytes is
+	// decoded in the worker pool (Ctx.Go), so an on-loop route does not
+	// hold its loop while it inflates; smaller ones are decoded where the
+	// handler runs. Default 16 KiB; negative: never.
+	OffloadAbove int
 }
 
 var (
@@ -34,12 +39,19 @@ var (
 // decoded once, before the handler runs; decoding stops at MaxSize (413),
 // a body that is not valid for its coding is answered 400, any other
 // coding (or more than one) 415. The request's headers are left as sent.
-// It decodes on the goroutine running the handler: on the loop that is
-// bounded by MaxSize, but use it with InPool routes for large uploads.
+// Bodies past OffloadAbove are decoded in the worker pool, then the rest
+// of the chain runs (Ctx.Go); smaller ones where the handler runs.
 func Decompress(cfg DecompressConfig) eddy.Middleware {
 	max := cfg.MaxSize
 	if max <= 0 {
 		max = 4 << 20
+	}
+	off := cfg.OffloadAbove
+	switch {
+	case off == 0:
+		off = 16 << 10
+	case off < 0:
+		off = int(^uint(0) >> 1)
 	}
 	return func(next eddy.Handler) eddy.Handler {
 		return func(c *eddy.Ctx) error {
@@ -51,7 +63,20 @@ func Decompress(cfg DecompressConfig) eddy.Middleware {
 			if coding == "identity" || coding == "" {
 				return next(c)
 			}
-			body, err := decode(coding, c.BodyBytes(), max)
+			in := c.BodyBytes()
+			if len(in) >= off {
+				var body []byte
+				return c.Go(func() (err error) {
+					// Go detached the request: its body moved, so in is
+					// stale; the job may read the Ctx (nothing writes it now).
+					body, err = decode(coding, c.BodyBytes(), max)
+					return err
+				}, func(c *eddy.Ctx) error {
+					c.SetRequestBody(body)
+					return next(c)
+				})
+			}
+			body, err := decode(coding, in, max)
 			if err != nil {
 				return err
 			}

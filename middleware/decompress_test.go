@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/eddy-go/eddy"
@@ -48,6 +49,11 @@ func TestDecompress(t *testing.T) {
 	doc := []byte(`{"Name":"eddy"}`)
 	bomb := make([]byte, 64<<20) // 64 MiB of zeros: ~64 KiB gzipped, ~2 KiB in zstd
 	exact := make([]byte, 64<<10)
+	noise := make([]byte, 40<<10) // incompressible: encoded past OffloadAbove, decoded in the pool
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range noise {
+		noise[i] = byte(rng.Uint32())
+	}
 	cases := []struct {
 		name, path, coding string
 		sendAs             string // Content-Encoding sent, if not coding
@@ -63,6 +69,8 @@ func TestDecompress(t *testing.T) {
 		{name: "deflate", path: "/json", coding: "deflate", body: doc, status: 200, want: "eddy"},
 		{name: "zstd", path: "/json", coding: "zstd", body: doc, status: 200, want: "eddy"},
 		{name: "limit exactly", path: "/len", coding: "gzip", body: exact, status: 200, want: "65536"},
+		{name: "offloaded gzip", path: "/len", coding: "gzip", body: noise, status: 200, want: "40960"},
+		{name: "offloaded zstd", path: "/len", coding: "zstd", body: noise, status: 200, want: "40960"},
 		{name: "gzip bomb", path: "/len", coding: "gzip", body: bomb, status: 413},
 		{name: "zstd bomb", path: "/len", coding: "zstd", body: bomb, status: 413},
 		{name: "deflate bomb", path: "/len", coding: "deflate", body: bomb, status: 413},
