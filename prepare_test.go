@@ -16,7 +16,7 @@ import (
 var gzipEncoder = &eddy.BodyEncoder{Open: func(dst io.Writer) eddy.EncodeWriter { return gzip.NewWriter(dst) }}
 
 // gunzip decodes b or fails t.
-func gunzip(t *testing.T, b []byte) string {
+func gunzipBody(t *testing.T, b []byte) string {
 	t.Helper()
 	r, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
@@ -100,7 +100,7 @@ func TestOnPrepare(t *testing.T) {
 			if r.Header.Get("Content-Encoding") != "gzip" {
 				t.Fatalf("%s: Content-Encoding %q", tc.path, r.Header.Get("Content-Encoding"))
 			}
-			got = gunzip(t, r.Body)
+			got = gunzipBody(t, r.Body)
 		}
 		if got != tc.body {
 			t.Errorf("%s: body %.40q (%d bytes), want %.40q", tc.path, got, len(got), tc.body)
@@ -114,7 +114,7 @@ func TestOnPrepare(t *testing.T) {
 // TestEncodeBodyError: an encoder failing on a whole body turns into a 500
 // from the error handler, whose answer is not encoded.
 func TestEncodeBodyError(t *testing.T) {
-	bad := &eddy.BodyEncoder{Open: func(io.Writer) eddy.EncodeWriter { return failWriter{} }}
+	bad := &eddy.BodyEncoder{Open: func(io.Writer) eddy.EncodeWriter { return failingEncoder{} }}
 	app := eddy.New(eddy.Config{Logger: quietLogger(io.Discard)})
 	app.Get("/", func(c *eddy.Ctx) error {
 		c.OnPrepare(func(c *eddy.Ctx) {
@@ -131,11 +131,11 @@ func TestEncodeBodyError(t *testing.T) {
 	}
 }
 
-type failWriter struct{}
+type failingEncoder struct{}
 
-func (failWriter) Write([]byte) (int, error) { return 0, errors.New("broken encoder") }
-func (failWriter) Flush() error              { return nil }
-func (failWriter) Close() error              { return nil }
+func (failingEncoder) Write([]byte) (int, error) { return 0, errors.New("broken encoder") }
+func (failingEncoder) Flush() error              { return nil }
+func (failingEncoder) Close() error              { return nil }
 
 func TestSetRequestBody(t *testing.T) {
 	app := eddy.New(eddy.Config{})

@@ -2,6 +2,7 @@ package eddy_test
 
 import (
 	"encoding/binary"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -33,7 +34,7 @@ func TestProxyProtocol(t *testing.T) {
 		return c.Text(out)
 	}
 	start := func(mode eddy.ProxyProtocol) *eddytest.Server {
-		app := eddy.New(eddy.Config{ProxyProtocol: mode, ProxyTimeout: 300 * time.Millisecond, Logger: quietLogger(discard{})})
+		app := eddy.New(eddy.Config{ProxyProtocol: mode, ProxyTimeout: 300 * time.Millisecond, Logger: quietLogger(io.Discard)})
 		app.Get("/", handler)
 		return eddytest.New(t, app)
 	}

@@ -3,6 +3,7 @@ package eddy_test
 import (
 	"context"
 	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 // handler's place, whatever the app's (longer) limit, for a deferred
 // on-loop handler and a pool handler; other routes keep the app's limit.
 func TestHandlerTimeoutRoute(t *testing.T) {
-	app := eddy.New(eddy.Config{HandlerTimeout: time.Minute, Logger: quietLogger(discard{})})
+	app := eddy.New(eddy.Config{HandlerTimeout: time.Minute, Logger: quietLogger(io.Discard)})
 	cause := make(chan error, 1)
 	app.Get("/pool", func(c *eddy.Ctx) error {
 		<-c.Context().Done()
@@ -63,7 +64,3 @@ func TestHandlerTimeoutRoute(t *testing.T) {
 		eddy.HandlerTimeout(0)
 	}()
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
