@@ -15,7 +15,7 @@ import (
 // gzipEncoder is a BodyEncoder on the standard library's gzip.
 var gzipEncoder = &eddy.BodyEncoder{Open: func(dst io.Writer) eddy.EncodeWriter { return gzip.NewWriter(dst) }}
 
-// gunzip decodes b or fails t.
+// gunzipBody decodes b or fails t.
 func gunzipBody(t *testing.T, b []byte) string {
 	t.Helper()
 	r, err := gzip.NewReader(bytes.NewReader(b))
