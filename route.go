@@ -19,12 +19,12 @@ type Route struct {
 	handler Handler  // as registered
 	serve   Handler  // composed with middleware at freeze
 	group   *Group
+	timeout time.Duration // HandlerTimeout; 0: the app's
 	mws     []Middleware
 	place   Placement
 	maxBody int64
-	timeout time.Duration // HandlerTimeout; 0: the app's
-	app     *App          // the app that owns the tree the route is in
-	auto    bool          // an automatic answer (404, 405, OPTIONS), not registered
+	app     *App // the app that owns the tree the route is in
+	auto    bool // an automatic answer (404, 405, OPTIONS), not registered
 	plan    h1.Plan
 }
 
