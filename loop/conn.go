@@ -143,6 +143,7 @@ const (
 	fOutPending                     // output is queued (outState.buf); polled by the timer
 	fDetached                       // gnet let go at the peer's EOF; we own a dup of the fd
 	fEnded                          // EOFReceived ran
+	fProxied                        // came with a PROXY protocol header (Loop.proxied)
 )
 
 const (
@@ -331,7 +332,12 @@ func (c *Conn) RemoteAddr() net.Addr {
 	switch {
 	case c.flags&fClosed != 0:
 		return nil
-	case c.flags&fDetached != 0:
+	case c.flags&fProxied != 0:
+		if a := c.proxiedAddr(); a != nil {
+			return a // the client, from the PROXY header (Config.ProxyProtocol)
+		}
+	}
+	if c.flags&fDetached != 0 {
 		return c.out().raddr
 	}
 	return c.gc.RemoteAddr()
@@ -563,6 +569,7 @@ func (c *Conn) lost(err error) {
 		l.checks.remove(int(c.hidx))
 	}
 	c.releaseOut()
+	c.forgetProxied()
 	l.stats.conns.Add(-1)
 	if c.flags&fAccepted != 0 {
 		s.releaseSlot()

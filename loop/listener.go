@@ -65,6 +65,10 @@ func (s *Server) acceptLoop() {
 			return
 		}
 		backoff = 0
+		if s.cfg.ProxyProtocol != ProxyOff {
+			s.enrollProxied(nc) // reads the header on a goroutine of its own
+			continue
+		}
 		if _, err := s.cli.EnrollContext(nc, acceptedCtx); err != nil {
 			// EnrollContext closes nc in every case.
 			s.releaseSlot()

@@ -24,6 +24,10 @@ type Loop struct {
 	stopping atomic.Bool // stop requested: closes are expected
 	stopped  atomic.Bool // engine gone: posting fails with ErrStopped
 
+	// PROXY protocol headers of open connections (Config.ProxyProtocol).
+	// Owned by the loop goroutine.
+	proxied map[*Conn]*ProxyHeader
+
 	// Owned by the loop goroutine.
 	depth int   // nesting of enter/exit (a close inside a callback re-enters)
 	cur   *Conn // connection whose gnet callback is running (its close becomes an Action)
@@ -239,7 +243,7 @@ func (l *Loop) exit() {
 }
 
 // open makes the Conn for a new gnet connection and runs ConnectionMade.
-func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool) gnet.Action {
+func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool, ph *ProxyHeader) gnet.Action {
 	s := l.srv
 	l.enter()
 	var p Protocol
@@ -258,6 +262,9 @@ func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool) gnet.Action {
 		c.flags |= fAccepted
 		s.nconns.Add(1)
 		l.stats.accepted.Add(1)
+	}
+	if ph != nil {
+		l.setProxied(c, ph)
 	}
 	gc.SetContext(c)
 	l.checks.push(never, c)
