@@ -181,8 +181,8 @@ func parseWrk(out string) (wrkResult, error) {
 
 // bencher runs the scenarios and fills the report.
 type bencher struct {
-	o       *options
-	rep     *report
+	o         *options
+	rep       *report
 	scripts   map[string]string // scenario name -> wrk script path
 	fixedload string            // the pipelined load generator's binary
 }
