@@ -13,7 +13,7 @@
 // after close are refused (gnet reuses fd numbers); bytes a protocol leaves unconsumed
 // are kept and offered again (gnet is level-triggered); Close flushes before closing
 // (gnet truncates); output and input are bounded (gnet has no backpressure); timers,
-// deadlines and a clock exist (gnet has none); the server owns its listener so a
+// deadlines and a coarse clock exist (gnet has none); the server owns its listener so a
 // drain refuses new connections before it closes old ones; an engine that stops on its
 // own is reported by Wait.
 //
