@@ -2,6 +2,7 @@ package loop
 
 import (
 	"io"
+	"math/rand"
 	"testing"
 	"time"
 )
@@ -97,5 +98,48 @@ func echoOnce(t *testing.T, c io.ReadWriter) {
 	var b [1]byte
 	if _, err := io.ReadFull(c, b[:]); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Deadlines published on two loops at once, from callbacks and from timer passes (which
+// publish while the driver may be scanning), all fire, none before its time.
+func TestDriverLosesNoDeadline(t *testing.T) {
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewSource(seed))
+	s := startServer(t, Config{Loops: 2}, func() Protocol { return echoProto{} })
+	const perLoop, chain = 100, 20
+	type fired struct{ at, want time.Duration }
+	done := make(chan fired, 2*(perLoop+chain))
+	for _, l := range s.Loops() {
+		delays := make([]time.Duration, perLoop+chain)
+		for i := range delays {
+			delays[i] = time.Duration(rng.Intn(3000)) * time.Microsecond
+		}
+		// A chain of timers, each scheduled by the one before from inside a timer pass.
+		var next func(i int)
+		next = func(i int) {
+			tm := l.CallLater(delays[perLoop+i], nil)
+			tm.fn = func() {
+				done <- fired{l.srv.now(), tm.When()}
+				if i+1 < chain {
+					next(i + 1)
+				}
+			}
+		}
+		_ = l.CallSoonThreadsafe(func() { next(0) })
+		// And timers scheduled by posted functions, batched or not.
+		for _, d := range delays[:perLoop] {
+			_ = l.CallSoonThreadsafe(func() {
+				tm := l.CallLater(d, nil)
+				tm.fn = func() { done <- fired{l.srv.now(), tm.When()} }
+			})
+		}
+	}
+	for range 2 * (perLoop + chain) {
+		f := recv(t, done, "a timer")
+		if f.at < f.want {
+			t.Fatalf("a timer fired at %v, before its time %v", f.at, f.want)
+		}
 	}
 }
