@@ -157,8 +157,7 @@ type Server struct {
 	log     *slog.Logger
 	loops   []*Loop
 
-	startMono time.Time // monotonic origin of Time()
-	clock     atomic.Int64
+	startMono time.Time    // monotonic origin of Time()
 	wallSec   atomic.Int64 // the wall clock's Unix second, as the driver last read it
 	driver    driver
 	exec      executor
