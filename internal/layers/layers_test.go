@@ -50,7 +50,7 @@ var rules = []rule{
 	{pkg: "eddytest", imports: []string{""}},
 	{pkg: "examples/*", imports: []string{"", "loop", "httpcodec", "ws", "client"}, tests: []string{"eddytest"}},
 	{pkg: "bench/server", imports: []string{""}, tests: []string{"eddytest"}},
-	{pkg: "ws", imports: []string{"httpcodec", "github.com/gobwas/"}, future: true},
+	{pkg: "ws", imports: []string{"httpcodec", "github.com/gobwas/"}},
 	{pkg: "client", imports: []string{"loop", "httpcodec", "ws", "github.com/gobwas/"},
 		tests: []string{"", "eddytest", "internal/idleconns"}, future: true},
 }
