@@ -1,0 +1,385 @@
+package eddy_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/eddytest"
+	"github.com/eddy-go/eddy/ws"
+)
+
+// closeRecorder is an OnClose that reports the code and reason.
+type closeRecorder struct {
+	ch chan string
+}
+
+func newCloseRecorder() *closeRecorder { return &closeRecorder{ch: make(chan string, 16)} }
+
+func (r *closeRecorder) onClose(_ *eddy.WebSocket, code int, reason string) {
+	r.ch <- strconv.Itoa(code) + " " + reason
+}
+
+func (r *closeRecorder) wait(t testing.TB) string {
+	t.Helper()
+	select {
+	case s := <-r.ch:
+		return s
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnClose never ran")
+		return ""
+	}
+}
+
+func echoServer(t testing.TB, cfg eddy.WSConfig) (*eddytest.Server, *closeRecorder) {
+	app := eddy.New(eddy.Config{})
+	rec := newCloseRecorder()
+	cb := echoCallbacks()
+	cb.OnClose = rec.onClose
+	app.WebSocket("/ws", cb, cfg)
+	return eddytest.New(t, app), rec
+}
+
+// TestWSEcho: text, binary (7-bit, 16-bit and 64-bit lengths), a
+// fragmented message with a ping between its fragments, the automatic pong,
+// then the client's close is answered with its code.
+func TestWSEcho(t *testing.T) {
+	s, rec := echoServer(t, eddy.WSConfig{})
+	k := dialWS(t, s, "/ws", "", nil)
+	for _, n := range []int{0, 1, 125, 126, 65535, 65536, 300 << 10} {
+		p := bytes.Repeat([]byte{'b'}, n)
+		k.write(frame(ws.OpBinary, true, p))
+		if m := k.read(); m.Op != ws.OpBinary || !bytes.Equal(m.Payload, p) {
+			t.Fatalf("binary %d: got op %v, %d bytes", n, m.Op, len(m.Payload))
+		}
+	}
+	k.send(ws.OpText, "héllo")
+	if m := k.read(); m.Op != ws.OpText || string(m.Payload) != "héllo" {
+		t.Fatalf("text: %v %q", m.Op, m.Payload)
+	}
+	k.write(frame(ws.OpText, false, []byte("frag")))
+	k.write(frame(ws.OpPing, true, []byte("p1")))
+	k.write(frame(ws.OpContinuation, true, []byte("ment")))
+	if m := k.read(); m.Op != ws.OpPong || string(m.Payload) != "p1" {
+		t.Fatalf("want the pong first: %v %q", m.Op, m.Payload)
+	}
+	if m := k.read(); m.Op != ws.OpText || string(m.Payload) != "fragment" {
+		t.Fatalf("fragmented: %v %q", m.Op, m.Payload)
+	}
+	k.write(ws.AppendMaskedClose(nil, 4001, "done", testMask))
+	if code, _ := k.expectClose(); code != 4001 {
+		t.Errorf("close answered with %d, want 4001", code)
+	}
+	k.expectEOF()
+	if got := rec.wait(t); got != "4001 done" {
+		t.Errorf("OnClose got %q", got)
+	}
+}
+
+// TestWSServerClose: the server closes; the client's answer completes the
+// handshake and OnClose sees the code.
+func TestWSServerClose(t *testing.T) {
+	s, rec := echoServer(t, eddy.WSConfig{})
+	k := dialWS(t, s, "/ws", "", nil)
+	k.send(ws.OpText, "close")
+	if code, reason := k.expectClose(); code != 1000 || reason != "bye" {
+		t.Fatalf("close %d %q", code, reason)
+	}
+	// Data sent after the server's close is not delivered (no echo).
+	k.send(ws.OpText, "late")
+	k.write(ws.AppendMaskedClose(nil, 1000, "", testMask))
+	k.expectEOF()
+	if got := rec.wait(t); got != "1000 " {
+		t.Errorf("OnClose got %q", got)
+	}
+}
+
+// TestWSCloseTimeout: a peer that never answers our close is dropped after
+// CloseTimeout.
+func TestWSCloseTimeout(t *testing.T) {
+	s, rec := echoServer(t, eddy.WSConfig{CloseTimeout: 100 * time.Millisecond})
+	k := dialWS(t, s, "/ws", "", nil)
+	k.send(ws.OpText, "close")
+	k.expectClose()
+	k.expectEOF()
+	if got := rec.wait(t); got != "1000 bye" {
+		t.Errorf("OnClose got %q", got)
+	}
+}
+
+// TestWSFramesWithHandshake: frames in the same write as the handshake
+// are parsed, none lost.
+func TestWSFramesWithHandshake(t *testing.T) {
+	s, _ := echoServer(t, eddy.WSConfig{})
+	var after []byte
+	for i := range 20 {
+		after = append(after, frame(ws.OpText, true, []byte("m"+strconv.Itoa(i)))...)
+	}
+	k := dialWS(t, s, "/ws", "", after)
+	for i := range 20 {
+		if m := k.read(); string(m.Payload) != "m"+strconv.Itoa(i) {
+			t.Fatalf("message %d: %q", i, m.Payload)
+		}
+	}
+}
+
+// TestWSSplitFrames: each frame cut at every byte, the pieces sent in
+// separate writes over a real connection, and also coalesced with the
+// next frame.
+func TestWSSplitFrames(t *testing.T) {
+	s, _ := echoServer(t, eddy.WSConfig{})
+	k := dialWS(t, s, "/ws", "", nil)
+	cases := []struct {
+		op   ws.Op
+		data []byte
+		want ws.Op
+	}{
+		{ws.OpText, []byte("hello, wörld"), ws.OpText},
+		{ws.OpBinary, bytes.Repeat([]byte{0xfe}, 300), ws.OpBinary},
+		{ws.OpPing, []byte("are you there"), ws.OpPong},
+	}
+	for _, tc := range cases {
+		f := frame(tc.op, true, tc.data)
+		for cut := 1; cut < len(f); cut++ {
+			k.write(f[:cut])
+			k.write(append(bytes.Clone(f[cut:]), f[:cut]...)) // the rest, coalesced with the next frame's start
+			k.write(f[cut:])
+			for range 2 {
+				if m := k.read(); m.Op != tc.want || !bytes.Equal(m.Payload, tc.data) {
+					t.Fatalf("%v cut at %d: got %v %q", tc.op, cut, m.Op, m.Payload)
+				}
+			}
+		}
+	}
+}
+
+// TestWSProtocolErrors: bad frames fail the connection with the close
+// code the RFC asks for, and OnClose reports it.
+func TestWSProtocolErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		bytes []byte
+		code  ws.StatusCode
+	}{
+		{"unmasked", ws.AppendFrame(nil, ws.OpText, true, []byte("x")), ws.StatusProtocolError},
+		{"reserved op", frame(3, true, nil), ws.StatusProtocolError},
+		{"reserved bit", func() []byte { f := frame(ws.OpText, true, []byte("x")); f[0] |= 0x20; return f }(), ws.StatusProtocolError},
+		{"continuation first", frame(ws.OpContinuation, true, []byte("x")), ws.StatusProtocolError},
+		{"invalid utf-8", frame(ws.OpText, true, []byte{0xff, 'a'}), ws.StatusInvalidPayload},
+		{"too big", frame(ws.OpBinary, true, make([]byte, 2000)), ws.StatusMessageTooBig},
+		{"close code 1005", ws.AppendMaskedClose(nil, 1005, "", testMask), ws.StatusProtocolError},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, rec := echoServer(t, eddy.WSConfig{MaxMessage: 1000})
+			k := dialWS(t, s, "/ws", "", nil)
+			k.write(tc.bytes)
+			if code, _ := k.expectClose(); code != tc.code {
+				t.Errorf("close code %d, want %d", code, tc.code)
+			}
+			k.expectEOF()
+			if got := rec.wait(t); !strings.HasPrefix(got, strconv.Itoa(int(tc.code))+" ") {
+				t.Errorf("OnClose got %q", got)
+			}
+		})
+	}
+}
+
+// TestWSCallbackPanic: a panic in OnMessage is logged and closes with 1011.
+func TestWSCallbackPanic(t *testing.T) {
+	var logs logBuffer
+	app := eddy.New(eddy.Config{Logger: quietLogger(&logs)})
+	app.WebSocket("/ws", eddy.WSCallbacks{OnMessage: func(*eddy.WebSocket, eddy.WSMessage) { panic("boom") }})
+	s := eddytest.New(t, app)
+	k := dialWS(t, s, "/ws", "", nil)
+	k.send(ws.OpText, "x")
+	if code, _ := k.expectClose(); code != ws.StatusInternalError {
+		t.Errorf("close code %d, want 1011", code)
+	}
+	if !strings.Contains(logs.String(), "WebSocket handler panic") {
+		t.Errorf("panic not logged: %s", logs.String())
+	}
+}
+
+// TestWSSendOrder: Send from many goroutines at once keeps each one's
+// order, and every message arrives.
+func TestWSSendOrder(t *testing.T) {
+	const goroutines, each = 8, 300
+	app := eddy.New(eddy.Config{})
+	app.WebSocket("/ws", eddy.WSCallbacks{OnOpen: func(w *eddy.WebSocket) {
+		for g := range goroutines {
+			go func() {
+				for i := range each {
+					if err := w.SendText(fmt.Sprintf("%d:%d", g, i)); err != nil {
+						panic(err)
+					}
+				}
+			}()
+		}
+	}})
+	s := eddytest.New(t, app)
+	k := dialWS(t, s, "/ws", "", nil)
+	next := make([]int, goroutines)
+	for range goroutines * each {
+		m := k.read()
+		var g, i int
+		if _, err := fmt.Sscanf(string(m.Payload), "%d:%d", &g, &i); err != nil {
+			t.Fatalf("message %q: %v", m.Payload, err)
+		}
+		if i != next[g] {
+			t.Fatalf("goroutine %d: message %d arrived when %d was due", g, i, next[g])
+		}
+		next[g]++
+	}
+}
+
+// TestWSSlowConsumer: a client that never reads is cut off with 1008 once
+// MaxOutbound is queued for it; the sender gets ErrWSSlowConsumer instead
+// of growing the server's memory.
+func TestWSSlowConsumer(t *testing.T) {
+	const limit = 256 << 10
+	result := make(chan error, 1)
+	var sent int
+	app := eddy.New(eddy.Config{})
+	app.WebSocket("/ws", eddy.WSFunc(func(w *eddy.WebSocket) error {
+		msg := strings.Repeat("s", 16<<10)
+		for sent < 1<<30 {
+			if err := w.SendText(msg); err != nil {
+				result <- err
+				return nil
+			}
+			sent += len(msg)
+		}
+		result <- nil
+		return nil
+	}), eddy.WSConfig{MaxOutbound: limit})
+	s := eddytest.New(t, app)
+	c, err := smallRecvDialer().Dial("tcp", s.App.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io := []byte(wsHandshake("/ws", ""))
+	if _, err := c.Write(io); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-result:
+		if err != eddy.ErrWSSlowConsumer {
+			t.Fatalf("send error %v, want ErrWSSlowConsumer", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the slow consumer was never cut off")
+	}
+	// What was accepted is bounded by the limit plus what the kernel took.
+	t.Logf("accepted %d KiB before the cut", sent>>10)
+	if sent > 32<<20 {
+		t.Errorf("accepted %d bytes for a client that never reads", sent)
+	}
+}
+
+// TestWSHeartbeatSilentPeer: with a heartbeat, a peer that answers nothing
+// is dropped (1006) while the application never reads; a peer that answers
+// the pings stays.
+func TestWSHeartbeatSilentPeer(t *testing.T) {
+	socks := make(chan *eddy.WebSocket, 2)
+	block := make(chan struct{})
+	defer close(block)
+	app := eddy.New(eddy.Config{})
+	app.WebSocket("/ws", eddy.WSFunc(func(w *eddy.WebSocket) error {
+		socks <- w
+		<-block // never reads
+		return nil
+	}), eddy.WSConfig{Heartbeat: 50 * time.Millisecond, PongTimeout: 50 * time.Millisecond})
+	s := eddytest.New(t, app)
+
+	live := dialWS(t, s, "/ws", "", nil)
+	liveWS := <-socks
+	silent := dialWS(t, s, "/ws", "", nil)
+	silentWS := <-socks
+	start := time.Now()
+	pings := 0
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // the live peer answers every ping
+		defer wg.Done()
+		for pings < 6 {
+			m, err := live.tryRead(5 * time.Second)
+			if err != nil {
+				return
+			}
+			if m.Op == ws.OpPing {
+				pings++
+				live.write(frame(ws.OpPong, true, m.Payload))
+			}
+		}
+	}()
+	if m := silent.read(); m.Op != ws.OpPing {
+		t.Fatalf("silent peer got %v, want a ping", m.Op)
+	}
+	silent.expectEOF()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("silent peer dropped after %v", d)
+	}
+	waitUntil(t, 5*time.Second, "the close code", func() bool { return silentWS.CloseCode() != 0 })
+	if code := silentWS.CloseCode(); code != 1006 {
+		t.Errorf("silent peer close code %d, want 1006", code)
+	}
+	wg.Wait()
+	if pings < 6 {
+		t.Fatalf("the live peer saw %d pings", pings)
+	}
+	if liveWS.Closed() {
+		t.Errorf("the live peer was closed (%d)", liveWS.CloseCode())
+	}
+}
+
+// TestWSDrain: Shutdown sends 1001 to every WebSocket and waits for the
+// closing handshake.
+func TestWSDrain(t *testing.T) {
+	app := eddy.New(eddy.Config{})
+	rec := newCloseRecorder()
+	cb := echoCallbacks()
+	cb.OnClose = rec.onClose
+	app.WebSocket("/ws", cb)
+	if err := app.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", app.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	k := startWS(t, c, "/ws", "", nil)
+	k.send(ws.OpText, "before")
+	k.read()
+	done := make(chan error, 1)
+	go func() { done <- app.Shutdown(context.Background()) }()
+	if code, _ := k.expectClose(); code != ws.StatusGoingAway {
+		t.Fatalf("close code %d, want 1001", code)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Shutdown returned (%v) before the closing handshake", err)
+	default:
+	}
+	k.write(ws.AppendMaskedClose(nil, 1001, "", testMask))
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Shutdown did not return after the handshake")
+	}
+	if got := rec.wait(t); got != "1001 " {
+		t.Errorf("OnClose got %q", got)
+	}
+}
