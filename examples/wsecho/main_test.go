@@ -39,7 +39,7 @@ func TestEchoBrowser(t *testing.T) {
 	p := b.Open(t, s.URL+"/")
 	p.WaitFor(10*time.Second, "the WebSocket to open", `document.body.dataset.state === "open"`)
 	p.Eval(`send("hello from chromium")`, nil)
-	p.WaitFor(10*time.Second, "the echo", `document.getElementById("log").innerText.includes("< hello from chromium/answer")`)
+	p.WaitFor(10*time.Second, "the echo", `document.getElementById("log").textContent.includes("< hello from chromium/answer")`)
 	p.Eval(`send("close")`, nil)
 	p.WaitFor(10*time.Second, "the close", `document.body.dataset.state === "closed (1000)"`)
 }

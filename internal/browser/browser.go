@@ -231,7 +231,7 @@ func (p *Page) WaitFor(d time.Duration, what, cond string) {
 		}
 		if time.Now().After(deadline) {
 			var body string
-			_ = p.eval("document.body ? document.body.innerText : ''", &body)
+			_ = p.eval("document.body ? document.body.textContent : ''", &body)
 			p.t.Fatalf("browser: timed out waiting for %s (%v); the page shows:\n%s", what, err, body)
 		}
 		time.Sleep(20 * time.Millisecond) // polling the page: there is no event to wait on
