@@ -134,7 +134,10 @@ type WSConfig struct {
 	// MaxOutbound bounds the bytes sent and not yet taken by the client:
 	// a Send that would pass it while earlier output is still queued cuts
 	// the slow consumer off (close 1008) instead of growing memory; one
-	// message is always accepted when nothing is queued. Default 1 MiB.
+	// message is always accepted when nothing is queued. Sends never block
+	// (they may come from the loop), so a goroutine that produces faster
+	// than the connection drains is cut off the same way: pace a bulk
+	// producer, or raise the limit. Default 1 MiB.
 	MaxOutbound int
 	// MaxQueue bounds the messages a WSFunc has not received yet; past it
 	// the connection is not read until it catches up. Default 64.

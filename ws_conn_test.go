@@ -1,6 +1,7 @@
 package eddy_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/eddytest"
+	"github.com/eddy-go/eddy/httpcodec"
 	"github.com/eddy-go/eddy/ws"
 )
 
@@ -381,5 +383,79 @@ func TestWSDrain(t *testing.T) {
 	}
 	if got := rec.wait(t); got != "1001 " {
 		t.Errorf("OnClose got %q", got)
+	}
+}
+
+// TestWSDeflate: permessage-deflate negotiated with each option on either
+// side; compressed messages (context taken over, or not) echo back
+// compressed and decompress to what was sent.
+func TestWSDeflate(t *testing.T) {
+	tests := []struct {
+		name           string
+		server, client ws.DeflateOptions
+	}{
+		{"defaults", ws.DeflateOptions{}, ws.DeflateOptions{}},
+		{"server no context takeover", ws.DeflateOptions{ServerNoContextTakeover: true}, ws.DeflateOptions{}},
+		{"client no context takeover", ws.DeflateOptions{}, ws.DeflateOptions{ClientNoContextTakeover: true}},
+		{"both no context takeover", ws.DeflateOptions{ServerNoContextTakeover: true, ClientNoContextTakeover: true}, ws.DeflateOptions{}},
+		{"server window 9", ws.DeflateOptions{ServerMaxWindowBits: 9}, ws.DeflateOptions{}},
+		{"client offers windows 10 and 11", ws.DeflateOptions{}, ws.DeflateOptions{ServerMaxWindowBits: 10, ClientMaxWindowBits: 11}},
+		{"server limits the client window", ws.DeflateOptions{ClientMaxWindowBits: 8}, ws.DeflateOptions{ClientMaxWindowBits: 15}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := echoServer(t, eddy.WSConfig{Deflate: &tc.server})
+			c, err := net.Dial("tcp", s.App.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			key := ws.NewKey()
+			opts := &ws.ClientOptions{Deflate: &tc.client}
+			req := ws.AppendRequestHeaders([]byte("GET /ws HTTP/1.1\r\nHost: x\r\n"), key[:], opts)
+			if _, err := c.Write(append(req, "\r\n"...)); err != nil {
+				t.Fatal(err)
+			}
+			k := &wsClient{t: t, c: c, br: bufio.NewReader(c)}
+			var head []byte
+			var resp httpcodec.Response
+			var rp httpcodec.ResponseParser
+			c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			for {
+				b, err := k.br.ReadByte()
+				if err != nil {
+					t.Fatal(err)
+				}
+				head = append(head, b)
+				if n, err := rp.Parse(head, &resp, false); err != nil {
+					t.Fatal(err)
+				} else if n > 0 {
+					break
+				}
+			}
+			hs, herr := ws.CheckResponse(&resp, key[:], opts)
+			if herr != nil || !hs.Deflate {
+				t.Fatalf("handshake: %v, deflate %v (%q)", herr, hs.Deflate, head)
+			}
+			k.p.Role = ws.RoleClient
+			k.p.MaxMessage = 1 << 20
+			k.p.Inflater = ws.NewInflater(hs.DeflateParams, ws.RoleClient)
+			d := ws.NewDeflater(hs.DeflateParams, ws.RoleClient)
+			for i := range 5 {
+				msg := strings.Repeat("compress me "+strconv.Itoa(i%2)+" ", 200)
+				k.write(d.AppendMaskedFrame(nil, ws.OpText, []byte(msg), testMask))
+				before := k.raw
+				if m := k.read(); m.Op != ws.OpText || string(m.Payload) != msg {
+					t.Fatalf("message %d: %v %d bytes", i, m.Op, len(m.Payload))
+				}
+				if wire := k.raw - before; wire > len(msg)/4 {
+					t.Errorf("message %d: %d bytes on the wire for %d: not compressed", i, wire, len(msg))
+				}
+			}
+			k.send(ws.OpBinary, "plain") // an uncompressed message is allowed too
+			if m := k.read(); string(m.Payload) != "plain" {
+				t.Fatalf("plain: %q", m.Payload)
+			}
+		})
 	}
 }

@@ -36,6 +36,7 @@ type wsClient struct {
 	br   *bufio.Reader
 	p    ws.Parser
 	in   []byte // bytes read and not yet fed
+	raw  int    // bytes read from the connection
 	resp *http.Response
 }
 
@@ -121,6 +122,7 @@ func (k *wsClient) tryRead(d time.Duration) (ws.Message, error) {
 		if err != nil {
 			return ws.Message{}, err
 		}
+		k.raw += n
 		k.in = append(k.in, buf[:n]...)
 	}
 }
