@@ -50,6 +50,10 @@ func TestChat(t *testing.T) {
 	if m := readMessage(t, ann); m != (message{Text: "bob left"}) {
 		t.Fatalf("ann got %+v", m)
 	}
+	ann.Close(t, 1000, "bye")
+	if m := ann.Read(t); m.Type != eddy.WSClose || eddytest.CloseCode(m) != 1000 {
+		t.Fatalf("ann's close answered with %v %q", m.Type, m.Data)
+	}
 }
 
 // TestChatBrowser opens the page twice in headless Chromium and sees the
