@@ -5,6 +5,8 @@ package eddy_test
 import (
 	"bytes"
 	"io"
+	"net"
+	"runtime"
 	"testing"
 
 	"github.com/eddy-go/eddy"
@@ -78,6 +80,50 @@ func BenchmarkWSEcho(b *testing.B) {
 			for b.Loop() {
 				wsRoundTrip(b, k, f, buf)
 			}
+		})
+	}
+}
+
+// BenchmarkIdleConnMemory reports the heap held per idle connection
+// (server and test client together, B/conn): an idle keep-alive HTTP
+// connection as the baseline, and an idle WebSocket after its handshake.
+// Each iteration opens one more connection; all stay open until the end.
+func BenchmarkIdleConnMemory(b *testing.B) {
+	app := eddy.New(eddy.Config{Loops: 1})
+	app.Get("/x", func(c *eddy.Ctx) error { return c.Text("x") })
+	app.WebSocket("/ws", echoCallbacks())
+	s := eddytest.New(b, app)
+	for _, tc := range []struct{ name, req string }{
+		{"http keep-alive", "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"},
+		{"websocket", wsHandshake("/ws", "")},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var conns []net.Conn
+			defer func() {
+				for _, c := range conns {
+					c.Close()
+				}
+			}()
+			buf := make([]byte, 4096)
+			var m0, m1 runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&m0)
+			for b.Loop() {
+				c, err := net.Dial("tcp", s.App.Addr().String())
+				if err != nil {
+					b.Fatal(err)
+				}
+				conns = append(conns, c)
+				if _, err := io.WriteString(c, tc.req); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := c.Read(buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&m1)
+			b.ReportMetric(float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/float64(len(conns)), "B/conn")
 		})
 	}
 }

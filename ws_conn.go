@@ -1,6 +1,7 @@
 package eddy
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -38,7 +39,8 @@ type WebSocket struct {
 	remote   net.Addr
 	params   []string // name, value, name, value ...
 	rawQuery string
-	head     *httpcodec.Request // an owned copy of the handshake's head
+	path     string // the handshake's path, for log lines
+	head     []byte // an owned copy of the handshake's head, parsed again by Header
 	deflater *ws.Deflater       // nil: permessage-deflate not negotiated
 
 	// Loop-owned.
@@ -51,7 +53,6 @@ type WebSocket struct {
 	closeBy  time.Duration // the closing handshake's deadline; 0: not closing
 	lstate   wsState
 	failNow  bool   // close the connection once the close frame is written
-	spare    []byte // the other output buffer, swapped with out by flush
 	hubs     []hubSlot
 	queryV   url.Values // parsed on first Query; guarded by mu
 
@@ -88,7 +89,9 @@ const (
 	wsGone              // ConnectionLost ran
 )
 
-// maxKeptWSOut bounds the output buffer a WebSocket keeps between flushes.
+// maxKeptWSOut bounds the output buffer a WebSocket keeps between flushes:
+// enough for a steady flow of 16 KiB messages without an allocation each,
+// while a burst's larger buffer goes to the GC.
 const maxKeptWSOut = 64 << 10
 
 func newWebSocket(c *Ctx, wr *wsRoute, hs *ws.Handshake) *WebSocket {
@@ -99,7 +102,10 @@ func newWebSocket(c *Ctx, wr *wsRoute, hs *ws.Handshake) *WebSocket {
 		}
 	}
 	w.rawQuery = c.RawQuery()
-	w.head = c.x.Request().Clone()
+	w.path = string(c.x.Request().Path())
+	// The raw head, not a parsed copy: an httpcodec.Request is 1.7 KiB,
+	// more than the rest of an idle WebSocket.
+	w.head = bytes.Clone(c.x.Request().Raw())
 	w.parser.MaxMessage = wr.cfg.MaxMessage
 	if hs.Deflate {
 		w.parser.Inflater = ws.NewInflater(hs.DeflateParams, ws.RoleServer)
@@ -297,7 +303,7 @@ func (w *WebSocket) batchStart() {
 func (w *WebSocket) flush() {
 	w.mu.Lock()
 	buf := w.out
-	w.out = w.spare[:0]
+	w.out = nil
 	w.flushPosted = false
 	closing, cut := w.closeQueued, w.cut
 	w.closeQueued, w.cut = false, false
@@ -312,10 +318,15 @@ func (w *WebSocket) flush() {
 	if len(buf) > 0 {
 		_ = w.lc.Write(buf) // a failed write closes the connection: ConnectionLost follows
 	}
-	if cap(buf) <= maxKeptWSOut {
-		w.spare = buf[:0]
-	} else {
-		w.spare = nil
+	if cap(buf) > 0 && cap(buf) <= maxKeptWSOut {
+		// Written (Write copies what the kernel did not take): reuse it for
+		// the next sends, unless a send already started a new one. At rest
+		// a WebSocket holds this one buffer, no more.
+		w.mu.Lock()
+		if w.out == nil && !w.sendClosed {
+			w.out = buf[:0]
+		}
+		w.mu.Unlock()
 	}
 	w.queued.Store(int64(w.lc.OutboundBuffered()))
 	if closing {
@@ -351,7 +362,8 @@ func (w *WebSocket) cutOff() {
 	}
 	w.mu.Unlock()
 	w.lstate = wsDone
-	_ = w.lc.Write(ws.AppendClose(w.spare[:0], ws.StatusPolicyViolation, "client too slow"))
+	var b [16 + ws.MaxHeaderSize]byte
+	_ = w.lc.Write(ws.AppendClose(b[:0], ws.StatusPolicyViolation, "client too slow"))
 	_ = w.lc.Close()
 }
 
@@ -493,7 +505,7 @@ func (w *WebSocket) recoverCallback() {
 
 func (w *WebSocket) panicked(v any) {
 	w.app.log.Error("eddy: WebSocket handler panic", "panic", fmt.Sprint(v),
-		"path", string(w.head.Path()), "stack", string(debug.Stack()))
+		"path", w.path, "stack", string(debug.Stack()))
 }
 
 // run is a WSFunc's goroutine.
@@ -507,7 +519,7 @@ func (w *WebSocket) run() {
 		_ = w.Close(int(code), reason)
 	}()
 	if err := w.wr.fn(w); err != nil {
-		w.app.log.Error("eddy: WebSocket handler error", "path", string(w.head.Path()), "error", err)
+		w.app.log.Error("eddy: WebSocket handler error", "path", w.path, "error", err)
 		code, reason = ws.StatusInternalError, "internal error"
 	}
 }
@@ -692,8 +704,17 @@ func (w *WebSocket) Query(name string) string {
 }
 
 // Header returns the value of the handshake's header field name ("" if
-// absent). Safe for concurrent use.
-func (w *WebSocket) Header(name string) string { return string(w.head.Header(name)) }
+// absent). It parses the kept head again: cheap, but not free. Safe for
+// concurrent use.
+func (w *WebSocket) Header(name string) string {
+	lim := httpcodec.Limits{MaxRequestLine: len(w.head), MaxHeaderBytes: len(w.head), MaxHeaders: len(w.head)}
+	p := httpcodec.RequestParser{Limits: &lim}
+	var r httpcodec.Request
+	if n, err := p.Parse(w.head, &r); n <= 0 || err != nil {
+		return "" // it parsed when it arrived, with these limits or tighter ones
+	}
+	return string(r.Header(name))
+}
 
 // Loop returns the loop the connection runs on: callbacks there may use
 // its timers (Loop.CallLater). Safe for concurrent use.

@@ -22,7 +22,7 @@ func TestWSFunc(t *testing.T) {
 		if err := w.ReceiveJSON(context.Background(), &hello); err != nil {
 			return err
 		}
-		w.SendJSON(map[string]string{"room": w.Param("name"), "user": hello.User, "lang": w.Query("lang")})
+		w.SendJSON(map[string]string{"room": w.Param("name"), "user": hello.User, "lang": w.Query("lang"), "ua": w.Header("User-Agent")})
 		for m := range w.Messages() {
 			if string(m.Data) == "close" {
 				return nil // closes with 1000
@@ -33,9 +33,9 @@ func TestWSFunc(t *testing.T) {
 		return nil
 	}))
 	s := eddytest.New(t, app)
-	k := dialWS(t, s, "/room/lobby?lang=fr", "", nil)
+	k := dialWS(t, s, "/room/lobby?lang=fr", "User-Agent: tester/1\r\n", nil)
 	k.send(ws.OpText, `{"User":"ann"}`)
-	if m := k.read(); string(m.Payload) != `{"lang":"fr","room":"lobby","user":"ann"}` {
+	if m := k.read(); string(m.Payload) != `{"lang":"fr","room":"lobby","ua":"tester/1","user":"ann"}` {
 		t.Fatalf("welcome %q", m.Payload)
 	}
 	for _, s := range []string{"a", "b", strings.Repeat("c", 70000)} {
