@@ -39,9 +39,9 @@ type WebSocket struct {
 	remote   net.Addr
 	params   []string // name, value, name, value ...
 	rawQuery string
-	path     string // the handshake's path, for log lines
-	head     []byte // an owned copy of the handshake's head, parsed again by Header
-	deflater *ws.Deflater       // nil: permessage-deflate not negotiated
+	path     string       // the handshake's path, for log lines
+	head     []byte       // an owned copy of the handshake's head, parsed again by Header
+	deflater *ws.Deflater // nil: permessage-deflate not negotiated
 
 	// Loop-owned.
 	lc       *loop.Conn
@@ -52,7 +52,7 @@ type WebSocket struct {
 	pingAt   time.Duration // when the unanswered ping was sent; 0: none
 	closeBy  time.Duration // the closing handshake's deadline; 0: not closing
 	lstate   wsState
-	failNow  bool   // close the connection once the close frame is written
+	failNow  bool // close the connection once the close frame is written
 	hubs     []hubSlot
 	queryV   url.Values // parsed on first Query; guarded by mu
 
