@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -244,46 +245,56 @@ func TestWSSendOrder(t *testing.T) {
 
 // TestWSSlowConsumer: a client that never reads is cut off with 1008 once
 // MaxOutbound is queued for it; the sender gets ErrWSSlowConsumer instead
-// of growing the server's memory.
+// of growing the server's memory. Each message the client sends makes the
+// server send 16 KiB, so the sends are paced by the connection (the loop
+// flushes between them) and the cut comes from the unread output.
 func TestWSSlowConsumer(t *testing.T) {
 	const limit = 256 << 10
 	result := make(chan error, 1)
-	var sent int
-	app := eddy.New(eddy.Config{})
-	app.WebSocket("/ws", eddy.WSFunc(func(w *eddy.WebSocket) error {
-		msg := strings.Repeat("s", 16<<10)
-		for sent < 1<<30 {
-			if err := w.SendText(msg); err != nil {
-				result <- err
-				return nil
+	var sent atomic.Int64
+	app := eddy.New(eddy.Config{Loops: 1})
+	msg := strings.Repeat("s", 16<<10)
+	app.WebSocket("/ws", eddy.WSCallbacks{OnMessage: func(w *eddy.WebSocket, _ eddy.WSMessage) {
+		if err := w.SendText(msg); err != nil {
+			select {
+			case result <- err:
+			default:
 			}
-			sent += len(msg)
+			return
 		}
-		result <- nil
-		return nil
-	}), eddy.WSConfig{MaxOutbound: limit})
+		sent.Add(int64(len(msg)))
+	}}, eddy.WSConfig{MaxOutbound: limit})
 	s := eddytest.New(t, app)
 	c, err := smallRecvDialer().Dial("tcp", s.App.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	io := []byte(wsHandshake("/ws", ""))
-	if _, err := c.Write(io); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-result:
-		if err != eddy.ErrWSSlowConsumer {
-			t.Fatalf("send error %v, want ErrWSSlowConsumer", err)
+	startWS(t, c, "/ws", "", nil) // reads the 101, then never reads again
+	trigger := frame(ws.OpText, true, []byte("more"))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		select {
+		case err := <-result:
+			if err != eddy.ErrWSSlowConsumer {
+				t.Fatalf("send error %v, want ErrWSSlowConsumer", err)
+			}
+			// Accepted: what the kernel buffers took, plus at most the limit.
+			t.Logf("accepted %d KiB before the cut", sent.Load()>>10)
+			if sent.Load() > 32<<20 {
+				t.Errorf("accepted %d bytes for a client that never reads", sent.Load())
+			}
+			return
+		default:
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("the slow consumer was never cut off")
-	}
-	// What was accepted is bounded by the limit plus what the kernel took.
-	t.Logf("accepted %d KiB before the cut", sent>>10)
-	if sent > 32<<20 {
-		t.Errorf("accepted %d bytes for a client that never reads", sent)
+		if time.Now().After(deadline) {
+			t.Fatal("the slow consumer was never cut off")
+		}
+		c.SetWriteDeadline(time.Now().Add(time.Second))
+		if _, err := c.Write(trigger); err != nil {
+			t.Fatalf("the server stopped reading before the cut: %v", err)
+		}
+		time.Sleep(time.Millisecond) // pacing, not synchronisation: mostly one trigger per batch
 	}
 }
 
