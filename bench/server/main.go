@@ -7,6 +7,8 @@
 //	POST /echo      -> the request body            up to the default 4 MiB body limit
 //	GET  /ws        -> a WebSocket echoing every text and binary message as received, up to
 //	                   16 MiB; permessage-deflate is offered with -ws-deflate
+//	GET  /wsb       -> a WebSocket room: every message is broadcast to every member (an
+//	                   eddy.Hub), for the broadcast benchmark
 //
 //	go run ./bench/server -addr 127.0.0.1:8080 -loops 1
 //
@@ -58,5 +60,16 @@ func newApp(cfg eddy.Config, wsDeflate bool) *eddy.App {
 	app.WebSocket("/ws", eddy.WSCallbacks{OnMessage: func(w *eddy.WebSocket, m eddy.WSMessage) {
 		_ = w.Send(m.Type, m.Data) // Send copies the borrowed data before it returns
 	}}, wcfg)
+	room := eddy.NewHub()
+	app.WebSocket("/wsb", eddy.WSCallbacks{
+		OnOpen: func(w *eddy.WebSocket) { room.Add(w) },
+		OnMessage: func(w *eddy.WebSocket, m eddy.WSMessage) {
+			if m.Type == eddy.WSText {
+				room.BroadcastText(string(m.Data))
+			} else {
+				room.BroadcastBytes(m.Data)
+			}
+		},
+	}, eddy.WSConfig{CheckOrigin: ws.AnyOrigin})
 	return app
 }

@@ -123,3 +123,21 @@ func TestWSContract(t *testing.T) {
 		}
 	}
 }
+
+// TestWSBroadcastRoom: a message to GET /wsb reaches every member.
+func TestWSBroadcastRoom(t *testing.T) {
+	app := newApp(eddy.Config{Loops: 2}, false)
+	s := eddytest.New(t, app)
+	members := make([]*eddytest.WSConn, 5)
+	for i := range members {
+		members[i] = s.DialWS(t, "/wsb")
+	}
+	// A member joins in OnOpen, which runs when its 101 is written: before
+	// the client reads it, so before any message it sends.
+	members[0].SendText(t, "hello")
+	for i, m := range members {
+		if msg := m.Read(t); msg.Text() != "hello" {
+			t.Fatalf("member %d got %v %q", i, msg.Type, msg.Data)
+		}
+	}
+}
