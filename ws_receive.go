@@ -15,7 +15,8 @@ import (
 // (the WebSocket stays open), and a *WSCloseError (wrapping ErrWSClosed)
 // once the peer closed or the connection is gone. In a WSCallbacks
 // WebSocket, whose messages go to OnMessage, it returns ErrWSClosed at once.
-// Call it from one goroutine at a time.
+// Safe for concurrent use (concurrent receivers each get different
+// messages).
 func (w *WebSocket) Receive(ctx context.Context) (WSMessage, error) {
 	if w.wr.fn == nil {
 		return WSMessage{}, ErrWSClosed
@@ -67,7 +68,7 @@ func (w *WebSocket) Receive(ctx context.Context) (WSMessage, error) {
 func resumeReading(c *loop.Conn) { c.ResumeReading() }
 
 // ReceiveText receives a message that must be text and returns it as a
-// string. Safe to call from one goroutine at a time, as Receive.
+// string. Safe for concurrent use, as Receive.
 func (w *WebSocket) ReceiveText(ctx context.Context) (string, error) {
 	m, err := w.Receive(ctx)
 	if err != nil {
@@ -80,7 +81,7 @@ func (w *WebSocket) ReceiveText(ctx context.Context) (string, error) {
 }
 
 // ReceiveBytes receives a message that must be binary and returns its
-// data. Safe to call from one goroutine at a time, as Receive.
+// data. Safe for concurrent use, as Receive.
 func (w *WebSocket) ReceiveBytes(ctx context.Context) ([]byte, error) {
 	m, err := w.Receive(ctx)
 	if err != nil {
@@ -93,7 +94,7 @@ func (w *WebSocket) ReceiveBytes(ctx context.Context) ([]byte, error) {
 }
 
 // ReceiveJSON receives a data message and decodes it as JSON into v.
-// Safe to call from one goroutine at a time, as Receive.
+// Safe for concurrent use, as Receive.
 func (w *WebSocket) ReceiveJSON(ctx context.Context, v any) error {
 	m, err := w.Receive(ctx)
 	if err != nil {
@@ -110,6 +111,8 @@ func (w *WebSocket) ReceiveJSON(ctx context.Context, v any) error {
 // WebSocket stays open then). CloseCode tells how it closed.
 //
 //	for m := range ws.Messages() { ... }
+//
+// Safe for concurrent use, as Receive.
 func (w *WebSocket) Messages() iter.Seq[WSMessage] {
 	return func(yield func(WSMessage) bool) {
 		for {
