@@ -151,7 +151,13 @@ func (w *WebSocket) DataReceived(lc *loop.Conn, data []byte) int {
 		return len(data)
 	}
 	w.lastRead = w.l.Time()
-	w.pingAt = 0 // any input shows the peer is alive
+	if w.pingAt != 0 {
+		// Any input shows the peer is alive: the next ping is due Heartbeat
+		// from now, earlier than the pong timeout the deadline waits for.
+		// Once per ping; otherwise input costs a field write.
+		w.pingAt = 0
+		w.rearm()
+	}
 	w.batchStart()
 	off := 0
 	for off < len(data) && w.lstate < wsDone {

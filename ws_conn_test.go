@@ -310,7 +310,7 @@ func TestWSHeartbeatSilentPeer(t *testing.T) {
 		socks <- w
 		<-block // never reads
 		return nil
-	}), eddy.WSConfig{Heartbeat: 50 * time.Millisecond, PongTimeout: 50 * time.Millisecond})
+	}), eddy.WSConfig{Heartbeat: 50 * time.Millisecond, PongTimeout: time.Second}) // a loaded machine may be slow to answer
 	s := eddytest.New(t, app)
 
 	live := dialWS(t, s, "/ws", "", nil)
@@ -348,6 +348,10 @@ func TestWSHeartbeatSilentPeer(t *testing.T) {
 	wg.Wait()
 	if pings < 6 {
 		t.Fatalf("the live peer saw %d pings", pings)
+	}
+	// Pings come Heartbeat after the last input, not a pong timeout later.
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("6 pings to a peer that answers took %v (heartbeat 50ms, pong timeout 1s)", d)
 	}
 	if liveWS.Closed() {
 		t.Errorf("the live peer was closed (%d)", liveWS.CloseCode())
