@@ -161,8 +161,9 @@ type WSConfig struct {
 	ReceiveTimeout time.Duration
 
 	// NoAutoClose delivers the peer's close to the application (a WSClose
-	// message, or Receive's *WSCloseError) instead of answering it at once;
-	// the application answers with Close (CloseTimeout still bounds it).
+	// message to OnMessage; for a WSFunc, Receive's *WSCloseError) instead
+	// of answering it at once; the application answers with Close
+	// (CloseTimeout still bounds the wait).
 	NoAutoClose bool
 	// NoAutoPing delivers pings and pongs to the application as messages;
 	// pings are then not answered automatically (use Pong).

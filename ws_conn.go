@@ -235,9 +235,10 @@ func (w *WebSocket) peerClose(payload []byte) {
 		w.lstate = wsPeerClose
 		w.closeBy = w.l.Time() + w.wr.cfg.CloseTimeout
 		w.rearm()
-		w.deliver(WSMessage{Type: WSClose, Data: payload})
 		if w.wr.fn != nil {
-			w.signal()
+			w.signal() // Receive returns the close as a *WSCloseError
+		} else {
+			w.deliver(WSMessage{Type: WSClose, Data: payload})
 		}
 	default:
 		// Answer with the peer's code (none if it sent none), then close.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -473,4 +474,45 @@ func TestWSDeflate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWSNoAutoPingNoAutoClose: with the switches off, pings and the
+// peer's close reach the application, which answers them itself.
+func TestWSNoAutoPingNoAutoClose(t *testing.T) {
+	app := eddy.New(eddy.Config{})
+	app.WebSocket("/cb", eddy.WSCallbacks{OnMessage: func(w *eddy.WebSocket, m eddy.WSMessage) {
+		switch m.Type {
+		case eddy.WSPing:
+			w.Pong(append([]byte("app:"), m.Data...))
+		case eddy.WSClose:
+			w.Close(4003, "ack "+string(m.Data[2:]))
+		}
+	}}, eddy.WSConfig{NoAutoPing: true, NoAutoClose: true})
+	app.WebSocket("/fn", eddy.WSFunc(func(w *eddy.WebSocket) error {
+		_, err := w.Receive(context.Background())
+		var ce *eddy.WSCloseError
+		if !errors.As(err, &ce) {
+			return err
+		}
+		return w.Close(4004, "ack "+ce.Reason)
+	}), eddy.WSConfig{NoAutoClose: true})
+	s := eddytest.New(t, app)
+
+	k := dialWS(t, s, "/cb", "", nil)
+	k.send(ws.OpPing, "p")
+	if m := k.read(); m.Op != ws.OpPong || string(m.Payload) != "app:p" {
+		t.Fatalf("pong %v %q, want the application's", m.Op, m.Payload)
+	}
+	k.write(ws.AppendMaskedClose(nil, 4002, "bye", testMask))
+	if code, reason := k.expectClose(); code != 4003 || reason != "ack bye" {
+		t.Errorf("callbacks answered the close with %d %q", code, reason)
+	}
+	k.expectEOF()
+
+	k = dialWS(t, s, "/fn", "", nil)
+	k.write(ws.AppendMaskedClose(nil, 4002, "bye", testMask))
+	if code, reason := k.expectClose(); code != 4004 || reason != "ack bye" {
+		t.Errorf("WSFunc answered the close with %d %q", code, reason)
+	}
+	k.expectEOF()
 }
