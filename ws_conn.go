@@ -199,8 +199,16 @@ func (w *WebSocket) handle(m ws.Message) {
 			w.deliver(WSMessage{Type: WSPing, Data: m.Payload})
 			return
 		}
+		q := w.lc.OutboundBuffered()
 		w.mu.Lock()
-		if !w.sendClosed {
+		switch {
+		case w.sendClosed:
+		case q+len(w.out) > 0 && q+len(w.out)+len(m.Payload) > w.wr.cfg.MaxOutbound:
+			// A peer that pings and does not read its pongs is a slow
+			// consumer too: the pongs must not pile up.
+			w.sendClosed, w.cut = true, true
+			w.out = nil
+		default:
 			w.out = ws.AppendFrame(w.out, ws.OpPong, true, m.Payload)
 		}
 		w.mu.Unlock()

@@ -516,3 +516,28 @@ func TestWSNoAutoPingNoAutoClose(t *testing.T) {
 	}
 	k.expectEOF()
 }
+
+// TestWSPingFloodNotRead: a peer that sends pings and never reads the
+// pongs is cut off (1008) once MaxOutbound of pongs is unread.
+func TestWSPingFloodNotRead(t *testing.T) {
+	s, rec := echoServer(t, eddy.WSConfig{MaxOutbound: 64 << 10})
+	c, err := smallRecvDialer().Dial("tcp", s.App.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	startWS(t, c, "/ws", "", nil)
+	ping := bytes.Repeat(frame(ws.OpPing, true, bytes.Repeat([]byte{'p'}, 125)), 64)
+	// 32 MiB of pings: far more pongs than the kernel buffers and the limit
+	// hold. Once cut, the server discards the rest of the input, so the
+	// writes go on; OnClose comes once the close linger gives up.
+	for sent := 0; sent < 32<<20; sent += len(ping) {
+		c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Write(ping); err != nil {
+			break // reset by the server's abort after the linger
+		}
+	}
+	if got := rec.wait(t); got != "1008 client too slow" {
+		t.Errorf("closed with %q, want 1008", got)
+	}
+}
