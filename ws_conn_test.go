@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -130,6 +132,26 @@ func TestWSFramesWithHandshake(t *testing.T) {
 	for i := range 20 {
 		if m := k.read(); string(m.Payload) != "m"+strconv.Itoa(i) {
 			t.Fatalf("message %d: %q", i, m.Payload)
+		}
+	}
+	// Right after the handshake, in writes of their own, before the 101 is read.
+	c, err := net.Dial("tcp", s.App.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, wsHandshake("/ws", ""))
+	for i := range 20 {
+		c.Write(frame(ws.OpText, true, []byte("n"+strconv.Itoa(i))))
+	}
+	k = &wsClient{t: t, c: c, br: bufio.NewReader(c)}
+	k.p.Role = ws.RoleClient
+	if r, err := http.ReadResponse(k.br, &http.Request{Method: "GET"}); err != nil || r.StatusCode != 101 {
+		t.Fatalf("handshake: %v %v", r, err)
+	}
+	for i := range 20 {
+		if m := k.read(); string(m.Payload) != "n"+strconv.Itoa(i) {
+			t.Fatalf("message %d after the handshake: %q", i, m.Payload)
 		}
 	}
 }
