@@ -36,11 +36,13 @@ func sameOrigin(origin, host []byte) bool {
 }
 
 // Accept validates the opening handshake in r, a request already parsed
-// by httpcodec: method GET on HTTP/1.1, "Upgrade: websocket" and
-// "Connection: upgrade" as tokens of their lists, one Sec-WebSocket-Key
-// that is the base64 form of 16 bytes, one "Sec-WebSocket-Version: 13"
-// (else ErrBadVersion: answer 426 with "Sec-WebSocket-Version: 13"), and
-// the origin check. It then selects a subprotocol and, when o.Deflate is
+// by httpcodec. First, whether it asks for a WebSocket at all:
+// "Upgrade: websocket" and "Connection: upgrade" as tokens of their lists
+// (else ErrNoUpgrade or ErrNoConnection, and a server may answer it as an
+// ordinary request). Then method GET on HTTP/1.1 without a body, one
+// "Sec-WebSocket-Version: 13" (else ErrBadVersion: answer 426 with
+// "Sec-WebSocket-Version: 13"), one Sec-WebSocket-Key that is the base64
+// form of 16 bytes, and the origin check. It then selects a subprotocol and, when o.Deflate is
 // set, the first permessage-deflate offer that parses (malformed offers
 // are declined, not errors). o may be nil.
 //
@@ -49,12 +51,6 @@ func Accept(r *httpcodec.Request, o *ServerOptions) (Handshake, *HandshakeError)
 	var hs Handshake
 	if o == nil {
 		o = &ServerOptions{}
-	}
-	if string(r.Method()) != "GET" {
-		return hs, ErrNotGet
-	}
-	if r.Minor() < 1 {
-		return hs, ErrNotHTTP11
 	}
 	var (
 		upgrade, connection bool
@@ -81,11 +77,20 @@ func Accept(r *httpcodec.Request, o *ServerOptions) (Handshake, *HandshakeError)
 			origin = value
 		}
 	}
+	// Whether the request asks for a WebSocket at all comes first: a
+	// server may answer a request that does not as an ordinary one.
 	switch {
 	case !upgrade:
 		return hs, ErrNoUpgrade
 	case !connection:
 		return hs, ErrNoConnection
+	case string(r.Method()) != "GET":
+		return hs, ErrNotGet
+	case r.Minor() < 1:
+		return hs, ErrNotHTTP11
+	case r.HasBody():
+		// What follows the head would be both body and frames.
+		return hs, ErrBody
 	case versions != 1 || !versionOK:
 		return hs, ErrBadVersion
 	case keys != 1 || !validKey(key):

@@ -3,6 +3,7 @@ package ws
 import (
 	"compress/flate"
 	"io"
+	"sync"
 )
 
 // DeflateParams are negotiated permessage-deflate parameters (RFC 7692):
@@ -46,12 +47,12 @@ func windowOf(bits int) int {
 const deflateTail = "\x00\x00\xff\xff\x01\x00\x00\xff\xff"
 
 // Inflater decompresses the permessage-deflate messages of one connection
-// for a Parser (set Parser.Inflater). With context takeover it keeps the
-// last window of decompressed bytes (up to 32 KiB, as the peer's window
-// bits say) between messages; without, it keeps nothing between messages,
-// and one Inflater may serve every connection of a loop in turn. Its
-// decompressor (about 43 KiB, compress/flate's) is allocated at the first
-// compressed message.
+// for a Parser (set Parser.Inflater). With context takeover it keeps
+// compress/flate's decompressor and the last window of decompressed bytes
+// (up to 32 KiB, as the peer's window bits say) between messages: about
+// 72 KiB, allocated at the first compressed message. Without, it keeps
+// only its output buffer, and borrows a decompressor from a pool shared by
+// the process for each message.
 type Inflater struct {
 	takeover bool
 	window   int
@@ -107,24 +108,53 @@ func (s *inflateSource) Read(b []byte) (int, error) {
 	return 0, io.EOF
 }
 
+// readers holds compress/flate decompressors (io.ReadCloser) for the
+// Inflaters that keep no context: they borrow one per message, so a
+// connection holds none between messages. sync.Pool is safe for
+// concurrent use.
+var readers sync.Pool
+
 // inflate decompresses one message. The result is valid until the next
 // call; it fails with ErrDecompressedTooBig as soon as the output passes
 // limit, having grown its buffer only as output was produced.
-func (f *Inflater) inflate(in []byte, limit int64) ([]byte, error) {
+//
+// With text set, the output is validated as UTF-8 as it is produced: an
+// invalid message fails with ErrInvalidUTF8 without being decompressed
+// further.
+func (f *Inflater) inflate(in []byte, limit int64, text bool) ([]byte, error) {
 	f.src = inflateSource{data: in}
-	var dict []byte
-	if f.takeover {
-		dict = f.dict
+	fr := f.fr
+	if !f.takeover {
+		fr, _ = readers.Get().(io.ReadCloser)
 	}
-	if f.fr == nil {
-		f.fr = flate.NewReaderDict(&f.src, dict)
-	} else if err := f.fr.(flate.Resetter).Reset(&f.src, dict); err != nil {
+	if fr == nil {
+		fr = flate.NewReaderDict(&f.src, f.dict)
+	} else if err := fr.(flate.Resetter).Reset(&f.src, f.dict); err != nil {
 		return nil, ErrBadCompressedData
 	}
+	out, err := f.decode(fr, limit, text)
+	if f.takeover {
+		f.fr = fr
+	} else {
+		readers.Put(fr)
+	}
+	f.src = inflateSource{} // the pool must not keep the message alive
+	if err != nil {
+		return nil, err
+	}
+	if f.takeover {
+		f.dict = slide(f.dict, out, f.window)
+	}
+	return out, nil
+}
+
+// decode reads fr to its end into f.out.
+func (f *Inflater) decode(fr io.Reader, limit int64, text bool) ([]byte, error) {
 	if cap(f.out) > keepBuf {
 		f.out = nil
 	}
 	f.out = f.out[:0]
+	var v validator
 	for {
 		out := f.out
 		if len(out) == cap(out) {
@@ -139,11 +169,14 @@ func (f *Inflater) inflate(in []byte, limit int64) ([]byte, error) {
 			copy(next, out)
 			out = next
 		}
-		k, err := f.fr.Read(out[len(out):cap(out)])
+		k, err := fr.Read(out[len(out):cap(out)])
 		out = out[:len(out)+k]
 		f.out = out
 		if int64(len(out)) > limit {
 			return nil, ErrDecompressedTooBig
+		}
+		if text && !v.feed(out[len(out)-k:]) {
+			return nil, ErrInvalidUTF8
 		}
 		if err == io.EOF {
 			break
@@ -156,8 +189,8 @@ func (f *Inflater) inflate(in []byte, limit int64) ([]byte, error) {
 		// A final block ended the stream before the message did.
 		return nil, ErrBadCompressedData
 	}
-	if f.takeover {
-		f.dict = slide(f.dict, f.out, f.window)
+	if text && !v.complete() {
+		return nil, ErrInvalidUTF8
 	}
 	return f.out, nil
 }
@@ -178,11 +211,13 @@ func slide(dict, out []byte, w int) []byte {
 }
 
 // Deflater compresses the messages one connection sends with
-// permessage-deflate. Its compressor is compress/flate's at BestSpeed,
-// allocated at the first message; it is large (about 1 MiB), so a server
-// that expects many compressed connections negotiates
-// server_no_context_takeover, after which one Deflater can serve every
-// connection of a loop in turn.
+// permessage-deflate, with compress/flate at BestSpeed. With context
+// takeover it keeps its compressor between messages, and compress/flate's
+// is large (about 1.2 MB, allocated at the first message); without
+// (server_no_context_takeover for a server, or a window below 15 bits) it
+// borrows one from a pool shared by the process for each message and keeps
+// nothing. A server that expects many compressed connections therefore
+// sets DeflateOptions.ServerNoContextTakeover.
 //
 // Window bits below 15 are honoured by compressing the message in pieces of
 // the window's size, each with a fresh compressor state: no back reference
@@ -212,29 +247,45 @@ func (w *sliceWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// writers holds compress/flate compressors at BestSpeed for the Deflaters
+// that keep no context: they borrow one per message, so a connection holds
+// none between messages. sync.Pool is safe for concurrent use.
+var writers sync.Pool
+
 // compress appends the compressed form of payload to dst, without the
 // trailing empty stored block (RFC 7692 7.2.1).
 func (d *Deflater) compress(dst, payload []byte) []byte {
 	d.w.b = dst
-	if d.fw == nil {
-		d.fw, _ = flate.NewWriter(&d.w, flate.BestSpeed)
-	} else if !d.takeover {
-		d.fw.Reset(&d.w)
+	fw := d.fw
+	if !d.takeover {
+		fw, _ = writers.Get().(*flate.Writer)
+		if fw != nil {
+			fw.Reset(&d.w)
+		}
+	}
+	if fw == nil {
+		fw, _ = flate.NewWriter(&d.w, flate.BestSpeed)
 	}
 	for {
 		piece := payload
 		if !d.takeover && len(piece) > d.window {
 			piece = piece[:d.window]
 		}
-		_, _ = d.fw.Write(piece)
-		_ = d.fw.Flush()
+		_, _ = fw.Write(piece)
+		_ = fw.Flush()
 		payload = payload[len(piece):]
 		if len(payload) == 0 {
 			break
 		}
 		if !d.takeover {
-			d.fw.Reset(&d.w)
+			fw.Reset(&d.w)
 		}
+	}
+	if d.takeover {
+		d.fw = fw
+	} else {
+		fw.Reset(io.Discard) // the pool must not keep d alive
+		writers.Put(fw)
 	}
 	out := d.w.b
 	d.w.b = nil

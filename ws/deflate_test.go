@@ -55,7 +55,7 @@ func TestDeflateRoundTrip(t *testing.T) {
 			p := Parser{Role: reader, Inflater: NewInflater(c.params, reader)}
 			got, err := feedPieces(t, &p, in)
 			checkMessages(t, name, got, err, textMsgs(c.msgs), nil)
-			for k := 1; k < len(in); k += len(in)/50 + 1 {
+			for k := 1; k < len(in); k += len(in)/12 + 1 {
 				p := Parser{Role: reader, Inflater: NewInflater(c.params, reader)}
 				got, err := feedPieces(t, &p, in[:k], in[k:])
 				checkMessages(t, fmt.Sprintf("%s cut at %d", name, k), got, err, textMsgs(c.msgs), nil)
@@ -96,7 +96,7 @@ func TestInflateReference(t *testing.T) {
 		_, _ = fw.Write([]byte(m))
 		_ = fw.Flush()
 		z := bytes.TrimSuffix(buf.Bytes(), []byte{0, 0, 0xff, 0xff})
-		out, err := f.inflate(z, 1<<20)
+		out, err := f.inflate(z, 1<<20, false)
 		if err != nil || string(out) != m {
 			t.Fatalf("message %d: %v, %d bytes, want %d", i, err, len(out), len(m))
 		}
@@ -147,6 +147,8 @@ func TestDeflateErrors(t *testing.T) {
 		{name: "garbage", in: rsv(cf(OpBinary, true, "\xff\xff\xff\xff"), 0x40), err: ErrBadCompressedData},
 		{name: "final block then garbage", in: rsv(cf(OpBinary, true, "\x03\x00junk"), 0x40), err: ErrBadCompressedData},
 		{name: "compressed invalid utf-8", in: rsv(cf(OpText, true, compressedPayload("\xff")), 0x40), err: ErrInvalidUTF8},
+		{name: "compressed text invalid at its start", in: rsv(cf(OpText, true, compressedPayload("\xff"+strings.Repeat("a", 1<<20))), 0x40), err: ErrInvalidUTF8},
+		{name: "compressed text truncated sequence", in: rsv(cf(OpText, true, compressedPayload("abc\xe2\x82")), 0x40), err: ErrInvalidUTF8},
 		{name: "zip bomb", in: bomb, max: 1 << 20, err: ErrDecompressedTooBig},
 		{name: "zip bomb under the limit", in: bomb, max: 9 << 20, want: []msg{{OpBinary, string(make([]byte, 8<<20))}}},
 	}
@@ -160,6 +162,9 @@ func TestDeflateErrors(t *testing.T) {
 		if tt.err == ErrDecompressedTooBig && cap(p.Inflater.out) > tt.max+1 {
 			t.Fatalf("%s: output buffer grew to %d bytes, limit %d", tt.name, cap(p.Inflater.out), tt.max)
 		}
+		if tt.err == ErrInvalidUTF8 && cap(p.Inflater.out) > 64<<10 {
+			t.Fatalf("%s: decompressed %d bytes of an invalid text", tt.name, cap(p.Inflater.out))
+		}
 	}
 }
 
@@ -167,4 +172,29 @@ func TestDeflateErrors(t *testing.T) {
 func compressedPayload(s string) string {
 	d := NewDeflater(DeflateParams{ClientNoContextTakeover: true}, RoleClient)
 	return string(d.compress(nil, []byte(s)))
+}
+
+// TestNoContextTakeoverHoldsNothing checks that without context takeover
+// neither end keeps compress/flate's state between messages.
+func TestNoContextTakeoverHoldsNothing(t *testing.T) {
+	p := DeflateParams{ServerNoContextTakeover: true, ClientNoContextTakeover: true, ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}
+	d := NewDeflater(p, RoleClient)
+	pr := Parser{Inflater: NewInflater(p, RoleServer)}
+	for _, m := range deflateMessages {
+		got, err := feedPieces(t, &pr, string(d.AppendMaskedFrame(nil, opFor(m), []byte(m), testKey)))
+		checkMessages(t, "no takeover", got, err, []msg{{opFor(m), m}}, nil)
+		if d.fw != nil || pr.Inflater.fr != nil || pr.Inflater.dict != nil {
+			t.Fatal("compress/flate state kept between messages")
+		}
+	}
+	// With takeover, both keep it.
+	p = DeflateParams{ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}
+	d = NewDeflater(p, RoleClient)
+	pr = Parser{Inflater: NewInflater(p, RoleServer)}
+	if _, err := feedPieces(t, &pr, string(d.AppendMaskedFrame(nil, OpText, []byte("x"), testKey))); err != nil {
+		t.Fatal(err)
+	}
+	if d.fw == nil || pr.Inflater.fr == nil || len(pr.Inflater.dict) != 1 {
+		t.Fatal("context takeover state not kept")
+	}
 }

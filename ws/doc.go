@@ -38,7 +38,8 @@
 // window bits parameters are negotiated and honoured; a decompressed
 // message larger than Parser.MaxMessage fails with close 1009 as soon as
 // the output passes the limit, so a small compressed bomb cannot grow
-// memory.
+// memory, and compressed text is validated as UTF-8 as it is decompressed,
+// failing with close 1007 without decompressing the rest.
 //
 // # Ownership
 //
@@ -48,8 +49,8 @@
 // one call, no longer than that call's input (it is a view of it, not a
 // copy); copy it to keep it. The parser keeps no reference to its input
 // between calls; a message that arrives in pieces is assembled in the
-// parser's own buffer, which grows only as bytes arrive and is dropped
-// after a message larger than 4 KiB.
+// parser's own buffer, which grows only as bytes arrive, is kept for the
+// next message up to 64 KiB, and is dropped by Parser.Compact.
 //
 // A decompressed payload lives in the Inflater's buffer, valid until the
 // Inflater decompresses the next message.
@@ -58,9 +59,9 @@
 //
 // Nothing here is safe for concurrent use, and nothing needs to be: a
 // Parser, Inflater and Deflater belong to one connection, which belongs to
-// one loop. An Inflater for a peer that does not use context takeover, or
-// a Deflater whose own context takeover is off, keeps nothing between
-// messages and may serve the connections of one loop in turn.
+// one loop. An Inflater or Deflater without context takeover borrows its
+// compress/flate state from a sync.Pool (safe for concurrent use) for each
+// message and keeps none between messages.
 //
 // # Cost
 //

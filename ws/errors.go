@@ -97,6 +97,7 @@ func newHandshakeError(status int, reason string) *HandshakeError {
 var (
 	ErrNotGet       = newHandshakeError(400, "websocket handshake method must be GET")
 	ErrNotHTTP11    = newHandshakeError(400, "websocket handshake needs HTTP/1.1")
+	ErrBody         = newHandshakeError(400, "websocket handshake with a body")
 	ErrNoUpgrade    = newHandshakeError(400, "missing upgrade: websocket")
 	ErrNoConnection = newHandshakeError(400, "connection header does not list upgrade")
 	ErrBadKey       = newHandshakeError(400, "missing or invalid sec-websocket-key")

@@ -172,6 +172,8 @@ var frameCases = []frameCase{
 	{name: "7 close 126", in: cf(OpClose, true, closeBody(1000, text125[:124])), err: ErrControlTooLong, failAt: 2},
 	{name: "7 close one byte", in: cf(OpClose, true, "\x03"), err: ErrCloseLength},
 	{name: "7 close bad utf-8 reason", in: cf(OpClose, true, closeBody(1000, "\xce\xba\xe1\xbd")), err: ErrCloseReason},
+	{name: "7 data after close is discarded", in: cf(OpClose, true, closeBody(1000, "")) + cf(OpText, true, "late") + "\xff\xff",
+		want: []msg{{OpClose, closeBody(1000, "")}}},
 	{name: "7 close after text", in: cf(OpText, true, "a") + cf(OpClose, true, closeBody(1000, "")), want: []msg{{OpText, "a"}, {OpClose, closeBody(1000, "")}}},
 }
 

@@ -41,6 +41,11 @@ var handshakeCases = []handshakeCase{
 		"Sec-WebSocket-Key: " + sampleKey + "\r\nSec-WebSocket-Version: 13\r\n\r\n", err: ErrNotHTTP11},
 	{name: "post", in: "POST / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: upgrade\r\n" +
 		"Sec-WebSocket-Key: " + sampleKey + "\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n", err: ErrNotGet},
+	{name: "get with a body", in: upgradeRequest("Content-Length: 5\r\n"), err: ErrBody},
+	{name: "get with a chunked body", in: upgradeRequest("Transfer-Encoding: chunked\r\n"), err: ErrBody},
+	{name: "get with an empty body", in: upgradeRequest("Content-Length: 0\r\n")},
+	{name: "post without upgrade", in: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\n", err: ErrNoUpgrade},
+	{name: "http 1.0 without connection upgrade", in: "GET / HTTP/1.0\r\nUpgrade: websocket\r\n\r\n", err: ErrNoConnection},
 	{name: "no upgrade", in: "GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nSec-WebSocket-Key: " + sampleKey + "\r\nSec-WebSocket-Version: 13\r\n\r\n", err: ErrNoUpgrade},
 	{name: "upgrade h2c", in: "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\nConnection: upgrade\r\nSec-WebSocket-Key: " + sampleKey + "\r\nSec-WebSocket-Version: 13\r\n\r\n", err: ErrNoUpgrade},
 	{name: "upgrade websocket2", in: "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket2\r\nConnection: upgrade\r\nSec-WebSocket-Key: " + sampleKey + "\r\nSec-WebSocket-Version: 13\r\n\r\n", err: ErrNoUpgrade},

@@ -20,10 +20,12 @@ const (
 // 4 MiB, after decompression.
 const DefaultMaxMessage = 4 << 20
 
-// keepBuf is the largest assembly buffer a Parser keeps between messages;
-// a larger one (left by a large message) is dropped, so an idle connection
-// does not hold the memory of its largest message.
-const keepBuf = 4 << 10
+// keepBuf is the largest assembly buffer a Parser keeps between messages:
+// messages up to 64 KiB that arrive in pieces reuse it without allocating;
+// a larger one (left by a large message) is dropped when the next message
+// starts, so a connection does not hold the memory of its largest message.
+// Compact drops the buffer whatever its size.
+const keepBuf = 64 << 10
 
 // Message is a complete data message (OpText or OpBinary), or a control
 // frame (OpClose, OpPing, OpPong), as Parser.Feed returns it. A close
@@ -48,15 +50,16 @@ type Message struct {
 // The zero Parser is a server's parser with the default limits. Set the
 // exported fields before the first Feed and do not change them after.
 //
-// A Parser is about 200 bytes plus the assembly buffer of a message that
+// A Parser is 256 bytes plus the assembly buffer of a message that
 // arrives in pieces; a message that arrives whole in one Feed is returned
 // as a view of the input, without a copy.
 type Parser struct {
 	Role Role
-	// MaxMessage bounds a message's payload (after decompression);
-	// 0 means DefaultMaxMessage. A frame whose header says the message
-	// would exceed it fails with ErrMessageTooBig (close 1009) before any
-	// of its payload is taken.
+	// MaxMessage bounds a message's payload, compressed and after
+	// decompression; 0 means DefaultMaxMessage. A frame whose header says
+	// the message would exceed it fails with ErrMessageTooBig (close 1009)
+	// before any of its payload is taken; decompression fails with
+	// ErrDecompressedTooBig as soon as its output passes it.
 	MaxMessage int
 	// MaxFrame bounds a single data frame's payload; 0 means MaxMessage.
 	MaxFrame int
@@ -74,6 +77,7 @@ type Parser struct {
 	fin     bool
 	masked  bool
 	op      Op
+	closed  bool // a close frame was delivered
 	mask    [4]byte
 	left    int64 // payload bytes of the current frame still to come
 	off     int   // payload bytes of the current frame already taken
@@ -96,11 +100,17 @@ type Parser struct {
 // to fail the connection with; after an error every call returns it again.
 // Call Feed again with in[n:] while it returns messages.
 //
+// Nothing may follow a close frame (RFC 6455 5.5.1): once Feed returned
+// one, it discards whatever it is given (n == len(in), no message).
+//
 // Feed unmasks payload in place: the consumed bytes of in are modified.
 // Loop-only: a Parser belongs to one connection.
 func (p *Parser) Feed(in []byte) (n int, m Message, err error) {
 	if p.err != nil {
 		return 0, Message{}, p.err
+	}
+	if p.closed {
+		return len(in), Message{}, nil
 	}
 	if p.release {
 		p.release = false
@@ -117,11 +127,29 @@ func (p *Parser) Feed(in []byte) (n int, m Message, err error) {
 	return n, m, err
 }
 
+// Compact drops the assembly buffer, unless a message is being assembled
+// in it, and so ends the validity of a Payload it returned. A server calls
+// it when a connection goes idle, so an idle connection holds no buffer.
+// Loop-only.
+func (p *Parser) Compact() {
+	if p.release || len(p.buf) == 0 {
+		p.buf = nil
+		p.release = false
+	}
+	if p.Inflater != nil {
+		p.Inflater.out = nil
+	}
+}
+
 // Reset makes p ready for a new connection, keeping its configuration.
 func (p *Parser) Reset() {
+	buf := p.buf[:0]
+	if cap(buf) > keepBuf {
+		buf = nil
+	}
 	*p = Parser{Role: p.Role, MaxMessage: p.MaxMessage, MaxFrame: p.MaxFrame,
 		RejectText: p.RejectText, RejectBinary: p.RejectBinary, Inflater: p.Inflater,
-		buf: p.buf[:0]}
+		buf: buf}
 	if p.Inflater != nil {
 		p.Inflater.Reset()
 	}
@@ -301,7 +329,7 @@ func (p *Parser) checkStart(b0, b1 byte) error {
 		}
 	}
 	masked := b1&0x80 != 0
-	if p.Role == RoleServer && !masked {
+	if p.Role != RoleClient && !masked {
 		return ErrUnmasked
 	}
 	if p.Role == RoleClient && masked {
@@ -371,6 +399,7 @@ func (p *Parser) control(pl []byte) (Message, error) {
 		if _, _, err := ParseClose(pl); err != nil {
 			return Message{}, err
 		}
+		p.closed = true
 	}
 	return Message{Op: p.op, Payload: pl}, nil
 }
@@ -379,12 +408,9 @@ func (p *Parser) control(pl []byte) (Message, error) {
 func (p *Parser) finish() (Message, error) {
 	p.release = true
 	if p.compressed {
-		out, err := p.Inflater.inflate(p.buf, p.maxMessage())
+		out, err := p.Inflater.inflate(p.buf, p.maxMessage(), p.msgOp == OpText)
 		if err != nil {
 			return Message{}, err
-		}
-		if p.msgOp == OpText && !utf8.Valid(out) {
-			return Message{}, ErrInvalidUTF8
 		}
 		return Message{Op: p.msgOp, Payload: out}, nil
 	}

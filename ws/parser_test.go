@@ -3,7 +3,9 @@ package ws
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+	"unsafe"
 )
 
 // fresh returns a copy of s in its own array, so a parser that kept a
@@ -155,7 +157,7 @@ func TestParserCoalesced(t *testing.T) {
 		before := frame(OpPing, true, "before")
 		in := before + c.in
 		want := append([]msg{{OpPing, "before"}}, c.want...)
-		if c.err == nil && (len(c.want) == 0 || c.want[len(c.want)-1].op != OpClose) {
+		if c.err == nil && !hasClose(c.want) {
 			in += frame(OpText, true, "after")
 			want = append(want, msg{OpText, "after"})
 		}
@@ -193,14 +195,14 @@ func TestParserErrorSticks(t *testing.T) {
 // once the next message starts.
 func TestParserBufferDropped(t *testing.T) {
 	var p Parser
-	big := cf(OpBinary, true, text65536)
+	big := cf(OpBinary, true, strings.Repeat(text65536, 2))
 	if _, err := feedPieces(t, &p, big[:100]); err != nil {
 		t.Fatal(err)
 	}
-	if _, m, err := p.Feed(fresh(big[100:])); err != nil || len(m.Payload) != 65536 {
+	if _, m, err := p.Feed(fresh(big[100:])); err != nil || len(m.Payload) != 2*65536 {
 		t.Fatal(err)
 	}
-	if cap(p.buf) < 65536 {
+	if cap(p.buf) < 2*65536 {
 		t.Fatalf("assembly buffer cap %d", cap(p.buf))
 	}
 	if _, err := feedPieces(t, &p, cf(OpText, true, "x")); err != nil {
@@ -208,5 +210,41 @@ func TestParserBufferDropped(t *testing.T) {
 	}
 	if cap(p.buf) > keepBuf {
 		t.Fatalf("buffer of %d bytes kept after a large message", cap(p.buf))
+	}
+}
+
+// TestParserCompact checks that Compact drops a kept buffer but not a
+// message being assembled.
+func TestParserCompact(t *testing.T) {
+	var p Parser
+	m := cf(OpText, true, text125)
+	if _, err := feedPieces(t, &p, m[:10], m[10:]); err != nil || cap(p.buf) == 0 {
+		t.Fatalf("buffer cap %d: %v", cap(p.buf), err)
+	}
+	p.Compact()
+	if p.buf != nil {
+		t.Fatal("Compact kept an idle buffer")
+	}
+	if _, err := feedPieces(t, &p, m[:10]); err != nil {
+		t.Fatal(err)
+	}
+	p.Compact()
+	got, err := feedPieces(t, &p, m[10:])
+	checkMessages(t, "compact mid-message", got, err, []msg{{OpText, text125}}, nil)
+}
+
+func hasClose(ms []msg) bool {
+	for _, m := range ms {
+		if m.op == OpClose {
+			return true
+		}
+	}
+	return false
+}
+
+// TestParserSize keeps the per-connection cost the docs state.
+func TestParserSize(t *testing.T) {
+	if n := unsafe.Sizeof(Parser{}); n > 256 {
+		t.Fatalf("Parser is %d bytes, documented as 256", n)
 	}
 }
