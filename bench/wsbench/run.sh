@@ -4,8 +4,9 @@
 #   bench/wsbench/run.sh                      # every server, every measurement, ROUNDS=3
 #   SERVERS="eddy gws" ROUNDS=1 DURATION=5s bench/wsbench/run.sh
 # Prints one line per measurement (see cmd/wsload): echoes per second and server CPU per
-# echo (32 B and 16 KiB, CONNS connections), server memory per idle WebSocket (IDLE
-# connections), time to deliver one broadcast to IDLE connections.
+# echo (32 B and 16 KiB, CONNS connections), round-trip p50/p99 at 10 messages per second
+# on each of CONNS connections, server memory per idle WebSocket (IDLE connections), time
+# to deliver one broadcast to IDLE connections.
 set -euo pipefail
 cd "$(dirname "$0")"
 servers=${SERVERS:-"eddy gorilla coder gobwas gws nbio"}
@@ -47,6 +48,7 @@ for round in $(seq "$rounds"); do
 	for s in $servers; do
 		start "$s"; load -name "$s" -mode echo -conns "$conns" -size 32 -duration "$duration"; stop
 		start "$s"; load -name "$s" -mode echo -conns "$conns" -size 16384 -duration "$duration"; stop
+		start "$s"; load -name "$s" -mode paced -conns "$conns" -size 32 -rate 10 -duration "$duration"; stop
 		start "$s"; load -name "$s" -mode idle -conns "$idle"; stop
 		start "$s"; load -name "$s" -mode broadcast -conns "$idle" -rounds 3; stop
 	done

@@ -5,6 +5,7 @@
 //	wsload -mode echo -conns 1000 -size 32 -duration 10s -pid $PID   # echoes/s, server CPU per echo
 //	wsload -mode idle -conns 10000 -pid $PID                         # server memory per idle WebSocket
 //	wsload -mode broadcast -conns 10000 -rounds 3                    # time to deliver one broadcast
+//	wsload -mode paced -conns 1000 -rate 10 -duration 10s            # round-trip p50/p99, 10 msg/s per conn
 //
 // Server CPU is read from /proc/PID/stat (user+system time over the measured window),
 // memory from /proc/PID/status (VmRSS before and after opening the connections).
@@ -39,6 +40,7 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "measured time (echo)")
 	rounds := flag.Int("rounds", 3, "broadcasts (broadcast)")
 	pid := flag.Int("pid", 0, "server process, for CPU and memory")
+	rate := flag.Int("rate", 10, "messages per second per connection (paced)")
 	flag.Parse()
 	switch *mode {
 	case "echo":
@@ -47,6 +49,8 @@ func main() {
 		idle(*name, *addr, *conns, *pid)
 	case "broadcast":
 		broadcast(*name, *addr, *conns, *rounds)
+	case "paced":
+		paced(*name, *addr, *conns, *size, *rate, *duration)
 	default:
 		log.Fatalf("wsload: unknown mode %q", *mode)
 	}
@@ -210,6 +214,50 @@ func broadcast(name, addr string, n, rounds int) {
 	}
 	slices.Sort(times)
 	fmt.Printf("%s broadcast conns=%d median=%v all=%v\n", name, n, times[len(times)/2], times)
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// paced sends rate messages per second on each connection, spread over the
+// second, and reports the round-trip percentiles.
+func paced(name, addr string, n, size, rate int, d time.Duration) {
+	conns := dial(addr, "/ws", n)
+	msg := bytes.Repeat([]byte{'p'}, size)
+	var mu sync.Mutex
+	var rtts []time.Duration
+	var wg sync.WaitGroup
+	end := time.Now().Add(d)
+	every := time.Second / time.Duration(rate)
+	for i, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Spread the connections' phases over one interval.
+			next := time.Now().Add(every * time.Duration(i) / time.Duration(n))
+			var mine []time.Duration
+			for next.Before(end) {
+				time.Sleep(time.Until(next))
+				t0 := time.Now()
+				if err := wsutil.WriteClientMessage(c, ws.OpBinary, msg); err != nil {
+					log.Fatalf("wsload: write: %v", err)
+				}
+				if _, _, err := wsutil.ReadServerData(c); err != nil {
+					log.Fatalf("wsload: read: %v", err)
+				}
+				mine = append(mine, time.Since(t0))
+				next = next.Add(every)
+			}
+			mu.Lock()
+			rtts = append(rtts, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	slices.Sort(rtts)
+	pct := func(p float64) time.Duration { return rtts[int(p*float64(len(rtts)-1))] }
+	fmt.Printf("%s paced conns=%d rate=%d/s size=%d samples=%d p50=%v p99=%v max=%v\n", name, n, rate, size,
+		len(rtts), pct(0.50), pct(0.99), rtts[len(rtts)-1])
 	for _, c := range conns {
 		c.Close()
 	}
