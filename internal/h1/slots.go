@@ -37,6 +37,10 @@ func (c *conn) pop(x *Exchange) {
 			c.flags |= cfClosing
 			c.flags &^= cfUpgrade
 			c.cancelFrom(c.head, ErrConnClosed)
+		} else {
+			// An upgrade request answered as the ordinary request it also
+			// is (no hijack): the connection stays HTTP/1.1, parsing resumes.
+			c.flags &^= cfUpgrade
 		}
 	}
 	x.maybeRelease()
