@@ -122,6 +122,14 @@ func (h *testHandler) Serve(x *Exchange) {
 			break
 		}
 		_ = x.StreamEnd(nil)
+	case "/sized":
+		// ?n= pieces of "0123456789" under a Content-Length of 10n.
+		n := queryInt(x, "n", 3)
+		_ = x.StreamStartLength(200, textPlain, int64(10*n))
+		for i := 0; i < n; i++ {
+			_ = x.StreamWrite([]byte("0123456789"))
+		}
+		_ = x.StreamEnd(nil)
 	case "/bigstream":
 		h.bigStream(x)
 	case "/block":

@@ -18,6 +18,26 @@ import (
 // Callable from the goroutine running Serve, and after Detach from any
 // goroutine.
 func (x *Exchange) StreamStart(status int, header []byte) error {
+	return x.streamStart(status, header, -1)
+}
+
+// StreamStartLength is StreamStart for a body whose length n is known (a
+// file): the head announces Content-Length n and the body goes out as it
+// is written, unframed, for HTTP/1.0 as for HTTP/1.1 (the connection stays
+// open). The caller must write exactly n bytes before StreamEnd; one that
+// cannot (a read error half way) must StreamAbort, which closes the
+// connection so the client sees the body cut short. A HEAD request gets
+// the head only. Same errors and goroutine rules as StreamStart.
+func (x *Exchange) StreamStartLength(status int, header []byte, n int64) error {
+	if n < 0 {
+		n = 0
+	}
+	return x.streamStart(status, header, n)
+}
+
+// streamStart starts a stream of n body bytes, or of an unknown length
+// when n < 0.
+func (x *Exchange) streamStart(status int, header []byte, n int64) error {
 	x.mu.Lock()
 	if x.sf&(sfFinished|sfStream) != 0 {
 		x.mu.Unlock()
@@ -45,6 +65,9 @@ func (x *Exchange) StreamStart(status int, header []byte) error {
 	case noBody(status):
 		x.mode = modeNone
 		x.sf |= sfNoBody
+	case n >= 0:
+		x.mode = modeLength
+		x.clen = n
 	case x.req.Minor() == 0:
 		x.mode = modeClose
 	default:
