@@ -91,6 +91,7 @@ type ctxState struct {
 	hdrErr  error  // first invalid header, reported by the response method
 	hasCT   bool   // hdr has a Content-Type line
 	written int64  // body bytes handed to the engine
+	trailer []byte // a stream's trailer lines, sent by Close
 
 	// Flags, written by the goroutine using the Ctx (after Defer, the one
 	// finishing the response).

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/eddy-go/eddy/httpcodec"
 	"github.com/eddy-go/eddy/internal/h1"
 )
 
@@ -27,6 +28,12 @@ func (c *Ctx) Stream(contentType string) (*Stream, error) {
 		return nil, ErrStaleCtx
 	}
 	defer c.exit()
+	return c.startStream(contentType, -1)
+}
+
+// startStream is Stream without the stale check, for a body of n bytes
+// under Content-Length (files), or chunked when n < 0.
+func (c *Ctx) startStream(contentType string, n int64) (*Stream, error) {
 	if c.responded {
 		return nil, ErrResponded
 	}
@@ -50,9 +57,16 @@ func (c *Ctx) Stream(contentType string) (*Stream, error) {
 		}
 		c.appendHeader("Content-Type", contentType)
 	}
-	if err := c.x.StreamStart(c.status, c.hdr); err != nil {
+	var err error
+	if n >= 0 {
+		err = c.x.StreamStartLength(c.status, c.hdr, n)
+	} else {
+		err = c.x.StreamStart(c.status, c.hdr)
+	}
+	if err != nil {
 		return nil, streamErr(err)
 	}
+	c.trailer = c.trailer[:0]
 	c.responded, c.streaming = true, true
 	c.stream.c = c
 	return &c.stream, nil
@@ -113,7 +127,42 @@ func (s *Stream) Close() error {
 	for _, fn := range c.onFinish {
 		fn(c)
 	}
-	return streamErr(c.x.StreamEnd(nil))
+	var trailer []byte
+	if len(c.trailer) > 0 {
+		trailer = c.trailer
+	}
+	return streamErr(c.x.StreamEnd(trailer))
+}
+
+// Trailer adds a trailer field that Close sends after the last chunk (a
+// checksum or a status computed while streaming). Clients only see
+// trailers of a chunked body: for HTTP/1.0 they are dropped. Announce the
+// names with SetHeader("Trailer", "Name") before Stream if clients need to
+// expect them. The name and value are checked as for SetHeader (and names
+// that frame the message, such as Content-Length, are refused); an invalid
+// one is returned as an error wrapping ErrInvalidHeader and not added.
+func (s *Stream) Trailer(name, value string) error {
+	c := s.c
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
+	if !c.streaming {
+		return ErrResponded
+	}
+	if err := checkHeader(name, value); err != nil {
+		return err
+	}
+	for _, bad := range [...]string{"Content-Type", "Content-Encoding", "Content-Range", "Trailer", "Host", "Authorization", "Set-Cookie"} {
+		if len(name) == len(bad) && httpcodec.EqualFold(name, bad) {
+			return fmt.Errorf("%w: %s cannot be a trailer", ErrInvalidHeader, bad)
+		}
+	}
+	c.trailer = append(c.trailer, name...)
+	c.trailer = append(c.trailer, ": "...)
+	c.trailer = append(c.trailer, value...)
+	c.trailer = append(c.trailer, "\r\n"...)
+	return nil
 }
 
 // abortStream ends an open stream whose handler failed (an error or a
