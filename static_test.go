@@ -100,15 +100,15 @@ func TestStaticTraversal(t *testing.T) {
 		"/s/%5c..%5csecret.txt",
 		"/s/sub%5c..%5c..%5csecret.txt",
 		"/s/secret.txt%00.css",
-		"/s/out.txt",            // symlink to a file outside
-		"/s/outdir/secret.txt",  // through a symlinked directory outside
-		"/s/rel.txt",            // relative symlink climbing out
-		"/s//etc/passwd",        // empty segment
-		"/s/" + "/secret.txt",   // same, spelled differently
-		"/s/.hidden",            // dot file
-		"/s/sub/./a.txt",        // dot segment
-		"/s/%2e/sub/a.txt",      // encoded dot segment
-		"/s/in.css",             // a symlink inside the root: not followed by default
+		"/s/out.txt",           // symlink to a file outside
+		"/s/outdir/secret.txt", // through a symlinked directory outside
+		"/s/rel.txt",           // relative symlink climbing out
+		"/s//etc/passwd",       // empty segment
+		"/s/" + "/secret.txt",  // same, spelled differently
+		"/s/.hidden",           // dot file
+		"/s/sub/./a.txt",       // dot segment
+		"/s/%2e/sub/a.txt",     // encoded dot segment
+		"/s/in.css",            // a symlink inside the root: not followed by default
 	}
 	for _, mode := range []eddy.DotSegments{eddy.DotSegmentsReject, eddy.DotSegmentsRemove, eddy.DotSegmentsAllow} {
 		root, _ := siteDir(t)
