@@ -216,7 +216,9 @@ func TestFileAnswers(t *testing.T) {
 	app := eddy.New(eddy.Config{})
 	app.Get("/file/{name}", func(c *eddy.Ctx) error { return c.File(filepath.Join(dir, c.Param("name"))) })
 	app.Get("/dir", func(c *eddy.Ctx) error { return c.File(dir) })
-	app.Get("/typed", func(c *eddy.Ctx) error { return c.SetHeader("Content-Type", "text/x-mine").File(filepath.Join(dir, "a.txt")) })
+	app.Get("/typed", func(c *eddy.Ctx) error {
+		return c.SetHeader("Content-Type", "text/x-mine").File(filepath.Join(dir, "a.txt"))
+	})
 	app.Get("/dl/{name}", func(c *eddy.Ctx) error { return c.Attachment(filepath.Join(dir, "a.txt"), c.Param("name")) })
 	app.Get("/dlbase", func(c *eddy.Ctx) error { return c.Attachment(filepath.Join(dir, "a.txt"), "") })
 	s := eddytest.New(t, app)
