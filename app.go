@@ -35,6 +35,8 @@ type App struct {
 
 	errorHandler ErrorHandler
 
+	events sseSet // open event streams, ended when the app drains
+
 	frozen   atomic.Bool
 	serving  atomic.Bool // accepting: app state is read-only
 	draining atomic.Bool // readiness and liveness answer 503

@@ -96,6 +96,23 @@ func (s *Stream) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// tryWrite is Write that never blocks, even for an InPool handler's
+// stream: the loop's way to write (event streams, file pumps).
+func (s *Stream) tryWrite(p []byte) (int, error) {
+	if !s.c.enter() {
+		return 0, ErrStaleCtx
+	}
+	defer s.c.exit()
+	if !s.c.streaming {
+		return 0, ErrResponded
+	}
+	if err := s.c.x.StreamTryWrite(p); err != nil {
+		return 0, streamErr(err)
+	}
+	s.c.written += int64(len(p))
+	return len(p), nil
+}
+
 // WriteString is Write for a string, without copying it first.
 func (s *Stream) WriteString(str string) (int, error) { return s.Write(unsafeBytes(str)) }
 

@@ -93,6 +93,19 @@ func (x *Exchange) streamStart(status int, header []byte, n int64) error {
 // its place (loop.Loop.BlockingWait), so clients that never read cannot
 // hold every worker.
 func (x *Exchange) StreamWrite(p []byte) error {
+	return x.streamWrite(p, x.plan.InPool)
+}
+
+// StreamTryWrite is StreamWrite that never blocks, whatever the Plan: above
+// the high water mark it returns ErrBackpressure without queueing p. It is
+// how the loop writes to a stream whose handler ran in the pool (an event
+// stream fed from the loop). Same goroutine rules as StreamWrite.
+func (x *Exchange) StreamTryWrite(p []byte) error {
+	return x.streamWrite(p, false)
+}
+
+// streamWrite queues p, waiting for room when wait is set.
+func (x *Exchange) streamWrite(p []byte, wait bool) error {
 	x.mu.Lock()
 	for {
 		if err := x.streamErrLocked(); err != nil {
@@ -101,7 +114,7 @@ func (x *Exchange) StreamWrite(p []byte) error {
 		if !x.fullLocked() {
 			break
 		}
-		if !x.plan.InPool {
+		if !wait {
 			x.mu.Unlock()
 			return ErrBackpressure
 		}
