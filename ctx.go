@@ -83,6 +83,7 @@ type ctxState struct {
 	logBuf    []byte // access log lines
 	jsonEnc   *json.Encoder
 	jsonBuf   *jsonBuffer
+	bodyRd    bodyReader // BodyReader's reader, reused
 
 	// Response being built.
 	status  int
@@ -187,6 +188,7 @@ func (c *ctxState) reset() {
 	clear(c.onFinish)
 	c.onFinish = c.onFinish[:0]
 	c.scratch = c.scratch[:0]
+	c.bodyRd.buf.Reset(nil) // no view of this request's body stays behind
 	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.written = 0, c.hdr[:0], c.body[:0], nil, false, 0
 	c.responded, c.streaming, c.inPool, c.decoded = false, false, false, false
 	c.start = time.Time{}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -152,4 +153,74 @@ func TestFileStalledReader(t *testing.T) {
 			t.Errorf("%s: heap grew by %d KiB for a stalled reader", path, growth>>10)
 		}
 	}
+}
+
+// TestStreamBodyLargeUploadFlatMemory uploads 128 MiB through a socket
+// to a StreamBody handler that reads it as it arrives, and asserts that
+// the in-use heap never grows by more than 24 MiB: the body is never held.
+// The client paces itself at 50 MiB/s (a fast link, slower than the
+// handler, with 160 ms of slack in MaxInbound for a busy machine): gnet reads a socket whatever its protocol wants, so a
+// loopback client that outruns the handler is bounded by
+// Config.MaxInbound and cut off there, which
+// TestStreamBodyHandlerStops checks. EDDY_UPLOAD_MIB changes the size.
+func TestStreamBodyLargeUploadFlatMemory(t *testing.T) {
+	size := 128 << 20
+	if v := os.Getenv("EDDY_UPLOAD_MIB"); v != "" {
+		n, _ := strconv.Atoi(v)
+		size = n << 20
+	}
+	const rate = 50 << 20 // bytes per second
+	const bound = 24 << 20
+	app := eddy.New(eddy.Config{MaxInbound: 8 << 20})
+	app.Post("/up", func(c *eddy.Ctx) error {
+		n, err := io.Copy(io.Discard, c.BodyReader())
+		if err != nil {
+			return err
+		}
+		return c.Text(strconv.FormatInt(n, 10))
+	}, eddy.StreamBody, eddy.MaxBody(2<<30))
+	s := eddytest.New(t, app)
+	base := heapNow()
+	stop := heapWatch()
+	start := time.Now()
+	c := s.Dial(t)
+	go func() {
+		io.WriteString(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: "+strconv.Itoa(size)+"\r\n\r\n")
+		buf := make([]byte, 256<<10)
+		for sent := 0; sent < size; {
+			n := min(len(buf), size-sent)
+			if _, err := c.Write(buf[:n]); err != nil {
+				return
+			}
+			sent += n
+			// Pace: never ahead of rate.
+			if ahead := time.Duration(float64(sent)/rate*float64(time.Second)) - time.Since(start); ahead > 0 {
+				time.Sleep(ahead)
+			}
+		}
+	}()
+	c.SetReadDeadline(time.Now().Add(2 * time.Minute))
+	resp, err := http.ReadResponse(c.Reader(), &http.Request{Method: "POST"})
+	if err != nil {
+		t.Fatalf("upload: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	peak := stop()
+	if resp.StatusCode != 200 || string(b) != strconv.Itoa(size) {
+		t.Fatalf("upload: %d %q", resp.StatusCode, b)
+	}
+	growth := int64(peak) - int64(base)
+	t.Logf("%d MiB upload in %v; heap %d MiB before, peak %d MiB (growth %d KiB, bound %d KiB)",
+		size>>20, time.Since(start).Round(time.Millisecond), base>>20, peak>>20, growth>>10, bound>>10)
+	if growth > bound {
+		t.Errorf("heap grew by %d KiB while uploading, bound %d KiB", growth>>10, bound>>10)
+	}
+}
+
+// zeroReader is an endless reader of zero bytes.
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

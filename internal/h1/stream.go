@@ -234,6 +234,12 @@ func (x *Exchange) syncState() {
 	if sf&sfCloseAfter != 0 {
 		x.c.closeAfter(x)
 	}
+	if sf&sfFinished != 0 && x.c != nil && x.c.cur == x {
+		// Answered before its streamed body arrived whole: the rest is
+		// not read; the connection ends after the answer.
+		x.c.cur = nil
+		x.c.closeAfter(x)
+	}
 	if x.state == stPending && !x.dead {
 		switch {
 		case sf&sfStream != 0:

@@ -24,7 +24,7 @@ func (c *conn) arm() {
 	if c.headStart != 0 {
 		earliest(c.headStart + cfg.HeaderTimeout)
 	}
-	if c.cur != nil {
+	if c.cur != nil && c.cur.pipeSince == 0 { // no body timer while a streamed body waits for its reader
 		earliest(c.lastRead + cfg.BodyTimeout)
 		if t := c.slowBodyAt(c.cur); t != 0 {
 			earliest(t)
@@ -38,7 +38,7 @@ func (c *conn) arm() {
 	}
 	if cfg.HandlerTimeout > 0 {
 		for x := c.head; x != nil; x = x.next {
-			if x.state == stPending && !x.dead {
+			if x.state == stPending && !x.dead && x != c.cur {
 				earliest(x.started + cfg.HandlerTimeout)
 				break
 			}
@@ -100,6 +100,8 @@ func (c *conn) Timeout(lc *loop.Conn) {
 		c.flags |= cfClosing | cfShutdown
 		_ = c.lc.Close()
 		return
+	case c.cur != nil && c.cur.pipeSince != 0:
+		// A streamed body waiting for its reader: no body timer runs.
 	case c.cur != nil && now >= c.lastRead+cfg.BodyTimeout:
 		c.failSlot(c.cur, errBodyTimeout)
 	case c.cur != nil && c.slowBodyAt(c.cur) != 0 && now >= c.slowBodyAt(c.cur):
@@ -110,7 +112,7 @@ func (c *conn) Timeout(lc *loop.Conn) {
 	}
 	if cfg.HandlerTimeout > 0 {
 		for x := c.head; x != nil; x = x.next {
-			if x.state == stPending && !x.dead && now >= x.started+cfg.HandlerTimeout {
+			if x.state == stPending && !x.dead && x != c.cur && now >= x.started+cfg.HandlerTimeout {
 				c.handlerTimeout(x)
 				break
 			}
