@@ -216,11 +216,3 @@ func TestStreamBodyLargeUploadFlatMemory(t *testing.T) {
 		t.Errorf("heap grew by %d KiB while uploading, bound %d KiB", growth>>10, bound>>10)
 	}
 }
-
-// zeroReader is an endless reader of zero bytes.
-type zeroReader struct{}
-
-func (zeroReader) Read(p []byte) (int, error) {
-	clear(p)
-	return len(p), nil
-}
