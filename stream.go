@@ -96,6 +96,32 @@ func (s *Stream) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// WriteWait is Write that waits for room instead of returning
+// ErrBackpressure: for a goroutine other than the loop writing a deferred
+// handler's stream (the job of Ctx.Go, a goroutine started after Defer).
+// The wait counts as a blocked pool wait, so clients that never read
+// cannot hold every pool worker; the write timeout ends a client that
+// stops reading (WriteWait then returns ErrConnClosed). Never call it on
+// the loop (a timer, a completion callback): it would wait for the loop
+// itself.
+func (s *Stream) WriteWait(p []byte) (int, error) {
+	if !s.c.enter() {
+		return 0, ErrStaleCtx
+	}
+	defer s.c.exit()
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if !s.c.streaming {
+		return 0, ErrResponded
+	}
+	if err := s.c.x.StreamWriteWait(p); err != nil {
+		return 0, streamErr(err)
+	}
+	s.c.written += int64(len(p))
+	return len(p), nil
+}
+
 // tryWrite is Write that never blocks, even for an InPool handler's
 // stream: the loop's way to write (event streams, file pumps).
 func (s *Stream) tryWrite(p []byte) (int, error) {

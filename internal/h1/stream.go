@@ -104,6 +104,15 @@ func (x *Exchange) StreamTryWrite(p []byte) error {
 	return x.streamWrite(p, false)
 }
 
+// StreamWriteWait is StreamWrite that waits for room whatever the Plan: for
+// a goroutine other than the loop writing to a detached exchange (a pool
+// job of an on-loop handler). The wait counts as a blocked pool wait
+// (loop.Loop.BlockingWait), so clients that never read cannot hold every
+// worker. Never call it on the loop: it would wait for the loop itself.
+func (x *Exchange) StreamWriteWait(p []byte) error {
+	return x.streamWrite(p, true)
+}
+
 // streamWrite queues p, waiting for room when wait is set.
 func (x *Exchange) streamWrite(p []byte, wait bool) error {
 	x.mu.Lock()
@@ -121,9 +130,10 @@ func (x *Exchange) streamWrite(p []byte, wait bool) error {
 		if x.cond == nil {
 			x.cond = sync.NewCond(&x.mu)
 		}
-		if x.inJob {
-			// On a pool worker (Serve runs as the job): waiting for a
-			// client that may never read must not hold the worker.
+		if x.inJob || !x.plan.InPool {
+			// On a pool worker (Serve runs as the job, or a job of a
+			// detached exchange): waiting for a client that may never
+			// read must not hold the worker.
 			x.ls.l.BlockingWait(x.cond.Wait)
 		} else {
 			x.cond.Wait()
