@@ -403,7 +403,7 @@ func (p *filePump) readDone() {
 // write hands the piece to the connection, or waits until it can take
 // it. Loop-only.
 func (p *filePump) write() {
-	switch _, err := p.s.tryWrite((*p.buf)[:p.n]); err {
+	switch _, err := p.s.writeDirect((*p.buf)[:p.n]); err {
 	case nil:
 		p.off += int64(p.n)
 		p.left -= int64(p.n)

@@ -139,6 +139,24 @@ func (s *Stream) tryWrite(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// writeDirect is tryWrite for a stream of known length written on the
+// loop (the file pump): the engine writes p to the connection without
+// queueing a copy when it can.
+func (s *Stream) writeDirect(p []byte) (int, error) {
+	if !s.c.enter() {
+		return 0, ErrStaleCtx
+	}
+	defer s.c.exit()
+	if !s.c.streaming {
+		return 0, ErrResponded
+	}
+	if err := s.c.x.StreamWriteDirect(p); err != nil {
+		return 0, streamErr(err)
+	}
+	s.c.written += int64(len(p))
+	return len(p), nil
+}
+
 // WriteString is Write for a string, without copying it first.
 func (s *Stream) WriteString(str string) (int, error) { return s.Write(unsafeBytes(str)) }
 

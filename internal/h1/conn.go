@@ -46,6 +46,7 @@ const (
 	cfInData                            // inside DataReceived: writes wait for the end of the batch
 	cfFresh                             // nothing received yet: headStart is the accept time
 	cfEOF                               // the client shut down its sending side (EOFReceived)
+	cfResuming                          // inside ResumeWriting: writes go through the queue (StreamWriteDirect)
 )
 
 var (

@@ -113,6 +113,32 @@ func (x *Exchange) StreamWriteWait(p []byte) error {
 	return x.streamWrite(p, true)
 }
 
+// StreamWriteDirect is StreamTryWrite for the loop, made for files: when
+// x streams a body of known length (StreamStartLength), is the
+// connection's current response, has its head out and nothing of its own
+// queued, p goes to the connection at once (one writev with whatever else
+// the loop holds for the connection) instead of being copied into x's
+// queue and then into the loop's buffer: only what the kernel does not
+// take is copied, once. That saves two copies of every byte of a large
+// file. Otherwise it is StreamTryWrite. Loop-only.
+func (x *Exchange) StreamWriteDirect(p []byte) error {
+	assertLoop(x.ls, "h1: Exchange.StreamWriteDirect")
+	c := x.c
+	x.mu.Lock()
+	direct := len(p) > 0 && x.sf&(sfStream|sfFinished|sfClaimed|sfHeadPending|sfNoBody) == sfStream &&
+		!x.dead && x.mode == modeLength && len(x.out) == 0
+	x.mu.Unlock()
+	// Not from inside ResumeWriting: the loop calls it while flushing its
+	// queue, and a write that pauses it again there could leave it paused
+	// with nothing left to poll; through x's queue the write comes after.
+	if !direct || c == nil || c.head != x || x.state != stStreaming || c.flags&(cfWritePaused|cfHijacked|cfResuming) != 0 || c.dead() {
+		return x.streamWrite(p, false)
+	}
+	c.ls.claim(c)
+	c.writeOutWith(p) // a failed write closes the connection: the next call reports it
+	return nil
+}
+
 // streamWrite queues p, waiting for room when wait is set.
 func (x *Exchange) streamWrite(p []byte, wait bool) error {
 	x.mu.Lock()
@@ -331,8 +357,10 @@ func (c *conn) ResumeWriting(lc *loop.Conn) {
 	}
 	c.flags &^= cfWritePaused
 	c.setFlow(false)
+	c.flags |= cfResuming
 	c.update()
 	c.fireWritable()
+	c.flags &^= cfResuming
 }
 
 // setFlow tells the streaming slots whether the connection is above its
