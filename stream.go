@@ -15,7 +15,8 @@ var errFailStream = errors.New("eddy: the answer to a server error cannot be str
 // Stream is a response whose body is written as it is produced (aiohttp's
 // StreamResponse): chunked for HTTP/1.1, ended by closing the connection
 // for HTTP/1.0. Get one from Ctx.Stream. It belongs to the Ctx and is valid
-// until Close.
+// until Close. Nothing is buffered: each Write goes to the connection as
+// soon as the responses before it are out, so there is no Flush.
 type Stream struct{ c *Ctx }
 
 // Stream starts a streamed response with the status set with Status
