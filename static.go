@@ -83,6 +83,12 @@ const maxListing = 10000
 // route is named like any other: the returned Route takes RouteOptions
 // through the pattern prefix+"/{path:.*}".
 func (a *App) Static(prefix, dir string, opts StaticOptions, ropts ...RouteOption) *Route {
+	return a.root.Static(prefix, dir, opts, ropts...)
+}
+
+// Static serves the files under dir at the group's prefix plus prefix,
+// behind the group's middleware; see App.Static.
+func (g *Group) Static(prefix, dir string, opts StaticOptions, ropts ...RouteOption) *Route {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		panic("eddy: Static " + prefix + ": " + err.Error())
@@ -121,7 +127,7 @@ func (a *App) Static(prefix, dir string, opts StaticOptions, ropts ...RouteOptio
 	if opts.Precompressed {
 		st.extra += "Vary: Accept-Encoding\r\n"
 	}
-	return a.Get(strings.TrimSuffix(prefix, "/")+"/{path:.*}", st.serve, ropts...)
+	return g.Handle("GET", strings.TrimSuffix(prefix, "/")+"/{path:.*}", st.serve, ropts...)
 }
 
 // static is one App.Static: its root, options and cache.

@@ -266,3 +266,24 @@ func TestStaticCacheNoticesChanges(t *testing.T) {
 		t.Errorf("/slow/style.css: %q", r.Text())
 	}
 }
+
+// TestStaticInGroup: a group's Static serves under the group's prefix,
+// behind its middleware.
+func TestStaticInGroup(t *testing.T) {
+	root, _ := siteDir(t)
+	app := eddy.New(eddy.Config{})
+	g := app.Group("/g", func(next eddy.Handler) eddy.Handler {
+		return func(c *eddy.Ctx) error {
+			c.SetHeader("X-Group", "yes")
+			return next(c)
+		}
+	})
+	g.Static("/s", root, eddy.StaticOptions{})
+	s := eddytest.New(t, app)
+	if r := s.Get(t, "/g/s/style.css"); r.Status != 200 || r.Text() != "body{color:red}" || r.Header.Get("X-Group") != "yes" {
+		t.Errorf("/g/s/style.css: %d %q, X-Group %q", r.Status, r.Text(), r.Header.Get("X-Group"))
+	}
+	if r := s.Get(t, "/s/style.css"); r.Status != 404 {
+		t.Errorf("/s/style.css outside the group: %d", r.Status)
+	}
+}
