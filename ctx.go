@@ -84,6 +84,7 @@ type ctxState struct {
 	logBuf    []byte // access log lines
 	jsonEnc   *json.Encoder
 	jsonBuf   *jsonBuffer
+	bodyRd    bodyReader // BodyReader's reader, reused
 
 	// Response preparation (prepare.go): OnPrepare hooks, the encoder one
 	// chose, its buffers (kept across requests) and a replaced request body.
@@ -108,6 +109,7 @@ type ctxState struct {
 	hdrErr  error  // first invalid header, reported by the response method
 	hasCT   bool   // hdr has a Content-Type line
 	written int64  // body bytes handed to the engine
+	trailer []byte // a stream's trailer lines, sent by Close
 
 	// Flags, written by the goroutine using the Ctx (after Defer, the one
 	// finishing the response).
@@ -208,6 +210,7 @@ func (c *ctxState) reset() {
 	c.encTail = c.encTail[:0]
 	c.reqBody, c.reqBodySet, c.remote = nil, false, nil
 	c.scratch = c.scratch[:0]
+	c.bodyRd.buf.Reset(nil) // no view of this request's body stays behind
 	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.written = 0, c.hdr[:0], c.body[:0], nil, false, 0
 	c.responded, c.streaming, c.inPool, c.decoded = false, false, false, false
 	c.start = time.Time{}

@@ -219,5 +219,5 @@ func (c *Ctx) writeTail() error {
 		c.written += int64(len(c.encTail))
 		c.encTail = c.encTail[:0]
 	}
-	return c.x.StreamEnd(nil)
+	return c.x.StreamEnd(c.trailers())
 }

@@ -23,9 +23,11 @@ type Route struct {
 	mws     []Middleware
 	place   Placement
 	maxBody int64
-	app     *App // the app that owns the tree the route is in
-	auto    bool // an automatic answer (404, 405, OPTIONS), not registered
-	plan    h1.Plan
+	// streamBody: the handler reads the body as it arrives (StreamBody)
+	streamBody bool
+	app        *App // the app that owns the tree the route is in
+	auto       bool // an automatic answer (404, 405, OPTIONS), not registered
+	plan       h1.Plan
 }
 
 // Method returns the route's method, or "*" for a route added with Any.
@@ -56,7 +58,7 @@ func (r *Route) paramIndex(name string) int {
 }
 
 // RouteOption changes how one route is served: InPool, OnLoop, MaxBody,
-// HandlerTimeout, Name, With.
+// HandlerTimeout, StreamBody, Name, With.
 type RouteOption interface{ applyRoute(r *Route) }
 
 // Placement says where a route's handler runs: on the connection's event

@@ -12,6 +12,10 @@
 //
 //	go run ./bench/server -addr 127.0.0.1:8080 -loops 1
 //
+// With -files DIR it also serves DIR at /files/ (App.Static, default
+// options; -file-cache N keeps files up to N bytes in memory instead of
+// the default 64 KiB), for bench/peers/cmd/filebench.
+//
 // bench/README.md runs it against net/http, fasthttp and a raw gnet responder.
 package main
 
@@ -27,8 +31,18 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	loops := flag.Int("loops", 0, "event loops (0 = GOMAXPROCS)")
 	wsDeflate := flag.Bool("ws-deflate", false, "offer permessage-deflate on GET /ws")
+	files := flag.String("files", "", "directory to serve at /files/ (none by default)")
+	fileCache := flag.Int64("file-cache", 0, "with -files: largest file kept in memory (0 = the default, 64 KiB)")
 	flag.Parse()
-	if err := newApp(eddy.Config{Loops: *loops}, *wsDeflate).Run(*addr); err != nil {
+	app := newApp(eddy.Config{Loops: *loops}, *wsDeflate)
+	if *files != "" {
+		opts := eddy.StaticOptions{CacheFileSize: *fileCache}
+		if *fileCache > 0 {
+			opts.CacheBytes = max(8<<20, 16**fileCache)
+		}
+		app.Static("/files", *files, opts)
+	}
+	if err := app.Run(*addr); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -217,6 +217,9 @@ func (c *conn) failSlot(x *Exchange, e *httpcodec.Error) {
 	c.flags |= cfClosing
 	x.mu.Lock()
 	x.sf |= sfClaimed
+	if x.cond != nil {
+		x.cond.Broadcast() // a streamed body's reader learns it failed
+	}
 	x.mu.Unlock()
 	if !x.dead && x.state != stWritten {
 		x.state = stReady

@@ -24,7 +24,7 @@ func (c *conn) arm() {
 	if c.headStart != 0 {
 		earliest(c.headStart + cfg.HeaderTimeout)
 	}
-	if c.cur != nil {
+	if c.cur != nil && c.cur.pipeSince == 0 { // no body timer while a streamed body waits for its reader
 		earliest(c.lastRead + cfg.BodyTimeout)
 		if t := c.slowBodyAt(c.cur); t != 0 {
 			earliest(t)
@@ -37,7 +37,7 @@ func (c *conn) arm() {
 		}
 	}
 	for x := c.head; x != nil; x = x.next {
-		if x.state == stPending && !x.dead {
+		if x.state == stPending && !x.dead && x != c.cur { // a streamed body's reader is timed by its body
 			if d := x.handlerTimeout(cfg); d > 0 {
 				earliest(x.started + d) // every slot: a later one may have a shorter limit (at most the pipeline depth)
 			}
@@ -99,6 +99,8 @@ func (c *conn) Timeout(lc *loop.Conn) {
 		c.flags |= cfClosing | cfShutdown
 		_ = c.lc.Close()
 		return
+	case c.cur != nil && c.cur.pipeSince != 0:
+		// A streamed body waiting for its reader: no body timer runs.
 	case c.cur != nil && now >= c.lastRead+cfg.BodyTimeout:
 		c.failSlot(c.cur, errBodyTimeout)
 	case c.cur != nil && c.slowBodyAt(c.cur) != 0 && now >= c.slowBodyAt(c.cur):
@@ -108,7 +110,7 @@ func (c *conn) Timeout(lc *loop.Conn) {
 		c.failConn(errHeadTimeout)
 	}
 	for x := c.head; x != nil; x = x.next {
-		if x.state == stPending && !x.dead {
+		if x.state == stPending && !x.dead && x != c.cur { // a streamed body's reader is timed by its body
 			if d := x.handlerTimeout(cfg); d > 0 && now >= x.started+d {
 				c.handlerTimeout(x)
 				break
