@@ -156,7 +156,7 @@ func (c *call) exchange(req *Request, hdr http.Header) (*exchange, error) {
 	addr := hostPort(u)
 	key := "http://" + addr
 	if px := c.s.cfg.Proxy; px != nil {
-		pu, err := px(u)
+		pu, err := px(&http.Request{URL: u, Header: http.Header{}})
 		if err != nil {
 			return nil, badRequest("proxy: %v", err)
 		}

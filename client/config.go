@@ -69,12 +69,13 @@ type Config struct {
 	// transparently (Response.Uncompressed is then true, and Content-Encoding and
 	// Content-Length are removed from its header).
 	DisableCompression bool
-	// Proxy returns the proxy for a request URL (nil URL: none). nil: no proxy;
+	// Proxy returns the proxy for a request (nil URL: none), with net/http's
+	// signature (only the request's URL is set). nil: no proxy;
 	// http.ProxyFromEnvironment reads HTTP_PROXY, HTTPS_PROXY and NO_PROXY. Plain
 	// http requests go to an http proxy in absolute form, with Proxy-Authorization
 	// from the proxy URL's user info; https requests use the fallback transport,
 	// which tunnels with CONNECT.
-	Proxy func(*url.URL) (*url.URL, error)
+	Proxy func(*http.Request) (*url.URL, error)
 
 	// Middleware wraps Do (and so Get, Post, ...), first element outermost: the
 	// place for retries, auth refresh, logging around every request. Requests made

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"net/url"
 	"sync"
 )
 
@@ -34,9 +33,7 @@ func (s *Session) newTransport() *http.Transport {
 		DisableCompression:     true, // the session decodes, as for plain http
 		ForceAttemptHTTP2:      true,
 	}
-	if cfg.Proxy != nil {
-		t.Proxy = func(r *http.Request) (*url.URL, error) { return cfg.Proxy(r.URL) }
-	}
+	t.Proxy = cfg.Proxy
 	return t
 }
 
