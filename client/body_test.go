@@ -127,12 +127,12 @@ func TestDecompression(t *testing.T) {
 	}
 }
 
-// TestLargeDownloadFlatMemory streams 256 MiB through a reader and checks that
+// TestLargeDownloadFlatMemory streams 128 MiB through a reader and checks that
 // the heap does not grow with the body. The server sends at a network's pace
-// (a pause every 1 MiB): on loopback at memory speed a reader on a busy machine
+// (a pause every 256 KiB): on loopback at memory speed a reader on a busy machine
 // lags without bound, and the loops cannot stop reading a socket (MaxLag).
 func TestLargeDownloadFlatMemory(t *testing.T) {
-	const size = 256 << 20
+	const size = 128 << 20
 	piece := bytes.Repeat([]byte("0123456789abcdef"), 4096)
 	ts := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", fmt.Sprint(size))
@@ -140,7 +140,7 @@ func TestLargeDownloadFlatMemory(t *testing.T) {
 			if _, err := w.Write(piece); err != nil {
 				return
 			}
-			if sent%(1<<20) == 0 {
+			if sent%(256<<10) == 0 {
 				time.Sleep(time.Millisecond)
 			}
 		}

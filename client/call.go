@@ -292,7 +292,8 @@ func (c *call) onEnd(hop any, err error) {
 	if hop != c.cur || c.ended {
 		return
 	}
-	if c.delivered { // a streamed body ends
+	if c.delivered { // a streamed body ends: Done runs before its reader sees the end
+		c.finish(nil, err)
 		if ex, ok := hop.(*exchange); ok && ex.sb != nil {
 			if err == nil {
 				ex.sb.finish(io.EOF)
@@ -300,7 +301,6 @@ func (c *call) onEnd(hop any, err error) {
 				ex.sb.finish(err)
 			}
 		}
-		c.finish(nil, err)
 		return
 	}
 	if err != nil {
@@ -342,6 +342,7 @@ func (c *call) finish(resp *Response, err error) {
 		return
 	}
 	c.ended = true
+	defer c.s.liveDone() // the count taken when the call was made
 	if c.timer != nil {
 		c.timer.Cancel()
 	}

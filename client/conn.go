@@ -55,6 +55,7 @@ var (
 func (pc *pconn) ConnectionMade(c *loop.Conn) {
 	pc.c = c
 	pc.lp.conns[pc] = struct{}{}
+	pc.lp.s.liveInc() // until ConnectionLost
 	pc.parser.Limits = pc.lp.s.limits
 	pc.chunk.Limits = pc.lp.s.limits
 	pc.made.Store(true)

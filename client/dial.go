@@ -27,18 +27,22 @@ func (lp *loopPool) dial(ex *exchange) {
 	go func() {
 		err := s.dialConn(addr, l, pc, trace)
 		if err != nil && !pc.made.Load() {
-			// Never enrolled: no ConnectionLost will free the slot.
-			s.freeSlot(hp.ctr)
-			s.liveDone()
+			s.freeSlot(hp.ctr) // never enrolled: no ConnectionLost will free it
 		}
-		_ = l.CallSoonThreadsafe(func() { lp.dialed(ex, pc, err) })
+		if l.CallSoonThreadsafe(func() { lp.dialed(ex, pc, err) }) != nil {
+			s.liveDone() // the loop stopped: its connections are gone
+		}
 	}()
 }
 
 // dialed hands a new connection (or the dial's error) to ex. Loop-only.
 func (lp *loopPool) dialed(ex *exchange, pc *pconn, err error) {
+	defer lp.s.liveDone() // the dial's count; the connection has its own
 	ex.dialing = false
 	switch {
+	case err == nil && lp.s.closed.Load():
+		pc.close()
+		ex.end(ErrClosed)
 	case err != nil:
 		ex.trace.gotConn(false, 0)
 		ex.end(err)

@@ -140,6 +140,14 @@ func (s *Session) liveAdd() bool {
 	return true
 }
 
+// liveInc counts something that must end before Close returns, even while
+// closing (a connection enrolled as Close began: it is closed by the shutdown).
+func (s *Session) liveInc() {
+	s.liveMu.Lock()
+	s.live++
+	s.liveMu.Unlock()
+}
+
 func (s *Session) liveDone() {
 	s.liveMu.Lock()
 	s.live--
@@ -326,7 +334,11 @@ func (s *Session) do(ctx context.Context, req *Request) (*Response, error) {
 	ch := make(chan result, 1)
 	c := &call{s: s, lp: s.pool(l), req: r, trace: r.Trace}
 	c.cb = func(resp *Response, err error) { ch <- result{resp, err} }
+	if !s.liveAdd() {
+		return nil, ErrClosed
+	}
 	if err := l.CallSoonThreadsafe(c.begin); err != nil {
+		s.liveDone()
 		return nil, ErrClosed
 	}
 	abort := func(err error) { _ = l.CallSoonThreadsafe(func() { c.abort(err) }) }
@@ -472,6 +484,9 @@ func (s *Session) Start(l *loop.Loop, req *Request, done func(*Response, error))
 		done(resp, err)
 	}
 	r, err := s.resolve(req)
+	if err == nil && !s.liveAdd() {
+		err = ErrClosed
+	}
 	if err != nil {
 		l.CallSoon(func() { done(nil, err) })
 		return func(error) {}
