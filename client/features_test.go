@@ -208,12 +208,12 @@ func TestHTTPS(t *testing.T) {
 		switch r.URL.Path {
 		case "/set":
 			http.SetCookie(w, &http.Cookie{Name: "k", Value: "v"})
-			http.Redirect(w, r, "/get", 302)
+			http.Redirect(w, r, "/get", http.StatusFound)
 		case "/get":
 			c, _ := r.Cookie("k")
 			fmt.Fprintf(w, "tls cookie %v", c)
 		case "/toplain":
-			http.Redirect(w, r, strings.Replace(plain.URL, "127.0.0.1", "localhost", 1), 302) // another host: no cookie
+			http.Redirect(w, r, strings.Replace(plain.URL, "127.0.0.1", "localhost", 1), http.StatusFound) // another host: no cookie
 		}
 	}))
 	defer ts.Close()

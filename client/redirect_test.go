@@ -23,7 +23,7 @@ func TestRedirects(t *testing.T) {
 		}
 		http.Redirect(w, r, to, code)
 	})
-	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", 302) })
+	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) })
 	mux.HandleFunc("/end", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		fmt.Fprintf(w, "%s %s", r.Method, b)
@@ -91,11 +91,11 @@ func TestRedirectCredentials(t *testing.T) {
 	// "localhost" is another host than "127.0.0.1" for the rules.
 	otherURL := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
 	var mux http.ServeMux
-	mux.HandleFunc("/same", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/here", 302) })
+	mux.HandleFunc("/same", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/here", http.StatusFound) })
 	mux.HandleFunc("/here", func(w http.ResponseWriter, r *http.Request) {
 		seen <- "same auth=" + r.Header.Get("Authorization") + " cookie=" + r.Header.Get("Cookie")
 	})
-	mux.HandleFunc("/away", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, otherURL+"/x", 307) })
+	mux.HandleFunc("/away", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, otherURL+"/x", http.StatusTemporaryRedirect) })
 	ts := newHTTPServer(t, &mux)
 	s := newSession(t, Config{})
 	for path, want := range map[string]string{
@@ -120,7 +120,7 @@ func TestCookieJar(t *testing.T) {
 	var mux http.ServeMux
 	mux.HandleFunc("/set", func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "session", Value: "abc", Path: "/"})
-		http.Redirect(w, r, "/get", 302)
+		http.Redirect(w, r, "/get", http.StatusFound)
 	})
 	mux.HandleFunc("/get", func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie("session")
