@@ -95,7 +95,9 @@ func TestRedirectCredentials(t *testing.T) {
 	mux.HandleFunc("/here", func(w http.ResponseWriter, r *http.Request) {
 		seen <- "same auth=" + r.Header.Get("Authorization") + " cookie=" + r.Header.Get("Cookie")
 	})
-	mux.HandleFunc("/away", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, otherURL+"/x", http.StatusTemporaryRedirect) })
+	mux.HandleFunc("/away", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, otherURL+"/x", http.StatusTemporaryRedirect)
+	})
 	ts := newHTTPServer(t, &mux)
 	s := newSession(t, Config{})
 	for path, want := range map[string]string{
