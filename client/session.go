@@ -341,12 +341,14 @@ func (s *Session) do(ctx context.Context, req *Request) (*Response, error) {
 		s.liveDone()
 		return nil, ErrClosed
 	}
-	abort := func(err error) { _ = l.CallSoonThreadsafe(func() { c.abort(err) }) }
+	abort := func(err error) error { return l.CallSoonThreadsafe(func() { c.abort(err) }) }
 	var res result
 	select {
 	case res = <-ch:
 	case <-ctx.Done():
-		abort(ctx.Err())
+		if abort(ctx.Err()) != nil {
+			return nil, ctx.Err() // the loop has stopped: nothing will answer
+		}
 		res = <-ch // the abort delivers at once
 		if res.err == nil {
 			res.resp.Body.Close()
@@ -358,7 +360,7 @@ func (s *Session) do(ctx context.Context, req *Request) (*Response, error) {
 	}
 	resp := res.resp
 	if ctx.Done() != nil && !resp.full {
-		stop := context.AfterFunc(ctx, func() { abort(ctx.Err()) })
+		stop := context.AfterFunc(ctx, func() { _ = abort(ctx.Err()) })
 		resp.Body = &watchedBody{ReadCloser: resp.Body, stop: stop}
 	}
 	if s.cfg.RaiseForStatus {

@@ -34,7 +34,9 @@ func main() {
 	}
 	g := &gateway{sess: sess, a: *a, b: *b}
 	app := newApp(eddy.Config{}, g)
-	app.OnCleanup(func(ctx context.Context) error { return sess.Close(ctx) })
+	// Close the session while the loops still run (its connections live on
+	// them): at the start of the drain. Fan-outs still in flight then fail (502).
+	app.OnShutdown(func(ctx context.Context) error { return sess.Close(ctx) })
 	if *a == "" || *b == "" {
 		app.OnStartup(func(context.Context) error {
 			base := "http://" + app.Addr().String()
