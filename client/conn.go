@@ -3,7 +3,6 @@ package client
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -102,19 +101,16 @@ func (pc *pconn) readHead(ex *exchange, data []byte) int {
 	}
 	resp := &Response{
 		StatusCode:    st,
-		Status:        strconv.Itoa(st) + " " + string(h.Reason()),
-		Proto:         "HTTP/1." + strconv.Itoa(h.Minor()),
+		Status:        statusLine(st, h.Reason()),
+		Proto:         protoString(h.Minor()),
 		Header:        make(http.Header, h.NumHeaders()),
 		ContentLength: h.ContentLength(),
 		Request:       ex.req,
 		maxBuf:        pc.lp.s.cfg.MaxBodyBuffered,
 	}
-	if len(h.Reason()) == 0 {
-		resp.Status = strconv.Itoa(st) + " " + http.StatusText(st)
-	}
 	for i := range h.NumHeaders() {
 		k, v := h.HeaderAt(i)
-		key := http.CanonicalHeaderKey(string(k))
+		key := headerKey(k)
 		resp.Header[key] = append(resp.Header[key], string(v))
 	}
 	pc.mode = h.BodyMode()

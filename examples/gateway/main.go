@@ -17,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"log"
+	"sync/atomic"
 	"time"
 
 	"github.com/eddy-go/eddy"
@@ -32,7 +33,8 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	g := &gateway{sess: sess, a: *a, b: *b}
+	g := &gateway{sess: sess}
+	g.setUpstreams(*a, *b)
 	app := newApp(eddy.Config{}, g)
 	// Close the session while the loops still run (its connections live on
 	// them): at the start of the drain. Fan-outs still in flight then fail (502).
@@ -40,7 +42,7 @@ func main() {
 	if *a == "" || *b == "" {
 		app.OnStartup(func(context.Context) error {
 			base := "http://" + app.Addr().String()
-			g.a, g.b = base+"/upstream/a", base+"/upstream/b"
+			g.setUpstreams(base+"/upstream/a", base+"/upstream/b")
 			return nil
 		})
 	}
@@ -55,8 +57,10 @@ var badGateway = eddy.NewHTTPError(502, "an upstream failed")
 // gateway holds the session and the two upstreams.
 type gateway struct {
 	sess *client.Session
-	a, b string
+	ups  atomic.Pointer[[2]string] // set before serving, or by a test between requests
 }
+
+func (g *gateway) setUpstreams(a, b string) { g.ups.Store(&[2]string{a, b}) }
 
 // newApp builds the server: /combined fans out; /upstream/a and /upstream/b are
 // the demo upstreams.
@@ -80,7 +84,7 @@ func (g *gateway) combined(c *eddy.Ctx) error {
 	var parts [2]json.RawMessage
 	var failed error
 	pending := 2
-	for i, url := range [2]string{g.a, g.b} {
+	for i, url := range *g.ups.Load() {
 		req, err := client.NewRequest("GET", url, nil)
 		if err != nil {
 			return err

@@ -47,7 +47,7 @@ func TestGateway(t *testing.T) {
 		{"one fails", srv.URL + "/upstream/a", srv.URL + "/nope", 502, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			g.a, g.b = tc.a, tc.b
+			g.setUpstreams(tc.a, tc.b)
 			start := time.Now()
 			resp := srv.Get(t, "/combined")
 			if resp.Status != tc.status {
