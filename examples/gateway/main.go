@@ -17,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"log"
+	"net"
 	"sync/atomic"
 	"time"
 
@@ -34,21 +35,34 @@ func main() {
 		log.Fatal(err)
 	}
 	g := &gateway{sess: sess}
+	if *a == "" || *b == "" {
+		base, err := selfURL(*addr)
+		if err != nil {
+			log.Fatal(err)
+		}
+		*a, *b = base+"/upstream/a", base+"/upstream/b"
+	}
 	g.setUpstreams(*a, *b)
 	app := newApp(eddy.Config{}, g)
 	// Close the session while the loops still run (its connections live on
 	// them): at the start of the drain. Fan-outs still in flight then fail (502).
 	app.OnShutdown(func(ctx context.Context) error { return sess.Close(ctx) })
-	if *a == "" || *b == "" {
-		app.OnStartup(func(context.Context) error {
-			base := "http://" + app.Addr().String()
-			g.setUpstreams(base+"/upstream/a", base+"/upstream/b")
-			return nil
-		})
-	}
 	if err := app.Run(*addr); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// selfURL is the URL this server is reached at on this machine, for the demo
+// upstreams it serves itself.
+func selfURL(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", err
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
 }
 
 // badGateway answers a failed fan-out.

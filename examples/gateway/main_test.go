@@ -71,6 +71,14 @@ func TestGateway(t *testing.T) {
 	}
 }
 
+func TestSelfURL(t *testing.T) {
+	for addr, want := range map[string]string{":8080": "http://127.0.0.1:8080", "10.0.0.1:80": "http://10.0.0.1:80", "[::]:9": "http://127.0.0.1:9"} {
+		if got, err := selfURL(addr); err != nil || got != want {
+			t.Errorf("selfURL(%q) = %q, %v; want %q", addr, got, err, want)
+		}
+	}
+}
+
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
