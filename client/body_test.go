@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -43,36 +44,85 @@ func TestResponseFraming(t *testing.T) {
 		{"closed before head", "GET", "", "", ErrConnLost, false},
 		{"huge head", "GET", "HTTP/1.1 200 OK\r\nX: " + strings.Repeat("a", 40<<10) + "\r\n\r\n", "", ErrBadResponse, false},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			addr, _ := rawServer(t, func(_ int, c net.Conn) {
-				br := bufio.NewReader(c)
-				if _, err := readRequest(br); err != nil {
-					return
+		for _, trickle := range []bool{false, true} {
+			name := tc.name
+			if trickle {
+				name += " trickled" // a few bytes per segment: every parser state meets a boundary
+			}
+			t.Run(name, func(t *testing.T) {
+				addr, _ := rawServer(t, func(_ int, c net.Conn) {
+					br := bufio.NewReader(c)
+					if _, err := readRequest(br); err != nil {
+						return
+					}
+					if !trickle || len(tc.reply) > 1000 {
+						io.WriteString(c, tc.reply)
+					} else {
+						for i := 0; i < len(tc.reply); i += 3 {
+							io.WriteString(c, tc.reply[i:min(i+3, len(tc.reply))])
+							time.Sleep(200 * time.Microsecond)
+						}
+					}
+					if tc.reusable {
+						readRequest(br) // the client closes it at the end
+					}
+				})
+				s := newSession(t, Config{})
+				req, _ := NewRequest(tc.method, addr, nil)
+				resp, err := s.Do(ctxT(t), req)
+				var body []byte
+				if err == nil {
+					body, err = resp.Bytes()
 				}
-				io.WriteString(c, tc.reply)
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err %v, want %v", err, tc.wantErr)
+				}
+				if err == nil && string(body) != tc.want {
+					t.Fatalf("body %q, want %q", body, tc.want)
+				}
 				if tc.reusable {
-					readRequest(br) // the client closes it at the end
+					waitFor(t, "an idle connection", func() bool { return s.total.Load() == 1 })
+				} else {
+					waitFor(t, "no connection", func() bool { return s.total.Load() == 0 })
 				}
 			})
-			s := newSession(t, Config{})
-			req, _ := NewRequest(tc.method, addr, nil)
-			resp, err := s.Do(ctxT(t), req)
-			var body []byte
-			if err == nil {
-				body, err = resp.Bytes()
-			}
-			if !errors.Is(err, tc.wantErr) {
-				t.Fatalf("err %v, want %v", err, tc.wantErr)
-			}
-			if err == nil && string(body) != tc.want {
-				t.Fatalf("body %q, want %q", body, tc.want)
-			}
-			if tc.reusable {
-				waitFor(t, "an idle connection", func() bool { return s.total.Load() == 1 })
-			} else {
-				waitFor(t, "no connection", func() bool { return s.total.Load() == 0 })
-			}
+		}
+	}
+}
+
+// TestBufferedBounds: bodies read whole are bounded, a decompressed one too
+// (a gzip bomb), on both APIs.
+func TestBufferedBounds(t *testing.T) {
+	var bomb bytes.Buffer
+	zw := gzip.NewWriter(&bomb)
+	zw.Write(make([]byte, 4<<20)) // 4 MiB of zeros in a few KiB
+	zw.Close()
+	ts := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/bomb" {
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Write(bomb.Bytes())
+			return
+		}
+		w.Write(make([]byte, 2<<20))
+	}))
+	s := newSession(t, Config{MaxBodyBuffered: 1 << 20})
+	l := s.srv.Loops()[0]
+	for _, path := range []string{"/big", "/bomb"} {
+		resp, err := s.Get(ctxT(t), ts.URL+path)
+		if err == nil {
+			_, err = resp.Bytes()
+		}
+		if !errors.Is(err, ErrBodyTooLarge) {
+			t.Errorf("Bytes %s: %v, want ErrBodyTooLarge", path, err)
+		}
+		ch := make(chan error, 1)
+		l.CallSoonThreadsafe(func() {
+			req, _ := NewRequest("GET", ts.URL+path, nil)
+			s.Start(l, req, func(_ *Response, err error) { ch <- err })
 		})
+		if err := <-ch; !errors.Is(err, ErrBodyTooLarge) {
+			t.Errorf("Start %s: %v, want ErrBodyTooLarge", path, err)
+		}
 	}
 }
 
@@ -191,10 +241,21 @@ func TestSlowReader(t *testing.T) {
 	for i := range data {
 		data[i] = byte(i * 7)
 	}
-	want := sha256.Sum256(data)
-	ts := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(data) }))
-	s := newSession(t, Config{BodyWindow: 64 << 10})
-	resp, err := s.Get(ctxT(t), ts.URL)
+	ts := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		w.Write(data[:n]) // no Content-Length: chunked
+	}))
+	for _, tc := range []struct{ window, size int }{{64 << 10, len(data)}, {1000, 128 << 10}} {
+		t.Run(fmt.Sprint("window ", tc.window), func(t *testing.T) {
+			want := sha256.Sum256(data[:tc.size])
+			slowRead(t, fmt.Sprintf("%s/?n=%d", ts.URL, tc.size), tc.window, want[:])
+		})
+	}
+}
+
+func slowRead(t *testing.T, url string, window int, want []byte) {
+	s := newSession(t, Config{BodyWindow: window})
+	resp, err := s.Get(ctxT(t), url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,11 +271,11 @@ func TestSlowReader(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(buf) > 0 && n > 0 && h.Size() > 0 {
+		if n > 0 {
 			time.Sleep(200 * time.Microsecond) // lag behind the loopback server
 		}
 	}
-	if got := h.Sum(nil); !bytes.Equal(got, want[:]) {
+	if got := h.Sum(nil); !bytes.Equal(got, want) {
 		t.Fatal("body corrupted")
 	}
 }
