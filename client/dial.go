@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http/httptrace"
+	"os"
 
 	"github.com/eddy-go/eddy/loop"
 )
@@ -102,7 +103,8 @@ func (s *Session) dialErr(ctx context.Context, addr string, err error) error {
 	switch {
 	case s.closed.Load():
 		return ErrClosed
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		// The dial may see its deadline pass a moment before ctx reports it.
 		return fmt.Errorf("%w: %s", ErrConnectTimeout, addr)
 	case errors.Is(err, loop.ErrStopped):
 		return ErrClosed
