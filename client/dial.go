@@ -23,6 +23,7 @@ func (lp *loopPool) dial(ex *exchange) {
 		return
 	}
 	ex.dialing = true
+	hp.dialing++
 	pc := &pconn{lp: lp, hp: hp}
 	addr, trace, l := ex.addr, ex.trace, lp.l
 	go func() {
@@ -39,6 +40,8 @@ func (lp *loopPool) dial(ex *exchange) {
 // dialed hands a new connection (or the dial's error) to ex. Loop-only.
 func (lp *loopPool) dialed(ex *exchange, pc *pconn, err error) {
 	defer lp.s.liveDone() // the dial's count; the connection has its own
+	defer lp.tidy(pc.hp)
+	pc.hp.dialing--
 	ex.dialing = false
 	switch {
 	case err == nil && lp.s.closed.Load():
