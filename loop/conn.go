@@ -30,6 +30,7 @@ type Conn struct {
 	hclosed atomic.Bool // fClosed, readable from any goroutine (Handle)
 	flags   uint16
 	why     closeReason // why we closed it; given to ConnectionLost
+	pauses  uint8       // PauseReading calls not yet matched by ResumeReading
 }
 
 // outState is a connection's state while output is pending (fOutPending) or from
@@ -143,6 +144,7 @@ const (
 	fOutPending                     // output is queued (outState.buf); polled by the timer
 	fDetached                       // gnet let go at the peer's EOF; we own a dup of the fd
 	fEnded                          // EOFReceived ran
+	fInState                        // a receive hint or an inbound limit is set (Loop.ins)
 )
 
 const (
@@ -294,23 +296,47 @@ func (c *Conn) SetDeadline(t time.Duration) {
 	}
 }
 
+// SetDeadlineAfter arms the connection's deadline d from now (Loop.Time()+d): an idle
+// timeout is SetDeadlineAfter(idle) at each request. d <= 0 clears it. Loop-only.
+func (c *Conn) SetDeadlineAfter(d time.Duration) {
+	if d <= 0 {
+		c.SetDeadline(0)
+		return
+	}
+	c.SetDeadline(c.loop.now + d)
+}
+
 // Deadline returns the deadline set by SetDeadline (0 = none). Loop-only.
 func (c *Conn) Deadline() time.Duration { return c.deadline }
 
-// PauseReading stops DataReceived calls. gnet keeps reading (it has no way not to):
-// bytes stay buffered up to Config.MaxInbound, past which the connection is aborted with
-// ErrInboundOverflow. Loop-only.
+// PauseReading stops DataReceived calls until every PauseReading has been matched by a
+// ResumeReading: pauses are counted, so independent reasons (a full outbound buffer, a
+// busy executor job, an application's own limit) each pause and resume on their own and
+// reading resumes when the last is released. At most 255 pauses may be held at once; one
+// more panics (a missing ResumeReading). gnet keeps reading (it has no way not to): bytes
+// stay buffered up to the connection's inbound limit (Config.MaxInbound or
+// SetMaxInbound), past which the connection is aborted with ErrInboundOverflow.
+// Loop-only.
 func (c *Conn) PauseReading() {
 	c.loop.own.check("Conn.PauseReading")
+	if c.pauses == math.MaxUint8 {
+		panic("loop: more than 255 PauseReading calls held at once")
+	}
+	c.pauses++
 	c.flags |= fPaused
 }
 
-// ResumeReading resumes DataReceived calls and re-offers the buffered bytes soon (a
-// CallSoon, never inside this call): gnet is level-triggered and would not offer them
-// again by itself. Loop-only.
+// ResumeReading releases one PauseReading; when none is left, DataReceived calls resume
+// and the buffered bytes are re-offered soon (a CallSoon, never inside this call): gnet
+// is level-triggered and would not offer them again by itself. Without a pause held it
+// does nothing. Loop-only.
 func (c *Conn) ResumeReading() {
 	c.loop.own.check("Conn.ResumeReading")
-	if c.flags&fPaused == 0 {
+	if c.pauses == 0 {
+		return
+	}
+	c.pauses--
+	if c.pauses > 0 {
 		return
 	}
 	c.flags &^= fPaused
@@ -320,7 +346,7 @@ func (c *Conn) ResumeReading() {
 	}
 }
 
-// ReadingPaused reports whether PauseReading is in effect. Loop-only.
+// ReadingPaused reports whether a PauseReading is held. Loop-only.
 func (c *Conn) ReadingPaused() bool { return c.flags&fPaused != 0 }
 
 // Loop is the connection's loop. Safe for concurrent use.
@@ -451,9 +477,11 @@ func (c *Conn) onTraffic() gnet.Action {
 	case c.flags&(fClosing|fShutdown) != 0:
 		_, _ = c.gc.Discard(0) // Discard(0) means everything
 		c.left = 0
-	case c.flags&fPaused != 0:
+	case c.flags&fPaused != 0 || c.flags&fInState != 0 && total < c.hint():
+		// Paused, or short of the receive hint: count, do not offer (and do not ask
+		// gnet for a contiguous view, which copies everything buffered).
 		c.left = int32(min(total, math.MaxInt32))
-		if total > l.srv.cfg.MaxInbound {
+		if total > c.maxInbound() {
 			c.abort(whyInboundOverflow)
 		}
 	default:
@@ -469,6 +497,9 @@ func (c *Conn) offer() {
 	for c.flags&(fClosed|fClosing|fShutdown|fPaused) == 0 {
 		buf := c.inbound()
 		if len(buf) == 0 {
+			break
+		}
+		if c.flags&fInState != 0 && !c.hintMet(len(buf)) {
 			break
 		}
 		n := c.proto.DataReceived(c, buf)
@@ -495,7 +526,7 @@ func (c *Conn) offer() {
 	}
 	left := c.InboundBuffered()
 	c.left = int32(min(left, math.MaxInt32))
-	if left > c.loop.srv.cfg.MaxInbound {
+	if left > c.maxInbound() {
 		c.abort(whyInboundOverflow)
 	}
 }
@@ -563,6 +594,7 @@ func (c *Conn) lost(err error) {
 		l.checks.remove(int(c.hidx))
 	}
 	c.releaseOut()
+	c.releaseIn()
 	l.stats.conns.Add(-1)
 	if c.flags&fAccepted != 0 {
 		s.releaseSlot()

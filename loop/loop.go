@@ -39,6 +39,7 @@ type Loop struct {
 	// cost each idle keep-alive connection, which always has a deadline, 8 more bytes.
 	checks   timerHeap[*Conn]
 	outs     map[*Conn]*outState // connections with output pending or closing
+	ins      map[*Conn]*inState  // connections with a receive hint or an inbound limit
 	freeOut  *outState           // released outStates, for reuse
 	nfreeOut int
 	label    string

@@ -57,6 +57,18 @@ type Config struct {
 	// slow clients cannot hold every worker; default 4*PoolWorkers; negative = none.
 	PoolSpare int
 
+	// Socket options of accepted connections. ReadBufferSize is gnet's per-loop read
+	// buffer: the most one read takes from a socket (a power of two; default 64 KiB).
+	// SocketRecvBuffer and SocketSendBuffer set SO_RCVBUF and SO_SNDBUF (0 = the
+	// kernel's autotuned default). TCPKeepAlive is the keep-alive idle time and probe
+	// interval (0 = 15 s, Go's default; negative = off). TCPNagle turns Nagle's algorithm
+	// on (by default TCP_NODELAY is set: replies leave at once).
+	ReadBufferSize   int
+	SocketRecvBuffer int
+	SocketSendBuffer int
+	TCPKeepAlive     time.Duration
+	TCPNagle         bool
+
 	// SlowCallback enables the debug watchdog: any loop callback running longer than this
 	// is logged (asyncio's slow_callback_duration). 0 = off (and free).
 	SlowCallback time.Duration
