@@ -314,7 +314,7 @@ func (s *Session) store(out, buf []byte, now int64) []byte {
 	if buf[len(buf)-2] != '\r' || buf[len(buf)-1] != '\n' {
 		return reply(out, s.noreply, "CLIENT_ERROR bad data chunk")
 	}
-	val := buf[:len(buf)-2 : len(buf)-2]
+	val := buf[: len(buf)-2 : len(buf)-2]
 	st := s.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
