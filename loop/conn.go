@@ -84,8 +84,8 @@ func (c *Conn) takeOut() *outState {
 }
 
 func (c *Conn) releaseOut() {
-	if c.flags&(fDetached|fClosed) == fDetached {
-		return // it holds the socket
+	if c.flags&fClosed == 0 && c.flags&(fDetached|fCarry) != 0 {
+		return // it holds the socket, or input
 	}
 	l := c.loop
 	o := l.outs[c]
@@ -145,6 +145,9 @@ const (
 	fDetached                       // gnet let go at the peer's EOF; we own a dup of the fd
 	fEnded                          // EOFReceived ran
 	fInState                        // a receive hint or an inbound limit is set (Loop.ins)
+	fParked                         // out of gnet while reading is paused (with fDetached; park.go)
+	fRejoin                         // parked, and being enrolled in gnet again (with fDetached)
+	fCarry                          // input lives in outState.in until consumed (after a park)
 )
 
 const (
@@ -231,7 +234,7 @@ func (c *Conn) InboundBuffered() int {
 	switch {
 	case c.flags&fClosed != 0:
 		return 0
-	case c.flags&fDetached != 0:
+	case c.flags&(fDetached|fCarry) != 0:
 		return len(c.out().in)
 	}
 	return c.gc.InboundBuffered()
@@ -252,6 +255,7 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.startLinger()
+	c.rejoinToDiscard()
 	return nil
 }
 
@@ -270,6 +274,7 @@ func (c *Conn) Shutdown() error {
 	if c.queued() == 0 {
 		c.halfClose()
 	}
+	c.rejoinToDiscard()
 	return nil
 }
 
@@ -340,6 +345,8 @@ func (c *Conn) ResumeReading() {
 		return
 	}
 	c.flags &^= fPaused
+	// Something to do: buffered input to offer, the peer's EOF to report, or a parked
+	// connection to put back in gnet (reoffer does all three).
 	if c.flags&(fReoffer|fClosed) == 0 && (c.InboundBuffered() > 0 || c.flags&(fDetached|fEnded) == fDetached) {
 		c.flags |= fReoffer
 		c.loop.CallSoon(c.reoffer)
@@ -408,11 +415,11 @@ func (c *Conn) startLinger() {
 
 func (c *Conn) halfClose() {
 	c.flags |= fHalfClosed
-	if c.flags&fDetached != 0 {
+	if c.eofSeen() {
 		c.closeNow(whyNone) // the peer's EOF came already: nothing is left to wait for
 		return
 	}
-	if err := syscall.Shutdown(c.gc.Fd(), syscall.SHUT_WR); err != nil {
+	if err := syscall.Shutdown(c.fd(), syscall.SHUT_WR); err != nil {
 		c.closeNow(whyNone) // the peer is already gone
 	}
 }
@@ -472,16 +479,30 @@ func (c *Conn) onTraffic() gnet.Action {
 	prev := l.cur
 	l.cur = c
 	total := c.gc.InboundBuffered()
-	l.stats.bytesIn.Add(int64(total - int(c.left)))
+	if c.flags&fCarry != 0 {
+		l.stats.bytesIn.Add(int64(total))
+		total = c.carryIn()
+	} else {
+		l.stats.bytesIn.Add(int64(total - int(c.left)))
+	}
 	switch {
 	case c.flags&(fClosing|fShutdown) != 0:
 		_, _ = c.gc.Discard(0) // Discard(0) means everything
+		if c.flags&fCarry != 0 {
+			c.discard(len(c.out().in))
+		}
 		c.left = 0
 	case c.flags&fPaused != 0 || c.flags&fInState != 0 && total < c.hint():
 		// Paused, or short of the receive hint: count, do not offer (and do not ask
-		// gnet for a contiguous view, which copies everything buffered).
+		// gnet for a contiguous view, which copies everything buffered). Paused past
+		// parkAt, the connection leaves gnet's poller until ResumeReading (park.go):
+		// the kernel's receive window closes instead of our buffer growing.
 		c.left = int32(min(total, math.MaxInt32))
-		if total > c.maxInbound() {
+		limit := c.maxInbound()
+		if c.flags&(fPaused|fDetached) == fPaused && total >= min(parkAt, limit) && c.park() {
+			break
+		}
+		if total > limit {
 			c.abort(whyInboundOverflow)
 		}
 	default:
@@ -526,7 +547,12 @@ func (c *Conn) offer() {
 	}
 	left := c.InboundBuffered()
 	c.left = int32(min(left, math.MaxInt32))
-	if left > c.maxInbound() {
+	limit := c.maxInbound()
+	if c.flags&(fPaused|fDetached) == fPaused && left >= min(parkAt, limit) && c.park() {
+		return
+	}
+	if left > limit && c.flags&fParked == 0 { // a parked one's input is bounded by the park
+
 		c.abort(whyInboundOverflow)
 	}
 }
@@ -537,12 +563,15 @@ func (c *Conn) reoffer() {
 		return
 	}
 	c.guardedOffer() // offers, then EOFReceived once the input is all seen
+	if c.flags&(fParked|fRejoin|fPaused|fClosed) == fParked {
+		c.rejoin()
+	}
 }
 
 // inbound returns the unconsumed input: gnet's buffer (Peek(0) means everything), or our
 // copy once gnet let go.
 func (c *Conn) inbound() []byte {
-	if c.flags&fDetached != 0 {
+	if c.flags&(fDetached|fCarry) != 0 {
 		return c.out().in
 	}
 	buf, _ := c.gc.Peek(0)
@@ -551,11 +580,17 @@ func (c *Conn) inbound() []byte {
 
 // discard drops the first n unconsumed input bytes.
 func (c *Conn) discard(n int) {
-	if c.flags&fDetached != 0 {
+	if c.flags&(fDetached|fCarry) != 0 {
 		o := c.out()
 		o.in = o.in[n:]
 		if len(o.in) == 0 {
 			o.in = nil
+			if c.flags&(fCarry|fDetached) == fCarry {
+				c.flags &^= fCarry // back to gnet's buffer
+				if c.flags&(fOutPending|fClosing|fShutdown) == 0 {
+					c.releaseOut()
+				}
+			}
 		}
 		return
 	}

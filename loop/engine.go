@@ -269,6 +269,9 @@ func (e *events) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		l.anchored.Store(true)
 		return nil, gnet.None
 	}
+	if rj, ok := ctx.(*rejoinCtx); ok {
+		return nil, rj.c.rejoined(gc)
+	}
 	req, _ := ctx.(*dialReq)
 	accepted := req == nil
 	if accepted && s.cfg.ReusePort && s.cfg.MaxConns > 0 && s.nconns.Load() >= int64(s.cfg.MaxConns) {

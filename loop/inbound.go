@@ -100,7 +100,7 @@ func (c *Conn) hint() int {
 // will. Called with fInState set.
 func (c *Conn) hintMet(buffered int) bool {
 	x := c.ins()
-	if x.hint > 0 && buffered < x.hint && c.flags&fDetached == 0 {
+	if x.hint > 0 && buffered < x.hint && !c.eofSeen() {
 		return false
 	}
 	x.hint = 0
