@@ -246,8 +246,8 @@ func (s *Session) value(out, key []byte, gets bool, now int64) []byte {
 		s.st.mu.Unlock()
 		return out
 	}
+	defer s.st.mu.Unlock() // the value is copied under the lock: its buffer may be reused once replaced
 	val, flags, cas := it.val, it.flags, it.cas
-	s.st.mu.Unlock()
 	out = append(out, "VALUE "...)
 	out = append(out, key...)
 	out = append(out, ' ')
@@ -259,7 +259,7 @@ func (s *Session) value(out, key []byte, gets bool, now int64) []byte {
 		out = strconv.AppendUint(out, cas, 10)
 	}
 	out = append(out, "\r\n"...)
-	out = append(out, val...) // values are never changed in place: no lock needed
+	out = append(out, val...)
 	return append(out, "\r\n"...)
 }
 
@@ -299,7 +299,7 @@ func (s *Session) update(out []byte, t [][]byte, body []byte, cas bool, now int6
 	s.cmd = append(s.cmd[:0], t[0]...)
 	s.key = append(s.key[:0], t[1]...)
 	s.flags, s.exp, s.casID, s.noreply = flags, expiry(int64(exptime), now), casID, noreply
-	s.val = make([]byte, total) // given to the store: a new buffer per value
+	s.val = s.st.TakeBuf(total) // given to the store
 	s.filled = copy(s.val, body)
 	used = s.filled
 	if s.filled == total {
@@ -314,7 +314,7 @@ func (s *Session) store(out, buf []byte, now int64) []byte {
 	if buf[len(buf)-2] != '\r' || buf[len(buf)-1] != '\n' {
 		return reply(out, s.noreply, "CLIENT_ERROR bad data chunk")
 	}
-	val := buf[: len(buf)-2 : len(buf)-2]
+	val := buf[:len(buf)-2] // its capacity stays, for reuse once replaced
 	st := s.st
 	st.mu.Lock()
 	defer st.mu.Unlock()

@@ -6,8 +6,9 @@ import (
 
 // Store is the key space, shared by every connection (one mutex: with one loop per core
 // it is uncontended). Expiry is lazy: an expired item is deleted when it is next
-// touched. Values are never changed in place, so a reply may refer to one after the
-// lock is released. Its size is bounded: past MaxBytes of keys and values a store is
+// touched. Replies copy values under the lock, so the buffer of a large value that is
+// replaced or deleted is kept for the next large value (a 1 MB set then costs no
+// allocation, no zeroing and no garbage). Its size is bounded: past MaxBytes of keys and values a store is
 // refused with "SERVER_ERROR out of memory storing object" (memcached evicts instead).
 type Store struct {
 	mu       sync.Mutex
@@ -18,7 +19,11 @@ type Store struct {
 	// flush_all with a delay: items stored at or before flushAt are gone once the
 	// clock reaches it (0: none pending).
 	flushAt int64
+	free    [][]byte // buffers of replaced large values, for reuse (at most maxFree)
 }
+
+// maxFree bounds the large-value buffers kept for reuse.
+const maxFree = 8
 
 type item struct {
 	val   []byte
@@ -53,6 +58,34 @@ func (s *Store) getLocked(key []byte, now int64) *item {
 func (s *Store) deleteLocked(key []byte, it *item) {
 	s.bytes -= len(key) + len(it.val)
 	delete(s.m, string(key))
+	s.recycleLocked(it.val)
+}
+
+// recycleLocked keeps the buffer of a large value nobody refers to any more.
+func (s *Store) recycleLocked(b []byte) {
+	if cap(b) >= StreamAt && len(s.free) < maxFree {
+		s.free = append(s.free, b[:0])
+	}
+}
+
+// TakeBuf returns a buffer of n bytes for a large value: a recycled one if one fits
+// (without wasting more than half of it), else a new one. Its contents are not cleared.
+func (s *Store) TakeBuf(n int) []byte {
+	if n >= StreamAt {
+		s.mu.Lock()
+		for i, b := range s.free {
+			if cap(b) >= n && cap(b) <= 2*n {
+				last := len(s.free) - 1
+				s.free[i] = s.free[last]
+				s.free[last] = nil
+				s.free = s.free[:last]
+				s.mu.Unlock()
+				return b[:n]
+			}
+		}
+		s.mu.Unlock()
+	}
+	return make([]byte, n)
 }
 
 // putLocked stores val under key (val is kept: the caller gives it up), replacing what
@@ -69,6 +102,7 @@ func (s *Store) putLocked(key, val []byte, flags uint32, exp, now int64) (*item,
 	s.bytes += size
 	s.cas++
 	if old != nil {
+		s.recycleLocked(old.val)
 		old.val, old.flags, old.exp, old.cas, old.time = val, flags, exp, s.cas, now
 		return old, true
 	}
