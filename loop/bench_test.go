@@ -117,3 +117,41 @@ func cpuTime() time.Duration {
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// bigWriter writes size bytes at once when asked ("go\n"): all but what the kernel takes
+// waits in the output queue, and the benchmark measures how fast the queue drains into a
+// client that reads as fast as it can.
+type bigWriter struct{ out []byte }
+
+func (b *bigWriter) ConnectionMade(*Conn)        {}
+func (b *bigWriter) ConnectionLost(*Conn, error) {}
+func (b *bigWriter) DataReceived(c *Conn, data []byte) int {
+	_ = c.Write(b.out)
+	return len(data)
+}
+
+// BenchmarkDrainQueued200MB: 200 MB of replies queued at once, read by the client as fast
+// as it can; the time is how long the whole takes to arrive.
+func BenchmarkDrainQueued200MB(b *testing.B) {
+	const size = 200 << 20
+	bw := &bigWriter{out: make([]byte, size)}
+	s := startServer(b, Config{Loops: 1}, func() Protocol { return bw })
+	c := dial(b, s)
+	buf := make([]byte, 1<<20)
+	b.SetBytes(size)
+	for b.Loop() {
+		if _, err := c.Write([]byte("go\n")); err != nil {
+			b.Fatal(err)
+		}
+		for got := 0; got < size; {
+			n, err := c.Read(buf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			got += n
+		}
+	}
+	st := s.Loops()[0].Stats()
+	b.ReportMetric(float64(st.Writable)/float64(b.N), "wakes/op")
+	b.ReportMetric(float64(st.TimersFired)/float64(b.N), "timers/op")
+}

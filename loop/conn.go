@@ -46,7 +46,8 @@ type outState struct {
 
 	buf []byte // queued output: buf[off:] is not yet taken by the kernel
 	off int
-	err error // the write error that closed the connection (whyWriteErr)
+	wid uint64 // the writability watcher's id for c (0: not watched)
+	err error  // the write error that closed the connection (whyWriteErr)
 
 	// Once gnet let go at the peer's EOF (fDetached):
 	fd           int      // our duplicate of the socket
@@ -398,6 +399,7 @@ func (c *Conn) outputPending() {
 		o.progressAt = c.loop.now
 		o.pollStep = 0
 		c.arm(c.loop.now + pollBase)
+		c.watch()
 	}
 	if ob > c.loop.srv.cfg.HighWater && c.flags&fWritePaused == 0 {
 		if wf, ok := c.proto.(WriteFlow); ok {
@@ -628,6 +630,7 @@ func (c *Conn) lost(err error) {
 	if c.hidx >= 0 {
 		l.checks.remove(int(c.hidx))
 	}
+	c.unwatch()
 	c.releaseOut()
 	c.releaseIn()
 	l.stats.conns.Add(-1)
@@ -699,6 +702,7 @@ func (c *Conn) onTimer(now time.Duration) {
 		}
 		if ob == 0 {
 			c.flags &^= fOutPending
+			c.unwatch()
 			if c.flags&(fClosing|fShutdown) == 0 {
 				c.releaseOut()
 				o = nil

@@ -178,6 +178,7 @@ func (c *Conn) detach() bool {
 	if e != 0 {
 		return false
 	}
+	c.unwatch() // gnet's descriptor goes: watch ours
 	o := c.takeOut()
 	o.fd = int(r)
 	o.laddr, o.raddr = c.gc.LocalAddr(), c.gc.RemoteAddr()
@@ -187,6 +188,9 @@ func (c *Conn) detach() bool {
 	}
 	c.gc = nil
 	c.flags |= fDetached
+	if c.flags&fOutPending != 0 {
+		c.watch()
+	}
 	_, ender := c.proto.(EOFReceiver)
 	switch {
 	case c.flags&(fClosing|fShutdown) != 0:

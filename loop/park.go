@@ -57,6 +57,7 @@ func (c *Conn) park() bool {
 	if e != 0 {
 		return false
 	}
+	c.unwatch() // gnet's descriptor goes: watch ours
 	o := c.takeOut()
 	o.fd = int(r)
 	o.laddr, o.raddr = gc.LocalAddr(), gc.RemoteAddr()
@@ -67,6 +68,9 @@ func (c *Conn) park() bool {
 	gc.SetContext(nil) // gnet's OnClose for it finds no Conn
 	c.gc = nil
 	c.flags = c.flags&^fCarry | fDetached | fParked
+	if c.flags&fOutPending != 0 {
+		c.watch()
+	}
 	c.loop.stats.parks.Add(1)
 	if c.loop.cur == c {
 		c.flags |= fCloseAct // inside c's OnTraffic: it returns gnet.Close
@@ -129,6 +133,7 @@ func (c *Conn) rejoined(gc gnet.Conn) gnet.Action {
 	}
 	l := c.loop
 	l.enter()
+	c.unwatch() // our descriptor goes: watch gnet's
 	o := c.out()
 	_ = syscall.Close(o.fd)
 	o.fd = -1
@@ -136,6 +141,9 @@ func (c *Conn) rejoined(gc gnet.Conn) gnet.Action {
 	gc.SetContext(c)
 	c.gc = gc
 	c.flags &^= fDetached | fParked | fRejoin
+	if c.flags&fOutPending != 0 {
+		c.watch()
+	}
 	if len(o.in) > 0 {
 		c.flags |= fCarry
 	} else if c.flags&(fOutPending|fClosing|fShutdown) == 0 {

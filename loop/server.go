@@ -157,6 +157,7 @@ type Server struct {
 	wallSec   atomic.Int64 // the wall clock's Unix second, as the driver last read it
 	driver    driver
 	exec      executor
+	watch     watcher // EPOLLOUT for connections with output queued (writable.go)
 
 	ln   net.Listener // own listener (nil in ReusePort mode)
 	addr net.Addr
@@ -232,6 +233,7 @@ func (s *Server) Start() error {
 		return err
 	}
 	s.exec.start()
+	s.watch.init()
 	go s.driver.run()
 	if s.ln != nil {
 		s.accepted.Add(1)
@@ -322,6 +324,7 @@ func (s *Server) stop() {
 	}
 	s.driver.stop()
 	s.exec.stop()
+	s.watch.stop()
 	close(s.done)
 }
 

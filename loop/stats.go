@@ -22,6 +22,7 @@ type LoopStats struct {
 	Stuck       int64         // callbacks reported by the watchdog while still running
 	Panics      int64         // panics recovered on the loop (logged; their connection aborted)
 	Parks       int64         // paused connections taken out of gnet so the kernel stops reading for them
+	Writable    int64         // output flushes run because the kernel signalled room (EPOLLOUT), not by the timer
 }
 
 // counters are written by their loop (and the driver) and read from anywhere.
@@ -29,7 +30,7 @@ type counters struct {
 	conns, accepted, bytesIn, bytesOut      atomic.Int64
 	timers, timersFired, callbacks, wakeups atomic.Int64
 	lagLast, lagMax, slow, stuck            atomic.Int64
-	panics, parks                           atomic.Int64
+	panics, parks, writable                 atomic.Int64
 }
 
 func (c *counters) noteLag(d time.Duration) {
@@ -61,6 +62,7 @@ func (l *Loop) Stats() LoopStats {
 		Stuck:       c.stuck.Load(),
 		Panics:      c.panics.Load(),
 		Parks:       c.parks.Load(),
+		Writable:    c.writable.Load(),
 	}
 }
 
