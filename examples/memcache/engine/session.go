@@ -85,7 +85,7 @@ func (s *Session) Feed(data, out []byte, now int64) (n int, reply []byte, closeC
 			s.filled += k
 			n += k
 			if s.filled == len(s.val) {
-				out = s.store(out, s.val, now)
+				out = s.store(out, s.val, true, now)
 			}
 			continue
 		}
@@ -299,17 +299,19 @@ func (s *Session) update(out []byte, t [][]byte, body []byte, cas bool, now int6
 	s.cmd = append(s.cmd[:0], t[0]...)
 	s.key = append(s.key[:0], t[1]...)
 	s.flags, s.exp, s.casID, s.noreply = flags, expiry(int64(exptime), now), casID, noreply
+	if len(body) >= total {
+		// All here: store from the caller's bytes (copied under the lock, into the old
+		// value's buffer when it fits).
+		return s.store(out, body[:total], false, now), total, false, false
+	}
 	s.val = s.st.TakeBuf(total) // given to the store
 	s.filled = copy(s.val, body)
-	used = s.filled
-	if s.filled == total {
-		out = s.store(out, s.val, now)
-	}
-	return out, used, false, false
+	return out, s.filled, false, false
 }
 
-// store ends a storage command whose value (with its "\r\n") is in buf.
-func (s *Session) store(out, buf []byte, now int64) []byte {
+// store ends a storage command whose value (with its "\r\n") is in buf: the session's
+// own (owned: the store keeps it) or the caller's (copied).
+func (s *Session) store(out, buf []byte, owned bool, now int64) []byte {
 	s.val = nil
 	if buf[len(buf)-2] != '\r' || buf[len(buf)-1] != '\n' {
 		return reply(out, s.noreply, "CLIENT_ERROR bad data chunk")
@@ -346,7 +348,7 @@ func (s *Session) store(out, buf []byte, now int64) []byte {
 		} else {
 			joined = append(append(joined, val...), it.val...)
 		}
-		if _, ok := st.putLocked(s.key, joined, it.flags, it.exp, now); !ok {
+		if _, ok := st.putLocked(s.key, joined, it.flags, it.exp, now, false); !ok {
 			return reply(out, s.noreply, "SERVER_ERROR out of memory storing object")
 		}
 		return reply(out, s.noreply, "STORED")
@@ -361,7 +363,18 @@ func (s *Session) store(out, buf []byte, now int64) []byte {
 		}
 	}
 	if res == "STORED" {
-		if _, ok := st.putLocked(s.key, val, s.flags, s.exp, now); !ok {
+		inPlace := false
+		if !owned {
+			if it != nil && cap(it.val) >= len(val) && cap(it.val) <= 2*len(val)+64 &&
+				st.bytes+len(val)-len(it.val) <= st.maxBytes { // a refused store must leave it intact
+				// Replies copy values under the lock: the old buffer can take the new value.
+				val = it.val[:copy(it.val[:cap(it.val)], val)]
+				inPlace = true
+			} else {
+				val = append(make([]byte, 0, len(val)), val...)
+			}
+		}
+		if _, ok := st.putLocked(s.key, val, s.flags, s.exp, now, inPlace); !ok {
 			res = "SERVER_ERROR out of memory storing object"
 		}
 	}
@@ -430,7 +443,7 @@ func (s *Session) delta(out []byte, t [][]byte, now int64) []byte {
 	if len(digits) > len(it.val) {
 		nv = nv[:len(digits)]
 	}
-	if _, ok := st.putLocked(t[1], nv, it.flags, it.exp, now); !ok {
+	if _, ok := st.putLocked(t[1], nv, it.flags, it.exp, now, false); !ok {
 		return reply(out, noreply, "SERVER_ERROR out of memory")
 	}
 	if noreply {

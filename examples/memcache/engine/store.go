@@ -89,8 +89,9 @@ func (s *Store) TakeBuf(n int) []byte {
 }
 
 // putLocked stores val under key (val is kept: the caller gives it up), replacing what
-// was there; it reports false when the store is full.
-func (s *Store) putLocked(key, val []byte, flags uint32, exp, now int64) (*item, bool) {
+// was there (inPlace: val is the old value's buffer, rewritten); it reports false when
+// the store is full.
+func (s *Store) putLocked(key, val []byte, flags uint32, exp, now int64, inPlace bool) (*item, bool) {
 	old := s.m[string(key)]
 	size := len(key) + len(val)
 	if old != nil {
@@ -102,7 +103,9 @@ func (s *Store) putLocked(key, val []byte, flags uint32, exp, now int64) (*item,
 	s.bytes += size
 	s.cas++
 	if old != nil {
-		s.recycleLocked(old.val)
+		if !inPlace {
+			s.recycleLocked(old.val)
+		}
 		old.val, old.flags, old.exp, old.cas, old.time = val, flags, exp, s.cas, now
 		return old, true
 	}
