@@ -101,8 +101,9 @@ func TestNonReadingPipelinerServed(t *testing.T) {
 func TestParkedConnCloses(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		half bool // the client half-closes after its requests
-	}{{"peer EOF", true}, {"client reads", false}} {
+		half  bool // the client half-closes after its requests
+		close bool // the server closes while parked
+	}{{"peer EOF", true, false}, {"client reads", false, false}, {"closed while parked", false, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n = 100000
 			p := &pipeliner{recorder: newRecorder(nil)}
@@ -116,6 +117,27 @@ func TestParkedConnCloses(t *testing.T) {
 				_ = c.CloseWrite()
 			}
 			waitFor(t, 10*time.Second, "a park", func() bool { return s.Loops()[0].Stats().Parks > 0 })
+			if tc.close {
+				// Close flushes what is queued, reads and discards the input the park
+				// left in the socket (closing over unread input would reset), then closes.
+				sc := recv(t, p.made, "ConnectionMade")
+				var parked bool
+				onLoop(t, s.Loops()[0], func() {
+					parked = sc.flags&fParked != 0
+					_ = sc.Close()
+				})
+				if !parked {
+					t.Fatal("not parked at the close: the client has read nothing, the output cannot have drained")
+				}
+				all, err := io.ReadAll(c)
+				if err != nil || len(all)%len(pipeReply) != 0 || len(all) == 0 {
+					t.Fatalf("read %d bytes, then %v; want whole replies, then EOF", len(all), err)
+				}
+				if err := recv(t, p.lost, "ConnectionLost"); err != nil {
+					t.Fatalf("ConnectionLost %v", err)
+				}
+				return
+			}
 			all, err := io.ReadAll(io.LimitReader(c, int64(n*len(pipeReply))))
 			if err != nil || len(all) != n*len(pipeReply) {
 				t.Fatalf("read %d of %d bytes: %v", len(all), n*len(pipeReply), err)
