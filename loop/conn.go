@@ -256,7 +256,6 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.startLinger()
-	c.rejoinToDiscard()
 	return nil
 }
 

@@ -221,6 +221,9 @@ func (c *Conn) endOfInput() {
 // gnet's OnClose does for the others.
 func (c *Conn) closeDetached(err error) {
 	o := c.out()
+	if c.flags&fParked != 0 {
+		c.discardUnread(o.fd)
+	}
 	_ = syscall.Close(o.fd)
 	o.fd = -1
 	c.lost(err)

@@ -114,9 +114,9 @@ func (c *Conn) rejoin() {
 	c.closeNow(whyWriteErr)
 }
 
-// rejoinToDiscard puts a parked connection back in gnet once it closes or shuts down:
-// its input must be read and discarded (a socket closed with unread input resets the
-// connection, which can destroy output the peer has not read yet).
+// rejoinToDiscard puts a parked connection back in gnet once it shuts down: its input
+// must be read and discarded until the peer's EOF. (A Close does not wait for the EOF:
+// closeDetached discards what the socket holds, see discardUnread.)
 func (c *Conn) rejoinToDiscard() {
 	if c.flags&(fParked|fRejoin|fClosed) == fParked {
 		c.out().in = nil
@@ -175,4 +175,25 @@ func fileConn(fd int) (net.Conn, error) {
 	nc, err := net.FileConn(f)
 	_ = f.Close()
 	return nc, err
+}
+
+// maxDiscard bounds what discardUnread reads before a parked connection closes.
+const maxDiscard = 16 << 20
+
+// discardUnread reads and drops what a parked connection's socket holds, just before it
+// is closed: closing a socket with unread input resets the connection, which can destroy
+// output the peer has not read yet. A connection in gnet has no such backlog (gnet reads
+// as bytes come); a parked one has, by design.
+func (c *Conn) discardUnread(fd int) {
+	var buf [16 << 10]byte
+	for total := 0; total < maxDiscard; {
+		n, err := syscall.Read(fd, buf[:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if n <= 0 || err != nil {
+			return
+		}
+		total += n
+	}
 }

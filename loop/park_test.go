@@ -100,7 +100,7 @@ func TestNonReadingPipelinerServed(t *testing.T) {
 // close flushes; one closed while parked discards its input and closes cleanly.
 func TestParkedConnCloses(t *testing.T) {
 	for _, tc := range []struct {
-		name string
+		name  string
 		half  bool // the client half-closes after its requests
 		close bool // the server closes while parked
 	}{{"peer EOF", true, false}, {"client reads", false, false}, {"closed while parked", false, true}} {
@@ -118,7 +118,7 @@ func TestParkedConnCloses(t *testing.T) {
 			}
 			waitFor(t, 10*time.Second, "a park", func() bool { return s.Loops()[0].Stats().Parks > 0 })
 			if tc.close {
-				// Close flushes what is queued, reads and discards the input the park
+				// Close flushes what is queued, then discards the input the park
 				// left in the socket (closing over unread input would reset), then closes.
 				sc := recv(t, p.made, "ConnectionMade")
 				var parked bool
