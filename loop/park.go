@@ -34,9 +34,11 @@ import (
 // left unconsumed then stays in outState.in, and new bytes are appended to it (fCarry)
 // until it is consumed.
 //
-// A park costs about ten system calls and a hop through gnet's enroll goroutine
-// (BenchmarkParkCycle), paid only by a connection whose protocol paused reading while
-// its peer kept sending at least parkAt bytes: short pauses cost nothing.
+// A park and its rejoin cost about ten system calls and a hop through gnet's enroll
+// goroutine: BenchmarkParkCycle measured about 0.22 ms of CPU per pause, 80 KiB and
+// resume cycle (client and polling included) against 0.035 ms for a 32 KiB one that
+// stays in gnet's buffer, on a loaded 2-core VM. Only a connection whose protocol
+// paused reading while its peer kept sending parkAt bytes pays it.
 
 // parkAt is how much unconsumed input a paused connection may buffer before it is
 // parked: up to parkAt plus one read of gnet's (Config.ReadBufferSize) per connection.
