@@ -20,9 +20,15 @@ type hinted struct {
 
 func (h *hinted) DataReceived(c *Conn, data []byte) int {
 	h.calls++
+	if c.ReceiveHint() != 0 {
+		panic("a hint still set when DataReceived was called") // aborts: the test fails
+	}
 	if len(data) < 4+h.size {
 		if h.useHint {
 			c.SetReceiveHint(4 + h.size)
+			if c.ReceiveHint() != 4+h.size {
+				panic("ReceiveHint does not report the hint set")
+			}
 		}
 		return 0
 	}
