@@ -524,11 +524,16 @@ func (c *Conn) offer() {
 		if c.flags&fInState != 0 && !c.hintMet(len(buf)) {
 			break
 		}
+		c.loop.direct = nil
 		n := c.proto.DataReceived(c, buf)
+		direct := c.loop.direct == c
+		if direct {
+			c.loop.direct = nil
+		}
 		if c.flags&fClosed != 0 {
 			return // closed inside: the buffers are released
 		}
-		if n < 0 || n > len(buf) {
+		if n < 0 || n > len(buf) || direct && n != len(buf) {
 			c.abort(whyBadConsumed)
 			return
 		}

@@ -1,5 +1,7 @@
 package loop
 
+import "syscall"
+
 // This file holds what a protocol may tell the loop about its input beyond "consumed n":
 // the size it waits for (a receive hint) and a connection's own inbound limit. Both are
 // rare, so they live in an inState the loop maps the connection to (Loop.ins), which
@@ -34,6 +36,28 @@ func (c *Conn) SetReceiveHint(n int) {
 		return
 	}
 	c.takeIn().hint = n
+}
+
+// ReadDirect reads what the socket holds now, without blocking, straight into p: the
+// bytes skip the loop's inbound buffer (one copy fewer, and fewer DataReceived calls,
+// for a large message the protocol receives into its own buffer). It may be called only
+// inside DataReceived, by a protocol that consumes all of data in that call: the bytes
+// read follow data, so DataReceived must return len(data) (any other count aborts the
+// connection with ErrBadConsumed). It returns how many bytes it read: 0 when none
+// are there, when the connection is closing or outside gnet, or at the peer's EOF or an
+// error (reading goes on as usual: the next arrival reports them). Loop-only.
+func (c *Conn) ReadDirect(p []byte) int {
+	c.loop.own.check("Conn.ReadDirect")
+	if len(p) == 0 || c.flags&(fClosed|fClosing|fShutdown|fDetached|fCarry) != 0 || c.loop.running != c {
+		return 0
+	}
+	n, err := syscall.Read(c.gc.Fd(), p)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	c.loop.direct = c
+	c.loop.stats.bytesIn.Add(int64(n))
+	return n
 }
 
 // ReceiveHint is the hint set by SetReceiveHint and not yet met (0 = none). Loop-only.

@@ -179,3 +179,64 @@ func TestPauseReasonsCounted(t *testing.T) {
 		}
 	})
 }
+
+// ReadDirect reads what follows the offered bytes straight from the socket, in order; a
+// DataReceived that then consumes less than it was offered aborts the connection.
+func TestReadDirect(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		misuse bool
+	}{{"consumes all", false}, {"consumes less", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			const size = 4 << 20
+			var got []byte
+			var direct int
+			done := make(chan struct{})
+			r := newRecorder(func(c *Conn, data []byte) int {
+				got = append(got, data...)
+				for len(got) < size {
+					buf := make([]byte, 64<<10)
+					n := c.ReadDirect(buf)
+					if n == 0 {
+						break
+					}
+					direct += n
+					got = append(got, buf[:n]...)
+				}
+				if len(got) >= size {
+					close(done)
+				}
+				if tc.misuse && direct > 0 {
+					return len(data) - 1
+				}
+				return len(data)
+			})
+			s := startServer(t, Config{Loops: 1}, func() Protocol { return r })
+			c := dial(t, s)
+			want := pattern(size, 3)
+			go func() {
+				for off := 0; off < size; off += 16 << 10 {
+					if _, err := c.Write(want[off : off+16<<10]); err != nil {
+						return
+					}
+				}
+			}()
+			if tc.misuse {
+				if err := recv(t, r.lost, "ConnectionLost"); !errors.Is(err, ErrBadConsumed) {
+					t.Fatalf("ConnectionLost %v, want ErrBadConsumed", err)
+				}
+				return
+			}
+			recv(t, done, "all the bytes")
+			var d int
+			onLoop(t, s.Loops()[0], func() { d = direct })
+			if !bytes.Equal(got, want) {
+				t.Fatalf("got %d bytes, corrupted or out of order", len(got))
+			}
+			if d == 0 {
+				t.Fatal("ReadDirect never read: the test did not exercise it")
+			}
+			t.Logf("%d of %d bytes read directly", d, size)
+		})
+	}
+}

@@ -30,6 +30,7 @@ type Loop struct {
 	// running is the connection the running callback works for (nil: none): a panic
 	// aborts it, and CallSoon and CallLater functions scheduled now work for it too.
 	running *Conn
+	direct  *Conn // the connection whose DataReceived called ReadDirect (it must consume all)
 	now     time.Duration
 	soon    []task
 	spare   []task

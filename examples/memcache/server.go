@@ -78,7 +78,19 @@ func (s *session) DataReceived(c *loop.Conn, data []byte) int {
 
 // feed runs what data holds, and a get answered in parts while the client keeps up.
 func (s *session) feed(c *loop.Conn, data []byte) int {
-	n, out, quit := s.e.Feed(data, s.out[:0], c.Loop().Second())
+	now := c.Loop().Second()
+	n, out, quit := s.e.Feed(data, s.out[:0], now)
+	if n == len(data) && data != nil {
+		// A large value is arriving: read what the socket holds straight into its
+		// buffer (one copy, not two; DataReceived then returns len(data), as it must).
+		for room := s.e.Room(); len(room) > 0; room = s.e.Room() {
+			k := c.ReadDirect(room)
+			if k == 0 {
+				break
+			}
+			out = s.e.Filled(k, out, now)
+		}
+	}
 	for {
 		if len(out) > 0 {
 			_ = c.Write(out)
@@ -90,7 +102,7 @@ func (s *session) feed(c *loop.Conn, data []byte) int {
 		if !s.e.Pending() || c.Closed() || c.ReadingPaused() {
 			break
 		}
-		_, out, _ = s.e.Feed(nil, out[:0], c.Loop().Second())
+		_, out, _ = s.e.Feed(nil, out[:0], now)
 	}
 	if cap(out) <= maxKeptOut {
 		s.out = out[:0]

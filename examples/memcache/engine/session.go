@@ -59,6 +59,25 @@ func NewSession(st *Store) *Session { return &Session{st: st} }
 // not the session's to know.)
 func (s *Session) Idle() bool { return s.val == nil && s.swallow == 0 && s.getKeys == nil }
 
+// Room is the part of a large value still to arrive (nil when none is arriving): a
+// transport may read the socket straight into it, then report with Filled.
+func (s *Session) Room() []byte {
+	if s.val == nil {
+		return nil
+	}
+	return s.val[s.filled:]
+}
+
+// Filled records k bytes read into Room; once the value is whole, its command ends and
+// the reply is appended to out.
+func (s *Session) Filled(k int, out []byte, now int64) []byte {
+	s.filled += k
+	if s.filled == len(s.val) {
+		out = s.store(out, s.val, true, now)
+	}
+	return out
+}
+
 // Pending reports whether a get is answered in parts and has keys left: call Feed again
 // (with no new bytes) once the replies so far are written.
 func (s *Session) Pending() bool { return s.getKeys != nil }
