@@ -91,7 +91,9 @@
 // (which reports ErrClosed).
 //
 // A message that arrives in many pieces (a large value) is best consumed as it
-// arrives, into the protocol's own buffer: each byte is then copied once. A protocol
+// arrives, into the protocol's own buffer: each byte is then copied once, and with
+// ReadDirect (a DataReceived that consumes all it was offered reads what the socket
+// holds straight into that buffer) not even that: the bytes skip gnet. A protocol
 // that needs the message whole calls SetReceiveHint with its size and returns 0: it is
 // not offered again until that many bytes are buffered, and gnet is not asked to
 // rebuild a contiguous view of everything buffered on every arrival (which costs the
