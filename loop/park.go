@@ -11,11 +11,13 @@ import (
 
 // This file makes PauseReading stop reading for real.
 //
-// gnet v2.9.7 has no way to stop reading a connection: its event loop reads every
-// readable socket (eventloop_unix.go, read: unix.Read on each EPOLLIN, level-triggered,
-// then OnTraffic, then the bytes are appended to the connection's inbound buffer), and
-// its poller (internal/netpoll) is internal to the module, so the interest set of a
-// descriptor cannot be changed from outside; gnet.Conn offers no pause either. Pausing
+// gnet v2.9.7 has no way to stop reading a connection: its event loop registers every
+// connection for reading (eventloop_unix.go, register0: poller.AddRead) and reads every
+// readable socket (read: unix.Read on each EPOLLIN, level-triggered, then OnTraffic,
+// then the bytes are appended to the connection's inbound buffer); the poller that
+// could change the interest set (pkg/netpoll's Poller.ModRead/ModDetach) is an
+// unexported field of the event loop, with the connection's poll attachment, and neither
+// gnet.EventLoop nor gnet.Conn offers a pause. Pausing
 // only stopped offering bytes, which piled up until Config.MaxInbound reset the
 // connection: a client that pipelines more requests than that before reading its
 // replies was cut.
