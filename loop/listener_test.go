@@ -105,6 +105,9 @@ func TestAcceptAtFDLimitLogRateLimited(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	try()
 	elapsed := time.Since(start)
+	// The child logs a refusal after gnet closed the connection: tell it how many we
+	// saw, so it reports once its log has caught up rather than racing it.
+	_, _ = fmt.Fprintf(in, "%d\n", refused)
 	_ = in.Close()
 	var logged, total int
 	if _, err := fmt.Sscanf(next("LOG "), "%d %d", &logged, &total); err != nil {
@@ -153,6 +156,11 @@ func fdLimitChild() {
 	}
 	exhaustFDs(1) // every descriptor but one: accept gets it, gnet's dup then fails
 	fmt.Println("ADDR", s.Addr().String())
-	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent is done
+	var refused int64
+	_, _ = fmt.Fscan(os.Stdin, &refused) // the parent is done: the refusals it saw
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	for deadline := time.Now().Add(5 * time.Second); h.total.Load() < refused && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond) // polling interval while the last log line is written
+	}
 	fmt.Println("LOG", h.lines.Load(), h.total.Load())
 }
