@@ -77,7 +77,8 @@
 //     it leaves is kept (copied out of gnet's reach when needed) and offered again, with
 //     the new bytes behind it, on the next arrival.
 //   - Optional interfaces add events: EOFReceiver (the peer half-closed; answer, then
-//     Close), WriteFlow (the outbound buffer passed Config.HighWater, then fell to
+//     Close; a pipelining protocol that pauses reading needs it to answer what was
+//     still unread at the EOF), WriteFlow (the outbound buffer passed Config.HighWater, then fell to
 //     Config.LowWater), Timeouter (the deadline passed; without it the connection is
 //     aborted), Drainer (the server drains: close when idle).
 //

@@ -35,6 +35,10 @@ func (p *pipeliner) DataReceived(c *Conn, data []byte) int {
 func (p *pipeliner) PauseWriting(c *Conn)  { c.PauseReading() }
 func (p *pipeliner) ResumeWriting(c *Conn) { c.ResumeReading() }
 
+// EOFReceived closes once every request before the peer's EOF is answered (without it,
+// the EOF would close the connection with requests still unread while paused).
+func (p *pipeliner) EOFReceived(c *Conn) { _ = c.Close() }
+
 // smallBuffers keeps the kernel from absorbing the replies (loopback buffers autotune
 // to megabytes): the server's output waits, so it pauses reading.
 var smallBuffers = Config{Loops: 1, MaxInbound: 32 << 10, SocketSendBuffer: 32 << 10}
@@ -100,10 +104,12 @@ func TestNonReadingPipelinerServed(t *testing.T) {
 // close flushes; one closed while parked discards its input and closes cleanly.
 func TestParkedConnCloses(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		half  bool // the client half-closes after its requests
-		close bool // the server closes while parked
-	}{{"peer EOF", true, false}, {"client reads", false, false}, {"closed while parked", false, true}} {
+		name     string
+		half     bool // the client half-closes after its requests
+		close    bool // the server closes while parked
+		shutdown bool // the server shuts down while parked
+	}{{"peer EOF", true, false, false}, {"client reads", false, false, false},
+		{"closed while parked", false, true, false}, {"shut down while parked", false, false, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n = 100000
 			p := &pipeliner{recorder: newRecorder(nil)}
@@ -117,6 +123,26 @@ func TestParkedConnCloses(t *testing.T) {
 				_ = c.CloseWrite()
 			}
 			waitFor(t, 10*time.Second, "a park", func() bool { return s.Loops()[0].Stats().Parks > 0 })
+			if tc.shutdown {
+				// Shutdown flushes, half-closes, and goes back to gnet to read and
+				// discard the input until the peer's EOF.
+				sc := recv(t, p.made, "ConnectionMade")
+				onLoop(t, s.Loops()[0], func() {
+					if sc.flags&fParked == 0 {
+						t.Error("not parked at the shutdown")
+					}
+					_ = sc.Shutdown()
+				})
+				all, err := io.ReadAll(c)
+				if err != nil || len(all)%len(pipeReply) != 0 || len(all) == 0 {
+					t.Fatalf("read %d bytes, then %v; want whole replies, then EOF", len(all), err)
+				}
+				_ = c.CloseWrite() // the EOF the shutdown waits for
+				if err := recv(t, p.lost, "ConnectionLost"); err != nil {
+					t.Fatalf("ConnectionLost %v", err)
+				}
+				return
+			}
 			if tc.close {
 				// Close flushes what is queued, then discards the input the park
 				// left in the socket (closing over unread input would reset), then closes.
@@ -143,7 +169,7 @@ func TestParkedConnCloses(t *testing.T) {
 				t.Fatalf("read %d of %d bytes: %v", len(all), n*len(pipeReply), err)
 			}
 			if tc.half {
-				// Without EOFReceived, the peer's EOF closes once the output is out.
+				// EOFReceived closes once every request is answered and the output is out.
 				if err := recv(t, p.lost, "ConnectionLost"); err != nil {
 					t.Fatalf("ConnectionLost %v", err)
 				}

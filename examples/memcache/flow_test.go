@@ -159,3 +159,30 @@ func waitConns(t *testing.T, srv *loop.Server, n int) {
 		time.Sleep(time.Millisecond) // polling interval, not synchronisation
 	}
 }
+
+// A client that pipelines 50,000 gets and half-closes (as nc -N does) before reading
+// gets every reply, then EOF.
+func TestHalfClosedPipelineServed(t *testing.T) {
+	const n = 50000
+	srv := startOurs(t, loop.Config{Loops: 1, SocketSendBuffer: 64 << 10}, options{})
+	c, err := net.Dial("tcp", srv.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.(*net.TCPConn).SetReadBuffer(64 << 10)
+	_ = c.SetDeadline(time.Now().Add(60 * time.Second))
+	val := strings.Repeat("h", 200)
+	req := append([]byte(storage("set", "hk", "0", "0", val)), bytes.Repeat([]byte("get hk\r\n"), n)...)
+	if _, err := c.Write(req); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	all, err := io.ReadAll(c)
+	want := "STORED\r\n" + strings.Repeat("VALUE hk 0 200\r\n"+val+"\r\nEND\r\n", n)
+	if err != nil || string(all) != want {
+		t.Fatalf("got %d bytes (%v), want %d: every reply, then EOF", len(all), err, len(want))
+	}
+}

@@ -56,6 +56,11 @@ func (s *session) ResumeWriting(c *loop.Conn) {
 	}
 }
 
+// EOFReceived closes once every command sent before the client's EOF is answered: a
+// client that pipelines commands and half-closes (nc -N) gets every reply, even those
+// to commands still unread, while reading was paused, when its EOF came.
+func (s *session) EOFReceived(c *loop.Conn) { _ = c.Close() }
+
 // Drain closes the connection once no command is under way.
 func (s *session) Drain(c *loop.Conn) {
 	s.draining = true
