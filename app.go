@@ -201,5 +201,5 @@ func (a *App) compose(r *Route) {
 	if place == 0 {
 		place = a.cfg.Placement
 	}
-	r.plan = h1.Plan{MaxBody: r.maxBody, InPool: place == InPool}
+	r.plan = h1.Plan{MaxBody: r.maxBody, InPool: place == InPool, HandlerTimeout: r.timeout}
 }

@@ -182,6 +182,19 @@ type Config struct {
 	// removed (RFC 3986 5.2.4, no redirect); DotSegmentsAllow routes it
 	// as is.
 	DotSegments DotSegments
+
+	// ProxyProtocol makes the listener read a PROXY protocol header (v1
+	// or v2, as HAProxy, AWS NLB and most load balancers send it) from
+	// each connection before any request: Ctx.RemoteAddr then reports the
+	// client the header names and Ctx.ProxyHeader the header (v2 TLVs
+	// included). ProxyRequired closes a connection without a valid header;
+	// ProxyOptional reads one when present (only while migrating: a client
+	// reaching the server directly could name its own address). The zero
+	// value, ProxyOff, reads none. Not with ReusePort.
+	ProxyProtocol ProxyProtocol
+	// ProxyTimeout bounds the wait for that header (0 means 5 s); a
+	// connection still without one is closed.
+	ProxyTimeout time.Duration
 }
 
 // The root package's own defaults; the others are applied by the layer that
@@ -246,6 +259,9 @@ func (c Config) layers(addr string) (loop.Config, h1.Config) {
 		PoolSpare:        c.PoolSpare,
 		SlowCallback:     c.SlowCallback,
 		Logger:           c.Logger,
+
+		ProxyProtocol: c.ProxyProtocol,
+		ProxyTimeout:  c.ProxyTimeout,
 	}
 	hc := h1.Config{
 		Limits: httpcodec.Limits{

@@ -1,81 +1,115 @@
-package eddy
+package eddy_test
 
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
+	"io"
+	"strings"
 	"testing"
+
+	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/eddytest"
 )
 
-// prefersJSONTests feeds TestPrefersJSON and FuzzAccept's seeds.
-var prefersJSONTests = []struct {
-	accept string
-	json   bool
-}{
-	{"", false},
-	{"application/json", true},
-	{"text/plain", false},
-	{"*/*", false},
-	{"application/json, text/plain", false},       // equal quality, equally specific: text
-	{"text/plain;q=0.5, application/json", true},  // higher quality
-	{"application/json;q=0.5, text/plain", false}, // lower quality
-	{"text/html,application/json;q=0.9,*/*;q=0.8", true},
-	{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", false}, // a browser
-	{"application/*", true},
-	{"application/json;q=0", false},
-	{"application/json, */*;q=0.1", true},
-	{"APPLICATION/JSON", true},
-	{"application/json;q=abc", false},
-	{"application/json ; q=0.800, text/*;q=0.7", true},
-	{"application/j\u017fon", false}, // U+017F folds to 's' in Unicode, not in HTTP (found by FuzzAccept)
-}
+func TestErrorsTextJSONAndPanics(t *testing.T) {
+	var logs logBuffer
+	app := eddy.New(eddy.Config{Logger: quietLogger(&logs)})
+	app.Get("/notfound", func(c *eddy.Ctx) error { return eddy.ErrNotFound.WithMessage("no such user") })
+	app.Get("/plain", func(c *eddy.Ctx) error { return errors.New("secret db password") })
+	app.Get("/teapot", func(c *eddy.Ctx) error { return eddy.NewHTTPError(418, "short and stout") })
+	app.Get("/auth", func(c *eddy.Ctx) error {
+		c.SetHeader("WWW-Authenticate", `Bearer realm="x"`)
+		c.SetHeader("Content-Type", "application/xml")
+		return eddy.ErrUnauthorized
+	})
+	app.Get("/panic", func(c *eddy.Ctx) error {
+		c.SetHeader("X-Leak", "no")
+		panic("kaboom")
+	})
+	app.Get("/panic-later", func(c *eddy.Ctx) error {
+		c.Defer()
+		go c.Complete(func(c *eddy.Ctx) error { panic("later kaboom") })
+		return nil
+	})
+	app.Get("/panic-pool", func(c *eddy.Ctx) error { panic("pool kaboom") }, eddy.InPool)
+	app.Get("/badheader", func(c *eddy.Ctx) error { return c.SetHeader("X-Bad", "a\r\nInjected: yes").Text("sent?") })
+	app.Get("/reserved", func(c *eddy.Ctx) error { return c.SetHeader("Content-Length", "5").Text("sent?") })
+	app.Get("/ok", func(c *eddy.Ctx) error { return c.Text("ok") })
+	s := eddytest.New(t, app)
 
-func TestPrefersJSON(t *testing.T) {
-	for _, tc := range prefersJSONTests {
-		if got := prefersJSON([]byte(tc.accept)); got != tc.json {
-			t.Errorf("prefersJSON(%q) = %v, want %v", tc.accept, got, tc.json)
-		}
-	}
-}
-
-func TestAppendJSONString(t *testing.T) {
-	for _, s := range []string{"", "plain", `q"uote\back`, "ctl\x00\x1f\n\r\t", "<a&b>", "héllo €"} {
-		want, _ := json.Marshal(s)
-		if got := appendJSONString(nil, s); string(got) != string(want) {
-			t.Errorf("appendJSONString(%q) = %s, want %s", s, got, want)
-		}
-	}
-}
-
-func TestHTTPError(t *testing.T) {
-	cause := errors.New("db down")
-	e := ErrServiceUnavailable.Wrap(cause)
-	if !errors.Is(e, cause) || !errors.Is(e, ErrServiceUnavailable) || errors.Is(e, ErrNotFound) {
-		t.Error("errors.Is on a wrapped HTTPError")
-	}
-	if e.Text() != "Service Unavailable" || ErrServiceUnavailable.Err != nil {
-		t.Errorf("Wrap changed the message or the sentinel: %q", e.Text())
-	}
-	if got := ErrNotFound.WithMessage("no such user").Error(); got != "eddy: 404 no such user" {
-		t.Errorf("Error() = %q", got)
-	}
-	if got := NewHTTPError(422, "").Text(); got != "Unprocessable Entity" {
-		t.Errorf("Text() = %q", got)
-	}
 	tests := []struct {
-		err    error
-		status int
+		path, accept string
+		status       int
+		body, ctype  string
 	}{
-		{ErrNotFound, 404},
-		{fmt.Errorf("wrapped: %w", ErrForbidden), 403},
-		{errors.New("plain"), 500},
-		{NewHTTPError(418, "teapot"), 418},
-		{errors.Join(errors.New("x"), fmt.Errorf("y: %w", ErrForbidden)), 403},
-		{nil, 500},
+		{"/notfound", "", 404, "no such user", "text/plain; charset=utf-8"},
+		{"/notfound", "application/json", 404, `{"error":"no such user","status":404}`, "application/json"},
+		{"/plain", "", 500, "Internal Server Error", "text/plain; charset=utf-8"},
+		{"/plain", "application/json", 500, `{"error":"Internal Server Error","status":500}`, "application/json"},
+		{"/teapot", "text/html,application/json;q=0.9,*/*;q=0.8", 418, `{"error":"short and stout","status":418}`, "application/json"},
+		{"/auth", "", 401, "Unauthorized", "text/plain; charset=utf-8"},
+		{"/badheader", "", 500, "Internal Server Error", "text/plain; charset=utf-8"},
+		{"/reserved", "", 500, "Internal Server Error", "text/plain; charset=utf-8"},
 	}
 	for _, tc := range tests {
-		if got := StatusOf(tc.err); got != tc.status {
-			t.Errorf("StatusOf(%v) = %d, want %d", tc.err, got, tc.status)
+		r := s.Get(t, tc.path, eddytest.Header("Accept", tc.accept))
+		if r.Status != tc.status || r.Text() != tc.body || r.Header.Get("Content-Type") != tc.ctype {
+			t.Errorf("%s (Accept %q): %d %q %q, want %d %q %q", tc.path, tc.accept,
+				r.Status, r.Text(), r.Header.Get("Content-Type"), tc.status, tc.body, tc.ctype)
 		}
+		if r.Header.Get("Injected") != "" {
+			t.Errorf("%s: header injection", tc.path)
+		}
+	}
+	if r := s.Get(t, "/auth"); r.Header.Get("WWW-Authenticate") == "" {
+		t.Error("error response lost the WWW-Authenticate header the handler set")
+	}
+	if !strings.Contains(logs.String(), "secret db password") {
+		t.Error("500 cause not logged")
+	}
+
+	// A panic: 500, stack logged, the connection closed, requests pipelined
+	// behind it dropped.
+	c := s.Dial(t)
+	io.WriteString(c, "GET /ok HTTP/1.1\r\nHost: x\r\n\r\nGET /panic HTTP/1.1\r\nHost: x\r\n\r\nGET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+	rs := readResponses(t, c, 2, "GET")
+	if rs[0].StatusCode != 200 || rs[1].StatusCode != 500 || rs[1].Header.Get("X-Leak") != "" {
+		t.Errorf("pipelined around a panic: %d, %d (X-Leak %q)", rs[0].StatusCode, rs[1].StatusCode, rs[1].Header.Get("X-Leak"))
+	}
+	expectClosed(t, c)
+	if !strings.Contains(logs.String(), "kaboom") || !strings.Contains(logs.String(), "goroutine") {
+		t.Error("panic and stack not logged")
+	}
+	// A panic in deferred code finished with Complete: the same.
+	c = s.Dial(t)
+	io.WriteString(c, "GET /panic-later HTTP/1.1\r\nHost: x\r\n\r\nGET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+	if rs := readResponses(t, c, 1, "GET"); rs[0].StatusCode != 500 {
+		t.Errorf("panic in Complete: %d", rs[0].StatusCode)
+	}
+	expectClosed(t, c)
+	// In the pool: a 500 too (TestPanicClosesConnection covers every
+	// placement's close).
+	if r := s.Get(t, "/panic-pool"); r.Status != 500 {
+		t.Errorf("panic in the pool: %d", r.Status)
+	}
+	// The server still serves.
+	if r := s.Get(t, "/ok"); r.Status != 200 {
+		t.Errorf("after the panic: %d", r.Status)
+	}
+}
+
+func TestCustomErrorHandler(t *testing.T) {
+	app := eddy.New(eddy.Config{ErrorHandler: func(c *eddy.Ctx, err error) {
+		c.Status(eddy.StatusOf(err)).JSON(map[string]string{"oops": err.Error()})
+	}})
+	app.Get("/x", func(c *eddy.Ctx) error { return eddy.ErrConflict })
+	s := eddytest.New(t, app)
+	r := s.Get(t, "/x")
+	var v map[string]string
+	if r.Status != 409 || json.Unmarshal(r.Body, &v) != nil || v["oops"] != "eddy: 409 Conflict" {
+		t.Errorf("custom error handler: %d %q", r.Status, r.Text())
+	}
+	if r := s.Get(t, "/none"); r.Status != 404 || !strings.Contains(r.Text(), "oops") {
+		t.Errorf("404 through the custom handler: %d %q", r.Status, r.Text())
 	}
 }

@@ -145,3 +145,11 @@ func checkTarget(t testing.TB, s *eddytest.Server, target string, status int, wa
 	}
 	return c
 }
+
+func isConnReset(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "broken pipe"))
+}
+
+func quietLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}

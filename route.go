@@ -3,6 +3,7 @@ package eddy
 import (
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/eddy-go/eddy/internal/h1"
 )
@@ -18,6 +19,7 @@ type Route struct {
 	handler Handler  // as registered
 	serve   Handler  // composed with middleware at freeze
 	group   *Group
+	timeout time.Duration // HandlerTimeout; 0: the app's
 	mws     []Middleware
 	place   Placement
 	maxBody int64
@@ -54,7 +56,7 @@ func (r *Route) paramIndex(name string) int {
 }
 
 // RouteOption changes how one route is served: InPool, OnLoop, MaxBody,
-// Name, With.
+// HandlerTimeout, Name, With.
 type RouteOption interface{ applyRoute(r *Route) }
 
 // Placement says where a route's handler runs: on the connection's event

@@ -39,19 +39,32 @@ func (c *Ctx) Stream(contentType string) (*Stream, error) {
 	if c.status == 0 {
 		c.status = 200
 	}
-	switch {
-	case bodyless(c.status):
-		if c.hasCT {
-			c.delHeader("Content-Type") // no body, no Content-Type
-		}
-	case contentType != "" && !c.hasCT:
+	if c.preparing {
+		return nil, errPrepareRespond
+	}
+	if contentType != "" && !c.hasCT && !bodyless(c.status) {
 		if err := checkHeader("Content-Type", contentType); err != nil {
 			return nil, err
 		}
 		c.appendHeader("Content-Type", contentType)
 	}
+	if len(c.prepare) > 0 {
+		if err := c.runPrepare(nil, true); err != nil {
+			return nil, err
+		}
+	}
+	if bodyless(c.status) {
+		c.enc = nil
+		if c.hasCT {
+			c.delHeader("Content-Type") // no body, no Content-Type
+		}
+	}
 	if err := c.x.StreamStart(c.status, c.hdr); err != nil {
 		return nil, streamErr(err)
+	}
+	if c.enc != nil {
+		c.encSink.s = c.ctxState
+		c.encW = c.enc.Open(&c.encSink)
 	}
 	c.responded, c.streaming = true, true
 	c.stream.c = c
@@ -74,6 +87,12 @@ func (s *Stream) Write(p []byte) (int, error) {
 	}
 	if !s.c.streaming {
 		return 0, ErrResponded // closed
+	}
+	if s.c.encW != nil {
+		if err := s.c.streamEncoded(p); err != nil {
+			return 0, streamErr(err)
+		}
+		return len(p), nil
 	}
 	if err := s.c.x.StreamWrite(p); err != nil {
 		return 0, streamErr(err)
@@ -113,6 +132,9 @@ func (s *Stream) Close() error {
 	for _, fn := range c.onFinish {
 		fn(c)
 	}
+	if c.encW != nil {
+		return streamErr(c.closeEncoded())
+	}
 	return streamErr(c.x.StreamEnd(nil))
 }
 
@@ -127,6 +149,10 @@ func (c *Ctx) abortStream() {
 	c.streaming = false
 	for _, fn := range c.onFinish {
 		fn(c)
+	}
+	if w := c.encW; w != nil {
+		c.encW = nil
+		_ = w.Close() // hands a pooled encoder back; its tail is dropped
 	}
 	_ = c.x.StreamAbort()
 }

@@ -139,7 +139,6 @@ const (
 	fShutdown                       // Shutdown called: flush, then half-close
 	fHalfClosed                     // SHUT_WR sent; discarding input until EOF
 	fCloseAct                       // close requested inside c's own gnet callback: return gnet.Close
-	fPaused                         // reading paused
 	fReoffer                        // a re-offer is queued
 	fWritePaused                    // PauseWriting was called
 	fOutPending                     // output is queued (outState.buf); polled by the timer
@@ -149,6 +148,7 @@ const (
 	fParked                         // out of gnet while reading is paused (with fDetached; park.go)
 	fRejoin                         // parked, and being enrolled in gnet again (with fDetached)
 	fCarry                          // input lives in outState.in until consumed (after a park)
+	fProxied                        // came with a PROXY protocol header (Loop.proxied)
 )
 
 const (
@@ -318,9 +318,10 @@ func (c *Conn) Deadline() time.Duration { return c.deadline }
 // ResumeReading: pauses are counted, so independent reasons (a full outbound buffer, a
 // busy executor job, an application's own limit) each pause and resume on their own and
 // reading resumes when the last is released. At most 255 pauses may be held at once; one
-// more panics (a missing ResumeReading). gnet keeps reading (it has no way not to): bytes
-// stay buffered up to the connection's inbound limit (Config.MaxInbound or
-// SetMaxInbound), past which the connection is aborted with ErrInboundOverflow.
+// more panics (a missing ResumeReading). Bytes that arrive while paused are buffered;
+// past 64 KiB (or the connection's inbound limit, if lower) the connection leaves gnet's
+// poller until the last ResumeReading, so the kernel stops reading for it and memory
+// stays bounded (gnet itself cannot stop reading; see the package doc's Flow control).
 // Loop-only.
 func (c *Conn) PauseReading() {
 	c.loop.own.check("Conn.PauseReading")
@@ -328,7 +329,6 @@ func (c *Conn) PauseReading() {
 		panic("loop: more than 255 PauseReading calls held at once")
 	}
 	c.pauses++
-	c.flags |= fPaused
 }
 
 // ResumeReading releases one PauseReading; when none is left, DataReceived calls resume
@@ -344,7 +344,6 @@ func (c *Conn) ResumeReading() {
 	if c.pauses > 0 {
 		return
 	}
-	c.flags &^= fPaused
 	// Something to do: buffered input to offer, the peer's EOF to report, or a parked
 	// connection to put back in gnet (reoffer does all three).
 	if c.flags&(fReoffer|fClosed) == 0 && (c.InboundBuffered() > 0 || c.flags&(fDetached|fEnded) == fDetached) {
@@ -354,7 +353,7 @@ func (c *Conn) ResumeReading() {
 }
 
 // ReadingPaused reports whether a PauseReading is held. Loop-only.
-func (c *Conn) ReadingPaused() bool { return c.flags&fPaused != 0 }
+func (c *Conn) ReadingPaused() bool { return c.pauses != 0 }
 
 // Loop is the connection's loop. Safe for concurrent use.
 func (c *Conn) Loop() *Loop { return c.loop }
@@ -364,7 +363,12 @@ func (c *Conn) RemoteAddr() net.Addr {
 	switch {
 	case c.flags&fClosed != 0:
 		return nil
-	case c.flags&fDetached != 0:
+	case c.flags&fProxied != 0:
+		if a := c.proxiedAddr(); a != nil {
+			return a // the client, from the PROXY header (Config.ProxyProtocol)
+		}
+	}
+	if c.flags&fDetached != 0 {
 		return c.out().raddr
 	}
 	return c.gc.RemoteAddr()
@@ -493,14 +497,14 @@ func (c *Conn) onTraffic() gnet.Action {
 			c.discard(len(c.out().in))
 		}
 		c.left = 0
-	case c.flags&fPaused != 0 || c.flags&fInState != 0 && total < c.hint():
+	case c.pauses != 0 || c.flags&fInState != 0 && total < c.hint():
 		// Paused, or short of the receive hint: count, do not offer (and do not ask
 		// gnet for a contiguous view, which copies everything buffered). Paused past
 		// parkAt, the connection leaves gnet's poller until ResumeReading (park.go):
 		// the kernel's receive window closes instead of our buffer growing.
 		c.left = int32(min(total, math.MaxInt32))
 		limit := c.maxInbound()
-		if c.flags&(fPaused|fDetached) == fPaused && total >= min(parkAt, limit) && c.park() {
+		if c.pauses != 0 && c.flags&fDetached == 0 && total >= min(parkAt, limit) && c.park() {
 			break
 		}
 		if total > limit {
@@ -516,7 +520,7 @@ func (c *Conn) onTraffic() gnet.Action {
 
 // offer hands the buffered bytes to DataReceived for as long as it consumes some.
 func (c *Conn) offer() {
-	for c.flags&(fClosed|fClosing|fShutdown|fPaused) == 0 {
+	for c.flags&(fClosed|fClosing|fShutdown) == 0 && c.pauses == 0 {
 		buf := c.inbound()
 		if len(buf) == 0 {
 			break
@@ -554,7 +558,7 @@ func (c *Conn) offer() {
 	left := c.InboundBuffered()
 	c.left = int32(min(left, math.MaxInt32))
 	limit := c.maxInbound()
-	if c.flags&(fPaused|fDetached) == fPaused && left >= min(parkAt, limit) && c.park() {
+	if c.pauses != 0 && c.flags&fDetached == 0 && left >= min(parkAt, limit) && c.park() {
 		return
 	}
 	if left > limit && c.flags&fParked == 0 { // a parked one's input is bounded by the park
@@ -565,11 +569,11 @@ func (c *Conn) offer() {
 
 func (c *Conn) reoffer() {
 	c.flags &^= fReoffer
-	if c.flags&(fClosed|fClosing|fShutdown|fPaused) != 0 {
+	if c.flags&(fClosed|fClosing|fShutdown) != 0 || c.pauses != 0 {
 		return
 	}
 	c.guardedOffer() // offers, then EOFReceived once the input is all seen
-	if c.flags&(fParked|fRejoin|fPaused|fClosed) == fParked {
+	if c.pauses == 0 && c.flags&(fParked|fRejoin|fClosed) == fParked {
 		c.rejoin()
 	}
 }
@@ -637,6 +641,7 @@ func (c *Conn) lost(err error) {
 	c.unwatch()
 	c.releaseOut()
 	c.releaseIn()
+	c.forgetProxied()
 	l.stats.conns.Add(-1)
 	if c.flags&fAccepted != 0 {
 		s.releaseSlot()

@@ -175,10 +175,40 @@
 // their loop's; Loop.AssertLoopOnly puts the same check in a protocol's own methods.
 // Without the tag the checks compile to nothing.
 //
-// Besides the loops, a Server runs one driver goroutine (the coarse clock, the wall
-// clock's second, timer wake-ups, the watchdog), one accept goroutine (unless
-// Config.ReusePort), and the executor's workers, plus the spares that stand in for
-// workers waiting in BlockingWait (at most Config.PoolSpare). No goroutine or
-// time.Timer is created per connection or per request: a connection whose output waits
-// for the peer is retried from its loop's timer heap, by its loop.
+// Besides the loops, a Server runs one driver goroutine (timer wake-ups, the wall
+// clock's second, the watchdog), one accept goroutine (unless Config.ReusePort), and the
+// executor's workers, plus the spares that stand in for workers waiting in BlockingWait
+// (at most Config.PoolSpare). No goroutine or time.Timer is created per connection or
+// per request: a connection whose output waits for the peer is retried from its loop's
+// timer heap, by its loop.
+//
+// # Latency: what a loop must never wait behind
+//
+// A loop's goroutine holds a Go scheduler P while it runs. With GOMAXPROCS=1 (every
+// one-CPU container) it holds the only one, and every other goroutine that becomes
+// runnable takes that P away from it: the Go scheduler hands the P over while the loop
+// sits in a system call (a read, a write, epoll_wait), and the loop, when the call
+// returns, waits on the run queue, often moved to another thread, which then has to be
+// scheduled by the kernel. One such wait costs microseconds on an idle machine and up to
+// a kernel time slice (milliseconds) on a busy one; a few hundred a second showed as
+// p99 latency. So the layer keeps the loop's P to itself while it serves:
+//
+//   - Nothing wakes on a clock. Each callback reads the monotonic clock itself (one vDSO
+//     call) for Time and deadlines; the driver sleeps until the earliest deadline of any
+//     loop, or the next wall-clock second while callbacks run (Second), and an idle
+//     server makes no wake-ups at all. A connection's deadline moves with a field write,
+//     not a timer, so the earliest deadline is rarely sooner than a timeout.
+//   - Posting to a loop (CallSoonThreadsafe, Handle.Post, executor completions) wakes it
+//     once per batch through its own poller (an eventfd), never through a goroutine.
+//   - No lock the loop takes is held across work by another goroutine: the post queue's
+//     mutex guards a slice swap.
+//   - The accept goroutine runs only when a connection arrives, the executor's workers
+//     only when a job was given to them.
+//
+// What remains is the application's to keep off the loop's P: executor jobs
+// (RunInExecutor) and any goroutine the application starts compete with the loops for
+// GOMAXPROCS Ps, so a busy pool on one CPU delays the loop by its jobs' run time; give
+// such a process more than one CPU, or fewer loops than GOMAXPROCS. Garbage collection
+// runs on the same Ps: a protocol that allocates per request pays in pauses as well as
+// in CPU.
 package loop

@@ -278,7 +278,11 @@ func (e *events) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		gc.SetContext(nil)
 		return nil, gnet.Close
 	}
-	return nil, l.open(gc, req, accepted)
+	var ph *ProxyHeader
+	if p, ok := ctx.(*proxiedCtx); ok {
+		ph = p.h
+	}
+	return nil, l.open(gc, req, accepted, ph)
 }
 
 func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {

@@ -85,6 +85,10 @@ func (s *Server) acceptLoop() {
 		}
 		backoff = 0
 		s.sockOpts(nc)
+		if s.cfg.ProxyProtocol != ProxyOff {
+			s.enrollProxied(nc) // reads the header on a goroutine of its own
+			continue
+		}
 		if _, err := s.cli.EnrollContext(nc, acceptedCtx); err != nil {
 			// EnrollContext closes nc in every case.
 			s.releaseSlot()

@@ -83,8 +83,9 @@ func TestAcceptAtFDLimitLogRateLimited(t *testing.T) {
 		}
 	}
 	addr := next("ADDR ")
-	refused := 0
+	refused, made := 0, 0
 	try := func() {
+		made++
 		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 		if err != nil {
 			return
@@ -105,17 +106,19 @@ func TestAcceptAtFDLimitLogRateLimited(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	try()
 	elapsed := time.Since(start)
-	// The child logs a refusal after gnet closed the connection: tell it how many we
-	// saw, so it reports once its log has caught up rather than racing it.
-	_, _ = fmt.Fprintf(in, "%d\n", refused)
+	// The server closes a refused connection before it logs the refusal: tell the
+	// child how many we saw, so it reports once its log has caught up (or gives up).
+	_, _ = fmt.Fprintln(in, refused)
 	_ = in.Close()
 	var logged, total int
 	if _, err := fmt.Sscanf(next("LOG "), "%d %d", &logged, &total); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d connections refused in %v: %d log lines reporting %d failures", refused, elapsed.Round(time.Millisecond), logged, total)
-	if refused < attempts/2 || total < refused {
-		t.Fatalf("the attack did not reach the limit: %d refused, %d failures reported", refused, total)
+	t.Logf("%d of %d connections refused in %v: %d log lines reporting %d failures", refused, made, elapsed.Round(time.Millisecond), logged, total)
+	// A busy machine makes fewer attempts in the 10 s allowed; what counts is that
+	// most of those made were refused and every refusal was reported.
+	if made < 10 || refused < made/2 || total < refused {
+		t.Fatalf("the attack did not reach the limit: %d of %d refused, %d failures reported", refused, made, total)
 	}
 	if limit := 2 + int(elapsed/time.Second); logged > limit {
 		t.Fatalf("%d log lines in %v, want <= %d (one a second)", logged, elapsed, limit)
@@ -157,10 +160,10 @@ func fdLimitChild() {
 	exhaustFDs(1) // every descriptor but one: accept gets it, gnet's dup then fails
 	fmt.Println("ADDR", s.Addr().String())
 	var refused int64
-	_, _ = fmt.Fscan(os.Stdin, &refused) // the parent is done: the refusals it saw
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	for deadline := time.Now().Add(5 * time.Second); h.total.Load() < refused && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond) // polling interval while the last log line is written
+	_, _ = fmt.Fscan(os.Stdin, &refused) // the parent is done: how many it saw refused
+	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent closes
+	for deadline := time.Now().Add(10 * time.Second); h.total.Load() < refused && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond) // polling the child's own counter, with a deadline
 	}
 	fmt.Println("LOG", h.lines.Load(), h.total.Load())
 }

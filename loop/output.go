@@ -210,7 +210,7 @@ func (c *Conn) detach() bool {
 // endOfInput runs EOFReceived once every byte before the peer's EOF has been offered
 // (with reading not paused: the protocol has seen it all).
 func (c *Conn) endOfInput() {
-	if c.flags&(fDetached|fEnded|fClosed|fClosing|fShutdown|fPaused|fParked) != fDetached {
+	if c.pauses != 0 || c.flags&(fDetached|fEnded|fClosed|fClosing|fShutdown|fParked) != fDetached {
 		return
 	}
 	c.flags |= fEnded

@@ -74,6 +74,17 @@ type Config struct {
 	SlowCallback time.Duration
 
 	Logger *slog.Logger // nil = slog.Default(); gnet's own logger is routed into it
+
+	// ProxyProtocol makes the listener read a PROXY protocol header (v1 or v2)
+	// from each accepted connection, on a goroutine of its own, before a loop
+	// sees it; RemoteAddr then reports the client the header names, and
+	// Conn.ProxyHeader returns the header. A bad header, or a missing one
+	// with ProxyRequired, closes the connection. Default ProxyOff; not
+	// available with ReusePort.
+	ProxyProtocol ProxyProtocol
+	// ProxyTimeout bounds the wait for the header; 0 means 5 s (applied
+	// where the header is read).
+	ProxyTimeout time.Duration
 }
 
 const (
@@ -141,6 +152,12 @@ func (cfg *Config) validate() error {
 	if cfg.Addr == "" {
 		return fmt.Errorf("loop: empty address")
 	}
+	if cfg.ProxyProtocol > ProxyRequired {
+		return fmt.Errorf("loop: unknown ProxyProtocol %d", cfg.ProxyProtocol)
+	}
+	if cfg.ProxyProtocol != ProxyOff && cfg.ReusePort {
+		return fmt.Errorf("loop: ProxyProtocol needs the server's own listener, not ReusePort")
+	}
 	return nil
 }
 
@@ -152,8 +169,7 @@ type Server struct {
 	log     *slog.Logger
 	loops   []*Loop
 
-	startMono time.Time // monotonic origin of Time()
-	clock     atomic.Int64
+	startMono time.Time    // monotonic origin of Time()
 	wallSec   atomic.Int64 // the wall clock's Unix second, as the driver last read it
 	driver    driver
 	exec      executor
@@ -170,6 +186,7 @@ type Server struct {
 	accepted sync.WaitGroup
 	sem      chan struct{} // MaxConns slots (own listener)
 	acceptSt chan struct{} // closed to stop the accept loop
+	proxySem chan struct{} // connections whose PROXY header is being read (enrollProxied)
 
 	state    atomic.Int32 // 0 new, 1 starting/started, 2 stopping
 	draining atomic.Bool
@@ -207,6 +224,9 @@ func New(cfg Config, f Factory) (*Server, error) {
 	}
 	if cfg.MaxConns > 0 && !cfg.ReusePort {
 		s.sem = make(chan struct{}, cfg.MaxConns)
+	}
+	if cfg.ProxyProtocol != ProxyOff {
+		s.proxySem = make(chan struct{}, proxyPending)
 	}
 	s.exec.init(s, cfg.PoolWorkers, cfg.PoolQueue, cfg.PoolSpare)
 	return s, nil

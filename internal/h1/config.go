@@ -202,6 +202,9 @@ type Failer interface {
 
 // Plan is where and how a request runs, chosen by Handler.Route.
 type Plan struct {
+	// HandlerTimeout overrides Config.HandlerTimeout for this request when
+	// > 0.
+	HandlerTimeout time.Duration
 	// MaxBody overrides Config.MaxBody for this request when > 0; a larger
 	// body is answered 413 and the connection closed.
 	MaxBody int64

@@ -161,6 +161,7 @@ func (c *conn) blocked() bool {
 func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 	x.c = c
 	x.remote = c.lc.RemoteAddr()
+	x.proxy = proxyHeaderOf(c.lc)
 	x.state = stReading
 	c.enqueue(x)
 	r := &x.req

@@ -32,6 +32,7 @@ type Exchange struct {
 	body     []byte
 	c        *conn
 	remote   net.Addr
+	proxy    *loop.ProxyHeader // the connection's PROXY protocol header, if any
 	plan     Plan
 	detached bool // Detach ran, or dispatch sent x to the pool
 	headReq  bool // the request is HEAD
@@ -152,6 +153,11 @@ func (x *Exchange) Body() []byte { return x.body }
 
 // RemoteAddr returns the client's address. Safe for concurrent use.
 func (x *Exchange) RemoteAddr() net.Addr { return x.remote }
+
+// ProxyHeader returns the PROXY protocol header the connection came with
+// (loop.Config.ProxyProtocol), nil if none. Same goroutine rules as
+// RemoteAddr.
+func (x *Exchange) ProxyHeader() *loop.ProxyHeader { return x.proxy }
 
 // Loop returns the loop that owns the connection. Safe for concurrent use.
 func (x *Exchange) Loop() *loop.Loop {
@@ -286,7 +292,7 @@ func (x *Exchange) reset() {
 	locked := x.detached
 	x.body = nil
 	x.c = nil
-	x.remote = nil
+	x.remote, x.proxy = nil, nil
 	x.detached = false
 	x.headReq = false
 	x.next = nil

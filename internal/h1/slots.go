@@ -228,6 +228,7 @@ func (c *conn) failConn(e *httpcodec.Error) {
 	x.req.Reset()
 	x.c = c // no lfRouted: the handler never saw it, so no Release
 	x.remote = c.lc.RemoteAddr()
+	x.proxy = proxyHeaderOf(c.lc)
 	x.state = stReading
 	c.enqueue(x)
 	c.failSlot(x, e)

@@ -36,11 +36,10 @@ func (c *conn) arm() {
 			earliest(c.drainBy)
 		}
 	}
-	if cfg.HandlerTimeout > 0 {
-		for x := c.head; x != nil; x = x.next {
-			if x.state == stPending && !x.dead {
-				earliest(x.started + cfg.HandlerTimeout)
-				break
+	for x := c.head; x != nil; x = x.next {
+		if x.state == stPending && !x.dead {
+			if d := x.handlerTimeout(cfg); d > 0 {
+				earliest(x.started + d) // every slot: a later one may have a shorter limit (at most the pipeline depth)
 			}
 		}
 	}
@@ -108,9 +107,9 @@ func (c *conn) Timeout(lc *loop.Conn) {
 		c.headStart = 0
 		c.failConn(errHeadTimeout)
 	}
-	if cfg.HandlerTimeout > 0 {
-		for x := c.head; x != nil; x = x.next {
-			if x.state == stPending && !x.dead && now >= x.started+cfg.HandlerTimeout {
+	for x := c.head; x != nil; x = x.next {
+		if x.state == stPending && !x.dead {
+			if d := x.handlerTimeout(cfg); d > 0 && now >= x.started+d {
 				c.handlerTimeout(x)
 				break
 			}
@@ -118,6 +117,15 @@ func (c *conn) Timeout(lc *loop.Conn) {
 	}
 	c.flush()
 	c.update()
+}
+
+// handlerTimeout returns x's handler time limit: its plan's, else the
+// configuration's (0 or less: none).
+func (x *Exchange) handlerTimeout(cfg *Config) time.Duration {
+	if x.plan.HandlerTimeout > 0 {
+		return x.plan.HandlerTimeout
+	}
+	return cfg.HandlerTimeout
 }
 
 // handlerTimeout answers 503 in place of a handler that took too long and

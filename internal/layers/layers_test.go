@@ -48,10 +48,15 @@ var rules = []rule{
 	{pkg: "internal/layers"},
 	{pkg: "", imports: []string{"httpcodec", "internal/h1", "loop"}, tests: []string{"eddytest", "internal/idleconns"}},
 	{pkg: "eddytest", imports: []string{""}},
-	{pkg: "examples/*", imports: []string{"", "loop", "httpcodec", "ws", "client", "examples/memcache/engine"}, tests: []string{"eddytest"}},
+	// The middleware set: on the root package; klauspost/compress for the
+	// codings (brotli lives in a module of its own).
+	{pkg: "bind", imports: []string{"", "httpcodec"}, tests: []string{"eddytest"}},
+	{pkg: "httpbridge", imports: []string{"", "httpcodec"}, tests: []string{"eddytest"}},
+	{pkg: "middleware", imports: []string{"", "httpcodec", "github.com/klauspost/compress/"}, tests: []string{"eddytest"}},
+	{pkg: "examples/*", imports: []string{"", "loop", "httpcodec", "ws", "client", "middleware", "bind", "httpbridge", "examples/memcache/engine"}, tests: []string{"eddytest"}},
 	{pkg: "examples/memcache/engine"},
 	{pkg: "bench/server", imports: []string{""}, tests: []string{"eddytest"}},
-	{pkg: "ws", imports: []string{"httpcodec", "github.com/gobwas/"}, future: true},
+	{pkg: "ws", imports: []string{"httpcodec", "github.com/gobwas/"}},
 	{pkg: "client", imports: []string{"loop", "httpcodec", "ws", "github.com/gobwas/"},
 		tests: []string{"", "eddytest", "internal/idleconns"}, future: true},
 }
@@ -62,6 +67,7 @@ var heavy = []string{
 	"github.com/valyala/fasthttp",
 	"github.com/prometheus/",
 	"go.opentelemetry.io/",
+	"github.com/molecule-man/go-brrr", // middleware/brotli, a module of its own
 }
 
 // pkg is what go list says of one package of the module.
