@@ -21,11 +21,10 @@
 // A peer that half-closes (sends FIN after its request, and keeps reading) gets all its
 // output. gnet closes a connection at the peer's EOF, writing only what the kernel takes
 // at once, so the layer does not use gnet's output buffer: Write and Writev write to the
-// socket themselves and queue (one copy) what the kernel does not take, and the
-// connection's timer retries the queue (see Flow control). At the EOF, a connection
-// with output queued, or whose protocol implements EOFReceiver, is kept alive on a
-// duplicate of its socket, outside gnet, until it closes; it still counts in NumConns
-// and MaxConns until then.
+// socket themselves and queue (one copy) what the kernel does not take, flushed when the
+// kernel signals room (see Flow control). At the EOF, a connection with output queued,
+// or whose protocol implements EOFReceiver, is kept alive on a duplicate of its socket,
+// outside gnet, until it closes; it still counts in NumConns and MaxConns until then.
 //
 // # Memory
 //
@@ -102,13 +101,14 @@
 //
 // # Flow control
 //
-// Output: Write sends at once what the kernel takes and queues the rest, retried from
-// the connection's timer (every millisecond while the peer reads fast, backing off to
-// every 64 ms while it reads slowly or not at all). A WriteFlow protocol is told when
-// the queue passes HighWater and when it falls to LowWater; a peer that reads nothing
-// for Config.WriteTimeout is aborted with ErrWriteStall. A pipelining protocol pauses
-// reading in PauseWriting and resumes it in ResumeWriting, so a client that does not
-// read its replies stops being read.
+// Output: Write sends at once what the kernel takes and queues the rest, flushed as soon
+// as the kernel signals room (the server's own epoll instance watches queued sockets for
+// EPOLLOUT: gnet keeps its own to itself), and retried from the connection's timer as a
+// fallback (every millisecond while the peer reads fast, backing off to every 64 ms). A
+// WriteFlow protocol is told when the queue passes HighWater and when it falls to
+// LowWater; a peer that reads nothing for Config.WriteTimeout is aborted with
+// ErrWriteStall. A pipelining protocol pauses reading in PauseWriting and resumes it in
+// ResumeWriting, so a client that does not read its replies stops being read.
 //
 // Input: PauseReading stops DataReceived calls until the matching ResumeReading. Pauses
 // are counted, so independent reasons (output waiting, an executor job under way, an
