@@ -141,7 +141,7 @@ const (
 	fCloseAct                       // close requested inside c's own gnet callback: return gnet.Close
 	fReoffer                        // a re-offer is queued
 	fWritePaused                    // PauseWriting was called
-	fOutPending                     // output is queued (outState.buf); polled by the timer
+	fOutPending                     // output is queued (outState.buf); watched for EPOLLOUT, polled by the timer
 	fDetached                       // gnet let go at the peer's EOF; we own a dup of the fd
 	fEnded                          // EOFReceived ran
 	fInState                        // a receive hint or an inbound limit is set (Loop.ins)
@@ -392,8 +392,9 @@ func (c *Conn) Protocol() Protocol { return c.proto }
 // is c seen through a goroutine-safe method set. Safe for concurrent use.
 func (c *Conn) Handle() *Handle { return (*Handle)(c) }
 
-// outputPending starts polling the queue (the timer retries the write; gnet has no
-// "writable" callback): write-stall detection, and PauseWriting past the high water mark.
+// outputPending starts flushing the queue when the kernel signals room (writable.go) and
+// polling it from the timer (the fallback, and write-stall detection), and calls
+// PauseWriting past the high water mark.
 func (c *Conn) outputPending() {
 	o := c.out()
 	ob := len(o.buf) - o.off
