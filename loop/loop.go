@@ -34,6 +34,7 @@ type Loop struct {
 	// running is the connection the running callback works for (nil: none): a panic
 	// aborts it, and CallSoon and CallLater functions scheduled now work for it too.
 	running *Conn
+	direct  *Conn // the connection whose DataReceived called ReadDirect (it must consume all)
 	now     time.Duration
 	soon    []task
 	spare   []task
@@ -43,6 +44,7 @@ type Loop struct {
 	// cost each idle keep-alive connection, which always has a deadline, 8 more bytes.
 	checks   timerHeap[*Conn]
 	outs     map[*Conn]*outState // connections with output pending or closing
+	ins      map[*Conn]*inState  // connections with a receive hint or an inbound limit
 	freeOut  *outState           // released outStates, for reuse
 	nfreeOut int
 	label    string

@@ -57,6 +57,18 @@ type Config struct {
 	// slow clients cannot hold every worker; default 4*PoolWorkers; negative = none.
 	PoolSpare int
 
+	// Socket options of accepted connections. ReadBufferSize is gnet's per-loop read
+	// buffer: the most one read takes from a socket (a power of two; default 64 KiB).
+	// SocketRecvBuffer and SocketSendBuffer set SO_RCVBUF and SO_SNDBUF (0 = the
+	// kernel's autotuned default). TCPKeepAlive is the keep-alive idle time and probe
+	// interval (0 = 15 s, Go's default; negative = off). TCPNagle turns Nagle's algorithm
+	// on (by default TCP_NODELAY is set: replies leave at once).
+	ReadBufferSize   int
+	SocketRecvBuffer int
+	SocketSendBuffer int
+	TCPKeepAlive     time.Duration
+	TCPNagle         bool
+
 	// SlowCallback enables the debug watchdog: any loop callback running longer than this
 	// is logged (asyncio's slow_callback_duration). 0 = off (and free).
 	SlowCallback time.Duration
@@ -161,6 +173,7 @@ type Server struct {
 	wallSec   atomic.Int64 // the wall clock's Unix second, as the driver last read it
 	driver    driver
 	exec      executor
+	watch     watcher // EPOLLOUT for connections with output queued (writable.go)
 
 	ln   net.Listener // own listener (nil in ReusePort mode)
 	addr net.Addr
@@ -240,6 +253,7 @@ func (s *Server) Start() error {
 		return err
 	}
 	s.exec.start()
+	s.watch.init()
 	go s.driver.run()
 	if s.ln != nil {
 		s.accepted.Add(1)
@@ -330,6 +344,7 @@ func (s *Server) stop() {
 	}
 	s.driver.stop()
 	s.exec.stop()
+	s.watch.stop()
 	close(s.done)
 }
 
