@@ -9,6 +9,10 @@
 //	...
 //	err = srv.Drain(ctx) // stop accepting, let connections finish, stop
 //
+// Connections the caller accepted or created itself (socket activation, one end of a
+// socketpair, tests) are served with Server.ServeConn; Config.NoListener starts a
+// server that has no listener at all and serves only those.
+//
 // The layer guards against gnet v2.9.7's behaviours that lose or misroute data: writes
 // after close are refused (gnet reuses fd numbers); bytes a protocol leaves unconsumed
 // are kept and offered again (gnet is level-triggered); Close flushes before closing

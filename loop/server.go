@@ -18,6 +18,10 @@ type Config struct {
 	Network string // "tcp", "tcp4", "tcp6" or "unix"; default "tcp"
 	Addr    string // "127.0.0.1:0" (port 0 works; Addr reports the bound port) or a socket path
 
+	// NoListener starts the server without a listener (Addr must be empty): it serves
+	// only the connections given to ServeConn (socket activation, socketpairs, tests).
+	NoListener bool
+
 	Loops int // event loops; default GOMAXPROCS
 
 	// ReusePort lets gnet own the listening sockets, one SO_REUSEPORT listener per loop.
@@ -137,7 +141,11 @@ func (cfg *Config) validate() error {
 	default:
 		return fmt.Errorf("loop: unsupported network %q", cfg.Network)
 	}
-	if cfg.Addr == "" {
+	if cfg.NoListener {
+		if cfg.Addr != "" || cfg.ReusePort || cfg.ProxyProtocol != ProxyOff {
+			return fmt.Errorf("loop: NoListener excludes Addr, ReusePort and ProxyProtocol")
+		}
+	} else if cfg.Addr == "" {
 		return fmt.Errorf("loop: empty address")
 	}
 	if cfg.ProxyProtocol > ProxyRequired {
@@ -248,7 +256,8 @@ func (s *Server) Start() error {
 	return nil
 }
 
-// Addr is the bound address (the real port when Config.Addr had port 0); nil before Start.
+// Addr is the bound address (the real port when Config.Addr had port 0); nil before Start
+// and with Config.NoListener.
 // Safe for concurrent use.
 func (s *Server) Addr() net.Addr { return s.addr }
 
