@@ -22,7 +22,11 @@ var ErrStarted = errors.New("eddy: app already started")
 // and serves in the background; it returns once the server accepts
 // connections. If a startup hook or the bind fails, cleanup runs and the
 // error is returned. Stop it with Shutdown; Wait reports its end.
-func (a *App) Start(addr string) error {
+func (a *App) Start(addr string) error { return a.start(addr, true) }
+
+// start is Start; without listen the server binds nothing and serves only
+// the connections App.Test hands it.
+func (a *App) start(addr string, listen bool) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.done != nil {
@@ -37,7 +41,7 @@ func (a *App) Start(addr string) error {
 	ctx := context.Background()
 	teardowns, err := a.hooks.startup(ctx)
 	if err == nil {
-		err = a.startServer(addr)
+		err = a.startServer(addr, listen)
 	}
 	if err != nil {
 		cctx, cancel := context.WithTimeout(ctx, a.cfg.ShutdownTimeout)
@@ -52,8 +56,9 @@ func (a *App) Start(addr string) error {
 	return nil
 }
 
-func (a *App) startServer(addr string) error {
+func (a *App) startServer(addr string, listen bool) error {
 	lc, hc := a.cfg.layers(addr)
+	lc.NoListener = !listen
 	srv, err := loop.New(lc, h1.NewFactory(hc, &a.engine))
 	if err != nil {
 		return fmt.Errorf("eddy: %w", err)
@@ -134,7 +139,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 	start := time.Now()
 	var errs []error
 	errs = append(errs, a.hooks.shutdown(ctx))
-	if d := a.cfg.DrainDelay; d > 0 {
+	// The delay lets load balancers see readiness fail; an app without a
+	// listener (started by Test) has none to tell.
+	if d := a.cfg.DrainDelay; d > 0 && srv.Addr() != nil {
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
