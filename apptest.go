@@ -32,6 +32,7 @@ const DefaultTestTimeout = 10 * time.Second
 // does). The exchange is one request on its own connection: the response
 // carries what the app answered (status, headers, trailers), its Body is
 // an in-memory reader (closing it is optional), and its Request is req.
+// Handlers see a unix socket's RemoteAddr (network "unix", address "@").
 //
 // The first call on an app that was not started starts it without a
 // listener: the OnStartup hooks and CleanupCtx setups run then, and Addr

@@ -70,9 +70,9 @@
 // Without the tag the checks compile to nothing.
 //
 // Besides the loops, a Server runs one driver goroutine (timer wake-ups, the wall
-// clock's second, the watchdog), one accept goroutine (unless Config.ReusePort), and the
-// executor's workers, plus the spares that stand in for workers waiting in BlockingWait
-// (at most Config.PoolSpare). No goroutine or time.Timer is created per connection or
+// clock's second, the watchdog), one accept goroutine (unless Config.ReusePort or
+// Config.NoListener), and the executor's workers, plus the spares that stand in for
+// workers waiting in BlockingWait (at most Config.PoolSpare). No goroutine or time.Timer is created per connection or
 // per request: a connection whose output waits for the peer is retried from its loop's
 // timer heap, by its loop.
 //
