@@ -122,7 +122,7 @@ func (a *App) testServer() (*loop.Server, error) {
 	started := a.done != nil
 	a.mu.Unlock()
 	if !started {
-		if err := a.start("", false); err != nil && !errors.Is(err, ErrStarted) {
+		if err := a.start(""); err != nil && !errors.Is(err, ErrStarted) {
 			return nil, err
 		}
 	}

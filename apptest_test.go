@@ -228,3 +228,23 @@ func openFDs(t testing.TB) int {
 	}
 	return len(ents)
 }
+
+// TestStartEmptyAddr: an empty address is a mistake for Start (a server
+// without a listener is what App.Test starts, not what Start is asked for).
+func TestStartEmptyAddr(t *testing.T) {
+	app := eddy.New(eddy.Config{Logger: quietLogger(io.Discard)})
+	if err := app.Start(""); err == nil || app.Addr() != nil {
+		t.Fatalf("Start(\"\") = %v, Addr %v; want an error and no server", err, app.Addr())
+	}
+	// The app was not started: Test can still start it.
+	app2 := eddy.New(eddy.Config{Logger: quietLogger(io.Discard)})
+	_ = app2.Start("")
+	if _, err := app2.Test(httptest.NewRequest("GET", "/", nil)); err != nil {
+		t.Fatalf("Test after a refused Start: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := app2.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

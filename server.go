@@ -22,11 +22,16 @@ var ErrStarted = errors.New("eddy: app already started")
 // and serves in the background; it returns once the server accepts
 // connections. If a startup hook or the bind fails, cleanup runs and the
 // error is returned. Stop it with Shutdown; Wait reports its end.
-func (a *App) Start(addr string) error { return a.start(addr, true) }
+func (a *App) Start(addr string) error {
+	if addr == "" {
+		return errors.New("eddy: Start: empty address")
+	}
+	return a.start(addr)
+}
 
-// start is Start; without listen the server binds nothing and serves only
-// the connections App.Test hands it.
-func (a *App) start(addr string, listen bool) error {
+// start is Start; with an empty addr the server binds nothing and serves
+// only the connections App.Test hands it.
+func (a *App) start(addr string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.done != nil {
@@ -41,7 +46,7 @@ func (a *App) start(addr string, listen bool) error {
 	ctx := context.Background()
 	teardowns, err := a.hooks.startup(ctx)
 	if err == nil {
-		err = a.startServer(addr, listen)
+		err = a.startServer(addr)
 	}
 	if err != nil {
 		cctx, cancel := context.WithTimeout(ctx, a.cfg.ShutdownTimeout)
@@ -56,9 +61,8 @@ func (a *App) start(addr string, listen bool) error {
 	return nil
 }
 
-func (a *App) startServer(addr string, listen bool) error {
+func (a *App) startServer(addr string) error {
 	lc, hc := a.cfg.layers(addr)
-	lc.NoListener = !listen
 	srv, err := loop.New(lc, h1.NewFactory(hc, &a.engine))
 	if err != nil {
 		return fmt.Errorf("eddy: %w", err)

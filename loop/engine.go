@@ -45,11 +45,11 @@ func (s *Server) gnetOptions() []gnet.Option {
 	}
 }
 
-// startOwnListener starts the gnet.Client engine and, unless Config.NoListener, binds
+// startOwnListener starts the gnet.Client engine and, when Config.Addr is set, binds
 // the listener the accept goroutine serves.
 func (s *Server) startOwnListener() error {
 	var ln net.Listener
-	if !s.cfg.NoListener {
+	if s.cfg.Addr != "" {
 		var err error
 		if ln, err = s.listen(); err != nil {
 			return err

@@ -17,7 +17,7 @@ var (
 // accepted or created itself (socket activation, one end of a socketpair, tests). It
 // is handed to the least busy loop, made by the server's Factory, counted in NumConns
 // and MaxConns, and drained by Drain like an accepted one. It works with or without a
-// listener (Config.NoListener), not with Config.ReusePort, and takes no PROXY
+// listener (an empty Config.Addr), not with Config.ReusePort, and takes no PROXY
 // protocol header.
 //
 // nc must be a stream socket: a *net.TCPConn, or a *net.UnixConn of network "unix"

@@ -32,10 +32,10 @@ func socketPair(t testing.TB) (a, b net.Conn) {
 	return conns[0], conns[1]
 }
 
-// startBare starts a server with no listener and stops it at the end of the test.
+// startBare starts a server with no listener (cfg.Addr empty) and stops it at the end
+// of the test.
 func startBare(t testing.TB, cfg Config, f Factory) *Server {
 	t.Helper()
-	cfg.NoListener = true
 	s, err := New(cfg, f)
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +66,7 @@ func echoOver(t *testing.T, c net.Conn, msg string) {
 }
 
 func TestServeConnNoListener(t *testing.T) {
-	s, err := New(Config{NoListener: true, Loops: 2}, func() Protocol { return echoProto{} })
+	s, err := New(Config{Loops: 2}, func() Protocol { return echoProto{} })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestServeConnNoListener(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.Addr() != nil {
-		t.Fatalf("Addr with NoListener: %v, want nil", s.Addr())
+		t.Fatalf("Addr without a listener: %v, want nil", s.Addr())
 	}
 	clients := make([]net.Conn, 3)
 	for i := range clients {
@@ -137,13 +137,13 @@ func TestServeConnRefuses(t *testing.T) {
 		conn func(*testing.T) net.Conn
 		want error
 	}{
-		{"no descriptor", Config{NoListener: true}, pipe, errServeConnKind},
-		{"datagram", Config{NoListener: true}, unixgram, errServeConnKind},
+		{"no descriptor", Config{}, pipe, errServeConnKind},
+		{"datagram", Config{}, unixgram, errServeConnKind},
 		{"reuseport", Config{ReusePort: true, Addr: "127.0.0.1:0"}, pair, errServeConnReusePort},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			start := startServer
-			if tc.cfg.NoListener {
+			if tc.cfg.Addr == "" {
 				start = startBare
 			}
 			s := start(t, tc.cfg, echo)
@@ -157,10 +157,8 @@ func TestServeConnRefuses(t *testing.T) {
 		})
 	}
 	for _, cfg := range []Config{
-		{NoListener: true, Addr: "127.0.0.1:0"},
-		{NoListener: true, ReusePort: true},
-		{NoListener: true, ProxyProtocol: ProxyOptional},
-		{Addr: ""},
+		{ReusePort: true},
+		{ProxyProtocol: ProxyOptional},
 	} {
 		if _, err := New(cfg, echo); err == nil {
 			t.Errorf("New(%+v) accepted a contradictory config", cfg)
