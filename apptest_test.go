@@ -248,3 +248,25 @@ func TestStartEmptyAddr(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAppTestBodyTooLarge: the app answers 413 before it reads the whole
+// body; Test returns that answer instead of blocking on the write.
+func TestAppTestBodyTooLarge(t *testing.T) {
+	app := eddy.New(eddy.Config{Logger: quietLogger(io.Discard), MaxBody: 1 << 10})
+	app.Post("/", func(c *eddy.Ctx) error { return c.Text("read it all") })
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := app.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
+	big := strings.Repeat("x", 8<<20) // far past the socket buffers
+	resp, err := app.Test(mustRequest(t, "POST", "/", big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 413 {
+		t.Fatalf("status %d, want 413", resp.StatusCode)
+	}
+}
