@@ -23,6 +23,15 @@ var ErrStarted = errors.New("eddy: app already started")
 // connections. If a startup hook or the bind fails, cleanup runs and the
 // error is returned. Stop it with Shutdown; Wait reports its end.
 func (a *App) Start(addr string) error {
+	if addr == "" {
+		return errors.New("eddy: Start: empty address")
+	}
+	return a.start(addr)
+}
+
+// start is Start; with an empty addr the server binds nothing and serves
+// only the connections App.Test hands it.
+func (a *App) start(addr string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.done != nil {
@@ -135,7 +144,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 	start := time.Now()
 	var errs []error
 	errs = append(errs, a.hooks.shutdown(ctx))
-	if d := a.cfg.DrainDelay; d > 0 {
+	// The delay lets load balancers see readiness fail; an app without a
+	// listener (started by Test) has none to tell.
+	if d := a.cfg.DrainDelay; d > 0 && srv.Addr() != nil {
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:

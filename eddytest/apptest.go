@@ -2,83 +2,70 @@ package eddytest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/eddy-go/eddy"
 )
 
-// servers holds the Server Test started for each app, until its test ends.
-var servers struct {
+// tested holds the apps Test registered a shutdown for, until their test
+// ends.
+var tested struct {
 	sync.Mutex
-	m map[*eddy.App]*Server
+	m map[*eddy.App]bool
 }
 
 // Test sends req to app and returns the response with its body read whole
 // (fiber's app.Test, aiohttp's test client in one call): the request runs
 // through the app's parser, router, middleware and handler as a client's
-// would. req's URL may be a bare path ("/users/1"): scheme and host are
-// filled in. The response's Body is an in-memory reader (no Close
-// needed); a transport error fails t.
+// would, with no listener and no network (App.Test: each request goes over
+// its own socketpair). req's URL may be a bare path ("/users/1"). The
+// response's Body is an in-memory reader (no Close needed); an error, or
+// no answer within 10 s, fails t.
 //
-// The app is started on first use, on a loopback address, and stopped
-// when t ends (as New does): eddy's engine runs on sockets, so Test sends
-// over a loopback connection rather than in memory. Call Test first from
-// the test that owns app (not from a subtest that ends before the others
-// run), and build a new app per test.
+// An app that was not started is started by the first Test (without a
+// listener; its OnStartup hooks run then) and shut down gracefully when t
+// ends, bounded by 10 s, failing t if the shutdown reports an error. Call
+// Test first from the test that owns app (not from a subtest that ends
+// before the others run), and build a new app per test. An app started
+// elsewhere (New, Start) is served beside its listener and left to its
+// owner.
 func Test(t testing.TB, app *eddy.App, req *http.Request) *http.Response {
 	t.Helper()
-	s := serverFor(t, app)
-	u := *req.URL
-	base := strings.TrimPrefix(s.URL, "http://")
-	u.Scheme, u.Host = "http", base
-	out := req.Clone(req.Context())
-	out.URL = &u
-	if req.URL.Host == "" {
-		out.Host = base
-	}
-	out.RequestURI = ""
-	resp, err := s.Client.Do(out)
+	ownShutdown(t, app)
+	resp, err := app.Test(req, timeout)
 	if err != nil {
-		t.Fatalf("eddytest: %s %s: %v", req.Method, req.URL, err)
+		t.Fatalf("eddytest: %v", err)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("eddytest: reading %s %s: %v", req.Method, req.URL, err)
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(b))
 	return resp
 }
 
-// serverFor returns the Server running app for Test, starting it once.
-func serverFor(t testing.TB, app *eddy.App) *Server {
-	servers.Lock()
-	defer servers.Unlock()
-	if s := servers.m[app]; s != nil {
-		return s
+// ownShutdown registers app's shutdown with t's cleanup, once, if nothing
+// has started app yet.
+func ownShutdown(t testing.TB, app *eddy.App) {
+	tested.Lock()
+	defer tested.Unlock()
+	if tested.m[app] || app.Addr() != nil {
+		return
 	}
-	if servers.m == nil {
-		servers.m = make(map[*eddy.App]*Server)
+	if tested.m == nil {
+		tested.m = make(map[*eddy.App]bool)
 	}
-	// Registered before New's own cleanup, so it runs after it (cleanups
-	// run last-in first-out): the entry goes once the app has stopped.
+	tested.m[app] = true
 	t.Cleanup(func() {
-		servers.Lock()
-		delete(servers.m, app)
-		servers.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		if err := app.Shutdown(ctx); err != nil {
+			t.Errorf("eddytest: shutdown: %v", err)
+		}
+		tested.Lock()
+		delete(tested.m, app)
+		tested.Unlock()
 	})
-	if app.Addr() != nil {
-		t.Fatalf("eddytest: Test: the app was started elsewhere, or by a Test in a subtest that has ended; " +
-			"call Test first from the test that owns the app")
-	}
-	s := New(t, app)
-	servers.m[app] = s
-	return s
 }
 
 // NewRequest returns a request for Test: method, a path (with its query),

@@ -1,8 +1,11 @@
 package eddytest_test
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/eddytest"
@@ -65,5 +68,28 @@ func TestTest(t *testing.T) {
 	eddytest.DecodeJSON(t, eddytest.Test(t, app, eddytest.NewJSONRequest("POST", "/echo", map[string]int{"n": 5})), &v)
 	if v["n"] != 6 {
 		t.Errorf("DecodeJSON: %v", v)
+	}
+}
+
+// TestTestNoListener checks that Test starts an app without a listener and
+// that the shutdown it registers runs the app's cleanup when the test ends.
+func TestTestNoListener(t *testing.T) {
+	app := eddy.New(eddy.Config{})
+	cleaned := make(chan struct{})
+	app.OnCleanup(func(context.Context) error { close(cleaned); return nil })
+	app.Get("/", func(c *eddy.Ctx) error { return c.Text("ok") })
+	t.Run("owner", func(t *testing.T) {
+		resp := eddytest.Test(t, app, eddytest.NewRequest("GET", "/", nil))
+		if b, _ := io.ReadAll(resp.Body); resp.StatusCode != 200 || string(b) != "ok" {
+			t.Fatalf("got %d %q", resp.StatusCode, b)
+		}
+		if app.Addr() != nil {
+			t.Fatalf("Addr = %v: Test listened", app.Addr())
+		}
+	})
+	select {
+	case <-cleaned:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the app was not shut down when the test that started it ended")
 	}
 }

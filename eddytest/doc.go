@@ -20,8 +20,11 @@
 // the app (parser, router, middleware, handler) and returns the
 // *http.Response with its body read; NewRequest, NewJSONRequest,
 // WithCookies and DecodeJSON build requests and read answers for it. It
-// starts the app on first use like New, so it goes over a loopback
-// connection: eddy's engine has no socketless transport.
+// runs on App.Test: no listener and no network, each request on a
+// socketpair one of whose ends the app's loop serves as if it had accepted
+// it (an event loop serves file descriptors, so this is as near to memory
+// as it gets). An app not started yet is started by the first Test and
+// shut down when the test ends.
 //
 // # Lifetimes
 //

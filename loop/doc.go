@@ -9,6 +9,10 @@
 //	...
 //	err = srv.Drain(ctx) // stop accepting, let connections finish, stop
 //
+// Connections the caller accepted or created itself (socket activation, one end of a
+// socketpair, tests) are served with Server.ServeConn; a Config without an Addr starts
+// a server that has no listener at all and serves only those.
+//
 // The layer guards against gnet v2.9.7's behaviours that lose or misroute data: writes
 // after close are refused (gnet reuses fd numbers); bytes a protocol leaves unconsumed
 // are kept and offered again (gnet is level-triggered); Close flushes before closing
@@ -176,9 +180,9 @@
 // Without the tag the checks compile to nothing.
 //
 // Besides the loops, a Server runs one driver goroutine (timer wake-ups, the wall
-// clock's second, the watchdog), one accept goroutine (unless Config.ReusePort), and the
-// executor's workers, plus the spares that stand in for workers waiting in BlockingWait
-// (at most Config.PoolSpare). No goroutine or time.Timer is created per connection or
+// clock's second, the watchdog), one accept goroutine (unless Config.ReusePort, or
+// without an Addr), and the executor's workers, plus the spares that stand in for
+// workers waiting in BlockingWait (at most Config.PoolSpare). No goroutine or time.Timer is created per connection or
 // per request: a connection whose output waits for the peer is retried from its loop's
 // timer heap, by its loop.
 //

@@ -78,18 +78,28 @@ func (s *Server) keepAlive() time.Duration {
 	}
 }
 
+// startOwnListener starts the gnet.Client engine and, when Config.Addr is set, binds
+// the listener the accept goroutine serves.
 func (s *Server) startOwnListener() error {
-	ln, err := s.listen()
-	if err != nil {
-		return err
+	var ln net.Listener
+	if s.cfg.Addr != "" {
+		var err error
+		if ln, err = s.listen(); err != nil {
+			return err
+		}
+	}
+	closeLn := func() {
+		if ln != nil {
+			_ = ln.Close()
+		}
 	}
 	cli, err := gnet.NewClient(&events{s: s}, s.gnetOptions()...)
 	if err != nil {
-		_ = ln.Close()
+		closeLn()
 		return err
 	}
 	if err := cli.Start(); err != nil {
-		_ = ln.Close()
+		closeLn()
 		return err
 	}
 	s.cli = cli
@@ -98,12 +108,14 @@ func (s *Server) startOwnListener() error {
 		return err
 	}
 	if err := s.anchorLoops(enroll); err != nil {
-		_ = ln.Close()
+		closeLn()
 		_ = cli.Stop()
 		return err
 	}
-	s.ln = ln
-	s.addr = ln.Addr()
+	if ln != nil {
+		s.ln = ln
+		s.addr = ln.Addr()
+	}
 	return nil
 }
 

@@ -16,7 +16,10 @@ import (
 // Config configures a Server. A zero field means the default written beside it.
 type Config struct {
 	Network string // "tcp", "tcp4", "tcp6" or "unix"; default "tcp"
-	Addr    string // "127.0.0.1:0" (port 0 works; Addr reports the bound port) or a socket path
+	// Addr is "127.0.0.1:0" (port 0 works; Addr reports the bound port) or a socket
+	// path. Empty, the server starts without a listener and serves only the
+	// connections given to ServeConn (socket activation, socketpairs, tests).
+	Addr string
 
 	Loops int // event loops; default GOMAXPROCS
 
@@ -149,8 +152,8 @@ func (cfg *Config) validate() error {
 	default:
 		return fmt.Errorf("loop: unsupported network %q", cfg.Network)
 	}
-	if cfg.Addr == "" {
-		return fmt.Errorf("loop: empty address")
+	if cfg.Addr == "" && (cfg.ReusePort || cfg.ProxyProtocol != ProxyOff) {
+		return fmt.Errorf("loop: ReusePort and ProxyProtocol need an address to listen on")
 	}
 	if cfg.ProxyProtocol > ProxyRequired {
 		return fmt.Errorf("loop: unknown ProxyProtocol %d", cfg.ProxyProtocol)
@@ -262,7 +265,8 @@ func (s *Server) Start() error {
 	return nil
 }
 
-// Addr is the bound address (the real port when Config.Addr had port 0); nil before Start.
+// Addr is the bound address (the real port when Config.Addr had port 0); nil before Start
+// and without a listener (an empty Config.Addr).
 // Safe for concurrent use.
 func (s *Server) Addr() net.Addr { return s.addr }
 

@@ -69,6 +69,10 @@ var heavy = []string{
 	"github.com/prometheus/",
 	"go.opentelemetry.io/",
 	"github.com/molecule-man/go-brrr", // middleware/brotli, a module of its own
+	"github.com/goccy/go-json",        // bind/fastjson, a module of its own
+	"github.com/bytedance/sonic",      // the codecs bind/fastjson/compare measures
+	"github.com/segmentio/encoding",
+	"github.com/json-iterator/go",
 }
 
 // pkg is what go list says of one package of the module.
