@@ -1,0 +1,27 @@
+package main
+
+import (
+	"net"
+	"testing"
+
+	"github.com/eddy-go/eddy/bench/peers/internal/wspeertest"
+)
+
+func TestWebSocketContract(t *testing.T) {
+	wspeertest.Check(t, true, func(deflate bool) string {
+		var addr string
+		listen := func(network, a string) (net.Listener, error) {
+			ln, err := net.Listen(network, a)
+			if err == nil {
+				addr = ln.Addr().String()
+			}
+			return ln, err
+		}
+		e := newEngine("127.0.0.1:0", deflate, listen)
+		if err := e.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(e.Stop)
+		return addr
+	}, "empty text echo") // nbio's WriteMessage sends nothing for an empty message
+}
