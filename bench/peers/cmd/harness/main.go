@@ -3,10 +3,16 @@
 // wrk drives it pinned to core 1, and the server's CPU time per request comes from
 // /proc/PID/stat. It also measures resident memory per idle keep-alive connection.
 //
+// With -ws it compares eddy's WebSocket server with WebSocket peers (gorilla/websocket,
+// coder/websocket, gobwas/ws, lxzan/gws, lesismal/nbio) the same way, driven by the wsload
+// client: echo throughput and server CPU per echo, paced round trips, memory per idle
+// WebSocket, time to deliver a broadcast, and a conformance probe.
+//
 // Run it from anywhere inside the repository:
 //
 //	go run ./bench/peers/cmd/harness            # not from the root: it is another module
 //	cd bench/peers && go run ./cmd/harness -quick
+//	cd bench/peers && go run ./cmd/harness -quick -ws
 //
 // See bench/README.md for the scenarios, the flags and how to read the tables.
 package main
@@ -35,9 +41,15 @@ type options struct {
 	runs        int
 	serverCPU   string
 	loadCPU     string
+	ws          wsOptions
 }
 
-var allServers = []string{"eddy", "fasthttp", "nethttp", "rawgnet"}
+// httpServers serve the HTTP contract; wsServers the WebSocket contract (eddy serves both).
+var (
+	httpServers = []string{"eddy", "fasthttp", "nethttp", "rawgnet"}
+	wsServers   = []string{"eddy", "gorilla", "coder", "gobwas", "gws", "nbio"}
+	allServers  = []string{"eddy", "fasthttp", "nethttp", "rawgnet", "gorilla", "coder", "gobwas", "gws", "nbio"}
+)
 
 func main() {
 	var o options
@@ -45,8 +57,14 @@ func main() {
 	quick := flag.Bool("quick", false, "smoke run: 2 s per scenario, 1 run, 1,000 idle connections (flags given explicitly win)")
 	flag.StringVar(&o.root, "root", "", "repository root (default: found by walking up from the working directory)")
 	flag.StringVar(&o.results, "results", "", "where to write binaries and reports (default <root>/bench/results)")
-	flag.StringVar(&servers, "servers", strings.Join(allServers, ","), "servers to compare")
-	flag.StringVar(&scenarios, "scenarios", strings.Join(scenarioNames(), ","), "scenarios to run")
+	flag.StringVar(&servers, "servers", "", "servers to compare (default: every server that serves a chosen scenario: "+strings.Join(allServers, ",")+")")
+	flag.StringVar(&scenarios, "scenarios", "", "scenarios to run (default "+strings.Join(scenarioNames(), ",")+"; with -ws "+strings.Join(wsScenarioNames, ",")+")")
+	wsFlag := flag.Bool("ws", false, "run the WebSocket scenarios instead of the HTTP ones (unless -scenarios names them)")
+	flag.IntVar(&o.ws.conns, "ws-conns", 1000, "WebSockets in the echo and paced scenarios")
+	flag.IntVar(&o.ws.idle, "ws-idle", 10000, "WebSockets held in the idle-memory scenario")
+	flag.IntVar(&o.ws.bcast, "ws-bcast", 10000, "receivers of the broadcast scenario")
+	flag.IntVar(&o.ws.rounds, "ws-rounds", 5, "broadcasts per server in the broadcast scenario (the report shows the median)")
+	flag.Float64Var(&o.ws.rate, "ws-rate", 20, "messages per second per connection in the paced scenario")
 	flag.DurationVar(&o.duration, "d", 10*time.Second, "wrk duration per scenario and run (whole seconds)")
 	flag.DurationVar(&o.warmup, "warmup", 1*time.Second, "wrk warm-up before each measured scenario (whole seconds; 0 = none)")
 	flag.IntVar(&o.connections, "c", 64, "wrk connections")
@@ -67,9 +85,27 @@ func main() {
 		if !set["idle"] {
 			o.idleConns = 1000
 		}
+		if !set["ws-idle"] {
+			o.ws.idle = 2000
+		}
+		if !set["ws-bcast"] {
+			o.ws.bcast = 2000
+		}
+		if !set["ws-rounds"] {
+			o.ws.rounds = 3
+		}
+	}
+	o.scenarios = splitList(scenarios)
+	if len(o.scenarios) == 0 {
+		o.scenarios = scenarioNames()
+		if *wsFlag {
+			o.scenarios = wsScenarioNames
+		}
 	}
 	o.servers = splitList(servers)
-	o.scenarios = splitList(scenarios)
+	if len(o.servers) == 0 {
+		o.servers = o.defaultServers()
+	}
 	if err := run(&o); err != nil {
 		fmt.Fprintln(os.Stderr, "harness:", err)
 		os.Exit(1)
@@ -86,6 +122,26 @@ func splitList(s string) []string {
 	return out
 }
 
+// defaultServers is every server that serves at least one chosen scenario.
+func (o *options) defaultServers() []string {
+	var out []string
+	for _, s := range allServers {
+		if (o.hasHTTP() && slices.Contains(httpServers, s)) || (o.hasWS() && slices.Contains(wsServers, s)) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// hasHTTP reports whether an HTTP scenario was chosen; hasWS, a WebSocket one.
+func (o *options) hasHTTP() bool {
+	return slices.ContainsFunc(o.scenarios, func(s string) bool { return !slices.Contains(wsScenarioNames, s) })
+}
+
+func (o *options) hasWS() bool {
+	return slices.ContainsFunc(o.scenarios, func(s string) bool { return slices.Contains(wsScenarioNames, s) })
+}
+
 func (o *options) validate() error {
 	for _, s := range o.servers {
 		if !slices.Contains(allServers, s) {
@@ -93,8 +149,8 @@ func (o *options) validate() error {
 		}
 	}
 	for _, s := range o.scenarios {
-		if _, ok := scenarioByName(s); !ok {
-			return fmt.Errorf("unknown scenario %q (have %s)", s, strings.Join(scenarioNames(), ", "))
+		if _, ok := scenarioByName(s); !ok && !slices.Contains(wsScenarioNames, s) {
+			return fmt.Errorf("unknown scenario %q (have %s, %s)", s, strings.Join(scenarioNames(), ", "), strings.Join(wsScenarioNames, ", "))
 		}
 	}
 	if o.duration < time.Second || o.duration%time.Second != 0 {
@@ -105,6 +161,9 @@ func (o *options) validate() error {
 	}
 	if o.connections < 1 || o.idleConns < 1 || o.runs < 1 {
 		return errors.New("-c, -idle and -runs must be at least 1")
+	}
+	if o.ws.conns < 1 || o.ws.idle < 1 || o.ws.bcast < 1 || o.ws.rounds < 1 || o.ws.rate <= 0 {
+		return errors.New("-ws-conns, -ws-idle, -ws-bcast, -ws-rounds and -ws-rate must be positive")
 	}
 	return nil
 }
@@ -123,12 +182,16 @@ func run(o *options) error {
 	if o.results == "" {
 		o.results = filepath.Join(o.root, "bench", "results")
 	}
-	for _, tool := range []string{"wrk", "taskset"} {
+	tools := []string{"taskset"}
+	if o.hasHTTP() {
+		tools = append(tools, "wrk")
+	}
+	for _, tool := range tools {
 		if _, err := lookPath(tool); err != nil {
 			return fmt.Errorf("%s not found (Debian: apt-get install %s): %w", tool, map[string]string{"wrk": "wrk", "taskset": "util-linux"}[tool], err)
 		}
 	}
-	if err := raiseFileLimit(uint64(o.idleConns) + 1024); err != nil {
+	if err := raiseFileLimit(uint64(max(o.idleConns, o.ws.idle, o.ws.bcast)) + 1024); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Join(o.results, "bin"), 0o755); err != nil {
@@ -147,9 +210,19 @@ func run(o *options) error {
 	}
 
 	bench := &bencher{o: o, rep: rep, lua: luaPath}
+	var httpBuilt, wsBuilt []*server
 	for _, s := range built {
+		if s.http && o.hasHTTP() {
+			httpBuilt = append(httpBuilt, s)
+		}
+		if s.ws && o.hasWS() {
+			wsBuilt = append(wsBuilt, s)
+		}
+	}
+	for _, s := range httpBuilt {
 		bench.check(s)
 	}
+	built = httpBuilt
 	if err := bench.throughput(built); err != nil {
 		return err
 	}
@@ -161,6 +234,12 @@ func run(o *options) error {
 			if err := bench.idle(s); err != nil {
 				return err
 			}
+		}
+	}
+
+	if len(wsBuilt) > 0 {
+		if err := bench.websocket(wsBuilt); err != nil {
+			return err
 		}
 	}
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/eddy-go/eddy/bench/peers/internal/wsclient"
 	"os"
 	"os/exec"
 	"runtime"
@@ -37,6 +38,12 @@ type report struct {
 	idle       map[string]idleResult
 	serverCmds map[string]string
 	loadCmds   map[string]string
+
+	wsServers []*server                          // the WebSocket servers measured
+	wsRuns    map[string]map[string][]wsMeasured // scenario -> server -> runs
+	wsIdle    map[string]idleResult
+	wsBcast   map[string]bcastResult
+	wsProbe   map[string][]wsclient.ProbeResult
 }
 
 func newReport(o *options, started time.Time) *report {
@@ -46,6 +53,10 @@ func newReport(o *options, started time.Time) *report {
 		idle:       map[string]idleResult{},
 		serverCmds: map[string]string{},
 		loadCmds:   map[string]string{},
+		wsRuns:     map[string]map[string][]wsMeasured{},
+		wsIdle:     map[string]idleResult{},
+		wsBcast:    map[string]bcastResult{},
+		wsProbe:    map[string][]wsclient.ProbeResult{},
 	}
 }
 
@@ -175,6 +186,7 @@ func (r *report) markdown() string {
 	}
 
 	r.goals(&b)
+	r.wsMarkdown(&b)
 
 	if len(r.notes) > 0 {
 		b.WriteString("## Notes\n\n")

@@ -113,9 +113,10 @@ func parseWrk(out string) (wrkResult, error) {
 
 // bencher runs the scenarios and fills the report.
 type bencher struct {
-	o   *options
-	rep *report
-	lua string
+	o      *options
+	rep    *report
+	lua    string
+	wsload string // the built wsload binary
 }
 
 // check starts s once and records any contract violation as a note.

@@ -19,10 +19,13 @@ import (
 
 // server is one built benchmark server.
 type server struct {
-	name string
-	bin  string
-	args []string // after -addr ADDR
-	echo bool     // serves POST /echo (rawgnet does not)
+	name    string
+	bin     string
+	args    []string // after -addr ADDR
+	echo    bool     // serves POST /echo (rawgnet does not)
+	http    bool     // serves the HTTP contract
+	ws      bool     // serves the WebSocket contract
+	deflate string   // the flag that turns permessage-deflate on, "" when the server has none
 }
 
 // command is how the report shows the server being started.
@@ -49,7 +52,16 @@ func relPath(dir, p string) string {
 func buildServers(o *options, rep *report) []*server {
 	var out []*server
 	for _, name := range o.servers {
-		s := &server{name: name, bin: filepath.Join(o.results, "bin", name), echo: name != "rawgnet"}
+		s := &server{
+			name: name, bin: filepath.Join(o.results, "bin", name), echo: name != "rawgnet",
+			http: slices.Contains(httpServers, name), ws: slices.Contains(wsServers, name),
+		}
+		switch name {
+		case "eddy":
+			s.deflate = "-ws-deflate"
+		case "gorilla", "coder", "gws", "nbio":
+			s.deflate = "-deflate"
+		}
 		var cmd *exec.Cmd
 		if name == "eddy" {
 			s.args = []string{"-loops", "1"}
@@ -93,9 +105,10 @@ type proc struct {
 	done chan struct{}
 }
 
-// start runs s on a free loopback port, pinned and limited to one P, and waits until it
-// answers GET /plaintext.
-func start(o *options, s *server) (*proc, error) {
+// start runs s on a free loopback port, pinned and limited to one P, with extra arguments
+// after its usual ones, and waits until it answers GET /plaintext (a server without HTTP: until
+// it completes a WebSocket handshake).
+func start(o *options, s *server, extra ...string) (*proc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -104,7 +117,7 @@ func start(o *options, s *server) (*proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"-c", o.serverCPU, s.bin, "-addr", addr}, s.args...)
+	args := append(append([]string{"-c", o.serverCPU, s.bin, "-addr", addr}, s.args...), extra...)
 	cmd := exec.Command("taskset", args...) // taskset execs the server: same PID
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -117,13 +130,17 @@ func start(o *options, s *server) (*proc, error) {
 		cmd.Wait()
 		close(p.done)
 	}()
+	ready, what := func() error { return getOK(addr, "/plaintext") }, "GET /plaintext"
+	if !s.http {
+		ready, what = func() error { return wsReady(addr) }, "a WebSocket handshake"
+	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		if err := getOK(addr, "/plaintext"); err == nil {
+		if err := ready(); err == nil {
 			return p, nil
 		} else if time.Now().After(deadline) {
 			p.stop()
-			return nil, fmt.Errorf("%s did not answer GET /plaintext on %s within 15s (%v); see %s", s.name, addr, err, logf.Name())
+			return nil, fmt.Errorf("%s did not answer %s on %s within 15s (%v); see %s", s.name, what, addr, err, logf.Name())
 		}
 		select {
 		case <-p.done:

@@ -1,3 +1,9 @@
+// The race detector reports a data race inside nbio v1.6.8 itself (its accept goroutine
+// writes a connection's address that its poller goroutine reads in OnComplete, an edge nbio
+// hides from the detector with go:norace), so this test runs without -race.
+
+//go:build !race
+
 package main
 
 import (

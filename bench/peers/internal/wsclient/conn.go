@@ -204,9 +204,6 @@ func (c *Conn) WriteFrame(fin bool, rsv, op byte, payload []byte) error {
 	return err
 }
 
-// WriteMessage writes payload as one unfragmented message.
-func (c *Conn) WriteMessage(op byte, payload []byte) error { return c.WriteFrame(true, 0, op, payload) }
-
 // WriteRaw writes b as it is (for frames built with AppendFrame, or several at once).
 func (c *Conn) WriteRaw(b []byte) error {
 	_, err := c.nc.Write(b)
