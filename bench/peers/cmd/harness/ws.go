@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,6 +48,8 @@ type wsMeasured struct {
 	echoes         int64
 	seconds        float64
 	cpuPerEcho     float64 // seconds of server CPU per echo
+	serverBusy     float64 // server CPU time / wall time of the measured load
+	clientCPU      float64 // wsload's CPU seconds over the measured load
 	p50, p99, p999 int64   // round trips, nanoseconds
 	max            int64
 	errors         string
@@ -240,10 +243,11 @@ func (b *bencher) wsMeasure(p *proc, l wsLoad, hz float64) (wsMeasured, error) {
 	if err := firstErr(err1, err2, err3, err4); err != nil {
 		return wsMeasured{}, err
 	}
-	m := wsMeasured{seconds: atof(res["seconds"])}
+	m := wsMeasured{seconds: atof(res["seconds"]), clientCPU: atof(res["client_cpu"])}
 	m.echoes, _ = strconv.ParseInt(res["echoes"], 10, 64)
 	m.p50, m.p99, m.p999, m.max = atoi(res["p50"]), atoi(res["p99"]), atoi(res["p999"]), atoi(res["max"])
 	m.cpuPerEcho = float64(after-before) / hz / float64(max(m.echoes, 1))
+	m.serverBusy = float64(after-before) / hz / math.Max(m.seconds, 1e-9)
 	if res["errors"] != "0" {
 		m.errors = fmt.Sprintf("%s connections failed, first: %s", res["errors"], res["first_error"])
 	}

@@ -59,7 +59,7 @@ func TestWSReport(t *testing.T) {
 	o := &options{serverCPU: "0", loadCPU: "1", duration: 2 * time.Second, runs: 1, ws: wsOptions{conns: 1000, rate: 20, idle: 100, bcast: 100}}
 	r := newReport(o, time.Now())
 	r.wsServers = []*server{{name: "eddy"}, {name: "gorilla"}, {name: "gws"}}
-	r.addWSRun("ws32", "eddy", wsMeasured{echoes: 100, seconds: 1, cpuPerEcho: 5e-6})
+	r.addWSRun("ws32", "eddy", wsMeasured{echoes: 100, seconds: 1, cpuPerEcho: 5e-6, serverBusy: 0.5, clientCPU: 0.99})
 	r.addWSRun("ws32", "gorilla", wsMeasured{echoes: 100, seconds: 1, cpuPerEcho: 12e-6})
 	r.addWSRun("ws32", "gws", wsMeasured{echoes: 100, seconds: 1, cpuPerEcho: 10e-6})
 	r.wsIdle["eddy"] = idleResult{held: 100, before: 0, after: 100 * 2048}
@@ -72,7 +72,7 @@ func TestWSReport(t *testing.T) {
 	r.wsMarkdown(&b)
 	md := b.String()
 	for _, want := range []string{
-		"| eddy | 100 | 5.00 | 5.00 | 0.50x | – |",
+		"| eddy | 100 | 5.00 | 5.00 | 0.50x | – | – | – | – | – | 0% | 50% | 99% | none |",
 		"| gorilla | 100 | 12.00 | 12.00 | 1.20x | 12.4 |",
 		"Best peer by CPU per echo: gws.",
 		"| eddy | 100 | 0.0 MiB | 0.2 MiB | 2.00 | – | none |",

@@ -30,22 +30,24 @@ func (r *report) addWSRun(scenario, server string, m wsMeasured) {
 type wsSummary struct {
 	rate, cpu, best, spread float64
 	p50, p99, p999, max     float64
+	serverBusy, clientBusy  float64 // CPU time over wall time of the measured load
 	errors                  string
 }
 
 func summarizeWS(ms []wsMeasured) wsSummary {
-	var rate, cpu, p50, p99, p999, mx []float64
+	var rate, cpu, p50, p99, p999, mx, sb, cb []float64
 	var errs []string
 	for _, m := range ms {
 		rate = append(rate, float64(m.echoes)/math.Max(m.seconds, 1e-9))
 		cpu = append(cpu, m.cpuPerEcho)
+		sb, cb = append(sb, m.serverBusy), append(cb, m.clientCPU/math.Max(m.seconds, 1e-9))
 		p50, p99, p999, mx = append(p50, float64(m.p50)), append(p99, float64(m.p99)), append(p999, float64(m.p999)), append(mx, float64(m.max))
 		if m.errors != "" {
 			errs = append(errs, m.errors)
 		}
 	}
 	s := wsSummary{rate: median(rate), cpu: median(cpu), p50: median(p50), p99: median(p99), p999: median(p999), max: median(mx),
-		errors: strings.Join(errs, "; ")}
+		serverBusy: median(sb), clientBusy: median(cb), errors: strings.Join(errs, "; ")}
 	if len(cpu) > 0 {
 		s.best = slices.Min(cpu)
 		if s.cpu > 0 {
@@ -101,7 +103,9 @@ func (r *report) wsMarkdown(b *strings.Builder) {
 		"(paced; round trips counted from the scheduled send time); %d s per run after a %d s warm-up on the same connections, runs: %d, "+
 		"interleaved as above. µs CPU/echo = server utime+stime over exactly the measured load / echoes. "+
 		"*issue* is the peer's figure quoted in issue 11 (another run, for context). "+
-		"Round trips include wsload's own scheduling on its one core.\n\n",
+		"Round trips include wsload's own scheduling on its one core. *busy* is CPU time over wall time of the measured load: "+
+		"a server below ~100%% while wsload is near 100%% was waiting for the client, and its echoes/s says more about wsload than about it "+
+		"(its CPU per echo still holds).\n\n",
 		strings.Join(names, ", "), o.serverCPU, o.loadCPU, o.ws.conns, o.ws.rate, int(o.duration/time.Second), int(o.warmup/time.Second), o.runs)
 
 	for _, l := range wsLoads {
@@ -119,16 +123,17 @@ func (r *report) wsMarkdown(b *strings.Builder) {
 			title += fmt.Sprintf(", %g a second per connection", o.ws.rate)
 		}
 		fmt.Fprintf(b, "### %s (`%s`)\n\n", title, l.name)
-		b.WriteString("| server | echoes/s | µs CPU/echo | best µs | vs best peer | issue µs | p50 | p99 | p99.9 | max | spread | errors |\n")
-		b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+		b.WriteString("| server | echoes/s | µs CPU/echo | best µs | vs best peer | issue µs | p50 | p99 | p99.9 | max | spread | server busy | wsload busy | errors |\n")
+		b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 		for _, n := range names {
 			s, ok := sums[n]
 			if !ok {
 				continue
 			}
 			iv, iok := issueCPU[l.name][n]
-			fmt.Fprintf(b, "| %s | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %.0f%% | %s |\n", n, s.rate, s.cpu*1e6, s.best*1e6,
-				ratio(s.cpu, bcpu, true, okB), issueFig(iv, iok), dur(s.p50), dur(s.p99), dur(s.p999), dur(s.max), s.spread*100, orNone(s.errors))
+			fmt.Fprintf(b, "| %s | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %.0f%% | %.0f%% | %.0f%% | %s |\n", n, s.rate, s.cpu*1e6, s.best*1e6,
+				ratio(s.cpu, bcpu, true, okB), issueFig(iv, iok), dur(s.p50), dur(s.p99), dur(s.p999), dur(s.max), s.spread*100,
+				s.serverBusy*100, s.clientBusy*100, orNone(s.errors))
 		}
 		if okB {
 			fmt.Fprintf(b, "\nBest peer by CPU per echo: %s.\n", bp)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/eddy-go/eddy/bench/peers/internal/wsclient"
@@ -58,12 +59,12 @@ func load(c *config) error {
 	if c.wait {
 		waitGo(c.in)
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), ownCPU()
 	phase(c, workers, op, payload, c.duration)
-	secs := time.Since(start).Seconds()
+	secs, cpu := time.Since(start).Seconds(), ownCPU()-cpu0
 	s := summarize(workers)
-	fmt.Fprintf(c.out, "result echoes=%d seconds=%.3f p50=%d p99=%d p999=%d max=%d errors=%d first_error=%q\n",
-		s.echoes, secs, s.p50, s.p99, s.p999, s.mx, s.errors, errText(s.first))
+	fmt.Fprintf(c.out, "result echoes=%d seconds=%.3f client_cpu=%.3f p50=%d p99=%d p999=%d max=%d errors=%d first_error=%q\n",
+		s.echoes, secs, cpu.Seconds(), s.p50, s.p99, s.p999, s.mx, s.errors, errText(s.first))
 	if c.wait {
 		waitRelease(c.in) // the harness reads the server's CPU time before the connections close
 	}
@@ -143,6 +144,13 @@ func summarize(workers []*worker) stats {
 		s.mx = all[len(all)-1]
 	}
 	return s
+}
+
+// ownCPU is the user+system time this process has used.
+func ownCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // quantile returns the q-quantile of sorted v (nearest rank), 0 for none.

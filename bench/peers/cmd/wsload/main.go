@@ -17,9 +17,10 @@
 // and wait for a line on standard input (without -wait they go on at once); then they load for
 // -d, let every message in flight come back, and print
 //
-//	result echoes=E seconds=S p50=NS p99=NS p999=NS max=NS errors=K first_error="..."
+//	result echoes=E seconds=S client_cpu=S p50=NS p99=NS p999=NS max=NS errors=K first_error="..."
 //
-// (round trips in nanoseconds; paced mode measures each from its scheduled send time, so a
+// (client_cpu is wsload's own CPU time over the measured load: near seconds, the client was the
+// bottleneck; round trips in nanoseconds; paced mode measures each from its scheduled send time, so a
 // server that falls behind is charged the queueing). Idle mode prints the ready line and holds
 // the connections until standard input closes. Broadcast mode prints one line per round and
 //

@@ -67,7 +67,7 @@ func serve(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-var reResult = regexp.MustCompile(`^result echoes=(\d+) seconds=[\d.]+ p50=(\d+) p99=(\d+) p999=(\d+) max=(\d+) errors=0 first_error=""$`)
+var reResult = regexp.MustCompile(`^result echoes=(\d+) seconds=[\d.]+ client_cpu=[\d.]+ p50=(\d+) p99=(\d+) p999=(\d+) max=(\d+) errors=0 first_error=""$`)
 
 func TestEchoAndPaced(t *testing.T) {
 	addr := serve(t)
