@@ -1,23 +1,26 @@
 package main
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/eddy-go/eddy/bench/peers/contract"
 	"github.com/eddy-go/eddy/bench/peers/internal/wsclient"
+	"golang.org/x/sys/unix"
 )
 
 // roundTimeout bounds how long one broadcast may take to reach every receiver.
 const roundTimeout = 30 * time.Second
 
 // broadcast opens c.n receivers plus one sender, then c.rounds times has the sender ask for a
-// broadcast and times, on every receiver, the arrival of its copy.
+// broadcast and times the arrival of every receiver's copy. The receivers are read by one
+// epoll loop, so the time to the last one is the server's fan-out plus one read per receiver.
 func broadcast(c *config) error {
+	if c.deflate {
+		return errors.New("-deflate is not supported in bcast mode")
+	}
 	receivers, failed, first := openAll(c)
 	sc := *c
 	sc.n = 1
@@ -27,52 +30,24 @@ func broadcast(c *config) error {
 		return fmt.Errorf("sender: %w", err)
 	}
 	sender := senders[0]
-	base := time.Now()
-	var sentAt atomic.Int64 // nanoseconds since base
-	var want atomic.Pointer[[]byte]
-	lat := make([]atomic.Int64, len(receivers))
-	var pending sync.WaitGroup
-	for i, r := range receivers {
-		go func() {
-			for {
-				_, p, err := r.Receive()
-				if err != nil {
-					return // the connection closed: the round counts it missing
-				}
-				if w := want.Load(); w != nil && bytes.Equal(p, *w) && lat[i].Load() == 0 {
-					lat[i].Store(max(int64(time.Since(base))-sentAt.Load(), 1))
-					pending.Done()
-				}
-			}
-		}()
+	defer sender.C.Close()
+	p, err := newPoller()
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	for _, r := range receivers {
+		if _, err := p.adopt(r.C, wsclient.OpText, nil); err != nil {
+			return err
+		}
 	}
 	var lasts, p50s []int64
 	received, missing := 0, 0
 	for round := range c.rounds {
-		payload := fmt.Appendf(nil, "round %d %s", round, bytes.Repeat([]byte{'.'}, 20))
-		want.Store(&payload)
-		for i := range lat {
-			lat[i].Store(0)
-		}
-		pending.Add(len(receivers))
-		sentAt.Store(int64(time.Since(base)))
-		if err := sender.Send(wsclient.OpText, append([]byte(contract.BroadcastPrefix), payload...)); err != nil {
-			return fmt.Errorf("sender: %w", err)
-		}
-		done := make(chan struct{})
-		go func() {
-			pending.Wait()
-			close(done)
-		}()
-		select {
-		case <-done:
-		case <-time.After(roundTimeout):
-		}
-		var got []int64
-		for i := range lat {
-			if v := lat[i].Load(); v > 0 {
-				got = append(got, v)
-			}
+		payload := fmt.Appendf(nil, "round %d ....................", round)
+		got, err := p.broadcastRound(sender, payload)
+		if err != nil {
+			return err
 		}
 		slices.Sort(got)
 		var last, p50 int64
@@ -82,23 +57,58 @@ func broadcast(c *config) error {
 		fmt.Fprintf(c.out, "round %d last=%d p50=%d received=%d\n", round+1, last, p50, len(got))
 		lasts, p50s = append(lasts, last), append(p50s, p50)
 		received += len(got)
-		missing += len(receivers) - len(got)
-		if len(got) < len(receivers) {
-			break // the pending counts cannot be trusted for another round
-		}
-		// The sender's own copy, read here so its connection never reads and writes at once.
-		sender.C.NetConn().SetReadDeadline(time.Now().Add(roundTimeout))
-		if _, _, err := sender.Receive(); err != nil {
-			return fmt.Errorf("sender's copy: %w", err)
+		missing += len(p.conns) - len(got)
+		if len(got) < len(p.conns) {
+			break // a late copy would be taken for the next round's
 		}
 	}
 	slices.Sort(lasts)
 	slices.Sort(p50s)
 	fmt.Fprintf(c.out, "result rounds=%d received=%d missing=%d last=%d p50=%d\n",
 		len(lasts), received, missing, quantile(lasts, 0.5), quantile(p50s, 0.5))
-	sender.C.Close()
-	for _, r := range receivers {
-		r.C.Close()
-	}
 	return nil
+}
+
+// broadcastRound has sender ask for a broadcast of payload and returns, for every receiver that
+// got it within roundTimeout, the time from the request to its arrival.
+func (p *poller) broadcastRound(sender *wsclient.Echoer, payload []byte) ([]int64, error) {
+	pending := 0
+	for _, rc := range p.conns {
+		if rc.err == nil {
+			rc.want, rc.off, rc.inFlight = payload, 0, true
+			pending++
+		}
+	}
+	var got []int64
+	base := time.Now()
+	done := func(rc *rawConn) {
+		got = append(got, max(int64(time.Since(base)), 1))
+		pending--
+	}
+	if err := sender.Send(wsclient.OpText, append([]byte(contract.BroadcastPrefix), payload...)); err != nil {
+		return nil, fmt.Errorf("sender: %w", err)
+	}
+	for pending > 0 && time.Since(base) < roundTimeout {
+		ready, err := p.wait(10)
+		if err != nil {
+			return nil, err
+		}
+		for _, rc := range ready {
+			if rc.err != nil {
+				continue
+			}
+			if rc.err = rc.readMessages(done); rc.err != nil {
+				unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, rc.fd, nil)
+				if rc.inFlight {
+					pending--
+				}
+			}
+		}
+	}
+	// The sender's own copy, so its connection holds nothing for the next round.
+	sender.C.NetConn().SetReadDeadline(time.Now().Add(roundTimeout))
+	if _, _, err := sender.Receive(); err != nil {
+		return nil, fmt.Errorf("sender's copy: %w", err)
+	}
+	return got, nil
 }

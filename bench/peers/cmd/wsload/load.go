@@ -45,6 +45,9 @@ func load(c *config) error {
 			payload[i] = 'a' + byte(i%26)
 		}
 	}
+	if c.mode == "echo" && !slices.ContainsFunc(conns, func(e *wsclient.Echoer) bool { return e.Deflate }) {
+		return loadEpoll(c, conns, op, payload, failed, first)
+	}
 	workers := make([]*worker, len(conns))
 	for i, e := range conns {
 		workers[i] = &worker{e: e}
@@ -70,6 +73,42 @@ func load(c *config) error {
 	}
 	for _, w := range workers {
 		w.e.C.Close()
+	}
+	return nil
+}
+
+// loadEpoll is the echo mode on the poller (uncompressed messages only).
+func loadEpoll(c *config, conns []*wsclient.Echoer, op byte, payload []byte, failed int, first error) error {
+	p, err := newPoller()
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	for _, e := range conns {
+		if _, err := p.adopt(e.C, op, payload); err != nil {
+			return err
+		}
+	}
+	const drain = 10 * time.Second
+	if c.warmup > 0 {
+		p.closedLoop(c.warmup, drain, false)
+	}
+	fmt.Fprintf(c.out, "ready held=%d failed=%d first_error=%q\n", len(conns), failed, errText(first))
+	if c.wait {
+		waitGo(c.in)
+	}
+	start, cpu0 := time.Now(), ownCPU()
+	p.closedLoop(c.duration, drain, true)
+	secs, cpu := time.Since(start).Seconds(), ownCPU()-cpu0
+	workers := make([]*worker, 0, len(p.conns))
+	for _, rc := range p.conns {
+		workers = append(workers, &worker{lat: rc.lat, echoes: rc.echoes, err: rc.err})
+	}
+	s := summarize(workers)
+	fmt.Fprintf(c.out, "result echoes=%d seconds=%.3f client_cpu=%.3f p50=%d p99=%d p999=%d max=%d errors=%d first_error=%q\n",
+		s.echoes, secs, cpu.Seconds(), s.p50, s.p99, s.p999, s.mx, s.errors, errText(s.first))
+	if c.wait {
+		waitRelease(c.in) // the harness reads the server's CPU time before the connections close
 	}
 	return nil
 }

@@ -1,7 +1,9 @@
 // Command wsload is the WebSocket load client of the benchmark: it opens many WebSockets to a
 // server keeping the WebSocket contract (see package contract) and measures it in one of five
-// modes. It speaks the protocol itself (package wsclient), one goroutine per connection, and
-// writes each frame with one system call.
+// modes. It speaks the protocol itself (package wsclient) and writes each frame with one system
+// call. The echo (uncompressed) and broadcast modes drive every connection from one epoll loop,
+// so a round trip costs the client a read and a write and no goroutine switch; the paced and
+// idle modes, which do not load the client, use a goroutine per connection.
 //
 //	wsload -mode echo  -addr A -n 1000 -size 32 -d 10s     # closed loop: send, wait for the echo, repeat
 //	wsload -mode paced -addr A -n 1000 -size 32 -rate 20   # each connection sends -rate messages a second

@@ -199,3 +199,30 @@ func TestQuantile(t *testing.T) {
 		t.Error("quantile of nothing is not 0")
 	}
 }
+
+func TestParseFrame(t *testing.T) {
+	long := make([]byte, 70000)
+	cases := []struct {
+		name  string
+		in    []byte
+		ok    bool
+		fin   bool
+		op    byte
+		n     int
+		extra int // bytes after the frame
+	}{
+		{name: "short", in: []byte{0x82, 3, 'a', 'b', 'c'}, ok: true, fin: true, op: 2, n: 3},
+		{name: "with the next frame", in: []byte{0x01, 1, 'a', 0x80, 0}, ok: true, op: 1, n: 1, extra: 2},
+		{name: "16-bit length", in: append([]byte{0x82, 126, 0x01, 0x00}, long[:256]...), ok: true, fin: true, op: 2, n: 256},
+		{name: "64-bit length", in: append([]byte{0x82, 127, 0, 0, 0, 0, 0, 1, 0x11, 0x70}, long...), ok: true, fin: true, op: 2, n: 70000},
+		{name: "one byte", in: []byte{0x82}},
+		{name: "cut length", in: []byte{0x82, 126, 1}},
+		{name: "cut payload", in: []byte{0x82, 3, 'a'}},
+	}
+	for _, c := range cases {
+		fin, op, p, size, ok := parseFrame(c.in)
+		if ok != c.ok || (ok && (fin != c.fin || op != c.op || len(p) != c.n || size != len(c.in)-c.extra)) {
+			t.Errorf("%s: fin %v op %d %d bytes size %d ok %v", c.name, fin, op, len(p), size, ok)
+		}
+	}
+}
