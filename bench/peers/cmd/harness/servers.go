@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/eddy-go/eddy/bench/peers/internal/wsclient"
 	"net"
 	"os"
 	"os/exec"
@@ -26,6 +27,7 @@ type server struct {
 	http    bool     // serves the HTTP contract
 	ws      bool     // serves the WebSocket contract
 	deflate string   // the flag that turns permessage-deflate on, "" when the server has none
+	bcast   wsclient.Broadcast
 }
 
 // command is how the report shows the server being started.
@@ -56,9 +58,12 @@ func buildServers(o *options, rep *report) []*server {
 			name: name, bin: filepath.Join(o.results, "bin", name), echo: name != "rawgnet",
 			http: slices.Contains(httpServers, name), ws: slices.Contains(wsServers, name),
 		}
+		s.bcast = wsclient.ContractBroadcast
 		switch name {
 		case "eddy":
-			s.deflate = "-ws-deflate"
+			// bench/server broadcasts in a room of its own: every message on /wsb goes to
+			// every member (an eddy.Hub); its /ws only echoes.
+			s.deflate, s.bcast = "-ws-deflate", wsclient.Broadcast{Path: "/wsb"}
 		case "gorilla", "coder", "gws", "nbio":
 			s.deflate = "-deflate"
 		}

@@ -137,7 +137,7 @@ func (b *bencher) wsCheck(s *server) bool {
 		return false
 	}
 	c.Close()
-	for _, bad := range wsclient.Check(p.addr, false) {
+	for _, bad := range wsclient.Check(p.addr, false, s.bcast) {
 		b.rep.note("%s breaks the WebSocket contract: %s", s.name, bad)
 	}
 	p.stop()
@@ -150,7 +150,7 @@ func (b *bencher) wsCheck(s *server) bool {
 		return true
 	}
 	defer p.stop()
-	for _, bad := range wsclient.Check(p.addr, true) {
+	for _, bad := range wsclient.Check(p.addr, true, s.bcast) {
 		b.rep.note("%s %s breaks the WebSocket contract: %s", s.name, s.deflate, bad)
 	}
 	return true
@@ -323,7 +323,7 @@ func (b *bencher) wsBcast(s *server) error {
 	defer p.stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute+time.Duration(b.o.ws.rounds)*30*time.Second)
 	defer cancel()
-	w, err := startClient(ctx, b.wsBcastArgs(b.wsload, p.addr))
+	w, err := startClient(ctx, b.wsBcastArgs(s, b.wsload, p.addr))
 	if err != nil {
 		return err
 	}
@@ -341,12 +341,13 @@ func (b *bencher) wsBcast(s *server) error {
 		r.errors = fmt.Sprintf("%s failed to connect, first: %s", conn["failed"], conn["first_error"])
 	}
 	b.rep.wsBcast[s.name] = r
-	b.rep.loadCommand("wsbcast", "taskset "+strings.Join(b.wsBcastArgs(relPath(b.o.root, b.wsload), "$ADDR"), " "))
+	b.rep.loadCommand("wsbcast", "taskset "+strings.Join(b.wsBcastArgs(s, relPath(b.o.root, b.wsload), "$ADDR"), " ")+"  # "+s.name)
 	return nil
 }
 
-func (b *bencher) wsBcastArgs(client, addr string) []string {
-	return []string{"-c", b.o.loadCPU, client, "-mode", "bcast", "-addr", addr, "-n", strconv.Itoa(b.o.ws.bcast), "-rounds", strconv.Itoa(b.o.ws.rounds)}
+func (b *bencher) wsBcastArgs(s *server, client, addr string) []string {
+	return []string{"-c", b.o.loadCPU, client, "-mode", "bcast", "-addr", addr, "-path", s.bcast.Path, "-prefix=" + s.bcast.Prefix,
+		"-n", strconv.Itoa(b.o.ws.bcast), "-rounds", strconv.Itoa(b.o.ws.rounds)}
 }
 
 // wsProbe starts s with permessage-deflate on where it has it, and runs the conformance probe.

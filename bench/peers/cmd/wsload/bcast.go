@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/eddy-go/eddy/bench/peers/contract"
 	"github.com/eddy-go/eddy/bench/peers/internal/wsclient"
 	"golang.org/x/sys/unix"
 )
@@ -14,9 +13,14 @@ import (
 // roundTimeout bounds how long one broadcast may take to reach every receiver.
 const roundTimeout = 30 * time.Second
 
+// warmRounds bounds the unmeasured broadcasts that make sure every receiver is registered.
+const warmRounds = 5
+
 // broadcast opens c.n receivers plus one sender, then c.rounds times has the sender ask for a
 // broadcast and times the arrival of every receiver's copy. The receivers are read by one
 // epoll loop, so the time to the last one is the server's fan-out plus one read per receiver.
+// Unmeasured broadcasts come first, until one reaches every receiver: a server may register a
+// connection a little after its handshake.
 func broadcast(c *config) error {
 	if c.deflate {
 		return errors.New("-deflate is not supported in bcast mode")
@@ -37,15 +41,29 @@ func broadcast(c *config) error {
 	}
 	defer p.close()
 	for _, r := range receivers {
-		if _, err := p.adopt(r.C, wsclient.OpText, nil); err != nil {
+		rc, err := p.adopt(r.C, wsclient.OpText, nil)
+		if err != nil {
 			return err
+		}
+		rc.lenient = true
+	}
+	for warm := range warmRounds {
+		got, err := p.broadcastRound(sender, c.prefix, fmt.Appendf(nil, "warm-up %d ....................", warm), 5*time.Second)
+		if err != nil {
+			return err
+		}
+		if len(got) == len(p.conns) {
+			break
+		}
+		if warm == warmRounds-1 {
+			return fmt.Errorf("%d warm-up broadcasts reached at most %d of %d receivers", warmRounds, len(got), len(p.conns))
 		}
 	}
 	var lasts, p50s []int64
 	received, missing := 0, 0
 	for round := range c.rounds {
 		payload := fmt.Appendf(nil, "round %d ....................", round)
-		got, err := p.broadcastRound(sender, payload)
+		got, err := p.broadcastRound(sender, c.prefix, payload, roundTimeout)
 		if err != nil {
 			return err
 		}
@@ -69,9 +87,9 @@ func broadcast(c *config) error {
 	return nil
 }
 
-// broadcastRound has sender ask for a broadcast of payload and returns, for every receiver that
-// got it within roundTimeout, the time from the request to its arrival.
-func (p *poller) broadcastRound(sender *wsclient.Echoer, payload []byte) ([]int64, error) {
+// broadcastRound has sender ask for a broadcast of payload (sending prefix+payload) and returns,
+// for every receiver that got it within timeout, the time from the request to its arrival.
+func (p *poller) broadcastRound(sender *wsclient.Echoer, prefix string, payload []byte, timeout time.Duration) ([]int64, error) {
 	pending := 0
 	for _, rc := range p.conns {
 		if rc.err == nil {
@@ -85,10 +103,10 @@ func (p *poller) broadcastRound(sender *wsclient.Echoer, payload []byte) ([]int6
 		got = append(got, max(int64(time.Since(base)), 1))
 		pending--
 	}
-	if err := sender.Send(wsclient.OpText, append([]byte(contract.BroadcastPrefix), payload...)); err != nil {
+	if err := sender.Send(wsclient.OpText, append([]byte(prefix), payload...)); err != nil {
 		return nil, fmt.Errorf("sender: %w", err)
 	}
-	for pending > 0 && time.Since(base) < roundTimeout {
+	for pending > 0 && time.Since(base) < timeout {
 		ready, err := p.wait(10)
 		if err != nil {
 			return nil, err
@@ -105,10 +123,16 @@ func (p *poller) broadcastRound(sender *wsclient.Echoer, payload []byte) ([]int6
 			}
 		}
 	}
-	// The sender's own copy, so its connection holds nothing for the next round.
-	sender.C.NetConn().SetReadDeadline(time.Now().Add(roundTimeout))
-	if _, _, err := sender.Receive(); err != nil {
-		return nil, fmt.Errorf("sender's copy: %w", err)
+	// The sender's own copy, so its connection holds nothing for the next round (earlier copies
+	// of a warm-up round that missed receivers may come first).
+	sender.C.NetConn().SetReadDeadline(time.Now().Add(timeout))
+	for {
+		_, p, err := sender.Receive()
+		if err != nil {
+			return nil, fmt.Errorf("sender's copy: %w", err)
+		}
+		if string(p) == string(payload) {
+			return got, nil
+		}
 	}
-	return got, nil
 }

@@ -7,18 +7,21 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/eddy-go/eddy/bench/peers/contract"
 	"github.com/eddy-go/eddy/bench/peers/internal/wsclient"
 )
 
-// hello is the message every connection echoes once when it opens, so the server has it
-// fully set up (and registered for broadcasts) before anything is measured.
-var hello = []byte("hello from wsload")
+// helloMsg is the message every connection echoes once when it opens, so the server has it
+// fully set up before anything is measured.
+var helloMsg = []byte("hello from wsload")
+
+// hello reports whether connections echo helloMsg when they open: not to a broadcast room
+// (-prefix ""), where every message is broadcast.
+func (c *config) hello() bool { return c.mode != "bcast" || c.prefix != "" }
 
 // openAll opens c.n WebSockets, c.parallel at a time, and makes one echo on each. It returns
 // the open ones, how many failed and the first failure.
 func openAll(c *config) ([]*wsclient.Echoer, int, error) {
-	o := wsclient.Options{Path: contract.WSPath, Timeout: 10 * time.Second}
+	o := wsclient.Options{Path: c.path, Timeout: 10 * time.Second}
 	if c.deflate {
 		o.Extensions = wsclient.DeflateOffer
 	}
@@ -29,7 +32,7 @@ func openAll(c *config) ([]*wsclient.Echoer, int, error) {
 	for range c.parallel {
 		wg.Go(func() {
 			for i := range next {
-				all[i], errs[i] = open(c.addr, o)
+				all[i], errs[i] = open(c.addr, o, c.hello())
 			}
 		})
 	}
@@ -54,14 +57,18 @@ func openAll(c *config) ([]*wsclient.Echoer, int, error) {
 	return conns, failed, first
 }
 
-func open(addr string, o wsclient.Options) (*wsclient.Echoer, error) {
+// open dials and, with hello, makes one echo.
+func open(addr string, o wsclient.Options, hello bool) (*wsclient.Echoer, error) {
 	c, err := wsclient.Dial(addr, o)
 	if err != nil {
 		return nil, err
 	}
 	e := wsclient.NewEchoer(c)
+	if !hello {
+		return e, nil
+	}
 	c.NetConn().SetDeadline(time.Now().Add(o.Timeout))
-	if err := echoOnce(e, wsclient.OpText, hello); err != nil {
+	if err := echoOnce(e, wsclient.OpText, helloMsg); err != nil {
 		c.Close()
 		return nil, err
 	}

@@ -9,6 +9,7 @@
 //	wsload -mode paced -addr A -n 1000 -size 32 -rate 20   # each connection sends -rate messages a second
 //	wsload -mode idle  -addr A -n 10000                    # open, one echo each, hold
 //	wsload -mode bcast -addr A -n 10000 -rounds 5          # one client asks for a broadcast; time to the last receipt
+//	wsload -mode bcast -addr A -path /wsb -prefix ""       # the same against a room that broadcasts every message
 //	wsload -mode probe -addr A                             # the conformance cases, one line each
 //
 // Echo and paced modes talk to the harness through their standard streams: once every
@@ -49,6 +50,8 @@ import (
 
 type config struct {
 	addr      string
+	path      string
+	prefix    string
 	mode      string
 	n         int
 	size      int
@@ -69,6 +72,8 @@ func main() {
 	var c config
 	flag.StringVar(&c.addr, "addr", "127.0.0.1:8080", "server address")
 	flag.StringVar(&c.mode, "mode", "echo", "echo, paced, idle, bcast or probe")
+	flag.StringVar(&c.path, "path", contract.WSPath, "WebSocket path")
+	flag.StringVar(&c.prefix, "prefix", contract.BroadcastPrefix, `bcast: what starts a message asking for a broadcast; "" for a room where every message is broadcast (then no connection echoes a message when it opens)`)
 	flag.IntVar(&c.n, "n", 1000, "connections")
 	flag.IntVar(&c.size, "size", 32, "message size in bytes (echo, paced; at most 16 MiB)")
 	flag.BoolVar(&c.text, "text", false, "send text messages (printable ASCII) instead of binary")
@@ -89,6 +94,9 @@ func main() {
 }
 
 func run(c *config) error {
+	if c.path == "" {
+		c.path = contract.WSPath
+	}
 	if c.n < 1 || c.size < 0 || c.size > contract.WSMaxMessage || c.parallel < 1 {
 		return errors.New("-n and -parallel must be at least 1, -size within 0..16 MiB")
 	}

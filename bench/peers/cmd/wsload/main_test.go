@@ -17,7 +17,8 @@ import (
 )
 
 // serve starts a WebSocket server keeping the contract (gorilla, as the peer does) on
-// 127.0.0.1:0 and returns its address.
+// 127.0.0.1:0 and returns its address. On any other path than /ws it is a room: every message
+// is broadcast to every client there.
 func serve(t *testing.T) string {
 	t.Helper()
 	var mu sync.Mutex
@@ -47,7 +48,11 @@ func serve(t *testing.T) string {
 			if err != nil {
 				return
 			}
-			if rest, ok := strings.CutPrefix(string(msg), contract.BroadcastPrefix); ok {
+			rest, ok := strings.CutPrefix(string(msg), contract.BroadcastPrefix)
+			if r.URL.Path != contract.WSPath {
+				rest, ok = string(msg), true
+			}
+			if ok {
 				mu.Lock()
 				for oc, omu := range clients {
 					omu.Lock()
@@ -160,12 +165,14 @@ func TestIdleAndBroadcast(t *testing.T) {
 	if got := out.String(); got != "ready held=5 failed=0 first_error=\"\"\n" {
 		t.Fatalf("idle output %q", got)
 	}
-	out.Reset()
-	if err := run(&config{addr: addr, mode: "bcast", n: 10, rounds: 3, parallel: 4, out: &out, in: strings.NewReader("")}); err != nil {
-		t.Fatal(err)
-	}
-	if !regexp.MustCompile(`(?m)^result rounds=3 received=30 missing=0 last=[1-9]\d* p50=[1-9]\d*$`).MatchString(out.String()) {
-		t.Fatalf("bcast output %q", out.String())
+	for _, c := range []struct{ path, prefix string }{{"/ws", contract.BroadcastPrefix}, {"/room", ""}} {
+		out.Reset()
+		if err := run(&config{addr: addr, path: c.path, prefix: c.prefix, mode: "bcast", n: 10, rounds: 3, parallel: 4, out: &out, in: strings.NewReader("")}); err != nil {
+			t.Fatalf("%s: %v", c.path, err)
+		}
+		if !regexp.MustCompile(`(?m)^result rounds=3 received=30 missing=0 last=[1-9]\d* p50=[1-9]\d*$`).MatchString(out.String()) {
+			t.Fatalf("%s: bcast output %q", c.path, out.String())
+		}
 	}
 }
 

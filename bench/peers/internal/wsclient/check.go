@@ -61,11 +61,21 @@ func (e *Echoer) Receive() (byte, []byte, error) {
 	return op, p, err
 }
 
+// Broadcast says how a server broadcasts: the contract's way (Path "/ws", Prefix
+// "broadcast:": a message with the prefix sends the rest to every client), or a room (Prefix
+// "": every message on Path goes to every client there).
+type Broadcast struct {
+	Path, Prefix string
+}
+
+// ContractBroadcast is the contract's broadcast (package contract).
+var ContractBroadcast = Broadcast{Path: contract.WSPath, Prefix: contract.BroadcastPrefix}
+
 // Check verifies that the server at addr keeps the WebSocket contract (package contract): the
-// handshake, a text and a binary echo, a 1 MiB echo, and a broadcast reaching two clients.
-// With deflate it offers permessage-deflate and wants it accepted. It returns one line per
-// violation, none when the server keeps the contract.
-func Check(addr string, deflate bool) []string {
+// handshake, a text and a binary echo, a 1 MiB echo, an empty echo, and a broadcast (as bc
+// says) reaching two clients. With deflate it offers permessage-deflate and wants it accepted.
+// It returns one line per violation, none when the server keeps the contract.
+func Check(addr string, deflate bool, bc Broadcast) []string {
 	var bad []string
 	o := Options{Path: contract.WSPath, Timeout: 10 * time.Second}
 	if deflate {
@@ -109,25 +119,50 @@ func Check(addr string, deflate bool) []string {
 			bad = append(bad, fmt.Sprintf("%s: %d bytes differ from the %d sent", m.name, len(p), len(m.p)))
 		}
 	}
+	// A server that drops empty messages leaves the connection waiting: a short deadline, and
+	// this connection is not read again.
+	c.NetConn().SetDeadline(time.Now().Add(2 * time.Second))
+	if err := e.Send(OpText, nil); err != nil {
+		bad = append(bad, fmt.Sprintf("empty text echo: %v", err))
+	} else if op, p, err := e.Receive(); err != nil || op != OpText || len(p) != 0 {
+		bad = append(bad, fmt.Sprintf("empty text echo: got op %d, %d bytes, %v", op, len(p), err))
+	}
+	return append(bad, checkBroadcast(addr, o, bc)...)
+}
 
-	c2, err := Dial(addr, o)
-	if err != nil {
-		return append(bad, fmt.Sprintf("second connection: %v", err))
+// checkBroadcast opens two clients on bc.Path and wants a broadcast from the first to reach
+// both.
+func checkBroadcast(addr string, o Options, bc Broadcast) []string {
+	o.Path = bc.Path
+	var es []*Echoer
+	for range 2 {
+		c, err := Dial(addr, o)
+		if err != nil {
+			return []string{fmt.Sprintf("broadcast: GET %s upgrade: %v", bc.Path, err)}
+		}
+		defer c.Close()
+		c.NetConn().SetDeadline(time.Now().Add(10 * time.Second))
+		es = append(es, NewEchoer(c))
 	}
-	defer c2.Close()
-	c2.NetConn().SetDeadline(time.Now().Add(10 * time.Second))
-	e2 := NewEchoer(c2)
-	// The second client must be registered before the broadcast: one echo round trip proves it.
-	if err := e2.Send(OpText, []byte("x")); err != nil {
-		return append(bad, fmt.Sprintf("broadcast: %v", err))
+	// Both clients must be registered before the broadcast. One message from the second proves
+	// it: its echo (the contract's way) or its copy to both (a room).
+	if err := es[1].Send(OpText, []byte("x")); err != nil {
+		return []string{fmt.Sprintf("broadcast: %v", err)}
 	}
-	if _, _, err := e2.Receive(); err != nil {
-		return append(bad, fmt.Sprintf("broadcast: %v", err))
+	proof := es[1:]
+	if bc.Prefix == "" {
+		proof = es
 	}
-	if err := e.Send(OpText, []byte(contract.BroadcastPrefix+"to everyone")); err != nil {
-		return append(bad, fmt.Sprintf("broadcast: %v", err))
+	for _, ec := range proof {
+		if _, _, err := ec.Receive(); err != nil {
+			return []string{fmt.Sprintf("broadcast: before it: %v", err)}
+		}
 	}
-	for i, ec := range []*Echoer{e, e2} {
+	if err := es[0].Send(OpText, []byte(bc.Prefix+"to everyone")); err != nil {
+		return []string{fmt.Sprintf("broadcast: %v", err)}
+	}
+	var bad []string
+	for i, ec := range es {
 		op, p, err := ec.Receive()
 		switch {
 		case err != nil:
@@ -135,15 +170,6 @@ func Check(addr string, deflate bool) []string {
 		case op != OpText || string(p) != "to everyone":
 			bad = append(bad, fmt.Sprintf("broadcast to client %d: got op %d %.40q, want text %q", i+1, op, p, "to everyone"))
 		}
-	}
-
-	// Last, as a server that drops empty messages leaves the connection waiting.
-	c2.NetConn().SetDeadline(time.Now().Add(2 * time.Second))
-	if err := e2.Send(OpText, nil); err != nil {
-		return append(bad, fmt.Sprintf("empty text echo: %v", err))
-	}
-	if op, p, err := e2.Receive(); err != nil || op != OpText || len(p) != 0 {
-		bad = append(bad, fmt.Sprintf("empty text echo: got op %d, %d bytes, %v", op, len(p), err))
 	}
 	return bad
 }

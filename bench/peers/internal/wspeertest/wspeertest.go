@@ -34,7 +34,7 @@ func Check(t *testing.T, deflate bool, start func(deflate bool) string, known ..
 	}
 	for _, d := range modes {
 		addr := start(d)
-		for _, bad := range wsclient.Check(addr, d) {
+		for _, bad := range wsclient.Check(addr, d, wsclient.ContractBroadcast) {
 			if slices.ContainsFunc(known, func(k string) bool { return strings.HasPrefix(bad, k) }) {
 				t.Logf("deflate=%v: known: %s", d, bad)
 				continue
