@@ -156,10 +156,11 @@ func (r *report) wsMarkdown(b *strings.Builder) {
 	}
 
 	if len(r.wsBcast) > 0 {
-		fmt.Fprintf(b, "### Broadcast (`wsbcast`: %d receivers; one more client sends `broadcast:<payload>`)\n\n", o.ws.bcast)
-		b.WriteString("Time from the request to the last and to the median receiver getting the message, median over the rounds. " +
-			"Each peer sends with its library's straightforward loop over the connections; all receivers are goroutines of wsload on one core, " +
-			"whose own wake-ups are part of the time.\n\n")
+		fmt.Fprintf(b, "### Broadcast (`wsbcast`: %d receivers; one more client sends `broadcast:<payload>`, or `<payload>` to a room)\n\n", o.ws.bcast)
+		b.WriteString("Time from the request to the last and to the median receiver getting the message, median over the rounds " +
+			"(after unmeasured rounds that reach every receiver). Each peer sends with its library's straightforward loop over the connections; " +
+			"eddy's bench/server broadcasts every message of its /wsb room through an eddy.Hub. wsload reads all receivers from one epoll loop " +
+			"on its core, so one read per receiver is part of the time.\n\n")
 		b.WriteString("| server | receivers | rounds | to the last | to the median | missing | errors |\n|---|---:|---:|---:|---:|---:|---|\n")
 		for _, n := range names {
 			res, ok := r.wsBcast[n]
