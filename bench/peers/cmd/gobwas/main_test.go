@@ -9,12 +9,12 @@ import (
 )
 
 func TestWebSocketContract(t *testing.T) {
-	wspeertest.Check(t, false, func(bool) string {
+	wspeertest.Check(t, true, func(deflate bool) string {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv := &http.Server{Handler: newHandler()}
+		srv := &http.Server{Handler: newHandler(deflate)}
 		go srv.Serve(ln)
 		t.Cleanup(func() { srv.Close() })
 		return ln.Addr().String()

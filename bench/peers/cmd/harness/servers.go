@@ -64,7 +64,7 @@ func buildServers(o *options, rep *report) []*server {
 			// bench/server broadcasts in a room of its own: every message on /wsb goes to
 			// every member (an eddy.Hub); its /ws only echoes.
 			s.deflate, s.bcast = "-ws-deflate", wsclient.Broadcast{Path: "/wsb"}
-		case "gorilla", "coder", "gws", "nbio":
+		case "gorilla", "coder", "gobwas", "gws", "nbio":
 			s.deflate = "-deflate"
 		}
 		var cmd *exec.Cmd
