@@ -135,13 +135,9 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "Machine: %s, %d CPUs, Linux %s; %s; %s. Load average (1 min): %s at the start, %s at the end "+
 		"(above ~1 on two CPUs, other work shared the cores and absolute figures are low; compare ratios).\n\n",
 		cpuModel(), runtime.NumCPU(), kernel(), runtime.Version(), wrkVersion(), r.loadStart, loadAvg())
-	fmt.Fprintf(&b, "Every server runs with GOMAXPROCS=1 pinned to CPU %s; the load generator is pinned to CPU %s. "+
-		"Throughput: `wrk -t1 -c%d`, %d s per run after a %d s warm-up, runs: %d; all servers run at once (idle but for the one under load) "+
-		"and the runs interleave (server order rotated per run), so a disturbance hits all servers alike. "+
-		"Figures are medians over the runs; *best* is the lowest CPU per request of the runs; spread = (max-min)/median of CPU per request. "+
-		"CPU per request = server utime+stime (from /proc/PID/stat, all threads) over the run / requests completed. "+
-		"Ratios divide CPU per request (lower is better).\n\n",
-		o.serverCPU, o.loadCPU, o.connections, int(o.duration/time.Second), int(o.warmup/time.Second), o.runs)
+	if len(r.runs) > 0 || len(r.idle) > 0 {
+		r.httpIntro(&b)
+	}
 
 	for _, sc := range scenarios {
 		byServer := r.runs[sc.name]
@@ -216,6 +212,18 @@ func (r *report) markdown() string {
 	}
 	b.WriteString("```\n")
 	return b.String()
+}
+
+// httpIntro says how the HTTP scenarios ran.
+func (r *report) httpIntro(b *strings.Builder) {
+	o := r.o
+	fmt.Fprintf(b, "Every server runs with GOMAXPROCS=1 pinned to CPU %s; the load generator is pinned to CPU %s. "+
+		"Throughput: `wrk -t1 -c%d`, %d s per run after a %d s warm-up, runs: %d; all servers run at once (idle but for the one under load) "+
+		"and the runs interleave (server order rotated per run), so a disturbance hits all servers alike. "+
+		"Figures are medians over the runs; *best* is the lowest CPU per request of the runs; spread = (max-min)/median of CPU per request. "+
+		"CPU per request = server utime+stime (from /proc/PID/stat, all threads) over the run / requests completed. "+
+		"Ratios divide CPU per request (lower is better).\n\n",
+		o.serverCPU, o.loadCPU, o.connections, int(o.duration/time.Second), int(o.warmup/time.Second), o.runs)
 }
 
 // goals compares eddy with the targets of issue 4.

@@ -100,8 +100,9 @@ func (r *report) wsMarkdown(b *strings.Builder) {
 	}
 	fmt.Fprintf(b, "## WebSocket\n\nServers: %s; each with GOMAXPROCS=1 pinned to CPU %s, `wsload` pinned to CPU %s. "+
 		"Echo scenarios: %d WebSockets, each sending a binary message and waiting for its echo (closed loop), or sending %g a second "+
-		"(paced; round trips counted from the scheduled send time); %d s per run after a %d s warm-up on the same connections, runs: %d, "+
-		"interleaved as above. µs CPU/echo = server utime+stime over exactly the measured load / echoes. "+
+		"(paced; round trips counted from the scheduled send time); %d s per run after a %d s warm-up on the same connections, runs: %d; "+
+		"all servers run at once (idle but for the one under load) and the runs interleave (server order rotated per run). Figures are medians over the runs; "+
+		"*best* is the lowest CPU per echo of the runs; spread = (max-min)/median of CPU per echo. µs CPU/echo = server utime+stime over exactly the measured load / echoes. "+
 		"*issue* is the peer's figure quoted in issue 11 (another run, for context). "+
 		"Round trips include wsload's own scheduling on its one core. *busy* is CPU time over wall time of the measured load: "+
 		"a server below ~100%% while wsload is near 100%% was waiting for the client, and its echoes/s says more about wsload than about it "+

@@ -25,7 +25,11 @@
 // (client_cpu is wsload's own CPU time over the measured load: near seconds, the client was the
 // bottleneck; round trips in nanoseconds; paced mode measures each from its scheduled send time, so a
 // server that falls behind is charged the queueing). Idle mode prints the ready line and holds
-// the connections until standard input closes. Broadcast mode prints one line per round and
+// the connections until standard input closes. Broadcast mode prints
+//
+//	connected held=N failed=M first_error="..."
+//
+// once its receivers are open, then one line per round and
 //
 //	result rounds=R received=N missing=M last=NS p50=NS
 //
