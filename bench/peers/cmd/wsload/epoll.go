@@ -129,6 +129,9 @@ func (rc *rawConn) readMessages(done func(rc *rawConn)) error {
 		return errors.New("wsload: the server closed the connection")
 	}
 	rc.in = rc.in[:len(rc.in)+n]
+	if len(rc.in) > wsclient.MaxPayload+14 { // a frame header is at most 14 bytes
+		return wsclient.ErrTooLarge
+	}
 	for {
 		fin, op, payload, size, ok := parseFrame(rc.in)
 		if !ok {

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bufio"
+	"errors"
+	"github.com/eddy-go/eddy/bench/peers/internal/wsclient"
+	"golang.org/x/sys/unix"
 	"io"
 	"net"
 	"net/http"
@@ -232,4 +235,51 @@ func TestParseFrame(t *testing.T) {
 			t.Errorf("%s: fin %v op %d %d bytes size %d ok %v", c.name, fin, op, len(p), size, ok)
 		}
 	}
+}
+
+// TestEpollRefusesHugeFrame: a server announcing a frame longer than wsclient.MaxPayload makes
+// the connection fail instead of growing its buffer without end.
+func TestEpollRefusesHugeFrame(t *testing.T) {
+	a, b, err := socketPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &rawConn{fd: a, want: []byte("x"), in: make([]byte, 0, 64<<10)}
+	hdr := []byte{0x82, 127, 0, 0, 0, 0, 0x7f, 0, 0, 0} // 2 GiB
+	chunk := make([]byte, 1<<20)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		unix.Write(b, hdr)
+		for {
+			if _, err := unix.Write(b, chunk); err != nil {
+				return // a closed: EPIPE
+			}
+		}
+	}()
+	// The writer must be gone before b closes: its number could be reused by another socket.
+	defer func() {
+		unix.Close(a)
+		<-written
+		unix.Close(b)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := rc.readMessages(func(*rawConn) { t.Error("a message completed") }); err != nil {
+			if !errors.Is(err, wsclient.ErrTooLarge) {
+				t.Fatalf("err = %v, want ErrTooLarge", err)
+			}
+			if cap(rc.in) > 3*wsclient.MaxPayload {
+				t.Fatalf("buffer grew to %d bytes", cap(rc.in))
+			}
+			return
+		}
+	}
+	t.Fatal("no error within 20 s")
+}
+
+// socketPair returns a connected pair of blocking Unix stream sockets.
+func socketPair() (int, int, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	return fds[0], fds[1], err
 }
