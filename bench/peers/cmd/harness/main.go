@@ -1,12 +1,14 @@
 // Command harness compares eddy's bench/server with peer servers (net/http, fasthttp and a raw
-// gnet responder) on one machine: each server runs alone with GOMAXPROCS=1 pinned to core 0,
-// wrk drives it pinned to core 1, and the server's CPU time per request comes from
-// /proc/PID/stat. It also measures resident memory per idle keep-alive connection.
+// gnet responder) on one machine: each server runs with GOMAXPROCS=1 pinned to core 0 while
+// wrk drives it pinned to core 1 (and again with GOMAXPROCS=2 and two loops on both cores),
+// at several connection counts; the server's CPU time per request comes from
+// /proc/PID/stat and the latency percentiles (p50, p99, p99.9, max) from wrk. It also
+// measures resident memory per idle keep-alive connection.
 //
 // With -ws it compares eddy's WebSocket server with WebSocket peers (gorilla/websocket,
-// coder/websocket, gobwas/ws, lxzan/gws, lesismal/nbio) the same way, driven by the wsload
-// client: echo throughput and server CPU per echo, paced round trips, memory per idle
-// WebSocket, time to deliver a broadcast, and a conformance probe.
+// coder/websocket, gobwas/ws, lxzan/gws, lesismal/nbio) the same way (GOMAXPROCS=1, pinned),
+// driven by the wsload client: echo throughput and server CPU per echo, paced round trips,
+// memory per idle WebSocket, time to deliver a broadcast, and a conformance probe.
 //
 // Run it from anywhere inside the repository:
 //
@@ -24,24 +26,27 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 )
 
 type options struct {
-	root        string
-	results     string
-	servers     []string
-	scenarios   []string
-	duration    time.Duration
-	warmup      time.Duration
-	connections int
-	idleConns   int
-	runs        int
-	serverCPU   string
-	loadCPU     string
-	ws          wsOptions
+	root      string
+	results   string
+	servers   []string
+	scenarios []string
+	modes     []string
+	duration  time.Duration
+	warmup    time.Duration
+	conns     []int
+	idleConns int
+	runs      int
+	serverCPU string
+	loadCPU   string
+	quick     bool
+	ws        wsOptions
 }
 
 // httpServers serve the HTTP contract; wsServers the WebSocket contract (eddy serves both).
@@ -49,12 +54,14 @@ var (
 	httpServers = []string{"eddy", "fasthttp", "nethttp", "rawgnet"}
 	wsServers   = []string{"eddy", "gorilla", "coder", "gobwas", "gws", "nbio"}
 	allServers  = []string{"eddy", "fasthttp", "nethttp", "rawgnet", "gorilla", "coder", "gobwas", "gws", "nbio"}
+	// quickHTTPServers are the HTTP servers of a -quick run.
+	quickHTTPServers = []string{"eddy", "fasthttp", "rawgnet"}
 )
 
 func main() {
 	var o options
-	var servers, scenarios string
-	quick := flag.Bool("quick", false, "smoke run: 2 s per scenario, 1 run, 1,000 idle connections (flags given explicitly win)")
+	var servers, scenarios, conns, modes string
+	quick := flag.Bool("quick", false, "bounded run (about 3 minutes): eddy, fasthttp and rawgnet, 2 s per measurement, 1 run, 1,000 idle connections; with -ws every WebSocket server, 2,000 idle and broadcast WebSockets, 3 broadcasts (flags given explicitly win)")
 	flag.StringVar(&o.root, "root", "", "repository root (default: found by walking up from the working directory)")
 	flag.StringVar(&o.results, "results", "", "where to write binaries and reports (default <root>/bench/results)")
 	flag.StringVar(&servers, "servers", "", "servers to compare (default: every server that serves a chosen scenario: "+strings.Join(allServers, ",")+")")
@@ -65,9 +72,10 @@ func main() {
 	flag.IntVar(&o.ws.bcast, "ws-bcast", 10000, "receivers of the broadcast scenario")
 	flag.IntVar(&o.ws.rounds, "ws-rounds", 5, "broadcasts per server in the broadcast scenario (the report shows the median)")
 	flag.Float64Var(&o.ws.rate, "ws-rate", 20, "messages per second per connection in the paced scenario")
-	flag.DurationVar(&o.duration, "d", 10*time.Second, "wrk duration per scenario and run (whole seconds)")
-	flag.DurationVar(&o.warmup, "warmup", 1*time.Second, "wrk warm-up before each measured scenario (whole seconds; 0 = none)")
-	flag.IntVar(&o.connections, "c", 64, "wrk connections")
+	flag.StringVar(&modes, "modes", "1,2", "1: GOMAXPROCS=1 on -server-cpu, wrk on -load-cpu; 2: GOMAXPROCS=2 and two loops, servers and wrk on both CPUs")
+	flag.DurationVar(&o.duration, "d", 5*time.Second, "wrk duration per measurement (whole seconds)")
+	flag.DurationVar(&o.warmup, "warmup", 1*time.Second, "wrk warm-up per server before each scenario (whole seconds; 0 = none)")
+	flag.StringVar(&conns, "c", "16,128,512", "wrk connection counts; every scenario runs at each")
 	flag.IntVar(&o.idleConns, "idle", 10000, "connections held in the idle-memory scenario")
 	flag.IntVar(&o.runs, "runs", 3, "runs of every throughput scenario; the report shows the median")
 	flag.StringVar(&o.serverCPU, "server-cpu", "0", "taskset CPU list for the server")
@@ -95,6 +103,7 @@ func main() {
 			o.ws.rounds = 3
 		}
 	}
+	o.quick = *quick
 	o.scenarios = splitList(scenarios)
 	if len(o.scenarios) == 0 {
 		o.scenarios = scenarioNames()
@@ -105,6 +114,15 @@ func main() {
 	o.servers = splitList(servers)
 	if len(o.servers) == 0 {
 		o.servers = o.defaultServers()
+	}
+	o.modes = splitList(modes)
+	for _, c := range splitList(conns) {
+		n, err := strconv.Atoi(c)
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "harness: -c %q: want positive connection counts\n", conns)
+			os.Exit(2)
+		}
+		o.conns = append(o.conns, n)
 	}
 	if err := run(&o); err != nil {
 		fmt.Fprintln(os.Stderr, "harness:", err)
@@ -122,11 +140,16 @@ func splitList(s string) []string {
 	return out
 }
 
-// defaultServers is every server that serves at least one chosen scenario.
+// defaultServers is every server that serves at least one chosen scenario (of the HTTP
+// servers, with -quick, only eddy, fasthttp and rawgnet).
 func (o *options) defaultServers() []string {
+	http := httpServers
+	if o.quick {
+		http = quickHTTPServers
+	}
 	var out []string
 	for _, s := range allServers {
-		if (o.hasHTTP() && slices.Contains(httpServers, s)) || (o.hasWS() && slices.Contains(wsServers, s)) {
+		if (o.hasHTTP() && slices.Contains(http, s)) || (o.hasWS() && slices.Contains(wsServers, s)) {
 			out = append(out, s)
 		}
 	}
@@ -159,8 +182,13 @@ func (o *options) validate() error {
 	if o.warmup < 0 || o.warmup%time.Second != 0 {
 		return fmt.Errorf("-warmup %v: wrk takes whole seconds", o.warmup)
 	}
-	if o.connections < 1 || o.idleConns < 1 || o.runs < 1 {
-		return errors.New("-c, -idle and -runs must be at least 1")
+	for _, m := range o.modes {
+		if _, ok := modeByName(o, m); !ok {
+			return fmt.Errorf("unknown mode %q (have 1, 2)", m)
+		}
+	}
+	if len(o.conns) == 0 || o.idleConns < 1 || o.runs < 1 {
+		return errors.New("-c needs a connection count; -idle and -runs must be at least 1")
 	}
 	if o.ws.conns < 1 || o.ws.idle < 1 || o.ws.bcast < 1 || o.ws.rounds < 1 || o.ws.rate <= 0 {
 		return errors.New("-ws-conns, -ws-idle, -ws-bcast, -ws-rounds and -ws-rate must be positive")
@@ -204,12 +232,22 @@ func run(o *options) error {
 	if len(built) == 0 {
 		return errors.New("no server built")
 	}
-	luaPath := filepath.Join(o.results, "pipeline.lua")
-	if err := os.WriteFile(luaPath, pipelineLua, 0o644); err != nil {
-		return err
+	bench := &bencher{o: o, rep: rep, scripts: map[string]string{}, fixedload: filepath.Join(o.results, "bin", "fixedload")}
+	if slices.Contains(o.scenarios, "pipelined") {
+		if err := buildTool(o, rep, "fixedload"); err != nil {
+			return err
+		}
 	}
-
-	bench := &bencher{o: o, rep: rep, lua: luaPath}
+	for _, sc := range scenarios {
+		if sc.depth > 0 {
+			continue // fixedload
+		}
+		path := filepath.Join(o.results, sc.name+".lua")
+		if err := os.WriteFile(path, []byte(sc.script()), 0o644); err != nil {
+			return err
+		}
+		bench.scripts[sc.name] = path
+	}
 	var httpBuilt, wsBuilt []*server
 	for _, s := range built {
 		if s.http && o.hasHTTP() {
@@ -219,12 +257,16 @@ func run(o *options) error {
 			wsBuilt = append(wsBuilt, s)
 		}
 	}
-	for _, s := range httpBuilt {
-		bench.check(s)
-	}
 	built = httpBuilt
-	if err := bench.throughput(built); err != nil {
-		return err
+	one, _ := modeByName(o, "1")
+	for _, s := range built {
+		bench.check(s, one)
+	}
+	for _, name := range o.modes {
+		m, _ := modeByName(o, name)
+		if err := bench.throughput(built, m); err != nil {
+			return err
+		}
 	}
 	if slices.Contains(o.scenarios, "idle") {
 		if err := buildIdleClient(o, rep); err != nil {
@@ -236,7 +278,6 @@ func run(o *options) error {
 			}
 		}
 	}
-
 	if len(wsBuilt) > 0 {
 		if err := bench.websocket(wsBuilt); err != nil {
 			return err

@@ -22,17 +22,24 @@ import (
 type server struct {
 	name    string
 	bin     string
-	args    []string // after -addr ADDR
-	echo    bool     // serves POST /echo (rawgnet does not)
-	http    bool     // serves the HTTP contract
-	ws      bool     // serves the WebSocket contract
-	deflate string   // the flag that turns permessage-deflate on, "" when the server has none
+	loops   bool   // takes -loops N (eddy, rawgnet): given the mode's GOMAXPROCS
+	http    bool   // serves the HTTP contract
+	ws      bool   // serves the WebSocket contract
+	deflate string // the flag that turns permessage-deflate on, "" when the server has none
 	bcast   wsclient.Broadcast
 }
 
-// command is how the report shows the server being started.
-func (s *server) command(o *options, addr string) string {
-	return fmt.Sprintf("GOMAXPROCS=1 taskset -c %s %s -addr %s%s", o.serverCPU, relPath(o.root, s.bin), addr, joinArgs(s.args))
+// args are the arguments after -addr ADDR in mode m.
+func (s *server) args(m mode) []string {
+	if s.loops {
+		return []string{"-loops", strconv.Itoa(m.procs)}
+	}
+	return nil
+}
+
+// command is how the report shows the server being started in mode m.
+func (s *server) command(o *options, m mode, addr string) string {
+	return fmt.Sprintf("GOMAXPROCS=%d taskset -c %s %s -addr %s%s", m.procs, m.serverCPU, relPath(o.root, s.bin), addr, joinArgs(s.args(m)))
 }
 
 func joinArgs(args []string) string {
@@ -55,7 +62,7 @@ func buildServers(o *options, rep *report) []*server {
 	var out []*server
 	for _, name := range o.servers {
 		s := &server{
-			name: name, bin: filepath.Join(o.results, "bin", name), echo: name != "rawgnet",
+			name: name, bin: filepath.Join(o.results, "bin", name), loops: name == "eddy" || name == "rawgnet",
 			http: slices.Contains(httpServers, name), ws: slices.Contains(wsServers, name),
 		}
 		s.bcast = wsclient.ContractBroadcast
@@ -69,7 +76,6 @@ func buildServers(o *options, rep *report) []*server {
 		}
 		var cmd *exec.Cmd
 		if name == "eddy" {
-			s.args = []string{"-loops", "1"}
 			cmd = exec.Command("go", "build", "-o", s.bin, "./bench/server")
 			cmd.Dir = o.root
 		} else {
@@ -110,10 +116,10 @@ type proc struct {
 	done chan struct{}
 }
 
-// start runs s on a free loopback port, pinned and limited to one P, with extra arguments
-// after its usual ones, and waits until it answers GET /plaintext (a server without HTTP: until
-// it completes a WebSocket handshake).
-func start(o *options, s *server, extra ...string) (*proc, error) {
+// start runs s on a free loopback port, pinned and limited as mode m says, with extra
+// arguments after its usual ones, and waits until it answers GET /plaintext (a server
+// without HTTP: until it completes a WebSocket handshake).
+func start(o *options, s *server, m mode, extra ...string) (*proc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -122,9 +128,9 @@ func start(o *options, s *server, extra ...string) (*proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := append(append([]string{"-c", o.serverCPU, s.bin, "-addr", addr}, s.args...), extra...)
+	args := append(append([]string{"-c", m.serverCPU, s.bin, "-addr", addr}, s.args(m)...), extra...)
 	cmd := exec.Command("taskset", args...) // taskset execs the server: same PID
-	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(m.procs))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()

@@ -120,7 +120,7 @@ func (b *bencher) websocket(built []*server) error {
 // permessage-deflate. A server whose GET /ws does not answer 101 (eddy before its WebSocket
 // server lands) is left out with a note; other violations are noted and s is still measured.
 func (b *bencher) wsCheck(s *server) bool {
-	p, err := start(b.o, s)
+	p, err := start(b.o, s, b.wsMode())
 	if err != nil {
 		b.rep.note("%s left out of the WebSocket scenarios: %v", s.name, err)
 		return false
@@ -144,7 +144,7 @@ func (b *bencher) wsCheck(s *server) bool {
 	if s.deflate == "" {
 		return true
 	}
-	p, err = start(b.o, s, s.deflate)
+	p, err = start(b.o, s, b.wsMode(), s.deflate)
 	if err != nil {
 		b.rep.note("%s %s: contract not checked: %v", s.name, s.deflate, err)
 		return true
@@ -175,12 +175,12 @@ func (b *bencher) wsThroughput(servers []*server) error {
 		}
 	}()
 	for _, s := range servers {
-		p, err := start(b.o, s)
+		p, err := start(b.o, s, b.wsMode())
 		if err != nil {
 			return err
 		}
 		procs = append(procs, p)
-		b.rep.serverCommand(s.name, s.command(b.o, "$ADDR"))
+		b.rep.serverCommand("ws/"+s.name, s.command(b.o, b.wsMode(), "$ADDR"))
 	}
 	hz := clockTicks()
 	for _, l := range loads {
@@ -258,7 +258,7 @@ func (b *bencher) wsMeasure(p *proc, l wsLoad, hz float64) (wsMeasured, error) {
 // b.o.ws.idle WebSockets (one echo each) and hold them, and reads VmRSS again.
 func (b *bencher) wsIdle(s *server) error {
 	fmt.Fprintf(os.Stderr, "harness: wsidle %s (%d WebSockets)\n", s.name, b.o.ws.idle)
-	p, err := start(b.o, s)
+	p, err := start(b.o, s, b.wsMode())
 	if err != nil {
 		return err
 	}
@@ -304,7 +304,7 @@ func (b *bencher) wsIdle(s *server) error {
 		r.errors = fmt.Sprintf("%s failed, first: %s", ready["failed"], ready["first_error"])
 	}
 	b.rep.wsIdle[s.name] = r
-	b.rep.serverCommand(s.name, s.command(b.o, "$ADDR"))
+	b.rep.serverCommand("ws/"+s.name, s.command(b.o, b.wsMode(), "$ADDR"))
 	b.rep.loadCommand("wsidle", "taskset "+strings.Join(b.wsIdleArgs(relPath(b.o.root, b.wsload), "$ADDR"), " "))
 	return nil
 }
@@ -316,7 +316,7 @@ func (b *bencher) wsIdleArgs(client, addr string) []string {
 // wsBcast starts s afresh and has wsload time b.o.ws.rounds broadcasts to b.o.ws.bcast receivers.
 func (b *bencher) wsBcast(s *server) error {
 	fmt.Fprintf(os.Stderr, "harness: wsbcast %s (%d receivers)\n", s.name, b.o.ws.bcast)
-	p, err := start(b.o, s)
+	p, err := start(b.o, s, b.wsMode())
 	if err != nil {
 		return err
 	}
@@ -357,7 +357,7 @@ func (b *bencher) wsProbe(s *server) error {
 	if s.deflate != "" {
 		extra = []string{s.deflate}
 	}
-	p, err := start(b.o, s, extra...)
+	p, err := start(b.o, s, b.wsMode(), extra...)
 	if err != nil {
 		return err
 	}
@@ -441,4 +441,11 @@ func atoi(s string) int64 {
 func atof(s string) float64 {
 	v, _ := strconv.ParseFloat(s, 64)
 	return v
+}
+
+// wsMode is how every WebSocket scenario runs its servers: mode 1, GOMAXPROCS=1 (eddy with
+// one loop) pinned to the server CPU, the load generator on the load CPU.
+func (b *bencher) wsMode() mode {
+	m, _ := modeByName(b.o, "1")
+	return m
 }

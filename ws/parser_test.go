@@ -1,0 +1,250 @@
+package ws
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// fresh returns a copy of s in its own array, so a parser that kept a
+// reference to an earlier piece is caught when that piece is scribbled on.
+func fresh(s string) []byte {
+	b := make([]byte, len(s), len(s)+8)
+	copy(b, s)
+	return b
+}
+
+func scribble(b []byte) {
+	for i := range b {
+		b[i] = 'Z'
+	}
+}
+
+// feedPieces feeds the pieces to p in order, each a fresh copy scribbled on
+// once fed, as a connection would. It returns the messages (copied) and the
+// first error.
+func feedPieces(t testing.TB, p *Parser, pieces ...string) ([]msg, error) {
+	t.Helper()
+	var got []msg
+	for _, piece := range pieces {
+		b := fresh(piece)
+		in := b
+		for {
+			n, m, err := p.Feed(in)
+			if n < 0 || n > len(in) {
+				t.Fatalf("Feed consumed %d of %d bytes", n, len(in))
+			}
+			if err != nil {
+				return got, err
+			}
+			in = in[n:]
+			if m.Op == 0 {
+				if len(in) != 0 {
+					t.Fatalf("Feed needs more with %d bytes unconsumed", len(in))
+				}
+				break
+			}
+			got = append(got, msg{m.Op, string(m.Payload)})
+		}
+		scribble(b)
+	}
+	return got, nil
+}
+
+func checkMessages(t testing.TB, name string, got []msg, err error, want []msg, wantErr *Error) {
+	t.Helper()
+	if wantErr == nil && err != nil || wantErr != nil && err != wantErr {
+		t.Fatalf("%s: err = %v, want %v", name, err, wantErr)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d messages %s, want %d %s", name, len(got), short(got), len(want), short(want))
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("%s: message %d = %s, want %s", name, i, short(got[i:i+1]), short(want[i:i+1]))
+		}
+	}
+}
+
+func short(ms []msg) string {
+	s := ""
+	for _, m := range ms {
+		p := m.payload
+		if len(p) > 40 {
+			p = fmt.Sprintf("%.40s...(%d bytes)", p, len(p))
+		}
+		s += fmt.Sprintf("[%v %q]", m.op, p)
+	}
+	return s
+}
+
+// newParser returns a parser configured like c's.
+func newParser(c *frameCase) *Parser {
+	p := c.parser
+	return &p
+}
+
+func TestParser(t *testing.T) {
+	for _, c := range frameCases {
+		got, err := feedPieces(t, newParser(&c), c.in)
+		checkMessages(t, c.name, got, err, c.want, c.err)
+	}
+}
+
+// cuts returns the cut points to try for an input of n bytes: all of them
+// for small inputs, a sample (boundaries and a stride) for large ones.
+func cuts(n int) []int {
+	var ks []int
+	for k := 0; k <= n; k++ {
+		if n <= 2048 || k < 40 || n-k < 40 || k%331 == 0 {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+// TestParserSplit feeds every case cut at every byte (two pieces), and
+// byte by byte: the messages and the error are the same.
+func TestParserSplit(t *testing.T) {
+	for _, c := range frameCases {
+		for _, k := range cuts(len(c.in)) {
+			got, err := feedPieces(t, newParser(&c), c.in[:k], c.in[k:])
+			checkMessages(t, fmt.Sprintf("%s cut at %d", c.name, k), got, err, c.want, c.err)
+		}
+		if len(c.in) <= 4096 {
+			pieces := make([]string, len(c.in))
+			for i := range len(c.in) {
+				pieces[i] = c.in[i : i+1]
+			}
+			got, err := feedPieces(t, newParser(&c), pieces...)
+			checkMessages(t, c.name+" byte by byte", got, err, c.want, c.err)
+		}
+	}
+}
+
+// TestParserFailFast checks that an error is reported as soon as the
+// offending byte arrives, not when the frame or message is complete.
+func TestParserFailFast(t *testing.T) {
+	for _, c := range frameCases {
+		if c.err == nil || c.failAt == 0 {
+			continue
+		}
+		_, err := feedPieces(t, newParser(&c), c.in[:c.failAt])
+		if err != c.err {
+			t.Errorf("%s: after %d of %d bytes err = %v, want %v", c.name, c.failAt, len(c.in), err, c.err)
+		}
+		// Byte by byte, too.
+		p := newParser(&c)
+		for i := 0; i < c.failAt && err == nil; i++ {
+			_, err = feedPieces(t, p, c.in[i:i+1])
+		}
+		if err != c.err {
+			t.Errorf("%s: byte by byte, after %d bytes err = %v, want %v", c.name, c.failAt, err, c.err)
+		}
+	}
+}
+
+// TestParserCoalesced delivers every case between other frames, as when
+// frames arrive coalesced in one read, whole and cut at every byte.
+func TestParserCoalesced(t *testing.T) {
+	for _, c := range frameCases {
+		frame := cf
+		if c.parser.Role == RoleClient {
+			frame = sf
+		}
+		before := frame(OpPing, true, "before")
+		in := before + c.in
+		want := append([]msg{{OpPing, "before"}}, c.want...)
+		if c.err == nil && !hasClose(c.want) {
+			in += frame(OpText, true, "after")
+			want = append(want, msg{OpText, "after"})
+		}
+		got, err := feedPieces(t, newParser(&c), in)
+		checkMessages(t, c.name+" coalesced", got, err, want, c.err)
+		if len(in) > 1024 {
+			continue
+		}
+		for k := range len(in) + 1 {
+			got, err := feedPieces(t, newParser(&c), in[:k], in[k:])
+			checkMessages(t, fmt.Sprintf("%s coalesced cut at %d", c.name, k), got, err, want, c.err)
+		}
+	}
+}
+
+// TestParserErrorSticks checks that after an error every Feed returns it.
+func TestParserErrorSticks(t *testing.T) {
+	var p Parser
+	if _, _, err := p.Feed(fresh(sf(OpText, true, "x"))); err != ErrUnmasked {
+		t.Fatalf("err = %v", err)
+	}
+	if n, _, err := p.Feed(fresh(cf(OpText, true, "x"))); err != ErrUnmasked || n != 0 {
+		t.Fatalf("after an error: n = %d, err = %v", n, err)
+	}
+	var e *Error
+	if !errors.As(error(ErrUnmasked), &e) || e.Code != StatusProtocolError || e.Error() != "ws: unmasked frame from a client" {
+		t.Fatalf("error = %#v", e)
+	}
+	p.Reset()
+	got, err := feedPieces(t, &p, cf(OpText, true, "ok"))
+	checkMessages(t, "after Reset", got, err, []msg{{OpText, "ok"}}, nil)
+}
+
+// TestParserBufferDropped checks that a large message's buffer is not kept
+// once the next message starts.
+func TestParserBufferDropped(t *testing.T) {
+	var p Parser
+	big := cf(OpBinary, true, strings.Repeat(text65536, 2))
+	if _, err := feedPieces(t, &p, big[:100]); err != nil {
+		t.Fatal(err)
+	}
+	if _, m, err := p.Feed(fresh(big[100:])); err != nil || len(m.Payload) != 2*65536 {
+		t.Fatal(err)
+	}
+	if cap(p.buf) < 2*65536 {
+		t.Fatalf("assembly buffer cap %d", cap(p.buf))
+	}
+	if _, err := feedPieces(t, &p, cf(OpText, true, "x")); err != nil {
+		t.Fatal(err)
+	}
+	if cap(p.buf) > keepBuf {
+		t.Fatalf("buffer of %d bytes kept after a large message", cap(p.buf))
+	}
+}
+
+// TestParserCompact checks that Compact drops a kept buffer but not a
+// message being assembled.
+func TestParserCompact(t *testing.T) {
+	var p Parser
+	m := cf(OpText, true, text125)
+	if _, err := feedPieces(t, &p, m[:10], m[10:]); err != nil || cap(p.buf) == 0 {
+		t.Fatalf("buffer cap %d: %v", cap(p.buf), err)
+	}
+	p.Compact()
+	if p.buf != nil {
+		t.Fatal("Compact kept an idle buffer")
+	}
+	if _, err := feedPieces(t, &p, m[:10]); err != nil {
+		t.Fatal(err)
+	}
+	p.Compact()
+	got, err := feedPieces(t, &p, m[10:])
+	checkMessages(t, "compact mid-message", got, err, []msg{{OpText, text125}}, nil)
+}
+
+func hasClose(ms []msg) bool {
+	for _, m := range ms {
+		if m.op == OpClose {
+			return true
+		}
+	}
+	return false
+}
+
+// TestParserSize keeps the per-connection cost the docs state.
+func TestParserSize(t *testing.T) {
+	if n := unsafe.Sizeof(Parser{}); n > 256 {
+		t.Fatalf("Parser is %d bytes, documented as 256", n)
+	}
+}
