@@ -117,8 +117,9 @@ func (b *bencher) websocket(built []*server) error {
 }
 
 // wsCheck starts s and checks the WebSocket contract, plainly and (where s has the flag) with
-// permessage-deflate. A server whose GET /ws does not answer 101 (eddy before its WebSocket
-// server lands) is left out with a note; other violations are noted and s is still measured.
+// permessage-deflate. A server whose GET /ws does not answer 101 (a bench/server built without
+// its WebSocket routes) is left out with a note; other violations are noted and s is still
+// measured.
 func (b *bencher) wsCheck(s *server) bool {
 	p, err := start(b.o, s, b.wsMode())
 	if err != nil {
