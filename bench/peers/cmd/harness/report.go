@@ -231,11 +231,11 @@ func (r *report) markdown() string {
 	for _, c := range r.build {
 		b.WriteString(c + "\n")
 	}
-	b.WriteString("# servers (mode/server)\n")
+	b.WriteString("# servers (mode/server; ws/server for the WebSocket scenarios)\n")
 	for _, k := range slices.Sorted(maps.Keys(r.serverCmds)) {
 		fmt.Fprintf(&b, "%s  # %s\n", r.serverCmds[k], k)
 	}
-	b.WriteString("# load (mode/scenario/connections)\n")
+	b.WriteString("# load (mode/scenario/connections; WebSocket: scenario, wsbcast/server)\n")
 	for _, k := range slices.Sorted(maps.Keys(r.loadCmds)) {
 		fmt.Fprintf(&b, "%s  # %s\n", r.loadCmds[k], k)
 	}

@@ -342,7 +342,7 @@ func (b *bencher) wsBcast(s *server) error {
 		r.errors = fmt.Sprintf("%s failed to connect, first: %s", conn["failed"], conn["first_error"])
 	}
 	b.rep.wsBcast[s.name] = r
-	b.rep.loadCommand("wsbcast", "taskset "+strings.Join(b.wsBcastArgs(s, relPath(b.o.root, b.wsload), "$ADDR"), " ")+"  # "+s.name)
+	b.rep.loadCommand("wsbcast/"+s.name, "taskset "+strings.Join(b.wsBcastArgs(s, relPath(b.o.root, b.wsload), "$ADDR"), " "))
 	return nil
 }
 

@@ -91,19 +91,48 @@ func TestWSReport(t *testing.T) {
 	}
 }
 
+// TestOptionsServerSets: the default servers are those that serve a chosen scenario; -quick
+// narrows the HTTP ones to eddy, fasthttp and rawgnet and keeps every WebSocket server.
 func TestOptionsServerSets(t *testing.T) {
 	cases := []struct {
 		scenarios []string
+		quick     bool
 		want      string
 	}{
-		{[]string{"plaintext", "idle"}, "eddy,fasthttp,nethttp,rawgnet"},
-		{wsScenarioNames, "eddy,gorilla,coder,gobwas,gws,nbio"},
-		{[]string{"json", "wsidle"}, strings.Join(allServers, ",")},
+		{[]string{"plaintext", "idle"}, false, "eddy,fasthttp,nethttp,rawgnet"},
+		{wsScenarioNames, false, "eddy,gorilla,coder,gobwas,gws,nbio"},
+		{[]string{"json", "wsidle"}, false, strings.Join(allServers, ",")},
+		{scenarioNames(), true, "eddy,fasthttp,rawgnet"},
+		{wsScenarioNames, true, "eddy,gorilla,coder,gobwas,gws,nbio"},
+		{[]string{"echo", "ws32"}, true, "eddy,fasthttp,rawgnet,gorilla,coder,gobwas,gws,nbio"},
 	}
 	for _, c := range cases {
-		o := &options{scenarios: c.scenarios}
+		o := &options{scenarios: c.scenarios, quick: c.quick}
 		if got := strings.Join(o.defaultServers(), ","); got != c.want {
-			t.Errorf("%v: servers %s, want %s", c.scenarios, got, c.want)
+			t.Errorf("%v (quick %v): servers %s, want %s", c.scenarios, c.quick, got, c.want)
+		}
+	}
+}
+
+// TestReportIntroOnlyForHTTP: a WebSocket-only report leaves out the paragraph on how the
+// HTTP modes ran; one with an HTTP run has it, and its section titled by mode and scenario.
+func TestReportIntroOnlyForHTTP(t *testing.T) {
+	o := &options{serverCPU: "0", loadCPU: "1", duration: 2 * time.Second, runs: 1, conns: []int{16},
+		modes: []string{"1"}, scenarios: []string{"plaintext", "ws32"}, servers: []string{"eddy"},
+		ws: wsOptions{conns: 1000, rate: 20, idle: 100, bcast: 100}}
+	r := newReport(o, time.Now())
+	r.wsServers = []*server{{name: "eddy"}}
+	r.addWSRun("ws32", "eddy", wsMeasured{echoes: 100, seconds: 1, cpuPerEcho: 5e-6})
+	if md := r.markdown(); strings.Contains(md, "Mode 1:") || !strings.Contains(md, "(`ws32`)") {
+		t.Errorf("WebSocket-only report: want no HTTP intro and the ws32 table:\n%s", md)
+	}
+	m, _ := modeByName(o, "1")
+	sc, _ := scenarioByName("plaintext")
+	r.addRun(cell{mode: m, sc: sc, conns: 16}, &server{name: "eddy"}, measured{rps: 1000, requests: 2000, cpuPerReq: 5e-6})
+	md := r.markdown()
+	for _, want := range []string{"Mode 1:", "## GOMAXPROCS=1, one loop: Keep-alive plaintext", "(`ws32`)"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report with an HTTP run lacks %q:\n%s", want, md)
 		}
 	}
 }
