@@ -5,10 +5,16 @@
 // /proc/PID/stat and the latency percentiles (p50, p99, p99.9, max) from wrk. It also
 // measures resident memory per idle keep-alive connection.
 //
+// With -ws it compares eddy's WebSocket server with WebSocket peers (gorilla/websocket,
+// coder/websocket, gobwas/ws, lxzan/gws, lesismal/nbio) the same way (GOMAXPROCS=1, pinned),
+// driven by the wsload client: echo throughput and server CPU per echo, paced round trips,
+// memory per idle WebSocket, time to deliver a broadcast, and a conformance probe.
+//
 // Run it from anywhere inside the repository:
 //
 //	go run ./bench/peers/cmd/harness            # not from the root: it is another module
 //	cd bench/peers && go run ./cmd/harness -quick
+//	cd bench/peers && go run ./cmd/harness -quick -ws
 //
 // See bench/README.md for the scenarios, the flags and how to read the tables.
 package main
@@ -39,18 +45,33 @@ type options struct {
 	runs      int
 	serverCPU string
 	loadCPU   string
+	quick     bool
+	ws        wsOptions
 }
 
-var allServers = []string{"eddy", "fasthttp", "nethttp", "rawgnet"}
+// httpServers serve the HTTP contract; wsServers the WebSocket contract (eddy serves both).
+var (
+	httpServers = []string{"eddy", "fasthttp", "nethttp", "rawgnet"}
+	wsServers   = []string{"eddy", "gorilla", "coder", "gobwas", "gws", "nbio"}
+	allServers  = []string{"eddy", "fasthttp", "nethttp", "rawgnet", "gorilla", "coder", "gobwas", "gws", "nbio"}
+	// quickHTTPServers are the HTTP servers of a -quick run.
+	quickHTTPServers = []string{"eddy", "fasthttp", "rawgnet"}
+)
 
 func main() {
 	var o options
 	var servers, scenarios, conns, modes string
-	quick := flag.Bool("quick", false, "bounded run (about 3 minutes): eddy, fasthttp and rawgnet, 2 s per measurement, 1 run, 1,000 idle connections (flags given explicitly win)")
+	quick := flag.Bool("quick", false, "bounded run (about 3 minutes): eddy, fasthttp and rawgnet, 2 s per measurement, 1 run, 1,000 idle connections; with -ws every WebSocket server, 2,000 idle and broadcast WebSockets, 3 broadcasts (flags given explicitly win)")
 	flag.StringVar(&o.root, "root", "", "repository root (default: found by walking up from the working directory)")
 	flag.StringVar(&o.results, "results", "", "where to write binaries and reports (default <root>/bench/results)")
-	flag.StringVar(&servers, "servers", strings.Join(allServers, ","), "servers to compare")
-	flag.StringVar(&scenarios, "scenarios", strings.Join(scenarioNames(), ","), "scenarios to run")
+	flag.StringVar(&servers, "servers", "", "servers to compare (default: every server that serves a chosen scenario: "+strings.Join(allServers, ",")+")")
+	flag.StringVar(&scenarios, "scenarios", "", "scenarios to run (default "+strings.Join(scenarioNames(), ",")+"; with -ws "+strings.Join(wsScenarioNames, ",")+")")
+	wsFlag := flag.Bool("ws", false, "run the WebSocket scenarios instead of the HTTP ones (unless -scenarios names them)")
+	flag.IntVar(&o.ws.conns, "ws-conns", 1000, "WebSockets in the echo and paced scenarios")
+	flag.IntVar(&o.ws.idle, "ws-idle", 10000, "WebSockets held in the idle-memory scenario")
+	flag.IntVar(&o.ws.bcast, "ws-bcast", 10000, "receivers of the broadcast scenario")
+	flag.IntVar(&o.ws.rounds, "ws-rounds", 5, "broadcasts per server in the broadcast scenario (the report shows the median)")
+	flag.Float64Var(&o.ws.rate, "ws-rate", 20, "messages per second per connection in the paced scenario")
 	flag.StringVar(&modes, "modes", "1,2", "1: GOMAXPROCS=1 on -server-cpu, wrk on -load-cpu; 2: GOMAXPROCS=2 and two loops, servers and wrk on both CPUs")
 	flag.DurationVar(&o.duration, "d", 5*time.Second, "wrk duration per measurement (whole seconds)")
 	flag.DurationVar(&o.warmup, "warmup", 1*time.Second, "wrk warm-up per server before each scenario (whole seconds; 0 = none)")
@@ -72,12 +93,28 @@ func main() {
 		if !set["idle"] {
 			o.idleConns = 1000
 		}
-		if !set["servers"] {
-			servers = "eddy,fasthttp,rawgnet"
+		if !set["ws-idle"] {
+			o.ws.idle = 2000
+		}
+		if !set["ws-bcast"] {
+			o.ws.bcast = 2000
+		}
+		if !set["ws-rounds"] {
+			o.ws.rounds = 3
+		}
+	}
+	o.quick = *quick
+	o.scenarios = splitList(scenarios)
+	if len(o.scenarios) == 0 {
+		o.scenarios = scenarioNames()
+		if *wsFlag {
+			o.scenarios = wsScenarioNames
 		}
 	}
 	o.servers = splitList(servers)
-	o.scenarios = splitList(scenarios)
+	if len(o.servers) == 0 {
+		o.servers = o.defaultServers()
+	}
 	o.modes = splitList(modes)
 	for _, c := range splitList(conns) {
 		n, err := strconv.Atoi(c)
@@ -103,6 +140,31 @@ func splitList(s string) []string {
 	return out
 }
 
+// defaultServers is every server that serves at least one chosen scenario (of the HTTP
+// servers, with -quick, only eddy, fasthttp and rawgnet).
+func (o *options) defaultServers() []string {
+	http := httpServers
+	if o.quick {
+		http = quickHTTPServers
+	}
+	var out []string
+	for _, s := range allServers {
+		if (o.hasHTTP() && slices.Contains(http, s)) || (o.hasWS() && slices.Contains(wsServers, s)) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// hasHTTP reports whether an HTTP scenario was chosen; hasWS, a WebSocket one.
+func (o *options) hasHTTP() bool {
+	return slices.ContainsFunc(o.scenarios, func(s string) bool { return !slices.Contains(wsScenarioNames, s) })
+}
+
+func (o *options) hasWS() bool {
+	return slices.ContainsFunc(o.scenarios, func(s string) bool { return slices.Contains(wsScenarioNames, s) })
+}
+
 func (o *options) validate() error {
 	for _, s := range o.servers {
 		if !slices.Contains(allServers, s) {
@@ -110,8 +172,8 @@ func (o *options) validate() error {
 		}
 	}
 	for _, s := range o.scenarios {
-		if _, ok := scenarioByName(s); !ok {
-			return fmt.Errorf("unknown scenario %q (have %s)", s, strings.Join(scenarioNames(), ", "))
+		if _, ok := scenarioByName(s); !ok && !slices.Contains(wsScenarioNames, s) {
+			return fmt.Errorf("unknown scenario %q (have %s, %s)", s, strings.Join(scenarioNames(), ", "), strings.Join(wsScenarioNames, ", "))
 		}
 	}
 	if o.duration < time.Second || o.duration%time.Second != 0 {
@@ -127,6 +189,9 @@ func (o *options) validate() error {
 	}
 	if len(o.conns) == 0 || o.idleConns < 1 || o.runs < 1 {
 		return errors.New("-c needs a connection count; -idle and -runs must be at least 1")
+	}
+	if o.ws.conns < 1 || o.ws.idle < 1 || o.ws.bcast < 1 || o.ws.rounds < 1 || o.ws.rate <= 0 {
+		return errors.New("-ws-conns, -ws-idle, -ws-bcast, -ws-rounds and -ws-rate must be positive")
 	}
 	return nil
 }
@@ -145,12 +210,16 @@ func run(o *options) error {
 	if o.results == "" {
 		o.results = filepath.Join(o.root, "bench", "results")
 	}
-	for _, tool := range []string{"wrk", "taskset"} {
+	tools := []string{"taskset"}
+	if o.hasHTTP() {
+		tools = append(tools, "wrk")
+	}
+	for _, tool := range tools {
 		if _, err := lookPath(tool); err != nil {
 			return fmt.Errorf("%s not found (Debian: apt-get install %s): %w", tool, map[string]string{"wrk": "wrk", "taskset": "util-linux"}[tool], err)
 		}
 	}
-	if err := raiseFileLimit(uint64(o.idleConns) + 1024); err != nil {
+	if err := raiseFileLimit(uint64(max(o.idleConns, o.ws.idle, o.ws.bcast)) + 1024); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Join(o.results, "bin"), 0o755); err != nil {
@@ -179,6 +248,16 @@ func run(o *options) error {
 		}
 		bench.scripts[sc.name] = path
 	}
+	var httpBuilt, wsBuilt []*server
+	for _, s := range built {
+		if s.http && o.hasHTTP() {
+			httpBuilt = append(httpBuilt, s)
+		}
+		if s.ws && o.hasWS() {
+			wsBuilt = append(wsBuilt, s)
+		}
+	}
+	built = httpBuilt
 	one, _ := modeByName(o, "1")
 	for _, s := range built {
 		bench.check(s, one)
@@ -197,6 +276,11 @@ func run(o *options) error {
 			if err := bench.idle(s); err != nil {
 				return err
 			}
+		}
+	}
+	if len(wsBuilt) > 0 {
+		if err := bench.websocket(wsBuilt); err != nil {
+			return err
 		}
 	}
 

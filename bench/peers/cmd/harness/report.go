@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/eddy-go/eddy/bench/peers/internal/wsclient"
 	"maps"
 	"os"
 	"os/exec"
@@ -39,6 +40,12 @@ type report struct {
 	idle       map[string]idleResult
 	serverCmds map[string]string
 	loadCmds   map[string]string
+
+	wsServers []*server                          // the WebSocket servers measured
+	wsRuns    map[string]map[string][]wsMeasured // scenario -> server -> runs
+	wsIdle    map[string]idleResult
+	wsBcast   map[string]bcastResult
+	wsProbe   map[string][]wsclient.ProbeResult
 }
 
 func newReport(o *options, started time.Time) *report {
@@ -48,6 +55,10 @@ func newReport(o *options, started time.Time) *report {
 		idle:       map[string]idleResult{},
 		serverCmds: map[string]string{},
 		loadCmds:   map[string]string{},
+		wsRuns:     map[string]map[string][]wsMeasured{},
+		wsIdle:     map[string]idleResult{},
+		wsBcast:    map[string]bcastResult{},
+		wsProbe:    map[string][]wsclient.ProbeResult{},
 	}
 }
 
@@ -141,15 +152,9 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "Machine: %s, %d CPUs, Linux %s; %s; %s. Load average (1 min): %s at the start, %s at the end "+
 		"(above ~1 on two CPUs, other work shared the cores and absolute figures are low; compare ratios).\n\n",
 		cpuModel(), runtime.NumCPU(), kernel(), runtime.Version(), wrkVersion(), r.loadStart, loadAvg())
-	fmt.Fprintf(&b, "Mode 1: every server runs with GOMAXPROCS=1 (eddy and rawgnet with one loop) pinned to CPU %s; wrk is pinned to CPU %s. "+
-		"Mode 2: GOMAXPROCS=2 (eddy and rawgnet with two loops), servers and wrk on CPUs %s,%s (the load generator shares the cores). "+
-		"Load: `wrk -t1 -cN`, N in %v, %d s per run after a %d s warm-up per server and scenario, runs: %d; all servers of a mode run at once "+
-		"(idle but for the one under load) and the runs interleave (server order rotated per run), so a disturbance hits all servers alike. "+
-		"Figures are medians over the runs (of req/s, CPU and each latency percentile); *best* is the lowest CPU per request of the runs. "+
-		"CPU per request = server utime+stime (from /proc/PID/stat, all threads) over the run / requests completed. "+
-		"Latency is wrk's, from a request's write to its response (pipelined: from the batch's write); p99.9 and max are the noisiest figures on a shared machine. "+
-		"Ratios are eddy's figure over rawgnet's from the same run (lower is better).\n\n",
-		o.serverCPU, o.loadCPU, o.serverCPU, o.loadCPU, o.conns, int(o.duration/time.Second), int(o.warmup/time.Second), o.runs)
+	if len(r.runs) > 0 || len(r.idle) > 0 {
+		r.httpIntro(&b)
+	}
 
 	for _, mn := range o.modes {
 		m, _ := modeByName(o, mn)
@@ -210,6 +215,7 @@ func (r *report) markdown() string {
 	}
 
 	r.goals(&b)
+	r.wsMarkdown(&b)
 
 	if len(r.notes) > 0 {
 		b.WriteString("## Notes\n\n")
@@ -225,16 +231,30 @@ func (r *report) markdown() string {
 	for _, c := range r.build {
 		b.WriteString(c + "\n")
 	}
-	b.WriteString("# servers (mode/server)\n")
+	b.WriteString("# servers (mode/server; ws/server for the WebSocket scenarios)\n")
 	for _, k := range slices.Sorted(maps.Keys(r.serverCmds)) {
 		fmt.Fprintf(&b, "%s  # %s\n", r.serverCmds[k], k)
 	}
-	b.WriteString("# load (mode/scenario/connections)\n")
+	b.WriteString("# load (mode/scenario/connections; WebSocket: scenario, wsbcast/server)\n")
 	for _, k := range slices.Sorted(maps.Keys(r.loadCmds)) {
 		fmt.Fprintf(&b, "%s  # %s\n", r.loadCmds[k], k)
 	}
 	b.WriteString("```\n")
 	return b.String()
+}
+
+// httpIntro says how the HTTP scenarios ran.
+func (r *report) httpIntro(b *strings.Builder) {
+	o := r.o
+	fmt.Fprintf(b, "Mode 1: every server runs with GOMAXPROCS=1 (eddy and rawgnet with one loop) pinned to CPU %s; wrk is pinned to CPU %s. "+
+		"Mode 2: GOMAXPROCS=2 (eddy and rawgnet with two loops), servers and wrk on CPUs %s,%s (the load generator shares the cores). "+
+		"Load: `wrk -t1 -cN`, N in %v, %d s per run after a %d s warm-up per server and scenario, runs: %d; all servers of a mode run at once "+
+		"(idle but for the one under load) and the runs interleave (server order rotated per run), so a disturbance hits all servers alike. "+
+		"Figures are medians over the runs (of req/s, CPU and each latency percentile); *best* is the lowest CPU per request of the runs. "+
+		"CPU per request = server utime+stime (from /proc/PID/stat, all threads) over the run / requests completed. "+
+		"Latency is wrk's, from a request's write to its response (pipelined: from the batch's write); p99.9 and max are the noisiest figures on a shared machine. "+
+		"Ratios are eddy's figure over rawgnet's from the same run (lower is better).\n\n",
+		o.serverCPU, o.loadCPU, o.serverCPU, o.loadCPU, o.conns, int(o.duration/time.Second), int(o.warmup/time.Second), o.runs)
 }
 
 // goals compares eddy with the targets of issue 14, every ratio to rawgnet's figure from

@@ -185,6 +185,7 @@ type bencher struct {
 	rep       *report
 	scripts   map[string]string // scenario name -> wrk script path
 	fixedload string            // the pipelined load generator's binary
+	wsload    string            // the built wsload binary
 }
 
 // check starts s once and records any contract violation as a note.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/eddy-go/eddy/bench/peers/internal/wsclient"
 	"net"
 	"os"
 	"os/exec"
@@ -19,9 +20,13 @@ import (
 
 // server is one built benchmark server.
 type server struct {
-	name  string
-	bin   string
-	loops bool // takes -loops N (eddy, rawgnet): given the mode's GOMAXPROCS
+	name    string
+	bin     string
+	loops   bool   // takes -loops N (eddy, rawgnet): given the mode's GOMAXPROCS
+	http    bool   // serves the HTTP contract
+	ws      bool   // serves the WebSocket contract
+	deflate string // the flag that turns permessage-deflate on, "" when the server has none
+	bcast   wsclient.Broadcast
 }
 
 // args are the arguments after -addr ADDR in mode m.
@@ -56,7 +61,19 @@ func relPath(dir, p string) string {
 func buildServers(o *options, rep *report) []*server {
 	var out []*server
 	for _, name := range o.servers {
-		s := &server{name: name, bin: filepath.Join(o.results, "bin", name), loops: name == "eddy" || name == "rawgnet"}
+		s := &server{
+			name: name, bin: filepath.Join(o.results, "bin", name), loops: name == "eddy" || name == "rawgnet",
+			http: slices.Contains(httpServers, name), ws: slices.Contains(wsServers, name),
+		}
+		s.bcast = wsclient.ContractBroadcast
+		switch name {
+		case "eddy":
+			// bench/server broadcasts in a room of its own: every message on /wsb goes to
+			// every member (an eddy.Hub); its /ws only echoes.
+			s.deflate, s.bcast = "-ws-deflate", wsclient.Broadcast{Path: "/wsb"}
+		case "gorilla", "coder", "gobwas", "gws", "nbio":
+			s.deflate = "-deflate"
+		}
 		var cmd *exec.Cmd
 		if name == "eddy" {
 			cmd = exec.Command("go", "build", "-o", s.bin, "./bench/server")
@@ -99,9 +116,10 @@ type proc struct {
 	done chan struct{}
 }
 
-// start runs s on a free loopback port, pinned and limited as mode m says, and waits until
-// it answers GET /plaintext.
-func start(o *options, s *server, m mode) (*proc, error) {
+// start runs s on a free loopback port, pinned and limited as mode m says, with extra
+// arguments after its usual ones, and waits until it answers GET /plaintext (a server
+// without HTTP: until it completes a WebSocket handshake).
+func start(o *options, s *server, m mode, extra ...string) (*proc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -110,7 +128,7 @@ func start(o *options, s *server, m mode) (*proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"-c", m.serverCPU, s.bin, "-addr", addr}, s.args(m)...)
+	args := append(append([]string{"-c", m.serverCPU, s.bin, "-addr", addr}, s.args(m)...), extra...)
 	cmd := exec.Command("taskset", args...) // taskset execs the server: same PID
 	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(m.procs))
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -123,13 +141,17 @@ func start(o *options, s *server, m mode) (*proc, error) {
 		cmd.Wait()
 		close(p.done)
 	}()
+	ready, what := func() error { return getOK(addr, "/plaintext") }, "GET /plaintext"
+	if !s.http {
+		ready, what = func() error { return wsReady(addr) }, "a WebSocket handshake"
+	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		if err := getOK(addr, "/plaintext"); err == nil {
+		if err := ready(); err == nil {
 			return p, nil
 		} else if time.Now().After(deadline) {
 			p.stop()
-			return nil, fmt.Errorf("%s did not answer GET /plaintext on %s within 15s (%v); see %s", s.name, addr, err, logf.Name())
+			return nil, fmt.Errorf("%s did not answer %s on %s within 15s (%v); see %s", s.name, what, addr, err, logf.Name())
 		}
 		select {
 		case <-p.done:
