@@ -8,6 +8,7 @@ require (
 )
 
 require (
+	github.com/eddy-go/eddy v0.0.0
 	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/molecule-man/go-brrr v1.3.1 // indirect
 	github.com/panjf2000/ants/v2 v2.11.3 // indirect
@@ -18,3 +19,5 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 )
+
+replace github.com/eddy-go/eddy => ../..

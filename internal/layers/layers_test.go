@@ -52,7 +52,7 @@ var rules = []rule{
 	{pkg: "bench/server", imports: []string{""}, tests: []string{"eddytest"}},
 	{pkg: "ws", imports: []string{"httpcodec", "github.com/gobwas/"}},
 	{pkg: "client", imports: []string{"loop", "httpcodec", "ws", "github.com/gobwas/"},
-		tests: []string{"", "eddytest", "internal/idleconns"}, future: true},
+		tests: []string{"", "eddytest", "internal/idleconns"}},
 }
 
 // heavy lists modules the core module must never download: peers for

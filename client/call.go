@@ -1,0 +1,412 @@
+package client
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/eddy-go/eddy/httpcodec"
+	"github.com/eddy-go/eddy/loop"
+)
+
+// call is one request as the user sees it: its hops (redirects), cookies, the
+// total timeout, and the delivery of the response. It runs on one loop; every
+// field is loop-owned.
+type call struct {
+	s        *Session
+	lp       *loopPool
+	req      *Request // the current hop
+	authHost string   // the host basic auth and user credentials may go to
+	buffered bool     // read the body whole before delivering (Start)
+	cb       func(*Response, error)
+	trace    *Trace
+
+	cur       any // the current hop: *exchange or *tlsHop; others are stale
+	history   []*Response
+	timer     *loop.Timer
+	began     time.Time
+	delivered bool
+	ended     bool
+	decode    bool // the session asked for compression on the current hop
+	resp      *Response
+}
+
+// begin starts the call on its loop. Loop-only.
+func (c *call) begin() {
+	c.began = time.Now()
+	if c.ended { // cancelled before it began
+		return
+	}
+	if c.s.closed.Load() {
+		c.finish(nil, ErrClosed)
+		return
+	}
+	if t := c.s.cfg.Timeout.Total; t > 0 {
+		c.timer = c.lp.l.CallLater(t, func() { c.abort(ErrTotalTimeout) })
+	}
+	c.authHost = c.req.URL.Hostname()
+	c.hop(c.req)
+}
+
+// hop sends req, one hop of the call.
+func (c *call) hop(req *Request) {
+	c.req = req
+	hdr, err := c.header(req)
+	if err != nil {
+		c.finish(nil, err)
+		return
+	}
+	if req.URL.Scheme == "https" {
+		c.tlsHop(req, hdr)
+		return
+	}
+	ex, err := c.exchange(req, hdr)
+	if err != nil {
+		c.finish(nil, err)
+		return
+	}
+	c.cur = ex
+	c.lp.acquire(ex)
+}
+
+// header computes the fields a hop sends beside Host and the body framing:
+// defaults, basic auth, cookies, Accept-Encoding, User-Agent.
+func (c *call) header(req *Request) (http.Header, error) {
+	u := req.URL
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, badRequest("unsupported scheme %q in %s", u.Scheme, u.Redacted())
+	}
+	if u.Host == "" {
+		return nil, badRequest("no host in %s", u.Redacted())
+	}
+	cfg := &c.s.cfg
+	hdr := make(http.Header, len(req.Header)+len(cfg.Header)+4)
+	for k, v := range cfg.Header {
+		hdr[http.CanonicalHeaderKey(k)] = v
+	}
+	for k, v := range req.Header {
+		hdr[http.CanonicalHeaderKey(k)] = v
+	}
+	for _, k := range [...]string{"Host", "Content-Length", "Transfer-Encoding"} {
+		delete(hdr, k)
+	}
+	sameHost := u.Hostname() == c.authHost
+	if !sameHost {
+		for _, k := range [...]string{"Authorization", "Www-Authenticate", "Cookie", "Cookie2", "Proxy-Authorization"} {
+			delete(hdr, k)
+		}
+	}
+	if cfg.Username != "" && sameHost && hdr.Get("Authorization") == "" {
+		r := http.Request{Header: http.Header{}}
+		r.SetBasicAuth(cfg.Username, cfg.Password)
+		hdr["Authorization"] = r.Header["Authorization"]
+	}
+	if u.User != nil && sameHost && hdr.Get("Authorization") == "" {
+		p, _ := u.User.Password()
+		r := http.Request{Header: http.Header{}}
+		r.SetBasicAuth(u.User.Username(), p)
+		hdr["Authorization"] = r.Header["Authorization"]
+	}
+	if jar := cfg.Jar; jar != nil {
+		if cs := jar.Cookies(u); len(cs) > 0 {
+			var b strings.Builder
+			if v := hdr.Get("Cookie"); v != "" {
+				b.WriteString(v)
+			}
+			for _, ck := range cs {
+				if b.Len() > 0 {
+					b.WriteString("; ")
+				}
+				b.WriteString(ck.Name + "=" + ck.Value)
+			}
+			hdr["Cookie"] = []string{b.String()}
+		}
+	}
+	c.decode = false
+	if !cfg.DisableCompression && hdr.Get("Accept-Encoding") == "" && req.Method != http.MethodHead {
+		hdr["Accept-Encoding"] = []string{"gzip, deflate"}
+		c.decode = true
+	}
+	if _, ok := hdr["User-Agent"]; !ok {
+		hdr["User-Agent"] = []string{"eddy-client"}
+	}
+	for k, vs := range hdr {
+		if !httpcodec.ValidHeaderName([]byte(k)) {
+			return nil, badRequest("invalid header name %q", k)
+		}
+		for _, v := range vs {
+			if !httpcodec.ValidHeaderValue([]byte(v)) {
+				return nil, badRequest("invalid value for header %s", k)
+			}
+		}
+	}
+	return hdr, nil
+}
+
+// exchange builds the plain-http exchange of a hop: the pool key, the address to
+// dial (the proxy's, if any) and the serialized head.
+func (c *call) exchange(req *Request, hdr http.Header) (*exchange, error) {
+	u := req.URL
+	target := u.RequestURI()
+	addr := hostPort(u)
+	key := "http://" + addr
+	if px := c.s.cfg.Proxy; px != nil {
+		pu, err := px(&http.Request{URL: u, Header: http.Header{}})
+		if err != nil {
+			return nil, badRequest("proxy: %v", err)
+		}
+		if pu != nil {
+			if pu.Scheme != "http" && pu.Scheme != "" {
+				return nil, badRequest("unsupported proxy scheme %q", pu.Scheme)
+			}
+			addr = hostPort(pu)
+			key = "proxy://" + addr
+			abs := *u
+			abs.Fragment, abs.User = "", nil
+			target = abs.String()
+			if pu.User != nil {
+				p, _ := pu.User.Password()
+				r := http.Request{Header: http.Header{}}
+				r.SetBasicAuth(pu.User.Username(), p)
+				hdr["Proxy-Authorization"] = r.Header["Authorization"]
+			}
+		}
+	}
+	for i := 0; i < len(target); i++ {
+		if target[i] <= ' ' || target[i] == 0x7f {
+			return nil, badRequest("invalid request target %q", target)
+		}
+	}
+	ex := &exchange{c: c, lp: c.lp, req: req, addr: addr, trace: c.trace}
+	ex.hp = c.lp.host(key)
+	h := make([]byte, 0, 256)
+	h = append(h, req.Method...)
+	h = append(h, ' ')
+	h = append(h, target...)
+	h = append(h, " HTTP/1.1\r\nHost: "...)
+	h = append(h, u.Host...)
+	h = append(h, '\r', '\n')
+	for k, vs := range hdr {
+		for _, v := range vs {
+			h = httpcodec.AppendHeader(h, k, v)
+		}
+		if k == "Connection" {
+			for _, v := range vs {
+				if strings.EqualFold(strings.TrimSpace(v), "close") {
+					ex.close = true
+				}
+			}
+		}
+	}
+	switch {
+	case !req.inMemory && req.ContentLength > 0:
+		h = httpcodec.AppendContentLength(h, req.ContentLength)
+	case !req.inMemory:
+		h = httpcodec.AppendHeader(h, "Transfer-Encoding", "chunked")
+		ex.chunk = true
+	case len(req.payload) > 0 || req.Method == http.MethodPost || req.Method == http.MethodPut || req.Method == http.MethodPatch:
+		h = httpcodec.AppendContentLength(h, int64(len(req.payload)))
+	}
+	ex.head = append(h, '\r', '\n')
+	return ex, nil
+}
+
+// hostPort is the address of u's host, with the scheme's default port.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// onHead is a hop's response head: cookies are stored, a redirect is followed,
+// else the response is delivered (streaming) or its body awaited (buffered).
+func (c *call) onHead(hop any, resp *Response) {
+	if hop != c.cur || c.ended {
+		return
+	}
+	if jar := c.s.cfg.Jar; jar != nil {
+		if cs := (&http.Response{Header: resp.Header}).Cookies(); len(cs) > 0 {
+			jar.SetCookies(c.req.URL, cs)
+		}
+	}
+	next, err := c.redirect(resp)
+	if next != nil || err != nil {
+		c.setMode(hop, sinkDiscard)
+		resp.Body, resp.full = http.NoBody, true
+		c.history = append(c.history, resp)
+		if err != nil {
+			c.finish(nil, err)
+			return
+		}
+		c.s.log.Debug("client: redirect", "status", resp.StatusCode, "to", next.URL.Redacted())
+		c.hop(next)
+		return
+	}
+	resp.History = c.history
+	c.resp = resp
+	if c.buffered {
+		c.setMode(hop, sinkBuffer)
+		return
+	}
+	c.setMode(hop, sinkStream)
+	c.delivered = true
+	c.cb(c.s.decoded(resp, c.decode), nil)
+}
+
+// setMode picks where the hop's body goes.
+func (c *call) setMode(hop any, m sinkMode) {
+	switch h := hop.(type) {
+	case *exchange:
+		h.mode = m
+		if m == sinkStream {
+			sb := newStreamBody(c.s.cfg.BodyWindow)
+			l := c.lp.l
+			sb.resume = func() {
+				_ = l.CallSoonThreadsafe(func() {
+					if h.pc != nil {
+						h.pc.resume(h)
+					}
+				})
+			}
+			sb.abort = func() { _ = l.CallSoonThreadsafe(func() { c.abort(ErrBodyClosed) }) }
+			h.sb = sb
+			c.resp.Body = sb
+		}
+	case *tlsHop:
+		h.mode = m
+	}
+}
+
+// onEnd is a hop's end: its body complete (err nil) or its failure.
+func (c *call) onEnd(hop any, err error) {
+	if hop != c.cur || c.ended {
+		return
+	}
+	if c.delivered { // a streamed body ends: Done runs before its reader sees the end
+		c.finish(nil, err)
+		if ex, ok := hop.(*exchange); ok && ex.sb != nil {
+			if err == nil {
+				ex.sb.finish(io.EOF)
+			} else {
+				ex.sb.finish(err)
+			}
+		}
+		return
+	}
+	if err != nil {
+		c.finish(nil, err)
+		return
+	}
+	switch h := hop.(type) {
+	case *exchange:
+		c.resp.setBuffered(h.buf)
+	case *tlsHop:
+		c.resp.setBuffered(h.buf)
+	}
+	c.finish(c.resp, nil)
+}
+
+// abort ends the call from outside: total timeout, cancellation, Close, a body
+// closed early. Loop-only.
+func (c *call) abort(err error) {
+	if c.ended {
+		return
+	}
+	switch h := c.cur.(type) {
+	case *exchange:
+		h.fail(err)
+	case *tlsHop:
+		h.fail(err)
+	default:
+		c.finish(nil, err)
+	}
+	if !c.ended { // the hop had ended already (a delivered body being read)
+		c.finish(nil, err)
+	}
+}
+
+// finish ends the call once: delivers resp or err if not yet delivered, stops
+// the timer, reports Done and logs.
+func (c *call) finish(resp *Response, err error) {
+	if c.ended {
+		return
+	}
+	c.ended = true
+	defer c.s.liveDone() // the count taken when the call was made
+	if c.timer != nil {
+		c.timer.Cancel()
+	}
+	c.trace.done(err)
+	if log := c.s.log; log.Enabled(context.Background(), slog.LevelDebug) {
+		status := 0
+		if c.resp != nil {
+			status = c.resp.StatusCode
+		}
+		log.Debug("client: request done", "method", c.req.Method, "url", c.req.URL.Redacted(),
+			"status", status, "redirects", len(c.history), "dur", time.Since(c.began), "err", err)
+	}
+	if c.delivered {
+		return
+	}
+	c.delivered = true
+	if err != nil {
+		c.cb(nil, err)
+		return
+	}
+	resp, err = c.s.decodedBuffered(resp, c.decode)
+	c.cb(resp, err)
+}
+
+// redirect returns the next hop for a redirect response, nil to deliver resp
+// as it is, or ErrTooManyRedirects. The rules are net/http's: 301, 302 and 303
+// turn a method other than GET or HEAD into GET without a body; 307 and 308 keep
+// the method and body (a body that cannot be sent again stops there);
+// credentials and cookies set by the caller do not follow to another host.
+func (c *call) redirect(resp *Response) (*Request, error) {
+	switch resp.StatusCode {
+	case 301, 302, 303, 307, 308:
+	default:
+		return nil, nil
+	}
+	if c.s.cfg.MaxRedirects < 0 {
+		return nil, nil
+	}
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return nil, nil
+	}
+	u, err := c.req.URL.Parse(loc)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, nil
+	}
+	next := c.req.clone()
+	next.URL = u
+	switch resp.StatusCode {
+	case 301, 302, 303:
+		if next.Method != http.MethodGet && next.Method != http.MethodHead {
+			next.Method = http.MethodGet
+		}
+		if next.Body != nil || len(next.payload) > 0 {
+			next.setBody(nil)
+			next.Header.Del("Content-Type")
+		}
+	default:
+		if !next.replayable() {
+			return nil, nil
+		}
+	}
+	if len(c.history) >= c.s.cfg.MaxRedirects {
+		return nil, ErrTooManyRedirects
+	}
+	return next, nil
+}

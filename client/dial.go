@@ -1,0 +1,111 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http/httptrace"
+
+	"github.com/eddy-go/eddy/loop"
+)
+
+// dial opens a new connection for ex off the loop (DNS, then connect, bounded by
+// Timeout.Connect and by Session.Close) and enrolls it on ex's loop; ex gets it
+// there. The slot is already taken. Loop-only.
+func (lp *loopPool) dial(ex *exchange) {
+	s := lp.s
+	hp := ex.hp
+	if !s.liveAdd() {
+		s.freeSlot(hp.ctr)
+		ex.end(ErrClosed)
+		return
+	}
+	ex.dialing = true
+	pc := &pconn{lp: lp, hp: hp}
+	addr, trace, l := ex.addr, ex.trace, lp.l
+	go func() {
+		err := s.dialConn(addr, l, pc, trace)
+		if err != nil && !pc.made.Load() {
+			s.freeSlot(hp.ctr) // never enrolled: no ConnectionLost will free it
+		}
+		if l.CallSoonThreadsafe(func() { lp.dialed(ex, pc, err) }) != nil {
+			s.liveDone() // the loop stopped: its connections are gone
+		}
+	}()
+}
+
+// dialed hands a new connection (or the dial's error) to ex. Loop-only.
+func (lp *loopPool) dialed(ex *exchange, pc *pconn, err error) {
+	defer lp.s.liveDone() // the dial's count; the connection has its own
+	ex.dialing = false
+	switch {
+	case err == nil && lp.s.closed.Load():
+		pc.close()
+		ex.end(ErrClosed)
+	case err != nil:
+		ex.trace.gotConn(false, 0)
+		ex.end(err)
+	case ex.over:
+		if !pc.dead && !pc.c.Closed() {
+			lp.release(pc) // the request ended meanwhile: the connection serves another
+		}
+	case pc.dead || pc.c.Closed():
+		ex.end(ErrConnLost)
+	default:
+		pc.start(ex, false)
+	}
+}
+
+// dialConn resolves and connects addr and enrolls the connection on l with pc.
+func (s *Session) dialConn(addr string, l *loop.Loop, pc *pconn, trace *Trace) error {
+	ctx := s.ctx
+	if t := s.cfg.Timeout.Connect; t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t)
+		defer cancel()
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return badRequest("%v", err)
+	}
+	ips := []string{host}
+	if net.ParseIP(host) == nil {
+		trace.dnsStart(host)
+		addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+		trace.dnsDone(httptrace.DNSDoneInfo{Addrs: addrs, Err: err})
+		if err != nil {
+			return s.dialErr(ctx, addr, err)
+		}
+		ips = ips[:0]
+		for _, a := range addrs {
+			ips = append(ips, a.IP.String())
+		}
+	}
+	srv := l.Server()
+	for _, ip := range ips {
+		target := net.JoinHostPort(ip, port)
+		trace.connectStart(target)
+		_, err = srv.Dial(ctx, "tcp", target, l, pc)
+		trace.connectDone(target, err)
+		if err == nil || pc.made.Load() || ctx.Err() != nil {
+			break
+		}
+	}
+	if err != nil {
+		return s.dialErr(ctx, addr, err)
+	}
+	return nil
+}
+
+func (s *Session) dialErr(ctx context.Context, addr string, err error) error {
+	switch {
+	case s.closed.Load():
+		return ErrClosed
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%w: %s", ErrConnectTimeout, addr)
+	case errors.Is(err, loop.ErrStopped):
+		return ErrClosed
+	}
+	return fmt.Errorf("client: dial %s: %w", addr, err)
+}

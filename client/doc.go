@@ -1,0 +1,94 @@
+// Package client is eddy's HTTP client, aiohttp's ClientSession in Go: one
+// Session holds per-host connection pools, cookies, default headers, limits and
+// timeouts for every request made with it, and its connections live on event
+// loops (the loop package) rather than on a goroutine each.
+//
+//	sess, err := client.New(client.Config{BaseURL: "http://127.0.0.1:8080"})
+//	...
+//	defer sess.Close(ctx)
+//	resp, err := sess.Get(ctx, "/get")
+//	...
+//	defer resp.Close()
+//	var v map[string]any
+//	err = resp.JSON(&v)
+//
+// # Two ways to call it
+//
+// Do (and Get, Post, PostJSON, ...) is for ordinary goroutines: it blocks until
+// the response head arrives and returns it with a streaming Body. Its context
+// bounds the whole request, body included: cancelling it closes the connection
+// if the response is not complete. Middleware wraps Do.
+//
+// Start is for code running on a loop, such as an on-loop eddy handler that fans
+// out to upstreams: the connection is made on that loop, the request never
+// blocks it, and the callback runs on the same loop with the body already read
+// whole, so the handler can finish its deferred response there, without locks or
+// goroutines.
+//
+// Both share the pools, redirects (net/http's rules: 301, 302 and 303 turn a
+// POST into a GET, 307 and 308 keep the method and body, credentials and the
+// caller's cookies never follow to another host), the cookie jar, gzip and
+// deflate decompression, RaiseForStatus and one retry of an idempotent request
+// (GET, HEAD, OPTIONS, TRACE, PUT, DELETE with a body held in memory, never a
+// POST) whose reused keep-alive connection was closed before any byte of the
+// answer came back.
+//
+// # Lifetimes
+//
+// A Response's fields are owned copies, valid forever. Its Body must be read to
+// its end or closed: until then it holds its connection and its slot in the
+// limits. A body left open is ended by the total timeout (5 minutes by default)
+// or by Session.Close, whichever comes first; nothing else reclaims it. A
+// keep-alive connection goes back to the pool as soon as its body has arrived
+// whole, even before the reader reads it.
+//
+// Requests are not modified: redirects and retries work on copies. A body given
+// as *bytes.Buffer, *bytes.Reader or *strings.Reader is taken into memory and can
+// be sent again; any other io.Reader is streamed (chunked unless ContentLength is
+// set) from a goroutine, with backpressure from the connection.
+//
+// Session.Close fails what is waiting or in flight with ErrClosed, closes every
+// connection on every loop, and returns only once they are all closed and the
+// session's goroutines have ended.
+//
+// # Backpressure
+//
+// A streamed body is copied from the loop into a window (Config.BodyWindow, 1 MiB
+// by default); when the reader lags and the window is full, the loop stops
+// offering the connection's bytes until the reader catches up. The loops cannot
+// stop reading a socket, so bytes still pile up on the loop meanwhile, up to
+// Config.MaxLag (16 MiB), past which the connection is aborted and the read fails
+// with ErrBodyLag. Read large bodies at the network's pace, or not at all.
+//
+// # Limits and hostile servers
+//
+// Everything a server sends is bounded: the response head (Config.MaxHeaderBytes),
+// the chunk framing, the bodies read whole (Config.MaxBodyBuffered, decompressed
+// size included), the body window and the lag. Malformed or ambiguous framing
+// (bare LF, duplicate Content-Length, Content-Length with Transfer-Encoding ...)
+// is an error wrapping ErrBadResponse, never a guess; bytes a server sends
+// unasked (on an idle connection or after a response) close the connection.
+//
+// # TLS
+//
+// The loops have no TLS. https:// URLs go through Go's own net/http Transport,
+// one hop at a time, with the same Session API, cookies, redirects, headers,
+// decompression and the connect, response-header and total timeouts (ReadGap
+// does not apply there). Start works for https too: the round trip runs on a
+// goroutine and the callback still runs on the caller's loop.
+//
+// # Goroutines
+//
+// A Session is safe for concurrent use. Requests from Do run on the session's
+// loops (its own loop server, or Config.Server); Start runs on the loop it is
+// given. Besides the loops, a dial runs on a goroutine of its own (DNS and
+// connect block), a streamed request body is read by a goroutine, and an https
+// round trip runs on a goroutine; none of them outlives Close. Trace functions
+// run on the loops (GotConn, WroteRequest, GotFirstResponseByte, Done) or on the
+// dialing goroutine (DNS and connect events) and must not block.
+//
+// # Logging
+//
+// With Config.Logger at debug level the session logs every request (method, URL,
+// status, redirects, time), retries, redirects and connections it distrusts.
+package client

@@ -1,0 +1,64 @@
+package client
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// statusLines holds "200 OK" and the like for every code net/http names, so a
+// response's Status costs no allocation when its reason phrase is the usual one.
+var statusLines = func() (s [600]string) {
+	for code := range s {
+		if text := http.StatusText(code); text != "" {
+			s[code] = strconv.Itoa(code) + " " + text
+		}
+	}
+	return s
+}()
+
+// statusLine returns "<code> <reason>", with the usual reason when reason is empty.
+func statusLine(code int, reason []byte) string {
+	if code < len(statusLines) && statusLines[code] != "" {
+		if len(reason) == 0 || string(reason) == statusLines[code][4:] { // no allocation: compared in place
+			return statusLines[code]
+		}
+	}
+	if len(reason) == 0 {
+		reason = []byte(http.StatusText(code))
+	}
+	return strconv.Itoa(code) + " " + string(reason)
+}
+
+// commonKeys are response field names as servers usually spell them, which
+// headerKey returns without allocating.
+var commonKeys = func() map[string]string {
+	m := make(map[string]string)
+	for _, k := range []string{
+		"Accept-Ranges", "Age", "Cache-Control", "Connection", "Content-Disposition",
+		"Content-Encoding", "Content-Language", "Content-Length", "Content-Type", "Date",
+		"Etag", "Expires", "Keep-Alive", "Last-Modified", "Location", "Server", "Set-Cookie",
+		"Strict-Transport-Security", "Transfer-Encoding", "Vary", "Www-Authenticate",
+		"X-Content-Type-Options", "X-Frame-Options", "Access-Control-Allow-Origin",
+		"Access-Control-Allow-Credentials",
+	} {
+		m[k] = k
+	}
+	return m
+}()
+
+// headerKey is http.CanonicalHeaderKey of k, without allocating for the common
+// names already in canonical form.
+func headerKey(k []byte) string {
+	if s, ok := commonKeys[string(k)]; ok { // the lookup does not allocate
+		return s
+	}
+	return http.CanonicalHeaderKey(string(k))
+}
+
+// protoString is "HTTP/1.<minor>" without allocating.
+func protoString(minor int) string {
+	if minor == 0 {
+		return "HTTP/1.0"
+	}
+	return "HTTP/1.1"
+}

@@ -1,0 +1,194 @@
+package client
+
+import (
+	"sync/atomic"
+
+	"github.com/eddy-go/eddy/loop"
+)
+
+// loopPool is the session's state on one loop: its idle connections and waiting
+// requests per host. Only that loop touches it, so it needs no lock. The limits
+// are session-wide counters (atomics) shared by every loop's pool.
+type loopPool struct {
+	s     *Session
+	l     *loop.Loop
+	hosts map[string]*hostPool
+	conns map[*pconn]struct{} // every connection of the session on this loop
+}
+
+// hostPool holds one host's idle connections (most recently used last) and its
+// waiting exchanges (first come, first served) on one loop.
+type hostPool struct {
+	key  string
+	ctr  *hostCount
+	idle []*pconn
+	wait []*exchange
+}
+
+// hostCount is a host's session-wide counters.
+type hostCount struct {
+	open    atomic.Int64 // connections open or being dialed
+	waiting atomic.Int64 // exchanges waiting for a slot, on any loop
+}
+
+func newLoopPool(s *Session, l *loop.Loop) *loopPool {
+	return &loopPool{s: s, l: l, hosts: make(map[string]*hostPool), conns: make(map[*pconn]struct{})}
+}
+
+func (lp *loopPool) host(key string) *hostPool {
+	hp := lp.hosts[key]
+	if hp == nil {
+		hp = &hostPool{key: key, ctr: lp.s.hostCount(key)}
+		lp.hosts[key] = hp
+	}
+	return hp
+}
+
+// acquire gives ex a connection: an idle one, a new one if a slot is free, else
+// a place in the host's queue. Loop-only.
+func (lp *loopPool) acquire(ex *exchange) {
+	hp := ex.hp
+	ex.trace.getConn(ex.addr)
+	if pc := hp.popIdle(); pc != nil {
+		pc.start(ex, true)
+		return
+	}
+	if lp.s.takeSlot(hp.ctr) {
+		lp.dial(ex)
+		return
+	}
+	ex.queued = true
+	hp.wait = append(hp.wait, ex)
+	hp.ctr.waiting.Add(1)
+	lp.s.waiting.Add(1)
+	lp.s.evictIdle(hp.key, lp)
+}
+
+// unqueue removes a waiting ex (timed out or cancelled). Loop-only.
+func (lp *loopPool) unqueue(ex *exchange) {
+	hp := ex.hp
+	for i, w := range hp.wait {
+		if w == ex {
+			hp.wait = append(hp.wait[:i], hp.wait[i+1:]...)
+			hp.wait = hp.wait[:len(hp.wait):len(hp.wait)]
+			break
+		}
+	}
+	ex.queued = false
+	hp.ctr.waiting.Add(-1)
+	lp.s.waiting.Add(-1)
+}
+
+// shift takes the first waiting exchange of hp, nil if none. Loop-only.
+func (lp *loopPool) shift(hp *hostPool) *exchange {
+	if len(hp.wait) == 0 {
+		return nil
+	}
+	ex := hp.wait[0]
+	hp.wait[0] = nil
+	hp.wait = hp.wait[1:]
+	if len(hp.wait) == 0 {
+		hp.wait = nil
+	}
+	ex.queued = false
+	hp.ctr.waiting.Add(-1)
+	lp.s.waiting.Add(-1)
+	return ex
+}
+
+// release takes back a connection whose response ended cleanly and may be
+// reused: to a waiting exchange of its host, else to the idle list (closed if
+// the host has waiters on other loops, so they can dial). Loop-only.
+func (lp *loopPool) release(pc *pconn) {
+	hp := pc.hp
+	if lp.s.closed.Load() {
+		pc.close()
+		return
+	}
+	if ex := lp.shift(hp); ex != nil {
+		pc.start(ex, true)
+		return
+	}
+	if hp.ctr.waiting.Load() > 0 {
+		pc.close() // frees a slot for a waiter on another loop
+		return
+	}
+	pc.setIdle()
+	hp.idle = append(hp.idle, pc)
+}
+
+// popIdle returns the most recently used live idle connection, nil if none.
+func (hp *hostPool) popIdle() *pconn {
+	for len(hp.idle) > 0 {
+		pc := hp.idle[len(hp.idle)-1]
+		hp.idle[len(hp.idle)-1] = nil
+		hp.idle = hp.idle[:len(hp.idle)-1]
+		if !pc.dead && !pc.c.Closed() {
+			return pc
+		}
+	}
+	return nil
+}
+
+// dropIdle removes pc from the idle list.
+func (hp *hostPool) dropIdle(pc *pconn) {
+	for i, p := range hp.idle {
+		if p == pc {
+			hp.idle = append(hp.idle[:i], hp.idle[i+1:]...)
+			return
+		}
+	}
+}
+
+// gone forgets a closed connection and frees its slot. Loop-only.
+func (lp *loopPool) gone(pc *pconn) {
+	if _, ok := lp.conns[pc]; !ok {
+		return
+	}
+	delete(lp.conns, pc)
+	pc.hp.dropIdle(pc)
+	lp.s.freeSlot(pc.hp.ctr)
+}
+
+// serveWaiters gives free slots and idle connections to waiting exchanges.
+// Loop-only.
+func (lp *loopPool) serveWaiters() {
+	for _, hp := range lp.hosts {
+		for len(hp.wait) > 0 {
+			if pc := hp.popIdle(); pc != nil {
+				pc.start(lp.shift(hp), true)
+				continue
+			}
+			if !lp.s.takeSlot(hp.ctr) {
+				break
+			}
+			lp.dial(lp.shift(hp))
+		}
+	}
+}
+
+// closeIdleOf closes one idle connection of host key, if any. Loop-only.
+func (lp *loopPool) closeIdleOf(key string) {
+	if hp := lp.hosts[key]; hp != nil {
+		if pc := hp.popIdle(); pc != nil {
+			pc.close()
+		}
+	}
+}
+
+// shutdown fails the waiting exchanges and closes every connection (Session.Close).
+// Loop-only.
+func (lp *loopPool) shutdown() {
+	for _, hp := range lp.hosts {
+		for ex := lp.shift(hp); ex != nil; ex = lp.shift(hp) {
+			ex.fail(ErrClosed)
+		}
+	}
+	for pc := range lp.conns {
+		if pc.ex != nil {
+			pc.fail(ErrClosed)
+		} else {
+			pc.close()
+		}
+	}
+}

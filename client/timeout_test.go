@@ -1,0 +1,121 @@
+package client
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// stall answers each request with what, then holds the connection until the
+// client or the test closes it.
+func stall(t *testing.T, what string) string {
+	addr, _ := rawServer(t, func(_ int, c net.Conn) {
+		if _, err := readRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		io.WriteString(c, what)
+		io.Copy(io.Discard, c)
+	})
+	return addr
+}
+
+func TestTimeouts(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		reply   string // what the server sends before stalling
+		cfg     Timeouts
+		want    error
+		inBody  bool // the error comes from reading the body
+		withCtx bool // a context deadline instead of a session timeout
+	}{
+		{"total before the head", "", Timeouts{Total: 100 * time.Millisecond}, ErrTotalTimeout, false, false},
+		{"response header", "HTTP/1.1 200 OK\r\n", Timeouts{ResponseHeader: 100 * time.Millisecond}, ErrHeaderTimeout, false, false},
+		{"read gap before the head", "HTTP/1.1 200 OK\r\n", Timeouts{ReadGap: 100 * time.Millisecond}, ErrReadGapTimeout, false, false},
+		{"read gap mid-body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", Timeouts{ReadGap: 100 * time.Millisecond}, ErrReadGapTimeout, true, false},
+		{"total mid-body", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", Timeouts{Total: 150 * time.Millisecond}, ErrTotalTimeout, true, false},
+		{"context mid-body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", Timeouts{}, context.DeadlineExceeded, true, true},
+		{"context before the head", "", Timeouts{}, context.DeadlineExceeded, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := stall(t, tc.reply)
+			s := newSession(t, Config{Timeout: tc.cfg})
+			ctx := ctxT(t)
+			if tc.withCtx {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, 100*time.Millisecond)
+				defer cancel()
+			}
+			start := time.Now()
+			resp, err := s.Get(ctx, addr)
+			if tc.inBody {
+				if err != nil {
+					t.Fatalf("head: %v", err)
+				}
+				_, err = io.ReadAll(resp.Body)
+				resp.Close()
+			}
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err %v, want %v", err, tc.want)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v", d)
+			}
+			waitFor(t, "the connection to close", func() bool { return s.total.Load() == 0 })
+		})
+	}
+}
+
+func TestConnectTimeout(t *testing.T) {
+	// 192.0.2.1 (TEST-NET-1) is never routed: a SYN to it goes unanswered,
+	// unless this machine has no route at all (then the dial fails at once).
+	s := newSession(t, Config{Timeout: Timeouts{Connect: 100 * time.Millisecond}})
+	start := time.Now()
+	_, err := s.Get(ctxT(t), "http://192.0.2.1:81/")
+	var op *net.OpError
+	if !errors.Is(err, ErrConnectTimeout) && errors.As(err, &op) && time.Since(start) < 50*time.Millisecond {
+		t.Skipf("no route to TEST-NET here: %v", err)
+	}
+	if !errors.Is(err, ErrConnectTimeout) {
+		t.Fatalf("err %v, want ErrConnectTimeout", err)
+	}
+}
+
+func TestConnectRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := newSession(t, Config{})
+	_, err = s.Get(ctxT(t), "http://"+addr+"/")
+	if err == nil || errors.Is(err, ErrTimeout) {
+		t.Fatalf("err %v, want a dial error", err)
+	}
+	if s.total.Load() != 0 {
+		t.Errorf("a failed dial holds a slot")
+	}
+}
+
+func TestCancelWhileWaitingForSlot(t *testing.T) {
+	release := make(chan struct{})
+	ts := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer close(release)
+	s := newSession(t, Config{MaxConns: 1})
+	go s.Get(context.Background(), ts.URL) // holds the only slot
+	waitFor(t, "the first request to hold the slot", func() bool { return s.total.Load() == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := s.Get(ctx, ts.URL)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v", err)
+	}
+	if w := s.waiting.Load(); w != 0 {
+		t.Errorf("%d requests still queued", w)
+	}
+}
