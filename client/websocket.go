@@ -38,7 +38,9 @@ type WSOptions struct {
 	// send that would pass it while earlier output is still queued fails
 	// with ErrWSSlowNetwork and closes the WebSocket (1008) instead of
 	// growing memory; one message is always accepted when nothing is
-	// queued. Default 1 MiB.
+	// queued. Sends never block, so a goroutine that produces faster than
+	// the network drains is cut off the same way: pace a bulk producer, or
+	// raise the limit. Default 1 MiB.
 	MaxOutbound int
 	// MaxQueue bounds the received messages not yet taken by Receive; past
 	// it the connection is not read until the application catches up (the

@@ -291,6 +291,15 @@ func TestWSSchemes(t *testing.T) {
 // parsed, not lost: a message fragmented around a ping (answered with a
 // pong, automatically), then a binary message and a server close.
 func TestWSFramesWith101(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		trickle bool
+	}{{"one segment", false}, {"a byte per write", true}} {
+		t.Run(tc.name, func(t *testing.T) { testWSFramesWith101(t, tc.trickle) })
+	}
+}
+
+func testWSFramesWith101(t *testing.T, trickle bool) {
 	pong := make(chan []byte, 1)
 	served := make(chan struct{})
 	addr, _ := rawServer(t, func(_ int, c net.Conn) {
@@ -305,7 +314,12 @@ func TestWSFramesWith101(t *testing.T) {
 		out = append(out, serverFrame(gws.OpContinuation, false, []byte("lo "))...)
 		out = append(out, serverFrame(gws.OpContinuation, true, []byte("wörld"))...)
 		out = append(out, serverFrame(gws.OpBinary, true, []byte{1, 2, 3})...)
-		c.Write(out) // one write: one segment on loopback
+		if !trickle {
+			c.Write(out) // one write: one segment on loopback
+		}
+		for i := 0; trickle && i < len(out); i++ {
+			c.Write(out[i : i+1]) // TCP_NODELAY (Go's default): a segment each
+		}
 		h, p := readClientFrame(t, c)
 		if h.OpCode == gws.OpPong {
 			pong <- p
@@ -445,6 +459,42 @@ func TestWSHeartbeatAnswered(t *testing.T) {
 		t.Fatalf("closed with %d though the server answers pings", w.CloseCode())
 	}
 	w.Close(1000, "")
+}
+
+// TestWSMaxQueue: a receiver slower than the server pauses reading at
+// MaxQueue messages and resumes as it catches up; nothing is lost or
+// reordered.
+func TestWSMaxQueue(t *testing.T) {
+	addr, _ := rawServer(t, func(_ int, c net.Conn) {
+		if _, err := (gws.Upgrader{}).Upgrade(c); err != nil {
+			return
+		}
+		var out []byte
+		for i := range 50 {
+			out = append(out, serverFrame(gws.OpText, true, []byte(fmt.Sprint(i)))...)
+		}
+		c.Write(out)
+		c.Read(make([]byte, 1))
+	})
+	s := newSession(t, Config{})
+	w := dialWS(t, s, wsURL(addr, "/"), &WSOptions{MaxQueue: 2})
+	defer w.Close(1000, "")
+	ctx := ctxT(t)
+	waitFor(t, "the inbox to fill", func() bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return w.readPaused
+	})
+	w.mu.Lock()
+	if n := len(w.inbox); n != 2 {
+		t.Errorf("%d messages queued with MaxQueue 2", n)
+	}
+	w.mu.Unlock()
+	for i := range 50 {
+		if got, err := w.ReceiveText(ctx); err != nil || got != fmt.Sprint(i) {
+			t.Fatalf("message %d: %q, %v", i, got, err)
+		}
+	}
 }
 
 // TestWSCloseTimeout: a server that never answers our close is dropped
