@@ -319,7 +319,8 @@ func TestBodyCloseEarly(t *testing.T) {
 	ts, conns := newCountedServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write(make([]byte, 1<<20))
 	}))
-	s := newSession(t, Config{})
+	// A window smaller than the body: it cannot arrive whole before Close.
+	s := newSession(t, Config{BodyWindow: 64 << 10})
 	for range 2 {
 		resp, err := s.Get(ctxT(t), ts.URL)
 		if err != nil {

@@ -54,6 +54,7 @@ var (
 func (pc *pconn) ConnectionMade(c *loop.Conn) {
 	pc.c = c
 	pc.lp.conns[pc] = struct{}{}
+	pc.hp.conns++
 	pc.lp.s.liveInc() // until ConnectionLost
 	pc.parser.Limits = pc.lp.s.limits
 	pc.chunk.Limits = pc.lp.s.limits

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http/httptrace"
+	"os"
 
 	"github.com/eddy-go/eddy/loop"
 )
@@ -22,6 +23,7 @@ func (lp *loopPool) dial(ex *exchange) {
 		return
 	}
 	ex.dialing = true
+	hp.dialing++
 	pc := &pconn{lp: lp, hp: hp}
 	addr, trace, l := ex.addr, ex.trace, lp.l
 	go func() {
@@ -38,6 +40,8 @@ func (lp *loopPool) dial(ex *exchange) {
 // dialed hands a new connection (or the dial's error) to ex. Loop-only.
 func (lp *loopPool) dialed(ex *exchange, pc *pconn, err error) {
 	defer lp.s.liveDone() // the dial's count; the connection has its own
+	defer lp.tidy(pc.hp)
+	pc.hp.dialing--
 	ex.dialing = false
 	switch {
 	case err == nil && lp.s.closed.Load():
@@ -102,7 +106,8 @@ func (s *Session) dialErr(ctx context.Context, addr string, err error) error {
 	switch {
 	case s.closed.Load():
 		return ErrClosed
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		// The dial may see its deadline pass a moment before ctx reports it.
 		return fmt.Errorf("%w: %s", ErrConnectTimeout, addr)
 	case errors.Is(err, loop.ErrStopped):
 		return ErrClosed

@@ -228,6 +228,13 @@ func TestHTTPS(t *testing.T) {
 			t.Errorf("%s: %q, want %q", path, got, want)
 		}
 	}
+	// The redirects' bodies were closed: no https hop is still open, and what
+	// the session still counts are its pooled loop connections.
+	waitFor(t, "the https hops to end", func() bool {
+		s.liveMu.Lock()
+		defer s.liveMu.Unlock()
+		return len(s.tlsOpen) == 0 && int64(s.live) == s.total.Load()
+	})
 	// Start (buffered) takes the same path.
 	l := s.srv.Loops()[0]
 	ch := make(chan string, 1)

@@ -19,10 +19,12 @@ type loopPool struct {
 // hostPool holds one host's idle connections (most recently used last) and its
 // waiting exchanges (first come, first served) on one loop.
 type hostPool struct {
-	key  string
-	ctr  *hostCount
-	idle []*pconn
-	wait []*exchange
+	key     string
+	ctr     *hostCount
+	idle    []*pconn
+	wait    []*exchange
+	conns   int // connections of this host on this loop (ConnectionMade to ConnectionLost)
+	dialing int // dials in flight
 }
 
 // hostCount is a host's session-wide counters.
@@ -47,6 +49,9 @@ func (lp *loopPool) host(key string) *hostPool {
 // acquire gives ex a connection: an idle one, a new one if a slot is free, else
 // a place in the host's queue. Loop-only.
 func (lp *loopPool) acquire(ex *exchange) {
+	if lp.hosts[ex.hp.key] != ex.hp { // forgotten meanwhile (a retry): take the current one
+		ex.hp = lp.host(ex.hp.key)
+	}
 	hp := ex.hp
 	ex.trace.getConn(ex.addr)
 	if pc := hp.popIdle(); pc != nil {
@@ -147,7 +152,18 @@ func (lp *loopPool) gone(pc *pconn) {
 	}
 	delete(lp.conns, pc)
 	pc.hp.dropIdle(pc)
+	pc.hp.conns--
+	lp.tidy(pc.hp)
 	lp.s.freeSlot(pc.hp.ctr)
+}
+
+// tidy forgets hp once it holds nothing, so a session that met many hosts
+// (a server redirecting to ever new ones) keeps no state for the past ones on
+// its loops. Loop-only.
+func (lp *loopPool) tidy(hp *hostPool) {
+	if len(hp.idle) == 0 && len(hp.wait) == 0 && hp.conns == 0 && hp.dialing == 0 && lp.hosts[hp.key] == hp {
+		delete(lp.hosts, hp.key)
+	}
 }
 
 // serveWaiters gives free slots and idle connections to waiting exchanges.

@@ -3,6 +3,7 @@ package client
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"sync"
@@ -119,4 +120,38 @@ func TestPoolIdleExpiry(t *testing.T) {
 	if c := conns.Load(); c != 2 {
 		t.Errorf("%d connections, want 2 (the first expired)", c)
 	}
+}
+
+// TestPoolForgetsHosts: a loop keeps no state for hosts it no longer has a
+// connection or a waiting request for (a server redirecting to ever new hosts
+// cannot grow it).
+func TestPoolForgetsHosts(t *testing.T) {
+	ts := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	s := newSession(t, Config{IdleTimeout: 50 * time.Millisecond})
+	for i := range 20 { // refused dials to 20 hosts (ports)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if _, err := s.Get(ctxT(t), "http://"+addr+"/"); err == nil {
+			t.Fatalf("%d: a closed port answered", i)
+		}
+	}
+	resp, err := s.Get(ctxT(t), ts.URL) // a live one, idle until it expires
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Close()
+	l := s.srv.Loops()[0]
+	hosts := func() int {
+		ch := make(chan int, 1)
+		l.CallSoonThreadsafe(func() { ch <- len(s.pool(l).hosts) })
+		return <-ch
+	}
+	if n := hosts(); n != 1 {
+		t.Errorf("%d hosts held with one idle connection, want 1", n)
+	}
+	waitFor(t, "every host forgotten", func() bool { return hosts() == 0 })
 }

@@ -10,7 +10,9 @@ import (
 )
 
 // Response is a response head and its body. Its fields are owned copies: they
-// stay valid after the body is closed.
+// stay valid after the body is closed. Its methods read the body: call them from
+// one goroutine at a time (the goroutine that reads the body, or the loop running
+// Start's callback).
 //
 // The body must be read to its end or closed (Close, or Bytes/Text/JSON, which
 // close it): until then the response holds its connection and its slot in the
@@ -96,5 +98,12 @@ func (r *Response) RaiseForStatus() error {
 // setBuffered makes p the whole body.
 func (r *Response) setBuffered(p []byte) {
 	r.buffered, r.full = p, true
-	r.Body = io.NopCloser(bytes.NewReader(p))
+	b := &heldBody{}
+	b.Reset(p)
+	r.Body = b
 }
+
+// heldBody is a body held whole in memory (one allocation for reader and closer).
+type heldBody struct{ bytes.Reader }
+
+func (*heldBody) Close() error { return nil }

@@ -391,33 +391,34 @@ func (b *watchedBody) Close() error {
 	return b.ReadCloser.Close()
 }
 
-// Get sends a GET for url (absolute or relative to BaseURL).
+// Get sends a GET for url (absolute or relative to BaseURL). Safe for concurrent use.
 func (s *Session) Get(ctx context.Context, url string) (*Response, error) {
 	return s.send(ctx, http.MethodGet, url, nil, "")
 }
 
-// Head sends a HEAD for url.
+// Head sends a HEAD for url. Safe for concurrent use.
 func (s *Session) Head(ctx context.Context, url string) (*Response, error) {
 	return s.send(ctx, http.MethodHead, url, nil, "")
 }
 
-// Delete sends a DELETE for url.
+// Delete sends a DELETE for url. Safe for concurrent use.
 func (s *Session) Delete(ctx context.Context, url string) (*Response, error) {
 	return s.send(ctx, http.MethodDelete, url, nil, "")
 }
 
-// Post sends a POST of body with contentType ("" sends none).
+// Post sends a POST of body with contentType ("" sends none). Safe for concurrent use.
 func (s *Session) Post(ctx context.Context, url, contentType string, body io.Reader) (*Response, error) {
 	return s.send(ctx, http.MethodPost, url, body, contentType)
 }
 
-// Put sends a PUT of body with contentType.
+// Put sends a PUT of body with contentType. Safe for concurrent use.
 func (s *Session) Put(ctx context.Context, url, contentType string, body io.Reader) (*Response, error) {
 	return s.send(ctx, http.MethodPut, url, body, contentType)
 }
 
 // PostJSON sends v as JSON and decodes a JSON answer into out (nil: the body
-// is dropped). The response is returned with its body read and closed.
+// is dropped). The response is returned with its body read and closed. Safe
+// for concurrent use.
 func (s *Session) PostJSON(ctx context.Context, url string, v, out any) (*Response, error) {
 	body, ct, err := JSONBody(v)
 	if err != nil {
@@ -431,7 +432,7 @@ func (s *Session) PostJSON(ctx context.Context, url string, v, out any) (*Respon
 }
 
 // GetJSON sends a GET and decodes the JSON answer into out. The response is
-// returned with its body read and closed.
+// returned with its body read and closed. Safe for concurrent use.
 func (s *Session) GetJSON(ctx context.Context, url string, out any) (*Response, error) {
 	resp, err := s.send(ctx, http.MethodGet, url, nil, "")
 	if err != nil {
@@ -440,7 +441,7 @@ func (s *Session) GetJSON(ctx context.Context, url string, out any) (*Response, 
 	return resp, readJSON(resp, out)
 }
 
-// PostForm sends values as an urlencoded form.
+// PostForm sends values as an urlencoded form. Safe for concurrent use.
 func (s *Session) PostForm(ctx context.Context, url string, values url.Values) (*Response, error) {
 	body, ct := FormBody(values)
 	return s.send(ctx, http.MethodPost, url, body, ct)

@@ -136,10 +136,11 @@ func (c *call) tlsDone(h *tlsHop, resp *Response, err error) {
 		c.onEnd(h, err)
 		return
 	}
+	body := resp.Body // onHead replaces a redirect's body: keep it to close it
 	c.onHead(h, resp)
 	if h != c.cur || c.ended || h.mode == sinkDiscard {
-		if resp.Body != nil && resp.Body != http.NoBody {
-			go resp.Body.Close()
+		if body != nil {
+			go body.Close() // ends the https hop: its connection and count are released
 		}
 		if h.mode == sinkDiscard {
 			return
