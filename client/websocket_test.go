@@ -813,3 +813,27 @@ func TestWSSessionClose(t *testing.T) {
 		return goroutines() <= g0 && openFDs(t) <= fd0
 	})
 }
+
+// TestWSSessionCloseDuringHandshake: the session's Close ends a dial still
+// waiting for its 101 with ErrClosed, and waits for its connection.
+func TestWSSessionCloseDuringHandshake(t *testing.T) {
+	addr, accepted := rawServer(t, func(_ int, c net.Conn) { c.Read(make([]byte, 4096)); c.Read(make([]byte, 1)) })
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		_, err := s.WebSocket(context.Background(), wsURL(addr, "/"), nil)
+		errc <- err
+	}()
+	waitFor(t, "the server to accept", func() bool { return accepted.Load() == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; !errors.Is(err, ErrClosed) {
+		t.Errorf("dial during Close: %v, want ErrClosed", err)
+	}
+}
