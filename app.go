@@ -35,6 +35,8 @@ type App struct {
 
 	errorHandler ErrorHandler
 
+	events sseSet // open event streams, ended when the app drains
+
 	frozen   atomic.Bool
 	serving  atomic.Bool // accepting: app state is read-only
 	draining atomic.Bool // readiness and liveness answer 503
@@ -201,5 +203,5 @@ func (a *App) compose(r *Route) {
 	if place == 0 {
 		place = a.cfg.Placement
 	}
-	r.plan = h1.Plan{MaxBody: r.maxBody, InPool: place == InPool}
+	r.plan = h1.Plan{MaxBody: r.maxBody, InPool: place == InPool || r.streamBody, StreamBody: r.streamBody, HandlerTimeout: r.timeout}
 }

@@ -21,6 +21,31 @@ func (c *Ctx) BodyBytes() []byte {
 		return nil
 	}
 	defer c.exit()
+	return c.reqBodyBytes()
+}
+
+// SetRequestBody replaces the request body that BodyBytes, Body, BindJSON
+// and Form read, for the rest of the request: middleware that decodes the
+// body (request decompression) sets the decoded one. b is kept, not
+// copied: it must stay unchanged until the handler returns. The request's
+// headers (Content-Encoding, Content-Length) are not changed.
+func (c *Ctx) SetRequestBody(b []byte) {
+	if !c.enter() {
+		return
+	}
+	defer c.exit()
+	c.reqBody, c.reqBodySet = b, true
+	if c.formDone {
+		c.form.reset()
+		c.formDone, c.formErr = false, nil
+	}
+}
+
+// reqBodyBytes is the request body: as set with SetRequestBody, or as read.
+func (c *Ctx) reqBodyBytes() []byte {
+	if c.reqBodySet {
+		return c.reqBody
+	}
 	return c.x.Body()
 }
 
@@ -30,7 +55,7 @@ func (c *Ctx) Body() string {
 		return ""
 	}
 	defer c.exit()
-	return string(c.x.Body())
+	return string(c.reqBodyBytes())
 }
 
 // BindJSON decodes the JSON body into v (aiohttp's await request.json()).
@@ -44,7 +69,7 @@ func (c *Ctx) BindJSON(v any) error {
 	if ct := c.x.Request().Header("Content-Type"); ct != nil && !isJSONType(ct) {
 		return errNotJSON
 	}
-	body := c.x.Body()
+	body := c.reqBodyBytes()
 	if len(body) == 0 {
 		return errEmptyBody
 	}
@@ -103,7 +128,7 @@ func (c *Ctx) FormFile(field string) (*FormFile, error) {
 }
 
 func (c *Ctx) parseForm() error {
-	body := c.x.Body()
+	body := c.reqBodyBytes()
 	ct := c.x.Request().Header("Content-Type")
 	max := c.app.cfg.MaxFormFields
 	switch {

@@ -15,7 +15,8 @@ import (
 //
 // The fields keep their names at every layer: the event loops take theirs
 // (the fields of loop.Config: Network, Loops, ReusePort, MaxConns, the
-// Pool*, water marks, MaxInbound, WriteTimeout, SlowCallback) under the same
+// Pool*, water marks, MaxInbound, WriteTimeout, socket options,
+// SlowCallback) under the same
 // name, and so does the HTTP engine; each layer applies its own defaults,
 // and "Default (the loop's)" or "(the engine's)" below says which one.
 type Config struct {
@@ -32,6 +33,18 @@ type Config struct {
 	ReusePort bool
 	// MaxConns caps open connections (by not accepting); 0 = unlimited.
 	MaxConns int
+
+	// Socket options of accepted connections, as loop.Config has them.
+	// ReadBufferSize is the most one read takes from a socket (0: 64 KiB).
+	// SocketRecvBuffer and SocketSendBuffer set SO_RCVBUF and SO_SNDBUF (0:
+	// the kernel's autotuning). TCPKeepAlive is the keep-alive idle time
+	// and probe interval (0: 15 s; negative: off). TCPNagle turns Nagle's
+	// algorithm on (TCP_NODELAY off).
+	ReadBufferSize   int
+	SocketRecvBuffer int
+	SocketSendBuffer int
+	TCPKeepAlive     time.Duration
+	TCPNagle         bool
 
 	// Placement is where handlers run unless a route says otherwise
 	// (route option InPool or OnLoop); default OnLoop.
@@ -169,6 +182,19 @@ type Config struct {
 	// removed (RFC 3986 5.2.4, no redirect); DotSegmentsAllow routes it
 	// as is.
 	DotSegments DotSegments
+
+	// ProxyProtocol makes the listener read a PROXY protocol header (v1
+	// or v2, as HAProxy, AWS NLB and most load balancers send it) from
+	// each connection before any request: Ctx.RemoteAddr then reports the
+	// client the header names and Ctx.ProxyHeader the header (v2 TLVs
+	// included). ProxyRequired closes a connection without a valid header;
+	// ProxyOptional reads one when present (only while migrating: a client
+	// reaching the server directly could name its own address). The zero
+	// value, ProxyOff, reads none. Not with ReusePort.
+	ProxyProtocol ProxyProtocol
+	// ProxyTimeout bounds the wait for that header (0 means 5 s); a
+	// connection still without one is closed.
+	ProxyTimeout time.Duration
 }
 
 // The root package's own defaults; the others are applied by the layer that
@@ -214,20 +240,28 @@ func (c Config) withDefaults() Config {
 // TestConfigReachesLayers fails on a field that reaches no layer.
 func (c Config) layers(addr string) (loop.Config, h1.Config) {
 	lc := loop.Config{
-		Network:      c.Network,
-		Addr:         addr,
-		Loops:        c.Loops,
-		ReusePort:    c.ReusePort,
-		MaxConns:     c.MaxConns,
-		HighWater:    c.HighWater,
-		LowWater:     c.LowWater,
-		MaxInbound:   c.MaxInbound,
-		WriteTimeout: c.WriteTimeout,
-		PoolWorkers:  c.PoolWorkers,
-		PoolQueue:    c.PoolQueue,
-		PoolSpare:    c.PoolSpare,
-		SlowCallback: c.SlowCallback,
-		Logger:       c.Logger,
+		Network:          c.Network,
+		Addr:             addr,
+		Loops:            c.Loops,
+		ReusePort:        c.ReusePort,
+		MaxConns:         c.MaxConns,
+		ReadBufferSize:   c.ReadBufferSize,
+		SocketRecvBuffer: c.SocketRecvBuffer,
+		SocketSendBuffer: c.SocketSendBuffer,
+		TCPKeepAlive:     c.TCPKeepAlive,
+		TCPNagle:         c.TCPNagle,
+		HighWater:        c.HighWater,
+		LowWater:         c.LowWater,
+		MaxInbound:       c.MaxInbound,
+		WriteTimeout:     c.WriteTimeout,
+		PoolWorkers:      c.PoolWorkers,
+		PoolQueue:        c.PoolQueue,
+		PoolSpare:        c.PoolSpare,
+		SlowCallback:     c.SlowCallback,
+		Logger:           c.Logger,
+
+		ProxyProtocol: c.ProxyProtocol,
+		ProxyTimeout:  c.ProxyTimeout,
 	}
 	hc := h1.Config{
 		Limits: httpcodec.Limits{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"sync/atomic"
 	"time"
 
@@ -83,6 +84,23 @@ type ctxState struct {
 	logBuf    []byte // access log lines
 	jsonEnc   *json.Encoder
 	jsonBuf   *jsonBuffer
+	bodyRd    bodyReader // BodyReader's reader, reused
+
+	// Response preparation (prepare.go): OnPrepare hooks, the encoder one
+	// chose, its buffers (kept across requests) and a replaced request body.
+	prepare    []func(*Ctx)
+	prepBody   []byte // the whole body, while the hooks run
+	preparing  bool
+	prepStream bool
+	enc        *BodyEncoder
+	encW       EncodeWriter // a stream's open encoder
+	encSink    encodeSink   // appends to encOut; points at this state
+	encOut     []byte
+	encIn      []byte // a copy of a body encoded in the pool
+	encTail    []byte // a stream encoder's last bytes, waiting for room
+	reqBody    []byte // set by SetRequestBody
+	reqBodySet bool
+	remote     net.Addr // set by SetRemoteAddr
 
 	// Response being built.
 	status  int
@@ -91,6 +109,7 @@ type ctxState struct {
 	hdrErr  error  // first invalid header, reported by the response method
 	hasCT   bool   // hdr has a Content-Type line
 	written int64  // body bytes handed to the engine
+	trailer []byte // a stream's trailer lines, sent by Close
 
 	// Flags, written by the goroutine using the Ctx (after Defer, the one
 	// finishing the response).
@@ -185,7 +204,13 @@ func (c *ctxState) reset() {
 	c.state = c.state[:0]
 	clear(c.onFinish)
 	c.onFinish = c.onFinish[:0]
+	clear(c.prepare)
+	c.prepare = c.prepare[:0]
+	c.prepBody, c.preparing, c.prepStream, c.enc, c.encW = nil, false, false, nil, nil
+	c.encTail = c.encTail[:0]
+	c.reqBody, c.reqBodySet, c.remote = nil, false, nil
 	c.scratch = c.scratch[:0]
+	c.bodyRd.buf.Reset(nil) // no view of this request's body stays behind
 	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.written = 0, c.hdr[:0], c.body[:0], nil, false, 0
 	c.responded, c.streaming, c.inPool, c.decoded = false, false, false, false
 	c.start = time.Time{}

@@ -246,13 +246,40 @@ func (c *Ctx) cookieBytes(name string) ([]byte, bool) {
 	return nil, false
 }
 
-// RemoteAddr returns the address of the peer (the proxy, behind one).
+// RemoteAddr returns the address of the peer (the proxy, behind one), or
+// the client's address as set by SetRemoteAddr.
 func (c *Ctx) RemoteAddr() net.Addr {
 	if !c.enter() {
 		return nil
 	}
 	defer c.exit()
+	if c.remote != nil {
+		return c.remote
+	}
 	return c.x.RemoteAddr()
+}
+
+// PeerAddr returns the address of the connection's peer, whatever
+// SetRemoteAddr set (with Config.ProxyProtocol, the client the PROXY
+// header names: the balancer that sent it is not reported).
+func (c *Ctx) PeerAddr() net.Addr {
+	if !c.enter() {
+		return nil
+	}
+	defer c.exit()
+	return c.x.RemoteAddr()
+}
+
+// SetRemoteAddr makes RemoteAddr (and the access log's %a) return addr
+// for the rest of the request: middleware that learned the client's
+// address from a trusted proxy's headers sets it. PeerAddr still returns
+// the connection's peer.
+func (c *Ctx) SetRemoteAddr(addr net.Addr) {
+	if !c.enter() {
+		return
+	}
+	defer c.exit()
+	c.remote = addr
 }
 
 // IsHead reports whether the request is HEAD (the response body, if any,

@@ -315,22 +315,41 @@ func (c *Ctx) send(ct string, body []byte) error {
 	if c.responded {
 		return ErrResponded
 	}
+	if c.preparing {
+		return errPrepareRespond
+	}
 	if c.hdrErr != nil {
 		return c.hdrErr
 	}
 	if c.status == 0 {
 		c.status = 200
 	}
-	switch {
-	case bodyless(c.status):
+	if ct != "" && !c.hasCT && !bodyless(c.status) {
+		c.hdr = append(c.hdr, ct...)
+		c.hasCT = true
+	}
+	if len(c.prepare) > 0 {
+		if err := c.runPrepare(body, false); err != nil {
+			return err
+		}
+	}
+	if bodyless(c.status) {
 		// 1xx, 204 and 304 carry no body, so no Content-Type either.
 		if c.hasCT {
 			c.delHeader("Content-Type")
 		}
 		body = nil
-	case ct != "" && !c.hasCT:
-		c.hdr = append(c.hdr, ct...)
-		c.hasCT = true
+	}
+	if c.enc != nil && len(body) > 0 {
+		if o := c.enc.OffloadAbove; o > 0 && len(body) >= o && !c.inPool && !c.failing && c.offloadEncode(body) {
+			return nil
+		}
+		enc, err := c.encodeWhole(body)
+		if err != nil {
+			c.enc = nil
+			return fmt.Errorf("eddy: encoding the response body: %w", err)
+		}
+		body = enc
 	}
 	c.written = int64(len(body))
 	c.finishing()

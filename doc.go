@@ -15,6 +15,22 @@
 // exchanges; this package adds routing, Ctx, middleware, errors and the
 // lifecycle.
 //
+// # WebSocket
+//
+// App.WebSocket serves a WebSocket route (aiohttp's WebSocketResponse):
+// WSCallbacks run on the loop (open, message, close; the fastest), a WSFunc
+// on a goroutine of its own (Receive, Messages: for code that blocks). Sends
+// are safe from any goroutine and keep their order; heartbeat, closing
+// handshake and drain run on the loop's timer; a Hub broadcasts with one
+// task per loop.
+//
+//	app.WebSocket("/ws", eddy.WSFunc(func(ws *eddy.WebSocket) error {
+//		for msg := range ws.Messages() {
+//			ws.Send(msg.Type, msg.Data)
+//		}
+//		return nil
+//	}))
+//
 // # Where handlers run
 //
 // A handler runs on the connection's event loop by default: the fastest

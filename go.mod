@@ -4,6 +4,7 @@ go 1.26
 
 require (
 	github.com/gobwas/ws v1.5.0
+	github.com/klauspost/compress v1.20.3
 	github.com/panjf2000/gnet/v2 v2.9.7
 )
 

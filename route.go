@@ -3,6 +3,7 @@ package eddy
 import (
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/eddy-go/eddy/internal/h1"
 )
@@ -18,12 +19,15 @@ type Route struct {
 	handler Handler  // as registered
 	serve   Handler  // composed with middleware at freeze
 	group   *Group
+	timeout time.Duration // HandlerTimeout; 0: the app's
 	mws     []Middleware
 	place   Placement
 	maxBody int64
-	app     *App // the app that owns the tree the route is in
-	auto    bool // an automatic answer (404, 405, OPTIONS), not registered
-	plan    h1.Plan
+	// streamBody: the handler reads the body as it arrives (StreamBody)
+	streamBody bool
+	app        *App // the app that owns the tree the route is in
+	auto       bool // an automatic answer (404, 405, OPTIONS), not registered
+	plan       h1.Plan
 }
 
 // Method returns the route's method, or "*" for a route added with Any.
@@ -54,7 +58,7 @@ func (r *Route) paramIndex(name string) int {
 }
 
 // RouteOption changes how one route is served: InPool, OnLoop, MaxBody,
-// Name, With.
+// HandlerTimeout, StreamBody, Name, With.
 type RouteOption interface{ applyRoute(r *Route) }
 
 // Placement says where a route's handler runs: on the connection's event

@@ -131,6 +131,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	default:
 	}
 	a.draining.Store(true)
+	a.events.drain() // event streams never end on their own: end them first
 	start := time.Now()
 	var errs []error
 	errs = append(errs, a.hooks.shutdown(ctx))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/eddy-go/eddy/httpcodec"
 	"github.com/eddy-go/eddy/internal/h1"
 )
 
@@ -14,7 +15,8 @@ var errFailStream = errors.New("eddy: the answer to a server error cannot be str
 // Stream is a response whose body is written as it is produced (aiohttp's
 // StreamResponse): chunked for HTTP/1.1, ended by closing the connection
 // for HTTP/1.0. Get one from Ctx.Stream. It belongs to the Ctx and is valid
-// until Close.
+// until Close. Nothing is buffered: each Write goes to the connection as
+// soon as the responses before it are out, so there is no Flush.
 type Stream struct{ c *Ctx }
 
 // Stream starts a streamed response with the status set with Status
@@ -27,6 +29,12 @@ func (c *Ctx) Stream(contentType string) (*Stream, error) {
 		return nil, ErrStaleCtx
 	}
 	defer c.exit()
+	return c.startStream(contentType, -1)
+}
+
+// startStream is Stream without the stale check, for a body of n bytes
+// under Content-Length (files), or chunked when n < 0.
+func (c *Ctx) startStream(contentType string, n int64) (*Stream, error) {
 	if c.responded {
 		return nil, ErrResponded
 	}
@@ -39,19 +47,42 @@ func (c *Ctx) Stream(contentType string) (*Stream, error) {
 	if c.status == 0 {
 		c.status = 200
 	}
-	switch {
-	case bodyless(c.status):
-		if c.hasCT {
-			c.delHeader("Content-Type") // no body, no Content-Type
-		}
-	case contentType != "" && !c.hasCT:
+	if c.preparing {
+		return nil, errPrepareRespond
+	}
+	if contentType != "" && !c.hasCT && !bodyless(c.status) {
 		if err := checkHeader("Content-Type", contentType); err != nil {
 			return nil, err
 		}
 		c.appendHeader("Content-Type", contentType)
 	}
-	if err := c.x.StreamStart(c.status, c.hdr); err != nil {
+	if len(c.prepare) > 0 {
+		if err := c.runPrepare(nil, true); err != nil {
+			return nil, err
+		}
+	}
+	if bodyless(c.status) {
+		c.enc = nil
+		if c.hasCT {
+			c.delHeader("Content-Type") // no body, no Content-Type
+		}
+	}
+	if c.enc != nil {
+		n = -1 // an encoded body's length is not known in advance: chunked
+	}
+	var err error
+	if n >= 0 {
+		err = c.x.StreamStartLength(c.status, c.hdr, n)
+	} else {
+		err = c.x.StreamStart(c.status, c.hdr)
+	}
+	if err != nil {
 		return nil, streamErr(err)
+	}
+	c.trailer = c.trailer[:0]
+	if c.enc != nil {
+		c.encSink.s = c.ctxState
+		c.encW = c.enc.Open(&c.encSink)
 	}
 	c.responded, c.streaming = true, true
 	c.stream.c = c
@@ -75,7 +106,74 @@ func (s *Stream) Write(p []byte) (int, error) {
 	if !s.c.streaming {
 		return 0, ErrResponded // closed
 	}
+	if s.c.encW != nil {
+		if err := s.c.streamEncoded(p); err != nil {
+			return 0, streamErr(err)
+		}
+		return len(p), nil
+	}
 	if err := s.c.x.StreamWrite(p); err != nil {
+		return 0, streamErr(err)
+	}
+	s.c.written += int64(len(p))
+	return len(p), nil
+}
+
+// WriteWait is Write that waits for room instead of returning
+// ErrBackpressure: for a goroutine other than the loop writing a deferred
+// handler's stream (the job of Ctx.Go, a goroutine started after Defer).
+// The wait counts as a blocked pool wait, so clients that never read
+// cannot hold every pool worker; the write timeout ends a client that
+// stops reading (WriteWait then returns ErrConnClosed). Never call it on
+// the loop (a timer, a completion callback): it would wait for the loop
+// itself.
+func (s *Stream) WriteWait(p []byte) (int, error) {
+	if !s.c.enter() {
+		return 0, ErrStaleCtx
+	}
+	defer s.c.exit()
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if !s.c.streaming {
+		return 0, ErrResponded
+	}
+	if err := s.c.x.StreamWriteWait(p); err != nil {
+		return 0, streamErr(err)
+	}
+	s.c.written += int64(len(p))
+	return len(p), nil
+}
+
+// tryWrite is Write that never blocks, even for an InPool handler's
+// stream: the loop's way to write (event streams, file pumps).
+func (s *Stream) tryWrite(p []byte) (int, error) {
+	if !s.c.enter() {
+		return 0, ErrStaleCtx
+	}
+	defer s.c.exit()
+	if !s.c.streaming {
+		return 0, ErrResponded
+	}
+	if err := s.c.x.StreamTryWrite(p); err != nil {
+		return 0, streamErr(err)
+	}
+	s.c.written += int64(len(p))
+	return len(p), nil
+}
+
+// writeDirect is tryWrite for a stream of known length written on the
+// loop (the file pump): the engine writes p to the connection without
+// queueing a copy when it can.
+func (s *Stream) writeDirect(p []byte) (int, error) {
+	if !s.c.enter() {
+		return 0, ErrStaleCtx
+	}
+	defer s.c.exit()
+	if !s.c.streaming {
+		return 0, ErrResponded
+	}
+	if err := s.c.x.StreamWriteDirect(p); err != nil {
 		return 0, streamErr(err)
 	}
 	s.c.written += int64(len(p))
@@ -113,7 +211,49 @@ func (s *Stream) Close() error {
 	for _, fn := range c.onFinish {
 		fn(c)
 	}
-	return streamErr(c.x.StreamEnd(nil))
+	if c.encW != nil {
+		return streamErr(c.closeEncoded())
+	}
+	return streamErr(c.x.StreamEnd(c.trailers()))
+}
+
+// trailers returns the trailer fields added with Stream.Trailer, nil if none.
+func (c *Ctx) trailers() []byte {
+	if len(c.trailer) > 0 {
+		return c.trailer
+	}
+	return nil
+}
+
+// Trailer adds a trailer field that Close sends after the last chunk (a
+// checksum or a status computed while streaming). Clients only see
+// trailers of a chunked body: for HTTP/1.0 they are dropped. Announce the
+// names with SetHeader("Trailer", "Name") before Stream if clients need to
+// expect them. The name and value are checked as for SetHeader (and names
+// that frame the message, such as Content-Length, are refused); an invalid
+// one is returned as an error wrapping ErrInvalidHeader and not added.
+func (s *Stream) Trailer(name, value string) error {
+	c := s.c
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
+	if !c.streaming {
+		return ErrResponded
+	}
+	if err := checkHeader(name, value); err != nil {
+		return err
+	}
+	for _, bad := range [...]string{"Content-Type", "Content-Encoding", "Content-Range", "Trailer", "Host", "Authorization", "Set-Cookie"} {
+		if len(name) == len(bad) && httpcodec.EqualFold(name, bad) {
+			return fmt.Errorf("%w: %s cannot be a trailer", ErrInvalidHeader, bad)
+		}
+	}
+	c.trailer = append(c.trailer, name...)
+	c.trailer = append(c.trailer, ": "...)
+	c.trailer = append(c.trailer, value...)
+	c.trailer = append(c.trailer, "\r\n"...)
+	return nil
 }
 
 // abortStream ends an open stream whose handler failed (an error or a
@@ -127,6 +267,10 @@ func (c *Ctx) abortStream() {
 	c.streaming = false
 	for _, fn := range c.onFinish {
 		fn(c)
+	}
+	if w := c.encW; w != nil {
+		c.encW = nil
+		_ = w.Close() // hands a pooled encoder back; its tail is dropped
 	}
 	_ = c.x.StreamAbort()
 }

@@ -16,6 +16,13 @@
 // the whole Response; Dial opens a raw Conn for protocol tests that write
 // bytes themselves (pipelining, malformed requests, half-closes).
 //
+// Test is fiber's app.Test in one call: Test(t, app, req) runs req through
+// the app (parser, router, middleware, handler) and returns the
+// *http.Response with its body read; NewRequest, NewJSONRequest,
+// WithCookies and DecodeJSON build requests and read answers for it. It
+// starts the app on first use like New, so it goes over a loopback
+// connection: eddy's engine has no socketless transport.
+//
 // # Lifetimes
 //
 // A Server lives as long as the test given to New: its shutdown is

@@ -164,8 +164,6 @@ func FuzzParseResponse(f *testing.F) {
 //   - Expect: we accept exactly "100-continue"; net/http accepts any list
 //     containing it.
 //   - limits: net/http's ReadRequest has none; we answer 414/431.
-//   - keep-alive: false for an upgrade request (the connection switches or
-//     closes); net/http leaves Close false.
 func FuzzRequestDifferential(f *testing.F) {
 	for _, c := range requestCases {
 		if len(c.in) < 4096 {
@@ -220,7 +218,7 @@ func FuzzRequestDifferential(f *testing.F) {
 		if cl != req.ContentLength {
 			t.Fatalf("content-length %d (chunked %v), net/http %d\ninput %q", r.ContentLength(), r.Chunked(), req.ContentLength, in)
 		}
-		if r.Upgrade() == nil && r.KeepAlive() == req.Close {
+		if r.KeepAlive() == req.Close {
 			t.Fatalf("keep-alive %v, net/http close %v\ninput %q", r.KeepAlive(), req.Close, in)
 		}
 		seen := map[string]int{}

@@ -342,7 +342,6 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int, dro
 	if connUpgrade && hasUpgradeField && upgrade.len > 0 {
 		r.hasUpgrade = true
 		r.upgrade = upgrade
-		r.keepAlive = false
 	}
 	return end, nil
 }

@@ -142,8 +142,9 @@ func (r *Request) HasBody() bool { return r.chunked || r.contentLength > 0 }
 
 // KeepAlive reports whether the connection may carry another request after
 // this one: HTTP/1.1 unless "Connection: close"; HTTP/1.0 only with
-// "Connection: keep-alive" (and no "close"). It is false for an upgrade
-// request: the connection either switches protocols or closes.
+// "Connection: keep-alive" (and no "close"). An upgrade request is no
+// exception: a server that does not switch protocols answers it as the
+// ordinary request it also is, and the connection goes on (RFC 9110 7.8).
 func (r *Request) KeepAlive() bool { return r.keepAlive }
 
 // Upgrade returns the Upgrade field value when Connection lists "upgrade"

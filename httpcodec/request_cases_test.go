@@ -118,7 +118,7 @@ var requestCases = []requestCase{
 	{name: "options asterisk", in: "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", want: wantRequest{
 		method: "OPTIONS", target: "*", path: "*", form: AsteriskForm, minor: 1, host: "a", keepAlive: true, contentLength: -1}},
 	{name: "websocket upgrade", in: get("Connection: keep-alive, Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"), want: wantRequest{
-		method: "GET", target: "/", path: "/", minor: 1, host: "a", contentLength: -1, upgrade: "websocket"}},
+		method: "GET", target: "/", path: "/", minor: 1, host: "a", keepAlive: true, contentLength: -1, upgrade: "websocket"}},
 	{name: "upgrade without connection option", in: get("Upgrade: h2c\r\n"), want: wantRequest{
 		method: "GET", target: "/", path: "/", minor: 1, host: "a", keepAlive: true, contentLength: -1}},
 	{name: "expect continue", in: "PUT /u HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n", want: wantRequest{

@@ -2,6 +2,7 @@ package loop
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -116,4 +117,90 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// bigWriter writes size bytes at once when asked ("go\n"): all but what the kernel takes
+// waits in the output queue, and the benchmark measures how fast the queue drains into a
+// client that reads as fast as it can.
+type bigWriter struct{ out []byte }
+
+func (b *bigWriter) ConnectionMade(*Conn)        {}
+func (b *bigWriter) ConnectionLost(*Conn, error) {}
+func (b *bigWriter) DataReceived(c *Conn, data []byte) int {
+	_ = c.Write(b.out)
+	return len(data)
+}
+
+// BenchmarkDrainQueued200MB: 200 MB of replies queued at once, read by the client as fast
+// as it can; the time is how long the whole takes to arrive.
+func BenchmarkDrainQueued200MB(b *testing.B) {
+	const size = 200 << 20
+	bw := &bigWriter{out: make([]byte, size)}
+	s := startServer(b, Config{Loops: 1}, func() Protocol { return bw })
+	c := dial(b, s)
+	buf := make([]byte, 1<<20)
+	b.SetBytes(size)
+	for b.Loop() {
+		if _, err := c.Write([]byte("go\n")); err != nil {
+			b.Fatal(err)
+		}
+		for got := 0; got < size; {
+			n, err := c.Read(buf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			got += n
+		}
+	}
+	st := s.Loops()[0].Stats()
+	b.ReportMetric(float64(st.Writable)/float64(b.N), "wakes/op")
+	b.ReportMetric(float64(st.TimersFired)/float64(b.N), "timers/op")
+}
+
+// counter consumes everything and counts it.
+type counter struct {
+	*recorder
+	n int
+}
+
+func (p *counter) DataReceived(_ *Conn, data []byte) int { p.n += len(data); return len(data) }
+
+// BenchmarkParkCycle measures a pause, size bytes arriving while paused, and the resume
+// that offers them: below parkAt the bytes wait in gnet's buffer (the soft pause), past
+// it the connection is parked and enrolled in gnet again. cpu-ns/op is the process's CPU
+// per cycle (client included, the same in both).
+func BenchmarkParkCycle(b *testing.B) {
+	for _, size := range []int{32 << 10, parkAt + 16<<10} {
+		b.Run(fmt.Sprintf("size=%dKiB", size>>10), func(b *testing.B) {
+			p := &counter{recorder: newRecorder(nil)}
+			s := startServer(b, Config{Loops: 1}, func() Protocol { return p })
+			c := dial(b, s)
+			sc := recv(b, p.made, "ConnectionMade")
+			l := s.Loops()[0]
+			msg := make([]byte, size)
+			want := 0
+			cpu0 := cpuTime()
+			for b.Loop() {
+				onLoop(b, l, sc.PauseReading)
+				if _, err := c.Write(msg); err != nil {
+					b.Fatal(err)
+				}
+				want += size
+				// All of it buffered, or parked (the rest waits in the kernel).
+				waitFor(b, 10*time.Second, "the bytes buffered", func() bool {
+					var n int
+					onLoop(b, l, func() { n = sc.InboundBuffered() })
+					return n >= min(size, parkAt)
+				})
+				onLoop(b, l, sc.ResumeReading)
+				waitFor(b, 10*time.Second, "the bytes offered", func() bool {
+					var n int
+					onLoop(b, l, func() { n = p.n })
+					return n == want
+				})
+			}
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(l.Stats().Parks)/float64(b.N), "parks/op")
+		})
+	}
 }

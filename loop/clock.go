@@ -1,23 +1,44 @@
 package loop
 
 import (
+	"math"
 	"sync/atomic"
 	"time"
 )
 
-// tick is the coarse clock's resolution: the driver wakes at least this often while the
-// server runs, and sooner when a loop's earliest timer is due earlier.
-const tick = 5 * time.Millisecond
+// watchTick is how often the driver checks for stuck callbacks, with Config.SlowCallback
+// set (and only then: without the watchdog nothing wakes the driver on a clock).
+const watchTick = 5 * time.Millisecond
 
-// driver is the one goroutine behind every loop's timers: it keeps the coarse clock and
-// the wall clock's second (Loop.Second), posts a timer pass to a loop only when that loop's earliest
-// deadline has passed, measures loop lag, and runs the stuck-callback watchdog.
+// driver is the one goroutine behind every loop's timers: it posts a timer pass to a
+// loop only when that loop's earliest deadline has passed, keeps the wall clock's second
+// (Loop.Second) while the server is busy, measures loop lag, and runs the stuck-callback
+// watchdog.
+//
+// It never wakes on a clock of its own: it sleeps until the earliest deadline of any
+// loop (a loop that publishes an earlier one pokes it), or until the wall clock's next
+// second while callbacks ran in the last one. An idle server (no callback for a second,
+// no deadline due) makes no wake-ups at all: the driver marks itself idle, Second reads
+// the wall clock itself, and the first callback to run afterwards wakes the driver.
+// Loops do not depend on it for their clock either: each callback reads the monotonic
+// clock (a vDSO call, no system call) when it starts.
+//
+// Under load this matters beyond the idle cost: with GOMAXPROCS=1 every wake-up of
+// another goroutine takes the loop's only P away from it (the Go scheduler hands the P
+// over while the loop sits in a system call, and the loop then waits on the run queue),
+// so a driver that ticked every few milliseconds put the loop goroutine behind it
+// hundreds of times a second.
 type driver struct {
 	s      *Server
 	pokeC  chan struct{}
-	target atomic.Int64 // when the driver wakes next (ns on the Time scale)
-	stopC  chan struct{}
-	doneC  chan struct{}
+	target atomic.Int64 // when the driver wakes next (ns on the Time scale); MaxInt64 = on a poke only
+	// idle is set while the driver keeps no second fresh (no callback ran in the last
+	// one): Second reads the wall clock itself, and the next callback wakes the driver.
+	idle  atomic.Bool
+	wakes atomic.Int64 // times the driver ran its pass, since start (tests count them)
+	seen  int64        // loops' callbacks counted at the last pass (driver-only)
+	stopC chan struct{}
+	doneC chan struct{}
 }
 
 func (d *driver) init(s *Server) {
@@ -25,18 +46,31 @@ func (d *driver) init(s *Server) {
 	d.pokeC = make(chan struct{}, 1)
 	d.stopC = make(chan struct{})
 	d.doneC = make(chan struct{})
-	d.target.Store(0)
-	s.clock.Store(0)
+	d.target.Store(math.MaxInt64)
 	s.wallSec.Store(time.Now().Unix())
 }
 
 // poke wakes the driver early if at is before its next wake-up.
 func (d *driver) poke(at time.Duration) {
 	if int64(at) < d.target.Load() {
-		select {
-		case d.pokeC <- struct{}{}:
-		default:
-		}
+		d.wake()
+	}
+}
+
+func (d *driver) wake() {
+	select {
+	case d.pokeC <- struct{}{}:
+	default:
+	}
+}
+
+// resume is called by a loop's callback that found the driver idle: the server is busy
+// again, so the driver goes back to keeping the second fresh. The second is stored
+// here first, so Second is right before the driver runs.
+func (d *driver) resume() {
+	if d.idle.CompareAndSwap(true, false) {
+		d.s.wallSec.Store(time.Now().Unix())
+		d.wake()
 	}
 }
 
@@ -52,31 +86,19 @@ func (d *driver) stop() {
 func (d *driver) run() {
 	s := d.s
 	defer close(d.doneC)
-	t := time.NewTimer(tick)
+	t := time.NewTimer(time.Duration(math.MaxInt64))
 	defer t.Stop()
 	for {
-		now := s.now()
-		s.clock.Store(int64(now))
-		if sec := time.Now().Unix(); sec != s.wallSec.Load() {
-			s.wallSec.Store(sec) // only the driver stores it
-		}
-		next := now + tick
-		for _, l := range s.loops {
-			at := time.Duration(l.nextAt.Load())
-			if at <= now {
-				if l.timerPosted.CompareAndSwap(false, true) {
-					l.postedAt.Store(int64(now))
-					if l.execute(l.runTimersR) != nil {
-						l.timerPosted.Store(false)
-					}
-				}
-			} else if at < next {
-				next = at
-			}
-			d.watch(l, now)
-		}
+		// While the pass runs, any poke wakes the driver again: a deadline published
+		// after the pass read it is not lost (the loop stores nextAt, then reads target).
+		d.target.Store(math.MaxInt64)
+		next := d.pass()
 		d.target.Store(int64(next))
-		t.Reset(next - now)
+		if next == never {
+			t.Stop() // since Go 1.23 no stale tick is delivered after Stop or Reset
+		} else {
+			t.Reset(next - s.now())
+		}
 		select {
 		case <-d.stopC:
 			return
@@ -84,4 +106,61 @@ func (d *driver) run() {
 		case <-d.pokeC:
 		}
 	}
+}
+
+// pass posts the due timer passes, refreshes the second and runs the watchdog; it
+// returns when to run again (never: only on a poke).
+func (d *driver) pass() time.Duration {
+	s := d.s
+	d.wakes.Add(1)
+	wall := time.Now()
+	now := wall.Sub(s.startMono)
+	if sec := wall.Unix(); sec != s.wallSec.Load() {
+		s.wallSec.Store(sec)
+	}
+	next := never
+	var calls int64
+	for _, l := range s.loops {
+		at := time.Duration(l.nextAt.Load())
+		if at <= now {
+			if l.timerPosted.CompareAndSwap(false, true) {
+				l.postedAt.Store(int64(now))
+				if l.execute(l.runTimersR) != nil {
+					l.timerPosted.Store(false)
+				}
+			}
+		} else if at < next {
+			next = at
+		}
+		calls += l.stats.callbacks.Load()
+		d.watch(l, now)
+	}
+	if s.cfg.SlowCallback > 0 {
+		next = min(next, now+watchTick)
+	}
+	if calls != d.seen {
+		// Busy in the last second: wake when the wall clock's second changes.
+		d.seen = calls
+		d.idle.Store(false)
+		next = min(next, now+time.Second-time.Duration(wall.Nanosecond()))
+		return next
+	}
+	// Idle: the next callback wakes us (resume). A callback that ran between the count
+	// above and this store is caught by counting again.
+	d.idle.Store(true)
+	if c := d.callbacks(); c != calls {
+		d.seen = c
+		d.idle.Store(false)
+		next = min(next, now+time.Second-time.Duration(wall.Nanosecond()))
+	}
+	return next
+}
+
+// callbacks counts the callbacks every loop ran since start.
+func (d *driver) callbacks() int64 {
+	var n int64
+	for _, l := range d.s.loops {
+		n += l.stats.callbacks.Load()
+	}
+	return n
 }

@@ -30,6 +30,7 @@ type Conn struct {
 	hclosed atomic.Bool // fClosed, readable from any goroutine (Handle)
 	flags   uint16
 	why     closeReason // why we closed it; given to ConnectionLost
+	pauses  uint8       // PauseReading calls not yet matched by ResumeReading
 }
 
 // outState is a connection's state while output is pending (fOutPending) or from
@@ -45,7 +46,8 @@ type outState struct {
 
 	buf []byte // queued output: buf[off:] is not yet taken by the kernel
 	off int
-	err error // the write error that closed the connection (whyWriteErr)
+	wid uint64 // the writability watcher's id for c (0: not watched)
+	err error  // the write error that closed the connection (whyWriteErr)
 
 	// Once gnet let go at the peer's EOF (fDetached):
 	fd           int      // our duplicate of the socket
@@ -83,8 +85,8 @@ func (c *Conn) takeOut() *outState {
 }
 
 func (c *Conn) releaseOut() {
-	if c.flags&(fDetached|fClosed) == fDetached {
-		return // it holds the socket
+	if c.flags&fClosed == 0 && c.flags&(fDetached|fCarry) != 0 {
+		return // it holds the socket, or input
 	}
 	l := c.loop
 	o := l.outs[c]
@@ -137,12 +139,16 @@ const (
 	fShutdown                       // Shutdown called: flush, then half-close
 	fHalfClosed                     // SHUT_WR sent; discarding input until EOF
 	fCloseAct                       // close requested inside c's own gnet callback: return gnet.Close
-	fPaused                         // reading paused
 	fReoffer                        // a re-offer is queued
 	fWritePaused                    // PauseWriting was called
-	fOutPending                     // output is queued (outState.buf); polled by the timer
+	fOutPending                     // output is queued (outState.buf); watched for EPOLLOUT, polled by the timer
 	fDetached                       // gnet let go at the peer's EOF; we own a dup of the fd
 	fEnded                          // EOFReceived ran
+	fInState                        // a receive hint or an inbound limit is set (Loop.ins)
+	fParked                         // out of gnet while reading is paused (with fDetached; park.go)
+	fRejoin                         // parked, and being enrolled in gnet again (with fDetached)
+	fCarry                          // input lives in outState.in until consumed (after a park)
+	fProxied                        // came with a PROXY protocol header (Loop.proxied)
 )
 
 const (
@@ -229,7 +235,7 @@ func (c *Conn) InboundBuffered() int {
 	switch {
 	case c.flags&fClosed != 0:
 		return 0
-	case c.flags&fDetached != 0:
+	case c.flags&(fDetached|fCarry) != 0:
 		return len(c.out().in)
 	}
 	return c.gc.InboundBuffered()
@@ -268,6 +274,7 @@ func (c *Conn) Shutdown() error {
 	if c.queued() == 0 {
 		c.halfClose()
 	}
+	c.rejoinToDiscard()
 	return nil
 }
 
@@ -294,34 +301,59 @@ func (c *Conn) SetDeadline(t time.Duration) {
 	}
 }
 
+// SetDeadlineAfter arms the connection's deadline d from now (Loop.Time()+d): an idle
+// timeout is SetDeadlineAfter(idle) at each request. d <= 0 clears it. Loop-only.
+func (c *Conn) SetDeadlineAfter(d time.Duration) {
+	if d <= 0 {
+		c.SetDeadline(0)
+		return
+	}
+	c.SetDeadline(c.loop.now + d)
+}
+
 // Deadline returns the deadline set by SetDeadline (0 = none). Loop-only.
 func (c *Conn) Deadline() time.Duration { return c.deadline }
 
-// PauseReading stops DataReceived calls. gnet keeps reading (it has no way not to):
-// bytes stay buffered up to Config.MaxInbound, past which the connection is aborted with
-// ErrInboundOverflow. Loop-only.
+// PauseReading stops DataReceived calls until every PauseReading has been matched by a
+// ResumeReading: pauses are counted, so independent reasons (a full outbound buffer, a
+// busy executor job, an application's own limit) each pause and resume on their own and
+// reading resumes when the last is released. At most 255 pauses may be held at once; one
+// more panics (a missing ResumeReading). Bytes that arrive while paused are buffered;
+// past 64 KiB (or the connection's inbound limit, if lower) the connection leaves gnet's
+// poller until the last ResumeReading, so the kernel stops reading for it and memory
+// stays bounded (gnet itself cannot stop reading; see the package doc's Flow control).
+// Loop-only.
 func (c *Conn) PauseReading() {
 	c.loop.own.check("Conn.PauseReading")
-	c.flags |= fPaused
+	if c.pauses == math.MaxUint8 {
+		panic("loop: more than 255 PauseReading calls held at once")
+	}
+	c.pauses++
 }
 
-// ResumeReading resumes DataReceived calls and re-offers the buffered bytes soon (a
-// CallSoon, never inside this call): gnet is level-triggered and would not offer them
-// again by itself. Loop-only.
+// ResumeReading releases one PauseReading; when none is left, DataReceived calls resume
+// and the buffered bytes are re-offered soon (a CallSoon, never inside this call): gnet
+// is level-triggered and would not offer them again by itself. Without a pause held it
+// does nothing. Loop-only.
 func (c *Conn) ResumeReading() {
 	c.loop.own.check("Conn.ResumeReading")
-	if c.flags&fPaused == 0 {
+	if c.pauses == 0 {
 		return
 	}
-	c.flags &^= fPaused
+	c.pauses--
+	if c.pauses > 0 {
+		return
+	}
+	// Something to do: buffered input to offer, the peer's EOF to report, or a parked
+	// connection to put back in gnet (reoffer does all three).
 	if c.flags&(fReoffer|fClosed) == 0 && (c.InboundBuffered() > 0 || c.flags&(fDetached|fEnded) == fDetached) {
 		c.flags |= fReoffer
 		c.loop.CallSoon(c.reoffer)
 	}
 }
 
-// ReadingPaused reports whether PauseReading is in effect. Loop-only.
-func (c *Conn) ReadingPaused() bool { return c.flags&fPaused != 0 }
+// ReadingPaused reports whether a PauseReading is held. Loop-only.
+func (c *Conn) ReadingPaused() bool { return c.pauses != 0 }
 
 // Loop is the connection's loop. Safe for concurrent use.
 func (c *Conn) Loop() *Loop { return c.loop }
@@ -331,7 +363,12 @@ func (c *Conn) RemoteAddr() net.Addr {
 	switch {
 	case c.flags&fClosed != 0:
 		return nil
-	case c.flags&fDetached != 0:
+	case c.flags&fProxied != 0:
+		if a := c.proxiedAddr(); a != nil {
+			return a // the client, from the PROXY header (Config.ProxyProtocol)
+		}
+	}
+	if c.flags&fDetached != 0 {
 		return c.out().raddr
 	}
 	return c.gc.RemoteAddr()
@@ -355,8 +392,9 @@ func (c *Conn) Protocol() Protocol { return c.proto }
 // is c seen through a goroutine-safe method set. Safe for concurrent use.
 func (c *Conn) Handle() *Handle { return (*Handle)(c) }
 
-// outputPending starts polling the queue (the timer retries the write; gnet has no
-// "writable" callback): write-stall detection, and PauseWriting past the high water mark.
+// outputPending starts flushing the queue when the kernel signals room (writable.go) and
+// polling it from the timer (the fallback, and write-stall detection), and calls
+// PauseWriting past the high water mark.
 func (c *Conn) outputPending() {
 	o := c.out()
 	ob := len(o.buf) - o.off
@@ -365,6 +403,7 @@ func (c *Conn) outputPending() {
 		o.progressAt = c.loop.now
 		o.pollStep = 0
 		c.arm(c.loop.now + pollBase)
+		c.watch()
 	}
 	if ob > c.loop.srv.cfg.HighWater && c.flags&fWritePaused == 0 {
 		if wf, ok := c.proto.(WriteFlow); ok {
@@ -382,11 +421,11 @@ func (c *Conn) startLinger() {
 
 func (c *Conn) halfClose() {
 	c.flags |= fHalfClosed
-	if c.flags&fDetached != 0 {
+	if c.eofSeen() {
 		c.closeNow(whyNone) // the peer's EOF came already: nothing is left to wait for
 		return
 	}
-	if err := syscall.Shutdown(c.gc.Fd(), syscall.SHUT_WR); err != nil {
+	if err := syscall.Shutdown(c.fd(), syscall.SHUT_WR); err != nil {
 		c.closeNow(whyNone) // the peer is already gone
 	}
 }
@@ -446,14 +485,30 @@ func (c *Conn) onTraffic() gnet.Action {
 	prev := l.cur
 	l.cur = c
 	total := c.gc.InboundBuffered()
-	l.stats.bytesIn.Add(int64(total - int(c.left)))
+	if c.flags&fCarry != 0 {
+		l.stats.bytesIn.Add(int64(total))
+		total = c.carryIn()
+	} else {
+		l.stats.bytesIn.Add(int64(total - int(c.left)))
+	}
 	switch {
 	case c.flags&(fClosing|fShutdown) != 0:
 		_, _ = c.gc.Discard(0) // Discard(0) means everything
+		if c.flags&fCarry != 0 {
+			c.discard(len(c.out().in))
+		}
 		c.left = 0
-	case c.flags&fPaused != 0:
+	case c.pauses != 0 || c.flags&fInState != 0 && total < c.hint():
+		// Paused, or short of the receive hint: count, do not offer (and do not ask
+		// gnet for a contiguous view, which copies everything buffered). Paused past
+		// parkAt, the connection leaves gnet's poller until ResumeReading (park.go):
+		// the kernel's receive window closes instead of our buffer growing.
 		c.left = int32(min(total, math.MaxInt32))
-		if total > l.srv.cfg.MaxInbound {
+		limit := c.maxInbound()
+		if c.pauses != 0 && c.flags&fDetached == 0 && total >= min(parkAt, limit) && c.park() {
+			break
+		}
+		if total > limit {
 			c.abort(whyInboundOverflow)
 		}
 	default:
@@ -466,16 +521,24 @@ func (c *Conn) onTraffic() gnet.Action {
 
 // offer hands the buffered bytes to DataReceived for as long as it consumes some.
 func (c *Conn) offer() {
-	for c.flags&(fClosed|fClosing|fShutdown|fPaused) == 0 {
+	for c.flags&(fClosed|fClosing|fShutdown) == 0 && c.pauses == 0 {
 		buf := c.inbound()
 		if len(buf) == 0 {
 			break
 		}
+		if c.flags&fInState != 0 && !c.hintMet(len(buf)) {
+			break
+		}
+		c.loop.direct = nil
 		n := c.proto.DataReceived(c, buf)
+		direct := c.loop.direct == c
+		if direct {
+			c.loop.direct = nil
+		}
 		if c.flags&fClosed != 0 {
 			return // closed inside: the buffers are released
 		}
-		if n < 0 || n > len(buf) {
+		if n < 0 || n > len(buf) || direct && n != len(buf) {
 			c.abort(whyBadConsumed)
 			return
 		}
@@ -495,23 +558,31 @@ func (c *Conn) offer() {
 	}
 	left := c.InboundBuffered()
 	c.left = int32(min(left, math.MaxInt32))
-	if left > c.loop.srv.cfg.MaxInbound {
+	limit := c.maxInbound()
+	if c.pauses != 0 && c.flags&fDetached == 0 && left >= min(parkAt, limit) && c.park() {
+		return
+	}
+	if left > limit && c.flags&fParked == 0 { // a parked one's input is bounded by the park
+
 		c.abort(whyInboundOverflow)
 	}
 }
 
 func (c *Conn) reoffer() {
 	c.flags &^= fReoffer
-	if c.flags&(fClosed|fClosing|fShutdown|fPaused) != 0 {
+	if c.flags&(fClosed|fClosing|fShutdown) != 0 || c.pauses != 0 {
 		return
 	}
 	c.guardedOffer() // offers, then EOFReceived once the input is all seen
+	if c.pauses == 0 && c.flags&(fParked|fRejoin|fClosed) == fParked {
+		c.rejoin()
+	}
 }
 
 // inbound returns the unconsumed input: gnet's buffer (Peek(0) means everything), or our
 // copy once gnet let go.
 func (c *Conn) inbound() []byte {
-	if c.flags&fDetached != 0 {
+	if c.flags&(fDetached|fCarry) != 0 {
 		return c.out().in
 	}
 	buf, _ := c.gc.Peek(0)
@@ -520,11 +591,17 @@ func (c *Conn) inbound() []byte {
 
 // discard drops the first n unconsumed input bytes.
 func (c *Conn) discard(n int) {
-	if c.flags&fDetached != 0 {
+	if c.flags&(fDetached|fCarry) != 0 {
 		o := c.out()
 		o.in = o.in[n:]
 		if len(o.in) == 0 {
 			o.in = nil
+			if c.flags&(fCarry|fDetached) == fCarry {
+				c.flags &^= fCarry // back to gnet's buffer
+				if c.flags&(fOutPending|fClosing|fShutdown) == 0 {
+					c.releaseOut()
+				}
+			}
 		}
 		return
 	}
@@ -562,7 +639,10 @@ func (c *Conn) lost(err error) {
 	if c.hidx >= 0 {
 		l.checks.remove(int(c.hidx))
 	}
+	c.unwatch()
 	c.releaseOut()
+	c.releaseIn()
+	c.forgetProxied()
 	l.stats.conns.Add(-1)
 	if c.flags&fAccepted != 0 {
 		s.releaseSlot()
@@ -632,6 +712,7 @@ func (c *Conn) onTimer(now time.Duration) {
 		}
 		if ob == 0 {
 			c.flags &^= fOutPending
+			c.unwatch()
 			if c.flags&(fClosing|fShutdown) == 0 {
 				c.releaseOut()
 				o = nil

@@ -36,12 +36,45 @@ type anchor struct{ l *Loop }
 type elBox struct{ el gnet.EventLoop }
 
 func (s *Server) gnetOptions() []gnet.Option {
-	return []gnet.Option{
+	nodelay := gnet.TCPNoDelay
+	if s.cfg.TCPNagle {
+		nodelay = gnet.TCPDelay
+	}
+	opts := []gnet.Option{
 		gnet.WithNumEventLoop(len(s.loops)),
 		gnet.WithLoadBalancing(gnet.LeastConnections),
 		gnet.WithLogger(gnetLogger{s.log}),
 		gnet.WithReuseAddr(true),
-		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithTCPNoDelay(nodelay),
+	}
+	if s.cfg.ReadBufferSize > 0 {
+		opts = append(opts, gnet.WithReadBufferCap(s.cfg.ReadBufferSize))
+	}
+	if s.cfg.ReusePort {
+		// gnet's listeners: accepted sockets inherit the listener's buffer sizes, and
+		// gnet sets keep-alive on each.
+		if s.cfg.SocketRecvBuffer > 0 {
+			opts = append(opts, gnet.WithSocketRecvBuffer(s.cfg.SocketRecvBuffer))
+		}
+		if s.cfg.SocketSendBuffer > 0 {
+			opts = append(opts, gnet.WithSocketSendBuffer(s.cfg.SocketSendBuffer))
+		}
+		if ka := s.keepAlive(); ka > 0 {
+			opts = append(opts, gnet.WithTCPKeepAlive(ka))
+		}
+	}
+	return opts
+}
+
+// keepAlive is Config.TCPKeepAlive with its default applied: 0 means off.
+func (s *Server) keepAlive() time.Duration {
+	switch ka := s.cfg.TCPKeepAlive; {
+	case ka < 0:
+		return 0
+	case ka == 0:
+		return 15 * time.Second
+	default:
+		return ka
 	}
 }
 
@@ -236,13 +269,20 @@ func (e *events) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		l.anchored.Store(true)
 		return nil, gnet.None
 	}
+	if rj, ok := ctx.(*rejoinCtx); ok {
+		return nil, rj.c.rejoined(gc)
+	}
 	req, _ := ctx.(*dialReq)
 	accepted := req == nil
 	if accepted && s.cfg.ReusePort && s.cfg.MaxConns > 0 && s.nconns.Load() >= int64(s.cfg.MaxConns) {
 		gc.SetContext(nil)
 		return nil, gnet.Close
 	}
-	return nil, l.open(gc, req, accepted)
+	var ph *ProxyHeader
+	if p, ok := ctx.(*proxiedCtx); ok {
+		ph = p.h
+	}
+	return nil, l.open(gc, req, accepted, ph)
 }
 
 func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {

@@ -31,6 +31,7 @@ type executor struct {
 type execJob struct {
 	job, done func()
 	l         *Loop
+	c         *Conn // Conn.RunInExecutor: done runs only while c is open
 }
 
 func (e *executor) init(s *Server, workers, queue, spare int) {
@@ -109,7 +110,16 @@ func (e *executor) run(j execJob) {
 		}()
 		j.job()
 	}()
-	if j.done != nil {
+	switch {
+	case j.done == nil:
+	case j.c != nil:
+		c, done := j.c, j.done
+		_ = j.l.post(task{func() {
+			if c.flags&fClosed == 0 {
+				done()
+			}
+		}, c})
+	default:
 		// ErrStopped: the loop is gone and so is whoever waited for done.
 		_ = j.l.CallSoonThreadsafe(j.done)
 	}
@@ -122,12 +132,28 @@ func (e *executor) run(j execJob) {
 // for a slow peer wraps the wait in BlockingWait, so it does not hold a worker others
 // need. Safe for concurrent use.
 func (l *Loop) RunInExecutor(job func(), done func()) error {
+	return l.runInExecutor(execJob{job: job, done: done, l: l})
+}
+
+// RunInExecutor is Loop.RunInExecutor for work done on c's behalf: done runs on c's loop
+// only if c is still open then (a job whose connection closed meanwhile has nobody to
+// answer; its result is dropped), and a panic in done aborts c. The job itself runs
+// either way: it cannot be recalled from a worker. It returns ErrClosed if c is already
+// closed. Safe for concurrent use.
+func (c *Conn) RunInExecutor(job func(), done func()) error {
+	if c.hclosed.Load() {
+		return ErrClosed
+	}
+	return c.loop.runInExecutor(execJob{job: job, done: done, l: c.loop, c: c})
+}
+
+func (l *Loop) runInExecutor(j execJob) error {
 	e := &l.srv.exec
 	if l.stopped.Load() || l.stopping.Load() {
 		return ErrStopped
 	}
 	select {
-	case e.q <- execJob{job: job, done: done, l: l}:
+	case e.q <- j:
 		return nil
 	default:
 		return ErrExecutorFull

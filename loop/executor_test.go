@@ -72,3 +72,51 @@ func TestExecutorBlockingWaitPanics(t *testing.T) {
 	recv(t, done, "done")
 	waitFor(t, 10*time.Second, "nothing blocked", func() bool { return s.ExecutorStats().Blocked == 0 })
 }
+
+// Conn.RunInExecutor runs done only while its connection is open: the completion of a
+// job whose connection closed meanwhile is skipped.
+func TestConnRunInExecutorSkipsClosed(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		closeConn bool
+	}{{"open", false}, {"closed", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRecorder(nil)
+			s := startServer(t, Config{Loops: 1}, func() Protocol { return r })
+			c := dial(t, s)
+			sc := recv(t, r.made, "ConnectionMade")
+			release := make(chan struct{})
+			jobDone := make(chan struct{})
+			doneRan := make(chan struct{}, 1)
+			onLoop(t, s.Loops()[0], func() {
+				err := sc.RunInExecutor(func() { <-release; close(jobDone) }, func() { doneRan <- struct{}{} })
+				if err != nil {
+					t.Error(err)
+				}
+			})
+			if tc.closeConn {
+				c.Close()
+				recv(t, r.lost, "ConnectionLost")
+				onLoop(t, s.Loops()[0], func() {
+					if err := sc.RunInExecutor(func() {}, nil); err != ErrClosed {
+						t.Errorf("RunInExecutor on a closed conn: %v, want ErrClosed", err)
+					}
+				})
+			}
+			close(release)
+			recv(t, jobDone, "the job")
+			waitFor(t, 10*time.Second, "the job finished", func() bool { return s.ExecutorBusy() == 0 })
+			onLoop(t, s.Loops()[0], func() {}) // the completion, if posted, ran before this
+			select {
+			case <-doneRan:
+				if tc.closeConn {
+					t.Fatal("done ran after its connection closed")
+				}
+			default:
+				if !tc.closeConn {
+					t.Fatal("done did not run for an open connection")
+				}
+			}
+		})
+	}
+}

@@ -16,8 +16,27 @@ var acceptedCtx any = &acceptedMark{}
 
 func (s *Server) listen() (net.Listener, error) {
 	// Go sets SO_REUSEADDR on TCP listeners; a bind failure reports EADDRINUSE plainly.
-	var lc net.ListenConfig
+	lc := net.ListenConfig{KeepAlive: s.cfg.TCPKeepAlive}
 	return lc.Listen(context.Background(), s.cfg.Network, s.cfg.Addr)
+}
+
+// sockOpts applies Config's socket options to an accepted connection before gnet takes
+// it (gnet duplicates the descriptor: the options stay with the socket). Keep-alive was
+// set by the listener (net.ListenConfig.KeepAlive).
+func (s *Server) sockOpts(nc net.Conn) {
+	tc, ok := nc.(*net.TCPConn)
+	if !ok {
+		return
+	}
+	if s.cfg.SocketRecvBuffer > 0 {
+		_ = tc.SetReadBuffer(s.cfg.SocketRecvBuffer)
+	}
+	if s.cfg.SocketSendBuffer > 0 {
+		_ = tc.SetWriteBuffer(s.cfg.SocketSendBuffer)
+	}
+	if s.cfg.TCPNagle {
+		_ = tc.SetNoDelay(false)
+	}
 }
 
 // acceptLoop accepts on our own listener and hands each connection to the least busy
@@ -65,6 +84,11 @@ func (s *Server) acceptLoop() {
 			return
 		}
 		backoff = 0
+		s.sockOpts(nc)
+		if s.cfg.ProxyProtocol != ProxyOff {
+			s.enrollProxied(nc) // reads the header on a goroutine of its own
+			continue
+		}
 		if _, err := s.cli.EnrollContext(nc, acceptedCtx); err != nil {
 			// EnrollContext closes nc in every case.
 			s.releaseSlot()

@@ -24,12 +24,17 @@ type Loop struct {
 	stopping atomic.Bool // stop requested: closes are expected
 	stopped  atomic.Bool // engine gone: posting fails with ErrStopped
 
+	// PROXY protocol headers of open connections (Config.ProxyProtocol).
+	// Owned by the loop goroutine.
+	proxied map[*Conn]*ProxyHeader
+
 	// Owned by the loop goroutine.
 	depth int   // nesting of enter/exit (a close inside a callback re-enters)
 	cur   *Conn // connection whose gnet callback is running (its close becomes an Action)
 	// running is the connection the running callback works for (nil: none): a panic
 	// aborts it, and CallSoon and CallLater functions scheduled now work for it too.
 	running *Conn
+	direct  *Conn // the connection whose DataReceived called ReadDirect (it must consume all)
 	now     time.Duration
 	soon    []task
 	spare   []task
@@ -39,6 +44,7 @@ type Loop struct {
 	// cost each idle keep-alive connection, which always has a deadline, 8 more bytes.
 	checks   timerHeap[*Conn]
 	outs     map[*Conn]*outState // connections with output pending or closing
+	ins      map[*Conn]*inState  // connections with a receive hint or an inbound limit
 	freeOut  *outState           // released outStates, for reuse
 	nfreeOut int
 	label    string
@@ -85,21 +91,27 @@ func (l *Loop) Index() int { return l.idx }
 // Server returns the server the loop belongs to. Safe for concurrent use.
 func (l *Loop) Server() *Server { return l.srv }
 
-// Time is the loop's coarse monotonic clock, asyncio's loop.time(): the time since the
-// server started, refreshed at the start of every callback from the driver's clock
-// (which ticks every few milliseconds). Deadlines and CallAt use this scale. Loop-only.
+// Time is the loop's monotonic clock, asyncio's loop.time(): the time since the server
+// started, read when the running callback started (so it does not move while a callback
+// runs). Deadlines and CallAt use this scale. Loop-only.
 func (l *Loop) Time() time.Duration { return l.now }
 
-// Now is the coarse wall clock matching Time. Loop-only.
+// Now is the wall clock matching Time. Loop-only.
 func (l *Loop) Now() time.Time { return l.srv.startMono.Add(l.now) }
 
-// Second is the wall clock's current Unix second, read by the server's clock goroutine
-// and refreshed within a few milliseconds of the second changing (the clock is not
-// monotonic: it follows the system clock). A value derived from the wall time and
-// cached for a second (a protocol's date line) can be rebuilt only when Second returns
-// something else than it was built from: one atomic load per check. Safe for
-// concurrent use.
-func (l *Loop) Second() int64 { return l.srv.wallSec.Load() }
+// Second is the wall clock's current Unix second (the clock is not monotonic: it
+// follows the system clock). While callbacks run, the server's driver goroutine
+// refreshes it within a few milliseconds of the second changing; on an idle server,
+// where the driver sleeps, Second reads the wall clock itself. A value derived from the
+// wall time and cached for a second (a protocol's date line) can be rebuilt only when
+// Second returns something else than it was built from: two atomic loads per check
+// while the server is busy. Safe for concurrent use.
+func (l *Loop) Second() int64 {
+	if l.srv.driver.idle.Load() {
+		return time.Now().Unix()
+	}
+	return l.srv.wallSec.Load()
+}
 
 // Annotate names what the running callback is doing (a route, a command); the slow
 // callback watchdog includes it in its reports. It costs a field write (and, with
@@ -193,7 +205,8 @@ func (l *Loop) drainThreadsafe() {
 	l.exit()
 }
 
-// enter starts a callback dispatched by us: it refreshes the clock and, with
+// enter starts a callback dispatched by us: it reads the clock (one vDSO call), wakes
+// the driver if the server was idle, and, with
 // Config.SlowCallback set, starts the watchdog. Calls nest (closing a connection inside a callback re-enters).
 func (l *Loop) enter() {
 	l.depth++
@@ -201,11 +214,14 @@ func (l *Loop) enter() {
 		return
 	}
 	l.own.enter()
-	l.now = time.Duration(l.srv.clock.Load())
+	l.now = l.srv.now()
 	l.stats.callbacks.Add(1)
+	if l.srv.driver.idle.Load() {
+		l.srv.driver.resume() // after counting the callback: see driver.pass
+	}
 	if l.srv.cfg.SlowCallback > 0 {
 		l.began = time.Now()
-		l.busySince.Store(int64(l.srv.now()))
+		l.busySince.Store(int64(l.now))
 		l.label = ""
 		l.labelPub.store("")
 	}
@@ -239,7 +255,7 @@ func (l *Loop) exit() {
 }
 
 // open makes the Conn for a new gnet connection and runs ConnectionMade.
-func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool) gnet.Action {
+func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool, ph *ProxyHeader) gnet.Action {
 	s := l.srv
 	l.enter()
 	var p Protocol
@@ -258,6 +274,9 @@ func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool) gnet.Action {
 		c.flags |= fAccepted
 		s.nconns.Add(1)
 		l.stats.accepted.Add(1)
+	}
+	if ph != nil {
+		l.setProxied(c, ph)
 	}
 	gc.SetContext(c)
 	l.checks.push(never, c)

@@ -178,6 +178,7 @@ func (c *Conn) detach() bool {
 	if e != 0 {
 		return false
 	}
+	c.unwatch() // gnet's descriptor goes: watch ours
 	o := c.takeOut()
 	o.fd = int(r)
 	o.laddr, o.raddr = c.gc.LocalAddr(), c.gc.RemoteAddr()
@@ -187,6 +188,9 @@ func (c *Conn) detach() bool {
 	}
 	c.gc = nil
 	c.flags |= fDetached
+	if c.flags&fOutPending != 0 {
+		c.watch()
+	}
 	_, ender := c.proto.(EOFReceiver)
 	switch {
 	case c.flags&(fClosing|fShutdown) != 0:
@@ -206,7 +210,7 @@ func (c *Conn) detach() bool {
 // endOfInput runs EOFReceived once every byte before the peer's EOF has been offered
 // (with reading not paused: the protocol has seen it all).
 func (c *Conn) endOfInput() {
-	if c.flags&(fDetached|fEnded|fClosed|fClosing|fShutdown|fPaused) != fDetached {
+	if c.pauses != 0 || c.flags&(fDetached|fEnded|fClosed|fClosing|fShutdown|fParked) != fDetached {
 		return
 	}
 	c.flags |= fEnded
@@ -217,6 +221,9 @@ func (c *Conn) endOfInput() {
 // gnet's OnClose does for the others.
 func (c *Conn) closeDetached(err error) {
 	o := c.out()
+	if c.flags&fParked != 0 {
+		c.discardUnread(o.fd)
+	}
 	_ = syscall.Close(o.fd)
 	o.fd = -1
 	c.lost(err)

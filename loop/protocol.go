@@ -35,7 +35,10 @@ type Protocol interface {
 //
 // Without it, the peer's EOF closes the connection: at once if no output is queued, else
 // after the queued output is flushed (bounded by Config.CloseLinger), as Close does; writes
-// after the EOF then return ErrClosed. Either way ConnectionLost gets nil.
+// after the EOF then return ErrClosed; input not yet offered (reading was paused) is
+// dropped. Either way ConnectionLost gets nil. A pipelining protocol that pauses reading
+// therefore implements it, closing in EOFReceived: a client that sends its requests and
+// half-closes then gets every reply.
 type EOFReceiver interface {
 	EOFReceived(c *Conn)
 }

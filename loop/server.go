@@ -57,11 +57,34 @@ type Config struct {
 	// slow clients cannot hold every worker; default 4*PoolWorkers; negative = none.
 	PoolSpare int
 
+	// Socket options of accepted connections. ReadBufferSize is gnet's per-loop read
+	// buffer: the most one read takes from a socket (a power of two; default 64 KiB).
+	// SocketRecvBuffer and SocketSendBuffer set SO_RCVBUF and SO_SNDBUF (0 = the
+	// kernel's autotuned default). TCPKeepAlive is the keep-alive idle time and probe
+	// interval (0 = 15 s, Go's default; negative = off). TCPNagle turns Nagle's algorithm
+	// on (by default TCP_NODELAY is set: replies leave at once).
+	ReadBufferSize   int
+	SocketRecvBuffer int
+	SocketSendBuffer int
+	TCPKeepAlive     time.Duration
+	TCPNagle         bool
+
 	// SlowCallback enables the debug watchdog: any loop callback running longer than this
 	// is logged (asyncio's slow_callback_duration). 0 = off (and free).
 	SlowCallback time.Duration
 
 	Logger *slog.Logger // nil = slog.Default(); gnet's own logger is routed into it
+
+	// ProxyProtocol makes the listener read a PROXY protocol header (v1 or v2)
+	// from each accepted connection, on a goroutine of its own, before a loop
+	// sees it; RemoteAddr then reports the client the header names, and
+	// Conn.ProxyHeader returns the header. A bad header, or a missing one
+	// with ProxyRequired, closes the connection. Default ProxyOff; not
+	// available with ReusePort.
+	ProxyProtocol ProxyProtocol
+	// ProxyTimeout bounds the wait for the header; 0 means 5 s (applied
+	// where the header is read).
+	ProxyTimeout time.Duration
 }
 
 const (
@@ -129,6 +152,12 @@ func (cfg *Config) validate() error {
 	if cfg.Addr == "" {
 		return fmt.Errorf("loop: empty address")
 	}
+	if cfg.ProxyProtocol > ProxyRequired {
+		return fmt.Errorf("loop: unknown ProxyProtocol %d", cfg.ProxyProtocol)
+	}
+	if cfg.ProxyProtocol != ProxyOff && cfg.ReusePort {
+		return fmt.Errorf("loop: ProxyProtocol needs the server's own listener, not ReusePort")
+	}
 	return nil
 }
 
@@ -140,11 +169,11 @@ type Server struct {
 	log     *slog.Logger
 	loops   []*Loop
 
-	startMono time.Time // monotonic origin of Time()
-	clock     atomic.Int64
+	startMono time.Time    // monotonic origin of Time()
 	wallSec   atomic.Int64 // the wall clock's Unix second, as the driver last read it
 	driver    driver
 	exec      executor
+	watch     watcher // EPOLLOUT for connections with output queued (writable.go)
 
 	ln   net.Listener // own listener (nil in ReusePort mode)
 	addr net.Addr
@@ -157,6 +186,7 @@ type Server struct {
 	accepted sync.WaitGroup
 	sem      chan struct{} // MaxConns slots (own listener)
 	acceptSt chan struct{} // closed to stop the accept loop
+	proxySem chan struct{} // connections whose PROXY header is being read (enrollProxied)
 
 	state    atomic.Int32 // 0 new, 1 starting/started, 2 stopping
 	draining atomic.Bool
@@ -195,6 +225,9 @@ func New(cfg Config, f Factory) (*Server, error) {
 	if cfg.MaxConns > 0 && !cfg.ReusePort {
 		s.sem = make(chan struct{}, cfg.MaxConns)
 	}
+	if cfg.ProxyProtocol != ProxyOff {
+		s.proxySem = make(chan struct{}, proxyPending)
+	}
 	s.exec.init(s, cfg.PoolWorkers, cfg.PoolQueue, cfg.PoolSpare)
 	return s, nil
 }
@@ -220,6 +253,7 @@ func (s *Server) Start() error {
 		return err
 	}
 	s.exec.start()
+	s.watch.init()
 	go s.driver.run()
 	if s.ln != nil {
 		s.accepted.Add(1)
@@ -310,6 +344,7 @@ func (s *Server) stop() {
 	}
 	s.driver.stop()
 	s.exec.stop()
+	s.watch.stop()
 	close(s.done)
 }
 

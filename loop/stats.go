@@ -21,6 +21,8 @@ type LoopStats struct {
 	Slow        int64         // callbacks reported by the watchdog when they returned
 	Stuck       int64         // callbacks reported by the watchdog while still running
 	Panics      int64         // panics recovered on the loop (logged; their connection aborted)
+	Parks       int64         // paused connections taken out of gnet so the kernel stops reading for them
+	Writable    int64         // output flushes run because the kernel signalled room (EPOLLOUT), not by the timer
 }
 
 // counters are written by their loop (and the driver) and read from anywhere.
@@ -28,7 +30,7 @@ type counters struct {
 	conns, accepted, bytesIn, bytesOut      atomic.Int64
 	timers, timersFired, callbacks, wakeups atomic.Int64
 	lagLast, lagMax, slow, stuck            atomic.Int64
-	panics                                  atomic.Int64
+	panics, parks, writable                 atomic.Int64
 }
 
 func (c *counters) noteLag(d time.Duration) {
@@ -59,6 +61,8 @@ func (l *Loop) Stats() LoopStats {
 		Slow:        c.slow.Load(),
 		Stuck:       c.stuck.Load(),
 		Panics:      c.panics.Load(),
+		Parks:       c.parks.Load(),
+		Writable:    c.writable.Load(),
 	}
 }
 

@@ -29,8 +29,8 @@ func (t *Timer) setHidx(i int32) { t.hidx = i }
 // When is the time t fires, on the Time scale. Loop-only.
 func (t *Timer) When() time.Duration { return t.at }
 
-// CallLater runs fn on this loop after d (measured from a fresh clock read, not the
-// coarse Time). A panic in fn is recovered and logged (the loop goes on); if CallLater
+// CallLater runs fn on this loop after d (measured from a fresh clock read, not from
+// Time, which was read when the running callback started). A panic in fn is recovered and logged (the loop goes on); if CallLater
 // was called for a connection (in its Protocol callback, or in a function scheduled
 // from one), that connection is aborted and its ConnectionLost gets ErrPanicked.
 // Loop-only.

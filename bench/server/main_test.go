@@ -16,7 +16,7 @@ import (
 // TestContract checks the benchmark contract (bench/README.md) over a real socket: the same
 // checks the harness makes before it measures.
 func TestContract(t *testing.T) {
-	app := newApp(eddy.Config{Loops: 1})
+	app := newApp(eddy.Config{Loops: 1}, false)
 	base := eddytest.New(t, app).URL
 
 	big := make([]byte, 4<<20)

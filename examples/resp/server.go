@@ -32,6 +32,7 @@ func (s *session) ConnectionLost(*loop.Conn, error) {}
 func (s *session) PauseWriting(c *loop.Conn)        { c.PauseReading() }
 func (s *session) ResumeWriting(c *loop.Conn)       { c.ResumeReading() }
 func (s *session) Drain(c *loop.Conn)               { _ = c.Close() } // replies are written at once: always idle
+func (s *session) EOFReceived(c *loop.Conn)         { _ = c.Close() } // after every command before the EOF is answered
 func (s *session) flush(c *loop.Conn) {
 	if len(s.out) > 0 {
 		_ = c.Write(s.out)

@@ -202,10 +202,22 @@ type Failer interface {
 
 // Plan is where and how a request runs, chosen by Handler.Route.
 type Plan struct {
+	// HandlerTimeout overrides Config.HandlerTimeout for this request when
+	// > 0.
+	HandlerTimeout time.Duration
 	// MaxBody overrides Config.MaxBody for this request when > 0; a larger
 	// body is answered 413 and the connection closed.
 	MaxBody int64
 	// InPool runs Serve in the loop's executor, with the exchange detached
 	// first. A full executor is answered 503.
 	InPool bool
+	// StreamBody runs Serve (in the pool: it implies InPool) as soon as the
+	// head is routed, and streams the body to it while it arrives: the
+	// handler reads it with Exchange.ReadBody, and Body is nil. A handler
+	// that reads slowly slows the client down instead of growing memory
+	// (see ReadBody). MaxBody, BodyTimeout and MinBodyRate hold as for a
+	// buffered body; a body that fails them is answered by the engine and
+	// ReadBody returns io.ErrUnexpectedEOF. A body that came whole with
+	// its head is read from Body as usual (StreamsBody reports false).
+	StreamBody bool
 }

@@ -46,6 +46,7 @@ const (
 	cfInData                            // inside DataReceived: writes wait for the end of the batch
 	cfFresh                             // nothing received yet: headStart is the accept time
 	cfEOF                               // the client shut down its sending side (EOFReceived)
+	cfResuming                          // inside ResumeWriting: writes go through the queue (StreamWriteDirect)
 )
 
 var (
@@ -105,6 +106,16 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 	off := 0
 	for !c.dead() {
 		if x := c.cur; x != nil {
+			if x.lf&lfStreamBody != 0 {
+				k, done := c.pipeBody(x, data[off:], now)
+				off += k
+				if !done {
+					return off
+				}
+				c.cur = nil
+				x.started = now // the handler timeout runs from the body's end
+				continue
+			}
 			k, done := c.readBody(x, data[off:], now)
 			off += k
 			if !done {
@@ -161,6 +172,7 @@ func (c *conn) blocked() bool {
 func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 	x.c = c
 	x.remote = c.lc.RemoteAddr()
+	x.proxy = proxyHeaderOf(c.lc)
 	x.state = stReading
 	c.enqueue(x)
 	r := &x.req
@@ -194,6 +206,9 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 		return 0
 	}
 	x.lf &^= lfRouteClose | lfOwed // the handler holds x again from dispatch
+	if plan.StreamBody {
+		plan.InPool = true // a reader blocks: never on the loop
+	}
 	x.plan = plan
 	max := plan.MaxBody
 	if max <= 0 {
@@ -211,6 +226,23 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 		x.body = after[:cl:cl]
 		c.dispatch(x, now)
 		return int(cl)
+	}
+	if plan.StreamBody {
+		// The handler runs now and reads the body while it arrives.
+		x.startBodyStream()
+		c.cur = x
+		c.lastRead = now
+		if !r.ExpectContinue() {
+			x.bodyAt = stamp(now)
+		} else {
+			x.lf |= lfWantContinue
+		}
+		k, done := c.pipeBody(x, after, now)
+		if done {
+			c.cur = nil
+		}
+		c.dispatch(x, now)
+		return k
 	}
 	// The body is not all here, or is chunked: the request outlives this
 	// callback, so it moves into x's own buffer now. The buffer grows with
@@ -307,13 +339,23 @@ func (c *conn) update() {
 func (c *conn) updateReading() {
 	// A body being read always keeps flowing: its slot is already taken
 	// and its bytes go to its own buffer, bounded by MaxBody.
-	stop := c.cur == nil && (c.flags&cfClosing == 0 && c.blocked() || c.flags&cfUpgrade != 0)
+	var stalled, resumed bool
+	if c.cur != nil {
+		stalled, resumed = c.pipeState(c.cur) // a streamed body waits for its reader
+	}
+	stop := c.cur == nil && (c.flags&cfClosing == 0 && c.blocked() || c.flags&cfUpgrade != 0) || stalled
 	switch {
 	case stop && c.flags&cfReadPaused == 0:
 		c.flags |= cfReadPaused
 		c.lc.PauseReading()
 	case !stop && c.flags&cfReadPaused != 0:
 		c.flags &^= cfReadPaused
+		c.lc.ResumeReading()
+	case resumed:
+		// The reader made room before reading paused: the input left
+		// unconsumed is offered again (a pause and resume does that; the
+		// loop would not, level-triggered, until more bytes arrive).
+		c.lc.PauseReading()
 		c.lc.ResumeReading()
 	}
 }

@@ -32,9 +32,11 @@ type Exchange struct {
 	body     []byte
 	c        *conn
 	remote   net.Addr
+	proxy    *loop.ProxyHeader // the connection's PROXY protocol header, if any
 	plan     Plan
 	detached bool // Detach ran, or dispatch sent x to the pool
 	headReq  bool // the request is HEAD
+	streamed bool // the body is streamed (Plan.StreamBody): read it with ReadBody
 
 	// Owned by the loop: no other goroutine reads or writes them.
 	next       *Exchange // FIFO link
@@ -48,6 +50,7 @@ type Exchange struct {
 	buf        []byte           // owned copy: head, then body
 	engErr     *httpcodec.Error // the engine's answer in place of the handler's
 	onWritable func()
+	pipeSince  time.Duration // loop time the streamed body's pipe filled; 0 = not full
 
 	// Written by the loop only, under mu: the loop reads them without the
 	// lock, other goroutines under it.
@@ -66,9 +69,17 @@ type Exchange struct {
 	mode   bodyMode // how the body is delimited
 	sf     sharedFlags
 	kicks  int32 // kicks posted to the loop and not yet run
-	ctx    context.Context
-	cancel context.CancelCauseFunc
-	cause  error // cancellation cause recorded before Context was first called
+
+	// A streamed request body (bodystream.go): what arrived and was not
+	// read yet is pipe[pipeOff:].
+	pipe     []byte
+	pipeOff  int
+	piped    int64 // decoded bytes of a chunked streamed body, for MaxBody
+	pipeFull bool  // the loop stopped consuming until the reader makes room
+	pipeEnd  bool  // the whole body arrived: io.EOF after the pipe
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+	cause    error // cancellation cause recorded before Context was first called
 
 	// Method values bound once per Exchange, so posting them allocates
 	// nothing per request.
@@ -104,6 +115,7 @@ const (
 	lfHijack                             // the connection is handed over after x
 	lfRouteClose                         // a response given in Route must close (body unread)
 	lfAbandon                            // Release called Abandon: x is never reused
+	lfStreamBody                         // the body streams to the handler while it arrives (c.cur while it does)
 )
 
 // sharedFlags are guarded by Exchange.mu.
@@ -152,6 +164,11 @@ func (x *Exchange) Body() []byte { return x.body }
 
 // RemoteAddr returns the client's address. Safe for concurrent use.
 func (x *Exchange) RemoteAddr() net.Addr { return x.remote }
+
+// ProxyHeader returns the PROXY protocol header the connection came with
+// (loop.Config.ProxyProtocol), nil if none. Same goroutine rules as
+// RemoteAddr.
+func (x *Exchange) ProxyHeader() *loop.ProxyHeader { return x.proxy }
 
 // Loop returns the loop that owns the connection. Safe for concurrent use.
 func (x *Exchange) Loop() *loop.Loop {
@@ -286,9 +303,11 @@ func (x *Exchange) reset() {
 	locked := x.detached
 	x.body = nil
 	x.c = nil
-	x.remote = nil
+	x.remote, x.proxy = nil, nil
 	x.detached = false
 	x.headReq = false
+	x.streamed = false
+	x.pipeSince = 0
 	x.next = nil
 	x.state = 0
 	x.lf = 0
@@ -322,6 +341,12 @@ func (x *Exchange) reset() {
 	x.hlen = 0
 	x.status = 0
 	x.clen = 0
+	if cap(x.pipe) > bodyPipe*2 {
+		x.pipe = nil
+	} else {
+		x.pipe = x.pipe[:0]
+	}
+	x.pipeOff, x.piped, x.pipeFull, x.pipeEnd = 0, 0, false, false
 	x.mode = 0
 	x.sf = 0
 	x.kicks = 0

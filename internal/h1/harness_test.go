@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -33,6 +34,9 @@ import (
 //	/upgrade      101 then Hijack with an echo protocol
 //	/noroute      Route answers 404 itself (the body is not read)
 //	/misuse       on the loop, returns without finishing
+//	/upload       streamed body (Plan.StreamBody, MaxBody ?max=N): "<bytes> <sum> <streamed>"
+//	              or, when ReadBody fails, reports the error on ctxDone;
+//	              ?hold=1 announces itself on blocked and waits for unblock first
 //	/closeafter   CloseAfter, then "closeafter" (in the pool with ?pool=1);
 //	              ?when=after: Respond first; ?when=detached: both from
 //	              another goroutine after Detach
@@ -80,6 +84,8 @@ func (h *testHandler) Route(x *Exchange) Plan {
 		return Plan{InPool: true}
 	case "/echo":
 		return Plan{MaxBody: int64(queryInt(x, "max", 0))}
+	case "/upload":
+		return Plan{MaxBody: int64(queryInt(x, "max", 0)), StreamBody: true}
 	case "/stream", "/bigstream", "/closeafter":
 		return Plan{InPool: query(x, "pool") == "1"}
 	case "/noroute":
@@ -122,8 +128,18 @@ func (h *testHandler) Serve(x *Exchange) {
 			break
 		}
 		_ = x.StreamEnd(nil)
+	case "/sized":
+		// ?n= pieces of "0123456789" under a Content-Length of 10n.
+		n := queryInt(x, "n", 3)
+		_ = x.StreamStartLength(200, textPlain, int64(10*n))
+		for i := 0; i < n; i++ {
+			_ = x.StreamWrite([]byte("0123456789"))
+		}
+		_ = x.StreamEnd(nil)
 	case "/bigstream":
 		h.bigStream(x)
+	case "/upload":
+		h.upload(x)
 	case "/block":
 		ctx := x.Context()
 		h.blocked <- x
@@ -169,6 +185,40 @@ func (h *testHandler) Serve(x *Exchange) {
 }
 
 func (h *testHandler) Release(x *Exchange) { h.released.Add(1) }
+
+// upload reads a streamed body (or Body, when it came whole) and answers
+// its length, byte sum and whether it was streamed.
+func (h *testHandler) upload(x *Exchange) {
+	if query(x, "hold") == "1" {
+		h.blocked <- x
+		<-h.unblock
+	}
+	var n, sum int64
+	if !x.StreamsBody() {
+		for _, b := range x.Body() {
+			sum += int64(b)
+		}
+		n = int64(len(x.Body()))
+	} else {
+		buf := make([]byte, 16<<10)
+		for {
+			k, err := x.ReadBody(buf)
+			n += int64(k)
+			for _, b := range buf[:k] {
+				sum += int64(b)
+			}
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				h.ctxDone <- err
+				x.Respond(500, nil, nil) // dropped: the engine answered
+				return
+			}
+		}
+	}
+	x.Respond(200, textPlain, []byte(fmt.Sprintf("%d %d %v", n, sum, x.StreamsBody())))
+}
 
 // bigStream writes ?n= chunks of 16 KiB, each filled with the chunk number
 // mod 256. In the pool StreamWrite blocks; on the loop it continues from

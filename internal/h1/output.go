@@ -143,7 +143,7 @@ func (c *conn) flush() {
 		case stWritten:
 			c.pop(x)
 			continue
-		case stReading:
+		case stReading, stPending:
 			if x.lf&lfWantContinue != 0 {
 				x.lf &^= lfWantContinue
 				ls.claim(c)

@@ -37,6 +37,10 @@ func (c *conn) pop(x *Exchange) {
 			c.flags |= cfClosing
 			c.flags &^= cfUpgrade
 			c.cancelFrom(c.head, ErrConnClosed)
+		} else {
+			// An upgrade request answered as the ordinary request it also
+			// is (no hijack): the connection stays HTTP/1.1, parsing resumes.
+			c.flags &^= cfUpgrade
 		}
 	}
 	x.maybeRelease()
@@ -213,6 +217,9 @@ func (c *conn) failSlot(x *Exchange, e *httpcodec.Error) {
 	c.flags |= cfClosing
 	x.mu.Lock()
 	x.sf |= sfClaimed
+	if x.cond != nil {
+		x.cond.Broadcast() // a streamed body's reader learns it failed
+	}
 	x.mu.Unlock()
 	if !x.dead && x.state != stWritten {
 		x.state = stReady
@@ -228,6 +235,7 @@ func (c *conn) failConn(e *httpcodec.Error) {
 	x.req.Reset()
 	x.c = c // no lfRouted: the handler never saw it, so no Release
 	x.remote = c.lc.RemoteAddr()
+	x.proxy = proxyHeaderOf(c.lc)
 	x.state = stReading
 	c.enqueue(x)
 	c.failSlot(x, e)

@@ -18,6 +18,26 @@ import (
 // Callable from the goroutine running Serve, and after Detach from any
 // goroutine.
 func (x *Exchange) StreamStart(status int, header []byte) error {
+	return x.streamStart(status, header, -1)
+}
+
+// StreamStartLength is StreamStart for a body whose length n is known (a
+// file): the head announces Content-Length n and the body goes out as it
+// is written, unframed, for HTTP/1.0 as for HTTP/1.1 (the connection stays
+// open). The caller must write exactly n bytes before StreamEnd; one that
+// cannot (a read error half way) must StreamAbort, which closes the
+// connection so the client sees the body cut short. A HEAD request gets
+// the head only. Same errors and goroutine rules as StreamStart.
+func (x *Exchange) StreamStartLength(status int, header []byte, n int64) error {
+	if n < 0 {
+		n = 0
+	}
+	return x.streamStart(status, header, n)
+}
+
+// streamStart starts a stream of n body bytes, or of an unknown length
+// when n < 0.
+func (x *Exchange) streamStart(status int, header []byte, n int64) error {
 	x.mu.Lock()
 	if x.sf&(sfFinished|sfStream) != 0 {
 		x.mu.Unlock()
@@ -45,6 +65,9 @@ func (x *Exchange) StreamStart(status int, header []byte) error {
 	case noBody(status):
 		x.mode = modeNone
 		x.sf |= sfNoBody
+	case n >= 0:
+		x.mode = modeLength
+		x.clen = n
 	case x.req.Minor() == 0:
 		x.mode = modeClose
 	default:
@@ -70,6 +93,54 @@ func (x *Exchange) StreamStart(status int, header []byte) error {
 // its place (loop.Loop.BlockingWait), so clients that never read cannot
 // hold every worker.
 func (x *Exchange) StreamWrite(p []byte) error {
+	return x.streamWrite(p, x.plan.InPool)
+}
+
+// StreamTryWrite is StreamWrite that never blocks, whatever the Plan: above
+// the high water mark it returns ErrBackpressure without queueing p. It is
+// how the loop writes to a stream whose handler ran in the pool (an event
+// stream fed from the loop). Same goroutine rules as StreamWrite.
+func (x *Exchange) StreamTryWrite(p []byte) error {
+	return x.streamWrite(p, false)
+}
+
+// StreamWriteWait is StreamWrite that waits for room whatever the Plan: for
+// a goroutine other than the loop writing to a detached exchange (a pool
+// job of an on-loop handler). The wait counts as a blocked pool wait
+// (loop.Loop.BlockingWait), so clients that never read cannot hold every
+// worker. Never call it on the loop: it would wait for the loop itself.
+func (x *Exchange) StreamWriteWait(p []byte) error {
+	return x.streamWrite(p, true)
+}
+
+// StreamWriteDirect is StreamTryWrite for the loop, made for files: when
+// x streams a body of known length (StreamStartLength), is the
+// connection's current response, has its head out and nothing of its own
+// queued, p goes to the connection at once (one writev with whatever else
+// the loop holds for the connection) instead of being copied into x's
+// queue and then into the loop's buffer: only what the kernel does not
+// take is copied, once. That saves two copies of every byte of a large
+// file. Otherwise it is StreamTryWrite. Loop-only.
+func (x *Exchange) StreamWriteDirect(p []byte) error {
+	assertLoop(x.ls, "h1: Exchange.StreamWriteDirect")
+	c := x.c
+	x.mu.Lock()
+	direct := len(p) > 0 && x.sf&(sfStream|sfFinished|sfClaimed|sfHeadPending|sfNoBody) == sfStream &&
+		!x.dead && x.mode == modeLength && len(x.out) == 0
+	x.mu.Unlock()
+	// Not from inside ResumeWriting: the loop calls it while flushing its
+	// queue, and a write that pauses it again there could leave it paused
+	// with nothing left to poll; through x's queue the write comes after.
+	if !direct || c == nil || c.head != x || x.state != stStreaming || c.flags&(cfWritePaused|cfHijacked|cfResuming) != 0 || c.dead() {
+		return x.streamWrite(p, false)
+	}
+	c.ls.claim(c)
+	c.writeOutWith(p) // a failed write closes the connection: the next call reports it
+	return nil
+}
+
+// streamWrite queues p, waiting for room when wait is set.
+func (x *Exchange) streamWrite(p []byte, wait bool) error {
 	x.mu.Lock()
 	for {
 		if err := x.streamErrLocked(); err != nil {
@@ -78,16 +149,17 @@ func (x *Exchange) StreamWrite(p []byte) error {
 		if !x.fullLocked() {
 			break
 		}
-		if !x.plan.InPool {
+		if !wait {
 			x.mu.Unlock()
 			return ErrBackpressure
 		}
 		if x.cond == nil {
 			x.cond = sync.NewCond(&x.mu)
 		}
-		if x.inJob {
-			// On a pool worker (Serve runs as the job): waiting for a
-			// client that may never read must not hold the worker.
+		if x.inJob || !x.plan.InPool {
+			// On a pool worker (Serve runs as the job, or a job of a
+			// detached exchange): waiting for a client that may never
+			// read must not hold the worker.
 			x.ls.l.BlockingWait(x.cond.Wait)
 		} else {
 			x.cond.Wait()
@@ -198,6 +270,12 @@ func (x *Exchange) syncState() {
 	if sf&sfCloseAfter != 0 {
 		x.c.closeAfter(x)
 	}
+	if sf&sfFinished != 0 && x.c != nil && x.c.cur == x {
+		// Answered before its streamed body arrived whole: the rest is
+		// not read; the connection ends after the answer.
+		x.c.cur = nil
+		x.c.closeAfter(x)
+	}
 	if x.state == stPending && !x.dead {
 		switch {
 		case sf&sfStream != 0:
@@ -279,8 +357,10 @@ func (c *conn) ResumeWriting(lc *loop.Conn) {
 	}
 	c.flags &^= cfWritePaused
 	c.setFlow(false)
+	c.flags |= cfResuming
 	c.update()
 	c.fireWritable()
+	c.flags &^= cfResuming
 }
 
 // setFlow tells the streaming slots whether the connection is above its

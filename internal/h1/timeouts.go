@@ -24,7 +24,7 @@ func (c *conn) arm() {
 	if c.headStart != 0 {
 		earliest(c.headStart + cfg.HeaderTimeout)
 	}
-	if c.cur != nil {
+	if c.cur != nil && c.cur.pipeSince == 0 { // no body timer while a streamed body waits for its reader
 		earliest(c.lastRead + cfg.BodyTimeout)
 		if t := c.slowBodyAt(c.cur); t != 0 {
 			earliest(t)
@@ -36,11 +36,10 @@ func (c *conn) arm() {
 			earliest(c.drainBy)
 		}
 	}
-	if cfg.HandlerTimeout > 0 {
-		for x := c.head; x != nil; x = x.next {
-			if x.state == stPending && !x.dead {
-				earliest(x.started + cfg.HandlerTimeout)
-				break
+	for x := c.head; x != nil; x = x.next {
+		if x.state == stPending && !x.dead && x != c.cur { // a streamed body's reader is timed by its body
+			if d := x.handlerTimeout(cfg); d > 0 {
+				earliest(x.started + d) // every slot: a later one may have a shorter limit (at most the pipeline depth)
 			}
 		}
 	}
@@ -100,6 +99,8 @@ func (c *conn) Timeout(lc *loop.Conn) {
 		c.flags |= cfClosing | cfShutdown
 		_ = c.lc.Close()
 		return
+	case c.cur != nil && c.cur.pipeSince != 0:
+		// A streamed body waiting for its reader: no body timer runs.
 	case c.cur != nil && now >= c.lastRead+cfg.BodyTimeout:
 		c.failSlot(c.cur, errBodyTimeout)
 	case c.cur != nil && c.slowBodyAt(c.cur) != 0 && now >= c.slowBodyAt(c.cur):
@@ -108,9 +109,9 @@ func (c *conn) Timeout(lc *loop.Conn) {
 		c.headStart = 0
 		c.failConn(errHeadTimeout)
 	}
-	if cfg.HandlerTimeout > 0 {
-		for x := c.head; x != nil; x = x.next {
-			if x.state == stPending && !x.dead && now >= x.started+cfg.HandlerTimeout {
+	for x := c.head; x != nil; x = x.next {
+		if x.state == stPending && !x.dead && x != c.cur { // a streamed body's reader is timed by its body
+			if d := x.handlerTimeout(cfg); d > 0 && now >= x.started+d {
 				c.handlerTimeout(x)
 				break
 			}
@@ -118,6 +119,15 @@ func (c *conn) Timeout(lc *loop.Conn) {
 	}
 	c.flush()
 	c.update()
+}
+
+// handlerTimeout returns x's handler time limit: its plan's, else the
+// configuration's (0 or less: none).
+func (x *Exchange) handlerTimeout(cfg *Config) time.Duration {
+	if x.plan.HandlerTimeout > 0 {
+		return x.plan.HandlerTimeout
+	}
+	return cfg.HandlerTimeout
 }
 
 // handlerTimeout answers 503 in place of a handler that took too long and

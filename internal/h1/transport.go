@@ -43,3 +43,12 @@ var (
 	_ transport = (*loop.Conn)(nil)
 	_ scheduler = (*loop.Loop)(nil)
 )
+
+// proxyHeaderOf returns the connection's PROXY protocol header: a
+// *loop.Conn's (nil without one); the tests' fake transport has none.
+func proxyHeaderOf(t transport) *loop.ProxyHeader {
+	if lc, ok := t.(*loop.Conn); ok {
+		return lc.ProxyHeader()
+	}
+	return nil
+}

@@ -46,10 +46,17 @@ var rules = []rule{
 	{pkg: "internal/h1", imports: []string{"httpcodec", "loop"}, tests: []string{"internal/idleconns"}},
 	{pkg: "internal/idleconns"},
 	{pkg: "internal/layers"},
-	{pkg: "", imports: []string{"httpcodec", "internal/h1", "loop"}, tests: []string{"eddytest", "internal/idleconns"}},
-	{pkg: "eddytest", imports: []string{""}},
-	{pkg: "examples/*", imports: []string{"", "loop", "httpcodec", "ws", "client"}, tests: []string{"eddytest"}},
-	{pkg: "bench/server", imports: []string{""}, tests: []string{"eddytest"}},
+	{pkg: "", imports: []string{"httpcodec", "internal/h1", "loop", "ws"}, tests: []string{"eddytest", "internal/idleconns"}},
+	{pkg: "eddytest", imports: []string{"", "ws"}},
+	// The middleware set: on the root package; klauspost/compress for the
+	// codings (brotli lives in a module of its own).
+	{pkg: "bind", imports: []string{"", "httpcodec"}, tests: []string{"eddytest"}},
+	{pkg: "httpbridge", imports: []string{"", "httpcodec"}, tests: []string{"eddytest"}},
+	{pkg: "middleware", imports: []string{"", "httpcodec", "github.com/klauspost/compress/"}, tests: []string{"eddytest"}},
+	{pkg: "examples/*", imports: []string{"", "loop", "httpcodec", "ws", "client", "middleware", "bind", "httpbridge", "examples/memcache/engine"}, tests: []string{"eddytest", "internal/browser"}},
+	{pkg: "examples/memcache/engine"},
+	{pkg: "internal/browser", imports: []string{"ws"}},
+	{pkg: "bench/server", imports: []string{"", "ws"}, tests: []string{"eddytest"}},
 	{pkg: "ws", imports: []string{"httpcodec", "github.com/gobwas/"}},
 	{pkg: "client", imports: []string{"loop", "httpcodec", "ws", "github.com/gobwas/"},
 		tests: []string{"", "eddytest", "internal/idleconns"}},
@@ -61,6 +68,7 @@ var heavy = []string{
 	"github.com/valyala/fasthttp",
 	"github.com/prometheus/",
 	"go.opentelemetry.io/",
+	"github.com/molecule-man/go-brrr", // middleware/brotli, a module of its own
 }
 
 // pkg is what go list says of one package of the module.

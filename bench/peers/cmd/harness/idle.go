@@ -15,12 +15,15 @@ import (
 var reReady = regexp.MustCompile(`^ready held=(\d+) failed=(\d+) first_error=(.*)$`)
 
 // buildIdleClient builds the idleconns program into the results' bin directory.
-func buildIdleClient(o *options, rep *report) error {
-	cmd := exec.Command("go", "build", "-o", filepath.Join(o.results, "bin", "idleconns"), "./cmd/idleconns")
+func buildIdleClient(o *options, rep *report) error { return buildTool(o, rep, "idleconns") }
+
+// buildTool builds bench/peers/cmd/name into the results' bin directory.
+func buildTool(o *options, rep *report, name string) error {
+	cmd := exec.Command("go", "build", "-o", filepath.Join(o.results, "bin", name), "./cmd/"+name)
 	cmd.Dir = filepath.Join(o.root, "bench", "peers")
-	rep.build = append(rep.build, "(cd bench/peers && go build -o ../results/bin/idleconns ./cmd/idleconns)")
+	rep.build = append(rep.build, "(cd bench/peers && go build -o ../results/bin/"+name+" ./cmd/"+name+")")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build idleconns: %v\n%s", err, out)
+		return fmt.Errorf("build %s: %v\n%s", name, err, out)
 	}
 	return nil
 }
@@ -30,7 +33,8 @@ func buildIdleClient(o *options, rep *report) error {
 func (b *bencher) idle(s *server) error {
 	client := filepath.Join(b.o.results, "bin", "idleconns")
 	fmt.Fprintf(os.Stderr, "harness: idle %s (%d connections)\n", s.name, b.o.idleConns)
-	p, err := start(b.o, s)
+	one, _ := modeByName(b.o, "1")
+	p, err := start(b.o, s, one)
 	if err != nil {
 		return err
 	}
@@ -85,7 +89,7 @@ func (b *bencher) idle(s *server) error {
 		r.errors = fmt.Sprintf("%d failed, first: %s", failed, m[3])
 	}
 	b.rep.addIdle(s, r)
-	b.rep.serverCommand(s.name, s.command(b.o, "$ADDR"))
+	b.rep.serverCommand("1/"+s.name, s.command(b.o, one, "$ADDR"))
 	b.rep.loadCommand("idle", "taskset "+strings.Join(b.idleArgs(relPath(b.o.root, client), "$ADDR"), " "))
 	return nil
 }

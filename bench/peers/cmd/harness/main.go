@@ -1,7 +1,9 @@
 // Command harness compares eddy's bench/server with peer servers (net/http, fasthttp and a raw
-// gnet responder) on one machine: each server runs alone with GOMAXPROCS=1 pinned to core 0,
-// wrk drives it pinned to core 1, and the server's CPU time per request comes from
-// /proc/PID/stat. It also measures resident memory per idle keep-alive connection.
+// gnet responder) on one machine: each server runs with GOMAXPROCS=1 pinned to core 0 while
+// wrk drives it pinned to core 1 (and again with GOMAXPROCS=2 and two loops on both cores),
+// at several connection counts; the server's CPU time per request comes from
+// /proc/PID/stat and the latency percentiles (p50, p99, p99.9, max) from wrk. It also
+// measures resident memory per idle keep-alive connection.
 //
 // Run it from anywhere inside the repository:
 //
@@ -18,38 +20,41 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 )
 
 type options struct {
-	root        string
-	results     string
-	servers     []string
-	scenarios   []string
-	duration    time.Duration
-	warmup      time.Duration
-	connections int
-	idleConns   int
-	runs        int
-	serverCPU   string
-	loadCPU     string
+	root      string
+	results   string
+	servers   []string
+	scenarios []string
+	modes     []string
+	duration  time.Duration
+	warmup    time.Duration
+	conns     []int
+	idleConns int
+	runs      int
+	serverCPU string
+	loadCPU   string
 }
 
 var allServers = []string{"eddy", "fasthttp", "nethttp", "rawgnet"}
 
 func main() {
 	var o options
-	var servers, scenarios string
-	quick := flag.Bool("quick", false, "smoke run: 2 s per scenario, 1 run, 1,000 idle connections (flags given explicitly win)")
+	var servers, scenarios, conns, modes string
+	quick := flag.Bool("quick", false, "bounded run (about 3 minutes): eddy, fasthttp and rawgnet, 2 s per measurement, 1 run, 1,000 idle connections (flags given explicitly win)")
 	flag.StringVar(&o.root, "root", "", "repository root (default: found by walking up from the working directory)")
 	flag.StringVar(&o.results, "results", "", "where to write binaries and reports (default <root>/bench/results)")
 	flag.StringVar(&servers, "servers", strings.Join(allServers, ","), "servers to compare")
 	flag.StringVar(&scenarios, "scenarios", strings.Join(scenarioNames(), ","), "scenarios to run")
-	flag.DurationVar(&o.duration, "d", 10*time.Second, "wrk duration per scenario and run (whole seconds)")
-	flag.DurationVar(&o.warmup, "warmup", 1*time.Second, "wrk warm-up before each measured scenario (whole seconds; 0 = none)")
-	flag.IntVar(&o.connections, "c", 64, "wrk connections")
+	flag.StringVar(&modes, "modes", "1,2", "1: GOMAXPROCS=1 on -server-cpu, wrk on -load-cpu; 2: GOMAXPROCS=2 and two loops, servers and wrk on both CPUs")
+	flag.DurationVar(&o.duration, "d", 5*time.Second, "wrk duration per measurement (whole seconds)")
+	flag.DurationVar(&o.warmup, "warmup", 1*time.Second, "wrk warm-up per server before each scenario (whole seconds; 0 = none)")
+	flag.StringVar(&conns, "c", "16,128,512", "wrk connection counts; every scenario runs at each")
 	flag.IntVar(&o.idleConns, "idle", 10000, "connections held in the idle-memory scenario")
 	flag.IntVar(&o.runs, "runs", 3, "runs of every throughput scenario; the report shows the median")
 	flag.StringVar(&o.serverCPU, "server-cpu", "0", "taskset CPU list for the server")
@@ -67,9 +72,21 @@ func main() {
 		if !set["idle"] {
 			o.idleConns = 1000
 		}
+		if !set["servers"] {
+			servers = "eddy,fasthttp,rawgnet"
+		}
 	}
 	o.servers = splitList(servers)
 	o.scenarios = splitList(scenarios)
+	o.modes = splitList(modes)
+	for _, c := range splitList(conns) {
+		n, err := strconv.Atoi(c)
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "harness: -c %q: want positive connection counts\n", conns)
+			os.Exit(2)
+		}
+		o.conns = append(o.conns, n)
+	}
 	if err := run(&o); err != nil {
 		fmt.Fprintln(os.Stderr, "harness:", err)
 		os.Exit(1)
@@ -103,8 +120,13 @@ func (o *options) validate() error {
 	if o.warmup < 0 || o.warmup%time.Second != 0 {
 		return fmt.Errorf("-warmup %v: wrk takes whole seconds", o.warmup)
 	}
-	if o.connections < 1 || o.idleConns < 1 || o.runs < 1 {
-		return errors.New("-c, -idle and -runs must be at least 1")
+	for _, m := range o.modes {
+		if _, ok := modeByName(o, m); !ok {
+			return fmt.Errorf("unknown mode %q (have 1, 2)", m)
+		}
+	}
+	if len(o.conns) == 0 || o.idleConns < 1 || o.runs < 1 {
+		return errors.New("-c needs a connection count; -idle and -runs must be at least 1")
 	}
 	return nil
 }
@@ -141,17 +163,31 @@ func run(o *options) error {
 	if len(built) == 0 {
 		return errors.New("no server built")
 	}
-	luaPath := filepath.Join(o.results, "pipeline.lua")
-	if err := os.WriteFile(luaPath, pipelineLua, 0o644); err != nil {
-		return err
+	bench := &bencher{o: o, rep: rep, scripts: map[string]string{}, fixedload: filepath.Join(o.results, "bin", "fixedload")}
+	if slices.Contains(o.scenarios, "pipelined") {
+		if err := buildTool(o, rep, "fixedload"); err != nil {
+			return err
+		}
 	}
-
-	bench := &bencher{o: o, rep: rep, lua: luaPath}
+	for _, sc := range scenarios {
+		if sc.depth > 0 {
+			continue // fixedload
+		}
+		path := filepath.Join(o.results, sc.name+".lua")
+		if err := os.WriteFile(path, []byte(sc.script()), 0o644); err != nil {
+			return err
+		}
+		bench.scripts[sc.name] = path
+	}
+	one, _ := modeByName(o, "1")
 	for _, s := range built {
-		bench.check(s)
+		bench.check(s, one)
 	}
-	if err := bench.throughput(built); err != nil {
-		return err
+	for _, name := range o.modes {
+		m, _ := modeByName(o, name)
+		if err := bench.throughput(built, m); err != nil {
+			return err
+		}
 	}
 	if slices.Contains(o.scenarios, "idle") {
 		if err := buildIdleClient(o, rep); err != nil {

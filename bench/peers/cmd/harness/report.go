@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"runtime"
@@ -15,6 +16,7 @@ type measured struct {
 	rps       float64
 	requests  int64
 	cpuPerReq float64 // seconds of server CPU (user+system) per completed request
+	lat       latency
 	errors    string
 }
 
@@ -33,7 +35,7 @@ type report struct {
 	loadStart  string // /proc/loadavg's 1-minute figure when the run started
 	build      []string
 	notes      []string
-	runs       map[string]map[string][]measured // scenario -> server -> runs
+	runs       map[string]map[string][]measured // cell key -> server -> runs
 	idle       map[string]idleResult
 	serverCmds map[string]string
 	loadCmds   map[string]string
@@ -55,11 +57,12 @@ func (r *report) note(format string, args ...any) {
 	r.notes = append(r.notes, msg)
 }
 
-func (r *report) addRun(sc scenario, s *server, m measured) {
-	if r.runs[sc.name] == nil {
-		r.runs[sc.name] = map[string][]measured{}
+func (r *report) addRun(c cell, s *server, m measured) {
+	k := c.key()
+	if r.runs[k] == nil {
+		r.runs[k] = map[string][]measured{}
 	}
-	r.runs[sc.name][s.name] = append(r.runs[sc.name][s.name], m)
+	r.runs[k][s.name] = append(r.runs[k][s.name], m)
 }
 
 func (r *report) addIdle(s *server, res idleResult) { r.idle[s.name] = res }
@@ -68,11 +71,12 @@ func (r *report) serverCommand(server, cmd string) { r.serverCmds[server] = cmd 
 
 func (r *report) loadCommand(scenario, cmd string) { r.loadCmds[scenario] = cmd }
 
-// summary is the median of a server's runs in one scenario.
+// summary is the median of a server's runs in one cell.
 type summary struct {
 	rps, cpu float64
 	best     float64 // lowest CPU per request of the runs: the least disturbed one
 	spread   float64 // (max-min)/median of CPU per request over the runs
+	lat      latency // medians of the runs' percentiles
 	errors   string
 }
 
@@ -87,6 +91,19 @@ func summarize(ms []measured) summary {
 		}
 	}
 	s := summary{rps: median(rps), cpu: median(cpu), errors: strings.Join(errs, "; ")}
+	pick := func(f func(latency) float64) float64 {
+		v := make([]float64, len(ms))
+		for i, m := range ms {
+			v[i] = f(m.lat)
+		}
+		return median(v)
+	}
+	s.lat = latency{
+		p50:  pick(func(l latency) float64 { return l.p50 }),
+		p99:  pick(func(l latency) float64 { return l.p99 }),
+		p999: pick(func(l latency) float64 { return l.p999 }),
+		max:  pick(func(l latency) float64 { return l.max }),
+	}
 	if len(cpu) > 0 {
 		s.best = slices.Min(cpu)
 	}
@@ -124,37 +141,55 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "Machine: %s, %d CPUs, Linux %s; %s; %s. Load average (1 min): %s at the start, %s at the end "+
 		"(above ~1 on two CPUs, other work shared the cores and absolute figures are low; compare ratios).\n\n",
 		cpuModel(), runtime.NumCPU(), kernel(), runtime.Version(), wrkVersion(), r.loadStart, loadAvg())
-	fmt.Fprintf(&b, "Every server runs with GOMAXPROCS=1 pinned to CPU %s; the load generator is pinned to CPU %s. "+
-		"Throughput: `wrk -t1 -c%d`, %d s per run after a %d s warm-up, runs: %d; all servers run at once (idle but for the one under load) "+
-		"and the runs interleave (server order rotated per run), so a disturbance hits all servers alike. "+
-		"Figures are medians over the runs; *best* is the lowest CPU per request of the runs; spread = (max-min)/median of CPU per request. "+
+	fmt.Fprintf(&b, "Mode 1: every server runs with GOMAXPROCS=1 (eddy and rawgnet with one loop) pinned to CPU %s; wrk is pinned to CPU %s. "+
+		"Mode 2: GOMAXPROCS=2 (eddy and rawgnet with two loops), servers and wrk on CPUs %s,%s (the load generator shares the cores). "+
+		"Load: `wrk -t1 -cN`, N in %v, %d s per run after a %d s warm-up per server and scenario, runs: %d; all servers of a mode run at once "+
+		"(idle but for the one under load) and the runs interleave (server order rotated per run), so a disturbance hits all servers alike. "+
+		"Figures are medians over the runs (of req/s, CPU and each latency percentile); *best* is the lowest CPU per request of the runs. "+
 		"CPU per request = server utime+stime (from /proc/PID/stat, all threads) over the run / requests completed. "+
-		"Ratios divide CPU per request (lower is better).\n\n",
-		o.serverCPU, o.loadCPU, o.connections, int(o.duration/time.Second), int(o.warmup/time.Second), o.runs)
+		"Latency is wrk's, from a request's write to its response (pipelined: from the batch's write); p99.9 and max are the noisiest figures on a shared machine. "+
+		"Ratios are eddy's figure over rawgnet's from the same run (lower is better).\n\n",
+		o.serverCPU, o.loadCPU, o.serverCPU, o.loadCPU, o.conns, int(o.duration/time.Second), int(o.warmup/time.Second), o.runs)
 
-	for _, sc := range scenarios {
-		byServer := r.runs[sc.name]
-		if byServer == nil {
-			continue
-		}
-		sums := map[string]summary{}
-		for name, ms := range byServer {
-			sums[name] = summarize(ms)
-		}
-		fh, okF := sums["fasthttp"]
-		rg, okR := sums["rawgnet"]
-		fmt.Fprintf(&b, "## %s\n\n", sc.title)
-		b.WriteString("| server | req/s | µs CPU/req | best µs | CPU vs fasthttp | CPU vs rawgnet | spread | errors |\n")
-		b.WriteString("|---|---:|---:|---:|---:|---:|---:|---|\n")
-		for _, name := range o.servers {
-			s, ok := sums[name]
-			if !ok {
+	for _, mn := range o.modes {
+		m, _ := modeByName(o, mn)
+		for _, sc := range scenarios {
+			if !slices.Contains(o.scenarios, sc.name) {
 				continue
 			}
-			fmt.Fprintf(&b, "| %s | %.0f | %.2f | %.2f | %s | %s | %.0f%% | %s |\n", name, s.rps, s.cpu*1e6, s.best*1e6,
-				ratio(s.cpu, fh.cpu, true, okF), ratio(s.cpu, rg.cpu, true, okR), s.spread*100, orNone(s.errors))
+			header := false
+			for _, conns := range o.conns {
+				byServer := r.runs[cell{mode: m, sc: sc, conns: conns}.key()]
+				if byServer == nil {
+					continue
+				}
+				if !header {
+					fmt.Fprintf(&b, "## %s: %s\n\n", m.title, sc.title)
+					b.WriteString("| conns | server | req/s | µs CPU/req | best µs | CPU vs rawgnet | CPU vs fasthttp | p50 | p99 | p99.9 | max | p99 vs rawgnet | max vs rawgnet | errors |\n")
+					b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+					header = true
+				}
+				sums := map[string]summary{}
+				for name, ms := range byServer {
+					sums[name] = summarize(ms)
+				}
+				fh, okF := sums["fasthttp"]
+				rg, okR := sums["rawgnet"]
+				for _, name := range o.servers {
+					s, ok := sums[name]
+					if !ok {
+						continue
+					}
+					fmt.Fprintf(&b, "| %d | %s | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", conns, name, s.rps, s.cpu*1e6, s.best*1e6,
+						ratio(s.cpu, rg.cpu, true, okR), ratio(s.cpu, fh.cpu, true, okF),
+						usec(s.lat.p50), usec(s.lat.p99), usec(s.lat.p999), usec(s.lat.max),
+						ratio(s.lat.p99, rg.lat.p99, true, okR), ratio(s.lat.max, rg.lat.max, true, okR), orNone(s.errors))
+				}
+			}
+			if header {
+				b.WriteString("\n")
+			}
 		}
-		b.WriteString("\n")
 	}
 
 	if len(r.idle) > 0 {
@@ -190,54 +225,61 @@ func (r *report) markdown() string {
 	for _, c := range r.build {
 		b.WriteString(c + "\n")
 	}
-	b.WriteString("# servers\n")
-	for _, name := range o.servers {
-		if c, ok := r.serverCmds[name]; ok {
-			b.WriteString(c + "\n")
-		}
+	b.WriteString("# servers (mode/server)\n")
+	for _, k := range slices.Sorted(maps.Keys(r.serverCmds)) {
+		fmt.Fprintf(&b, "%s  # %s\n", r.serverCmds[k], k)
 	}
-	b.WriteString("# load\n")
-	for _, name := range o.scenarios {
-		if c, ok := r.loadCmds[name]; ok {
-			fmt.Fprintf(&b, "%s  # %s\n", c, name)
-		}
+	b.WriteString("# load (mode/scenario/connections)\n")
+	for _, k := range slices.Sorted(maps.Keys(r.loadCmds)) {
+		fmt.Fprintf(&b, "%s  # %s\n", r.loadCmds[k], k)
 	}
 	b.WriteString("```\n")
 	return b.String()
 }
 
-// goals compares eddy with the targets of issue 4.
+// goals compares eddy with the targets of issue 14, every ratio to rawgnet's figure from
+// the same run: p99 at most 1.25x, max at most 3x, CPU per request at most 1.1x (1.2x
+// pipelined).
 func (r *report) goals(b *strings.Builder) {
+	o := r.o
 	var rows []string
-	for _, sc := range scenarios {
-		byServer := r.runs[sc.name]
-		if byServer == nil || byServer["eddy"] == nil {
-			continue
-		}
-		e := summarize(byServer["eddy"])
-		row := "| " + sc.name
-		for _, peer := range []struct {
-			name string
-			goal float64
-		}{{"fasthttp", 0.75}, {"rawgnet", 1.10}} {
-			if byServer[peer.name] == nil {
-				row += " | – "
-				continue
+	met, total := 0, 0
+	for _, mn := range o.modes {
+		m, _ := modeByName(o, mn)
+		for _, sc := range scenarios {
+			for _, conns := range o.conns {
+				byServer := r.runs[cell{mode: m, sc: sc, conns: conns}.key()]
+				if byServer == nil || byServer["eddy"] == nil || byServer["rawgnet"] == nil {
+					continue
+				}
+				e, g := summarize(byServer["eddy"]), summarize(byServer["rawgnet"])
+				cpuGoal := 1.10
+				if sc.depth > 0 {
+					cpuGoal = 1.20
+				}
+				row := fmt.Sprintf("| %s | %s | %d", m.title, sc.name, conns)
+				for _, q := range []struct{ got, goal float64 }{
+					{e.lat.p99 / g.lat.p99, 1.25}, {e.lat.max / g.lat.max, 3}, {e.cpu / g.cpu, cpuGoal},
+				} {
+					ok := q.got <= q.goal
+					total++
+					if ok {
+						met++
+					}
+					row += fmt.Sprintf(" | %.2fx (≤ %.2fx: %s)", q.got, q.goal, map[bool]string{true: "met", false: "missed"}[ok])
+				}
+				rows = append(rows, row+" |")
 			}
-			ps := summarize(byServer[peer.name])
-			q, qb := e.cpu/ps.cpu, e.best/ps.best
-			row += fmt.Sprintf(" | %.2fx, best %.2fx (≤ %.2fx: %s)", q, qb, peer.goal, verdict(q <= peer.goal, qb <= peer.goal))
 		}
-		rows = append(rows, row+" |")
 	}
 	idle, okIdle := r.idle["eddy"]
 	if len(rows) == 0 && !okIdle {
 		return
 	}
-	b.WriteString("## eddy against the goals\n\n")
+	b.WriteString("## eddy against the goals (issue 14)\n\n")
 	if len(rows) > 0 {
-		b.WriteString("Ratios of CPU per request: of the medians, and of the best runs.\n\n")
-		b.WriteString("| scenario | eddy/fasthttp | eddy/rawgnet |\n|---|---|---|\n")
+		fmt.Fprintf(b, "Ratios to rawgnet's medians from the same run; %d of %d met.\n\n", met, total)
+		b.WriteString("| mode | scenario | conns | p99 | max | CPU/req |\n|---|---|---:|---|---|---|\n")
 		for _, row := range rows {
 			b.WriteString(row + "\n")
 		}
@@ -247,6 +289,14 @@ func (r *report) goals(b *strings.Builder) {
 		ok := idle.perConn() <= 1024
 		fmt.Fprintf(b, "Idle memory: %.0f bytes per connection (≤ 1024: %s).\n\n", idle.perConn(), verdict(ok, ok))
 	}
+}
+
+// usec shows a latency in microseconds as µs or ms.
+func usec(us float64) string {
+	if us >= 1000 {
+		return fmt.Sprintf("%.2f ms", us/1000)
+	}
+	return fmt.Sprintf("%.0f µs", us)
 }
 
 // verdict says whether a goal was met by the median and by the best run.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	_ "embed"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,8 +11,21 @@ import (
 	"time"
 )
 
-//go:embed pipeline.lua
-var pipelineLua []byte
+// latencyLua ends every wrk script: it prints wrk's latency percentiles (p50, p99, p99.9
+// and max, in microseconds) on one line the harness parses; wrk's --latency shows no
+// 99.9th. They are wrk's figures, corrected for coordinated omission as wrk --latency
+// prints them. Pipelined loads do not use wrk: it records one latency per batch but
+// corrects with an interval per response, which buries the real samples (and its
+// percentile answered 0); fixedload measures them instead.
+const latencyLua = `
+done = function(summary, latency, requests)
+   io.write(string.format("LATENCY %d %d %d %d\n",
+      latency:percentile(50), latency:percentile(99), latency:percentile(99.9), latency.max))
+end
+`
+
+// echoBody is the size of the body each echo request sends.
+const echoBody = 128
 
 // scenario is one wrk load shape.
 type scenario struct {
@@ -21,12 +33,14 @@ type scenario struct {
 	title string
 	path  string
 	depth int // requests per write; 0 = one at a time (keep-alive)
+	body  int // POST body bytes; 0 = GET
 }
 
 var scenarios = []scenario{
 	{name: "plaintext", title: "Keep-alive plaintext (GET /plaintext)", path: "/plaintext"},
 	{name: "pipelined", title: "Pipelined plaintext, depth 16 (GET /plaintext)", path: "/plaintext", depth: 16},
 	{name: "json", title: "JSON (GET /json)", path: "/json"},
+	{name: "echo", title: fmt.Sprintf("Echo (POST /echo, %d-byte body)", echoBody), path: "/echo", body: echoBody},
 }
 
 func scenarioNames() []string {
@@ -49,17 +63,57 @@ func scenarioByName(name string) (scenario, bool) {
 	return scenario{}, false
 }
 
-// wrkArgs is the load generator's command line for sc against addr.
-func (b *bencher) wrkArgs(sc scenario, addr string, d time.Duration) []string {
-	args := []string{"-c", b.o.loadCPU, "wrk", "-t1", "-c" + strconv.Itoa(b.o.connections), "-d" + strconv.Itoa(int(d/time.Second)) + "s"}
-	if sc.depth > 0 {
-		args = append(args, "-s", b.lua)
+// script is sc's wrk script (for scenarios without pipelining): the request shape, then
+// the latency report.
+func (sc scenario) script() string {
+	if sc.body > 0 {
+		return fmt.Sprintf("wrk.method = \"POST\"\nwrk.body = string.rep(\"x\", %d)\n"+
+			"wrk.headers[\"Content-Type\"] = \"application/octet-stream\"\n", sc.body) + latencyLua
 	}
-	args = append(args, "http://"+addr+sc.path)
-	if sc.depth > 0 {
-		args = append(args, "--", strconv.Itoa(sc.depth))
+	return latencyLua
+}
+
+// mode is how many cores the servers get.
+type mode struct {
+	name      string // "1" or "2", as -modes names it
+	title     string
+	procs     int    // GOMAXPROCS, and the loops of eddy and rawgnet
+	serverCPU string // taskset CPU list of the servers
+	loadCPU   string // taskset CPU list of wrk
+}
+
+// modeByName returns the mode called name: "1" is GOMAXPROCS=1 on the server CPU with wrk
+// on the load CPU; "2" is GOMAXPROCS=2 (two loops) on both CPUs, shared with wrk.
+func modeByName(o *options, name string) (mode, bool) {
+	switch name {
+	case "1":
+		return mode{name: "1", title: "GOMAXPROCS=1, one loop", procs: 1, serverCPU: o.serverCPU, loadCPU: o.loadCPU}, true
+	case "2":
+		both := o.serverCPU + "," + o.loadCPU
+		return mode{name: "2", title: "GOMAXPROCS=2, two loops", procs: 2, serverCPU: both, loadCPU: both}, true
 	}
-	return args
+	return mode{}, false
+}
+
+// cell is one measured combination: a mode, a scenario and a connection count.
+type cell struct {
+	mode  mode
+	sc    scenario
+	conns int
+}
+
+func (c cell) key() string { return fmt.Sprintf("%s/%s/%d", c.mode.name, c.sc.name, c.conns) }
+
+// loadArgs is the load generator's command line (after taskset) for c against addr:
+// wrk, or fixedload for pipelined loads.
+func (b *bencher) loadArgs(c cell, addr string, d time.Duration) []string {
+	secs := strconv.Itoa(int(d/time.Second)) + "s"
+	if c.sc.depth > 0 {
+		return []string{"-c", c.mode.loadCPU, b.fixedload, "-addr", addr, "-c", strconv.Itoa(c.conns), "-d", secs,
+			"-depth", strconv.Itoa(c.sc.depth), "-path", c.sc.path}
+	}
+	return []string{"-c", c.mode.loadCPU, "wrk", "-t1", "-c" + strconv.Itoa(c.conns), "-d" + secs,
+		"-s", b.scripts[c.sc.name], "http://" + addr + c.sc.path}
 }
 
 // wrkResult is what the report needs from wrk's output.
@@ -67,7 +121,13 @@ type wrkResult struct {
 	requests int64
 	seconds  float64
 	rps      float64
+	lat      latency
 	errors   string // socket errors and non-2xx counts, "" when none
+}
+
+// latency is what the scripts' done function prints, in microseconds.
+type latency struct {
+	p50, p99, p999, max float64
 }
 
 var (
@@ -75,8 +135,11 @@ var (
 	reRPS    = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
 	reSocket = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
 	reNon2xx = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+	reLat    = regexp.MustCompile(`LATENCY ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)`)
 )
 
+// runWrk runs the load generator (wrk or fixedload, which prints the same lines) through
+// taskset with args.
 func runWrk(args []string) (wrkResult, error) {
 	out, err := exec.Command("taskset", args...).CombinedOutput()
 	if err != nil {
@@ -96,6 +159,11 @@ func parseWrk(out string) (wrkResult, error) {
 	r.seconds, _ = strconv.ParseFloat(m[2], 64)
 	r.seconds *= map[string]float64{"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60}[m[3]]
 	r.rps, _ = strconv.ParseFloat(rps[1], 64)
+	if l := reLat.FindStringSubmatch(out); l != nil {
+		for i, p := range []*float64{&r.lat.p50, &r.lat.p99, &r.lat.p999, &r.lat.max} {
+			*p, _ = strconv.ParseFloat(l[i+1], 64)
+		}
+	}
 	var errs []string
 	if s := reSocket.FindStringSubmatch(out); s != nil {
 		for i, kind := range []string{"connect", "read", "write", "timeout"} {
@@ -113,30 +181,32 @@ func parseWrk(out string) (wrkResult, error) {
 
 // bencher runs the scenarios and fills the report.
 type bencher struct {
-	o   *options
-	rep *report
-	lua string
+	o         *options
+	rep       *report
+	scripts   map[string]string // scenario name -> wrk script path
+	fixedload string            // the pipelined load generator's binary
 }
 
 // check starts s once and records any contract violation as a note.
-func (b *bencher) check(s *server) {
-	p, err := start(b.o, s)
+func (b *bencher) check(s *server, m mode) {
+	p, err := start(b.o, s, m)
 	if err != nil {
 		b.rep.note("%s: contract not checked: %v", s.name, err)
 		return
 	}
 	defer p.stop()
-	for _, bad := range checkContract(p.addr, s.echo) {
+	for _, bad := range checkContract(p.addr) {
 		b.rep.note("%s breaks the contract: %s", s.name, bad)
 	}
 }
 
-// throughput runs every wrk scenario b.o.runs times per server. All servers run at once (each
-// pinned to the server CPU, only the one under load busy), and the runs interleave: for each
-// scenario, every server is warmed up, then each run measures every server in turn, in an
-// order rotated per run. A disturbance on the shared machine (other work, frequency changes)
-// so lands on all servers alike instead of on whichever one happened to run then.
-func (b *bencher) throughput(built []*server) error {
+// throughput runs every wrk scenario at every connection count b.o.runs times per server,
+// in each mode. In a mode all servers run at once (pinned alike, only the one under load
+// busy), and the runs interleave: for each scenario every server is warmed up, then each
+// run measures every server in turn, in an order rotated per run. A disturbance on the
+// shared machine (other work, frequency changes) so lands on all servers alike instead
+// of on whichever one happened to run then.
+func (b *bencher) throughput(built []*server, m mode) error {
 	var scs []scenario
 	for _, s := range scenarios {
 		if slices.Contains(b.o.scenarios, s.name) {
@@ -153,37 +223,42 @@ func (b *bencher) throughput(built []*server) error {
 		}
 	}()
 	for _, s := range built {
-		p, err := start(b.o, s)
+		p, err := start(b.o, s, m)
 		if err != nil {
 			return err
 		}
 		procs = append(procs, p)
-		b.rep.serverCommand(s.name, s.command(b.o, "$ADDR"))
+		b.rep.serverCommand(m.name+"/"+s.name, s.command(b.o, m, "$ADDR"))
 	}
 	hz := clockTicks()
 	for _, sc := range scs {
-		shown := b.wrkArgs(sc, "$ADDR", b.o.duration)
-		if i := slices.Index(shown, b.lua); i >= 0 {
-			shown[i] = relPath(b.o.root, b.lua)
-		}
-		b.rep.loadCommand(sc.name, "taskset "+strings.Join(shown, " "))
-		if b.o.warmup > 0 {
-			for _, p := range procs {
-				fmt.Fprintf(os.Stderr, "harness: warm-up %s %s\n", p.s.name, sc.name)
-				if _, err := runWrk(b.wrkArgs(sc, p.addr, b.o.warmup)); err != nil {
-					return fmt.Errorf("%s %s warm-up: %w", p.s.name, sc.name, err)
+		for ci, conns := range b.o.conns {
+			c := cell{mode: m, sc: sc, conns: conns}
+			shown := b.loadArgs(c, "$ADDR", b.o.duration)
+			for i, a := range shown {
+				if a == b.scripts[sc.name] || a == b.fixedload {
+					shown[i] = relPath(b.o.root, a)
 				}
 			}
-		}
-		for run := range b.o.runs {
-			for i := range procs {
-				p := procs[(i+run)%len(procs)]
-				fmt.Fprintf(os.Stderr, "harness: run %d/%d %s %s\n", run+1, b.o.runs, p.s.name, sc.name)
-				m, err := b.measure(p, sc, hz)
-				if err != nil {
-					return fmt.Errorf("%s %s: %w", p.s.name, sc.name, err)
+			b.rep.loadCommand(c.key(), "taskset "+strings.Join(shown, " "))
+			if b.o.warmup > 0 && ci == 0 {
+				for _, p := range procs {
+					fmt.Fprintf(os.Stderr, "harness: warm-up %s %s (mode %s)\n", p.s.name, sc.name, m.name)
+					if _, err := runWrk(b.loadArgs(c, p.addr, b.o.warmup)); err != nil {
+						return fmt.Errorf("%s %s warm-up: %w", p.s.name, sc.name, err)
+					}
 				}
-				b.rep.addRun(sc, p.s, m)
+			}
+			for run := range b.o.runs {
+				for i := range procs {
+					p := procs[(i+run)%len(procs)]
+					fmt.Fprintf(os.Stderr, "harness: run %d/%d %s %s -c%d (mode %s)\n", run+1, b.o.runs, p.s.name, sc.name, conns, m.name)
+					r, err := b.measure(p, c, hz)
+					if err != nil {
+						return fmt.Errorf("%s %s -c%d: %w", p.s.name, sc.name, conns, err)
+					}
+					b.rep.addRun(c, p.s, r)
+				}
 			}
 		}
 	}
@@ -191,14 +266,14 @@ func (b *bencher) throughput(built []*server) error {
 }
 
 // measure runs wrk once against p and takes the server's CPU time around it.
-func (b *bencher) measure(p *proc, sc scenario, hz float64) (measured, error) {
+func (b *bencher) measure(p *proc, c cell, hz float64) (measured, error) {
 	select {
 	case <-p.done:
 		return measured{}, fmt.Errorf("the server exited; see %s", p.log.Name())
 	default:
 	}
 	before, err1 := cpuTicks(p.pid())
-	w, err2 := runWrk(b.wrkArgs(sc, p.addr, b.o.duration))
+	w, err2 := runWrk(b.loadArgs(c, p.addr, b.o.duration))
 	after, err3 := cpuTicks(p.pid())
 	if err := firstErr(err1, err2, err3); err != nil {
 		return measured{}, err
@@ -207,6 +282,7 @@ func (b *bencher) measure(p *proc, sc scenario, hz float64) (measured, error) {
 		rps:       w.rps,
 		requests:  w.requests,
 		cpuPerReq: float64(after-before) / hz / float64(max(w.requests, 1)),
+		lat:       w.lat,
 		errors:    w.errors,
 	}, nil
 }

@@ -19,15 +19,22 @@ import (
 
 // server is one built benchmark server.
 type server struct {
-	name string
-	bin  string
-	args []string // after -addr ADDR
-	echo bool     // serves POST /echo (rawgnet does not)
+	name  string
+	bin   string
+	loops bool // takes -loops N (eddy, rawgnet): given the mode's GOMAXPROCS
 }
 
-// command is how the report shows the server being started.
-func (s *server) command(o *options, addr string) string {
-	return fmt.Sprintf("GOMAXPROCS=1 taskset -c %s %s -addr %s%s", o.serverCPU, relPath(o.root, s.bin), addr, joinArgs(s.args))
+// args are the arguments after -addr ADDR in mode m.
+func (s *server) args(m mode) []string {
+	if s.loops {
+		return []string{"-loops", strconv.Itoa(m.procs)}
+	}
+	return nil
+}
+
+// command is how the report shows the server being started in mode m.
+func (s *server) command(o *options, m mode, addr string) string {
+	return fmt.Sprintf("GOMAXPROCS=%d taskset -c %s %s -addr %s%s", m.procs, m.serverCPU, relPath(o.root, s.bin), addr, joinArgs(s.args(m)))
 }
 
 func joinArgs(args []string) string {
@@ -49,10 +56,9 @@ func relPath(dir, p string) string {
 func buildServers(o *options, rep *report) []*server {
 	var out []*server
 	for _, name := range o.servers {
-		s := &server{name: name, bin: filepath.Join(o.results, "bin", name), echo: name != "rawgnet"}
+		s := &server{name: name, bin: filepath.Join(o.results, "bin", name), loops: name == "eddy" || name == "rawgnet"}
 		var cmd *exec.Cmd
 		if name == "eddy" {
-			s.args = []string{"-loops", "1"}
 			cmd = exec.Command("go", "build", "-o", s.bin, "./bench/server")
 			cmd.Dir = o.root
 		} else {
@@ -93,9 +99,9 @@ type proc struct {
 	done chan struct{}
 }
 
-// start runs s on a free loopback port, pinned and limited to one P, and waits until it
-// answers GET /plaintext.
-func start(o *options, s *server) (*proc, error) {
+// start runs s on a free loopback port, pinned and limited as mode m says, and waits until
+// it answers GET /plaintext.
+func start(o *options, s *server, m mode) (*proc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -104,9 +110,9 @@ func start(o *options, s *server) (*proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"-c", o.serverCPU, s.bin, "-addr", addr}, s.args...)
+	args := append([]string{"-c", m.serverCPU, s.bin, "-addr", addr}, s.args(m)...)
 	cmd := exec.Command("taskset", args...) // taskset execs the server: same PID
-	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(m.procs))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()

@@ -36,6 +36,11 @@ Requests/sec:    500.00
 			out:  "  10 requests in 900.00ms, 1.00KB read\nRequests/sec:     11.11\n",
 			want: wrkResult{requests: 10, seconds: 0.9, rps: 11.11},
 		},
+		{
+			name: "latency",
+			out:  "  2000 requests in 2.00s, 1.00MB read\nRequests/sec:   1000.00\nLATENCY 512 2048 4100 9000\n",
+			want: wrkResult{requests: 2000, seconds: 2, rps: 1000, lat: latency{p50: 512, p99: 2048, p999: 4100, max: 9000}},
+		},
 		{name: "garbage", out: "unable to connect to 127.0.0.1:1 Connection refused\n", bad: true},
 	}
 	for _, c := range cases {

@@ -1,6 +1,9 @@
 // Command nethttp serves the benchmark contract (see package contract) with net/http.
 //
 //	nethttp -addr 127.0.0.1:8080
+//
+// With -files DIR it also serves DIR at /files/ with http.FileServer, for
+// cmd/filebench.
 package main
 
 import (
@@ -16,8 +19,13 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	files := flag.String("files", "", "directory to serve at /files/ (none by default)")
 	flag.Parse()
-	log.Fatal(http.ListenAndServe(*addr, newHandler()))
+	h := newHandler()
+	if *files != "" {
+		h.Handle("GET /files/", http.StripPrefix("/files/", http.FileServer(http.Dir(*files))))
+	}
+	log.Fatal(http.ListenAndServe(*addr, h))
 }
 
 // Header values are preallocated slices so setting them allocates nothing per request.
@@ -29,7 +37,7 @@ var (
 	plaintext  = []byte(contract.Plaintext)
 )
 
-func newHandler() http.Handler {
+func newHandler() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /plaintext", func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()

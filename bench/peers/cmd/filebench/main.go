@@ -1,0 +1,395 @@
+// Command filebench compares static file serving: eddy's App.Static
+// (bench/server -files), nginx (one worker, sendfile on, open_file_cache
+// on) and net/http's FileServer (cmd/nethttp -files), for a 4 KiB and a
+// 1 MiB file over keep-alive connections. Each server runs alone, pinned
+// to one core (GOMAXPROCS=1 for the Go servers), wrk runs pinned to
+// another, and the server's CPU time per request comes from
+// /proc/PID/stat (nginx runs without a master process, so its one
+// process does all the work).
+//
+//	cd bench/peers && go run ./cmd/filebench -d 5s
+//
+// It prints a Markdown table: requests/s, server CPU µs per request, and
+// eddy's CPU per request (default options) as a ratio of nginx's and of
+// net/http's. eddy-cached is eddy keeping files up to 1 MiB in memory
+// (StaticOptions.CacheFileSize).
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	root, serverCPU, loadCPU string
+	duration, warmup         time.Duration
+	conns                    int
+	servers                  []string
+}
+
+// files are the files served, by name and size.
+var files = []struct {
+	name string
+	size int
+}{
+	{"4k.bin", 4 << 10},
+	{"1m.bin", 1 << 20},
+}
+
+func main() {
+	var o options
+	var servers string
+	flag.StringVar(&o.root, "root", "", "repository root (default: found by walking up from the working directory)")
+	flag.StringVar(&o.serverCPU, "server-cpu", "0", "taskset CPU list for the server")
+	flag.StringVar(&o.loadCPU, "load-cpu", "1", "taskset CPU list for wrk")
+	flag.DurationVar(&o.duration, "d", 5*time.Second, "wrk duration per measurement (whole seconds)")
+	flag.DurationVar(&o.warmup, "warmup", time.Second, "wrk warm-up before each measurement (whole seconds)")
+	flag.IntVar(&o.conns, "c", 16, "wrk connections")
+	flag.StringVar(&servers, "servers", "nginx,eddy,eddy-cached,nethttp", "servers to compare (eddy-cached: eddy keeping 1 MiB files in memory)")
+	flag.Parse()
+	for s := range strings.SplitSeq(servers, ",") {
+		o.servers = append(o.servers, strings.TrimSpace(s))
+	}
+	if err := run(&o); err != nil {
+		fmt.Fprintln(os.Stderr, "filebench:", err)
+		os.Exit(1)
+	}
+}
+
+// result is one server and file.
+type result struct {
+	rps, cpuUS float64
+	errors     string
+}
+
+func run(o *options) error {
+	if o.root == "" {
+		root, err := findRoot()
+		if err != nil {
+			return err
+		}
+		o.root = root
+	}
+	for _, tool := range []string{"wrk", "taskset"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s not found: %w", tool, err)
+		}
+	}
+	work, err := os.MkdirTemp("", "filebench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	dir := filepath.Join(work, "files")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(dir, f.name), bytes.Repeat([]byte("x"), f.size), 0o644); err != nil {
+			return err
+		}
+	}
+	results := map[string]map[string]result{}
+	for _, name := range o.servers {
+		cmd, err := serverCommand(o, name, work, dir)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "filebench: %s skipped: %v\n", name, err)
+			continue
+		}
+		res, err := measure(o, name, cmd)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "filebench: %s: %v\n", name, err)
+			continue
+		}
+		results[name] = res
+	}
+	report(o, results)
+	return nil
+}
+
+// serverCommand builds (or configures) server name and returns the
+// command that runs it on addr, which it gets through {{addr}}.
+func serverCommand(o *options, name, work, dir string) ([]string, error) {
+	switch name {
+	case "eddy", "eddy-cached":
+		bin := filepath.Join(work, "eddy")
+		if err := build(o.root, bin, "./bench/server"); err != nil {
+			return nil, err
+		}
+		argv := []string{bin, "-addr", "{{addr}}", "-loops", "1", "-files", dir}
+		if name == "eddy-cached" {
+			// Every file in memory, as nginx's page cache plus
+			// open_file_cache would have them.
+			argv = append(argv, "-file-cache", strconv.Itoa(1<<20))
+		}
+		return argv, nil
+	case "nethttp":
+		bin := filepath.Join(work, "nethttp")
+		if err := build(filepath.Join(o.root, "bench", "peers"), bin, "./cmd/nethttp"); err != nil {
+			return nil, err
+		}
+		return []string{bin, "-addr", "{{addr}}", "-files", dir}, nil
+	case "nginx":
+		bin, err := exec.LookPath("nginx")
+		if err != nil {
+			return nil, fmt.Errorf("nginx not found (Debian: apt-get install nginx): %w", err)
+		}
+		return []string{bin, "-e", "stderr", "-p", work, "-c", filepath.Join(work, "nginx.conf")}, nil
+	}
+	return nil, fmt.Errorf("unknown server %q", name)
+}
+
+func build(dir, bin, pkg string) error {
+	cmd := exec.Command("go", "build", "-o", bin, pkg)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+	}
+	return nil
+}
+
+// nginxConf is one worker with sendfile and open_file_cache, no master
+// process (so /proc/PID/stat counts all the work), no access log.
+const nginxConf = `daemon off;
+master_process off;
+worker_processes 1;
+pid {{work}}/nginx.pid;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	open_file_cache max=1000 inactive=60s;
+	open_file_cache_valid 60s;
+	keepalive_requests 100000000;
+	keepalive_timeout 75s;
+	default_type application/octet-stream;
+	client_body_temp_path {{work}}/tmp;
+	proxy_temp_path {{work}}/tmp;
+	fastcgi_temp_path {{work}}/tmp;
+	uwsgi_temp_path {{work}}/tmp;
+	scgi_temp_path {{work}}/tmp;
+	server {
+		listen {{addr}};
+		location /files/ { alias {{dir}}/; }
+	}
+}
+`
+
+// measure starts the server, then runs wrk for each file.
+func measure(o *options, name string, argv []string) (map[string]result, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	work := filepath.Dir(argv[0])
+	for i := range argv {
+		argv[i] = strings.ReplaceAll(argv[i], "{{addr}}", addr)
+	}
+	if name == "nginx" {
+		work = argv[4]
+		conf := strings.NewReplacer("{{work}}", work, "{{addr}}", addr, "{{dir}}", filepath.Join(work, "files")).Replace(nginxConf)
+		os.MkdirAll(filepath.Join(work, "tmp"), 0o755)
+		if err := os.WriteFile(filepath.Join(work, "nginx.conf"), []byte(conf), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	logf, err := os.Create(filepath.Join(work, name+".log"))
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	cmd := exec.Command("taskset", append([]string{"-c", o.serverCPU}, argv...)...) // same PID as the server
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}()
+	if err := waitReady(addr, "/files/"+files[0].name); err != nil {
+		log, _ := os.ReadFile(logf.Name())
+		return nil, fmt.Errorf("not ready: %v\n%s", err, log)
+	}
+	out := map[string]result{}
+	for _, f := range files {
+		url := "http://" + addr + "/files/" + f.name
+		if o.warmup > 0 {
+			if _, err := wrk(o, url, o.warmup); err != nil {
+				return nil, err
+			}
+		}
+		before, err := cpuTicks(cmd.Process.Pid)
+		if err != nil {
+			return nil, err
+		}
+		r, err := wrk(o, url, o.duration)
+		if err != nil {
+			return nil, err
+		}
+		after, err := cpuTicks(cmd.Process.Pid)
+		if err != nil {
+			return nil, err
+		}
+		if r.requests > 0 {
+			r.cpuUS = float64(after-before) / clockTicks() * 1e6 / float64(r.requests)
+		}
+		out[f.name] = r.result
+		fmt.Fprintf(os.Stderr, "filebench: %s %s: %.0f req/s, %.1f µs CPU/req %s\n", name, f.name, r.rps, r.cpuUS, r.errors)
+	}
+	return out, nil
+}
+
+type wrkRun struct {
+	result
+	requests int64
+}
+
+var (
+	reTotal  = regexp.MustCompile(`(\d+) requests in`)
+	reRPS    = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	reSocket = regexp.MustCompile(`Socket errors: [^\n]*`)
+	reNon2xx = regexp.MustCompile(`Non-2xx or 3xx responses: \d+`)
+)
+
+func wrk(o *options, url string, d time.Duration) (wrkRun, error) {
+	args := []string{"-c", o.loadCPU, "wrk", "-t1", "-c" + strconv.Itoa(o.conns), "-d" + strconv.Itoa(int(d/time.Second)) + "s", url}
+	out, err := exec.Command("taskset", args...).CombinedOutput()
+	if err != nil {
+		return wrkRun{}, fmt.Errorf("wrk: %v\n%s", err, out)
+	}
+	var r wrkRun
+	if m := reTotal.FindSubmatch(out); m != nil {
+		r.requests, _ = strconv.ParseInt(string(m[1]), 10, 64)
+	}
+	if m := reRPS.FindSubmatch(out); m != nil {
+		r.rps, _ = strconv.ParseFloat(string(m[1]), 64)
+	}
+	var errs []string
+	for _, re := range []*regexp.Regexp{reSocket, reNon2xx} {
+		if m := re.Find(out); m != nil {
+			errs = append(errs, string(m))
+		}
+	}
+	r.errors = strings.Join(errs, "; ")
+	return r, nil
+}
+
+func report(o *options, res map[string]map[string]result) {
+	fmt.Printf("### Static files: server CPU per request (keep-alive, %d connections, %v per run, server on CPU %s, wrk on CPU %s)\n\n",
+		o.conns, o.duration, o.serverCPU, o.loadCPU)
+	fmt.Println("| file | server | requests/s | CPU µs/request | eddy / this | errors |")
+	fmt.Println("|---|---|---:|---:|---:|---|")
+	for _, f := range files {
+		e, haveE := res["eddy"][f.name]
+		for _, name := range o.servers {
+			r, ok := res[name][f.name]
+			if !ok {
+				continue
+			}
+			ratio := ""
+			if haveE && !strings.HasPrefix(name, "eddy") && r.cpuUS > 0 {
+				ratio = fmt.Sprintf("%.2f", e.cpuUS/r.cpuUS)
+			}
+			fmt.Printf("| %s | %s | %.0f | %.1f | %s | %s |\n", f.name, name, r.rps, r.cpuUS, ratio, r.errors)
+		}
+	}
+}
+
+func waitReady(addr, path string) error {
+	deadline := time.Now().Add(15 * time.Second)
+	client := &http.Client{Timeout: 2 * time.Second}
+	for {
+		resp, err := client.Get("http://" + addr + path)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// cpuTicks returns utime+stime of pid (all threads), in clock ticks.
+func cpuTicks(pid int) (uint64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, errors.New("malformed /proc/PID/stat")
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 13 {
+		return 0, errors.New("short /proc/PID/stat")
+	}
+	u, err1 := strconv.ParseUint(f[11], 10, 64)
+	s, err2 := strconv.ParseUint(f[12], 10, 64)
+	return u + s, errors.Join(err1, err2)
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat times.
+func clockTicks() float64 {
+	out, err := exec.Command("getconf", "CLK_TCK").Output()
+	if err == nil {
+		if v, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64); err == nil && v > 0 {
+			return v
+		}
+	}
+	return 100
+}
+
+// findRoot walks up from the working directory to the main module's go.mod.
+func findRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && strings.HasPrefix(string(data), "module github.com/eddy-go/eddy\n") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("repository root not found above the working directory; pass -root")
+		}
+		dir = parent
+	}
+}

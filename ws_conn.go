@@ -1,0 +1,736 @@
+package eddy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/url"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/eddy-go/eddy/httpcodec"
+	"github.com/eddy-go/eddy/loop"
+	"github.com/eddy-go/eddy/ws"
+)
+
+// WebSocket is one WebSocket connection (aiohttp's WebSocketResponse once
+// prepared). Its send methods and accessors are safe for concurrent use;
+// frames leave in the order the send calls returned. Sends are queued and
+// written by the connection's loop: a send from a callback is written at
+// the end of the callback's batch of input (one write for all of them),
+// one from another goroutine as soon as the loop runs.
+//
+// # Ownership
+//
+// A WebSocket is valid from WSCallbacks.OnOpen (or the start of a WSFunc)
+// until it is closed; after that its send methods return ErrWSClosed and
+// its accessors keep answering. The data of a message given to OnMessage
+// is loop memory, valid until OnMessage returns; copy it to keep it.
+type WebSocket struct {
+	app *App
+	wr  *wsRoute
+	l   *loop.Loop
+
+	// Set before the upgrade, read-only after.
+	protocol string
+	remote   net.Addr
+	params   []string // name, value, name, value ...
+	rawQuery string
+	path     string       // the handshake's path, for log lines
+	head     []byte       // an owned copy of the handshake's head, parsed again by Header
+	deflater *ws.Deflater // nil: permessage-deflate not negotiated
+
+	// Loop-owned.
+	lc       *loop.Conn
+	hd       *loop.Handle
+	flushFn  func(*loop.Conn)
+	parser   ws.Parser
+	lastRead time.Duration // the last input, on the loop's clock
+	pingAt   time.Duration // when the unanswered ping was sent; 0: none
+	closeBy  time.Duration // the closing handshake's deadline; 0: not closing
+	lstate   wsState
+	failNow  bool // close the connection once the close frame is written
+	hubs     []hubSlot
+	queryV   url.Values // parsed on first Query; guarded by mu
+
+	// Shared, guarded by mu.
+	mu          sync.Mutex
+	out         []byte // frames queued and not yet written
+	flushPosted bool   // a flush is posted, or the loop is in a batch that ends with one
+	sendClosed  bool   // a close frame was queued (or the connection is gone): no more sends
+	closeQueued bool   // out ends with our close frame
+	cut         bool   // the client fell MaxOutbound behind: flush cuts it off
+	code        int    // the close code (0 while open); the peer's wins over ours
+	reason      string
+	peerClosed  bool // the peer's close frame arrived
+	gone        bool // the connection is closed (ConnectionLost ran)
+
+	// Receiving, for a WSFunc (guarded by mu).
+	inbox      []WSMessage
+	inboxBytes int
+	readPaused bool
+	wake       chan struct{} // a message (or the close) arrived; capacity 1
+	done       chan struct{} // closed at ConnectionLost
+
+	queued atomic.Int64 // output queued in the loop at the last look (for Send's limit)
+}
+
+// wsState is the loop's view of the closing handshake.
+type wsState uint8
+
+const (
+	wsOpen      wsState = iota
+	wsClosing           // our close frame is out; waiting for the peer's
+	wsPeerClose         // the peer's close came (NoAutoClose); waiting for the application's
+	wsDone              // the handshake is over (or failed): input is discarded
+	wsGone              // ConnectionLost ran
+)
+
+// maxKeptWSOut bounds the output buffer a WebSocket keeps between flushes:
+// enough for a steady flow of 16 KiB messages without an allocation each,
+// while a burst's larger buffer goes to the GC.
+const maxKeptWSOut = 64 << 10
+
+func newWebSocket(c *Ctx, wr *wsRoute, hs *ws.Handshake) *WebSocket {
+	w := &WebSocket{app: c.app, wr: wr, l: c.loop, protocol: hs.Protocol, remote: c.x.RemoteAddr()}
+	if r := c.route; r != nil {
+		for _, name := range r.params {
+			w.params = append(w.params, name, c.Param(name))
+		}
+	}
+	w.rawQuery = c.RawQuery()
+	w.path = string(c.x.Request().Path())
+	// The raw head, not a parsed copy: an httpcodec.Request is 1.7 KiB,
+	// more than the rest of an idle WebSocket.
+	w.head = bytes.Clone(c.x.Request().Raw())
+	w.parser.MaxMessage = wr.cfg.MaxMessage
+	if hs.Deflate {
+		w.parser.Inflater = ws.NewInflater(hs.DeflateParams, ws.RoleServer)
+		w.deflater = ws.NewDeflater(hs.DeflateParams, ws.RoleServer)
+	}
+	if wr.fn != nil {
+		w.wake = make(chan struct{}, 1)
+		w.done = make(chan struct{})
+	}
+	return w
+}
+
+var (
+	_ loop.Protocol  = (*WebSocket)(nil)
+	_ loop.Timeouter = (*WebSocket)(nil)
+	_ loop.Drainer   = (*WebSocket)(nil)
+	_ loop.WriteFlow = (*WebSocket)(nil)
+)
+
+// ConnectionMade is loop.Protocol: the 101 is out and the connection is
+// the WebSocket's. Loop-only; called by the server, not by applications.
+func (w *WebSocket) ConnectionMade(lc *loop.Conn) {
+	w.lc = lc
+	w.hd = lc.Handle()
+	w.flushFn = func(*loop.Conn) { w.flush() }
+	w.lastRead = w.l.Time()
+	w.rearm()
+	if w.wr.fn != nil {
+		go w.run()
+		return
+	}
+	if w.wr.cb.OnOpen != nil {
+		w.batchStart()
+		w.callOpen()
+		w.flush()
+	}
+}
+
+// DataReceived is loop.Protocol: it parses every frame in data and
+// delivers the messages. Loop-only; called by the server.
+func (w *WebSocket) DataReceived(lc *loop.Conn, data []byte) int {
+	if w.lstate >= wsDone {
+		return len(data)
+	}
+	w.lastRead = w.l.Time()
+	if w.pingAt != 0 {
+		// Any input shows the peer is alive: the next ping is due Heartbeat
+		// from now, earlier than the pong timeout the deadline waits for.
+		// Once per ping; otherwise input costs a field write.
+		w.pingAt = 0
+		w.rearm()
+	}
+	w.batchStart()
+	off := 0
+	for off < len(data) && w.lstate < wsDone {
+		if w.wr.fn != nil && w.inboxFull() {
+			lc.PauseReading() // the WSFunc is behind: Receive resumes it
+			break
+		}
+		n, m, err := w.parser.Feed(data[off:])
+		off += n
+		if err != nil {
+			w.protocolError(err)
+			break
+		}
+		if m.Op == 0 {
+			break // need more
+		}
+		w.handle(m)
+	}
+	w.flush()
+	if w.failNow {
+		_ = lc.Close() // after the close frame: a failed connection does not wait for the peer's
+	}
+	if w.lstate >= wsDone {
+		return len(data)
+	}
+	return off
+}
+
+// handle acts on one message or control frame. Loop-only.
+func (w *WebSocket) handle(m ws.Message) {
+	cfg := &w.wr.cfg
+	switch m.Op {
+	case ws.OpText, ws.OpBinary:
+		if w.lstate == wsOpen {
+			w.deliver(WSMessage{Type: WSMessageType(m.Op), Data: m.Payload})
+		}
+	case ws.OpPing:
+		if cfg.NoAutoPing {
+			w.deliver(WSMessage{Type: WSPing, Data: m.Payload})
+			return
+		}
+		q := w.lc.OutboundBuffered()
+		w.mu.Lock()
+		switch {
+		case w.sendClosed:
+		case q+len(w.out) > 0 && q+len(w.out)+len(m.Payload) > w.wr.cfg.MaxOutbound:
+			// A peer that pings and does not read its pongs is a slow
+			// consumer too: the pongs must not pile up.
+			w.sendClosed, w.cut = true, true
+			w.out = nil
+		default:
+			w.out = ws.AppendFrame(w.out, ws.OpPong, true, m.Payload)
+		}
+		w.mu.Unlock()
+	case ws.OpPong:
+		if cfg.NoAutoPing {
+			w.deliver(WSMessage{Type: WSPong, Data: m.Payload})
+		}
+	case ws.OpClose:
+		w.peerClose(m.Payload)
+	}
+}
+
+// peerClose handles the peer's close frame. Loop-only.
+func (w *WebSocket) peerClose(payload []byte) {
+	code, reason, _ := ws.ParseClose(payload) // validated by the parser
+	c := int(code)
+	if c == 0 {
+		c = int(ws.StatusNoStatus)
+	}
+	w.mu.Lock()
+	w.code, w.reason = c, string(reason)
+	w.peerClosed = true
+	w.mu.Unlock()
+	switch {
+	case w.lstate == wsClosing:
+		// The answer to our close (which may still be queued: write it
+		// first): the handshake is complete.
+		w.flush()
+		w.lstate = wsDone
+		_ = w.lc.Close()
+	case w.wr.cfg.NoAutoClose:
+		w.lstate = wsPeerClose
+		w.closeBy = w.l.Time() + w.wr.cfg.CloseTimeout
+		w.rearm()
+		if w.wr.fn != nil {
+			w.signal() // Receive returns the close as a *WSCloseError
+		} else {
+			w.deliver(WSMessage{Type: WSClose, Data: payload})
+		}
+	default:
+		// Answer with the peer's code (none if it sent none), then close.
+		echo := code
+		if echo != 0 && !echo.Valid() {
+			echo = ws.StatusNormal
+		}
+		w.queueClose(echo, "", false)
+	}
+}
+
+// protocolError fails the connection: close with the error's code, without
+// waiting for the peer's answer. Loop-only.
+func (w *WebSocket) protocolError(err error) {
+	code, reason := ws.StatusProtocolError, "protocol error"
+	if e, ok := err.(*ws.Error); ok {
+		code, reason = e.Code, e.Reason
+	}
+	w.failNow = true
+	w.queueClose(code, reason, true)
+}
+
+// queueClose queues a close frame (unless one was sent) and records code
+// as ours when none is recorded yet; fail closes the connection right
+// after the frame instead of waiting for the peer's. The frame is written
+// by the next flush. Loop-only.
+func (w *WebSocket) queueClose(code ws.StatusCode, reason string, record bool) {
+	w.mu.Lock()
+	if record && w.code == 0 {
+		w.code, w.reason = int(code), reason
+	}
+	if !w.sendClosed {
+		w.sendClosed = true
+		w.out = ws.AppendClose(w.out, code, reason)
+		w.closeQueued = true
+	}
+	w.mu.Unlock()
+	switch {
+	case w.failNow:
+		w.lstate = wsDone
+	case w.lstate == wsOpen:
+		w.lstate = wsClosing // messages after our close are not delivered
+	}
+}
+
+// deliver hands a message to the application. Loop-only.
+func (w *WebSocket) deliver(m WSMessage) {
+	if w.wr.fn != nil {
+		w.enqueue(m)
+		return
+	}
+	if w.wr.cb.OnMessage != nil {
+		w.callMessage(m)
+	}
+}
+
+// batchStart marks the loop as being in a batch that ends with a flush, so
+// sends from its callbacks queue without posting a flush each. Loop-only.
+func (w *WebSocket) batchStart() {
+	w.mu.Lock()
+	w.flushPosted = true
+	w.mu.Unlock()
+}
+
+// flush writes the queued frames, in one write, and acts on what was
+// queued with them: our close frame starts the closing handshake (or
+// ends the connection after a failure or when answering the peer's), a
+// slow consumer is cut off. Loop-only.
+func (w *WebSocket) flush() {
+	w.mu.Lock()
+	buf := w.out
+	w.out = nil
+	w.flushPosted = false
+	closing, cut := w.closeQueued, w.cut
+	w.closeQueued, w.cut = false, false
+	w.mu.Unlock()
+	if w.lstate == wsGone {
+		return
+	}
+	if cut {
+		w.cutOff()
+		return
+	}
+	if len(buf) > 0 {
+		_ = w.lc.Write(buf) // a failed write closes the connection: ConnectionLost follows
+	}
+	if cap(buf) > 0 && cap(buf) <= maxKeptWSOut {
+		// Written (Write copies what the kernel did not take): reuse it for
+		// the next sends, unless a send already started a new one. At rest
+		// a WebSocket holds this one buffer, no more.
+		w.mu.Lock()
+		if w.out == nil && !w.sendClosed {
+			w.out = buf[:0]
+		}
+		w.mu.Unlock()
+	}
+	w.queued.Store(int64(w.lc.OutboundBuffered()))
+	if closing {
+		w.closeSent()
+	}
+}
+
+// closeSent runs once our close frame is written. Loop-only.
+func (w *WebSocket) closeSent() {
+	w.mu.Lock()
+	peer := w.peerClosed
+	w.mu.Unlock()
+	if peer || w.failNow {
+		w.lstate = wsDone
+		_ = w.lc.Close() // flushes the close frame first
+		return
+	}
+	if w.lstate < wsDone && w.closeBy == 0 {
+		w.lstate = wsClosing
+		w.closeBy = w.l.Time() + w.wr.cfg.CloseTimeout
+		w.rearm()
+	}
+}
+
+// cutOff ends a slow consumer's connection: what was queued for it is
+// dropped, a close frame with 1008 follows what the loop already holds
+// (bounded by MaxOutbound), and the connection closes once that is
+// flushed (or after the server's close linger). Loop-only.
+func (w *WebSocket) cutOff() {
+	w.mu.Lock()
+	if w.code == 0 {
+		w.code, w.reason = int(ws.StatusPolicyViolation), "client too slow"
+	}
+	w.mu.Unlock()
+	w.lstate = wsDone
+	var b [16 + ws.MaxHeaderSize]byte
+	_ = w.lc.Write(ws.AppendClose(b[:0], ws.StatusPolicyViolation, "client too slow"))
+	_ = w.lc.Close()
+}
+
+// Timeout is loop.Timeouter: the heartbeat, the pong timeout or the
+// closing handshake's timeout is due. Loop-only; called by the server.
+func (w *WebSocket) Timeout(lc *loop.Conn) {
+	now := w.l.Time()
+	cfg := &w.wr.cfg
+	if w.closeBy != 0 && now >= w.closeBy {
+		// The peer (or, with NoAutoClose, the application) did not finish
+		// the closing handshake in time.
+		w.lstate = wsDone
+		w.closeBy = 0
+		_ = lc.Close()
+		return
+	}
+	if cfg.Heartbeat > 0 && w.lstate == wsOpen {
+		switch {
+		case w.pingAt != 0 && now >= w.pingAt+cfg.PongTimeout:
+			// Nothing came back: the peer is gone or stuck. No close
+			// frame: it would not be read either.
+			w.mu.Lock()
+			if w.code == 0 {
+				w.code, w.reason = int(ws.StatusAbnormal), "no pong within the pong timeout"
+			}
+			w.mu.Unlock()
+			w.lstate = wsDone
+			lc.Abort()
+			return
+		case w.pingAt == 0 && now >= w.lastRead+cfg.Heartbeat:
+			w.mu.Lock()
+			ok := !w.sendClosed
+			if ok {
+				w.out = ws.AppendFrame(w.out, ws.OpPing, true, nil)
+			}
+			w.mu.Unlock()
+			if ok {
+				w.pingAt = max(now, 1)
+				w.flush()
+			}
+		}
+	}
+	w.rearm()
+}
+
+// rearm sets the connection's deadline to the next thing due: the closing
+// handshake's end, the pong timeout or the next ping. Loop-only.
+func (w *WebSocket) rearm() {
+	if w.lstate == wsGone || w.lc == nil {
+		return
+	}
+	var at time.Duration
+	if w.closeBy != 0 {
+		at = w.closeBy
+	}
+	if hb := w.wr.cfg.Heartbeat; hb > 0 && w.lstate == wsOpen {
+		t := w.lastRead + hb
+		if w.pingAt != 0 {
+			t = w.pingAt + w.wr.cfg.PongTimeout
+		}
+		if at == 0 || t < at {
+			at = t
+		}
+	}
+	w.lc.SetDeadline(at)
+}
+
+// Drain is loop.Drainer: the server is shutting down. The WebSocket is
+// closed with 1001; the server waits for the closing handshake (bounded by
+// CloseTimeout and the shutdown's own timeout). Loop-only; called by the
+// server.
+func (w *WebSocket) Drain(lc *loop.Conn) {
+	if w.lstate != wsOpen {
+		return
+	}
+	w.queueClose(ws.StatusGoingAway, "server shutting down", true)
+	w.flush()
+}
+
+// PauseWriting is loop.WriteFlow: the client reads slower than we write.
+// Loop-only; called by the server.
+func (w *WebSocket) PauseWriting(lc *loop.Conn) { w.queued.Store(int64(lc.OutboundBuffered())) }
+
+// ResumeWriting is loop.WriteFlow: the client caught up. Loop-only;
+// called by the server.
+func (w *WebSocket) ResumeWriting(lc *loop.Conn) { w.queued.Store(int64(lc.OutboundBuffered())) }
+
+// ConnectionLost is loop.Protocol: the connection is closed. OnClose runs
+// (or the WSFunc's Receive returns the close). Loop-only; called by the
+// server.
+func (w *WebSocket) ConnectionLost(lc *loop.Conn, err error) {
+	w.lstate = wsGone
+	w.mu.Lock()
+	w.gone = true
+	w.sendClosed = true
+	w.out = nil
+	if w.code == 0 {
+		w.code = int(ws.StatusAbnormal)
+	}
+	code, reason := w.code, w.reason
+	w.mu.Unlock()
+	for len(w.hubs) > 0 {
+		w.hubs[len(w.hubs)-1].h.removeLoop(w)
+	}
+	if w.wr.fn != nil {
+		close(w.done)
+		return
+	}
+	if w.wr.cb.OnClose != nil {
+		w.callClose(code, reason)
+	}
+}
+
+// callOpen, callMessage and callClose run a callback, turning a panic into
+// a log line with the stack and a close with 1011.
+func (w *WebSocket) callOpen() {
+	defer w.recoverCallback()
+	w.wr.cb.OnOpen(w)
+}
+
+func (w *WebSocket) callMessage(m WSMessage) {
+	defer w.recoverCallback()
+	w.wr.cb.OnMessage(w, m)
+}
+
+func (w *WebSocket) callClose(code int, reason string) {
+	defer w.recoverCallback()
+	w.wr.cb.OnClose(w, code, reason)
+}
+
+func (w *WebSocket) recoverCallback() {
+	if v := recover(); v != nil {
+		w.panicked(v)
+		if w.lstate < wsDone {
+			w.queueClose(ws.StatusInternalError, "internal error", true)
+		}
+	}
+}
+
+func (w *WebSocket) panicked(v any) {
+	w.app.log.Error("eddy: WebSocket handler panic", "panic", fmt.Sprint(v),
+		"path", w.path, "stack", string(debug.Stack()))
+}
+
+// run is a WSFunc's goroutine.
+func (w *WebSocket) run() {
+	code, reason := ws.StatusNormal, ""
+	defer func() {
+		if v := recover(); v != nil {
+			w.panicked(v)
+			code, reason = ws.StatusInternalError, "internal error"
+		}
+		_ = w.Close(int(code), reason)
+	}()
+	if err := w.wr.fn(w); err != nil {
+		w.app.log.Error("eddy: WebSocket handler error", "path", w.path, "error", err)
+		code, reason = ws.StatusInternalError, "internal error"
+	}
+}
+
+// SendText sends s as a text message. It returns ErrWSClosed once the
+// WebSocket is closing, ErrWSSlowConsumer when the client is too far
+// behind (the WebSocket is then closed with 1008). Safe for concurrent
+// use.
+func (w *WebSocket) SendText(s string) error { return w.send(ws.OpText, unsafeBytes(s)) }
+
+// SendBytes sends b as a binary message; b is copied before SendBytes
+// returns. Errors as for SendText. Safe for concurrent use.
+func (w *WebSocket) SendBytes(b []byte) error { return w.send(ws.OpBinary, b) }
+
+// Send sends data as a message of type t (WSText or WSBinary): the way to
+// echo a message as received, or to send text held in a []byte without a
+// conversion. data is copied before Send returns. Errors as for SendText.
+// Safe for concurrent use.
+func (w *WebSocket) Send(t WSMessageType, data []byte) error {
+	if t != WSText && t != WSBinary {
+		return fmt.Errorf("eddy: WebSocket Send of a %s message: use Ping, Pong or Close", t)
+	}
+	return w.send(ws.Op(t), data)
+}
+
+// SendJSON sends v encoded as JSON in a text message. Errors as for
+// SendText, or the encoding's. Safe for concurrent use.
+func (w *WebSocket) SendJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("eddy: WebSocket JSON: %w", err)
+	}
+	return w.send(ws.OpText, b)
+}
+
+// Ping sends a ping with payload p (at most 125 bytes); the peer answers
+// with a pong. Safe for concurrent use.
+func (w *WebSocket) Ping(p []byte) error { return w.sendControl(ws.OpPing, p) }
+
+// Pong sends a pong with payload p (at most 125 bytes): the answer to a
+// ping delivered with WSConfig.NoAutoPing, or an unsolicited heartbeat.
+// Safe for concurrent use.
+func (w *WebSocket) Pong(p []byte) error { return w.sendControl(ws.OpPong, p) }
+
+func (w *WebSocket) sendControl(op ws.Op, p []byte) error {
+	if len(p) > ws.MaxControlPayload {
+		return ErrWSControlTooLong
+	}
+	return w.send(op, p)
+}
+
+// send queues one frame and makes sure a flush follows. Safe for
+// concurrent use.
+func (w *WebSocket) send(op ws.Op, p []byte) error {
+	w.mu.Lock()
+	if w.sendClosed {
+		w.mu.Unlock()
+		return ErrWSClosed
+	}
+	if q := int(w.queued.Load()) + len(w.out); q > 0 && q+len(p) > w.wr.cfg.MaxOutbound {
+		w.sendClosed, w.cut = true, true
+		w.out = nil // dropped: the client gets a close frame instead
+		post := !w.flushPosted
+		w.flushPosted = true
+		w.mu.Unlock()
+		if post {
+			_ = w.post()
+		}
+		return ErrWSSlowConsumer
+	}
+	if w.deflater != nil && !op.IsControl() {
+		w.out = w.deflater.AppendFrame(w.out, op, p)
+	} else {
+		w.out = ws.AppendFrame(w.out, op, true, p)
+	}
+	post := !w.flushPosted
+	w.flushPosted = true
+	w.mu.Unlock()
+	if post {
+		return w.post()
+	}
+	return nil
+}
+
+// post asks the loop to flush.
+func (w *WebSocket) post() error {
+	if err := w.hd.Post(w.flushFn); err != nil {
+		return ErrWSClosed
+	}
+	return nil
+}
+
+// Close starts the closing handshake with code and reason (at most 123
+// bytes): the close frame follows every message sent before, the peer
+// answers with its own, and the connection closes (after
+// WSConfig.CloseTimeout if the answer does not come). code must be one a
+// close frame may carry (1000-1003, 1007-1014, 3000-4999). A second Close
+// returns ErrWSClosed. Safe for concurrent use.
+func (w *WebSocket) Close(code int, reason string) error {
+	sc := ws.StatusCode(code)
+	if code < 0 || code > 0xffff || !sc.Valid() {
+		return ErrWSCloseCode
+	}
+	if len(reason) > ws.MaxControlPayload-2 {
+		return ErrWSControlTooLong
+	}
+	w.mu.Lock()
+	if w.sendClosed {
+		w.mu.Unlock()
+		return ErrWSClosed
+	}
+	w.sendClosed = true
+	if w.code == 0 {
+		w.code, w.reason = code, reason
+	}
+	w.out = ws.AppendClose(w.out, sc, reason)
+	w.closeQueued = true
+	post := !w.flushPosted
+	w.flushPosted = true
+	w.mu.Unlock()
+	if post {
+		_ = w.post() // a connection already gone is closed anyway
+	}
+	return nil
+}
+
+// CloseCode returns the close code: the peer's (1005 for a close frame
+// without one), ours when we closed and the peer did not answer, 1006 for
+// a connection lost without a close frame; 0 while the WebSocket is open.
+// Safe for concurrent use.
+func (w *WebSocket) CloseCode() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.code
+}
+
+// CloseReason returns the reason that came with CloseCode. Safe for
+// concurrent use.
+func (w *WebSocket) CloseReason() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.reason
+}
+
+// Closed reports whether the WebSocket is closing or closed: a close frame
+// was sent or received, or the connection is gone. Safe for concurrent
+// use.
+func (w *WebSocket) Closed() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sendClosed || w.peerClosed || w.gone
+}
+
+// Protocol returns the negotiated subprotocol ("" if none). Safe for
+// concurrent use.
+func (w *WebSocket) Protocol() string { return w.protocol }
+
+// RemoteAddr returns the client's address. Safe for concurrent use.
+func (w *WebSocket) RemoteAddr() net.Addr { return w.remote }
+
+// Param returns the value of the route's path parameter name from the
+// handshake's path ("" if the route has none by that name). Safe for
+// concurrent use.
+func (w *WebSocket) Param(name string) string {
+	for i := 0; i+1 < len(w.params); i += 2 {
+		if w.params[i] == name {
+			return w.params[i+1]
+		}
+	}
+	return ""
+}
+
+// Query returns the first value of the handshake's query parameter name
+// ("" if absent). Safe for concurrent use.
+func (w *WebSocket) Query(name string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.queryV == nil {
+		w.queryV, _ = url.ParseQuery(w.rawQuery)
+	}
+	return w.queryV.Get(name)
+}
+
+// Header returns the value of the handshake's header field name ("" if
+// absent). It parses the kept head again: cheap, but not free. Safe for
+// concurrent use.
+func (w *WebSocket) Header(name string) string {
+	lim := httpcodec.Limits{MaxRequestLine: len(w.head), MaxHeaderBytes: len(w.head), MaxHeaders: len(w.head)}
+	p := httpcodec.RequestParser{Limits: &lim}
+	var r httpcodec.Request
+	if n, err := p.Parse(w.head, &r); n <= 0 || err != nil {
+		return "" // it parsed when it arrived, with these limits or tighter ones
+	}
+	return string(r.Header(name))
+}
+
+// Loop returns the loop the connection runs on: callbacks there may use
+// its timers (Loop.CallLater). Safe for concurrent use.
+func (w *WebSocket) Loop() *loop.Loop { return w.l }

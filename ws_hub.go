@@ -1,0 +1,188 @@
+package eddy
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/eddy-go/eddy/loop"
+	"github.com/eddy-go/eddy/ws"
+)
+
+// Hub is a set of WebSockets that receive the same broadcasts (a chat room,
+// a feed). A broadcast encodes its frame once and posts one task per
+// event loop, which writes the frame to that loop's members; a member that
+// is too far behind (WSConfig.MaxOutbound) is cut off with close 1008, not
+// waited for. Members leave when they close. The zero Hub is not usable:
+// make one with NewHub. Every method is safe for concurrent use.
+type Hub struct {
+	mu     sync.Mutex
+	shards map[*loop.Loop]*hubShard
+	list   []*hubShard // the shards, for Broadcast without the map
+	n      atomic.Int64
+}
+
+// hubShard holds a hub's members on one loop; members is touched only by
+// that loop.
+type hubShard struct {
+	h       *Hub
+	l       *loop.Loop
+	members []*WebSocket
+}
+
+// hubSlot records a WebSocket's place in one hub. Loop-owned.
+type hubSlot struct {
+	h *Hub
+	i int
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub { return &Hub{shards: make(map[*loop.Loop]*hubShard)} }
+
+// Add makes w a member (once the loop runs the addition: a broadcast
+// started after Add returns reaches w). Adding a member twice, or a
+// WebSocket already closed, does nothing. Safe for concurrent use.
+func (h *Hub) Add(w *WebSocket) {
+	h.mu.Lock()
+	s := h.shards[w.l]
+	if s == nil {
+		s = &hubShard{h: h, l: w.l}
+		h.shards[w.l] = s
+		h.list = append(h.list[:len(h.list):len(h.list)], s) // copy on write: Broadcast reads list unlocked
+	}
+	h.mu.Unlock()
+	_ = w.hd.Post(func(*loop.Conn) { s.add(w) })
+}
+
+// Remove takes w out of the hub (it also leaves when it closes). Safe for
+// concurrent use.
+func (h *Hub) Remove(w *WebSocket) {
+	_ = w.hd.Post(func(*loop.Conn) { h.removeLoop(w) })
+}
+
+// Len returns the number of members. Safe for concurrent use.
+func (h *Hub) Len() int { return int(h.n.Load()) }
+
+// BroadcastText sends s as a text message to every member. Safe for
+// concurrent use.
+func (h *Hub) BroadcastText(s string) { h.broadcast(ws.OpText, unsafeBytes(s)) }
+
+// BroadcastBytes sends b as a binary message to every member; b is copied
+// before BroadcastBytes returns. Safe for concurrent use.
+func (h *Hub) BroadcastBytes(b []byte) { h.broadcast(ws.OpBinary, b) }
+
+// BroadcastJSON sends v encoded as JSON in a text message to every member.
+// Safe for concurrent use.
+func (h *Hub) BroadcastJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("eddy: hub broadcast JSON: %w", err)
+	}
+	h.broadcast(ws.OpText, b)
+	return nil
+}
+
+// broadcast encodes the frame once and posts one task per loop. Members
+// that negotiated permessage-deflate get it uncompressed (the extension
+// allows any message to be).
+func (h *Hub) broadcast(op ws.Op, p []byte) {
+	frame := ws.AppendFrame(nil, op, true, p)
+	h.mu.Lock()
+	list := h.list
+	h.mu.Unlock()
+	for _, s := range list {
+		_ = s.l.CallSoonThreadsafe(func() { s.send(frame) })
+	}
+}
+
+// send writes frame to every member of the shard. Loop-only.
+func (s *hubShard) send(frame []byte) {
+	for i := 0; i < len(s.members); i++ {
+		w := s.members[i]
+		w.sendShared(frame)
+		if i < len(s.members) && s.members[i] != w {
+			i-- // w left (cut off) and the last member took its place
+		}
+	}
+}
+
+func (s *hubShard) add(w *WebSocket) {
+	if w.lstate >= wsDone {
+		return
+	}
+	for _, slot := range w.hubs {
+		if slot.h == s.h {
+			return
+		}
+	}
+	w.hubs = append(w.hubs, hubSlot{h: s.h, i: len(s.members)})
+	s.members = append(s.members, w)
+	s.h.n.Add(1)
+}
+
+// removeLoop takes w out of h, if it is a member. Loop-only (w's loop).
+func (h *Hub) removeLoop(w *WebSocket) {
+	k := -1
+	for j, slot := range w.hubs {
+		if slot.h == h {
+			k = j
+			break
+		}
+	}
+	if k < 0 {
+		return
+	}
+	i := w.hubs[k].i
+	last := len(w.hubs) - 1
+	w.hubs[k] = w.hubs[last]
+	w.hubs = w.hubs[:last]
+	h.mu.Lock()
+	s := h.shards[w.l]
+	h.mu.Unlock()
+	m := s.members
+	end := len(m) - 1
+	if i != end {
+		moved := m[end]
+		m[i] = moved
+		for j := range moved.hubs {
+			if moved.hubs[j].h == h {
+				moved.hubs[j].i = i
+			}
+		}
+	}
+	m[end] = nil
+	s.members = m[:end]
+	h.n.Add(-1)
+}
+
+// sendShared writes a frame shared with other connections (a broadcast):
+// straight to the connection when nothing of ours is queued before it,
+// else behind what is. Loop-only.
+func (w *WebSocket) sendShared(frame []byte) {
+	if w.lstate != wsOpen {
+		return
+	}
+	q := w.lc.OutboundBuffered()
+	w.mu.Lock()
+	if w.sendClosed {
+		w.mu.Unlock()
+		return
+	}
+	if q += len(w.out); q > 0 && q+len(frame) > w.wr.cfg.MaxOutbound {
+		w.sendClosed, w.cut = true, true
+		w.out = nil
+		w.mu.Unlock()
+		w.flush() // cuts it off
+		return
+	}
+	if len(w.out) == 0 {
+		w.mu.Unlock()
+		_ = w.lc.Write(frame)
+		w.queued.Store(int64(w.lc.OutboundBuffered()))
+		return
+	}
+	w.out = append(w.out, frame...)
+	w.mu.Unlock()
+	w.flush()
+}

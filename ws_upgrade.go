@@ -1,0 +1,46 @@
+package eddy
+
+import (
+	"github.com/eddy-go/eddy/ws"
+)
+
+// wsRoute is one WebSocket route: its handler and configuration, shared
+// read-only by its connections.
+type wsRoute struct {
+	cfg  WSConfig
+	opts ws.ServerOptions
+	cb   WSCallbacks
+	fn   WSFunc
+}
+
+// upgrade is the route's handler: it validates the handshake, queues the
+// 101 as the connection's last HTTP response and hands the connection to a
+// WebSocket. Loop-only (the route is OnLoop).
+func (wr *wsRoute) upgrade(c *Ctx) error {
+	if c.failing || c.x.Detached() {
+		// An answer to a server error, or a handler that deferred: no
+		// connection to take over.
+		return ErrInternalServerError
+	}
+	req := c.x.Request()
+	hs, herr := ws.Accept(req, &wr.opts)
+	if herr != nil {
+		if herr.HeaderName != "" {
+			c.SetHeader(herr.HeaderName, herr.HeaderValue)
+		} else if herr == ws.ErrNoUpgrade || herr == ws.ErrNoConnection {
+			// Not a WebSocket request at all: say what this route serves.
+			c.SetHeader("Upgrade", "websocket")
+			return c.Status(426).Text("426 this route serves WebSocket connections only\n")
+		}
+		return NewHTTPError(herr.Status, herr.Reason)
+	}
+	w := newWebSocket(c, wr, &hs)
+	c.hdr = hs.AppendHeaders(c.hdr) // after any header the middleware set
+	c.status = 101
+	c.finishing()
+	c.x.Respond(101, c.hdr, nil)
+	if err := c.x.Hijack(w); err != nil {
+		return err // the connection is gone: nobody to answer
+	}
+	return nil
+}
