@@ -153,6 +153,7 @@ type WSHandshakeError struct {
 	Header     http.Header
 }
 
+// Error returns "client: websocket handshake answered <status>, not 101".
 func (e *WSHandshakeError) Error() string {
 	return fmt.Sprintf("client: websocket handshake answered %d, not 101", e.StatusCode)
 }
@@ -171,6 +172,8 @@ type WSCloseError struct {
 	Err    error
 }
 
+// Error returns "client: websocket closed with <code>", the reason and the
+// cause, if any.
 func (e *WSCloseError) Error() string {
 	s := fmt.Sprintf("client: websocket closed with %d", e.Code)
 	if e.Reason != "" {
