@@ -77,6 +77,28 @@
 // does not apply there). Start works for https too: the round trip runs on a
 // goroutine and the callback still runs on the caller's loop.
 //
+// # WebSocket
+//
+// Session.WebSocket (and DialWebSocket, with a session of its own) is
+// aiohttp's ws_connect: the handshake request carries the session's default
+// headers, basic auth and cookies, and is bounded by Timeout.Connect,
+// Timeout.ResponseHeader, Timeout.Total and the context; the 101 is checked
+// with the ws package (accept key, subprotocol, permessage-deflate), and
+// frames the server sent with it are kept. The WebSocket then lives on one
+// of the session's loops, which parses the server's frames (masked ones are
+// a protocol error), answers pings, runs the heartbeat (WSOptions.Heartbeat,
+// whether or not the application reads) and the closing handshake
+// (WSOptions.CloseTimeout). Sends are safe from any goroutine and keep their
+// order; they never block, and output the network does not take past
+// WSOptions.MaxOutbound closes the WebSocket (1008, ErrWSSlowNetwork)
+// instead of growing memory. Received messages wait in a queue of
+// WSOptions.MaxQueue messages, past which the connection is not read. The
+// session's Close closes its WebSockets with 1001 and waits for them.
+// Redirects are not followed, proxies are not used (a Proxy function that
+// picks one fails the dial with ErrWSProxy), and wss:// fails with
+// ErrWSScheme: the loops have no TLS and Go's Transport cannot hand its
+// connection to a loop.
+//
 // # Goroutines
 //
 // A Session is safe for concurrent use. Requests from Do run on the session's
