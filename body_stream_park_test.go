@@ -108,7 +108,7 @@ func sendBody(w io.Writer, size int64, chunked bool) error {
 	if _, err := io.WriteString(w, head); err != nil {
 		return err
 	}
-	buf := make([]byte, 256<<10)
+	buf := make([]byte, 256<<10, 256<<10+2) // room for a chunk's CRLF
 	for sent := int64(0); sent < size; {
 		n := int(min(int64(len(buf)), size-sent))
 		p := buf[:n]
