@@ -16,10 +16,12 @@ func (streamBodyOption) applyRoute(r *Route) { r.streamBody = true }
 // server buffering all of it first: for uploads larger than memory should
 // hold. The route's MaxBody (set it: the default is 4 MiB), BodyTimeout
 // and MinBodyRate hold as for a buffered body; past them the server
-// answers (413, 408) and the reader fails. A handler that reads slowly
-// slows the client down: the server stops taking its bytes, keeping at
-// most Config.MaxInbound of them buffered for the connection (past that
-// the connection is cut, since the socket cannot be left unread). Body,
+// answers (413, 408) and the reader fails; while the handler is behind,
+// the wait is the handler's and those clocks stop. A handler that reads
+// slowly, or stops for a while, slows the client down: the server stops
+// reading the socket (with at most about 128 KiB buffered beyond the
+// body's 512 KiB pipe), so TCP holds the client back, at any speed and
+// however large the upload, without the server's memory growing. Body,
 // BodyBytes, BindJSON and Form see an empty body on such a route, unless
 // the body came whole with its head.
 //

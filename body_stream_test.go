@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -127,59 +125,4 @@ func TestStreamBodySlowClient(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the handler's read did not return")
 	}
-}
-
-// TestStreamBodyHandlerStops: a handler that stops reading does not make
-// the server buffer the upload: it takes at most its pipe and
-// Config.MaxInbound, then cuts the connection; the handler's read fails.
-func TestStreamBodyHandlerStops(t *testing.T) {
-	release := make(chan struct{})
-	readErr := make(chan error, 1)
-	app := eddy.New(eddy.Config{MaxInbound: 256 << 10})
-	app.Post("/up", func(c *eddy.Ctx) error {
-		<-release
-		_, err := io.Copy(io.Discard, c.BodyReader())
-		readErr <- err
-		return err
-	}, eddy.StreamBody, eddy.MaxBody(1<<30))
-	s := eddytest.New(t, app)
-	c, err := net.Dial("tcp", s.Address)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	const size = 256 << 20
-	sent := make(chan int64, 1)
-	go func() {
-		io.WriteString(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: "+strconv.Itoa(size)+"\r\n\r\n")
-		n, _ := io.Copy(c, io.LimitReader(zeros{}, size))
-		sent <- n
-	}()
-	var n int64
-	select {
-	case n = <-sent: // the server cut the connection: the writes failed
-	case <-time.After(20 * time.Second):
-		t.Fatal("the server kept taking the upload of a handler that does not read")
-	}
-	close(release)
-	if n >= size {
-		t.Errorf("the whole upload (%d bytes) was taken while the handler did not read", n)
-	}
-	t.Logf("the client got %d KiB out before the server cut it off", n>>10)
-	select {
-	case err := <-readErr:
-		if !errors.Is(err, eddy.ErrBodyIncomplete) || !errors.Is(err, io.ErrUnexpectedEOF) {
-			t.Errorf("the handler's read: %v, want ErrBodyIncomplete", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the handler's read did not return")
-	}
-}
-
-// zeros is an endless reader of zero bytes.
-type zeros struct{}
-
-func (zeros) Read(p []byte) (int, error) {
-	clear(p)
-	return len(p), nil
 }

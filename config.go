@@ -85,7 +85,10 @@ type Config struct {
 	HighWater, LowWater int
 	// MaxInbound is how many unconsumed inbound bytes a connection may
 	// buffer before it is closed; at most 1 GiB. Default (the loop's):
-	// 1 MiB.
+	// 1 MiB. A connection the server paused (a full pipeline, a streamed
+	// body whose handler is behind) is not cut at it: the server stops
+	// reading its socket once 64 KiB (or MaxInbound, if lower) are
+	// buffered, and TCP holds the client back.
 	MaxInbound int
 
 	// HeaderTimeout bounds reading a request head, from its first byte

@@ -15,10 +15,13 @@ import (
 // once the pipe falls to half. The body's timers (BodyTimeout,
 // MinBodyRate) stop while the pipe is full, since the wait is the
 // handler's, not the client's; the handler timeout starts when the body
-// has arrived whole. The bytes a paused connection keeps receiving stay in
-// the loop's inbound buffer, bounded by loop.Config.MaxInbound (gnet
-// cannot stop reading a socket): a client that outruns a handler that
-// stopped reading is cut off there, never buffered without bound.
+// has arrived whole. A paused connection that keeps receiving is parked by
+// the loop once 64 KiB (or its MaxInbound, if lower) are buffered: it
+// leaves the poller, the kernel stops reading it and TCP's window closes.
+// So a client that outruns its handler, even one that stopped reading for
+// a while, is held back by TCP, not cut off at MaxInbound, and the
+// connection holds at most the pipe plus what the park threshold and one
+// read of the loop's let through.
 
 // bodyPipe is the most a streamed body buffers between the loop and its
 // reader before the loop stops consuming (one decoded chunk may pass it).

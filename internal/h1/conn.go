@@ -333,7 +333,8 @@ func (c *conn) update() {
 }
 
 // updateReading pauses reading while parsing is blocked (the bytes stay
-// buffered in the loop, bounded by its MaxInbound) and resumes it, which
+// buffered in the loop until it parks the connection, which stops the
+// kernel reading it, see loop.Conn.PauseReading) and resumes it, which
 // re-offers the buffered bytes, once the cause is gone. A closing
 // connection keeps reading so its input can be discarded.
 func (c *conn) updateReading() {
