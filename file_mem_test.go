@@ -169,13 +169,10 @@ func TestFileStalledReader(t *testing.T) {
 // TestStreamBodyLargeUploadFlatMemory uploads 64 MiB through a socket
 // to a StreamBody handler that reads it as it arrives, and asserts that
 // the in-use heap never grows by more than 24 MiB: the body is never held.
-// The client paces itself at 16 MiB/s (a fast link, slower than the
-// handler, with half a second of slack in MaxInbound for a busy machine,
-// where the pool goroutine reading the body may wait that long for a
-// core): gnet reads a socket whatever its protocol wants, so a
-// loopback client that outruns the handler is bounded by
-// Config.MaxInbound and cut off there, which
-// TestStreamBodyHandlerStops checks. EDDY_UPLOAD_MIB changes the size.
+// The client paces itself at 16 MiB/s: a client slower than its handler,
+// which never fills the body pipe (TestStreamBodyFullSpeedUpload covers one
+// that outruns it: the connection parks and TCP holds the client back).
+// EDDY_UPLOAD_MIB changes the size.
 func TestStreamBodyLargeUploadFlatMemory(t *testing.T) {
 	size := 64 << 20
 	if v := os.Getenv("EDDY_UPLOAD_MIB"); v != "" {
