@@ -54,8 +54,16 @@ func TestNonReadingPipelinerServed(t *testing.T) {
 	c := dial(t, s)
 	_ = c.(*net.TCPConn).SetReadBuffer(32 << 10)
 	req := bytes.Repeat([]byte("get\n"), n)
-	if _, err := c.Write(req); err != nil { // all of it before reading anything
-		t.Fatal(err)
+	wrote := make(chan error, 1)
+	go func() { _, err := c.Write(req); wrote <- err }() // blocks while the server is parked
+	// Read nothing until the server parked: its output cannot drain, so it must pause
+	// reading, and paused input past the threshold parks the connection. (Reading at
+	// once let a fast client keep the server from ever pausing.)
+	for deadline := time.Now().Add(20 * time.Second); s.Loops()[0].Stats().Parks == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("never parked while the client read nothing")
+		}
+		time.Sleep(time.Millisecond) // polling a counter, with a deadline
 	}
 	got := 0
 	r := bufio.NewReaderSize(c, 64<<10)
@@ -79,6 +87,9 @@ func TestNonReadingPipelinerServed(t *testing.T) {
 	onLoop(t, s.Loops()[0], func() { maxOffered = p.maxOffered })
 	parks = s.Loops()[0].Stats().Parks
 	t.Logf("%d replies, %d parks, at most %d bytes offered at once", got, parks, maxOffered)
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
 	if parks == 0 {
 		t.Fatal("never parked: the test did not pause reading")
 	}
