@@ -5,6 +5,11 @@ go 1.26.0
 require github.com/eddy-go/eddy v0.0.0
 
 require (
+	github.com/gobwas/httphead v0.1.0 // indirect
+	github.com/gobwas/ws v1.5.0 // indirect
+)
+
+require (
 	github.com/mccutchen/go-httpbin/v2 v2.26.0
 	github.com/panjf2000/ants/v2 v2.11.3 // indirect
 	github.com/panjf2000/gnet/v2 v2.9.7 // indirect
