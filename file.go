@@ -368,9 +368,20 @@ type filePump struct {
 	writeFn func()
 }
 
-// read starts the next piece's read in the pool, or ends the stream.
-// Loop-only.
+// read starts the next piece's read in the pool, or ends the stream. When
+// the connection can take it now, the rest of the file goes with
+// sendfile(2) instead, in one call: the kernel copies it from the page
+// cache to the socket as the client reads, without a pool round trip or a
+// copy per piece (a 1 MiB file cost about three times nginx's CPU copied).
+// sendfile reads the page cache on the loop: the file was opened and
+// stat'ed in the pool, and a page not in the cache costs the loop at most
+// one socket buffer's worth of disk per call. Loop-only.
 func (p *filePump) read() {
+	if p.left > 0 && p.s.sendFile(p.f, p.off, p.left) {
+		p.f = nil // the connection's now: it closes it once sent
+		p.off += p.left
+		p.left = 0
+	}
 	if p.left == 0 {
 		p.end(nil)
 		return
@@ -419,7 +430,9 @@ func (p *filePump) write() {
 // went out, aborted (the client sees the body cut short) after an error.
 // Loop-only.
 func (p *filePump) end(err error) {
-	p.f.Close()
+	if p.f != nil {
+		p.f.Close()
+	}
 	fileBufs.Put(p.buf)
 	p.buf = nil
 	if err == nil {
