@@ -313,6 +313,7 @@ func (c *Ctx) serveRep(rep *fileRep, f *os.File, extra string) error {
 	c.deferResponse() // the pump finishes the response
 	p := &filePump{c: c, s: s, f: f, off: v.start, left: v.n, buf: fileBufs.Get().(*[]byte)}
 	p.writeFn = p.write
+	p.readFn = p.read
 	p.read()
 	return nil
 }
@@ -366,6 +367,8 @@ type filePump struct {
 	n       int
 	err     error
 	writeFn func()
+	readFn  func()
+	waited  bool // read waited for room once for sendfile
 }
 
 // read starts the next piece's read in the pool, or ends the stream. When
@@ -382,6 +385,23 @@ func (p *filePump) read() {
 		p.off += p.left
 		p.left = 0
 	}
+	if p.left > 0 && !p.waited && p.c.encW == nil {
+		// Refused: most often the connection is above its high water mark
+		// (the piece just written is still queued). Then wait for room once
+		// and try again, rather than copy the rest piece by piece; refused
+		// again, one piece is copied.
+		switch _, err := p.s.tryWrite(nil); err {
+		case ErrBackpressure:
+			p.waited = true
+			p.s.OnWritable(p.readFn)
+			return
+		case nil:
+		default:
+			p.end(err)
+			return
+		}
+	}
+	p.waited = false
 	if p.left == 0 {
 		p.end(nil)
 		return
