@@ -313,6 +313,7 @@ func (c *Ctx) serveRep(rep *fileRep, f *os.File, extra string) error {
 	c.deferResponse() // the pump finishes the response
 	p := &filePump{c: c, s: s, f: f, off: v.start, left: v.n, buf: fileBufs.Get().(*[]byte)}
 	p.writeFn = p.write
+	p.readFn = p.read
 	p.read()
 	return nil
 }
@@ -366,11 +367,41 @@ type filePump struct {
 	n       int
 	err     error
 	writeFn func()
+	readFn  func()
+	waited  bool // read waited for room once for sendfile
 }
 
-// read starts the next piece's read in the pool, or ends the stream.
-// Loop-only.
+// read starts the next piece's read in the pool, or ends the stream. When
+// the connection can take it now, the rest of the file goes with
+// sendfile(2) instead, in one call: the kernel copies it from the page
+// cache to the socket as the client reads, without a pool round trip or a
+// copy per piece (a 1 MiB file cost about three times nginx's CPU copied).
+// sendfile reads the page cache on the loop: the file was opened and
+// stat'ed in the pool, and a page not in the cache costs the loop at most
+// one socket buffer's worth of disk per call. Loop-only.
 func (p *filePump) read() {
+	if p.left > 0 && p.s.sendFile(p.f, p.off, p.left) {
+		p.f = nil // the connection's now: it closes it once sent
+		p.off += p.left
+		p.left = 0
+	}
+	if p.left > 0 && !p.waited && p.c.encW == nil {
+		// Refused: most often the connection is above its high water mark
+		// (the piece just written is still queued). Then wait for room once
+		// and try again, rather than copy the rest piece by piece; refused
+		// again, one piece is copied.
+		switch _, err := p.s.tryWrite(nil); err {
+		case ErrBackpressure:
+			p.waited = true
+			p.s.OnWritable(p.readFn)
+			return
+		case nil:
+		default:
+			p.end(err)
+			return
+		}
+	}
+	p.waited = false
 	if p.left == 0 {
 		p.end(nil)
 		return
@@ -419,7 +450,9 @@ func (p *filePump) write() {
 // went out, aborted (the client sees the body cut short) after an error.
 // Loop-only.
 func (p *filePump) end(err error) {
-	p.f.Close()
+	if p.f != nil {
+		p.f.Close()
+	}
 	fileBufs.Put(p.buf)
 	p.buf = nil
 	if err == nil {

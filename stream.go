@@ -173,6 +173,13 @@ func (s *Stream) writeDirect(p []byte) (int, error) {
 	if !s.c.streaming {
 		return 0, ErrResponded
 	}
+	if s.c.encW != nil {
+		// An encoded stream (Compress): p goes through the encoder.
+		if err := s.c.streamEncoded(p); err != nil {
+			return 0, streamErr(err)
+		}
+		return len(p), nil
+	}
 	if err := s.c.x.StreamWriteDirect(p); err != nil {
 		return 0, streamErr(err)
 	}

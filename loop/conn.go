@@ -44,10 +44,12 @@ type outState struct {
 	pollStep   uint8         // output poll backoff exponent
 	next       *outState     // the loop's free list
 
-	buf []byte // queued output: buf[off:] is not yet taken by the kernel
-	off int
-	wid uint64 // the writability watcher's id for c (0: not watched)
-	err error  // the write error that closed the connection (whyWriteErr)
+	buf   []byte // queued output: buf[off:] is not yet taken by the kernel
+	off   int
+	files []fileSeg // file segments (SendFile), each sent before buf[at:]
+	fileq int64     // file bytes queued in files
+	wid   uint64    // the writability watcher's id for c (0: not watched)
+	err   error     // the write error that closed the connection (whyWriteErr)
 
 	// Once gnet let go at the peer's EOF (fDetached):
 	fd           int      // our duplicate of the socket
@@ -73,7 +75,7 @@ func (c *Conn) takeOut() *outState {
 	if o != nil {
 		l.freeOut = o.next
 		l.nfreeOut--
-		*o = outState{buf: o.buf[:0]}
+		*o = outState{buf: o.buf[:0], files: o.files[:0]}
 	} else {
 		o = new(outState)
 	}
@@ -94,6 +96,7 @@ func (c *Conn) releaseOut() {
 		return
 	}
 	delete(l.outs, c)
+	o.dropFiles()
 	if cap(o.buf) > maxKeptOut {
 		o.buf = nil
 	}
@@ -397,7 +400,7 @@ func (c *Conn) Handle() *Handle { return (*Handle)(c) }
 // PauseWriting past the high water mark.
 func (c *Conn) outputPending() {
 	o := c.out()
-	ob := len(o.buf) - o.off
+	ob := o.pending()
 	if c.flags&fOutPending == 0 {
 		c.flags |= fOutPending
 		o.progressAt = c.loop.now
@@ -680,7 +683,7 @@ func (c *Conn) onTimer(now time.Duration) {
 		if !ok {
 			return // a write error closed it
 		}
-		ob := len(o.buf) - o.off
+		ob := o.pending()
 		// A peer that reads fast is polled every pollBase; one that reads slowly (or
 		// not at all) less and less often, so slow readers cost few syscalls.
 		switch {
@@ -708,7 +711,7 @@ func (c *Conn) onTimer(now time.Duration) {
 			if _, ok := c.flushOut(); !ok {
 				return
 			}
-			ob = len(o.buf) - o.off
+			ob = o.pending()
 		}
 		if ob == 0 {
 			c.flags &^= fOutPending

@@ -91,8 +91,10 @@
 // copy it to keep it. Bytes the protocol does not consume are kept by the connection
 // (not by reference to data) and offered again. Write and Writev copy what the kernel
 // does not take at once, so callers may reuse their buffers when the call returns.
-// A Conn must not be used after ConnectionLost returned, except through its Handle
-// (which reports ErrClosed).
+// SendFile takes the file it is given: the connection sends its bytes with sendfile(2)
+// (never through user space), in order with the writes around it, and closes it once
+// they are sent or dropped (the connection closed first). A Conn must not be used after
+// ConnectionLost returned, except through its Handle (which reports ErrClosed).
 //
 // A message that arrives in many pieces (a large value) is best consumed as it
 // arrives, into the protocol's own buffer: each byte is then copied once, and with

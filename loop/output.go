@@ -89,9 +89,11 @@ func (c *Conn) queued() int {
 	if c.flags&fOutPending == 0 {
 		return 0
 	}
-	o := c.out()
-	return len(o.buf) - o.off
+	return c.out().pending()
 }
+
+// pending is the number of output bytes queued: bytes and file segments.
+func (o *outState) pending() int { return len(o.buf) - o.off + int(o.fileq) }
 
 // enqueue appends p behind the queued output. When the buffer must grow and its front
 // has been sent, the rest moves down first instead.
@@ -99,6 +101,9 @@ func (o *outState) enqueue(p []byte) {
 	if o.off > 0 && len(o.buf)+len(p) > cap(o.buf) {
 		n := copy(o.buf, o.buf[o.off:])
 		o.buf = o.buf[:n]
+		for i := range o.files {
+			o.files[i].at -= o.off // the file segments keep their place
+		}
 		o.off = 0
 	}
 	o.buf = append(o.buf, p...)
@@ -125,17 +130,34 @@ func (c *Conn) queueRest(bufs [][]byte, sent int) {
 func (c *Conn) flushOut() (sent int, ok bool) {
 	o := c.out()
 	fd := c.fd()
-	for o.off < len(o.buf) {
-		n, err := sockWrite(fd, o.buf[o.off:])
-		if err != nil {
-			c.writeFailed(err)
-			return sent, false
+	for {
+		end := len(o.buf)
+		if len(o.files) > 0 {
+			end = o.files[0].at // the bytes before the first file segment
 		}
-		if n == 0 {
+		for o.off < end {
+			n, err := sockWrite(fd, o.buf[o.off:end])
+			if err != nil {
+				c.writeFailed(err)
+				return sent, false
+			}
+			if n == 0 {
+				return sent, true // the socket is full
+			}
+			o.off += n
+			sent += n
+		}
+		if len(o.files) == 0 {
 			break
 		}
-		o.off += n
+		n, done, ok := c.flushFile(o)
 		sent += n
+		if !ok {
+			return sent, false
+		}
+		if !done {
+			return sent, true
+		}
 	}
 	if o.off == len(o.buf) {
 		o.off = 0

@@ -11,7 +11,7 @@ type LoopStats struct {
 	Conns       int64         // connections open (accepted and dialed)
 	Accepted    int64         // accepted connections since start
 	BytesIn     int64         // bytes received
-	BytesOut    int64         // bytes given to Write/Writev
+	BytesOut    int64         // bytes given to Write/Writev/SendFile
 	Timers      int64         // timer-heap entries after the last timer pass (Timers, and one check per connection)
 	TimersFired int64         // timer entries run (Timers and connection checks)
 	Callbacks   int64         // callbacks dispatched (I/O, timer passes, posted batches)
@@ -23,6 +23,7 @@ type LoopStats struct {
 	Panics      int64         // panics recovered on the loop (logged; their connection aborted)
 	Parks       int64         // paused connections taken out of gnet so the kernel stops reading for them
 	Writable    int64         // output flushes run because the kernel signalled room (EPOLLOUT), not by the timer
+	FileBytes   int64         // file bytes the kernel sent with sendfile(2) (Conn.SendFile), never copied through user space
 }
 
 // counters are written by their loop (and the driver) and read from anywhere.
@@ -30,7 +31,7 @@ type counters struct {
 	conns, accepted, bytesIn, bytesOut      atomic.Int64
 	timers, timersFired, callbacks, wakeups atomic.Int64
 	lagLast, lagMax, slow, stuck            atomic.Int64
-	panics, parks, writable                 atomic.Int64
+	panics, parks, writable, fileBytes      atomic.Int64
 }
 
 func (c *counters) noteLag(d time.Duration) {
@@ -63,6 +64,7 @@ func (l *Loop) Stats() LoopStats {
 		Panics:      c.panics.Load(),
 		Parks:       c.parks.Load(),
 		Writable:    c.writable.Load(),
+		FileBytes:   c.fileBytes.Load(),
 	}
 }
 

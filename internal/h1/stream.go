@@ -1,6 +1,7 @@
 package h1
 
 import (
+	"os"
 	"sync"
 
 	"github.com/eddy-go/eddy/httpcodec"
@@ -137,6 +138,56 @@ func (x *Exchange) StreamWriteDirect(p []byte) error {
 	c.ls.claim(c)
 	c.writeOutWith(p) // a failed write closes the connection: the next call reports it
 	return nil
+}
+
+// StreamSendFile sends n bytes of f from off as the next piece of a body of
+// known length (StreamStartLength) with sendfile(2): the kernel copies
+// them from the page cache to the socket, never through user space (see
+// loop.Conn.SendFile; it suits files likely in the page cache). It does so
+// only when StreamWriteDirect would write directly (x is the connection's
+// current response, its head is out, nothing of its own is queued, the
+// connection is below its high water mark) and reports whether it did:
+// true means f now belongs to the connection (closed once sent, or when
+// the connection goes away; do not use or close it), and the n bytes
+// count as written, even if the connection failed meanwhile (the next
+// call reports that). false means nothing happened and f is still the
+// caller's: write the bytes another way (StreamWriteDirect). Loop-only.
+func (x *Exchange) StreamSendFile(f *os.File, off, n int64) bool {
+	assertLoop(x.ls, "h1: Exchange.StreamSendFile")
+	c := x.c
+	lc, ok := c.lc.(*loop.Conn)
+	if n <= 0 || !ok || c.head != x || c.flags&(cfWritePaused|cfHijacked|cfResuming) != 0 || c.dead() {
+		return false // (the tests' fake transport has no socket)
+	}
+	x.mu.Lock()
+	sf := x.sf
+	x.mu.Unlock()
+	if sf&(sfStream|sfFinished|sfClaimed|sfHeadPending) == sfStream|sfHeadPending {
+		// The head was recorded off the loop's view (a deferred response):
+		// render it now, as the kick posted for it would, so that even the
+		// first bytes can go with sendfile.
+		x.syncState()
+		c.flush()
+		if c.head != x || c.flags&(cfWritePaused|cfHijacked) != 0 || c.dead() {
+			return false
+		}
+	}
+	x.mu.Lock()
+	direct := x.sf&(sfStream|sfFinished|sfClaimed|sfHeadPending|sfNoBody) == sfStream &&
+		!x.dead && x.mode == modeLength && len(x.out) == 0
+	x.mu.Unlock()
+	if !direct || x.state != stStreaming {
+		return false
+	}
+	c.ls.claim(c)
+	c.writeOut() // what the loop holds for c goes first
+	if !c.dead() {
+		// A failed send closes the connection (and f); ConnectionLost follows.
+		_ = lc.SendFile(f, off, n)
+	} else {
+		_ = f.Close()
+	}
+	return true
 }
 
 // streamWrite queues p, waiting for room when wait is set.

@@ -1,0 +1,188 @@
+package loop
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// tempFile writes data to a file in t's temporary directory and opens it.
+func tempFile(t *testing.T, data []byte) *os.File {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// isClosed reports whether f was closed.
+func isClosed(f *os.File) bool {
+	_, err := f.Stat()
+	return errors.Is(err, os.ErrClosed)
+}
+
+// SendFile keeps its place between the bytes written before and after it, also when
+// the socket takes only part of the file (a small SO_SNDBUF, a reader that reads
+// slowly) and later writes and a second file queue behind it; Close flushes the
+// pending files before it closes; the files are closed once sent; the bytes went
+// through sendfile (LoopStats.FileBytes).
+func TestSendFileOrder(t *testing.T) {
+	data := pattern(4<<20, 7)
+	cases := []struct {
+		name      string
+		smallSend bool // a 4 KiB SO_SNDBUF: the file cannot go at once
+		close     bool // Close right after the writes
+	}{
+		{"fast", false, false},
+		{"partial", true, false},
+		{"partial then close", true, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f1, f2 := tempFile(t, data), tempFile(t, data)
+			pre, mid, post := []byte("pre:"), []byte(":mid:"), []byte(":post")
+			pending := make(chan int, 1)
+			sendErr := make(chan error, 1)
+			r := newRecorder(func(c *Conn, d []byte) int {
+				if tc.smallSend {
+					_ = syscall.SetsockoptInt(c.fd(), syscall.SOL_SOCKET, syscall.SO_SNDBUF, 4096)
+				}
+				err := errors.Join(
+					c.Write(pre),
+					c.SendFile(f1, 100, 3<<20),
+					c.Writev([][]byte{mid}),
+					c.SendFile(f2, 0, int64(len(data))),
+					c.Write(post))
+				pending <- c.OutboundBuffered()
+				if tc.close {
+					err = errors.Join(err, c.Close())
+				}
+				sendErr <- err
+				return len(d)
+			})
+			s := startServer(t, Config{Loops: 1}, func() Protocol { return r })
+			cl := dial(t, s).(*net.TCPConn)
+			_ = cl.SetReadBuffer(32 << 10)
+			if _, err := cl.Write([]byte("go")); err != nil {
+				t.Fatal(err)
+			}
+			if err := recv(t, sendErr, "the writes"); err != nil {
+				t.Fatal(err)
+			}
+			if p := recv(t, pending, "the queue size"); tc.smallSend && p == 0 {
+				t.Fatal("nothing was queued: the partial path was not exercised")
+			}
+			want := append(append(append(append(append([]byte(nil), pre...), data[100:100+3<<20]...), mid...), data...), post...)
+			got := make([]byte, 0, len(want))
+			buf := make([]byte, 8<<10)
+			for len(got) < len(want) {
+				n, err := cl.Read(buf) // small reads: a slow reader
+				got = append(got, buf[:n]...)
+				if err != nil {
+					t.Fatalf("read %d of %d bytes: %v", len(got), len(want), err)
+				}
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatal("bytes out of order or corrupted")
+			}
+			if tc.close {
+				if n, err := cl.Read(buf); n != 0 || err != io.EOF {
+					t.Fatalf("after the flush: %d bytes, %v; want EOF", n, err)
+				}
+				if err := recv(t, r.lost, "ConnectionLost"); err != nil {
+					t.Fatalf("ConnectionLost: %v", err)
+				}
+			}
+			waitFor(t, 5*time.Second, "both files closed", func() bool {
+				var done bool
+				onLoop(t, s.Loops()[0], func() { done = isClosed(f1) && isClosed(f2) })
+				return done
+			})
+			if fb := s.Loops()[0].Stats().FileBytes; fb != 3<<20+int64(len(data)) {
+				t.Fatalf("FileBytes = %d, want %d", fb, 3<<20+len(data))
+			}
+		})
+	}
+}
+
+// A file SendFile cannot send closes the connection with the error: a bad descriptor
+// at once (SendFile returns it), a file shorter than promised with ErrShortFile; an
+// Abort drops a pending file and closes it; after Close, SendFile refuses and closes f.
+func TestSendFileErrors(t *testing.T) {
+	data := pattern(2<<20, 3)
+	cases := []struct {
+		name    string
+		send    func(c *Conn, f *os.File) error
+		ret     error // SendFile's result (nil: none expected)
+		lost    error // ConnectionLost's error
+		lostAny bool  // any non-nil error
+	}{
+		{"bad fd", func(c *Conn, f *os.File) error {
+			f.Close()
+			return c.SendFile(f, 0, 10)
+		}, syscall.EBADF, nil, true},
+		{"short file", func(c *Conn, f *os.File) error {
+			return c.SendFile(f, int64(len(data))-10, 20)
+		}, ErrShortFile, ErrShortFile, false},
+		{"negative length", func(c *Conn, f *os.File) error {
+			err := c.SendFile(f, 0, -1)
+			c.Abort()
+			return err
+		}, errNegativeLength, nil, false},
+		{"abort pending", func(c *Conn, f *os.File) error {
+			_ = syscall.SetsockoptInt(c.fd(), syscall.SOL_SOCKET, syscall.SO_SNDBUF, 4096)
+			if err := c.SendFile(f, 0, int64(len(data))); err != nil {
+				return err
+			}
+			if c.OutboundBuffered() == 0 {
+				return errors.New("nothing pending")
+			}
+			c.Abort()
+			return nil
+		}, nil, nil, false},
+		{"after close", func(c *Conn, f *os.File) error {
+			_ = c.Close()
+			return c.SendFile(f, 0, 10)
+		}, ErrClosed, nil, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tempFile(t, data)
+			ret := make(chan error, 1)
+			r := newRecorder(func(c *Conn, d []byte) int {
+				ret <- tc.send(c, f)
+				return len(d)
+			})
+			s := startServer(t, Config{Loops: 1}, func() Protocol { return r })
+			cl := dial(t, s).(*net.TCPConn)
+			_ = cl.SetReadBuffer(16 << 10)
+			if _, err := cl.Write([]byte("go")); err != nil {
+				t.Fatal(err)
+			}
+			if err := recv(t, ret, "SendFile"); !errors.Is(err, tc.ret) || (tc.ret == nil) != (err == nil) {
+				t.Fatalf("SendFile: %v, want %v", err, tc.ret)
+			}
+			lost := recv(t, r.lost, "ConnectionLost")
+			if tc.lostAny && lost == nil || !tc.lostAny && !errors.Is(lost, tc.lost) || !tc.lostAny && tc.lost == nil && lost != nil {
+				t.Fatalf("ConnectionLost: %v, want %v", lost, tc.lost)
+			}
+			var closed bool
+			onLoop(t, s.Loops()[0], func() { closed = isClosed(f) })
+			if !closed {
+				t.Fatal("the file was not closed")
+			}
+		})
+	}
+}
