@@ -89,7 +89,11 @@ func refParse(in []byte, role Role, max int64) ([]msg, StatusCode) {
 					case err == gws.ErrProtocolInvalidUTF8:
 						return msgs, StatusInvalidPayload
 					case err == gws.ErrProtocolStatusCodeUnknown && code >= 1012 && code <= 1014:
-						// valid: registered with IANA
+						// valid: registered with IANA; gobwas refused the code
+						// before it looked at the reason, so check that here
+						if !utf8.ValidString(reason) {
+							return msgs, StatusInvalidPayload
+						}
 					case err != nil:
 						return msgs, StatusProtocolError
 					}
