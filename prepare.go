@@ -159,8 +159,16 @@ func (c *Ctx) offloadEncode(body []byte) bool {
 // streamEncoded writes p through the stream's encoder. On the loop it
 // first asks the engine for room (an empty write), so that above the high
 // water mark it returns ErrBackpressure before the encoder took p.
-func (c *Ctx) streamEncoded(p []byte) error {
-	if !c.inPool {
+func (c *Ctx) streamEncoded(p []byte, m writeMode) error {
+	// Ask first whether the connection takes more now, where the write
+	// would not wait: refused after encoding, p would be lost in the
+	// encoder's state.
+	switch {
+	case m == writeTry || m == writeDirect:
+		if err := c.x.StreamTryWrite(nil); err != nil {
+			return err
+		}
+	case m == writeQueue && !c.inPool:
 		if err := c.x.StreamWrite(nil); err != nil {
 			return err
 		}
@@ -175,7 +183,10 @@ func (c *Ctx) streamEncoded(p []byte) error {
 	if len(c.encOut) == 0 {
 		return nil
 	}
-	if err := c.x.StreamWrite(c.encOut); err != nil {
+	if m == writeDirect {
+		m = writeTry // encOut is the Ctx's buffer: queued, as any piece
+	}
+	if err := c.engineWrite(c.encOut, m); err != nil {
 		return err
 	}
 	c.written += int64(len(c.encOut))

@@ -95,29 +95,7 @@ func (c *Ctx) startStream(contentType string, n int64) (*Stream, error) {
 // blocks: above the mark it returns ErrBackpressure having queued nothing;
 // continue from OnWritable. It returns ErrConnClosed once the client is
 // gone.
-func (s *Stream) Write(p []byte) (int, error) {
-	if !s.c.enter() {
-		return 0, ErrStaleCtx
-	}
-	defer s.c.exit()
-	if len(p) == 0 {
-		return 0, nil
-	}
-	if !s.c.streaming {
-		return 0, ErrResponded // closed
-	}
-	if s.c.encW != nil {
-		if err := s.c.streamEncoded(p); err != nil {
-			return 0, streamErr(err)
-		}
-		return len(p), nil
-	}
-	if err := s.c.x.StreamWrite(p); err != nil {
-		return 0, streamErr(err)
-	}
-	s.c.written += int64(len(p))
-	return len(p), nil
-}
+func (s *Stream) Write(p []byte) (int, error) { return s.put(p, writeQueue) }
 
 // WriteWait is Write that waits for room instead of returning
 // ErrBackpressure: for a goroutine other than the loop writing a deferred
@@ -127,64 +105,67 @@ func (s *Stream) Write(p []byte) (int, error) {
 // stops reading (WriteWait then returns ErrConnClosed). Never call it on
 // the loop (a timer, a completion callback): it would wait for the loop
 // itself.
-func (s *Stream) WriteWait(p []byte) (int, error) {
-	if !s.c.enter() {
-		return 0, ErrStaleCtx
-	}
-	defer s.c.exit()
-	if len(p) == 0 {
-		return 0, nil
-	}
-	if !s.c.streaming {
-		return 0, ErrResponded
-	}
-	if err := s.c.x.StreamWriteWait(p); err != nil {
-		return 0, streamErr(err)
-	}
-	s.c.written += int64(len(p))
-	return len(p), nil
-}
+func (s *Stream) WriteWait(p []byte) (int, error) { return s.put(p, writeWait) }
 
 // tryWrite is Write that never blocks, even for an InPool handler's
-// stream: the loop's way to write (event streams, file pumps).
-func (s *Stream) tryWrite(p []byte) (int, error) {
-	if !s.c.enter() {
-		return 0, ErrStaleCtx
-	}
-	defer s.c.exit()
-	if !s.c.streaming {
-		return 0, ErrResponded
-	}
-	if err := s.c.x.StreamTryWrite(p); err != nil {
-		return 0, streamErr(err)
-	}
-	s.c.written += int64(len(p))
-	return len(p), nil
-}
+// stream: the loop's way to write (event streams, file pumps). An empty p
+// only asks whether the connection would take more now.
+func (s *Stream) tryWrite(p []byte) (int, error) { return s.put(p, writeTry) }
 
 // writeDirect is tryWrite for a stream of known length written on the
 // loop (the file pump): the engine writes p to the connection without
 // queueing a copy when it can.
-func (s *Stream) writeDirect(p []byte) (int, error) {
-	if !s.c.enter() {
+func (s *Stream) writeDirect(p []byte) (int, error) { return s.put(p, writeDirect) }
+
+// writeMode says how a stream write reaches the engine.
+type writeMode uint8
+
+const (
+	writeQueue  writeMode = iota // StreamWrite: returns ErrBackpressure on the loop, waits in the pool
+	writeWait                    // StreamWriteWait: waits for room (never on the loop)
+	writeTry                     // StreamTryWrite: never waits
+	writeDirect                  // StreamWriteDirect: never waits, no copy when it can
+)
+
+// put is every stream write: the stale and closed checks, the stream's
+// encoder when a hook chose one (so no way of writing can send raw bytes
+// under a Content-Encoding), then the engine call of the mode.
+func (s *Stream) put(p []byte, m writeMode) (int, error) {
+	c := s.c
+	if !c.enter() {
 		return 0, ErrStaleCtx
 	}
-	defer s.c.exit()
-	if !s.c.streaming {
-		return 0, ErrResponded
+	defer c.exit()
+	if len(p) == 0 && (m == writeQueue || m == writeWait) {
+		return 0, nil
 	}
-	if s.c.encW != nil {
-		// An encoded stream (Compress): p goes through the encoder.
-		if err := s.c.streamEncoded(p); err != nil {
+	if !c.streaming {
+		return 0, ErrResponded // closed
+	}
+	if c.encW != nil {
+		if err := c.streamEncoded(p, m); err != nil {
 			return 0, streamErr(err)
 		}
 		return len(p), nil
 	}
-	if err := s.c.x.StreamWriteDirect(p); err != nil {
+	if err := c.engineWrite(p, m); err != nil {
 		return 0, streamErr(err)
 	}
-	s.c.written += int64(len(p))
+	c.written += int64(len(p))
 	return len(p), nil
+}
+
+// engineWrite hands p to the engine the way m says.
+func (c *Ctx) engineWrite(p []byte, m writeMode) error {
+	switch m {
+	case writeWait:
+		return c.x.StreamWriteWait(p)
+	case writeTry:
+		return c.x.StreamTryWrite(p)
+	case writeDirect:
+		return c.x.StreamWriteDirect(p)
+	}
+	return c.x.StreamWrite(p)
 }
 
 // WriteString is Write for a string, without copying it first.

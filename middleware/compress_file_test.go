@@ -45,3 +45,42 @@ func TestCompressStreamedFile(t *testing.T) {
 		t.Fatalf("identity: %d %q, %d bytes", r.Status, r.Header.Get("Content-Encoding"), len(r.Body))
 	}
 }
+
+// TestCompressEventStream: an event stream (text/event-stream, compressible
+// by default) written from the loop goes through the encoder like any
+// stream, on the loop and from a pool handler: before, its writes bypassed
+// the encoder and sent raw bytes under Content-Encoding.
+func TestCompressEventStream(t *testing.T) {
+	app := eddy.New(eddy.Config{})
+	app.Use(Compress(CompressConfig{Encoders: []Encoder{Gzip(1)}}))
+	handler := func(c *eddy.Ctx) error {
+		es, err := c.SSE(eddy.SSEOptions{})
+		if err != nil {
+			return err
+		}
+		go func() {
+			for _, d := range []string{"one", "two", "three"} {
+				if err := es.Send(eddy.Event{Data: d}); err != nil {
+					t.Errorf("Send: %v", err)
+				}
+			}
+			_ = es.Close()
+		}()
+		return nil
+	}
+	app.Get("/events", handler)
+	app.Get("/pool/events", handler, eddy.InPool)
+	s := eddytest.New(t, app)
+	for _, path := range []string{"/events", "/pool/events"} {
+		r := s.Get(t, path, eddytest.Header("Accept-Encoding", "gzip"))
+		if r.Status != 200 || r.Header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("%s: %d, Content-Encoding %q", path, r.Status, r.Header.Get("Content-Encoding"))
+		}
+		got := decodeBody(t, "gzip", r.Body)
+		for _, d := range []string{"data: one\n", "data: two\n", "data: three\n"} {
+			if !strings.Contains(got, d) {
+				t.Fatalf("%s: decoded body %q lacks %q", path, got, d)
+			}
+		}
+	}
+}
