@@ -122,6 +122,8 @@ func (w *encodeSink) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+var errEncoderPanicked = errors.New("eddy: the response body encoder panicked")
+
 // offloadEncode sends a whole response whose body is encoded in the pool:
 // the response counts as finished now (further response methods fail),
 // the request is detached so it outlives the handler, and the loop sends
@@ -130,7 +132,10 @@ func (w *encodeSink) Write(p []byte) (int, error) {
 func (c *Ctx) offloadEncode(body []byte) bool {
 	c.encIn = append(c.encIn[:0], body...)
 	var out []byte
-	var err error
+	// Set unless the job returns: an encoder that panics (the pool recovers
+	// it and still runs done) answers 500, not an empty 200 under
+	// Content-Encoding.
+	err := errEncoderPanicked
 	c.deferResponse()
 	rerr := c.loop.RunInExecutor(
 		func() { out, err = c.encodeWhole(c.encIn) },

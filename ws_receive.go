@@ -41,9 +41,13 @@ func (w *WebSocket) Receive(ctx context.Context) (WSMessage, error) {
 			if resume {
 				w.readPaused = false
 			}
+			more := len(w.inbox) > 0
 			w.mu.Unlock()
 			if resume {
 				_ = w.hd.Post(resumeReading)
+			}
+			if more {
+				w.signal() // the wake-up holds one signal: pass it on to another receiver
 			}
 			return m, nil
 		}

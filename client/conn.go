@@ -98,7 +98,8 @@ func (pc *pconn) readHead(ex *exchange, data []byte) int {
 	h := &pc.head
 	st := h.Status()
 	if st < 200 && st != 101 {
-		return n // an interim response (100 Continue, 103 Early Hints): skip it
+		h.Reset() // its views point into loop memory lent to this call only
+		return n  // an interim response (100 Continue, 103 Early Hints): skip it
 	}
 	resp := &Response{
 		StatusCode:    st,

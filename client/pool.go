@@ -1,6 +1,7 @@
 package client
 
 import (
+	"slices"
 	"sync/atomic"
 
 	"github.com/eddy-go/eddy/loop"
@@ -74,14 +75,14 @@ func (lp *loopPool) unqueue(ex *exchange) {
 	hp := ex.hp
 	for i, w := range hp.wait {
 		if w == ex {
-			hp.wait = append(hp.wait[:i], hp.wait[i+1:]...)
-			hp.wait = hp.wait[:len(hp.wait):len(hp.wait)]
+			hp.wait = slices.Delete(hp.wait, i, i+1) // zeroes the tail: ex is not kept reachable
 			break
 		}
 	}
 	ex.queued = false
 	hp.ctr.waiting.Add(-1)
 	lp.s.waiting.Add(-1)
+	lp.tidy(hp) // a cancelled waiter may have been all that kept hp
 }
 
 // shift takes the first waiting exchange of hp, nil if none. Loop-only.

@@ -525,9 +525,16 @@ func (w *WebSocket) Receive(ctx context.Context) (WSMessage, error) {
 			if resume {
 				w.readPaused = false
 			}
+			more := len(w.inbox) > 0
 			w.mu.Unlock()
 			if resume {
 				_ = w.hd.Post(resumeReading)
+			}
+			if more {
+				select { // the wake-up holds one signal: pass it on to another receiver
+				case w.wake <- struct{}{}:
+				default:
+				}
 			}
 			return m, nil
 		}

@@ -246,6 +246,7 @@ func (c *Conn) closeDetached(err error) {
 	if c.flags&fParked != 0 {
 		c.discardUnread(o.fd)
 	}
+	c.unwatch() // before the close: EPOLL_CTL_DEL needs the descriptor (gnet may hold a copy)
 	_ = syscall.Close(o.fd)
 	o.fd = -1
 	c.lost(err)

@@ -25,13 +25,14 @@ func (s *Server) Run(ctx context.Context, drainTimeout time.Duration) error {
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sig)
 	select {
 	case <-sig:
 	case <-ctx.Done():
 	case <-s.done:
+		signal.Stop(sig)
 		return s.Wait()
 	}
+	signal.Stop(sig) // a second signal during the drain ends the process as usual
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
 	defer cancel()
 	return s.Drain(dctx)
