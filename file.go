@@ -26,10 +26,12 @@ import (
 // 404. path is the application's, used as given: never build it from
 // request data (App.Static serves a directory safely).
 //
-// The disk is never touched on the loop: in an on-loop handler File defers
-// the response (see Ctx.Go), opens the file in the pool and streams it
-// with backpressure, reading each piece in the pool; files up to 64 KiB
-// are read whole. Return File's result and do not use c afterwards:
+// The file is opened, stat'ed and read in the pool, never on the loop: in
+// an on-loop handler File defers the response (see Ctx.Go). Files up to
+// 64 KiB are read whole; larger ones are sent with sendfile(2) when the
+// connection can take them (see filePump), else streamed with
+// backpressure, each piece read in the pool. Return File's result and do
+// not use c afterwards:
 //
 //	app.Get("/report", func(c *eddy.Ctx) error { return c.File("/srv/report.pdf") })
 func (c *Ctx) File(path string) error {
@@ -101,7 +103,11 @@ func (c *Ctx) sendFile(path, disposition string) error {
 			c.delHeader("Content-Disposition")
 			c.addHeader("Content-Disposition", disposition)
 		}
-		return c.serveRep(rep, f, "")
+		var body bodyFile
+		if f != nil {
+			body = f // not a nil *os.File in a non-nil interface
+		}
+		return c.serveRep(rep, body, "")
 	}
 	if c.inPool {
 		if err := job(); err != nil {
@@ -126,6 +132,9 @@ type fileRep struct {
 	etag  string // strong, quoted
 	ctype string // Content-Type line value
 	data  []byte // the whole content when small enough, else nil
+	// open is the file kept open by a Static's cache when it is too
+	// large for data (nil otherwise); acquire a reference to send it.
+	open *sharedFile
 	// meta holds the validator lines (ETag, Last-Modified) and the
 	// Content-Encoding line, pre-rendered.
 	meta string
@@ -256,7 +265,7 @@ var errPrecondition = &HTTPError{Status: 412, Message: "precondition failed"}
 // has no data in memory. extra holds further header lines (a Static's
 // Cache-Control and Vary). It takes f: closed here or by the stream. It
 // runs on the loop or in the pool, where c may be used.
-func (c *Ctx) serveRep(rep *fileRep, f *os.File, extra string) error {
+func (c *Ctx) serveRep(rep *fileRep, f bodyFile, extra string) error {
 	v := c.verdict(rep)
 	if f != nil && (v.status != 200 && v.status != 206 || c.m.method == mHead) {
 		f.Close()
@@ -310,6 +319,11 @@ func (c *Ctx) serveRep(rep *fileRep, f *os.File, extra string) error {
 	if c.inPool {
 		return streamFileBlocking(s, f, v.start, v.n)
 	}
+	if s.sendFile(f, v.start, v.n) {
+		// The whole body went to the connection (sent, or queued as a
+		// file segment): the response is done without a pump.
+		return s.Close()
+	}
 	c.deferResponse() // the pump finishes the response
 	p := &filePump{c: c, s: s, f: f, off: v.start, left: v.n, buf: fileBufs.Get().(*[]byte)}
 	p.writeFn = p.write
@@ -329,7 +343,7 @@ var fileBufs = sync.Pool{New: func() any { b := make([]byte, fileChunk); return 
 // streamFileBlocking copies n bytes of f from off into s, in the pool
 // (Stream.Write blocks while the connection is above its high water
 // mark). It closes f.
-func streamFileBlocking(s *Stream, f *os.File, off, n int64) error {
+func streamFileBlocking(s *Stream, f bodyFile, off, n int64) error {
 	defer f.Close()
 	bp := fileBufs.Get().(*[]byte)
 	defer fileBufs.Put(bp)
@@ -354,13 +368,15 @@ func streamFileBlocking(s *Stream, f *os.File, off, n int64) error {
 
 // filePump streams a file from an on-loop (deferred) response: each piece
 // is read in the pool and written on the loop, one piece in flight, and a
-// piece the connection cannot take yet waits for OnWritable. So the loop
-// never touches the disk, no pool worker waits for a slow client, and the
-// memory held is one buffer plus the connection's bounded queue.
+// piece the connection cannot take yet waits for OnWritable. So no pool
+// worker waits for a slow client, and the memory held is one buffer plus
+// the connection's bounded queue. The pump starts when serveRep could not
+// hand the whole body to sendfile at once (the connection is above its
+// high water mark, or an encoder must see the bytes).
 type filePump struct {
 	c       *Ctx
 	s       *Stream
-	f       *os.File
+	f       bodyFile
 	off     int64
 	left    int64
 	buf     *[]byte
@@ -373,12 +389,18 @@ type filePump struct {
 
 // read starts the next piece's read in the pool, or ends the stream. When
 // the connection can take it now, the rest of the file goes with
-// sendfile(2) instead, in one call: the kernel copies it from the page
-// cache to the socket as the client reads, without a pool round trip or a
-// copy per piece (a 1 MiB file cost about three times nginx's CPU copied).
-// sendfile reads the page cache on the loop: the file was opened and
-// stat'ed in the pool, and a page not in the cache costs the loop at most
-// one socket buffer's worth of disk per call. Loop-only.
+// sendfile(2) instead: the kernel copies it from the page cache to the
+// socket as the client reads, without a pool round trip or a copy per
+// piece (a 1 MiB file cost about three times nginx's CPU copied).
+//
+// So the loop does touch the file, though it never opens, stats or reads
+// it: sendfile reads the page cache on the loop, and a page not in the
+// cache is read from the disk while the loop waits. The connection bounds
+// that wait: each turn of the loop sends at most a couple of MiB of a
+// file, what the socket takes of it, and the rest waits for the next
+// turn (loop.Conn.SendFile). Static files and recent downloads are in the
+// page cache; a cold file on a slow disk costs the loop a few ms a turn.
+// Loop-only.
 func (p *filePump) read() {
 	if p.left > 0 && p.s.sendFile(p.f, p.off, p.left) {
 		p.f = nil // the connection's now: it closes it once sent

@@ -45,8 +45,10 @@ type StaticOptions struct {
 	// Content-Type of name, and "Vary: Accept-Encoding" on every answer.
 	Precompressed bool
 	// CacheFiles bounds the number of names whose answers are cached in
-	// memory (metadata, and the bytes of small files). Default 1024;
-	// negative disables the cache.
+	// memory (metadata, the bytes of small files, and the larger files
+	// kept open: up to four descriptors a name with Precompressed, one
+	// otherwise). Default 1024; negative disables the cache (every
+	// request then opens its file in the pool).
 	CacheFiles int
 	// CacheBytes bounds the file bytes the cache holds. Default 8 MiB.
 	CacheBytes int64
@@ -74,10 +76,16 @@ const maxListing = 10000
 // an os.Root, so no name can reach outside it, whatever links it holds;
 // symlinks are not followed at all unless FollowSymlinks.
 //
-// The disk is only touched in the pool. Small files are kept in a bounded
-// in-memory cache and answered from the loop; a file that changes is
-// noticed within Revalidate. Larger files are streamed with backpressure:
-// read in pieces in the pool, never whole in memory.
+// Files are opened, stat'ed and read only in the pool. Small files are
+// kept in a bounded in-memory cache and answered from the loop; larger
+// ones are kept open by the same cache (as nginx's open_file_cache does)
+// and sent from the loop with sendfile(2), which copies them from the
+// page cache to the socket, at most a couple of MiB per turn of the loop;
+// a connection that cannot take them at once gets them streamed with
+// backpressure, read in pieces in the pool, never whole in memory. A file
+// that changes is noticed within Revalidate; one rewritten in place
+// (rather than replaced by a rename) can be sent with its old validators
+// until then.
 //
 // Static panics (at setup) if dir cannot be opened as a directory. The
 // route is named like any other: the returned Route takes RouteOptions
@@ -163,6 +171,9 @@ func (st *static) serve(c *Ctx) error {
 		if rep.data != nil || c.m.method == mHead || c.verdict(rep).status >= 300 {
 			return c.serveRep(rep, nil, st.extra)
 		}
+		if rep.open != nil && rep.open.acquire() {
+			return c.serveRep(rep, rep.open, st.extra)
+		}
 	}
 	var res staticResult
 	key := string(name)
@@ -230,7 +241,7 @@ func (st *static) validName(name []byte) bool {
 // staticResult is what the pool job found for a name.
 type staticResult struct {
 	rep      *fileRep
-	f        *os.File // open when rep's body must be streamed
+	f        bodyFile // open when rep's body must be streamed
 	redirect bool
 	listing  []byte
 }
@@ -307,26 +318,34 @@ func (st *static) resolveFile(name, rel string, fi fs.FileInfo, accept string, h
 		}
 	}
 	e := &cacheEntry{}
+	keepOpen := st.cache.maxEntries > 0
 	for _, cd := range cands {
 		rep := newFileRep(cd.rel, cd.enc, ctype, cd.fi)
-		if cd.fi.Size() <= st.small {
+		if cd.fi.Size() <= st.small || keepOpen {
 			f, err := st.root.Open(cd.rel)
 			if err != nil {
+				e.release()
 				return staticErr(err)
 			}
 			var of *os.File
 			if rep, of, err = describeOpen(f, cd.rel, cd.enc, ctype, st.small); err != nil {
+				e.release()
 				return err
 			}
 			if of != nil {
-				of.Close() // grew past the bound since the stat: streamed below
+				// Too large for memory: kept open, described from the
+				// open file, so that its validators match what is sent.
+				rep.open = newSharedFile(of)
 			}
 			e.bytes += int64(len(rep.data))
 		}
 		e.reps = append(e.reps, rep)
 	}
-	st.cache.put(name, st.stamp(e))
-	return st.pick(e, accept, head, res)
+	err := st.pick(e, accept, head, res)
+	if !st.cache.put(name, st.stamp(e)) {
+		e.release() // not kept: the response holds its own reference
+	}
+	return err
 }
 
 // stamp marks e as just checked against the disk.
@@ -336,12 +355,17 @@ func (st *static) stamp(e *cacheEntry) *cacheEntry {
 	return e
 }
 
-// pick chooses the representation for accept and opens it when its body
-// must be streamed. Pool only.
+// pick chooses the representation for accept and, when its body must be
+// streamed, takes a reference to the file the cache keeps open, or opens
+// it. Pool only.
 func (st *static) pick(e *cacheEntry, accept string, head bool, res *staticResult) error {
 	rep := chooseRep(e.reps, []byte(accept))
 	res.rep = rep
 	if rep.data != nil || head {
+		return nil
+	}
+	if rep.open != nil && rep.open.acquire() {
+		res.f = rep.open
 		return nil
 	}
 	f, err := st.root.Open(rep.path)
@@ -350,7 +374,11 @@ func (st *static) pick(e *cacheEntry, accept string, head bool, res *staticResul
 	}
 	// Described from the open file: what is sent matches its validators
 	// even if the file changed since the stat.
-	res.rep, res.f, err = describeOpen(f, rep.path, rep.enc, rep.ctype, -1)
+	var of *os.File
+	res.rep, of, err = describeOpen(f, rep.path, rep.enc, rep.ctype, -1)
+	if of != nil {
+		res.f = of // not a nil *os.File in a non-nil interface
+	}
 	return err
 }
 

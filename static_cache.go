@@ -46,11 +46,14 @@ func (fc *fileCache) get(name []byte) *cacheEntry {
 	return (*m)[string(name)]
 }
 
-// put publishes e for name, evicting entries until both bounds hold. An
-// entry larger than the byte bound is not kept. Safe for concurrent use.
-func (fc *fileCache) put(name string, e *cacheEntry) {
+// put publishes e for name, evicting entries until both bounds hold, and
+// reports whether it kept e. An entry larger than the byte bound is not
+// kept. The cache holds e's references to its open files from then on
+// and drops those of the entries it evicts or replaces. Safe for
+// concurrent use.
+func (fc *fileCache) put(name string, e *cacheEntry) bool {
 	if fc.maxEntries <= 0 || e.bytes > fc.maxBytes {
-		return
+		return false
 	}
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
@@ -65,6 +68,9 @@ func (fc *fileCache) put(name string, e *cacheEntry) {
 	if prev := m[name]; prev != nil {
 		fc.bytes -= prev.bytes
 		delete(m, name)
+		if prev != e {
+			prev.release()
+		}
 	}
 	for sweep := 0; len(m) > 0 && (len(m)+1 > fc.maxEntries || fc.bytes+e.bytes > fc.maxBytes); sweep++ {
 		for k, v := range m {
@@ -73,6 +79,7 @@ func (fc *fileCache) put(name string, e *cacheEntry) {
 			}
 			delete(m, k)
 			fc.bytes -= v.bytes
+			v.release()
 			if len(m)+1 <= fc.maxEntries && fc.bytes+e.bytes <= fc.maxBytes {
 				break
 			}
@@ -81,6 +88,18 @@ func (fc *fileCache) put(name string, e *cacheEntry) {
 	m[name] = e
 	fc.bytes += e.bytes
 	fc.m.Store(&m)
+	return true
+}
+
+// release drops the references e holds to its open files (the cache's,
+// or a builder's that did not publish e); a response still sending one
+// keeps it open until it is done.
+func (e *cacheEntry) release() {
+	for _, r := range e.reps {
+		if r.open != nil {
+			_ = r.open.Close()
+		}
+	}
 }
 
 // stats returns the number of entries and the bytes they hold.

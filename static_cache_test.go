@@ -1,7 +1,10 @@
 package eddy
 
 import (
+	"errors"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 )
@@ -51,5 +54,56 @@ func TestFileCacheBounds(t *testing.T) {
 	fc.put("a", &cacheEntry{})
 	if fc.get([]byte("a")) != nil {
 		t.Error("a disabled cache kept an entry")
+	}
+}
+
+// TestFileCacheOpenFiles: the cache holds one reference to each large
+// file it keeps open; evicting or replacing the entry drops it, and the
+// descriptor closes once no response is sending the file (then acquire
+// fails, so no response can send a closed descriptor's number); an entry
+// the cache refuses is reported, for its builder to release.
+func TestFileCacheOpenFiles(t *testing.T) {
+	open := func() *sharedFile {
+		p := filepath.Join(t.TempDir(), "f")
+		if err := os.WriteFile(p, []byte("data"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newSharedFile(f)
+	}
+	closed := func(s *sharedFile) bool {
+		_, err := s.f.Stat()
+		return errors.Is(err, os.ErrClosed)
+	}
+	entry := func(s *sharedFile) *cacheEntry { return &cacheEntry{reps: []*fileRep{{open: s}}} }
+
+	fc := &fileCache{maxEntries: 1, maxBytes: 1 << 20}
+	a, b, c := open(), open(), open()
+	if !fc.put("a", entry(a)) {
+		t.Fatal("put refused a small entry")
+	}
+	if !a.acquire() { // a response starts sending a
+		t.Fatal("acquire failed on a cached file")
+	}
+	fc.put("b", entry(b)) // evicts a
+	if closed(a) {
+		t.Fatal("an evicted file closed while a response was sending it")
+	}
+	a.Close() // the response is done
+	if !closed(a) {
+		t.Error("an evicted file stayed open after its last response")
+	}
+	if a.acquire() {
+		t.Error("acquire succeeded on a closed file")
+	}
+	fc.put("b", entry(c)) // replaces b
+	if !closed(b) || closed(c) {
+		t.Errorf("replaced: old closed %v (want true), new closed %v (want false)", closed(b), closed(c))
+	}
+	if fc.put("huge", &cacheEntry{bytes: 2 << 20}) {
+		t.Error("put kept an entry past the byte bound")
 	}
 }

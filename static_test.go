@@ -287,3 +287,51 @@ func TestStaticInGroup(t *testing.T) {
 		t.Errorf("/s/style.css outside the group: %d", r.Status)
 	}
 }
+
+// TestStaticKeepsLargeFilesOpen: a file too large for memory is kept
+// open by the cache and answered from the loop with the open file, not
+// opened again per request: removed from the disk, it is still served
+// whole (ranges and conditionals too) until Revalidate, then it is a 404.
+func TestStaticKeepsLargeFilesOpen(t *testing.T) {
+	root, _ := siteDir(t)
+	app := eddy.New(eddy.Config{})
+	app.Static("/s", root, eddy.StaticOptions{Revalidate: time.Hour})
+	app.Static("/now", root, eddy.StaticOptions{Revalidate: -1})
+	s := eddytest.New(t, app)
+	p := filepath.Join(root, "big.bin")
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := rawGet(t, s, "/s/big.bin")
+	if first.Status != 200 || !bytes.Equal(first.Body, want) {
+		t.Fatalf("first: %d, %d bytes", first.Status, len(first.Body))
+	}
+	if r := rawGet(t, s, "/now/big.bin"); r.Status != 200 {
+		t.Fatalf("/now: %d", r.Status)
+	}
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	etag := first.Header.Get("ETag")
+	cases := []struct {
+		name, target, header string
+		status               int
+		body                 []byte
+	}{
+		{"whole", "/s/big.bin", "", 200, want},
+		{"range", "/s/big.bin", "Range: bytes=60000-60009\r\n", 206, want[60000:60010]},
+		{"not modified", "/s/big.bin", "If-None-Match: " + etag + "\r\n", 304, nil},
+		{"revalidated every time", "/now/big.bin", "", 404, nil},
+	}
+	for _, tc := range cases {
+		var hs []string
+		if tc.header != "" {
+			hs = append(hs, tc.header)
+		}
+		r := rawGet(t, s, tc.target, hs...)
+		if r.Status != tc.status || tc.body != nil && !bytes.Equal(r.Body, tc.body) {
+			t.Errorf("%s: %d, %d bytes; want %d, %d bytes", tc.name, r.Status, len(r.Body), tc.status, len(tc.body))
+		}
+	}
+}

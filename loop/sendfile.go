@@ -6,6 +6,15 @@ import (
 	"syscall"
 )
 
+// File is what SendFile sends from: an open file's descriptor, and Close, which the
+// connection calls exactly once, when it is done with the descriptor. *os.File is one.
+// A File shared by several sends (a cache of open files) can count its users and close
+// the descriptor after the last one's Close, so that no send opens the file itself.
+type File interface {
+	Fd() uintptr
+	Close() error
+}
+
 // This file sends file bytes with sendfile(2): the kernel copies them from the page
 // cache to the socket, so they never pass through user space. A file segment is an
 // element of the connection's output queue, like queued bytes: it keeps its place
@@ -20,13 +29,18 @@ var ErrShortFile = errors.New("loop: file ended before its bytes were sent")
 // errNegativeLength is SendFile's answer to n < 0.
 var errNegativeLength = errors.New("loop: SendFile with a negative length")
 
-// maxSendfile bounds one sendfile call (Linux sends at most 0x7ffff000 bytes a call).
-const maxSendfile = 1 << 30
+// sendfileBudget bounds the file bytes one flush of a connection sends (in one
+// sendfile call when the socket takes them). sendfile runs on the loop and reads the
+// page cache (the disk, for pages not in it): past the budget the connection waits for
+// the loop's next turn (its EPOLLOUT watcher), so that a client that reads as fast as
+// the loop sends cannot hold the loop for a whole large file. 2 MiB takes ~0.2 ms from
+// the page cache and sends a 1 MiB file in one call.
+const sendfileBudget = 2 << 20
 
 // fileSeg is a file segment in the output queue: n bytes of f from off, sent once
 // every queued byte before buf[at] is out.
 type fileSeg struct {
-	f   *os.File // owned by the connection: closed once sent or dropped
+	f   File // owned by the connection: closed once sent or dropped
 	fd  int
 	off int64
 	n   int64
@@ -37,7 +51,8 @@ type fileSeg struct {
 // before it and before everything written after it. The kernel takes what the socket
 // has room for at once; the rest waits in the output queue (it counts in
 // OutboundBuffered, HighWater and the write timeout like queued bytes, without a copy
-// in memory) and is sent when the socket has room. f belongs to the connection from
+// in memory) and is sent when the socket has room, at most a couple of MiB per turn of
+// the loop. f belongs to the connection from
 // the call on, whatever the result: it is closed once its bytes are sent, when the
 // connection closes with them still queued (Abort, a write error, the write timeout,
 // the server stopping), or at once when SendFile returns an error; the caller must not
@@ -55,7 +70,7 @@ type fileSeg struct {
 // sendfile error (a bad descriptor, the peer gone) closes the connection, and a file
 // shorter than offset+n closes it with ErrShortFile; the error is returned when it
 // happens in this call, else given to ConnectionLost. n == 0 sends nothing. Loop-only.
-func (c *Conn) SendFile(f *os.File, offset, n int64) error {
+func (c *Conn) SendFile(f File, offset, n int64) error {
 	c.loop.own.check("Conn.SendFile")
 	if c.flags&(fClosed|fClosing|fShutdown) != 0 {
 		_ = f.Close()
@@ -93,24 +108,33 @@ func (c *Conn) SendFile(f *os.File, offset, n int64) error {
 }
 
 // sendSeg sends what the socket takes of seg, advancing it; it stops when the socket
-// is full or seg is sent.
+// is full, seg is sent, or sendfileBudget bytes went (the rest waits for the loop's
+// next turn).
 func (c *Conn) sendSeg(sock int, seg *fileSeg) error {
-	for seg.n > 0 {
-		k, err := syscall.Sendfile(sock, seg.fd, &seg.off, int(min(seg.n, maxSendfile)))
+	sent, err := sendSome(sock, seg, sendfileBudget)
+	c.loop.stats.fileBytes.Add(sent)
+	return err
+}
+
+// sendSome sends at most budget bytes of seg to out with sendfile(2), advancing seg,
+// and returns how many went; it stops early when out is full (EAGAIN).
+func sendSome(out int, seg *fileSeg, budget int64) (sent int64, err error) {
+	for seg.n > 0 && sent < budget {
+		k, err := syscall.Sendfile(out, seg.fd, &seg.off, int(min(seg.n, budget-sent)))
 		switch {
 		case err == syscall.EINTR:
 			continue
 		case err == syscall.EAGAIN:
-			return nil
+			return sent, nil
 		case err != nil:
-			return os.NewSyscallError("sendfile", err)
+			return sent, os.NewSyscallError("sendfile", err)
 		case k == 0:
-			return ErrShortFile
+			return sent, ErrShortFile
 		}
 		seg.n -= int64(k)
-		c.loop.stats.fileBytes.Add(int64(k))
+		sent += int64(k)
 	}
-	return nil
+	return sent, nil
 }
 
 // flushFile sends what the kernel takes of the first queued file segment (every byte

@@ -186,3 +186,42 @@ func TestSendFileErrors(t *testing.T) {
 		})
 	}
 }
+
+// sendSome sends at most its budget of a segment per call, however much the output
+// takes, so that a fast reader of a large file cannot hold the loop for all of it;
+// the segment keeps its offset for the next turn, and the bytes are exact.
+func TestSendfileBudget(t *testing.T) {
+	data := make([]byte, 3*sendfileBudget+123)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	in := tempFile(t, data)
+	out, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	// A regular file takes any amount at once: only the budget stops a call.
+	seg := fileSeg{f: in, fd: int(in.Fd()), n: int64(len(data))}
+	var calls int
+	for seg.n > 0 {
+		sent, err := sendSome(int(out.Fd()), &seg, sendfileBudget)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent == 0 || sent > sendfileBudget {
+			t.Fatalf("call %d sent %d bytes, want 1..%d", calls, sent, sendfileBudget)
+		}
+		calls++
+	}
+	if calls != 4 {
+		t.Errorf("%d calls for %d bytes, want 4", calls, len(data))
+	}
+	got, err := os.ReadFile(out.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Errorf("the output differs from the file (%d bytes, want %d)", len(got), len(data))
+	}
+}

@@ -1,7 +1,6 @@
 package h1
 
 import (
-	"os"
 	"sync"
 
 	"github.com/eddy-go/eddy/httpcodec"
@@ -152,7 +151,7 @@ func (x *Exchange) StreamWriteDirect(p []byte) error {
 // count as written, even if the connection failed meanwhile (the next
 // call reports that). false means nothing happened and f is still the
 // caller's: write the bytes another way (StreamWriteDirect). Loop-only.
-func (x *Exchange) StreamSendFile(f *os.File, off, n int64) bool {
+func (x *Exchange) StreamSendFile(f loop.File, off, n int64) bool {
 	assertLoop(x.ls, "h1: Exchange.StreamSendFile")
 	c := x.c
 	lc, ok := c.lc.(*loop.Conn)
