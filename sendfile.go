@@ -1,6 +1,5 @@
 package eddy
 
-
 // sendFile hands n bytes of f from off to the connection, sent with
 // sendfile(2), when the engine can do it now (see h1's StreamSendFile): it
 // reports whether it did, and f then belongs to the connection. An encoded
