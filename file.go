@@ -325,7 +325,7 @@ func (c *Ctx) serveRep(rep *fileRep, f bodyFile, extra string) error {
 		return s.Close()
 	}
 	c.deferResponse() // the pump finishes the response
-	p := &filePump{c: c, s: s, f: f, off: v.start, left: v.n, buf: fileBufs.Get().(*[]byte)}
+	p := &filePump{c: c, s: s, f: f, off: v.start, left: v.n, buf: fileBufs.Get().(*[]byte), enc: c.encW != nil}
 	p.writeFn = p.write
 	p.readFn = p.read
 	p.read()
@@ -372,7 +372,10 @@ func streamFileBlocking(s *Stream, f bodyFile, off, n int64) error {
 // worker waits for a slow client, and the memory held is one buffer plus
 // the connection's bounded queue. The pump starts when serveRep could not
 // hand the whole body to sendfile at once (the connection is above its
-// high water mark, or an encoder must see the bytes).
+// high water mark, or an encoder must see the bytes). Under an encoder
+// (Compress) each piece is also encoded in the pool, right after it is
+// read, so that compressing a large file never holds the loop; the loop
+// only writes the encoded bytes.
 type filePump struct {
 	c       *Ctx
 	s       *Stream
@@ -385,6 +388,7 @@ type filePump struct {
 	writeFn func()
 	readFn  func()
 	waited  bool // read waited for room once for sendfile
+	enc     bool // pieces are encoded in the pool (the stream has an encoder)
 }
 
 // read starts the next piece's read in the pool, or ends the stream. When
@@ -433,7 +437,8 @@ func (p *filePump) read() {
 	}
 }
 
-// readJob reads the next piece. Pool.
+// readJob reads the next piece, and encodes it when the stream has an
+// encoder. Pool.
 func (p *filePump) readJob() {
 	k := int(min(p.left, int64(len(*p.buf))))
 	p.n, p.err = p.f.ReadAt((*p.buf)[:k], p.off)
@@ -442,6 +447,29 @@ func (p *filePump) readJob() {
 	} else if p.err == nil {
 		p.err = io.ErrUnexpectedEOF
 	}
+	if p.enc && p.err == nil {
+		p.err = p.encode((*p.buf)[:p.n])
+	}
+}
+
+// encode runs the piece b through the stream's encoder into the Ctx's
+// encOut, which write then sends. The loop leaves the encoder alone while
+// the pump's job runs (one piece is in flight, and only the pump writes),
+// and the call pins the Ctx's state, so it is not reused meanwhile. Pool.
+func (p *filePump) encode(b []byte) error {
+	c := p.c
+	if !c.enter() {
+		return ErrConnClosed
+	}
+	defer c.exit()
+	if c.encW == nil {
+		return ErrConnClosed // aborted
+	}
+	c.encOut = c.encOut[:0]
+	if _, err := c.encW.Write(b); err != nil {
+		return err
+	}
+	return c.encW.Flush()
 }
 
 // readDone writes the piece just read. Loop-only.
@@ -453,10 +481,16 @@ func (p *filePump) readDone() {
 	p.write()
 }
 
-// write hands the piece to the connection, or waits until it can take
-// it. Loop-only.
+// write hands the piece (encoded, under an encoder) to the connection,
+// or waits until it can take it. Loop-only.
 func (p *filePump) write() {
-	switch _, err := p.s.writeDirect((*p.buf)[:p.n]); err {
+	var err error
+	if p.enc {
+		err = p.s.writeEncoded()
+	} else {
+		_, err = p.s.writeDirect((*p.buf)[:p.n])
+	}
+	switch err {
 	case nil:
 		p.off += int64(p.n)
 		p.left -= int64(p.n)

@@ -117,6 +117,30 @@ func (s *Stream) tryWrite(p []byte) (int, error) { return s.put(p, writeTry) }
 // queueing a copy when it can.
 func (s *Stream) writeDirect(p []byte) (int, error) { return s.put(p, writeDirect) }
 
+// writeEncoded sends what the pool already encoded into the Ctx's encOut
+// (a file pump's piece) as the stream's next bytes, without passing it
+// through the encoder again; above the high water mark it returns
+// ErrBackpressure and keeps encOut for the next try. Loop-only.
+func (s *Stream) writeEncoded() error {
+	c := s.c
+	if !c.enter() {
+		return ErrStaleCtx
+	}
+	defer c.exit()
+	if !c.streaming {
+		return ErrResponded
+	}
+	if len(c.encOut) == 0 {
+		return nil
+	}
+	if err := c.engineWrite(c.encOut, writeTry); err != nil {
+		return streamErr(err)
+	}
+	c.written += int64(len(c.encOut))
+	c.encOut = c.encOut[:0]
+	return nil
+}
+
 // writeMode says how a stream write reaches the engine.
 type writeMode uint8
 
