@@ -207,13 +207,29 @@ func (c *ctxState) reset() {
 	clear(c.prepare)
 	c.prepare = c.prepare[:0]
 	c.prepBody, c.preparing, c.prepStream, c.enc, c.encW = nil, false, false, nil, nil
-	c.encTail = c.encTail[:0]
+	c.encIn, c.encOut, c.encTail = keptEncBuf(c.encIn), keptEncBuf(c.encOut), keptEncBuf(c.encTail)
 	c.reqBody, c.reqBodySet, c.remote = nil, false, nil
 	c.scratch = c.scratch[:0]
 	c.bodyRd.buf.Reset(nil) // no view of this request's body stays behind
 	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.written = 0, c.hdr[:0], c.body[:0], nil, false, 0
 	c.responded, c.streaming, c.inPool, c.decoded = false, false, false, false
 	c.start = time.Time{}
+}
+
+// maxKeptEnc bounds each encoder buffer (encIn, encOut, encTail) a state
+// keeps for its next request: a response that grew one past it (a large
+// body compressed whole) releases it, so that one large answer does not
+// pin its size on the state for as long as the connection lives. The
+// pool jobs that use these buffers hold the state (enter), so reset never
+// runs under them.
+const maxKeptEnc = 64 << 10
+
+// keptEncBuf returns b emptied, or nil when it grew past maxKeptEnc.
+func keptEncBuf(b []byte) []byte {
+	if cap(b) > maxKeptEnc {
+		return nil
+	}
+	return b[:0]
 }
 
 // App returns the app serving the request. Safe for concurrent use.

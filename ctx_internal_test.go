@@ -113,3 +113,40 @@ var (
 	sinkCtx *Ctx
 	sinkInt int
 )
+
+// TestResetBoundsEncodeBuffers: reset keeps the encoder buffers of an
+// ordinary response for the next request, and releases the ones a large
+// response grew past maxKeptEnc (a compressed body of a few MiB would
+// otherwise stay pinned on the state for the connection's life).
+func TestResetBoundsEncodeBuffers(t *testing.T) {
+	cases := []struct {
+		name string
+		cap  int
+		kept bool
+	}{
+		{"small", 4 << 10, true},
+		{"at the bound", maxKeptEnc, true},
+		{"past the bound", maxKeptEnc + 1, false},
+		{"large", 4 << 20, false},
+	}
+	for _, tc := range cases {
+		s := &ctxState{}
+		s.encIn = make([]byte, 10, tc.cap)
+		s.encOut = make([]byte, 10, tc.cap)
+		s.encTail = make([]byte, 10, tc.cap)
+		s.reset()
+		for _, b := range []struct {
+			name string
+			buf  []byte
+		}{{"encIn", s.encIn}, {"encOut", s.encOut}, {"encTail", s.encTail}} {
+			switch {
+			case len(b.buf) != 0:
+				t.Errorf("%s: %s holds %d bytes after reset", tc.name, b.name, len(b.buf))
+			case tc.kept && cap(b.buf) != tc.cap:
+				t.Errorf("%s: %s capacity %d after reset, want %d kept", tc.name, b.name, cap(b.buf), tc.cap)
+			case !tc.kept && cap(b.buf) != 0:
+				t.Errorf("%s: %s capacity %d after reset, want it released", tc.name, b.name, cap(b.buf))
+			}
+		}
+	}
+}

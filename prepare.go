@@ -138,7 +138,17 @@ func (c *Ctx) offloadEncode(body []byte) bool {
 	err := errEncoderPanicked
 	c.deferResponse()
 	rerr := c.loop.RunInExecutor(
-		func() { out, err = c.encodeWhole(c.encIn) },
+		func() {
+			// Holding the state: reset cannot run (and drop or reuse
+			// encIn and encOut) while the job encodes, even if the
+			// client leaves meanwhile.
+			if !c.enter() {
+				err = ErrConnClosed
+				return
+			}
+			defer c.exit()
+			out, err = c.encodeWhole(c.encIn)
+		},
 		func() {
 			if !c.current() {
 				return
