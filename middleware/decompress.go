@@ -22,7 +22,10 @@ type DecompressConfig struct {
 	// OffloadAbove: a body of at least this many (encoded) bytes is
 	// decoded in the worker pool (Ctx.Go), so an on-loop route does not
 	// hold its loop while it inflates; smaller ones are decoded where the
-	// handler runs. Default 16 KiB; negative: never.
+	// handler runs, unless they decode past 64 KiB (a few bytes of zstd
+	// can stand for MiB of zeros): decoding stops there and starts again
+	// in the pool. Default 16 KiB; negative: never by encoded size (the
+	// 64 KiB decoded bound still holds).
 	OffloadAbove int
 }
 
@@ -39,8 +42,9 @@ var (
 // decoded once, before the handler runs; decoding stops at MaxSize (413),
 // a body that is not valid for its coding is answered 400, any other
 // coding (or more than one) 415. The request's headers are left as sent.
-// Bodies past OffloadAbove are decoded in the worker pool, then the rest
-// of the chain runs (Ctx.Go); smaller ones where the handler runs.
+// Bodies past OffloadAbove, or that decode past 64 KiB, are decoded in the
+// worker pool, then the rest of the chain runs (Ctx.Go); the others where
+// the handler runs, so a loop spends at most 64 KiB of inflating on one.
 func Decompress(cfg DecompressConfig) eddy.Middleware {
 	max := cfg.MaxSize
 	if max <= 0 {
@@ -64,26 +68,44 @@ func Decompress(cfg DecompressConfig) eddy.Middleware {
 				return next(c)
 			}
 			in := c.BodyBytes()
-			if len(in) >= off {
-				var body []byte
-				return c.Go(func() (err error) {
-					// Go detached the request: its body moved, so in is
-					// stale; the job may read the Ctx (nothing writes it now).
-					body, err = decode(coding, c.BodyBytes(), max)
-					return err
-				}, func(c *eddy.Ctx) error {
+			if len(in) < off {
+				if body, done, err := decodeInline(coding, in, max); done {
+					if err != nil {
+						return err
+					}
 					c.SetRequestBody(body)
 					return next(c)
-				})
+				}
 			}
-			body, err := decode(coding, in, max)
-			if err != nil {
+			var body []byte
+			return c.Go(func() (err error) {
+				// Go detached the request: its body moved, so in is
+				// stale; the job may read the Ctx (nothing writes it now).
+				body, err = decode(coding, c.BodyBytes(), max)
 				return err
-			}
-			c.SetRequestBody(body)
-			return next(c)
+			}, func(c *eddy.Ctx) error {
+				c.SetRequestBody(body)
+				return next(c)
+			})
 		}
 	}
+}
+
+// maxInlineDecode bounds what Decompress inflates where the handler runs
+// (on the loop, for an on-loop route): past it the pool decodes the body.
+const maxInlineDecode = 64 << 10
+
+// decodeInline decodes in where the handler runs when it decodes to at
+// most maxInlineDecode bytes (or to max, when max is lower): done reports
+// that body and err are the answer. A body that decodes past the bound is
+// not done: decode it in the pool, from the start.
+func decodeInline(coding string, in []byte, max int64) (body []byte, done bool, err error) {
+	limit := min(max, maxInlineDecode)
+	body, err = decode(coding, in, limit)
+	if err == errBodyTooLarge && limit < max {
+		return nil, false, nil
+	}
+	return body, true, err
 }
 
 var zstdDecoders = sync.Pool{New: func() any {

@@ -3,6 +3,7 @@ package middleware
 import (
 	"bytes"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/eddy-go/eddy"
@@ -97,6 +98,50 @@ func TestDecompress(t *testing.T) {
 		r := s.Post(t, tc.path, "application/json", body, opts...)
 		if r.Status != tc.status || tc.want != "" && r.Text() != tc.want {
 			t.Errorf("%s: %d %.60q, want %d %q", tc.name, r.Status, r.Body, tc.status, tc.want)
+		}
+	}
+}
+
+// TestDecompressInlineBound: a body small enough to be decoded where the
+// handler runs (the loop) is decoded there only up to 64 KiB of output:
+// a few hundred bytes of zstd or gzip that stand for MiB of zeros are
+// left to the pool instead of inflating MaxSize bytes on the loop, and
+// the request still sees its whole body.
+func TestDecompressInlineBound(t *testing.T) {
+	const max = 8 << 20
+	big := make([]byte, 4<<20)
+	small := []byte(`{"Name":"eddy"}`)
+	cases := []struct {
+		name, coding string
+		body         []byte
+		done         bool
+	}{
+		{"small gzip", "gzip", small, true},
+		{"small zstd", "zstd", small, true},
+		{"at the bound", "gzip", make([]byte, maxInlineDecode), true},
+		{"zstd of 4 MiB", "zstd", big, false},
+		{"gzip of 4 MiB", "gzip", big, false},
+		{"deflate of 4 MiB", "deflate", big, false},
+	}
+	for _, tc := range cases {
+		enc := encodeWith(t, tc.coding, tc.body)
+		if len(enc) >= 16<<10 {
+			t.Fatalf("%s: %d encoded bytes: past OffloadAbove, not a test of the inline bound", tc.name, len(enc))
+		}
+		body, done, err := decodeInline(tc.coding, enc, max)
+		if done != tc.done || done && (err != nil || !bytes.Equal(body, tc.body)) {
+			t.Errorf("%s: done %v (want %v), err %v, %d bytes", tc.name, done, tc.done, err, len(body))
+		}
+	}
+	// End to end: the same bodies reach the handler whole.
+	app := eddy.New(eddy.Config{MaxBody: 1 << 20})
+	app.Use(Decompress(DecompressConfig{MaxSize: max}))
+	app.Post("/len", func(c *eddy.Ctx) error { return c.JSON(len(c.BodyBytes())) })
+	s := eddytest.New(t, app)
+	for _, tc := range cases {
+		r := s.Post(t, "/len", "application/octet-stream", encodeWith(t, tc.coding, tc.body), eddytest.Header("Content-Encoding", tc.coding))
+		if want := strconv.Itoa(len(tc.body)); r.Status != 200 || r.Text() != want {
+			t.Errorf("%s: %d %q, want 200 %s", tc.name, r.Status, r.Text(), want)
 		}
 	}
 }
