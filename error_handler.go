@@ -67,7 +67,7 @@ func prefersJSON(accept []byte) bool {
 		item, accept, _ = bytes.Cut(accept, []byte{','})
 		mt, params, _ := bytes.Cut(item, []byte(";"))
 		mt = bytes.TrimSpace(mt)
-		q := acceptQuality(params)
+		q := httpcodec.QValue(params)
 		consider := func(bestQ, bestS *int, spec int) {
 			if spec > *bestS {
 				*bestQ, *bestS = q, spec
@@ -91,47 +91,6 @@ func prefersJSON(accept []byte) bool {
 		return false
 	}
 	return jq > tq || jq == tq && js > ts
-}
-
-// acceptQuality parses the q parameter of an Accept item, in thousandths;
-// 1000 when absent, 0 when malformed.
-func acceptQuality(params []byte) int {
-	for len(params) > 0 {
-		var p []byte
-		if i := bytes.IndexByte(params, ';'); i >= 0 {
-			p, params = params[:i], params[i+1:]
-		} else {
-			p, params = params, nil
-		}
-		p = bytes.TrimSpace(p)
-		if len(p) < 2 || p[0]|0x20 != 'q' || p[1] != '=' {
-			continue
-		}
-		v := p[2:]
-		switch {
-		case len(v) == 0 || len(v) > 5:
-			return 0
-		case v[0] == '1':
-			return 1000
-		case v[0] != '0':
-			return 0
-		}
-		q, scale := 0, 100
-		if len(v) > 1 {
-			if v[1] != '.' {
-				return 0
-			}
-			for _, d := range v[2:] {
-				if d < '0' || d > '9' {
-					return 0
-				}
-				q += int(d-'0') * scale
-				scale /= 10
-			}
-		}
-		return q
-	}
-	return 1000
 }
 
 // appendJSONString appends s as a JSON string, escaping quotes, backslashes,

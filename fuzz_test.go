@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/eddy-go/eddy/httpcodec"
 )
 
 // FuzzURLEncoded checks parseURLEncoded (query strings and urlencoded
@@ -388,11 +390,10 @@ func bareLFBoundary(body []byte, boundary string) bool {
 
 // FuzzAccept checks prefersJSON (the default error handler's choice of
 // JSON or text) against a reference written from its documentation and
-// RFC 9110 12.5.1, and acceptQuality against strconv.ParseFloat.
+// RFC 9110 12.5.1, and httpcodec.QValue against strconv.ParseFloat.
 //
-// Deliberate differences from RFC 9110's qvalue grammar: acceptQuality
-// reads a malformed q as 0 (the item is not acceptable), except that any
-// value of at most five bytes starting with '1' is 1000.
+// Deliberate difference from RFC 9110's qvalue grammar: QValue reads a
+// malformed q as 0 (the item is not acceptable).
 func FuzzAccept(f *testing.F) {
 	for _, tc := range prefersJSONTests {
 		f.Add(tc.accept)
@@ -413,8 +414,8 @@ func FuzzAccept(f *testing.F) {
 				p = strings.TrimSpace(p)
 				if len(p) >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=' {
 					q = refQuality(p[2:])
-					if got := acceptQuality([]byte(params)); got < 0 || got > 1000 || q >= 0 && got != q {
-						t.Fatalf("acceptQuality(%q) = %d, want %d", params, got, q)
+					if got := httpcodec.QValue([]byte(params)); got < 0 || got > 1000 || q >= 0 && got != q || q < 0 && got != 0 {
+						t.Fatalf("QValue(%q) = %d, want %d", params, got, q)
 					}
 					break
 				}

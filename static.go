@@ -472,35 +472,11 @@ func chooseRep(reps []*fileRep, accept []byte) *fileRep {
 }
 
 // acceptsEncoding reports whether an Accept-Encoding value accepts enc:
-// named (or "*") with a q-value other than 0.
+// named with a q-value other than 0, or not named and "*" is.
 func acceptsEncoding(accept []byte, enc string) bool {
-	star := false
-	for item := range bytes.SplitSeq(accept, []byte(",")) {
-		coding, params, _ := bytes.Cut(item, []byte(";"))
-		coding = bytes.TrimSpace(coding)
-		ok := !zeroQ(params)
-		if httpcodec.EqualFold(coding, enc) {
-			return ok
-		}
-		if len(coding) == 1 && coding[0] == '*' {
-			star = ok
-		}
+	q := httpcodec.ListQ(accept, enc)
+	if q < 0 {
+		q = httpcodec.ListQ(accept, "*")
 	}
-	return star
-}
-
-// zeroQ reports whether parameters hold q=0 (0, 0., 0.0, 0.00, 0.000).
-func zeroQ(params []byte) bool {
-	for p := range bytes.SplitSeq(params, []byte(";")) {
-		k, v, ok := bytes.Cut(bytes.TrimSpace(p), []byte("="))
-		if !ok || !httpcodec.EqualFold(bytes.TrimSpace(k), "q") {
-			continue
-		}
-		v = bytes.TrimSpace(v)
-		if len(v) == 0 || v[0] != '0' {
-			return false
-		}
-		return len(bytes.Trim(v[1:], ".0")) == 0 && bytes.Count(v, []byte(".")) <= 1
-	}
-	return false
+	return q > 0
 }

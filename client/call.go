@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"net"
@@ -102,15 +103,10 @@ func (c *call) header(req *Request) (http.Header, error) {
 		}
 	}
 	if cfg.Username != "" && sameHost && hdr.Get("Authorization") == "" {
-		r := http.Request{Header: http.Header{}}
-		r.SetBasicAuth(cfg.Username, cfg.Password)
-		hdr["Authorization"] = r.Header["Authorization"]
+		hdr["Authorization"] = basicAuth(cfg.Username, cfg.Password)
 	}
 	if u.User != nil && sameHost && hdr.Get("Authorization") == "" {
-		p, _ := u.User.Password()
-		r := http.Request{Header: http.Header{}}
-		r.SetBasicAuth(u.User.Username(), p)
-		hdr["Authorization"] = r.Header["Authorization"]
+		hdr["Authorization"] = userAuth(u.User)
 	}
 	if jar := cfg.Jar; jar != nil {
 		if cs := jar.Cookies(u); len(cs) > 0 {
@@ -170,10 +166,7 @@ func (c *call) exchange(req *Request, hdr http.Header) (*exchange, error) {
 			abs.Fragment, abs.User = "", nil
 			target = abs.String()
 			if pu.User != nil {
-				p, _ := pu.User.Password()
-				r := http.Request{Header: http.Header{}}
-				r.SetBasicAuth(pu.User.Username(), p)
-				hdr["Proxy-Authorization"] = r.Header["Authorization"]
+				hdr["Proxy-Authorization"] = userAuth(pu.User)
 			}
 		}
 	}
@@ -409,4 +402,16 @@ func (c *call) redirect(resp *Response) (*Request, error) {
 		return nil, ErrTooManyRedirects
 	}
 	return next, nil
+}
+
+// basicAuth returns the value of an Authorization (or Proxy-Authorization)
+// field that sends user and password with HTTP basic auth (RFC 7617).
+func basicAuth(user, password string) []string {
+	return []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))}
+}
+
+// userAuth is basicAuth for the credentials of a URL (user:password@host).
+func userAuth(u *url.Userinfo) []string {
+	p, _ := u.Password()
+	return basicAuth(u.Username(), p)
 }

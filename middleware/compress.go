@@ -301,13 +301,13 @@ func negotiate(ae []byte, names []string) (best int, identityForbidden bool) {
 	bestQ := 0
 	star, identity := -1, -1 // q of "*" and of identity when listed
 	for i, name := range names {
-		q := codingQ(ae, name)
+		q := httpcodec.ListQ(ae, name)
 		if q < 0 && name == "gzip" {
-			q = codingQ(ae, "x-gzip")
+			q = httpcodec.ListQ(ae, "x-gzip")
 		}
 		if q < 0 {
 			if star < 0 {
-				star = codingQ(ae, "*")
+				star = httpcodec.ListQ(ae, "*")
 			}
 			q = star
 		}
@@ -315,77 +315,14 @@ func negotiate(ae []byte, names []string) (best int, identityForbidden bool) {
 			best, bestQ = i, q
 		}
 	}
-	identity = codingQ(ae, "identity")
+	identity = httpcodec.ListQ(ae, "identity")
 	if identity < 0 {
 		if star < 0 {
-			star = codingQ(ae, "*")
+			star = httpcodec.ListQ(ae, "*")
 		}
 		identityForbidden = star == 0
 	} else {
 		identityForbidden = identity == 0
 	}
 	return best, identityForbidden
-}
-
-// codingQ returns the q-value (in thousandths) the Accept-Encoding value
-// gives coding, -1 when the coding is not listed. A malformed q counts
-// as 0.
-func codingQ(ae []byte, coding string) int {
-	q := -1
-	for len(ae) > 0 {
-		var item []byte
-		item, ae, _ = bytes.Cut(ae, []byte{','})
-		tok, params, _ := bytes.Cut(item, []byte{';'})
-		tok = bytes.TrimSpace(tok)
-		if !httpcodec.EqualFold(tok, coding) {
-			continue
-		}
-		v := parseQ(params)
-		if v > q {
-			q = v
-		}
-	}
-	return q
-}
-
-// parseQ reads ";q=0.5"-style parameters: the q in thousandths, 1000 when
-// absent, 0 when malformed.
-func parseQ(params []byte) int {
-	for len(params) > 0 {
-		var p []byte
-		p, params, _ = bytes.Cut(params, []byte{';'})
-		p = bytes.TrimSpace(p)
-		if len(p) < 2 || p[0]|0x20 != 'q' || p[1] != '=' {
-			continue
-		}
-		v := p[2:]
-		switch {
-		case len(v) == 0 || len(v) > 5:
-			return 0
-		case v[0] == '1':
-			for _, d := range v[1:] {
-				if d != '.' && d != '0' {
-					return 0
-				}
-			}
-			return 1000
-		case v[0] != '0':
-			return 0
-		}
-		q, scale := 0, 100
-		if len(v) > 1 {
-			if v[1] != '.' {
-				return 0
-			}
-			for _, d := range v[2:] {
-				if d < '0' || d > '9' {
-					return 0
-				}
-				q += int(d-'0') * scale
-				scale /= 10
-			}
-		}
-		return q
-	}
-	return 1000
 }
