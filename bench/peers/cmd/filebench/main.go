@@ -1,18 +1,26 @@
 // Command filebench compares static file serving: eddy's App.Static
 // (bench/server -files), nginx (one worker, sendfile on, open_file_cache
 // on) and net/http's FileServer (cmd/nethttp -files), for a 4 KiB and a
-// 1 MiB file over keep-alive connections. Each server runs alone, pinned
-// to one core (GOMAXPROCS=1 for the Go servers), wrk runs pinned to
-// another, and the server's CPU time per request comes from
-// /proc/PID/stat (nginx runs without a master process, so its one
-// process does all the work).
+// 1 MiB file over keep-alive connections. The servers are started once
+// and stay up, each pinned to one core (GOMAXPROCS=1 for the Go servers;
+// only the one under load does work), wrk runs pinned to another, and the
+// server's CPU time per request comes from /proc/PID/stat (nginx runs
+// without a master process, so its one process does all the work). Run k
+// measures every server in turn, in an order rotated by k, so that a
+// disturbance on a shared machine lands on every server alike; figures
+// are medians over the runs.
 //
-//	cd bench/peers && go run ./cmd/filebench -d 5s
+//	cd bench/peers && go run ./cmd/filebench -lock /tmp/bench.lock
+//
+// (about 2.5 minutes with the defaults: 3 runs of 4 servers, 2 files,
+// 1 s warm-up and 5 s each; -lock takes the machine's benchmark lock for
+// each measurement only, letting other measurements in between.)
 //
 // It prints a Markdown table: requests/s, server CPU µs per request, and
-// eddy's CPU per request (default options) as a ratio of nginx's and of
-// net/http's. eddy-cached is eddy keeping files up to 1 MiB in memory
-// (StaticOptions.CacheFileSize).
+// eddy's CPU per request (default options) as a ratio of each other
+// server's, then the goals (at most nginx's CPU for 4 KiB, 1.5x nginx's
+// for 1 MiB, 0.5x net/http's for both). eddy-cached is eddy keeping
+// files up to 1 MiB in memory (StaticOptions.CacheFileSize).
 package main
 
 import (
@@ -26,6 +34,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,10 +42,10 @@ import (
 )
 
 type options struct {
-	root, serverCPU, loadCPU string
-	duration, warmup         time.Duration
-	conns                    int
-	servers                  []string
+	root, serverCPU, loadCPU, lock string
+	duration, warmup               time.Duration
+	conns, runs                    int
+	servers                        []string
 }
 
 // files are the files served, by name and size.
@@ -57,6 +66,8 @@ func main() {
 	flag.DurationVar(&o.duration, "d", 5*time.Second, "wrk duration per measurement (whole seconds)")
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "wrk warm-up before each measurement (whole seconds)")
 	flag.IntVar(&o.conns, "c", 16, "wrk connections")
+	flag.IntVar(&o.runs, "runs", 3, "runs (each measures every server once per file; medians are reported)")
+	flag.StringVar(&o.lock, "lock", "", "file to flock(2) around each measurement (a machine-wide benchmark lock), none by default")
 	flag.StringVar(&servers, "servers", "nginx,eddy,eddy-cached,nethttp", "servers to compare (eddy-cached: eddy keeping 1 MiB files in memory)")
 	flag.Parse()
 	for s := range strings.SplitSeq(servers, ",") {
@@ -101,22 +112,69 @@ func run(o *options) error {
 			return err
 		}
 	}
-	results := map[string]map[string]result{}
+	var up []*server
 	for _, name := range o.servers {
 		cmd, err := serverCommand(o, name, work, dir)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "filebench: %s skipped: %v\n", name, err)
 			continue
 		}
-		res, err := measure(o, name, cmd)
+		srv, err := start(o, name, cmd)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "filebench: %s: %v\n", name, err)
 			continue
 		}
-		results[name] = res
+		defer srv.stop()
+		up = append(up, srv)
+	}
+	samples := map[string]map[string][]result{}
+	for k := range o.runs {
+		for _, f := range files {
+			for i := range up {
+				srv := up[(i+k)%len(up)]
+				r, err := measure(o, srv, f.name)
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", srv.name, f.name, err)
+				}
+				if samples[srv.name] == nil {
+					samples[srv.name] = map[string][]result{}
+				}
+				samples[srv.name][f.name] = append(samples[srv.name][f.name], r)
+				fmt.Fprintf(os.Stderr, "filebench: run %d %s %s: %.0f req/s, %.1f µs CPU/req %s\n", k+1, srv.name, f.name, r.rps, r.cpuUS, r.errors)
+			}
+		}
+	}
+	results := map[string]map[string]result{}
+	for name, byFile := range samples {
+		results[name] = map[string]result{}
+		for f, rs := range byFile {
+			results[name][f] = median(rs)
+		}
 	}
 	report(o, results)
 	return nil
+}
+
+// median returns the median requests/s and CPU per request of rs (each
+// its own median), with every run's errors.
+func median(rs []result) result {
+	rps := make([]float64, len(rs))
+	cpu := make([]float64, len(rs))
+	var errs []string
+	for i, r := range rs {
+		rps[i], cpu[i] = r.rps, r.cpuUS
+		if r.errors != "" {
+			errs = append(errs, r.errors)
+		}
+	}
+	mid := func(v []float64) float64 {
+		slices.Sort(v)
+		if n := len(v); n%2 == 0 {
+			return (v[n/2-1] + v[n/2]) / 2
+		}
+		return v[len(v)/2]
+	}
+	return result{rps: mid(rps), cpuUS: mid(cpu), errors: strings.Join(errs, "; ")}
 }
 
 // serverCommand builds (or configures) server name and returns the
@@ -188,8 +246,15 @@ http {
 }
 `
 
-// measure starts the server, then runs wrk for each file.
-func measure(o *options, name string, argv []string) (map[string]result, error) {
+// server is a running server.
+type server struct {
+	name, addr string
+	cmd        *exec.Cmd
+	logf       *os.File
+}
+
+// start starts server name and waits until it serves the first file.
+func start(o *options, name string, argv []string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -210,55 +275,74 @@ func measure(o *options, name string, argv []string) (map[string]result, error) 
 	if err != nil {
 		return nil, err
 	}
-	defer logf.Close()
 	cmd := exec.Command("taskset", append([]string{"-c", o.serverCPU}, argv...)...) // same PID as the server
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
+		logf.Close()
 		return nil, err
 	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	}()
+	srv := &server{name: name, addr: addr, cmd: cmd, logf: logf}
 	if err := waitReady(addr, "/files/"+files[0].name); err != nil {
+		srv.stop()
 		log, _ := os.ReadFile(logf.Name())
 		return nil, fmt.Errorf("not ready: %v\n%s", err, log)
 	}
-	out := map[string]result{}
-	for _, f := range files {
-		url := "http://" + addr + "/files/" + f.name
-		if o.warmup > 0 {
-			if _, err := wrk(o, url, o.warmup); err != nil {
-				return nil, err
-			}
-		}
-		before, err := cpuTicks(cmd.Process.Pid)
-		if err != nil {
-			return nil, err
-		}
-		r, err := wrk(o, url, o.duration)
-		if err != nil {
-			return nil, err
-		}
-		after, err := cpuTicks(cmd.Process.Pid)
-		if err != nil {
-			return nil, err
-		}
-		if r.requests > 0 {
-			r.cpuUS = float64(after-before) / clockTicks() * 1e6 / float64(r.requests)
-		}
-		out[f.name] = r.result
-		fmt.Fprintf(os.Stderr, "filebench: %s %s: %.0f req/s, %.1f µs CPU/req %s\n", name, f.name, r.rps, r.cpuUS, r.errors)
+	return srv, nil
+}
+
+// stop ends the server (SIGTERM, then SIGKILL after 5 s).
+func (s *server) stop() {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		s.cmd.Process.Kill()
+		<-done
 	}
-	return out, nil
+	s.logf.Close()
+}
+
+// measure warms srv up with file, then runs wrk on it and reads the
+// server's CPU time around the run, holding the benchmark lock if one
+// was given.
+func measure(o *options, srv *server, file string) (result, error) {
+	if o.lock != "" {
+		lf, err := os.OpenFile(o.lock, os.O_RDWR|os.O_CREATE, 0o666)
+		if err != nil {
+			return result{}, err
+		}
+		defer lf.Close()
+		if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
+			return result{}, err
+		}
+		defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
+	}
+	url := "http://" + srv.addr + "/files/" + file
+	if o.warmup > 0 {
+		if _, err := wrk(o, url, o.warmup); err != nil {
+			return result{}, err
+		}
+	}
+	pid := srv.cmd.Process.Pid
+	before, err := cpuTicks(pid)
+	if err != nil {
+		return result{}, err
+	}
+	r, err := wrk(o, url, o.duration)
+	if err != nil {
+		return result{}, err
+	}
+	after, err := cpuTicks(pid)
+	if err != nil {
+		return result{}, err
+	}
+	if r.requests > 0 {
+		r.cpuUS = float64(after-before) / clockTicks() * 1e6 / float64(r.requests)
+	}
+	return r.result, nil
 }
 
 type wrkRun struct {
@@ -297,8 +381,8 @@ func wrk(o *options, url string, d time.Duration) (wrkRun, error) {
 }
 
 func report(o *options, res map[string]map[string]result) {
-	fmt.Printf("### Static files: server CPU per request (keep-alive, %d connections, %v per run, server on CPU %s, wrk on CPU %s)\n\n",
-		o.conns, o.duration, o.serverCPU, o.loadCPU)
+	fmt.Printf("### Static files: server CPU per request (keep-alive, %d connections, medians of %d runs of %v, server on CPU %s, wrk on CPU %s)\n\n",
+		o.conns, o.runs, o.duration, o.serverCPU, o.loadCPU)
 	fmt.Println("| file | server | requests/s | CPU µs/request | eddy / this | errors |")
 	fmt.Println("|---|---|---:|---:|---:|---|")
 	for _, f := range files {
@@ -314,6 +398,29 @@ func report(o *options, res map[string]map[string]result) {
 			}
 			fmt.Printf("| %s | %s | %.0f | %.1f | %s | %s |\n", f.name, name, r.rps, r.cpuUS, ratio, r.errors)
 		}
+	}
+	// The goals: eddy's CPU per request against nginx's and net/http's.
+	goals := []struct {
+		file, peer string
+		max        float64
+	}{
+		{"4k.bin", "nginx", 1}, {"1m.bin", "nginx", 1.5},
+		{"4k.bin", "nethttp", 0.5}, {"1m.bin", "nethttp", 0.5},
+	}
+	fmt.Println()
+	fmt.Println("| goal | eddy / peer | met |")
+	fmt.Println("|---|---:|---|")
+	for _, g := range goals {
+		e, p := res["eddy"][g.file], res[g.peer][g.file]
+		if e.cpuUS == 0 || p.cpuUS == 0 {
+			continue
+		}
+		ratio := e.cpuUS / p.cpuUS
+		met := "yes"
+		if ratio > g.max {
+			met = "no"
+		}
+		fmt.Printf("| %s: eddy CPU/req <= %.1fx %s's | %.2f | %s |\n", g.file, g.max, g.peer, ratio, met)
 	}
 }
 
