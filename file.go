@@ -26,10 +26,12 @@ import (
 // 404. path is the application's, used as given: never build it from
 // request data (App.Static serves a directory safely).
 //
-// The file is opened, stat'ed and read in the pool, never on the loop: in
-// an on-loop handler File defers the response (see Ctx.Go). Files up to
-// 64 KiB are read whole; larger ones are sent with sendfile(2) when the
-// connection can take them (see filePump), else streamed with
+// The file is opened and stat'ed in the pool, never on the loop: in an
+// on-loop handler File defers the response (see Ctx.Go). Files up to
+// 64 KiB are read whole there; larger ones are sent from the loop with
+// sendfile(2) when the connection can take them (the kernel reads the
+// page cache, or the disk for pages not in it, while the loop waits, at
+// most a couple of MiB per turn of the loop), else streamed with
 // backpressure, each piece read in the pool. Return File's result and do
 // not use c afterwards:
 //

@@ -76,11 +76,12 @@ const maxListing = 10000
 // an os.Root, so no name can reach outside it, whatever links it holds;
 // symlinks are not followed at all unless FollowSymlinks.
 //
-// Files are opened, stat'ed and read only in the pool. Small files are
-// kept in a bounded in-memory cache and answered from the loop; larger
+// Files are opened and stat'ed only in the pool. Small files are read
+// there into a bounded in-memory cache and answered from the loop; larger
 // ones are kept open by the same cache (as nginx's open_file_cache does)
 // and sent from the loop with sendfile(2), which copies them from the
-// page cache to the socket, at most a couple of MiB per turn of the loop;
+// page cache to the socket (a page not in the cache is read from the disk
+// while the loop waits), at most a couple of MiB per turn of the loop;
 // a connection that cannot take them at once gets them streamed with
 // backpressure, read in pieces in the pool, never whole in memory. A file
 // that changes is noticed within Revalidate; one rewritten in place
