@@ -10,10 +10,16 @@ import (
 	"github.com/eddy-go/eddy/loop"
 )
 
-// TestConnStateSize: the engine's own per-connection state stays small.
+// TestConnStateSize: the engine's own per-connection state fits the
+// allocator's 96-byte size class, which every idle keep-alive connection
+// pays. What it holds, in bytes: ls 8, lc 16 (an interface, for the
+// socketless tests), parser 16, cur, head and tail 24, n 4, flags 2 (and 2
+// of padding), headStart and lastRead 16, hijack 8. State of a few
+// connections lives elsewhere: the drain grace's end in the loop's state
+// (one for the loop), the hijacking protocol in a box of its own.
 func TestConnStateSize(t *testing.T) {
-	if s := unsafe.Sizeof(conn{}); s > 104 {
-		t.Fatalf("conn is %d bytes, want <= 104 (the 112-byte size class, a word to spare)", s)
+	if s := unsafe.Sizeof(conn{}); s > 96 {
+		t.Fatalf("conn is %d bytes, want <= 96 (the 96-byte size class; the next is 112)", s)
 	}
 }
 
