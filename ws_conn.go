@@ -45,7 +45,6 @@ type WebSocket struct {
 
 	// Loop-owned.
 	lc       *loop.Conn // its Handle (the same pointer) is safe from any goroutine
-	flushFn  func(*loop.Conn)
 	parser   ws.Parser
 	lastRead time.Duration // the last input, on the loop's clock
 	pingAt   time.Duration // when the unanswered ping was sent; 0: none
@@ -134,7 +133,6 @@ var (
 // the WebSocket's. Loop-only; called by the server, not by applications.
 func (w *WebSocket) ConnectionMade(lc *loop.Conn) {
 	w.lc = lc
-	w.flushFn = func(*loop.Conn) { w.flush() }
 	w.lastRead = w.lc.Loop().Time()
 	w.rearm()
 	if w.wr.fn != nil {
@@ -640,9 +638,18 @@ func (w *WebSocket) send(op ws.Op, p []byte) error {
 	return nil
 }
 
+// flushWS flushes the WebSocket that owns lc (the server hands the
+// connection to it at the upgrade): a function for every WebSocket, not a
+// closure kept by each.
+func flushWS(lc *loop.Conn) {
+	if w, ok := lc.Protocol().(*WebSocket); ok {
+		w.flush()
+	}
+}
+
 // post asks the loop to flush.
 func (w *WebSocket) post() error {
-	if err := w.lc.Handle().Post(w.flushFn); err != nil {
+	if err := w.lc.Handle().Post(flushWS); err != nil {
 		return ErrWSClosed
 	}
 	return nil
