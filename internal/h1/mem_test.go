@@ -35,9 +35,15 @@ func (h *countingHandler) Serve(x *Exchange) {
 }
 
 // TestIdleKeepAliveMemory: 10,000 keep-alive connections that each made
-// one request and now sit idle cost < 1 KiB of server heap each, the
-// loop's and gnet's state included. The clients live in a child process so
-// only the server is measured.
+// one request and now sit idle cost less than idleHeapBudget bytes of
+// server heap each, the loop's and gnet's state included (about 660 B:
+// gnet's conn 256 and the addresses it keeps 192, the loop's Conn 64 and
+// its heap entry 16, this engine's conn 96, gnet's connection matrix about
+// 30). The harness's RSS figure (bench/peers/cmd/idleconns) adds to it the
+// garbage of each accept (gnet's EnrollContext and net's accept, about 550
+// B) that the GC has not yet collected, so this budget keeps that figure
+// under 1 KiB at 10,000 connections. The clients live in a child process
+// so only the server is measured.
 func TestIdleKeepAliveMemory(t *testing.T) {
 	if idleconns.RunChild() {
 		return
@@ -45,7 +51,7 @@ func TestIdleKeepAliveMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("opens 10,000 connections")
 	}
-	const n = 10000
+	const n, idleHeapBudget = 10000, 720
 	idleconns.RaiseFDLimit(t, n)
 	h := &countingHandler{}
 	srv, err := loop.New(loop.Config{Addr: "127.0.0.1:0", Loops: 2}, NewFactory(Config{}, h))
@@ -56,16 +62,17 @@ func TestIdleKeepAliveMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Stop(t.Context())
-	heap0, _ := idleconns.Mem()
+	heap0, rss0 := idleconns.Mem()
 	idleconns.Hold(t, "TestIdleKeepAliveMemory", srv.Addr().String(), n,
 		[]byte("GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n"))
 	waitFor(t, "10,000 requests served", 60*time.Second, func() bool {
 		return srv.NumConns() == n && h.served.Load() == n
 	})
-	heap1, _ := idleconns.Mem()
+	heap1, rss1 := idleconns.Mem()
 	per := float64(heap1-heap0) / n
-	t.Logf("idle keep-alive connection: %.0f B of server heap (%d conns)", per, n)
-	if per >= 1024 {
-		t.Fatalf("an idle keep-alive connection costs %.0f B, want < 1024", per)
+	t.Logf("idle keep-alive connection: %.0f B of server heap, %.0f B RSS (%d conns)",
+		per, float64(int64(rss1)-int64(rss0))/n, n)
+	if per >= idleHeapBudget {
+		t.Fatalf("an idle keep-alive connection costs %.0f B of heap, want < %d", per, idleHeapBudget)
 	}
 }
