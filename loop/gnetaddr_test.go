@@ -56,7 +56,7 @@ func TestTrimAddrs(t *testing.T) {
 // TestGnetLayout: trimAddrs touches nothing unless the conn type is the
 // audited one and the build names no other gnet release.
 func TestGnetLayout(t *testing.T) {
-	type conn struct{ localAddr net.Addr }
+	type conn struct{} // named as gnet's, in another package
 	r := newRecorder(nil)
 	s := startServer(t, Config{Loops: 1}, func() Protocol { return r })
 	dial(t, s)
