@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,50 +33,51 @@ import (
 type WebSocket struct {
 	app *App
 	wr  *wsRoute
-	l   *loop.Loop
 
-	// Set before the upgrade, read-only after.
+	// Set before the upgrade, read-only after. The handshake's path and
+	// query are read from head when asked for, not kept twice.
 	protocol string
 	remote   net.Addr
-	params   []string // name, value, name, value ...
-	rawQuery string
-	path     string       // the handshake's path, for log lines
+	params   []string     // name, value, name, value ...
 	head     []byte       // an owned copy of the handshake's head, parsed again by Header
 	deflater *ws.Deflater // nil: permessage-deflate not negotiated
+	rx       *wsInbox     // a WSFunc's receiving side; nil for callbacks
 
 	// Loop-owned.
-	lc       *loop.Conn
-	hd       *loop.Handle
-	flushFn  func(*loop.Conn)
+	lc       *loop.Conn // its Handle (the same pointer) is safe from any goroutine
 	parser   ws.Parser
 	lastRead time.Duration // the last input, on the loop's clock
 	pingAt   time.Duration // when the unanswered ping was sent; 0: none
 	closeBy  time.Duration // the closing handshake's deadline; 0: not closing
+	outIdle  time.Duration // when the kept output buffer goes if no send came; 0: none kept
+	hubs     *[]hubSlot    // the hubs it is a member of; nil until its first Hub.Add
 	lstate   wsState
 	failNow  bool // close the connection once the close frame is written
-	hubs     []hubSlot
-	queryV   url.Values // parsed on first Query; guarded by mu
 
 	// Shared, guarded by mu.
-	mu          sync.Mutex
-	out         []byte // frames queued and not yet written
-	flushPosted bool   // a flush is posted, or the loop is in a batch that ends with one
-	sendClosed  bool   // a close frame was queued (or the connection is gone): no more sends
-	closeQueued bool   // out ends with our close frame
-	cut         bool   // the client fell MaxOutbound behind: flush cuts it off
-	code        int    // the close code (0 while open); the peer's wins over ours
-	reason      string
+	flushPosted bool // a flush is posted, or the loop is in a batch that ends with one
+	sendClosed  bool // a close frame was queued (or the connection is gone): no more sends
+	closeQueued bool // out ends with our close frame
+	cut         bool // the client fell MaxOutbound behind: flush cuts it off
 	peerClosed  bool // the peer's close frame arrived
 	gone        bool // the connection is closed (ConnectionLost ran)
+	mu          sync.Mutex
+	code        int    // the close code (0 while open); the peer's wins over ours
+	out         []byte // frames queued and not yet written
+	reason      string
 
-	// Receiving, for a WSFunc (guarded by mu).
+	queued atomic.Int64 // output queued in the loop at the last look (for Send's limit)
+}
+
+// wsInbox is the receiving side of a WSFunc's WebSocket (Receive,
+// Messages), guarded by the WebSocket's mu. Callback WebSockets, which
+// deliver on the loop, do without it.
+type wsInbox struct {
 	inbox      []WSMessage
 	inboxBytes int
 	readPaused bool
 	wake       chan struct{} // a message (or the close) arrived; capacity 1
 	done       chan struct{} // closed at ConnectionLost
-
-	queued atomic.Int64 // output queued in the loop at the last look (for Send's limit)
 }
 
 // wsState is the loop's view of the closing handshake.
@@ -94,15 +96,18 @@ const (
 // while a burst's larger buffer goes to the GC.
 const maxKeptWSOut = 64 << 10
 
+// wsOutIdle is how long a WebSocket keeps its output buffer after the last
+// flush: a flow of more than one message a second reuses it, an idle
+// WebSocket lets it go (it could hold up to maxKeptWSOut).
+const wsOutIdle = time.Second
+
 func newWebSocket(c *Ctx, wr *wsRoute, hs *ws.Handshake) *WebSocket {
-	w := &WebSocket{app: c.app, wr: wr, l: c.loop, protocol: hs.Protocol, remote: c.x.RemoteAddr()}
+	w := &WebSocket{app: c.app, wr: wr, protocol: hs.Protocol, remote: c.x.RemoteAddr()}
 	if r := c.route; r != nil {
 		for _, name := range r.params {
 			w.params = append(w.params, name, c.Param(name))
 		}
 	}
-	w.rawQuery = c.RawQuery()
-	w.path = string(c.x.Request().Path())
 	// The raw head, not a parsed copy: an httpcodec.Request is 1.7 KiB,
 	// more than the rest of an idle WebSocket.
 	w.head = bytes.Clone(c.x.Request().Raw())
@@ -112,8 +117,7 @@ func newWebSocket(c *Ctx, wr *wsRoute, hs *ws.Handshake) *WebSocket {
 		w.deflater = ws.NewDeflater(hs.DeflateParams, ws.RoleServer)
 	}
 	if wr.fn != nil {
-		w.wake = make(chan struct{}, 1)
-		w.done = make(chan struct{})
+		w.rx = &wsInbox{wake: make(chan struct{}, 1), done: make(chan struct{})}
 	}
 	return w
 }
@@ -129,9 +133,7 @@ var (
 // the WebSocket's. Loop-only; called by the server, not by applications.
 func (w *WebSocket) ConnectionMade(lc *loop.Conn) {
 	w.lc = lc
-	w.hd = lc.Handle()
-	w.flushFn = func(*loop.Conn) { w.flush() }
-	w.lastRead = w.l.Time()
+	w.lastRead = w.lc.Loop().Time()
 	w.rearm()
 	if w.wr.fn != nil {
 		go w.run()
@@ -150,7 +152,7 @@ func (w *WebSocket) DataReceived(lc *loop.Conn, data []byte) int {
 	if w.lstate >= wsDone {
 		return len(data)
 	}
-	w.lastRead = w.l.Time()
+	w.lastRead = w.lc.Loop().Time()
 	if w.pingAt != 0 {
 		// Any input shows the peer is alive: the next ping is due Heartbeat
 		// from now, earlier than the pong timeout the deadline waits for.
@@ -241,7 +243,7 @@ func (w *WebSocket) peerClose(payload []byte) {
 		_ = w.lc.Close()
 	case w.wr.cfg.NoAutoClose:
 		w.lstate = wsPeerClose
-		w.closeBy = w.l.Time() + w.wr.cfg.CloseTimeout
+		w.closeBy = w.lc.Loop().Time() + w.wr.cfg.CloseTimeout
 		w.rearm()
 		if w.wr.fn != nil {
 			w.signal() // Receive returns the close as a *WSCloseError
@@ -335,13 +337,22 @@ func (w *WebSocket) flush() {
 	}
 	if cap(buf) > 0 && cap(buf) <= maxKeptWSOut {
 		// Written (Write copies what the kernel did not take): reuse it for
-		// the next sends, unless a send already started a new one. At rest
-		// a WebSocket holds this one buffer, no more.
+		// the next sends, unless a send already started a new one, until
+		// no send came for wsOutIdle (Timeout lets it go): a steady flow
+		// costs no allocation per message, an idle WebSocket holds no buffer.
 		w.mu.Lock()
-		if w.out == nil && !w.sendClosed {
+		kept := w.out == nil && !w.sendClosed
+		if kept {
 			w.out = buf[:0]
 		}
 		w.mu.Unlock()
+		if kept && w.lstate != wsGone {
+			idle := w.outIdle == 0
+			w.outIdle = w.lc.Loop().Time() + wsOutIdle
+			if idle {
+				w.rearm() // later flushes only move the time: the deadline check finds it
+			}
+		}
 	}
 	w.queued.Store(int64(w.lc.OutboundBuffered()))
 	if closing {
@@ -361,7 +372,7 @@ func (w *WebSocket) closeSent() {
 	}
 	if w.lstate < wsDone && w.closeBy == 0 {
 		w.lstate = wsClosing
-		w.closeBy = w.l.Time() + w.wr.cfg.CloseTimeout
+		w.closeBy = w.lc.Loop().Time() + w.wr.cfg.CloseTimeout
 		w.rearm()
 	}
 }
@@ -385,8 +396,16 @@ func (w *WebSocket) cutOff() {
 // Timeout is loop.Timeouter: the heartbeat, the pong timeout or the
 // closing handshake's timeout is due. Loop-only; called by the server.
 func (w *WebSocket) Timeout(lc *loop.Conn) {
-	now := w.l.Time()
+	now := w.lc.Loop().Time()
 	cfg := &w.wr.cfg
+	if w.outIdle != 0 && now >= w.outIdle {
+		w.mu.Lock()
+		if len(w.out) == 0 { // nothing queued since: let the buffer go
+			w.out = nil
+		}
+		w.mu.Unlock()
+		w.outIdle = 0
+	}
 	if w.closeBy != 0 && now >= w.closeBy {
 		// The peer (or, with NoAutoClose, the application) did not finish
 		// the closing handshake in time.
@@ -430,8 +449,8 @@ func (w *WebSocket) rearm() {
 	if w.lstate == wsGone || w.lc == nil {
 		return
 	}
-	var at time.Duration
-	if w.closeBy != 0 {
+	at := w.outIdle
+	if w.closeBy != 0 && (at == 0 || w.closeBy < at) {
 		at = w.closeBy
 	}
 	if hb := w.wr.cfg.Heartbeat; hb > 0 && w.lstate == wsOpen {
@@ -480,11 +499,11 @@ func (w *WebSocket) ConnectionLost(lc *loop.Conn, err error) {
 	}
 	code, reason := w.code, w.reason
 	w.mu.Unlock()
-	for len(w.hubs) > 0 {
-		w.hubs[len(w.hubs)-1].h.removeLoop(w)
+	for w.hubs != nil && len(*w.hubs) > 0 {
+		(*w.hubs)[len(*w.hubs)-1].h.removeLoop(w)
 	}
 	if w.wr.fn != nil {
-		close(w.done)
+		close(w.rx.done)
 		return
 	}
 	if w.wr.cb.OnClose != nil {
@@ -520,7 +539,7 @@ func (w *WebSocket) recoverCallback() {
 
 func (w *WebSocket) panicked(v any) {
 	w.app.log.Error("eddy: WebSocket handler panic", "panic", fmt.Sprint(v),
-		"path", w.path, "stack", string(debug.Stack()))
+		"path", w.path(), "stack", string(debug.Stack()))
 }
 
 // run is a WSFunc's goroutine.
@@ -534,7 +553,7 @@ func (w *WebSocket) run() {
 		_ = w.Close(int(code), reason)
 	}()
 	if err := w.wr.fn(w); err != nil {
-		w.app.log.Error("eddy: WebSocket handler error", "path", w.path, "error", err)
+		w.app.log.Error("eddy: WebSocket handler error", "path", w.path(), "error", err)
 		code, reason = ws.StatusInternalError, "internal error"
 	}
 }
@@ -619,9 +638,18 @@ func (w *WebSocket) send(op ws.Op, p []byte) error {
 	return nil
 }
 
+// flushWS flushes the WebSocket that owns lc (the server hands the
+// connection to it at the upgrade): a function for every WebSocket, not a
+// closure kept by each.
+func flushWS(lc *loop.Conn) {
+	if w, ok := lc.Protocol().(*WebSocket); ok {
+		w.flush()
+	}
+}
+
 // post asks the loop to flush.
 func (w *WebSocket) post() error {
-	if err := w.hd.Post(w.flushFn); err != nil {
+	if err := w.lc.Handle().Post(flushWS); err != nil {
 		return ErrWSClosed
 	}
 	return nil
@@ -708,29 +736,64 @@ func (w *WebSocket) Param(name string) string {
 }
 
 // Query returns the first value of the handshake's query parameter name
-// ("" if absent). Safe for concurrent use.
+// ("" if absent), decoded as url.ParseQuery decodes it. It reads the kept
+// head again. Safe for concurrent use.
 func (w *WebSocket) Query(name string) string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.queryV == nil {
-		w.queryV, _ = url.ParseQuery(w.rawQuery)
+	_, q := w.target()
+	for q != "" {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		if strings.Contains(pair, ";") {
+			continue // url.ParseQuery rejects such a pair
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if k, err := url.QueryUnescape(k); err != nil || k != name {
+			continue
+		}
+		if v, err := url.QueryUnescape(v); err == nil {
+			return v
+		}
 	}
-	return w.queryV.Get(name)
+	return ""
 }
 
 // Header returns the value of the handshake's header field name ("" if
 // absent). It parses the kept head again: cheap, but not free. Safe for
 // concurrent use.
 func (w *WebSocket) Header(name string) string {
-	lim := httpcodec.Limits{MaxRequestLine: len(w.head), MaxHeaderBytes: len(w.head), MaxHeaders: len(w.head)}
-	p := httpcodec.RequestParser{Limits: &lim}
 	var r httpcodec.Request
-	if n, err := p.Parse(w.head, &r); n <= 0 || err != nil {
-		return "" // it parsed when it arrived, with these limits or tighter ones
+	if !w.parseHead(&r) {
+		return ""
 	}
 	return string(r.Header(name))
 }
 
+// path returns the handshake's path (for log lines).
+func (w *WebSocket) path() string {
+	p, _ := w.target()
+	return p
+}
+
+// target returns the handshake's path and raw query, read from the kept
+// head.
+func (w *WebSocket) target() (path, rawQuery string) {
+	var r httpcodec.Request
+	if !w.parseHead(&r) {
+		return "", ""
+	}
+	return string(r.Path()), string(r.RawQuery())
+}
+
+// parseHead parses the kept head into r. It parsed when it arrived, with
+// these limits or tighter ones, so it fails only if something is very
+// wrong.
+func (w *WebSocket) parseHead(r *httpcodec.Request) bool {
+	lim := httpcodec.Limits{MaxRequestLine: len(w.head), MaxHeaderBytes: len(w.head), MaxHeaders: len(w.head)}
+	p := httpcodec.RequestParser{Limits: &lim}
+	n, err := p.Parse(w.head, r)
+	return n > 0 && err == nil
+}
+
 // Loop returns the loop the connection runs on: callbacks there may use
 // its timers (Loop.CallLater). Safe for concurrent use.
-func (w *WebSocket) Loop() *loop.Loop { return w.l }
+func (w *WebSocket) Loop() *loop.Loop { return w.lc.Loop() }

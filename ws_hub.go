@@ -45,20 +45,20 @@ func NewHub() *Hub { return &Hub{shards: make(map[*loop.Loop]*hubShard)} }
 // WebSocket already closed, does nothing. Safe for concurrent use.
 func (h *Hub) Add(w *WebSocket) {
 	h.mu.Lock()
-	s := h.shards[w.l]
+	s := h.shards[w.Loop()]
 	if s == nil {
-		s = &hubShard{h: h, l: w.l}
-		h.shards[w.l] = s
+		s = &hubShard{h: h, l: w.Loop()}
+		h.shards[w.Loop()] = s
 		h.list = append(h.list[:len(h.list):len(h.list)], s) // copy on write: Broadcast reads list unlocked
 	}
 	h.mu.Unlock()
-	_ = w.hd.Post(func(*loop.Conn) { s.add(w) })
+	_ = w.lc.Handle().Post(func(*loop.Conn) { s.add(w) })
 }
 
 // Remove takes w out of the hub (it also leaves when it closes). Safe for
 // concurrent use.
 func (h *Hub) Remove(w *WebSocket) {
-	_ = w.hd.Post(func(*loop.Conn) { h.removeLoop(w) })
+	_ = w.lc.Handle().Post(func(*loop.Conn) { h.removeLoop(w) })
 }
 
 // Len returns the number of members. Safe for concurrent use.
@@ -111,20 +111,27 @@ func (s *hubShard) add(w *WebSocket) {
 	if w.lstate >= wsDone {
 		return
 	}
-	for _, slot := range w.hubs {
+	if w.hubs == nil {
+		w.hubs = new([]hubSlot) // most WebSockets join no hub: they pay a word, not a slice
+	}
+	for _, slot := range *w.hubs {
 		if slot.h == s.h {
 			return
 		}
 	}
-	w.hubs = append(w.hubs, hubSlot{h: s.h, i: len(s.members)})
+	*w.hubs = append(*w.hubs, hubSlot{h: s.h, i: len(s.members)})
 	s.members = append(s.members, w)
 	s.h.n.Add(1)
 }
 
 // removeLoop takes w out of h, if it is a member. Loop-only (w's loop).
 func (h *Hub) removeLoop(w *WebSocket) {
+	if w.hubs == nil {
+		return
+	}
+	hubs := *w.hubs
 	k := -1
-	for j, slot := range w.hubs {
+	for j, slot := range hubs {
 		if slot.h == h {
 			k = j
 			break
@@ -133,21 +140,21 @@ func (h *Hub) removeLoop(w *WebSocket) {
 	if k < 0 {
 		return
 	}
-	i := w.hubs[k].i
-	last := len(w.hubs) - 1
-	w.hubs[k] = w.hubs[last]
-	w.hubs = w.hubs[:last]
+	i := hubs[k].i
+	last := len(hubs) - 1
+	hubs[k] = hubs[last]
+	*w.hubs = hubs[:last]
 	h.mu.Lock()
-	s := h.shards[w.l]
+	s := h.shards[w.Loop()]
 	h.mu.Unlock()
 	m := s.members
 	end := len(m) - 1
 	if i != end {
 		moved := m[end]
 		m[i] = moved
-		for j := range moved.hubs {
-			if moved.hubs[j].h == h {
-				moved.hubs[j].i = i
+		for j, slot := range *moved.hubs { // a member has its hubs
+			if slot.h == h {
+				(*moved.hubs)[j].i = i
 			}
 		}
 	}

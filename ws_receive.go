@@ -29,22 +29,22 @@ func (w *WebSocket) Receive(ctx context.Context) (WSMessage, error) {
 	}
 	for {
 		w.mu.Lock()
-		if len(w.inbox) > 0 {
-			m := w.inbox[0]
-			w.inbox[0] = WSMessage{}
-			w.inbox = w.inbox[1:]
-			if len(w.inbox) == 0 {
-				w.inbox = w.inbox[:0:0] // let the array go; the next append starts fresh
+		if len(w.rx.inbox) > 0 {
+			m := w.rx.inbox[0]
+			w.rx.inbox[0] = WSMessage{}
+			w.rx.inbox = w.rx.inbox[1:]
+			if len(w.rx.inbox) == 0 {
+				w.rx.inbox = w.rx.inbox[:0:0] // let the array go; the next append starts fresh
 			}
-			w.inboxBytes -= len(m.Data)
-			resume := w.readPaused && !w.inboxFullLocked()
+			w.rx.inboxBytes -= len(m.Data)
+			resume := w.rx.readPaused && !w.inboxFullLocked()
 			if resume {
-				w.readPaused = false
+				w.rx.readPaused = false
 			}
-			more := len(w.inbox) > 0
+			more := len(w.rx.inbox) > 0
 			w.mu.Unlock()
 			if resume {
-				_ = w.hd.Post(resumeReading)
+				_ = w.lc.Handle().Post(resumeReading)
 			}
 			if more {
 				w.signal() // the wake-up holds one signal: pass it on to another receiver
@@ -58,8 +58,8 @@ func (w *WebSocket) Receive(ctx context.Context) (WSMessage, error) {
 		}
 		w.mu.Unlock()
 		select {
-		case <-w.wake:
-		case <-w.done:
+		case <-w.rx.wake:
+		case <-w.rx.done:
 			// Gone: the next turn returns what is still queued, then the close.
 		case <-ctx.Done():
 			return WSMessage{}, ctx.Err()
@@ -132,8 +132,8 @@ func (w *WebSocket) Messages() iter.Seq[WSMessage] {
 func (w *WebSocket) enqueue(m WSMessage) {
 	m.Data = append([]byte(nil), m.Data...)
 	w.mu.Lock()
-	w.inbox = append(w.inbox, m)
-	w.inboxBytes += len(m.Data)
+	w.rx.inbox = append(w.rx.inbox, m)
+	w.rx.inboxBytes += len(m.Data)
 	w.mu.Unlock()
 	w.signal()
 }
@@ -141,7 +141,7 @@ func (w *WebSocket) enqueue(m WSMessage) {
 // signal wakes a waiting Receive.
 func (w *WebSocket) signal() {
 	select {
-	case w.wake <- struct{}{}:
+	case w.rx.wake <- struct{}{}:
 	default:
 	}
 }
@@ -153,11 +153,11 @@ func (w *WebSocket) inboxFull() bool {
 	defer w.mu.Unlock()
 	full := w.inboxFullLocked()
 	if full {
-		w.readPaused = true
+		w.rx.readPaused = true
 	}
 	return full
 }
 
 func (w *WebSocket) inboxFullLocked() bool {
-	return len(w.inbox) >= w.wr.cfg.MaxQueue || w.inboxBytes >= w.wr.cfg.MaxMessage
+	return len(w.rx.inbox) >= w.wr.cfg.MaxQueue || w.rx.inboxBytes >= w.wr.cfg.MaxMessage
 }

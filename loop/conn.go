@@ -388,8 +388,22 @@ func (c *Conn) LocalAddr() net.Addr {
 	return c.gc.LocalAddr()
 }
 
-// Protocol is the connection's protocol. Safe for concurrent use.
+// Protocol is the connection's protocol: the one its Factory made, or the last one given
+// to SetProtocol. Loop-only.
 func (c *Conn) Protocol() Protocol { return c.proto }
+
+// SetProtocol hands the connection to p: every later event (DataReceived, including the
+// rest of the input being offered, the optional interfaces, ConnectionLost) goes to p,
+// and the connection no longer holds the protocol it had. p.ConnectionMade is not called:
+// the caller readies p. A protocol that upgrades its connection (HTTP to WebSocket) steps
+// aside with it instead of forwarding every event, and does not stay in memory. Loop-only.
+func (c *Conn) SetProtocol(p Protocol) {
+	c.loop.own.check("Conn.SetProtocol")
+	if p == nil {
+		panic("loop: SetProtocol with a nil Protocol")
+	}
+	c.proto = p
+}
 
 // Handle returns the handle other goroutines may hold to reach c. It costs nothing: it
 // is c seen through a goroutine-safe method set. Safe for concurrent use.

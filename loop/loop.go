@@ -3,6 +3,7 @@ package loop
 import (
 	"context"
 	"math"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,7 @@ type Loop struct {
 	outs     map[*Conn]*outState // connections with output pending or closing
 	ins      map[*Conn]*inState  // connections with a receive hint or an inbound limit
 	freeOut  *outState           // released outStates, for reuse
+	laddr    *net.TCPAddr        // the local address accepted connections share (trimAddrs)
 	nfreeOut int
 	label    string
 	labelPub labelBox  // label, published for the driver's watchdog (with Config.SlowCallback set)
@@ -271,6 +273,7 @@ func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool, ph *ProxyHeader) 
 	}
 	c := &Conn{gc: gc, loop: l, proto: p, hidx: -1}
 	if accepted {
+		l.trimAddrs(gc)
 		c.flags |= fAccepted
 		s.nconns.Add(1)
 		l.stats.accepted.Add(1)

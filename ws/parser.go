@@ -50,9 +50,10 @@ type Message struct {
 // The zero Parser is a server's parser with the default limits. Set the
 // exported fields before the first Feed and do not change them after.
 //
-// A Parser is 256 bytes plus the assembly buffer of a message that
-// arrives in pieces; a message that arrives whole in one Feed is returned
-// as a view of the input, without a copy.
+// A Parser is 144 bytes plus the assembly buffer of a message that
+// arrives in pieces (a message that arrives whole in one Feed is returned
+// as a view of the input, without a copy), and 128 bytes from the first
+// control frame that arrives in pieces on.
 type Parser struct {
 	Role Role
 	// MaxMessage bounds a message's payload, compressed and after
@@ -89,7 +90,7 @@ type Parser struct {
 	utf8       validator
 	buf        []byte
 	ctlN       uint8
-	ctl        [MaxControlPayload]byte
+	ctl        *[MaxControlPayload]byte // a control frame split across calls; made at the first one
 	err        error
 }
 
@@ -149,7 +150,7 @@ func (p *Parser) Reset() {
 	}
 	*p = Parser{Role: p.Role, MaxMessage: p.MaxMessage, MaxFrame: p.MaxFrame,
 		RejectText: p.RejectText, RejectBinary: p.RejectBinary, Inflater: p.Inflater,
-		buf: buf}
+		buf: buf, ctl: p.ctl}
 	if p.Inflater != nil {
 		p.Inflater.Reset()
 	}
@@ -190,6 +191,9 @@ func (p *Parser) feed(in []byte) (int, Message, error) {
 				p.inFrame = false
 				m, err := p.control(pl)
 				return n, m, err
+			}
+			if p.ctl == nil {
+				p.ctl = new([MaxControlPayload]byte) // once: most connections never see a split control frame
 			}
 			k := copy(p.ctl[p.ctlN:p.ctlN+uint8(p.left)], rest)
 			if p.masked {

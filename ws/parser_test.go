@@ -242,9 +242,11 @@ func hasClose(ms []msg) bool {
 	return false
 }
 
-// TestParserSize keeps the per-connection cost the docs state.
+// TestParserSize keeps the per-connection cost the docs state: every idle
+// WebSocket holds one. The buffer of a control frame split across Feed
+// calls (125 bytes) is made only when one is, so it is not in it.
 func TestParserSize(t *testing.T) {
-	if n := unsafe.Sizeof(Parser{}); n > 256 {
-		t.Fatalf("Parser is %d bytes, documented as 256", n)
+	if n := unsafe.Sizeof(Parser{}); n > 144 {
+		t.Fatalf("Parser is %d bytes, documented as 144", n)
 	}
 }

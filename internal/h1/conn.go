@@ -22,7 +22,6 @@ type conn struct {
 	flags     connFlags
 	headStart time.Duration // loop time of the first byte of a partial head (the accept, for the first); 0 = none
 	lastRead  time.Duration // loop time of the last arrival
-	drainBy   time.Duration // with cfDraining: loop time an idle connection closes
 
 	hijack *hijacker // the protocol that takes the connection over after an upgrade
 }

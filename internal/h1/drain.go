@@ -26,7 +26,9 @@ func (c *conn) Drain(lc *loop.Conn) {
 	}
 	if c.idle() {
 		if g := c.ls.e.cfg.DrainIdleGrace; g > 0 {
-			c.drainBy = c.ls.l.Time() + g
+			if c.ls.drainBy == 0 {
+				c.ls.drainBy = c.ls.l.Time() + g // the server drains every connection at once
+			}
 			c.arm()
 			return
 		}

@@ -49,12 +49,20 @@ func (x *Exchange) Hijack(p loop.Protocol) error {
 }
 
 // switchProtocol makes the hijacking protocol the connection's: called once
-// every response up to the upgrade is written.
+// every response up to the upgrade is written. On a loop.Conn the engine
+// steps aside (loop.Conn.SetProtocol): every later event goes to the new
+// protocol directly and c, with nothing left to do, goes to the GC; an
+// upgraded connection (a WebSocket) does not carry it. Under the
+// socketless tests' fake, c forwards every event (the hijacked branches of
+// its methods), which is what the loop does on its own otherwise.
 func (c *conn) switchProtocol() {
 	c.flags |= cfHijacked
 	c.flags &^= cfClosing | cfUpgrade
 	c.lc.SetDeadline(0)
 	lc, _ := c.lc.(*loop.Conn) // nil under the socketless tests' fake
+	if lc != nil {
+		lc.SetProtocol(c.hijack.p)
+	}
 	c.hijack.p.ConnectionMade(lc)
 	if c.flags&cfReadPaused != 0 && !c.lc.Closed() {
 		c.flags &^= cfReadPaused

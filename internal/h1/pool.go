@@ -3,6 +3,7 @@ package h1
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/eddy-go/eddy/loop"
 )
@@ -52,6 +53,11 @@ type loopState struct {
 	// the wall-clock second preSec; see prefix.
 	pre    []byte
 	preSec int64
+
+	// drainBy is the loop time at which the loop's idle connections close
+	// while the server drains (its first Drain call plus DrainIdleGrace):
+	// one for the loop, not a field of every connection. 0: not draining.
+	drainBy time.Duration
 }
 
 // NewFactory returns the loop.Factory for a server: one engine connection

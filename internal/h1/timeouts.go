@@ -33,7 +33,7 @@ func (c *conn) arm() {
 	if c.idle() {
 		earliest(c.idleBy())
 		if c.flags&cfDraining != 0 {
-			earliest(c.drainBy)
+			earliest(c.ls.drainBy)
 		}
 	}
 	for x := c.head; x != nil; x = x.next {
@@ -95,7 +95,7 @@ func (c *conn) Timeout(lc *loop.Conn) {
 	now := c.ls.l.Time()
 	cfg := &c.ls.e.cfg
 	switch {
-	case c.idle() && (now >= c.idleBy() || c.flags&cfDraining != 0 && now >= c.drainBy):
+	case c.idle() && (now >= c.idleBy() || c.flags&cfDraining != 0 && now >= c.ls.drainBy):
 		c.flags |= cfClosing | cfShutdown
 		_ = c.lc.Close()
 		return

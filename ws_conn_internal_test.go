@@ -1,0 +1,118 @@
+package eddy
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/url"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/eddy-go/eddy/ws"
+)
+
+// TestWSQuery: WebSocket.Query, which reads the kept handshake head, answers
+// as url.ParseQuery's first value would, and Header and the path come from
+// the same head.
+func TestWSQuery(t *testing.T) {
+	queries := []string{
+		"", "a=1", "a=1&a=2", "b=2&a=x%20y", "a", "a=", "a=%zz&a=ok", "%61=enc",
+		"a;b=1&a=semi", "a=1;b", "a=+plus+", "x=1&&a=after-empty", "=v&a=1", "a=b=c",
+	}
+	for _, q := range queries {
+		target := "/room/7"
+		if q != "" {
+			target += "?" + q
+		}
+		w := &WebSocket{head: []byte("GET " + target + " HTTP/1.1\r\nHost: x\r\nX-Y: z\r\n\r\n")}
+		want, _ := url.ParseQuery(q)
+		for _, name := range []string{"a", "b", "x", "", "missing"} {
+			if got := w.Query(name); got != want.Get(name) {
+				t.Errorf("query %q: Query(%q) = %q, want %q", q, name, got, want.Get(name))
+			}
+		}
+		if p, _ := w.target(); p != "/room/7" {
+			t.Errorf("query %q: path %q, want /room/7", q, p)
+		}
+		if h := w.Header("x-y"); h != "z" {
+			t.Errorf("query %q: Header(x-y) = %q, want z", q, h)
+		}
+	}
+}
+
+// TestWebSocketSize: a WebSocket fits the allocator's 384-byte size class,
+// which every idle WebSocket pays. What it holds, in bytes: app and wr 16;
+// protocol and remote 32; params and head 48 (the head's bytes, about 150
+// for a short handshake, are beside it); deflater and rx 16 (nil unless
+// permessage-deflate, a WSFunc); lc 8 (its loop and Handle are read from
+// it); parser 144 (ws.Parser); lastRead, pingAt, closeBy, outIdle 32; hubs
+// 8 (nil until a Hub.Add); eight flags 8; mu 8; code 8; out 24 (nil while
+// idle); reason 16; queued 8: 376, 8 to spare. State of some WebSockets
+// only lives beside it: a WSFunc's inbox (wsInbox), the hub slots, the
+// parser's buffer of a split control frame; the handshake's path and query
+// are read again from head when asked for.
+func TestWebSocketSize(t *testing.T) {
+	if s := unsafe.Sizeof(WebSocket{}); s > 384 {
+		t.Fatalf("WebSocket is %d bytes, want <= 384 (the 384-byte size class; the next is 416)", s)
+	}
+}
+
+// TestWSOutputBufferIdle: a WebSocket keeps its output buffer between
+// flushes while sends come, and lets it go once none came for wsOutIdle:
+// an idle WebSocket holds no output buffer, even after a large message.
+func TestWSOutputBufferIdle(t *testing.T) {
+	const size = 32 << 10
+	opened := make(chan *WebSocket, 1)
+	app := New(Config{})
+	app.WebSocket("/ws", WSCallbacks{
+		OnOpen:    func(w *WebSocket) { opened <- w },
+		OnMessage: func(w *WebSocket, m WSMessage) { _ = w.Send(WSBinary, make([]byte, size)) },
+	}, WSConfig{CheckOrigin: ws.AnyOrigin})
+	if err := app.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer app.Shutdown(t.Context())
+	c, err := net.Dial("tcp", app.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	_, err = io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if line == "\r\n" {
+			break
+		}
+	}
+	w := <-opened
+	// A masked text frame "hi" (a zero mask leaves the payload as it is).
+	if _, err := c.Write([]byte{0x81, 0x82, 0, 0, 0, 0, 'h', 'i'}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(br, make([]byte, 4+size)); err != nil { // 126, a 16-bit length, the payload
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		w.mu.Lock()
+		held := cap(w.out)
+		w.mu.Unlock()
+		if held == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("an idle WebSocket still holds a %d-byte output buffer 10 s after its last send", held)
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition, with a deadline
+	}
+}
