@@ -30,6 +30,8 @@ type hostPool struct {
 
 // hostCount is a host's session-wide counters.
 type hostCount struct {
+	key     string
+	refs    int          // loop pools holding the host; guarded by Session.countMu
 	open    atomic.Int64 // connections open or being dialed
 	waiting atomic.Int64 // exchanges waiting for a slot, on any loop
 }
@@ -154,8 +156,8 @@ func (lp *loopPool) gone(pc *pconn) {
 	delete(lp.conns, pc)
 	pc.hp.dropIdle(pc)
 	pc.hp.conns--
+	lp.s.freeSlot(pc.hp.ctr) // before tidy may forget the counters
 	lp.tidy(pc.hp)
-	lp.s.freeSlot(pc.hp.ctr)
 }
 
 // tidy forgets hp once it holds nothing, so a session that met many hosts
@@ -164,6 +166,7 @@ func (lp *loopPool) gone(pc *pconn) {
 func (lp *loopPool) tidy(hp *hostPool) {
 	if len(hp.idle) == 0 && len(hp.wait) == 0 && hp.conns == 0 && hp.dialing == 0 && lp.hosts[hp.key] == hp {
 		delete(lp.hosts, hp.key)
+		lp.s.dropHostCount(hp.ctr)
 	}
 }
 

@@ -32,7 +32,8 @@ type Session struct {
 	cancel context.CancelFunc
 
 	pools   sync.Map // *loop.Loop -> *loopPool
-	counts  sync.Map // host key -> *hostCount
+	countMu sync.Mutex
+	counts  map[string]*hostCount // host key -> counters, while a loop's pool holds the host
 	total   atomic.Int64
 	waiting atomic.Int64 // exchanges waiting for a slot, on any loop
 	rr      atomic.Uint32
@@ -50,7 +51,7 @@ type httcodecLimits = httpcodec.Limits
 // own (Config.Loops loops), which Close stops.
 func New(cfg Config) (*Session, error) {
 	cfg = cfg.normalized()
-	s := &Session{cfg: cfg, log: cfg.Logger, tlsOpen: make(map[*tlsBody]struct{})}
+	s := &Session{cfg: cfg, log: cfg.Logger, tlsOpen: make(map[*tlsBody]struct{}), counts: make(map[string]*hostCount)}
 	s.limits = &httpcodec.Limits{MaxHeaderBytes: cfg.MaxHeaderBytes, MaxRequestLine: cfg.MaxHeaderBytes}
 	if cfg.BaseURL != "" {
 		u, err := url.Parse(cfg.BaseURL)
@@ -170,12 +171,30 @@ func (s *Session) pool(l *loop.Loop) *loopPool {
 	return v.(*loopPool)
 }
 
+// hostCount returns host key's session-wide counters, taking a reference for
+// the loop pool that asks (dropHostCount gives it back).
 func (s *Session) hostCount(key string) *hostCount {
-	if v, ok := s.counts.Load(key); ok {
-		return v.(*hostCount)
+	s.countMu.Lock()
+	defer s.countMu.Unlock()
+	hc := s.counts[key]
+	if hc == nil {
+		hc = &hostCount{key: key}
+		s.counts[key] = hc
 	}
-	v, _ := s.counts.LoadOrStore(key, new(hostCount))
-	return v.(*hostCount)
+	hc.refs++
+	return hc
+}
+
+// dropHostCount gives back a loop pool's reference to hc and forgets hc with
+// the last one, so a session that met many hosts keeps no counters for the
+// past ones. A pool drops its host only once it has no connection, dial or
+// waiter for it, so a forgotten hc counts nothing.
+func (s *Session) dropHostCount(hc *hostCount) {
+	s.countMu.Lock()
+	defer s.countMu.Unlock()
+	if hc.refs--; hc.refs == 0 {
+		delete(s.counts, hc.key)
+	}
 }
 
 // takeSlot counts a new connection if the limits allow it.

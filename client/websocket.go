@@ -322,9 +322,13 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 		<-w.done
 		return nil, herr
 	}
-	w.stopWatch = context.AfterFunc(s.ctx, func() {
-		w.closeWith(ws.StatusGoingAway, "session closing", ErrClosed)
-	})
+	w.mu.Lock()
+	if !w.gone { // else the connection is gone already: nothing to watch
+		w.stopWatch = context.AfterFunc(s.ctx, func() {
+			w.closeWith(ws.StatusGoingAway, "session closing", ErrClosed)
+		})
+	}
+	w.mu.Unlock()
 	return w, nil
 }
 
@@ -402,7 +406,6 @@ type WebSocket struct {
 	hsDone    chan error    // the handshake's outcome, sent once
 	done      chan struct{} // closed at ConnectionLost
 	wake      chan struct{} // a message (or the close) arrived; capacity 1
-	stopWatch func() bool   // stops watching the session's Close
 	closeOnce sync.Once
 	flushFn   func(*loop.Conn)
 
@@ -423,6 +426,9 @@ type WebSocket struct {
 	inbox       []WSMessage
 	inboxBytes  int
 	readPaused  bool
+	pong        []byte      // the payload of the pong owed (only the latest ping's, RFC 6455 5.5.3)
+	pongOwed    bool        // a pong is owed: flush writes it
+	stopWatch   func() bool // stops watching the session's Close; nil once stopped
 
 	queued atomic.Int64 // output queued in the loop at the last look
 }
@@ -630,7 +636,6 @@ func (w *WebSocket) Close(code int, reason string) error {
 	<-w.done // bounded by CloseTimeout on the loop's timer
 	var err error
 	w.closeOnce.Do(func() {
-		w.stopWatch()
 		if w.own {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*w.opts.CloseTimeout)
 			defer cancel()
@@ -651,6 +656,10 @@ func (w *WebSocket) closeWith(code ws.StatusCode, reason string, cause error) {
 	w.sendClosed = true
 	if w.code == 0 {
 		w.code, w.reason, w.cause = int(code), reason, cause
+	}
+	if w.pongOwed { // owed before the close: nothing may follow a close frame
+		w.pongOwed = false
+		w.out = ws.AppendMaskedFrame(w.out, ws.OpPong, true, w.pong, ws.NewMaskKey())
 	}
 	w.out = ws.AppendMaskedClose(w.out, code, reason, ws.NewMaskKey())
 	w.closeQueued = true

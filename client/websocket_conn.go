@@ -178,9 +178,12 @@ func (cn *wsConn) handle(m ws.Message) {
 			cn.deliver(m)
 			return
 		}
+		// Only the latest ping's pong is owed (RFC 6455 5.5.3): a server that
+		// pings faster than we write makes us hold one pong, not a queue.
 		w.mu.Lock()
 		if !w.sendClosed {
-			w.out = ws.AppendMaskedFrame(w.out, ws.OpPong, true, m.Payload, ws.NewMaskKey())
+			w.pong = append(w.pong[:0], m.Payload...)
+			w.pongOwed = true
 			w.postLocked()
 		}
 		w.mu.Unlock()
@@ -286,6 +289,10 @@ func (cn *wsConn) flush(*loop.Conn) {
 	w.mu.Lock()
 	buf := w.out
 	w.out = nil
+	if w.pongOwed {
+		w.pongOwed = false
+		buf = ws.AppendMaskedFrame(buf, ws.OpPong, true, w.pong, ws.NewMaskKey())
+	}
 	w.flushPosted = false
 	closing, cut := w.closeQueued, w.cut
 	w.closeQueued, w.cut = false, false
@@ -429,7 +436,9 @@ func (cn *wsConn) ConnectionLost(_ *loop.Conn, err error) {
 	}
 	w.mu.Lock()
 	w.gone, w.sendClosed = true, true
-	w.out = nil
+	w.out, w.pong, w.pongOwed = nil, nil, false
+	stop := w.stopWatch
+	w.stopWatch = nil
 	if w.code == 0 {
 		w.code, w.reason = int(ws.StatusAbnormal), "connection lost without a close frame"
 		if w.cause == nil {
@@ -446,6 +455,9 @@ func (cn *wsConn) ConnectionLost(_ *loop.Conn, err error) {
 			err = fmt.Errorf("%w: %w", ErrWSHandshake, ErrConnLost)
 		}
 		w.hsDone <- err
+	}
+	if stop != nil {
+		stop() // the session's Close has nothing left to close here
 	}
 	close(w.done)
 	cn.signal()
