@@ -350,7 +350,7 @@ func (pc *pconn) fail(err error) {
 
 func (pc *pconn) stopPump(err error) {
 	if pc.pump != nil {
-		pc.pump.ack(err)
+		pc.pump.stop(err)
 		pc.pump = nil
 		pc.pumpWait = false
 	}

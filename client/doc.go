@@ -105,7 +105,10 @@
 // loops (its own loop server, or Config.Server); Start runs on the loop it is
 // given. Besides the loops, a dial runs on a goroutine of its own (DNS and
 // connect block), a streamed request body is read by a goroutine, and an https
-// round trip runs on a goroutine; none of them outlives Close. Trace functions
+// round trip runs on a goroutine; none of them outlives Close, with one
+// exception: a streamed body whose Read blocks and that is not an io.Closer
+// (a request that ends early closes a body that is one) keeps its goroutine
+// until Read returns; the request and Close do not wait for it. Trace functions
 // run on the loops (GotConn, WroteRequest, GotFirstResponseByte, Done) or on the
 // dialing goroutine (DNS and connect events) and must not block.
 //
