@@ -177,30 +177,15 @@ func (c *call) exchange(req *Request, hdr http.Header) (*exchange, error) {
 			}
 		}
 	}
-	for i := 0; i < len(target); i++ {
-		if target[i] <= ' ' || target[i] == 0x7f {
-			return nil, badRequest("invalid request target %q", target)
-		}
+	if err := checkTarget(target); err != nil {
+		return nil, err
 	}
 	ex := &exchange{c: c, lp: c.lp, req: req, addr: addr, trace: c.trace}
 	ex.hp = c.lp.host(key)
-	h := make([]byte, 0, 256)
-	h = append(h, req.Method...)
-	h = append(h, ' ')
-	h = append(h, target...)
-	h = append(h, " HTTP/1.1\r\nHost: "...)
-	h = append(h, u.Host...)
-	h = append(h, '\r', '\n')
-	for k, vs := range hdr {
-		for _, v := range vs {
-			h = httpcodec.AppendHeader(h, k, v)
-		}
-		if k == "Connection" {
-			for _, v := range vs {
-				if strings.EqualFold(strings.TrimSpace(v), "close") {
-					ex.close = true
-				}
-			}
+	h := appendHead(make([]byte, 0, 256), req.Method, target, u.Host, hdr)
+	for _, v := range hdr["Connection"] {
+		if strings.EqualFold(strings.TrimSpace(v), "close") {
+			ex.close = true
 		}
 	}
 	switch {
@@ -214,6 +199,33 @@ func (c *call) exchange(req *Request, hdr http.Header) (*exchange, error) {
 	}
 	ex.head = append(h, '\r', '\n')
 	return ex, nil
+}
+
+// checkTarget refuses a request target with a space or a control byte.
+func checkTarget(target string) error {
+	for i := 0; i < len(target); i++ {
+		if target[i] <= ' ' || target[i] == 0x7f {
+			return badRequest("invalid request target %q", target)
+		}
+	}
+	return nil
+}
+
+// appendHead appends a request's line, Host and the fields of hdr (checked
+// already), without the blank line that ends the head.
+func appendHead(h []byte, method, target, host string, hdr http.Header) []byte {
+	h = append(h, method...)
+	h = append(h, ' ')
+	h = append(h, target...)
+	h = append(h, " HTTP/1.1\r\nHost: "...)
+	h = append(h, host...)
+	h = append(h, '\r', '\n')
+	for k, vs := range hdr {
+		for _, v := range vs {
+			h = httpcodec.AppendHeader(h, k, v)
+		}
+	}
+	return h
 }
 
 // hostPort is the address of u's host, with the scheme's default port.

@@ -3,13 +3,16 @@ package client
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/eddy-go/eddy/httpcodec"
 )
 
-// statusLines holds "200 OK" and the like for every code net/http names, so a
-// response's Status costs no allocation when its reason phrase is the usual one.
+// statusLines holds "200 OK" and the like for every code httpcodec names (the
+// texts of its StatusText), so a response's Status costs no allocation when its
+// reason phrase is the usual one.
 var statusLines = func() (s [600]string) {
 	for code := range s {
-		if text := http.StatusText(code); text != "" {
+		if text := httpcodec.StatusText(code); text != "" {
 			s[code] = strconv.Itoa(code) + " " + text
 		}
 	}
@@ -24,7 +27,7 @@ func statusLine(code int, reason []byte) string {
 		}
 	}
 	if len(reason) == 0 {
-		reason = []byte(http.StatusText(code))
+		reason = []byte(httpcodec.StatusText(code))
 	}
 	return strconv.Itoa(code) + " " + string(reason)
 }

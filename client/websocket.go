@@ -6,14 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"net"
 	"net/http"
 	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/eddy-go/eddy/httpcodec"
 	"github.com/eddy-go/eddy/loop"
 	"github.com/eddy-go/eddy/ws"
 )
@@ -269,10 +267,8 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 		delete(hdr, k)
 	}
 	target := u.RequestURI()
-	for i := 0; i < len(target); i++ {
-		if target[i] <= ' ' || target[i] == 0x7f {
-			return nil, badRequest("invalid request target %q", target)
-		}
+	if err := checkTarget(target); err != nil {
+		return nil, err
 	}
 
 	loops := s.srv.Loops()
@@ -280,17 +276,7 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 	w.init()
 	w.copts = ws.ClientOptions{Protocols: o.Protocols, Deflate: o.Deflate}
 	w.key = ws.NewKey()
-	h := make([]byte, 0, 256)
-	h = append(h, "GET "...)
-	h = append(h, target...)
-	h = append(h, " HTTP/1.1\r\nHost: "...)
-	h = append(h, u.Host...)
-	h = append(h, '\r', '\n')
-	for k, vs := range hdr {
-		for _, v := range vs {
-			h = httpcodec.AppendHeader(h, k, v)
-		}
-	}
+	h := appendHead(make([]byte, 0, 256), http.MethodGet, target, u.Host, hdr)
 	h = ws.AppendRequestHeaders(h, w.key[:], &w.copts)
 	w.reqHead = append(h, '\r', '\n')
 
@@ -334,46 +320,19 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 
 func abortConn(c *loop.Conn) { c.Abort() }
 
-// dial resolves and connects addr and enrolls the connection on w's loop.
+// dial resolves and connects addr and enrolls the connection on w's loop,
+// bounded by ctx, Timeout.Connect and the session's Close.
 func (w *WebSocket) dial(ctx context.Context, addr string) error {
 	s := w.s
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(s.ctx, cancel) // the session's Close aborts the dial
 	defer stop()
-	if t := s.cfg.Timeout.Connect; t > 0 {
-		var cancelT context.CancelFunc
-		dctx, cancelT = context.WithTimeout(dctx, t)
-		defer cancelT()
+	err := s.dialConn(dctx, addr, w.l, &w.conn, &w.made, nil)
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
 	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return badRequest("%v", err)
-	}
-	ips := []string{host}
-	if net.ParseIP(host) == nil {
-		addrs, err := net.DefaultResolver.LookupIPAddr(dctx, host)
-		if err != nil {
-			return s.dialErr(dctx, addr, err)
-		}
-		ips = ips[:0]
-		for _, a := range addrs {
-			ips = append(ips, a.IP.String())
-		}
-	}
-	for _, ip := range ips {
-		_, err = s.srv.Dial(dctx, "tcp", net.JoinHostPort(ip, port), w.l, &w.conn)
-		if err == nil || w.made.Load() || dctx.Err() != nil || s.ctx.Err() != nil {
-			break
-		}
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return s.dialErr(dctx, addr, err)
-	}
-	return nil
+	return err
 }
 
 // WebSocket is a client WebSocket connection (aiohttp's
