@@ -23,13 +23,23 @@ type call struct {
 	req      *Request // the current hop
 	authHost string   // the host basic auth and user credentials may go to
 	buffered bool     // read the body whole before delivering (Start)
+	raise    bool     // RaiseForStatus applies to the buffered delivery (Start)
+	starting bool     // begin runs inside Start: a delivery now is posted
 	cb       func(*Response, error)
 	trace    *Trace
 
-	cur       any // the current hop: *exchange or *tlsHop; others are stale
-	history   []*Response
-	timer     *loop.Timer
-	began     time.Time
+	cur      any // the current hop: *exchange or *tlsHop; others are stale
+	history  []*Response
+	deadline time.Duration // Timeout.Total's end on the loop's clock; 0: none
+	timer    *loop.Timer   // the total timeout while no connection carries it
+
+	// The first hop's exchange and the delivered response live in the call:
+	// two allocations fewer per request.
+	ex0       exchange
+	resp0     Response
+	used0     bool          // ex0 is taken
+	rused     bool          // resp0 is taken
+	began     time.Duration // on the loop's clock
 	delivered bool
 	ended     bool
 	decode    bool // the session asked for compression on the current hop
@@ -38,7 +48,7 @@ type call struct {
 
 // begin starts the call on its loop. Loop-only.
 func (c *call) begin() {
-	c.began = time.Now()
+	c.began = c.lp.l.Time()
 	if c.ended { // cancelled before it began
 		return
 	}
@@ -47,15 +57,58 @@ func (c *call) begin() {
 		return
 	}
 	if t := c.s.cfg.Timeout.Total; t > 0 {
-		c.timer = c.lp.l.CallLater(t, func() { c.abort(ErrTotalTimeout) })
+		// A connection carrying the call watches this deadline beside its
+		// own (one deadline per connection); armTimer covers the rest.
+		c.deadline = c.began + t
 	}
 	c.authHost = c.req.URL.Hostname()
 	c.hop(c.req)
 }
 
+// armTimer watches the total timeout with a timer of the call's own, for the
+// times no connection carries the call (waiting for one, dialing, https).
+// Loop-only.
+func (c *call) armTimer() {
+	if c.timer == nil && c.deadline != 0 && !c.ended {
+		c.timer = c.lp.l.CallAt(c.deadline, c.totalTimeout)
+	}
+}
+
+func (c *call) totalTimeout() { c.abort(ErrTotalTimeout) }
+
+// newExchange returns an exchange for a hop: the call's own for the first.
+func (c *call) newExchange() *exchange {
+	if !c.used0 {
+		c.used0 = true
+		return &c.ex0
+	}
+	return new(exchange)
+}
+
+// newResponse returns a response for a hop: the call's own for the first
+// (later ones are redirects kept in History, or a retry's).
+func (c *call) newResponse() *Response {
+	if !c.rused {
+		c.rused = true
+		return &c.resp0
+	}
+	return new(Response)
+}
+
 // hop sends req, one hop of the call.
 func (c *call) hop(req *Request) {
 	c.req = req
+	if dh := c.defaults(req); dh != nil { // the fields are the session's alone, serialized already
+		c.decode = dh.decode
+		ex, err := c.exchange(req, nil, dh)
+		if err != nil {
+			c.finish(nil, err)
+			return
+		}
+		c.cur = ex
+		c.lp.acquire(ex)
+		return
+	}
 	hdr, err := c.header(req)
 	if err != nil {
 		c.finish(nil, err)
@@ -65,7 +118,7 @@ func (c *call) hop(req *Request) {
 		c.tlsHop(req, hdr)
 		return
 	}
-	ex, err := c.exchange(req, hdr)
+	ex, err := c.exchange(req, hdr, nil)
 	if err != nil {
 		c.finish(nil, err)
 		return
@@ -148,13 +201,71 @@ func (c *call) header(req *Request) (http.Header, error) {
 	return hdr, nil
 }
 
+// defaultHead is what header computes for a request that sets no field of its
+// own, to its first host, without a cookie jar: the session's fields, the same
+// for every such request, serialized once by New.
+type defaultHead struct {
+	fields []byte // the header lines
+	decode bool   // they ask for compression
+	close  bool   // they ask for Connection: close
+}
+
+// newDefaultHeads serializes the session's fields for a GET (index 0, any
+// method but HEAD) and a HEAD (index 1); nil where requests must go through
+// header (a cookie jar, or default fields header refuses).
+func (s *Session) newDefaultHeads() (dh [2]*defaultHead) {
+	if s.cfg.Jar != nil {
+		return dh
+	}
+	for i, m := range [...]string{http.MethodGet, http.MethodHead} {
+		c := &call{s: s, authHost: "host"}
+		hdr, err := c.header(&Request{Method: m, URL: &url.URL{Scheme: "http", Host: "host", Path: "/"}})
+		if err != nil {
+			return [2]*defaultHead{}
+		}
+		dh[i] = &defaultHead{fields: appendFields(nil, hdr), decode: c.decode, close: closeAsked(hdr)}
+	}
+	return dh
+}
+
+// defaults returns the session's serialized fields if req may use them as
+// they are (plain http, no field of its own, no credentials in its URL, the
+// call's first host), else nil.
+func (c *call) defaults(req *Request) *defaultHead {
+	u := req.URL
+	if u.Scheme != "http" || u.Host == "" || len(req.Header) != 0 || u.User != nil || u.Hostname() != c.authHost {
+		return nil
+	}
+	if req.Method == http.MethodHead {
+		return c.s.defHeads[1]
+	}
+	return c.s.defHeads[0]
+}
+
+// closeAsked reports whether hdr asks for Connection: close.
+func closeAsked(hdr http.Header) bool {
+	for _, v := range hdr["Connection"] {
+		if strings.EqualFold(strings.TrimSpace(v), "close") {
+			return true
+		}
+	}
+	return false
+}
+
 // exchange builds the plain-http exchange of a hop: the pool key, the address to
-// dial (the proxy's, if any) and the serialized head.
-func (c *call) exchange(req *Request, hdr http.Header) (*exchange, error) {
+// dial (the proxy's, if any) and the serialized head, with the fields of hdr,
+// or those of dh when hdr is nil.
+func (c *call) exchange(req *Request, hdr http.Header, dh *defaultHead) (*exchange, error) {
 	u := req.URL
 	target := u.RequestURI()
-	addr := hostPort(u)
-	key := "http://" + addr
+	var addr, key, proxyAuth string
+	hp := c.lp.knownHost(u.Host)
+	if hp != nil {
+		addr, key = hp.addr, hp.key
+	} else {
+		addr = hostPort(u)
+		key = "http://" + addr
+	}
 	if px := c.s.cfg.Proxy; px != nil {
 		pu, err := px(&http.Request{URL: u, Header: http.Header{}})
 		if err != nil {
@@ -166,6 +277,7 @@ func (c *call) exchange(req *Request, hdr http.Header) (*exchange, error) {
 			}
 			addr = hostPort(pu)
 			key = "proxy://" + addr
+			hp = nil
 			abs := *u
 			abs.Fragment, abs.User = "", nil
 			target = abs.String()
@@ -173,25 +285,37 @@ func (c *call) exchange(req *Request, hdr http.Header) (*exchange, error) {
 				p, _ := pu.User.Password()
 				r := http.Request{Header: http.Header{}}
 				r.SetBasicAuth(pu.User.Username(), p)
-				hdr["Proxy-Authorization"] = r.Header["Authorization"]
+				proxyAuth = r.Header.Get("Authorization")
+				delete(hdr, "Proxy-Authorization") // ours replaces the caller's
 			}
 		}
 	}
 	if err := checkTarget(target); err != nil {
 		return nil, err
 	}
-	ex := &exchange{c: c, lp: c.lp, req: req, addr: addr, trace: c.trace}
-	ex.hp = c.lp.host(key)
-	h := appendHead(make([]byte, 0, 256), req.Method, target, u.Host, hdr)
-	for _, v := range hdr["Connection"] {
-		if strings.EqualFold(strings.TrimSpace(v), "close") {
-			ex.close = true
+	ex := c.newExchange()
+	*ex = exchange{c: c, lp: c.lp, req: req, addr: addr, trace: c.trace}
+	if hp == nil {
+		hp = c.lp.host(key, addr)
+		if key[0] == 'h' { // not a proxy's: remember it by the URL's host
+			c.lp.rememberHost(u.Host, hp)
 		}
 	}
+	ex.hp = hp
+	h := appendHead(c.lp.headBuf(), req.Method, target, u.Host, hdr)
+	if dh != nil {
+		h = append(h, dh.fields...)
+		ex.close = dh.close
+	} else {
+		ex.close = closeAsked(hdr)
+	}
+	if proxyAuth != "" {
+		h = httpcodec.AppendHeader(h, "Proxy-Authorization", proxyAuth)
+	}
 	switch {
-	case !req.inMemory && req.ContentLength > 0:
+	case req.streamed() && req.ContentLength > 0:
 		h = httpcodec.AppendContentLength(h, req.ContentLength)
-	case !req.inMemory:
+	case req.streamed():
 		h = httpcodec.AppendHeader(h, "Transfer-Encoding", "chunked")
 		ex.chunk = true
 	case len(req.payload) > 0 || req.Method == http.MethodPost || req.Method == http.MethodPut || req.Method == http.MethodPatch:
@@ -220,6 +344,11 @@ func appendHead(h []byte, method, target, host string, hdr http.Header) []byte {
 	h = append(h, " HTTP/1.1\r\nHost: "...)
 	h = append(h, host...)
 	h = append(h, '\r', '\n')
+	return appendFields(h, hdr)
+}
+
+// appendFields appends the fields of hdr (checked already), one line each.
+func appendFields(h []byte, hdr http.Header) []byte {
 	for k, vs := range hdr {
 		for _, v := range vs {
 			h = httpcodec.AppendHeader(h, k, v)
@@ -365,17 +494,24 @@ func (c *call) finish(resp *Response, err error) {
 			status = c.resp.StatusCode
 		}
 		log.Debug("client: request done", "method", c.req.Method, "url", c.req.URL.Redacted(),
-			"status", status, "redirects", len(c.history), "dur", time.Since(c.began), "err", err)
+			"status", status, "redirects", len(c.history), "dur", c.lp.l.Time()-c.began, "err", err)
 	}
 	if c.delivered {
 		return
 	}
 	c.delivered = true
-	if err != nil {
-		c.cb(nil, err)
+	if err == nil {
+		resp, err = c.s.decodedBuffered(resp, c.decode)
+	}
+	if err == nil && c.raise {
+		if err = resp.RaiseForStatus(); err != nil {
+			resp = nil
+		}
+	}
+	if c.starting { // Start has not returned: done must not run inside it
+		c.lp.l.CallSoon(func() { c.cb(resp, err) })
 		return
 	}
-	resp, err = c.s.decodedBuffered(resp, c.decode)
 	c.cb(resp, err)
 }
 

@@ -31,6 +31,7 @@ type pconn struct {
 	keep   bool  // the connection may serve another request after this one
 
 	headerAt, gapAt time.Duration // deadlines on the loop's Time scale; 0 = none
+	totalAt         time.Duration // the call's Timeout.Total, while this connection carries it
 
 	pump     *pump // streams the request body, while it runs
 	pumpWait bool  // the pump waits for the output to drain (ResumeWriting acks)
@@ -101,19 +102,15 @@ func (pc *pconn) readHead(ex *exchange, data []byte) int {
 		h.Reset() // its views point into loop memory lent to this call only
 		return n  // an interim response (100 Continue, 103 Early Hints): skip it
 	}
-	resp := &Response{
+	resp := ex.c.newResponse()
+	*resp = Response{
 		StatusCode:    st,
 		Status:        statusLine(st, h.Reason()),
 		Proto:         protoString(h.Minor()),
-		Header:        make(http.Header, h.NumHeaders()),
+		Header:        ownHeader(h),
 		ContentLength: h.ContentLength(),
 		Request:       ex.req,
 		maxBuf:        pc.lp.s.cfg.MaxBodyBuffered,
-	}
-	for i := range h.NumHeaders() {
-		k, v := h.HeaderAt(i)
-		key := headerKey(k)
-		resp.Header[key] = append(resp.Header[key], string(v))
 	}
 	pc.mode = h.BodyMode()
 	pc.remain = h.ContentLength()
@@ -229,7 +226,7 @@ func (pc *pconn) bodyDone() {
 	pc.phase = phDone
 	pc.ex = nil
 	ex.pc = nil
-	pc.headerAt, pc.gapAt = 0, 0
+	pc.headerAt, pc.gapAt, pc.totalAt = 0, 0, 0
 	if pc.keep && pc.pump == nil && pc.pumpDone && !pc.dead && !pc.c.Closed() {
 		pc.lp.release(pc)
 	} else {
@@ -263,6 +260,7 @@ func (pc *pconn) start(ex *exchange, reused bool) {
 		return
 	}
 	cfg := &pc.lp.s.cfg
+	pc.totalAt = ex.c.deadline
 	if rh := cfg.Timeout.ResponseHeader; rh > 0 {
 		pc.headerAt = now + rh
 	}
@@ -270,7 +268,7 @@ func (pc *pconn) start(ex *exchange, reused bool) {
 		pc.gapAt = now + gap
 	}
 	pc.arm()
-	if ex.req.inMemory {
+	if !ex.req.streamed() {
 		pc.pumpDone = true
 		ex.trace.wroteRequest(nil)
 		return
@@ -280,12 +278,15 @@ func (pc *pconn) start(ex *exchange, reused bool) {
 	}
 }
 
-// arm sets the connection's deadline to the nearest of the header and gap
-// deadlines (a field write when it moves later).
+// arm sets the connection's deadline to the nearest of the header, gap and
+// total deadlines (a field write when it moves later).
 func (pc *pconn) arm() {
 	at := pc.headerAt
 	if pc.gapAt != 0 && (at == 0 || pc.gapAt < at) {
 		at = pc.gapAt
+	}
+	if pc.totalAt != 0 && (at == 0 || pc.totalAt < at) {
+		at = pc.totalAt
 	}
 	pc.c.SetDeadline(at)
 }
@@ -305,6 +306,8 @@ func (pc *pconn) Timeout(c *loop.Conn) {
 	}
 	now := c.Loop().Time()
 	switch {
+	case pc.totalAt != 0 && now >= pc.totalAt:
+		pc.ex.c.abort(ErrTotalTimeout)
 	case pc.headerAt != 0 && now >= pc.headerAt:
 		pc.fail(ErrHeaderTimeout)
 	case pc.gapAt != 0 && now >= pc.gapAt:
@@ -341,6 +344,7 @@ func (pc *pconn) fail(err error) {
 	pc.stopPump(err)
 	ex := pc.ex
 	pc.ex = nil
+	pc.headerAt, pc.gapAt, pc.totalAt = 0, 0, 0
 	pc.c.Abort()
 	if ex != nil {
 		ex.pc = nil

@@ -3,6 +3,7 @@ package client
 import (
 	"net/http"
 	"strconv"
+	"unsafe"
 
 	"github.com/eddy-go/eddy/httpcodec"
 )
@@ -56,6 +57,43 @@ func headerKey(k []byte) string {
 		return s
 	}
 	return http.CanonicalHeaderKey(string(k))
+}
+
+// ownHeader copies h's fields into an http.Header in a fixed number of
+// allocations however many fields there are (the map, one buffer holding every
+// value, one slice backing every field's values), instead of two per field.
+func ownHeader(h *httpcodec.Response) http.Header {
+	n := h.NumHeaders()
+	hdr := make(http.Header, n)
+	if n == 0 {
+		return hdr
+	}
+	size := 0
+	for i := range n {
+		_, v := h.HeaderAt(i)
+		size += len(v)
+	}
+	buf := make([]byte, 0, size)
+	for i := range n {
+		_, v := h.HeaderAt(i)
+		buf = append(buf, v...)
+	}
+	// buf is never written again: a string over it saves a second copy.
+	all := unsafe.String(unsafe.SliceData(buf), len(buf))
+	vals := make([]string, n)
+	off := 0
+	for i := range n {
+		k, v := h.HeaderAt(i)
+		vals[i] = all[off : off+len(v)]
+		off += len(v)
+		key := headerKey(k)
+		if old, ok := hdr[key]; ok {
+			hdr[key] = append(old, vals[i]) // a repeated field: its own slice (cap 1 below)
+		} else {
+			hdr[key] = vals[i : i+1 : i+1]
+		}
+	}
+	return hdr
 }
 
 // protoString is "HTTP/1.<minor>" without allocating.

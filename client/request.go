@@ -78,6 +78,9 @@ func (r *Request) setBody(body io.Reader) {
 	r.ContentLength = int64(len(r.payload))
 }
 
+// streamed reports whether the body is streamed by a pump (not held in memory).
+func (r *Request) streamed() bool { return r.Body != nil && !r.inMemory }
+
 // replayable reports whether the body can be sent again.
 func (r *Request) replayable() bool { return r.Body == nil || r.inMemory }
 

@@ -26,7 +26,10 @@ type Session struct {
 	ownSrv bool
 	base   *url.URL
 	doer   Doer
-	std    *http.Transport // https fallback
+	// defHeads are the session's own fields, serialized for the requests that
+	// add none (see call.defaults); nil entries: not available.
+	defHeads [2]*defaultHead
+	std      *http.Transport // https fallback
 
 	ctx    context.Context // cancelled by Close: aborts dials
 	cancel context.CancelFunc
@@ -74,6 +77,7 @@ func New(cfg Config) (*Session, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.std = s.newTransport()
+	s.defHeads = s.newDefaultHeads()
 	var d Doer = doerFunc(s.do)
 	for i := len(cfg.Middleware) - 1; i >= 0; i-- {
 		d = cfg.Middleware[i](d)
@@ -260,6 +264,9 @@ func (s *Session) resolve(req *Request) (*Request, error) {
 	if req == nil || req.URL == nil {
 		return nil, badRequest("no URL")
 	}
+	if req.Method != "" && req.URL.IsAbs() && (req.Body == nil || req.inMemory) && validMethod(req.Method) {
+		return req, nil // nothing to fill in: used as it is (the session never modifies it)
+	}
 	r := req.clone()
 	if r.Method == "" {
 		r.Method = http.MethodGet
@@ -279,9 +286,6 @@ func (s *Session) resolve(req *Request) (*Request, error) {
 		rel.Path = strings.TrimPrefix(rel.Path, "/")
 		r.URL = base.ResolveReference(&rel)
 	}
-	if r.Trace == nil {
-		r.Trace = s.cfg.Trace
-	}
 	switch {
 	case r.Body == nil:
 		r.payload, r.inMemory, r.ContentLength = nil, true, 0
@@ -293,6 +297,14 @@ func (s *Session) resolve(req *Request) (*Request, error) {
 		}
 	}
 	return r, nil
+}
+
+// trace is the Trace of r's events: its own, else the session's.
+func (s *Session) trace(r *Request) *Trace {
+	if r.Trace != nil {
+		return r.Trace
+	}
+	return s.cfg.Trace
 }
 
 // Doer sends a request and returns its response: Session.Do's shape, and what
@@ -351,7 +363,7 @@ func (s *Session) do(ctx context.Context, req *Request) (*Response, error) {
 		err  error
 	}
 	ch := make(chan result, 1)
-	c := &call{s: s, lp: s.pool(l), req: r, trace: r.Trace}
+	c := &call{s: s, lp: s.pool(l), req: r, trace: s.trace(r)}
 	c.cb = func(resp *Response, err error) { ch <- result{resp, err} }
 	if !s.liveAdd() {
 		return nil, ErrClosed
@@ -495,16 +507,7 @@ func (s *Session) send(ctx context.Context, method, url string, body io.Reader, 
 // Start.
 func (s *Session) Start(l *loop.Loop, req *Request, done func(*Response, error)) (cancel func(error)) {
 	l.AssertLoopOnly("client.Session.Start")
-	c := &call{s: s, lp: s.pool(l), buffered: true}
-	c.cb = func(resp *Response, err error) {
-		if err == nil && s.cfg.RaiseForStatus {
-			err = resp.RaiseForStatus()
-			if err != nil {
-				resp = nil
-			}
-		}
-		done(resp, err)
-	}
+	c := &call{s: s, lp: s.pool(l), buffered: true, cb: done, raise: s.cfg.RaiseForStatus}
 	r, err := s.resolve(req)
 	if err == nil && !s.liveAdd() {
 		err = ErrClosed
@@ -513,7 +516,9 @@ func (s *Session) Start(l *loop.Loop, req *Request, done func(*Response, error))
 		l.CallSoon(func() { done(nil, err) })
 		return func(error) {}
 	}
-	c.req, c.trace = r, r.Trace
-	l.CallSoon(c.begin)
+	c.req, c.trace = r, s.trace(r)
+	c.starting = true // done is posted, not called, until Start returns
+	c.begin()
+	c.starting = false
 	return c.abort
 }
