@@ -42,6 +42,8 @@ type call struct {
 	began     time.Duration // on the loop's clock
 	delivered bool
 	ended     bool
+	headWait  bool // the head's cookies are being stored off the loop
+	endWait   bool // the hop ended cleanly while headWait
 	decode    bool // the session asked for compression on the current hop
 	resp      *Response
 }
@@ -95,12 +97,61 @@ func (c *call) newResponse() *Response {
 	return new(Response)
 }
 
-// hop sends req, one hop of the call.
+// hopPrep is what a hop learns from user code that may block (the cookie
+// jar, the Proxy func), asked off the loop.
+type hopPrep struct {
+	cookies  []*http.Cookie
+	proxy    *url.URL
+	proxyErr error
+	asked    bool // Proxy was called
+}
+
+// offLoop runs job on a goroutine of its own (the jar, the Proxy func and
+// decompression may block or take long: the loop must not wait for them),
+// then done on the call's loop. The session counts the work until done ran,
+// so Close waits for it. Loop-only.
+func (c *call) offLoop(job, done func()) {
+	s, l := c.s, c.lp.l
+	s.liveInc()
+	go func() {
+		job()
+		if l.CallSoonThreadsafe(func() { defer s.liveDone(); done() }) != nil {
+			s.liveDone() // the loop stopped: nobody is left to tell
+		}
+	}()
+}
+
+// hop sends req, one hop of the call: the jar and the Proxy func, if the
+// session has them, are asked off the loop first.
 func (c *call) hop(req *Request) {
 	c.req = req
+	jar, px := c.s.cfg.Jar, c.s.cfg.Proxy
+	if jar == nil && (px == nil || req.URL.Scheme != "http") {
+		c.hopWith(req, nil)
+		return
+	}
+	c.cur = nil // no hop runs while its fields are computed
+	p := new(hopPrep)
+	c.offLoop(func() {
+		if jar != nil {
+			p.cookies = jar.Cookies(req.URL)
+		}
+		if px != nil && req.URL.Scheme == "http" {
+			p.proxy, p.proxyErr = px(&http.Request{URL: req.URL, Header: http.Header{}})
+			p.asked = true
+		}
+	}, func() {
+		if !c.ended && c.req == req {
+			c.hopWith(req, p)
+		}
+	})
+}
+
+// hopWith sends req with what was asked off the loop (p nil: nothing was).
+func (c *call) hopWith(req *Request, p *hopPrep) {
 	if dh := c.defaults(req); dh != nil { // the fields are the session's alone, serialized already
 		c.decode = dh.decode
-		ex, err := c.exchange(req, nil, dh)
+		ex, err := c.exchange(req, nil, dh, p)
 		if err != nil {
 			c.finish(nil, err)
 			return
@@ -109,7 +160,11 @@ func (c *call) hop(req *Request) {
 		c.lp.acquire(ex)
 		return
 	}
-	hdr, err := c.header(req)
+	var cookies []*http.Cookie
+	if p != nil {
+		cookies = p.cookies
+	}
+	hdr, err := c.header(req, cookies)
 	if err != nil {
 		c.finish(nil, err)
 		return
@@ -118,7 +173,7 @@ func (c *call) hop(req *Request) {
 		c.tlsHop(req, hdr)
 		return
 	}
-	ex, err := c.exchange(req, hdr, nil)
+	ex, err := c.exchange(req, hdr, nil, p)
 	if err != nil {
 		c.finish(nil, err)
 		return
@@ -128,8 +183,9 @@ func (c *call) hop(req *Request) {
 }
 
 // header computes the fields a hop sends beside Host and the body framing:
-// defaults, basic auth, cookies, Accept-Encoding, User-Agent.
-func (c *call) header(req *Request) (http.Header, error) {
+// defaults, basic auth, cookies (the jar's for the URL, asked by the caller),
+// Accept-Encoding, User-Agent.
+func (c *call) header(req *Request, jarCookies []*http.Cookie) (http.Header, error) {
 	u := req.URL
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, badRequest("unsupported scheme %q in %s", u.Scheme, u.Redacted())
@@ -165,20 +221,18 @@ func (c *call) header(req *Request) (http.Header, error) {
 		r.SetBasicAuth(u.User.Username(), p)
 		hdr["Authorization"] = r.Header["Authorization"]
 	}
-	if jar := cfg.Jar; jar != nil {
-		if cs := jar.Cookies(u); len(cs) > 0 {
-			var b strings.Builder
-			if v := hdr.Get("Cookie"); v != "" {
-				b.WriteString(v)
-			}
-			for _, ck := range cs {
-				if b.Len() > 0 {
-					b.WriteString("; ")
-				}
-				b.WriteString(ck.Name + "=" + ck.Value)
-			}
-			hdr["Cookie"] = []string{b.String()}
+	if len(jarCookies) > 0 {
+		var b strings.Builder
+		if v := hdr.Get("Cookie"); v != "" {
+			b.WriteString(v)
 		}
+		for _, ck := range jarCookies {
+			if b.Len() > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(ck.Name + "=" + ck.Value)
+		}
+		hdr["Cookie"] = []string{b.String()}
 	}
 	c.decode = false
 	if !cfg.DisableCompression && hdr.Get("Accept-Encoding") == "" && req.Method != http.MethodHead {
@@ -219,7 +273,7 @@ func (s *Session) newDefaultHeads() (dh [2]*defaultHead) {
 	}
 	for i, m := range [...]string{http.MethodGet, http.MethodHead} {
 		c := &call{s: s, authHost: "host"}
-		hdr, err := c.header(&Request{Method: m, URL: &url.URL{Scheme: "http", Host: "host", Path: "/"}})
+		hdr, err := c.header(&Request{Method: m, URL: &url.URL{Scheme: "http", Host: "host", Path: "/"}}, nil)
 		if err != nil {
 			return [2]*defaultHead{}
 		}
@@ -253,9 +307,9 @@ func closeAsked(hdr http.Header) bool {
 }
 
 // exchange builds the plain-http exchange of a hop: the pool key, the address to
-// dial (the proxy's, if any) and the serialized head, with the fields of hdr,
-// or those of dh when hdr is nil.
-func (c *call) exchange(req *Request, hdr http.Header, dh *defaultHead) (*exchange, error) {
+// dial (the proxy's, if any: p holds the Proxy func's answer) and the
+// serialized head, with the fields of hdr, or those of dh when hdr is nil.
+func (c *call) exchange(req *Request, hdr http.Header, dh *defaultHead, p *hopPrep) (*exchange, error) {
 	u := req.URL
 	target := u.RequestURI()
 	var addr, key, proxyAuth string
@@ -266,8 +320,8 @@ func (c *call) exchange(req *Request, hdr http.Header, dh *defaultHead) (*exchan
 		addr = hostPort(u)
 		key = "http://" + addr
 	}
-	if px := c.s.cfg.Proxy; px != nil {
-		pu, err := px(&http.Request{URL: u, Header: http.Header{}})
+	if p != nil && p.asked {
+		pu, err := p.proxy, p.proxyErr
 		if err != nil {
 			return nil, badRequest("proxy: %v", err)
 		}
@@ -282,9 +336,9 @@ func (c *call) exchange(req *Request, hdr http.Header, dh *defaultHead) (*exchan
 			abs.Fragment, abs.User = "", nil
 			target = abs.String()
 			if pu.User != nil {
-				p, _ := pu.User.Password()
+				pw, _ := pu.User.Password()
 				r := http.Request{Header: http.Header{}}
-				r.SetBasicAuth(pu.User.Username(), p)
+				r.SetBasicAuth(pu.User.Username(), pw)
 				proxyAuth = r.Header.Get("Authorization")
 				delete(hdr, "Proxy-Authorization") // ours replaces the caller's
 			}
@@ -371,15 +425,46 @@ func hostPort(u *url.URL) string {
 
 // onHead is a hop's response head: cookies are stored, a redirect is followed,
 // else the response is delivered (streaming) or its body awaited (buffered).
+//
+// Cookies go to the jar off the loop (an https hop stored them on its own
+// goroutine already): meanwhile the connection's bytes wait (the next hop
+// must see the cookies, and the body's sink is not chosen yet), and an end of
+// the hop that comes meanwhile waits too.
 func (c *call) onHead(hop any, resp *Response) {
 	if hop != c.cur || c.ended {
 		return
 	}
-	if jar := c.s.cfg.Jar; jar != nil {
+	ex, plain := hop.(*exchange)
+	if jar := c.s.cfg.Jar; jar != nil && plain {
 		if cs := (&http.Response{Header: resp.Header}).Cookies(); len(cs) > 0 {
-			jar.SetCookies(c.req.URL, cs)
+			u := c.req.URL
+			if ex.pc != nil {
+				ex.pc.holdReading()
+			}
+			c.headWait = true
+			c.offLoop(func() { jar.SetCookies(u, cs) }, func() {
+				c.headWait = false
+				if ex.pc != nil && ex.pc.ex == ex {
+					ex.pc.releaseReading()
+				}
+				if hop != c.cur || c.ended {
+					return
+				}
+				c.afterHead(hop, resp)
+				if c.endWait {
+					c.endWait = false
+					c.onEnd(hop, nil)
+				}
+			})
+			return
 		}
 	}
+	c.afterHead(hop, resp)
+}
+
+// afterHead follows a redirect, or delivers the response (streaming) or awaits
+// its body (buffered).
+func (c *call) afterHead(hop any, resp *Response) {
 	next, err := c.redirect(resp)
 	if next != nil || err != nil {
 		c.setMode(hop, sinkDiscard)
@@ -431,6 +516,10 @@ func (c *call) setMode(hop any, m sinkMode) {
 // onEnd is a hop's end: its body complete (err nil) or its failure.
 func (c *call) onEnd(hop any, err error) {
 	if hop != c.cur || c.ended {
+		return
+	}
+	if c.headWait && err == nil { // the head is with the jar: the end follows it
+		c.endWait = true
 		return
 	}
 	if c.delivered { // a streamed body ends: Done runs before its reader sees the end
@@ -500,9 +589,23 @@ func (c *call) finish(resp *Response, err error) {
 		return
 	}
 	c.delivered = true
-	if err == nil {
-		resp, err = c.s.decodedBuffered(resp, c.decode)
+	if err == nil && c.decode && len(resp.buffered) > 0 && encoding(resp) != "" {
+		c.decodeAndDeliver(resp)
+		return
 	}
+	c.deliver(resp, err)
+}
+
+// decodeAndDeliver decompresses a buffered body off the loop (up to
+// MaxBodyBuffered of it takes long), then delivers it. Loop-only.
+func (c *call) decodeAndDeliver(resp *Response) {
+	var err error
+	c.offLoop(func() { resp, err = c.s.decodedBuffered(resp, true) }, func() { c.deliver(resp, err) })
+}
+
+// deliver hands a buffered call's outcome to its callback, RaiseForStatus
+// applied. Loop-only.
+func (c *call) deliver(resp *Response, err error) {
 	if err == nil && c.raise {
 		if err = resp.RaiseForStatus(); err != nil {
 			resp = nil

@@ -33,6 +33,7 @@ type pconn struct {
 	headerAt, gapAt time.Duration // deadlines on the loop's Time scale; 0 = none
 	totalAt         time.Duration // the call's Timeout.Total, while this connection carries it
 
+	jarHold  bool  // reading paused while the jar stores the head's cookies
 	pump     *pump // streams the request body, while it runs
 	pumpWait bool  // the pump waits for the output to drain (ResumeWriting acks)
 	pumpDone bool  // the request body is all written
@@ -207,6 +208,31 @@ func (pc *pconn) pause() {
 	pc.arm()
 }
 
+// holdReading pauses reading while the jar stores the head's cookies; the
+// server is not to blame for the wait (no read-gap deadline). Loop-only.
+func (pc *pconn) holdReading() {
+	if pc.jarHold {
+		return
+	}
+	pc.jarHold = true
+	pc.c.PauseReading()
+	pc.gapAt = 0
+	pc.arm()
+}
+
+// releaseReading ends holdReading. Loop-only.
+func (pc *pconn) releaseReading() {
+	if !pc.jarHold {
+		return
+	}
+	pc.jarHold = false
+	if gap := pc.lp.s.cfg.Timeout.ReadGap; gap > 0 && pc.ex != nil {
+		pc.gapAt = pc.c.Loop().Time() + gap
+		pc.arm()
+	}
+	pc.c.ResumeReading()
+}
+
 // resume restarts reading after the body's reader caught up. Loop-only.
 func (pc *pconn) resume(ex *exchange) {
 	if pc.ex != ex || pc.dead {
@@ -227,6 +253,7 @@ func (pc *pconn) bodyDone() {
 	pc.ex = nil
 	ex.pc = nil
 	pc.headerAt, pc.gapAt, pc.totalAt = 0, 0, 0
+	pc.releaseReading()
 	if pc.keep && pc.pump == nil && pc.pumpDone && !pc.dead && !pc.c.Closed() {
 		pc.lp.release(pc)
 	} else {

@@ -104,8 +104,11 @@
 // A Session is safe for concurrent use. Requests from Do run on the session's
 // loops (its own loop server, or Config.Server); Start runs on the loop it is
 // given. Besides the loops, a dial runs on a goroutine of its own (DNS and
-// connect block), a streamed request body is read by a goroutine, and an https
-// round trip runs on a goroutine; none of them outlives Close, with one
+// connect block), a streamed request body is read by a goroutine, an https
+// round trip runs on a goroutine, and so do the calls of user code that may
+// block or take long (the cookie jar, the Proxy func, decompressing a body
+// read whole), so a slow one delays its own request, never the loop's other
+// connections; none of them outlives Close, with one
 // exception: a streamed body whose Read blocks and that is not an io.Closer
 // (a request that ends early closes a body that is one) keeps its goroutine
 // until Read returns; the request and Close do not wait for it. Trace functions

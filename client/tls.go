@@ -94,6 +94,11 @@ func (c *call) tlsHop(req *Request, hdr http.Header) {
 	go func() {
 		hresp, err := s.std.RoundTrip(hreq)
 		var resp *Response
+		if jar := s.cfg.Jar; jar != nil && err == nil {
+			if cs := hresp.Cookies(); len(cs) > 0 {
+				jar.SetCookies(req.URL, cs) // here, not on the loop: a jar may block
+			}
+		}
 		if err == nil {
 			resp = &Response{
 				StatusCode: hresp.StatusCode, Status: hresp.Status, Proto: hresp.Proto,

@@ -255,7 +255,11 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 		}
 	}
 	c := &call{s: s, authHost: u.Hostname()}
-	hdr, err := c.header(r)
+	var cookies []*http.Cookie
+	if jar := s.cfg.Jar; jar != nil {
+		cookies = jar.Cookies(u) // on the dialing goroutine, never on a loop
+	}
+	hdr, err := c.header(r, cookies)
 	if err != nil {
 		return nil, err
 	}
@@ -307,6 +311,11 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 		_ = w.hd.Post(abortConn) // nothing if the connection is gone already
 		<-w.done
 		return nil, herr
+	}
+	if jar := s.cfg.Jar; jar != nil { // here, not on the loop: a jar may block
+		if cs := (&http.Response{Header: w.header}).Cookies(); len(cs) > 0 {
+			jar.SetCookies(w.jarURL, cs)
+		}
 	}
 	w.mu.Lock()
 	if !w.gone { // else the connection is gone already: nothing to watch

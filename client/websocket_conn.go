@@ -136,11 +136,6 @@ func (cn *wsConn) readHandshake(c *loop.Conn, data []byte) int {
 		cn.handshakeFailed(fmt.Errorf("%w: %w", ErrWSHandshake, herr))
 		return len(data)
 	}
-	if jar := w.s.cfg.Jar; jar != nil {
-		if cs := (&http.Response{Header: hdr}).Cookies(); len(cs) > 0 {
-			jar.SetCookies(w.jarURL, cs)
-		}
-	}
 	w.protocol, w.header = hs.Protocol, hdr
 	cn.parser = ws.Parser{Role: ws.RoleClient, MaxMessage: w.opts.MaxMessage}
 	if hs.Deflate {
