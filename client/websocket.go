@@ -130,10 +130,8 @@ var (
 	// than 101 (a *WSHandshakeError says which), or a 101 that ws.CheckResponse
 	// rejects (wrong accept key, unrequested subprotocol or extension).
 	ErrWSHandshake = errors.New("client: websocket handshake failed")
-	// ErrWSScheme is a URL whose scheme is neither ws nor http (wss and
-	// https: the loops have no TLS, and the session's TLS fallback cannot
-	// carry a WebSocket).
-	ErrWSScheme = errors.New("client: websocket URL must be ws:// (wss:// is not supported: the event loops have no TLS)")
+	// ErrWSScheme is a URL whose scheme is not ws, wss, http or https.
+	ErrWSScheme = errors.New("client: websocket URL must be ws:// or wss://")
 	// ErrWSProxy is a WebSocket the session's Proxy function routes through a
 	// proxy: tunnelling (CONNECT) is not supported.
 	ErrWSProxy = errors.New("client: websocket through a proxy is not supported")
@@ -205,17 +203,17 @@ func DialWebSocket(ctx context.Context, url string, opts *WSOptions) (*WebSocket
 	return w, nil
 }
 
-// WebSocket opens a WebSocket to url (ws://, or http:// meaning the same;
-// relative to BaseURL if not absolute) and returns it once the server's
+// WebSocket opens a WebSocket to url (ws:// or wss://, or http:// and
+// https:// meaning the same; relative to BaseURL if not absolute) and returns it once the server's
 // 101 is checked. The handshake carries the session's default headers,
 // basic auth and cookies (and opts.Header); the dial is bounded by
 // Timeout.Connect, the wait for the 101 by Timeout.ResponseHeader, and the
 // whole handshake by ctx and Timeout.Total. The connection lives on one of
 // the session's loops; the session's Close closes it (1001). Redirects are
-// not followed (a 3xx is a *WSHandshakeError). wss:// is not supported
-// (ErrWSScheme): the loops have no TLS, and the session's TLS fallback,
-// Go's http.Transport, cannot hand its connection to a loop. opts may be
-// nil. Safe for concurrent use.
+// not followed (a 3xx is a *WSHandshakeError). wss:// uses Config.TLS, as
+// https requests do; the loops have no TLS, so two goroutines carry the
+// bytes between the TLS connection and a local stand-in on the loop. opts
+// may be nil. Safe for concurrent use.
 func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions) (*WebSocket, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
@@ -232,6 +230,8 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 	switch u.Scheme {
 	case "ws", "http":
 		u.Scheme = "http"
+	case "wss", "https":
+		u.Scheme = "https"
 	case "":
 	default:
 		return nil, ErrWSScheme
@@ -242,7 +242,7 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 		return nil, err
 	}
 	u = r.URL
-	if u.Scheme != "http" {
+	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, ErrWSScheme
 	}
 	if px := s.cfg.Proxy; px != nil {
@@ -292,7 +292,11 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 		ctx, cancel = context.WithTimeout(ctx, t)
 		defer cancel()
 	}
-	if err := w.dial(ctx, hostPort(u)); err != nil {
+	dial := w.dial
+	if u.Scheme == "https" {
+		dial = func(ctx context.Context, addr string) error { return w.dialTLS(ctx, addr, u.Hostname()) }
+	}
+	if err := dial(ctx, hostPort(u)); err != nil {
 		if !w.made.Load() {
 			s.liveDone() // never enrolled: no ConnectionLost will count it down
 		}
