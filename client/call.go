@@ -25,7 +25,8 @@ type call struct {
 	buffered bool     // read the body whole before delivering (Start)
 	raise    bool     // RaiseForStatus applies to the buffered delivery (Start)
 	starting bool     // begin runs inside Start: a delivery now is posted
-	cb       func(*Response, error)
+	cb       func(*Response, error) // Start's done; nil for Do, which gets out
+	out      chan<- doResult        // Do's result (capacity 1: never blocks)
 	trace    *Trace
 
 	cur      any // the current hop: *exchange or *tlsHop; others are stale
@@ -486,7 +487,7 @@ func (c *call) afterHead(hop any, resp *Response) {
 	}
 	c.setMode(hop, sinkStream)
 	c.delivered = true
-	c.cb(c.s.decoded(resp, c.decode), nil)
+	c.callback(c.s.decoded(resp, c.decode), nil)
 }
 
 // setMode picks where the hop's body goes.
@@ -496,15 +497,7 @@ func (c *call) setMode(hop any, m sinkMode) {
 		h.mode = m
 		if m == sinkStream {
 			sb := newStreamBody(c.s.cfg.BodyWindow)
-			l := c.lp.l
-			sb.resume = func() {
-				_ = l.CallSoonThreadsafe(func() {
-					if h.pc != nil {
-						h.pc.resume(h)
-					}
-				})
-			}
-			sb.abort = func() { _ = l.CallSoonThreadsafe(func() { c.abort(ErrBodyClosed) }) }
+			sb.ex = h
 			h.sb = sb
 			c.resp.Body = sb
 		}
@@ -612,7 +605,16 @@ func (c *call) deliver(resp *Response, err error) {
 		}
 	}
 	if c.starting { // Start has not returned: done must not run inside it
-		c.lp.l.CallSoon(func() { c.cb(resp, err) })
+		c.lp.l.CallSoon(func() { c.callback(resp, err) })
+		return
+	}
+	c.callback(resp, err)
+}
+
+// callback hands the outcome to Start's done or to Do's waiting caller.
+func (c *call) callback(resp *Response, err error) {
+	if c.out != nil {
+		c.out <- doResult{resp, err}
 		return
 	}
 	c.cb(resp, err)

@@ -358,13 +358,8 @@ func (s *Session) do(ctx context.Context, req *Request) (*Response, error) {
 	}
 	loops := s.srv.Loops()
 	l := loops[int(s.rr.Add(1)-1)%len(loops)]
-	type result struct {
-		resp *Response
-		err  error
-	}
-	ch := make(chan result, 1)
-	c := &call{s: s, lp: s.pool(l), req: r, trace: s.trace(r)}
-	c.cb = func(resp *Response, err error) { ch <- result{resp, err} }
+	ch := make(chan doResult, 1)
+	c := &call{s: s, lp: s.pool(l), req: r, trace: s.trace(r), out: ch}
 	if !s.liveAdd() {
 		return nil, ErrClosed
 	}
@@ -372,8 +367,8 @@ func (s *Session) do(ctx context.Context, req *Request) (*Response, error) {
 		s.liveDone()
 		return nil, ErrClosed
 	}
-	abort := func(err error) error { return l.CallSoonThreadsafe(func() { c.abort(err) }) }
-	var res result
+	abort := c.postAbort
+	var res doResult
 	select {
 	case res = <-ch:
 	case <-ctx.Done():
@@ -383,7 +378,7 @@ func (s *Session) do(ctx context.Context, req *Request) (*Response, error) {
 		res = <-ch // the abort delivers at once
 		if res.err == nil {
 			res.resp.Body.Close()
-			res = result{nil, ctx.Err()}
+			res = doResult{nil, ctx.Err()}
 		}
 	}
 	if res.err != nil {
@@ -401,6 +396,17 @@ func (s *Session) do(ctx context.Context, req *Request) (*Response, error) {
 		}
 	}
 	return resp, nil
+}
+
+// doResult is a Do call's outcome, sent by the loop to the waiting caller.
+type doResult struct {
+	resp *Response
+	err  error
+}
+
+// postAbort asks the call's loop to abort it. Safe for concurrent use.
+func (c *call) postAbort(err error) error {
+	return c.lp.l.CallSoonThreadsafe(func() { c.abort(err) })
 }
 
 // watchedBody stops watching the request's context once the body is done.
