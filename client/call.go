@@ -20,11 +20,11 @@ import (
 type call struct {
 	s        *Session
 	lp       *loopPool
-	req      *Request // the current hop
-	authHost string   // the host basic auth and user credentials may go to
-	buffered bool     // read the body whole before delivering (Start)
-	raise    bool     // RaiseForStatus applies to the buffered delivery (Start)
-	starting bool     // begin runs inside Start: a delivery now is posted
+	req      *Request               // the current hop
+	authHost string                 // the host basic auth and user credentials may go to
+	buffered bool                   // read the body whole before delivering (Start)
+	raise    bool                   // RaiseForStatus applies to the buffered delivery (Start)
+	starting bool                   // begin runs inside Start: a delivery now is posted
 	cb       func(*Response, error) // Start's done; nil for Do, which gets out
 	out      chan<- doResult        // Do's result (capacity 1: never blocks)
 	trace    *Trace
