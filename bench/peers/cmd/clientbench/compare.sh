@@ -7,7 +7,8 @@
 # server pinned to core 1, every client in turn pinned to core 0 for DUR,
 # printing requests/s, client CPU and allocations per request. Then, niced
 # and without the lock (an exact count, not a time), strace -c -f counts each
-# client's system calls in a short and a long run; the difference divided by
+# client's system calls in a short and a long run (after the same 2 s of
+# warm-up, which the dials need under strace); the difference divided by
 # the difference in requests is the steady state's syscalls per request (the
 # dials and the start-up cancel out). strace slows the clients down, so the
 # loop batches fewer events per epoll_pwait than at full speed: those counts
@@ -35,26 +36,29 @@ kill \$sp
 wait \$sp 2>/dev/null || true
 ROUND
 chmod +x "$OUT/round.sh"
-for r in $(seq "$ROUNDS"); do
+for r in $(seq "$ROUNDS"); do # ROUNDS=0: the syscall counts alone
 	echo "# round $r"
 	flock /tmp/bench.lock "$OUT/round.sh"
 	sleep 5 # let the others measure in between
 done
 
-echo "# syscalls per request (strace -c -f; steady state: 4 s run minus 1 s run)"
+echo "# syscalls per request (strace -c -f; steady state: 6 s run minus 2 s run)"
 nice -n 19 "$OUT/server" -addr 127.0.0.1:$PORT -loops 1 >/dev/null 2>&1 &
 sp=$!
 sleep 0.5
 count() { # client duration -> "calls requests"
 	nice -n 19 strace -f -c -o "$OUT/strace.$1.$2" "$OUT/clientbench" -url http://127.0.0.1:$PORT/plaintext \
-		-client "$1" -d "$2" -warmup 0s >/dev/null 2>"$OUT/n.$1.$2"
+		-client "$1" -d "$2" -warmup 2s >/dev/null 2>"$OUT/n.$1.$2"
 	echo "$(awk '$NF=="total" {print $4}' "$OUT/strace.$1.$2") $(awk '/total requests/ {print $3}' "$OUT/n.$1.$2")"
 }
 for c in $CLIENTS; do
-	read -r c1 n1 <<<"$(count "$c" 1s)"
-	read -r c4 n4 <<<"$(count "$c" 4s)"
-	awk -v c="$c" -v dc=$((c4 - c1)) -v dn=$((n4 - n1)) 'BEGIN { printf "%-10s %5.2f syscalls/req\n", c, dc / dn }'
-	awk '$NF!="total" && $4+0 > 0 {print "    " $NF, $4}' "$OUT/strace.$c.4s" | sort -k2 -nr | head -4
+	read -r c1 n1 <<<"$(count "$c" 2s)"
+	read -r c2 n2 <<<"$(count "$c" 6s)"
+	awk -v c="$c" -v dc=$((c2 - c1)) -v dn=$((n2 - n1)) 'BEGIN { printf "%-10s %5.2f syscalls/req over %d requests:", c, dc / dn, dn }'
+	join <(awk '$NF!="total" && NF>=5 {print $NF, $4}' "$OUT/strace.$c.2s" | sort) \
+		<(awk '$NF!="total" && NF>=5 {print $NF, $4}' "$OUT/strace.$c.6s" | sort) |
+		awk -v dn=$((n2 - n1)) '{printf "%s %.2f\n", $1, ($3 - $2) / dn}' | sort -k2 -nr | head -5 | tr '\n' ' '
+	echo
 done
 kill $sp
 wait $sp 2>/dev/null || true
