@@ -132,6 +132,7 @@ func (c *call) hop(req *Request) {
 		return
 	}
 	c.cur = nil // no hop runs while its fields are computed
+	c.armTimer() // nor does a connection watch the deadline
 	p := new(hopPrep)
 	c.offLoop(func() {
 		if jar != nil {
@@ -443,6 +444,7 @@ func (c *call) onHead(hop any, resp *Response) {
 				ex.pc.holdReading()
 			}
 			c.headWait = true
+			c.armTimer() // the connection may be released before the jar returns
 			c.offLoop(func() { jar.SetCookies(u, cs) }, func() {
 				c.headWait = false
 				if ex.pc != nil && ex.pc.ex == ex {

@@ -336,3 +336,34 @@ func TestSlowUserCodeOffLoop(t *testing.T) {
 		})
 	}
 }
+
+// TestTotalTimeoutWhileUserCodeBlocks: the total timeout still ends a request
+// whose cookie jar or Proxy func does not return (no connection carries the
+// request meanwhile).
+func TestTotalTimeoutWhileUserCodeBlocks(t *testing.T) {
+	ts := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "k", Value: "v"})
+	}))
+	tu, _ := url.Parse(ts.URL)
+	for _, name := range []string{"Cookies", "SetCookies", "Proxy"} {
+		t.Run(name, func(t *testing.T) {
+			entered, release := make(chan struct{}, 1), make(chan struct{})
+			defer close(release)
+			inner, _ := cookiejar.New(nil)
+			jar := &stallJar{CookieJar: inner, host: tu.Host, method: name, entered: entered, release: release}
+			cfg := Config{Jar: jar, Timeout: Timeouts{Total: 100 * time.Millisecond}}
+			if name == "Proxy" {
+				cfg.Proxy = func(*http.Request) (*url.URL, error) { <-release; return nil, nil }
+			}
+			s := newSession(t, cfg)
+			start := time.Now()
+			_, err := s.Get(ctxT(t), ts.URL)
+			if !errors.Is(err, ErrTotalTimeout) {
+				t.Errorf("Get while the %s call blocks: %v, want ErrTotalTimeout", name, err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("the total timeout of 100ms took %v", d)
+			}
+		})
+	}
+}
