@@ -131,7 +131,7 @@ func (c *call) hop(req *Request) {
 		c.hopWith(req, nil)
 		return
 	}
-	c.cur = nil // no hop runs while its fields are computed
+	c.cur = nil  // no hop runs while its fields are computed
 	c.armTimer() // nor does a connection watch the deadline
 	p := new(hopPrep)
 	c.offLoop(func() {
