@@ -19,9 +19,7 @@ type streamBody struct {
 	window int
 	ready  chan struct{} // poked when bytes or err arrive
 
-	ex   *exchange // the exchange the body comes from; nil: no loop to ask (tests)
-	done func()    // runs once when the body is closed or ends (releases its watchers)
-	once sync.Once
+	ex *exchange // the exchange the body comes from; nil: no loop to ask
 }
 
 // resume asks the loop to resume reading the connection (posts; never blocks).
@@ -124,7 +122,6 @@ func (b *streamBody) Read(p []byte) (int, error) {
 		b.resume()
 	}
 	if n == 0 { // the wait above ended with nothing to read: the body ended
-		b.release()
 		return 0, err
 	}
 	return n, nil
@@ -146,14 +143,5 @@ func (b *streamBody) Close() error {
 	if !ended {
 		b.abort()
 	}
-	b.release()
 	return nil
-}
-
-func (b *streamBody) release() {
-	b.once.Do(func() {
-		if b.done != nil {
-			b.done()
-		}
-	})
 }
