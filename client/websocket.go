@@ -184,7 +184,7 @@ func (e *WSCloseError) Error() string {
 // Unwrap returns ErrWSClosed and the cause.
 func (e *WSCloseError) Unwrap() []error { return []error{ErrWSClosed, e.Err} }
 
-// DialWebSocket opens a WebSocket to url (ws://host/path) with a session of
+// DialWebSocket opens a WebSocket to url (ws://host/path or wss://) with a session of
 // its own (client.New with the zero Config: one loop, which the
 // WebSocket's Close stops). Close the WebSocket when done, even after the
 // server closed it: that releases its loop. opts may be nil. Safe for
