@@ -151,31 +151,28 @@ func (c *call) hop(req *Request) {
 
 // hopWith sends req with what was asked off the loop (p nil: nothing was).
 func (c *call) hopWith(req *Request, p *hopPrep) {
-	if dh := c.defaults(req); dh != nil { // the fields are the session's alone, serialized already
+	var (
+		hdr http.Header
+		dh  = c.defaults(req) // the session's fields alone, serialized already
+		err error
+	)
+	if dh != nil {
 		c.decode = dh.decode
-		ex, err := c.exchange(req, nil, dh, p)
-		if err != nil {
+	} else {
+		var cookies []*http.Cookie
+		if p != nil {
+			cookies = p.cookies
+		}
+		if hdr, err = c.header(req, cookies); err != nil {
 			c.finish(nil, err)
 			return
 		}
-		c.cur = ex
-		c.lp.acquire(ex)
-		return
+		if req.URL.Scheme == "https" {
+			c.tlsHop(req, hdr)
+			return
+		}
 	}
-	var cookies []*http.Cookie
-	if p != nil {
-		cookies = p.cookies
-	}
-	hdr, err := c.header(req, cookies)
-	if err != nil {
-		c.finish(nil, err)
-		return
-	}
-	if req.URL.Scheme == "https" {
-		c.tlsHop(req, hdr)
-		return
-	}
-	ex, err := c.exchange(req, hdr, nil, p)
+	ex, err := c.exchange(req, hdr, dh, p)
 	if err != nil {
 		c.finish(nil, err)
 		return
