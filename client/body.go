@@ -19,10 +19,30 @@ type streamBody struct {
 	window int
 	ready  chan struct{} // poked when bytes or err arrive
 
-	resume func() // asks the loop to resume reading (posts; never blocks)
-	abort  func() // asks the loop to drop the connection (Close before the end)
-	done   func() // runs once when the body is closed or ends (releases its watchers)
-	once   sync.Once
+	ex *exchange // the exchange the body comes from; nil: no loop to ask
+}
+
+// resume asks the loop to resume reading the connection (posts; never blocks).
+// A method, not a closure made per body: the common body never needs it.
+func (b *streamBody) resume() {
+	ex := b.ex
+	if ex == nil {
+		return
+	}
+	_ = ex.lp.l.CallSoonThreadsafe(func() {
+		if ex.pc != nil {
+			ex.pc.resume(ex)
+		}
+	})
+}
+
+// abort asks the loop to drop the connection (Close before the end).
+func (b *streamBody) abort() {
+	if b.ex == nil {
+		return
+	}
+	c := b.ex.c
+	_ = c.lp.l.CallSoonThreadsafe(func() { c.abort(ErrBodyClosed) })
 }
 
 func newStreamBody(window int) *streamBody {
@@ -91,18 +111,17 @@ func (b *streamBody) Read(p []byte) (int, error) {
 	if b.off == len(b.buf) {
 		b.buf, b.off = b.buf[:0], 0
 	}
-	var resume func()
+	resume := false
 	if b.paused && len(b.buf)-b.off <= b.window/2 {
 		b.paused = false
-		resume = b.resume
+		resume = true
 	}
 	err := b.err
 	b.mu.Unlock()
-	if resume != nil {
-		resume()
+	if resume {
+		b.resume()
 	}
 	if n == 0 { // the wait above ended with nothing to read: the body ended
-		b.release()
 		return 0, err
 	}
 	return n, nil
@@ -121,17 +140,8 @@ func (b *streamBody) Close() error {
 	b.buf, b.off = nil, 0
 	b.mu.Unlock()
 	b.poke()
-	if !ended && b.abort != nil {
+	if !ended {
 		b.abort()
 	}
-	b.release()
 	return nil
-}
-
-func (b *streamBody) release() {
-	b.once.Do(func() {
-		if b.done != nil {
-			b.done()
-		}
-	})
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -337,5 +339,74 @@ func TestBodyCloseEarly(t *testing.T) {
 	}
 	if c := conns.Load(); c != 2 {
 		t.Errorf("%d connections, want 2 (a half-read one is not reused)", c)
+	}
+}
+
+// blockedReader blocks in Read until unblock is closed (never, in the test):
+// an io.Reader nobody can interrupt.
+type blockedReader struct{ unblock chan struct{} }
+
+func (r blockedReader) Read([]byte) (int, error) {
+	<-r.unblock
+	return 0, io.EOF
+}
+
+// closableReader blocks in Read until it is closed, like a pipe's reader.
+type closableReader struct {
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (r *closableReader) Read([]byte) (int, error) {
+	<-r.closed
+	return 0, io.ErrClosedPipe
+}
+
+func (r *closableReader) Close() error {
+	r.once.Do(func() { close(r.closed) })
+	return nil
+}
+
+// TestStreamedUploadStuckReader: a request whose streamed body blocks in
+// Read still ends at once when cancelled; a body that is an io.Closer is
+// closed, which unblocks its Read; and Session.Close does not wait for a
+// reader that never returns.
+func TestStreamedUploadStuckReader(t *testing.T) {
+	addr, _ := rawServer(t, func(_ int, c net.Conn) {
+		io.Copy(io.Discard, c) // reads the head, never answers
+	})
+	stuck := blockedReader{make(chan struct{})}
+	defer close(stuck.unblock)
+	closable := &closableReader{closed: make(chan struct{})}
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		body io.Reader
+	}{{"reader", stuck}, {"closer", closable}} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := NewRequest("POST", addr, tc.body)
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			if _, err := s.Do(ctx, req); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("Do: %v, want the context's deadline", err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("the cancelled request took %v", d)
+			}
+		})
+	}
+	select {
+	case <-closable.closed:
+	case <-time.After(5 * time.Second):
+		t.Error("the request ended but its body, an io.Closer, was not closed")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Close(ctx); err != nil {
+		t.Errorf("Close with a body stuck in Read: %v", err)
 	}
 }

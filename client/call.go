@@ -21,25 +21,38 @@ import (
 type call struct {
 	s        *Session
 	lp       *loopPool
-	req      *Request // the current hop
-	authHost string   // the host basic auth and user credentials may go to
-	buffered bool     // read the body whole before delivering (Start)
-	cb       func(*Response, error)
+	req      *Request               // the current hop
+	authHost string                 // the host basic auth and user credentials may go to
+	buffered bool                   // read the body whole before delivering (Start)
+	raise    bool                   // RaiseForStatus applies to the buffered delivery (Start)
+	starting bool                   // begin runs inside Start: a delivery now is posted
+	cb       func(*Response, error) // Start's done; nil for Do, which gets out
+	out      chan<- doResult        // Do's result (capacity 1: never blocks)
 	trace    *Trace
 
-	cur       any // the current hop: *exchange or *tlsHop; others are stale
-	history   []*Response
-	timer     *loop.Timer
-	began     time.Time
+	cur      any // the current hop: *exchange or *tlsHop; others are stale
+	history  []*Response
+	deadline time.Duration // Timeout.Total's end on the loop's clock; 0: none
+	timer    *loop.Timer   // the total timeout while no connection carries it
+
+	// The first hop's exchange and the delivered response live in the call:
+	// two allocations fewer per request.
+	ex0       exchange
+	resp0     Response
+	used0     bool          // ex0 is taken
+	rused     bool          // resp0 is taken
+	began     time.Duration // on the loop's clock
 	delivered bool
 	ended     bool
+	headWait  bool // the head's cookies are being stored off the loop
+	endWait   bool // the hop ended cleanly while headWait
 	decode    bool // the session asked for compression on the current hop
 	resp      *Response
 }
 
 // begin starts the call on its loop. Loop-only.
 func (c *call) begin() {
-	c.began = time.Now()
+	c.began = c.lp.l.Time()
 	if c.ended { // cancelled before it began
 		return
 	}
@@ -48,25 +61,119 @@ func (c *call) begin() {
 		return
 	}
 	if t := c.s.cfg.Timeout.Total; t > 0 {
-		c.timer = c.lp.l.CallLater(t, func() { c.abort(ErrTotalTimeout) })
+		// A connection carrying the call watches this deadline beside its
+		// own (one deadline per connection); armTimer covers the rest.
+		c.deadline = c.began + t
 	}
 	c.authHost = c.req.URL.Hostname()
 	c.hop(c.req)
 }
 
-// hop sends req, one hop of the call.
+// armTimer watches the total timeout with a timer of the call's own, for the
+// times no connection carries the call (waiting for one, dialing, https).
+// Loop-only.
+func (c *call) armTimer() {
+	if c.timer == nil && c.deadline != 0 && !c.ended {
+		c.timer = c.lp.l.CallAt(c.deadline, c.totalTimeout)
+	}
+}
+
+func (c *call) totalTimeout() { c.abort(ErrTotalTimeout) }
+
+// newExchange returns an exchange for a hop: the call's own for the first.
+func (c *call) newExchange() *exchange {
+	if !c.used0 {
+		c.used0 = true
+		return &c.ex0
+	}
+	return new(exchange)
+}
+
+// newResponse returns a response for a hop: the call's own for the first
+// (later ones are redirects kept in History, or a retry's).
+func (c *call) newResponse() *Response {
+	if !c.rused {
+		c.rused = true
+		return &c.resp0
+	}
+	return new(Response)
+}
+
+// hopPrep is what a hop learns from user code that may block (the cookie
+// jar, the Proxy func), asked off the loop.
+type hopPrep struct {
+	cookies  []*http.Cookie
+	proxy    *url.URL
+	proxyErr error
+	asked    bool // Proxy was called
+}
+
+// offLoop runs job on a goroutine of its own (the jar, the Proxy func and
+// decompression may block or take long: the loop must not wait for them),
+// then done on the call's loop. The session counts the work until done ran,
+// so Close waits for it. Loop-only.
+func (c *call) offLoop(job, done func()) {
+	s, l := c.s, c.lp.l
+	s.liveInc()
+	go func() {
+		job()
+		if l.CallSoonThreadsafe(func() { defer s.liveDone(); done() }) != nil {
+			s.liveDone() // the loop stopped: nobody is left to tell
+		}
+	}()
+}
+
+// hop sends req, one hop of the call: the jar and the Proxy func, if the
+// session has them, are asked off the loop first.
 func (c *call) hop(req *Request) {
 	c.req = req
-	hdr, err := c.header(req)
-	if err != nil {
-		c.finish(nil, err)
+	jar, px := c.s.cfg.Jar, c.s.cfg.Proxy
+	if jar == nil && (px == nil || req.URL.Scheme != "http") {
+		c.hopWith(req, nil)
 		return
 	}
-	if req.URL.Scheme == "https" {
-		c.tlsHop(req, hdr)
-		return
+	c.cur = nil  // no hop runs while its fields are computed
+	c.armTimer() // nor does a connection watch the deadline
+	p := new(hopPrep)
+	c.offLoop(func() {
+		if jar != nil {
+			p.cookies = jar.Cookies(req.URL)
+		}
+		if px != nil && req.URL.Scheme == "http" {
+			p.proxy, p.proxyErr = px(&http.Request{URL: req.URL, Header: http.Header{}})
+			p.asked = true
+		}
+	}, func() {
+		if !c.ended && c.req == req {
+			c.hopWith(req, p)
+		}
+	})
+}
+
+// hopWith sends req with what was asked off the loop (p nil: nothing was).
+func (c *call) hopWith(req *Request, p *hopPrep) {
+	var (
+		hdr http.Header
+		dh  = c.defaults(req) // the session's fields alone, serialized already
+		err error
+	)
+	if dh != nil {
+		c.decode = dh.decode
+	} else {
+		var cookies []*http.Cookie
+		if p != nil {
+			cookies = p.cookies
+		}
+		if hdr, err = c.header(req, cookies); err != nil {
+			c.finish(nil, err)
+			return
+		}
+		if req.URL.Scheme == "https" {
+			c.tlsHop(req, hdr)
+			return
+		}
 	}
-	ex, err := c.exchange(req, hdr)
+	ex, err := c.exchange(req, hdr, dh, p)
 	if err != nil {
 		c.finish(nil, err)
 		return
@@ -76,8 +183,9 @@ func (c *call) hop(req *Request) {
 }
 
 // header computes the fields a hop sends beside Host and the body framing:
-// defaults, basic auth, cookies, Accept-Encoding, User-Agent.
-func (c *call) header(req *Request) (http.Header, error) {
+// defaults, basic auth, cookies (the jar's for the URL, asked by the caller),
+// Accept-Encoding, User-Agent.
+func (c *call) header(req *Request, jarCookies []*http.Cookie) (http.Header, error) {
 	u := req.URL
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, badRequest("unsupported scheme %q in %s", u.Scheme, u.Redacted())
@@ -108,20 +216,18 @@ func (c *call) header(req *Request) (http.Header, error) {
 	if u.User != nil && sameHost && hdr.Get("Authorization") == "" {
 		hdr["Authorization"] = userAuth(u.User)
 	}
-	if jar := cfg.Jar; jar != nil {
-		if cs := jar.Cookies(u); len(cs) > 0 {
-			var b strings.Builder
-			if v := hdr.Get("Cookie"); v != "" {
-				b.WriteString(v)
-			}
-			for _, ck := range cs {
-				if b.Len() > 0 {
-					b.WriteString("; ")
-				}
-				b.WriteString(ck.Name + "=" + ck.Value)
-			}
-			hdr["Cookie"] = []string{b.String()}
+	if len(jarCookies) > 0 {
+		var b strings.Builder
+		if v := hdr.Get("Cookie"); v != "" {
+			b.WriteString(v)
 		}
+		for _, ck := range jarCookies {
+			if b.Len() > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(ck.Name + "=" + ck.Value)
+		}
+		hdr["Cookie"] = []string{b.String()}
 	}
 	c.decode = false
 	if !cfg.DisableCompression && hdr.Get("Accept-Encoding") == "" && req.Method != http.MethodHead {
@@ -144,15 +250,73 @@ func (c *call) header(req *Request) (http.Header, error) {
 	return hdr, nil
 }
 
+// defaultHead is what header computes for a request that sets no field of its
+// own, to its first host, without a cookie jar: the session's fields, the same
+// for every such request, serialized once by New.
+type defaultHead struct {
+	fields []byte // the header lines
+	decode bool   // they ask for compression
+	close  bool   // they ask for Connection: close
+}
+
+// newDefaultHeads serializes the session's fields for a GET (index 0, any
+// method but HEAD) and a HEAD (index 1); nil where requests must go through
+// header (a cookie jar, or default fields header refuses).
+func (s *Session) newDefaultHeads() (dh [2]*defaultHead) {
+	if s.cfg.Jar != nil {
+		return dh
+	}
+	for i, m := range [...]string{http.MethodGet, http.MethodHead} {
+		c := &call{s: s, authHost: "host"}
+		hdr, err := c.header(&Request{Method: m, URL: &url.URL{Scheme: "http", Host: "host", Path: "/"}}, nil)
+		if err != nil {
+			return [2]*defaultHead{}
+		}
+		dh[i] = &defaultHead{fields: appendFields(nil, hdr), decode: c.decode, close: closeAsked(hdr)}
+	}
+	return dh
+}
+
+// defaults returns the session's serialized fields if req may use them as
+// they are (plain http, no field of its own, no credentials in its URL, the
+// call's first host), else nil.
+func (c *call) defaults(req *Request) *defaultHead {
+	u := req.URL
+	if u.Scheme != "http" || u.Host == "" || len(req.Header) != 0 || u.User != nil || u.Hostname() != c.authHost {
+		return nil
+	}
+	if req.Method == http.MethodHead {
+		return c.s.defHeads[1]
+	}
+	return c.s.defHeads[0]
+}
+
+// closeAsked reports whether hdr asks for Connection: close.
+func closeAsked(hdr http.Header) bool {
+	for _, v := range hdr["Connection"] {
+		if strings.EqualFold(strings.TrimSpace(v), "close") {
+			return true
+		}
+	}
+	return false
+}
+
 // exchange builds the plain-http exchange of a hop: the pool key, the address to
-// dial (the proxy's, if any) and the serialized head.
-func (c *call) exchange(req *Request, hdr http.Header) (*exchange, error) {
+// dial (the proxy's, if any: p holds the Proxy func's answer) and the
+// serialized head, with the fields of hdr, or those of dh when hdr is nil.
+func (c *call) exchange(req *Request, hdr http.Header, dh *defaultHead, p *hopPrep) (*exchange, error) {
 	u := req.URL
 	target := u.RequestURI()
-	addr := hostPort(u)
-	key := "http://" + addr
-	if px := c.s.cfg.Proxy; px != nil {
-		pu, err := px(&http.Request{URL: u, Header: http.Header{}})
+	var addr, key, proxyAuth string
+	hp := c.lp.knownHost(u.Host)
+	if hp != nil {
+		addr, key = hp.addr, hp.key
+	} else {
+		addr = hostPort(u)
+		key = "http://" + addr
+	}
+	if p != nil && p.asked {
+		pu, err := p.proxy, p.proxyErr
 		if err != nil {
 			return nil, badRequest("proxy: %v", err)
 		}
@@ -162,44 +326,42 @@ func (c *call) exchange(req *Request, hdr http.Header) (*exchange, error) {
 			}
 			addr = hostPort(pu)
 			key = "proxy://" + addr
+			hp = nil
 			abs := *u
 			abs.Fragment, abs.User = "", nil
 			target = abs.String()
 			if pu.User != nil {
-				hdr["Proxy-Authorization"] = userAuth(pu.User)
+				proxyAuth = userAuth(pu.User)[0]
+				delete(hdr, "Proxy-Authorization") // ours replaces the caller's
 			}
 		}
 	}
-	for i := 0; i < len(target); i++ {
-		if target[i] <= ' ' || target[i] == 0x7f {
-			return nil, badRequest("invalid request target %q", target)
+	if err := checkTarget(target); err != nil {
+		return nil, err
+	}
+	ex := c.newExchange()
+	*ex = exchange{c: c, lp: c.lp, req: req, addr: addr, trace: c.trace}
+	if hp == nil {
+		hp = c.lp.host(key, addr)
+		if key[0] == 'h' { // not a proxy's: remember it by the URL's host
+			c.lp.rememberHost(u.Host, hp)
 		}
 	}
-	ex := &exchange{c: c, lp: c.lp, req: req, addr: addr, trace: c.trace}
-	ex.hp = c.lp.host(key)
-	h := make([]byte, 0, 256)
-	h = append(h, req.Method...)
-	h = append(h, ' ')
-	h = append(h, target...)
-	h = append(h, " HTTP/1.1\r\nHost: "...)
-	h = append(h, u.Host...)
-	h = append(h, '\r', '\n')
-	for k, vs := range hdr {
-		for _, v := range vs {
-			h = httpcodec.AppendHeader(h, k, v)
-		}
-		if k == "Connection" {
-			for _, v := range vs {
-				if strings.EqualFold(strings.TrimSpace(v), "close") {
-					ex.close = true
-				}
-			}
-		}
+	ex.hp = hp
+	h := appendHead(c.lp.headBuf(), req.Method, target, u.Host, hdr)
+	if dh != nil {
+		h = append(h, dh.fields...)
+		ex.close = dh.close
+	} else {
+		ex.close = closeAsked(hdr)
+	}
+	if proxyAuth != "" {
+		h = httpcodec.AppendHeader(h, "Proxy-Authorization", proxyAuth)
 	}
 	switch {
-	case !req.inMemory && req.ContentLength > 0:
+	case req.streamed() && req.ContentLength > 0:
 		h = httpcodec.AppendContentLength(h, req.ContentLength)
-	case !req.inMemory:
+	case req.streamed():
 		h = httpcodec.AppendHeader(h, "Transfer-Encoding", "chunked")
 		ex.chunk = true
 	case len(req.payload) > 0 || req.Method == http.MethodPost || req.Method == http.MethodPut || req.Method == http.MethodPatch:
@@ -207,6 +369,38 @@ func (c *call) exchange(req *Request, hdr http.Header) (*exchange, error) {
 	}
 	ex.head = append(h, '\r', '\n')
 	return ex, nil
+}
+
+// checkTarget refuses a request target with a space or a control byte.
+func checkTarget(target string) error {
+	for i := 0; i < len(target); i++ {
+		if target[i] <= ' ' || target[i] == 0x7f {
+			return badRequest("invalid request target %q", target)
+		}
+	}
+	return nil
+}
+
+// appendHead appends a request's line, Host and the fields of hdr (checked
+// already), without the blank line that ends the head.
+func appendHead(h []byte, method, target, host string, hdr http.Header) []byte {
+	h = append(h, method...)
+	h = append(h, ' ')
+	h = append(h, target...)
+	h = append(h, " HTTP/1.1\r\nHost: "...)
+	h = append(h, host...)
+	h = append(h, '\r', '\n')
+	return appendFields(h, hdr)
+}
+
+// appendFields appends the fields of hdr (checked already), one line each.
+func appendFields(h []byte, hdr http.Header) []byte {
+	for k, vs := range hdr {
+		for _, v := range vs {
+			h = httpcodec.AppendHeader(h, k, v)
+		}
+	}
+	return h
 }
 
 // hostPort is the address of u's host, with the scheme's default port.
@@ -223,15 +417,47 @@ func hostPort(u *url.URL) string {
 
 // onHead is a hop's response head: cookies are stored, a redirect is followed,
 // else the response is delivered (streaming) or its body awaited (buffered).
+//
+// Cookies go to the jar off the loop (an https hop stored them on its own
+// goroutine already): meanwhile the connection's bytes wait (the next hop
+// must see the cookies, and the body's sink is not chosen yet), and an end of
+// the hop that comes meanwhile waits too.
 func (c *call) onHead(hop any, resp *Response) {
 	if hop != c.cur || c.ended {
 		return
 	}
-	if jar := c.s.cfg.Jar; jar != nil {
+	ex, plain := hop.(*exchange)
+	if jar := c.s.cfg.Jar; jar != nil && plain {
 		if cs := (&http.Response{Header: resp.Header}).Cookies(); len(cs) > 0 {
-			jar.SetCookies(c.req.URL, cs)
+			u := c.req.URL
+			if ex.pc != nil {
+				ex.pc.holdReading()
+			}
+			c.headWait = true
+			c.armTimer() // the connection may be released before the jar returns
+			c.offLoop(func() { jar.SetCookies(u, cs) }, func() {
+				c.headWait = false
+				if ex.pc != nil && ex.pc.ex == ex {
+					ex.pc.releaseReading()
+				}
+				if hop != c.cur || c.ended {
+					return
+				}
+				c.afterHead(hop, resp)
+				if c.endWait {
+					c.endWait = false
+					c.onEnd(hop, nil)
+				}
+			})
+			return
 		}
 	}
+	c.afterHead(hop, resp)
+}
+
+// afterHead follows a redirect, or delivers the response (streaming) or awaits
+// its body (buffered).
+func (c *call) afterHead(hop any, resp *Response) {
 	next, err := c.redirect(resp)
 	if next != nil || err != nil {
 		c.setMode(hop, sinkDiscard)
@@ -253,7 +479,7 @@ func (c *call) onHead(hop any, resp *Response) {
 	}
 	c.setMode(hop, sinkStream)
 	c.delivered = true
-	c.cb(c.s.decoded(resp, c.decode), nil)
+	c.callback(c.s.decoded(resp, c.decode), nil)
 }
 
 // setMode picks where the hop's body goes.
@@ -263,15 +489,7 @@ func (c *call) setMode(hop any, m sinkMode) {
 		h.mode = m
 		if m == sinkStream {
 			sb := newStreamBody(c.s.cfg.BodyWindow)
-			l := c.lp.l
-			sb.resume = func() {
-				_ = l.CallSoonThreadsafe(func() {
-					if h.pc != nil {
-						h.pc.resume(h)
-					}
-				})
-			}
-			sb.abort = func() { _ = l.CallSoonThreadsafe(func() { c.abort(ErrBodyClosed) }) }
+			sb.ex = h
 			h.sb = sb
 			c.resp.Body = sb
 		}
@@ -283,6 +501,10 @@ func (c *call) setMode(hop any, m sinkMode) {
 // onEnd is a hop's end: its body complete (err nil) or its failure.
 func (c *call) onEnd(hop any, err error) {
 	if hop != c.cur || c.ended {
+		return
+	}
+	if c.headWait && err == nil { // the head is with the jar: the end follows it
+		c.endWait = true
 		return
 	}
 	if c.delivered { // a streamed body ends: Done runs before its reader sees the end
@@ -346,17 +568,47 @@ func (c *call) finish(resp *Response, err error) {
 			status = c.resp.StatusCode
 		}
 		log.Debug("client: request done", "method", c.req.Method, "url", c.req.URL.Redacted(),
-			"status", status, "redirects", len(c.history), "dur", time.Since(c.began), "err", err)
+			"status", status, "redirects", len(c.history), "dur", c.lp.l.Time()-c.began, "err", err)
 	}
 	if c.delivered {
 		return
 	}
 	c.delivered = true
-	if err != nil {
-		c.cb(nil, err)
+	if err == nil && c.decode && len(resp.buffered) > 0 && encoding(resp) != "" {
+		c.decodeAndDeliver(resp)
 		return
 	}
-	resp, err = c.s.decodedBuffered(resp, c.decode)
+	c.deliver(resp, err)
+}
+
+// decodeAndDeliver decompresses a buffered body off the loop (up to
+// MaxBodyBuffered of it takes long), then delivers it. Loop-only.
+func (c *call) decodeAndDeliver(resp *Response) {
+	var err error
+	c.offLoop(func() { resp, err = c.s.decodedBuffered(resp, true) }, func() { c.deliver(resp, err) })
+}
+
+// deliver hands a buffered call's outcome to its callback, RaiseForStatus
+// applied. Loop-only.
+func (c *call) deliver(resp *Response, err error) {
+	if err == nil && c.raise {
+		if err = resp.RaiseForStatus(); err != nil {
+			resp = nil
+		}
+	}
+	if c.starting { // Start has not returned: done must not run inside it
+		c.lp.l.CallSoon(func() { c.callback(resp, err) })
+		return
+	}
+	c.callback(resp, err)
+}
+
+// callback hands the outcome to Start's done or to Do's waiting caller.
+func (c *call) callback(resp *Response, err error) {
+	if c.out != nil {
+		c.out <- doResult{resp, err}
+		return
+	}
 	c.cb(resp, err)
 }
 

@@ -35,8 +35,9 @@ type Config struct {
 	Username, Password string
 
 	// Jar stores cookies from responses and sends them back; nil: no cookies. Use
-	// net/http/cookiejar.New. Its methods are called on the loops: a jar must not
-	// block (cookiejar's short internal lock is fine).
+	// net/http/cookiejar.New. Its methods are called off the loops (on a
+	// goroutine per call, which the request waits for), so a jar that blocks
+	// delays its own requests only; a session without a jar skips that step.
 	Jar http.CookieJar
 
 	Timeout Timeouts
@@ -74,7 +75,7 @@ type Config struct {
 	// http.ProxyFromEnvironment reads HTTP_PROXY, HTTPS_PROXY and NO_PROXY. Plain
 	// http requests go to an http proxy in absolute form, with Proxy-Authorization
 	// from the proxy URL's user info; https requests use the fallback transport,
-	// which tunnels with CONNECT.
+	// which tunnels with CONNECT. It is called off the loops, as the Jar is.
 	Proxy func(*http.Request) (*url.URL, error)
 
 	// Middleware wraps Do (and so Get, Post, ...), first element outermost: the

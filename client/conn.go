@@ -31,7 +31,9 @@ type pconn struct {
 	keep   bool  // the connection may serve another request after this one
 
 	headerAt, gapAt time.Duration // deadlines on the loop's Time scale; 0 = none
+	totalAt         time.Duration // the call's Timeout.Total, while this connection carries it
 
+	jarHold  bool  // reading paused while the jar stores the head's cookies
 	pump     *pump // streams the request body, while it runs
 	pumpWait bool  // the pump waits for the output to drain (ResumeWriting acks)
 	pumpDone bool  // the request body is all written
@@ -101,19 +103,15 @@ func (pc *pconn) readHead(ex *exchange, data []byte) int {
 		h.Reset() // its views point into loop memory lent to this call only
 		return n  // an interim response (100 Continue, 103 Early Hints): skip it
 	}
-	resp := &Response{
+	resp := ex.c.newResponse()
+	*resp = Response{
 		StatusCode:    st,
 		Status:        statusLine(st, h.Reason()),
 		Proto:         protoString(h.Minor()),
-		Header:        make(http.Header, h.NumHeaders()),
+		Header:        ownHeader(h),
 		ContentLength: h.ContentLength(),
 		Request:       ex.req,
 		maxBuf:        pc.lp.s.cfg.MaxBodyBuffered,
-	}
-	for i := range h.NumHeaders() {
-		k, v := h.HeaderAt(i)
-		key := headerKey(k)
-		resp.Header[key] = append(resp.Header[key], string(v))
 	}
 	pc.mode = h.BodyMode()
 	pc.remain = h.ContentLength()
@@ -210,6 +208,31 @@ func (pc *pconn) pause() {
 	pc.arm()
 }
 
+// holdReading pauses reading while the jar stores the head's cookies; the
+// server is not to blame for the wait (no read-gap deadline). Loop-only.
+func (pc *pconn) holdReading() {
+	if pc.jarHold {
+		return
+	}
+	pc.jarHold = true
+	pc.c.PauseReading()
+	pc.gapAt = 0
+	pc.arm()
+}
+
+// releaseReading ends holdReading. Loop-only.
+func (pc *pconn) releaseReading() {
+	if !pc.jarHold {
+		return
+	}
+	pc.jarHold = false
+	if gap := pc.lp.s.cfg.Timeout.ReadGap; gap > 0 && pc.ex != nil {
+		pc.gapAt = pc.c.Loop().Time() + gap
+		pc.arm()
+	}
+	pc.c.ResumeReading()
+}
+
 // resume restarts reading after the body's reader caught up. Loop-only.
 func (pc *pconn) resume(ex *exchange) {
 	if pc.ex != ex || pc.dead {
@@ -229,7 +252,8 @@ func (pc *pconn) bodyDone() {
 	pc.phase = phDone
 	pc.ex = nil
 	ex.pc = nil
-	pc.headerAt, pc.gapAt = 0, 0
+	pc.headerAt, pc.gapAt, pc.totalAt = 0, 0, 0
+	pc.releaseReading()
 	if pc.keep && pc.pump == nil && pc.pumpDone && !pc.dead && !pc.c.Closed() {
 		pc.lp.release(pc)
 	} else {
@@ -263,6 +287,7 @@ func (pc *pconn) start(ex *exchange, reused bool) {
 		return
 	}
 	cfg := &pc.lp.s.cfg
+	pc.totalAt = ex.c.deadline
 	if rh := cfg.Timeout.ResponseHeader; rh > 0 {
 		pc.headerAt = now + rh
 	}
@@ -270,7 +295,7 @@ func (pc *pconn) start(ex *exchange, reused bool) {
 		pc.gapAt = now + gap
 	}
 	pc.arm()
-	if ex.req.inMemory {
+	if !ex.req.streamed() {
 		pc.pumpDone = true
 		ex.trace.wroteRequest(nil)
 		return
@@ -280,12 +305,15 @@ func (pc *pconn) start(ex *exchange, reused bool) {
 	}
 }
 
-// arm sets the connection's deadline to the nearest of the header and gap
-// deadlines (a field write when it moves later).
+// arm sets the connection's deadline to the nearest of the header, gap and
+// total deadlines (a field write when it moves later).
 func (pc *pconn) arm() {
 	at := pc.headerAt
 	if pc.gapAt != 0 && (at == 0 || pc.gapAt < at) {
 		at = pc.gapAt
+	}
+	if pc.totalAt != 0 && (at == 0 || pc.totalAt < at) {
+		at = pc.totalAt
 	}
 	pc.c.SetDeadline(at)
 }
@@ -305,6 +333,8 @@ func (pc *pconn) Timeout(c *loop.Conn) {
 	}
 	now := c.Loop().Time()
 	switch {
+	case pc.totalAt != 0 && now >= pc.totalAt:
+		pc.ex.c.abort(ErrTotalTimeout)
 	case pc.headerAt != 0 && now >= pc.headerAt:
 		pc.fail(ErrHeaderTimeout)
 	case pc.gapAt != 0 && now >= pc.gapAt:
@@ -341,6 +371,7 @@ func (pc *pconn) fail(err error) {
 	pc.stopPump(err)
 	ex := pc.ex
 	pc.ex = nil
+	pc.headerAt, pc.gapAt, pc.totalAt = 0, 0, 0
 	pc.c.Abort()
 	if ex != nil {
 		ex.pc = nil
@@ -350,7 +381,7 @@ func (pc *pconn) fail(err error) {
 
 func (pc *pconn) stopPump(err error) {
 	if pc.pump != nil {
-		pc.pump.ack(err)
+		pc.pump.stop(err)
 		pc.pump = nil
 		pc.pumpWait = false
 	}

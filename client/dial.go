@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http/httptrace"
 	"os"
+	"sync/atomic"
 
 	"github.com/eddy-go/eddy/loop"
 )
@@ -27,7 +28,7 @@ func (lp *loopPool) dial(ex *exchange) {
 	pc := &pconn{lp: lp, hp: hp}
 	addr, trace, l := ex.addr, ex.trace, lp.l
 	go func() {
-		err := s.dialConn(addr, l, pc, trace)
+		err := s.dialConn(s.ctx, addr, l, pc, &pc.made, trace)
 		if err != nil && !pc.made.Load() {
 			s.freeSlot(hp.ctr) // never enrolled: no ConnectionLost will free it
 		}
@@ -61,9 +62,10 @@ func (lp *loopPool) dialed(ex *exchange, pc *pconn, err error) {
 	}
 }
 
-// dialConn resolves and connects addr and enrolls the connection on l with pc.
-func (s *Session) dialConn(addr string, l *loop.Loop, pc *pconn, trace *Trace) error {
-	ctx := s.ctx
+// dialConn resolves and connects addr (bounded by ctx and Timeout.Connect) and
+// enrolls the connection on l with protocol p, whose ConnectionMade sets made.
+// It serves the pools and the WebSocket dial alike.
+func (s *Session) dialConn(ctx context.Context, addr string, l *loop.Loop, p loop.Protocol, made *atomic.Bool, trace *Trace) error {
 	if t := s.cfg.Timeout.Connect; t > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t)
@@ -90,9 +92,9 @@ func (s *Session) dialConn(addr string, l *loop.Loop, pc *pconn, trace *Trace) e
 	for _, ip := range ips {
 		target := net.JoinHostPort(ip, port)
 		trace.connectStart(target)
-		_, err = srv.Dial(ctx, "tcp", target, l, pc)
+		_, err = srv.Dial(ctx, "tcp", target, l, p)
 		trace.connectDone(target, err)
-		if err == nil || pc.made.Load() || ctx.Err() != nil {
+		if err == nil || made.Load() || ctx.Err() != nil || s.ctx.Err() != nil {
 			break
 		}
 	}

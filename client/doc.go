@@ -95,17 +95,25 @@
 // WSOptions.MaxQueue messages, past which the connection is not read. The
 // session's Close closes its WebSockets with 1001 and waits for them.
 // Redirects are not followed, proxies are not used (a Proxy function that
-// picks one fails the dial with ErrWSProxy), and wss:// fails with
-// ErrWSScheme: the loops have no TLS and Go's Transport cannot hand its
-// connection to a loop.
+// picks one fails the dial with ErrWSProxy). A wss:// WebSocket shakes hands
+// with Config.TLS on the dialing goroutine; as the loops have no TLS, two
+// goroutines then copy its bytes to and from a local Unix socket whose
+// other end lives on the loop (a copy each way, and two goroutines per
+// wss:// WebSocket, the price of TLS here).
 //
 // # Goroutines
 //
 // A Session is safe for concurrent use. Requests from Do run on the session's
 // loops (its own loop server, or Config.Server); Start runs on the loop it is
 // given. Besides the loops, a dial runs on a goroutine of its own (DNS and
-// connect block), a streamed request body is read by a goroutine, and an https
-// round trip runs on a goroutine; none of them outlives Close. Trace functions
+// connect block), a streamed request body is read by a goroutine, an https
+// round trip runs on a goroutine, a wss:// WebSocket has two, and so do the calls of user code that may
+// block or take long (the cookie jar, the Proxy func, decompressing a body
+// read whole), so a slow one delays its own request, never the loop's other
+// connections; none of them outlives Close, with one
+// exception: a streamed body whose Read blocks and that is not an io.Closer
+// (a request that ends early closes a body that is one) keeps its goroutine
+// until Read returns; the request and Close do not wait for it. Trace functions
 // run on the loops (GotConn, WroteRequest, GotFirstResponseByte, Done) or on the
 // dialing goroutine (DNS and connect events) and must not block.
 //

@@ -80,6 +80,10 @@ func (ex *exchange) end(err error) {
 		return
 	}
 	ex.over = true
+	if ex.head != nil { // written (the loop copies what the kernel does not take) and never sent again
+		ex.lp.putHead(ex.head)
+		ex.head = nil
+	}
 	ex.c.onEnd(ex, err)
 }
 

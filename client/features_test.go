@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // echo answers with what it saw of the request.
@@ -251,5 +252,118 @@ func TestHTTPS(t *testing.T) {
 	})
 	if got := <-ch; got != "tls cookie k=v" {
 		t.Errorf("Start over https: %q", got)
+	}
+}
+
+// stallJar is a cookie jar whose Cookies or SetCookies blocks for one host
+// until release is closed.
+type stallJar struct {
+	http.CookieJar
+	host, method     string
+	entered, release chan struct{}
+}
+
+func (j *stallJar) stall(u *url.URL, method string) {
+	if u.Host == j.host && method == j.method {
+		j.entered <- struct{}{}
+		<-j.release
+	}
+}
+
+func (j *stallJar) Cookies(u *url.URL) []*http.Cookie {
+	j.stall(u, "Cookies")
+	return j.CookieJar.Cookies(u)
+}
+
+func (j *stallJar) SetCookies(u *url.URL, cs []*http.Cookie) {
+	j.stall(u, "SetCookies")
+	j.CookieJar.SetCookies(u, cs)
+}
+
+// TestSlowUserCodeOffLoop: a cookie jar or a Proxy func that blocks for one
+// host does not stall requests to another host on the same loop; the blocked
+// request finishes once it returns, with its cookies stored.
+func TestSlowUserCodeOffLoop(t *testing.T) {
+	slow := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "k", Value: "v"})
+		io.WriteString(w, "slow")
+	}))
+	fast := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "fast")
+	}))
+	su, _ := url.Parse(slow.URL)
+	for _, name := range []string{"Cookies", "SetCookies", "Proxy"} {
+		t.Run(name, func(t *testing.T) {
+			entered, release := make(chan struct{}, 1), make(chan struct{})
+			inner, _ := cookiejar.New(nil)
+			jar := &stallJar{CookieJar: inner, host: su.Host, method: name, entered: entered, release: release}
+			cfg := Config{Loops: 1, Jar: jar}
+			if name == "Proxy" {
+				cfg.Proxy = func(r *http.Request) (*url.URL, error) {
+					if r.URL.Host == su.Host {
+						entered <- struct{}{}
+						<-release
+					}
+					return nil, nil
+				}
+			}
+			s := newSession(t, cfg)
+			slowDone := make(chan error, 1)
+			go func() {
+				resp, err := s.Get(ctxT(t), slow.URL)
+				if err == nil {
+					_, err = resp.Text()
+				}
+				slowDone <- err
+			}()
+			<-entered // the session's only loop would be stuck here if it called it
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			resp, err := s.Get(ctx, fast.URL)
+			if err != nil {
+				t.Fatalf("a request to another host while the %s call blocks: %v", name, err)
+			}
+			if got, _ := resp.Text(); got != "fast" {
+				t.Errorf("fast: %q", got)
+			}
+			close(release)
+			if err := <-slowDone; err != nil {
+				t.Errorf("the request that waited for %s: %v", name, err)
+			}
+			if cs := inner.Cookies(su); len(cs) != 1 || cs[0].Value != "v" {
+				t.Errorf("cookies stored for the slow host: %v", cs)
+			}
+		})
+	}
+}
+
+// TestTotalTimeoutWhileUserCodeBlocks: the total timeout still ends a request
+// whose cookie jar or Proxy func does not return (no connection carries the
+// request meanwhile).
+func TestTotalTimeoutWhileUserCodeBlocks(t *testing.T) {
+	ts := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "k", Value: "v"})
+	}))
+	tu, _ := url.Parse(ts.URL)
+	for _, name := range []string{"Cookies", "SetCookies", "Proxy"} {
+		t.Run(name, func(t *testing.T) {
+			entered, release := make(chan struct{}, 1), make(chan struct{})
+			defer close(release)
+			inner, _ := cookiejar.New(nil)
+			jar := &stallJar{CookieJar: inner, host: tu.Host, method: name, entered: entered, release: release}
+			cfg := Config{Jar: jar, Timeout: Timeouts{Total: 100 * time.Millisecond}}
+			if name == "Proxy" {
+				cfg.Proxy = func(*http.Request) (*url.URL, error) { <-release; return nil, nil }
+			}
+			s := newSession(t, cfg)
+			start := time.Now()
+			_, err := s.Get(ctxT(t), ts.URL)
+			if !errors.Is(err, ErrTotalTimeout) {
+				t.Errorf("Get while the %s call blocks: %v, want ErrTotalTimeout", name, err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("the total timeout of 100ms took %v", d)
+			}
+		})
 	}
 }

@@ -3,13 +3,17 @@ package client
 import (
 	"net/http"
 	"strconv"
+	"unsafe"
+
+	"github.com/eddy-go/eddy/httpcodec"
 )
 
-// statusLines holds "200 OK" and the like for every code net/http names, so a
-// response's Status costs no allocation when its reason phrase is the usual one.
+// statusLines holds "200 OK" and the like for every code httpcodec names (the
+// texts of its StatusText), so a response's Status costs no allocation when its
+// reason phrase is the usual one.
 var statusLines = func() (s [600]string) {
 	for code := range s {
-		if text := http.StatusText(code); text != "" {
+		if text := httpcodec.StatusText(code); text != "" {
 			s[code] = strconv.Itoa(code) + " " + text
 		}
 	}
@@ -24,7 +28,7 @@ func statusLine(code int, reason []byte) string {
 		}
 	}
 	if len(reason) == 0 {
-		reason = []byte(http.StatusText(code))
+		reason = []byte(httpcodec.StatusText(code))
 	}
 	return strconv.Itoa(code) + " " + string(reason)
 }
@@ -53,6 +57,43 @@ func headerKey(k []byte) string {
 		return s
 	}
 	return http.CanonicalHeaderKey(string(k))
+}
+
+// ownHeader copies h's fields into an http.Header in a fixed number of
+// allocations however many fields there are (the map, one buffer holding every
+// value, one slice backing every field's values), instead of two per field.
+func ownHeader(h *httpcodec.Response) http.Header {
+	n := h.NumHeaders()
+	hdr := make(http.Header, n)
+	if n == 0 {
+		return hdr
+	}
+	size := 0
+	for i := range n {
+		_, v := h.HeaderAt(i)
+		size += len(v)
+	}
+	buf := make([]byte, 0, size)
+	for i := range n {
+		_, v := h.HeaderAt(i)
+		buf = append(buf, v...)
+	}
+	// buf is never written again: a string over it saves a second copy.
+	all := unsafe.String(unsafe.SliceData(buf), len(buf))
+	vals := make([]string, n)
+	off := 0
+	for i := range n {
+		k, v := h.HeaderAt(i)
+		vals[i] = all[off : off+len(v)]
+		off += len(v)
+		key := headerKey(k)
+		if old, ok := hdr[key]; ok {
+			hdr[key] = append(old, vals[i]) // a repeated field: its own slice (cap 1 below)
+		} else {
+			hdr[key] = vals[i : i+1 : i+1]
+		}
+	}
+	return hdr
 }
 
 // protoString is "HTTP/1.<minor>" without allocating.

@@ -15,12 +15,25 @@ type loopPool struct {
 	l     *loop.Loop
 	hosts map[string]*hostPool
 	conns map[*pconn]struct{} // every connection of the session on this loop
+
+	// byHost remembers the pool of a URL's host ("example.com", "[::1]:8080")
+	// so a request to a host met before costs no allocation for its address
+	// and key; bounded by maxByHost (cleared when full), checked against hosts.
+	byHost map[string]*hostPool
+	heads  [][]byte // request head buffers free for reuse (at most maxHeads)
 }
+
+const (
+	maxByHost   = 64
+	maxHeads    = 64
+	maxHeadKept = 4 << 10 // a larger head buffer is left to the garbage collector
+)
 
 // hostPool holds one host's idle connections (most recently used last) and its
 // waiting exchanges (first come, first served) on one loop.
 type hostPool struct {
 	key     string
+	addr    string // host:port dialed
 	ctr     *hostCount
 	idle    []*pconn
 	wait    []*exchange
@@ -30,28 +43,68 @@ type hostPool struct {
 
 // hostCount is a host's session-wide counters.
 type hostCount struct {
+	key     string
+	refs    int          // loop pools holding the host; guarded by Session.countMu
 	open    atomic.Int64 // connections open or being dialed
 	waiting atomic.Int64 // exchanges waiting for a slot, on any loop
 }
 
 func newLoopPool(s *Session, l *loop.Loop) *loopPool {
-	return &loopPool{s: s, l: l, hosts: make(map[string]*hostPool), conns: make(map[*pconn]struct{})}
+	return &loopPool{s: s, l: l, hosts: make(map[string]*hostPool), conns: make(map[*pconn]struct{}),
+		byHost: make(map[string]*hostPool)}
 }
 
-func (lp *loopPool) host(key string) *hostPool {
+// host returns the pool of key (dialing addr), making it if needed. Loop-only.
+func (lp *loopPool) host(key, addr string) *hostPool {
 	hp := lp.hosts[key]
 	if hp == nil {
-		hp = &hostPool{key: key, ctr: lp.s.hostCount(key)}
+		hp = &hostPool{key: key, addr: addr, ctr: lp.s.hostCount(key)}
 		lp.hosts[key] = hp
 	}
 	return hp
+}
+
+// knownHost returns the pool a URL host was remembered with, if it still
+// holds the host; nil otherwise. Loop-only.
+func (lp *loopPool) knownHost(urlHost string) *hostPool {
+	hp := lp.byHost[urlHost]
+	if hp != nil && lp.hosts[hp.key] == hp {
+		return hp
+	}
+	return nil
+}
+
+// rememberHost remembers hp as the pool of a URL host. Loop-only.
+func (lp *loopPool) rememberHost(urlHost string, hp *hostPool) {
+	if len(lp.byHost) >= maxByHost {
+		clear(lp.byHost)
+	}
+	lp.byHost[urlHost] = hp
+}
+
+// headBuf returns an empty buffer for a request head. Loop-only.
+func (lp *loopPool) headBuf() []byte {
+	if n := len(lp.heads); n > 0 {
+		h := lp.heads[n-1]
+		lp.heads[n-1] = nil
+		lp.heads = lp.heads[:n-1]
+		return h
+	}
+	return make([]byte, 0, 256)
+}
+
+// putHead takes back a head buffer nothing refers to any more. Loop-only.
+func (lp *loopPool) putHead(h []byte) {
+	if cap(h) <= maxHeadKept && len(lp.heads) < maxHeads {
+		lp.heads = append(lp.heads, h[:0])
+	}
 }
 
 // acquire gives ex a connection: an idle one, a new one if a slot is free, else
 // a place in the host's queue. Loop-only.
 func (lp *loopPool) acquire(ex *exchange) {
 	if lp.hosts[ex.hp.key] != ex.hp { // forgotten meanwhile (a retry): take the current one
-		ex.hp = lp.host(ex.hp.key)
+		ex.hp = lp.host(ex.hp.key, ex.hp.addr)
 	}
 	hp := ex.hp
 	ex.trace.getConn(ex.addr)
@@ -59,6 +112,7 @@ func (lp *loopPool) acquire(ex *exchange) {
 		pc.start(ex, true)
 		return
 	}
+	ex.c.armTimer() // no connection watches the call's deadline until it has one
 	if lp.s.takeSlot(hp.ctr) {
 		lp.dial(ex)
 		return
@@ -154,8 +208,8 @@ func (lp *loopPool) gone(pc *pconn) {
 	delete(lp.conns, pc)
 	pc.hp.dropIdle(pc)
 	pc.hp.conns--
+	lp.s.freeSlot(pc.hp.ctr) // before tidy may forget the counters
 	lp.tidy(pc.hp)
-	lp.s.freeSlot(pc.hp.ctr)
 }
 
 // tidy forgets hp once it holds nothing, so a session that met many hosts
@@ -164,6 +218,7 @@ func (lp *loopPool) gone(pc *pconn) {
 func (lp *loopPool) tidy(hp *hostPool) {
 	if len(hp.idle) == 0 && len(hp.wait) == 0 && hp.conns == 0 && hp.dialing == 0 && lp.hosts[hp.key] == hp {
 		delete(lp.hosts, hp.key)
+		lp.s.dropHostCount(hp.ctr)
 	}
 }
 

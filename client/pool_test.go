@@ -154,4 +154,9 @@ func TestPoolForgetsHosts(t *testing.T) {
 		t.Errorf("%d hosts held with one idle connection, want 1", n)
 	}
 	waitFor(t, "every host forgotten", func() bool { return hosts() == 0 })
+	s.countMu.Lock()
+	defer s.countMu.Unlock()
+	if n := len(s.counts); n != 0 {
+		t.Errorf("the session holds counters for %d hosts after forgetting them all, want 0", n)
+	}
 }

@@ -3,6 +3,7 @@ package client
 import (
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/eddy-go/eddy/httpcodec"
 )
@@ -11,8 +12,18 @@ import (
 // piece at a time, and posts each piece to the connection's loop, which writes it
 // and acknowledges once the connection's output is below its high water mark
 // (backpressure: a slow server slows the reading).
+//
+// A request that ends before its body is all sent (cancelled, timed out, the
+// connection lost) stops the pump: a body that is an io.Closer is closed then
+// (as net/http closes Request.Body), which unblocks a Read waiting on it (an
+// io.Pipe's, a socket's). A reader that blocks in Read and cannot be closed
+// keeps the pump's goroutine until Read returns, and whatever it returns is
+// dropped; neither the request nor Session.Close waits for it.
 type pump struct {
-	acks chan error // one acknowledgement per piece; an error stops the pump
+	acks     chan error // one acknowledgement per piece; an error stops the pump
+	body     io.Reader
+	s        *Session
+	released atomic.Bool // the pump's count in the session's live set is given back
 }
 
 // pumpPiece is the size of the pieces read from a streamed body.
@@ -26,17 +37,35 @@ func (p *pump) ack(err error) {
 	}
 }
 
+// stop stops the pump for good: it closes the body if it can (off the loop:
+// a Close may block), and stops counting the pump among what Session.Close
+// waits for. Loop-only.
+func (p *pump) stop(err error) {
+	p.ack(err)
+	if c, ok := p.body.(io.Closer); ok {
+		go c.Close()
+	}
+	p.release()
+}
+
+// release gives back the pump's count in the session's live set, once.
+func (p *pump) release() {
+	if p.released.CompareAndSwap(false, true) {
+		p.s.liveDone()
+	}
+}
+
 // startPump starts the goroutine streaming ex's body on pc. Loop-only.
 func startPump(pc *pconn, ex *exchange) *pump {
-	p := &pump{acks: make(chan error, 1)}
 	s := pc.lp.s
+	p := &pump{acks: make(chan error, 1), body: ex.req.Body, s: s}
 	if !s.liveAdd() {
 		return nil // closing: the caller's exchange is failed by the shutdown
 	}
 	l := pc.c.Loop()
 	body, want, chunked := ex.req.Body, ex.req.ContentLength, ex.chunk
 	go func() {
-		defer s.liveDone()
+		defer p.release()
 		buf := make([]byte, pumpPiece)
 		var sent int64
 		for {

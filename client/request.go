@@ -24,7 +24,9 @@ type Request struct {
 	// request can be sent again (a retry on a stale connection, a 307/308
 	// redirect). Any other reader is streamed: with ContentLength > 0 it is sent
 	// with that length, else chunked; such a request is never retried, and a
-	// 307/308 redirect of it is returned rather than followed.
+	// 307/308 redirect of it is returned rather than followed. A streamed
+	// body that is an io.Closer is closed if the request ends before the
+	// body is all sent (which unblocks a Read waiting on a pipe or socket).
 	Body io.Reader
 	// ContentLength of a streamed Body; -1 or 0: unknown (chunked). Set by
 	// NewRequest for bodies held in memory.
@@ -75,6 +77,9 @@ func (r *Request) setBody(body io.Reader) {
 	}
 	r.ContentLength = int64(len(r.payload))
 }
+
+// streamed reports whether the body is streamed by a pump (not held in memory).
+func (r *Request) streamed() bool { return r.Body != nil && !r.inMemory }
 
 // replayable reports whether the body can be sent again.
 func (r *Request) replayable() bool { return r.Body == nil || r.inMemory }

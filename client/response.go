@@ -42,6 +42,7 @@ type Response struct {
 	buffered []byte // the whole body, when it was read on the loop (Start)
 	full     bool   // buffered holds the whole body
 	maxBuf   int64
+	held     heldBody // Body when buffered holds it: no allocation of its own
 }
 
 // URL is the URL this response came from (after redirects).
@@ -98,12 +99,11 @@ func (r *Response) RaiseForStatus() error {
 // setBuffered makes p the whole body.
 func (r *Response) setBuffered(p []byte) {
 	r.buffered, r.full = p, true
-	b := &heldBody{}
-	b.Reset(p)
-	r.Body = b
+	r.held.Reset(p)
+	r.Body = &r.held
 }
 
-// heldBody is a body held whole in memory (one allocation for reader and closer).
+// heldBody is a body held whole in memory, a reader and a closer.
 type heldBody struct{ bytes.Reader }
 
 func (*heldBody) Close() error { return nil }

@@ -26,13 +26,17 @@ type Session struct {
 	ownSrv bool
 	base   *url.URL
 	doer   Doer
-	std    *http.Transport // https fallback
+	// defHeads are the session's own fields, serialized for the requests that
+	// add none (see call.defaults); nil entries: not available.
+	defHeads [2]*defaultHead
+	std      *http.Transport // https fallback
 
 	ctx    context.Context // cancelled by Close: aborts dials
 	cancel context.CancelFunc
 
 	pools   sync.Map // *loop.Loop -> *loopPool
-	counts  sync.Map // host key -> *hostCount
+	countMu sync.Mutex
+	counts  map[string]*hostCount // host key -> counters, while a loop's pool holds the host
 	total   atomic.Int64
 	waiting atomic.Int64 // exchanges waiting for a slot, on any loop
 	rr      atomic.Uint32
@@ -50,7 +54,7 @@ type httcodecLimits = httpcodec.Limits
 // own (Config.Loops loops), which Close stops.
 func New(cfg Config) (*Session, error) {
 	cfg = cfg.normalized()
-	s := &Session{cfg: cfg, log: cfg.Logger, tlsOpen: make(map[*tlsBody]struct{})}
+	s := &Session{cfg: cfg, log: cfg.Logger, tlsOpen: make(map[*tlsBody]struct{}), counts: make(map[string]*hostCount)}
 	s.limits = &httpcodec.Limits{MaxHeaderBytes: cfg.MaxHeaderBytes, MaxRequestLine: cfg.MaxHeaderBytes}
 	if cfg.BaseURL != "" {
 		u, err := url.Parse(cfg.BaseURL)
@@ -73,6 +77,7 @@ func New(cfg Config) (*Session, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.std = s.newTransport()
+	s.defHeads = s.newDefaultHeads()
 	var d Doer = doerFunc(s.do)
 	for i := len(cfg.Middleware) - 1; i >= 0; i-- {
 		d = cfg.Middleware[i](d)
@@ -170,12 +175,30 @@ func (s *Session) pool(l *loop.Loop) *loopPool {
 	return v.(*loopPool)
 }
 
+// hostCount returns host key's session-wide counters, taking a reference for
+// the loop pool that asks (dropHostCount gives it back).
 func (s *Session) hostCount(key string) *hostCount {
-	if v, ok := s.counts.Load(key); ok {
-		return v.(*hostCount)
+	s.countMu.Lock()
+	defer s.countMu.Unlock()
+	hc := s.counts[key]
+	if hc == nil {
+		hc = &hostCount{key: key}
+		s.counts[key] = hc
 	}
-	v, _ := s.counts.LoadOrStore(key, new(hostCount))
-	return v.(*hostCount)
+	hc.refs++
+	return hc
+}
+
+// dropHostCount gives back a loop pool's reference to hc and forgets hc with
+// the last one, so a session that met many hosts keeps no counters for the
+// past ones. A pool drops its host only once it has no connection, dial or
+// waiter for it, so a forgotten hc counts nothing.
+func (s *Session) dropHostCount(hc *hostCount) {
+	s.countMu.Lock()
+	defer s.countMu.Unlock()
+	if hc.refs--; hc.refs == 0 {
+		delete(s.counts, hc.key)
+	}
 }
 
 // takeSlot counts a new connection if the limits allow it.
@@ -241,6 +264,9 @@ func (s *Session) resolve(req *Request) (*Request, error) {
 	if req == nil || req.URL == nil {
 		return nil, badRequest("no URL")
 	}
+	if req.Method != "" && req.URL.IsAbs() && (req.Body == nil || req.inMemory) && validMethod(req.Method) {
+		return req, nil // nothing to fill in: used as it is (the session never modifies it)
+	}
 	r := req.clone()
 	if r.Method == "" {
 		r.Method = http.MethodGet
@@ -260,9 +286,6 @@ func (s *Session) resolve(req *Request) (*Request, error) {
 		rel.Path = strings.TrimPrefix(rel.Path, "/")
 		r.URL = base.ResolveReference(&rel)
 	}
-	if r.Trace == nil {
-		r.Trace = s.cfg.Trace
-	}
 	switch {
 	case r.Body == nil:
 		r.payload, r.inMemory, r.ContentLength = nil, true, 0
@@ -274,6 +297,14 @@ func (s *Session) resolve(req *Request) (*Request, error) {
 		}
 	}
 	return r, nil
+}
+
+// trace is the Trace of r's events: its own, else the session's.
+func (s *Session) trace(r *Request) *Trace {
+	if r.Trace != nil {
+		return r.Trace
+	}
+	return s.cfg.Trace
 }
 
 // Doer sends a request and returns its response: Session.Do's shape, and what
@@ -327,13 +358,8 @@ func (s *Session) do(ctx context.Context, req *Request) (*Response, error) {
 	}
 	loops := s.srv.Loops()
 	l := loops[int(s.rr.Add(1)-1)%len(loops)]
-	type result struct {
-		resp *Response
-		err  error
-	}
-	ch := make(chan result, 1)
-	c := &call{s: s, lp: s.pool(l), req: r, trace: r.Trace}
-	c.cb = func(resp *Response, err error) { ch <- result{resp, err} }
+	ch := make(chan doResult, 1)
+	c := &call{s: s, lp: s.pool(l), req: r, trace: s.trace(r), out: ch}
 	if !s.liveAdd() {
 		return nil, ErrClosed
 	}
@@ -341,8 +367,8 @@ func (s *Session) do(ctx context.Context, req *Request) (*Response, error) {
 		s.liveDone()
 		return nil, ErrClosed
 	}
-	abort := func(err error) error { return l.CallSoonThreadsafe(func() { c.abort(err) }) }
-	var res result
+	abort := c.postAbort
+	var res doResult
 	select {
 	case res = <-ch:
 	case <-ctx.Done():
@@ -352,7 +378,7 @@ func (s *Session) do(ctx context.Context, req *Request) (*Response, error) {
 		res = <-ch // the abort delivers at once
 		if res.err == nil {
 			res.resp.Body.Close()
-			res = result{nil, ctx.Err()}
+			res = doResult{nil, ctx.Err()}
 		}
 	}
 	if res.err != nil {
@@ -370,6 +396,17 @@ func (s *Session) do(ctx context.Context, req *Request) (*Response, error) {
 		}
 	}
 	return resp, nil
+}
+
+// doResult is a Do call's outcome, sent by the loop to the waiting caller.
+type doResult struct {
+	resp *Response
+	err  error
+}
+
+// postAbort asks the call's loop to abort it. Safe for concurrent use.
+func (c *call) postAbort(err error) error {
+	return c.lp.l.CallSoonThreadsafe(func() { c.abort(err) })
 }
 
 // watchedBody stops watching the request's context once the body is done.
@@ -476,16 +513,7 @@ func (s *Session) send(ctx context.Context, method, url string, body io.Reader, 
 // Start.
 func (s *Session) Start(l *loop.Loop, req *Request, done func(*Response, error)) (cancel func(error)) {
 	l.AssertLoopOnly("client.Session.Start")
-	c := &call{s: s, lp: s.pool(l), buffered: true}
-	c.cb = func(resp *Response, err error) {
-		if err == nil && s.cfg.RaiseForStatus {
-			err = resp.RaiseForStatus()
-			if err != nil {
-				resp = nil
-			}
-		}
-		done(resp, err)
-	}
+	c := &call{s: s, lp: s.pool(l), buffered: true, cb: done, raise: s.cfg.RaiseForStatus}
 	r, err := s.resolve(req)
 	if err == nil && !s.liveAdd() {
 		err = ErrClosed
@@ -494,7 +522,9 @@ func (s *Session) Start(l *loop.Loop, req *Request, done func(*Response, error))
 		l.CallSoon(func() { done(nil, err) })
 		return func(error) {}
 	}
-	c.req, c.trace = r, r.Trace
-	l.CallSoon(c.begin)
+	c.req, c.trace = r, s.trace(r)
+	c.starting = true // done is posted, not called, until Start returns
+	c.begin()
+	c.starting = false
 	return c.abort
 }

@@ -54,6 +54,7 @@ func (c *call) tlsHop(req *Request, hdr http.Header) {
 		c.finish(nil, ErrClosed)
 		return
 	}
+	c.armTimer()
 	ctx, cancel := context.WithCancelCause(s.ctx)
 	h := &tlsHop{c: c, cancel: cancel}
 	c.cur = h
@@ -72,7 +73,7 @@ func (c *call) tlsHop(req *Request, hdr http.Header) {
 	var body io.Reader
 	if req.inMemory && len(req.payload) > 0 {
 		body = bytes.NewReader(req.payload)
-	} else if !req.inMemory {
+	} else if req.streamed() {
 		body = req.Body
 	}
 	hreq, err := http.NewRequestWithContext(ctx, req.Method, req.URL.String(), body)
@@ -83,7 +84,7 @@ func (c *call) tlsHop(req *Request, hdr http.Header) {
 		return
 	}
 	hreq.Header = hdr
-	if !req.inMemory {
+	if req.streamed() {
 		hreq.ContentLength = max(req.ContentLength, 0)
 		if req.ContentLength <= 0 {
 			hreq.ContentLength = -1
@@ -93,6 +94,11 @@ func (c *call) tlsHop(req *Request, hdr http.Header) {
 	go func() {
 		hresp, err := s.std.RoundTrip(hreq)
 		var resp *Response
+		if jar := s.cfg.Jar; jar != nil && err == nil {
+			if cs := hresp.Cookies(); len(cs) > 0 {
+				jar.SetCookies(req.URL, cs) // here, not on the loop: a jar may block
+			}
+		}
 		if err == nil {
 			resp = &Response{
 				StatusCode: hresp.StatusCode, Status: hresp.Status, Proto: hresp.Proto,

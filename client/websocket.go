@@ -6,14 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"net"
 	"net/http"
 	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/eddy-go/eddy/httpcodec"
 	"github.com/eddy-go/eddy/loop"
 	"github.com/eddy-go/eddy/ws"
 )
@@ -132,10 +130,8 @@ var (
 	// than 101 (a *WSHandshakeError says which), or a 101 that ws.CheckResponse
 	// rejects (wrong accept key, unrequested subprotocol or extension).
 	ErrWSHandshake = errors.New("client: websocket handshake failed")
-	// ErrWSScheme is a URL whose scheme is neither ws nor http (wss and
-	// https: the loops have no TLS, and the session's TLS fallback cannot
-	// carry a WebSocket).
-	ErrWSScheme = errors.New("client: websocket URL must be ws:// (wss:// is not supported: the event loops have no TLS)")
+	// ErrWSScheme is a URL whose scheme is not ws, wss, http or https.
+	ErrWSScheme = errors.New("client: websocket URL must be ws:// or wss://")
 	// ErrWSProxy is a WebSocket the session's Proxy function routes through a
 	// proxy: tunnelling (CONNECT) is not supported.
 	ErrWSProxy = errors.New("client: websocket through a proxy is not supported")
@@ -188,7 +184,7 @@ func (e *WSCloseError) Error() string {
 // Unwrap returns ErrWSClosed and the cause.
 func (e *WSCloseError) Unwrap() []error { return []error{ErrWSClosed, e.Err} }
 
-// DialWebSocket opens a WebSocket to url (ws://host/path) with a session of
+// DialWebSocket opens a WebSocket to url (ws://host/path or wss://) with a session of
 // its own (client.New with the zero Config: one loop, which the
 // WebSocket's Close stops). Close the WebSocket when done, even after the
 // server closed it: that releases its loop. opts may be nil. Safe for
@@ -207,17 +203,17 @@ func DialWebSocket(ctx context.Context, url string, opts *WSOptions) (*WebSocket
 	return w, nil
 }
 
-// WebSocket opens a WebSocket to url (ws://, or http:// meaning the same;
-// relative to BaseURL if not absolute) and returns it once the server's
+// WebSocket opens a WebSocket to url (ws:// or wss://, or http:// and
+// https:// meaning the same; relative to BaseURL if not absolute) and returns it once the server's
 // 101 is checked. The handshake carries the session's default headers,
 // basic auth and cookies (and opts.Header); the dial is bounded by
 // Timeout.Connect, the wait for the 101 by Timeout.ResponseHeader, and the
 // whole handshake by ctx and Timeout.Total. The connection lives on one of
 // the session's loops; the session's Close closes it (1001). Redirects are
-// not followed (a 3xx is a *WSHandshakeError). wss:// is not supported
-// (ErrWSScheme): the loops have no TLS, and the session's TLS fallback,
-// Go's http.Transport, cannot hand its connection to a loop. opts may be
-// nil. Safe for concurrent use.
+// not followed (a 3xx is a *WSHandshakeError). wss:// uses Config.TLS, as
+// https requests do; the loops have no TLS, so two goroutines carry the
+// bytes between the TLS connection and a local stand-in on the loop. opts
+// may be nil. Safe for concurrent use.
 func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions) (*WebSocket, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
@@ -234,6 +230,8 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 	switch u.Scheme {
 	case "ws", "http":
 		u.Scheme = "http"
+	case "wss", "https":
+		u.Scheme = "https"
 	case "":
 	default:
 		return nil, ErrWSScheme
@@ -244,7 +242,7 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 		return nil, err
 	}
 	u = r.URL
-	if u.Scheme != "http" {
+	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, ErrWSScheme
 	}
 	if px := s.cfg.Proxy; px != nil {
@@ -257,7 +255,11 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 		}
 	}
 	c := &call{s: s, authHost: u.Hostname()}
-	hdr, err := c.header(r)
+	var cookies []*http.Cookie
+	if jar := s.cfg.Jar; jar != nil {
+		cookies = jar.Cookies(u) // on the dialing goroutine, never on a loop
+	}
+	hdr, err := c.header(r, cookies)
 	if err != nil {
 		return nil, err
 	}
@@ -269,10 +271,8 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 		delete(hdr, k)
 	}
 	target := u.RequestURI()
-	for i := 0; i < len(target); i++ {
-		if target[i] <= ' ' || target[i] == 0x7f {
-			return nil, badRequest("invalid request target %q", target)
-		}
+	if err := checkTarget(target); err != nil {
+		return nil, err
 	}
 
 	loops := s.srv.Loops()
@@ -280,17 +280,7 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 	w.init()
 	w.copts = ws.ClientOptions{Protocols: o.Protocols, Deflate: o.Deflate}
 	w.key = ws.NewKey()
-	h := make([]byte, 0, 256)
-	h = append(h, "GET "...)
-	h = append(h, target...)
-	h = append(h, " HTTP/1.1\r\nHost: "...)
-	h = append(h, u.Host...)
-	h = append(h, '\r', '\n')
-	for k, vs := range hdr {
-		for _, v := range vs {
-			h = httpcodec.AppendHeader(h, k, v)
-		}
-	}
+	h := appendHead(make([]byte, 0, 256), http.MethodGet, target, u.Host, hdr)
 	h = ws.AppendRequestHeaders(h, w.key[:], &w.copts)
 	w.reqHead = append(h, '\r', '\n')
 
@@ -302,7 +292,11 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 		ctx, cancel = context.WithTimeout(ctx, t)
 		defer cancel()
 	}
-	if err := w.dial(ctx, hostPort(u)); err != nil {
+	dial := w.dial
+	if u.Scheme == "https" {
+		dial = func(ctx context.Context, addr string) error { return w.dialTLS(ctx, addr, u.Hostname()) }
+	}
+	if err := dial(ctx, hostPort(u)); err != nil {
 		if !w.made.Load() {
 			s.liveDone() // never enrolled: no ConnectionLost will count it down
 		}
@@ -322,54 +316,36 @@ func (s *Session) WebSocket(ctx context.Context, rawURL string, opts *WSOptions)
 		<-w.done
 		return nil, herr
 	}
-	w.stopWatch = context.AfterFunc(s.ctx, func() {
-		w.closeWith(ws.StatusGoingAway, "session closing", ErrClosed)
-	})
+	if jar := s.cfg.Jar; jar != nil { // here, not on the loop: a jar may block
+		if cs := (&http.Response{Header: w.header}).Cookies(); len(cs) > 0 {
+			jar.SetCookies(w.jarURL, cs)
+		}
+	}
+	w.mu.Lock()
+	if !w.gone { // else the connection is gone already: nothing to watch
+		w.stopWatch = context.AfterFunc(s.ctx, func() {
+			w.closeWith(ws.StatusGoingAway, "session closing", ErrClosed)
+		})
+	}
+	w.mu.Unlock()
 	return w, nil
 }
 
 func abortConn(c *loop.Conn) { c.Abort() }
 
-// dial resolves and connects addr and enrolls the connection on w's loop.
+// dial resolves and connects addr and enrolls the connection on w's loop,
+// bounded by ctx, Timeout.Connect and the session's Close.
 func (w *WebSocket) dial(ctx context.Context, addr string) error {
 	s := w.s
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(s.ctx, cancel) // the session's Close aborts the dial
 	defer stop()
-	if t := s.cfg.Timeout.Connect; t > 0 {
-		var cancelT context.CancelFunc
-		dctx, cancelT = context.WithTimeout(dctx, t)
-		defer cancelT()
+	err := s.dialConn(dctx, addr, w.l, &w.conn, &w.made, nil)
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
 	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return badRequest("%v", err)
-	}
-	ips := []string{host}
-	if net.ParseIP(host) == nil {
-		addrs, err := net.DefaultResolver.LookupIPAddr(dctx, host)
-		if err != nil {
-			return s.dialErr(dctx, addr, err)
-		}
-		ips = ips[:0]
-		for _, a := range addrs {
-			ips = append(ips, a.IP.String())
-		}
-	}
-	for _, ip := range ips {
-		_, err = s.srv.Dial(dctx, "tcp", net.JoinHostPort(ip, port), w.l, &w.conn)
-		if err == nil || w.made.Load() || dctx.Err() != nil || s.ctx.Err() != nil {
-			break
-		}
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return s.dialErr(dctx, addr, err)
-	}
-	return nil
+	return err
 }
 
 // WebSocket is a client WebSocket connection (aiohttp's
@@ -402,7 +378,6 @@ type WebSocket struct {
 	hsDone    chan error    // the handshake's outcome, sent once
 	done      chan struct{} // closed at ConnectionLost
 	wake      chan struct{} // a message (or the close) arrived; capacity 1
-	stopWatch func() bool   // stops watching the session's Close
 	closeOnce sync.Once
 	flushFn   func(*loop.Conn)
 
@@ -423,6 +398,9 @@ type WebSocket struct {
 	inbox       []WSMessage
 	inboxBytes  int
 	readPaused  bool
+	pong        []byte      // the payload of the pong owed (only the latest ping's, RFC 6455 5.5.3)
+	pongOwed    bool        // a pong is owed: flush writes it
+	stopWatch   func() bool // stops watching the session's Close; nil once stopped
 
 	queued atomic.Int64 // output queued in the loop at the last look
 }
@@ -630,7 +608,6 @@ func (w *WebSocket) Close(code int, reason string) error {
 	<-w.done // bounded by CloseTimeout on the loop's timer
 	var err error
 	w.closeOnce.Do(func() {
-		w.stopWatch()
 		if w.own {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*w.opts.CloseTimeout)
 			defer cancel()
@@ -651,6 +628,10 @@ func (w *WebSocket) closeWith(code ws.StatusCode, reason string, cause error) {
 	w.sendClosed = true
 	if w.code == 0 {
 		w.code, w.reason, w.cause = int(code), reason, cause
+	}
+	if w.pongOwed { // owed before the close: nothing may follow a close frame
+		w.pongOwed = false
+		w.out = ws.AppendMaskedFrame(w.out, ws.OpPong, true, w.pong, ws.NewMaskKey())
 	}
 	w.out = ws.AppendMaskedClose(w.out, code, reason, ws.NewMaskKey())
 	w.closeQueued = true

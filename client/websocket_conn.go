@@ -136,11 +136,6 @@ func (cn *wsConn) readHandshake(c *loop.Conn, data []byte) int {
 		cn.handshakeFailed(fmt.Errorf("%w: %w", ErrWSHandshake, herr))
 		return len(data)
 	}
-	if jar := w.s.cfg.Jar; jar != nil {
-		if cs := (&http.Response{Header: hdr}).Cookies(); len(cs) > 0 {
-			jar.SetCookies(w.jarURL, cs)
-		}
-	}
 	w.protocol, w.header = hs.Protocol, hdr
 	cn.parser = ws.Parser{Role: ws.RoleClient, MaxMessage: w.opts.MaxMessage}
 	if hs.Deflate {
@@ -178,9 +173,12 @@ func (cn *wsConn) handle(m ws.Message) {
 			cn.deliver(m)
 			return
 		}
+		// Only the latest ping's pong is owed (RFC 6455 5.5.3): a server that
+		// pings faster than we write makes us hold one pong, not a queue.
 		w.mu.Lock()
 		if !w.sendClosed {
-			w.out = ws.AppendMaskedFrame(w.out, ws.OpPong, true, m.Payload, ws.NewMaskKey())
+			w.pong = append(w.pong[:0], m.Payload...)
+			w.pongOwed = true
 			w.postLocked()
 		}
 		w.mu.Unlock()
@@ -286,6 +284,10 @@ func (cn *wsConn) flush(*loop.Conn) {
 	w.mu.Lock()
 	buf := w.out
 	w.out = nil
+	if w.pongOwed {
+		w.pongOwed = false
+		buf = ws.AppendMaskedFrame(buf, ws.OpPong, true, w.pong, ws.NewMaskKey())
+	}
 	w.flushPosted = false
 	closing, cut := w.closeQueued, w.cut
 	w.closeQueued, w.cut = false, false
@@ -429,7 +431,9 @@ func (cn *wsConn) ConnectionLost(_ *loop.Conn, err error) {
 	}
 	w.mu.Lock()
 	w.gone, w.sendClosed = true, true
-	w.out = nil
+	w.out, w.pong, w.pongOwed = nil, nil, false
+	stop := w.stopWatch
+	w.stopWatch = nil
 	if w.code == 0 {
 		w.code, w.reason = int(ws.StatusAbnormal), "connection lost without a close frame"
 		if w.cause == nil {
@@ -446,6 +450,9 @@ func (cn *wsConn) ConnectionLost(_ *loop.Conn, err error) {
 			err = fmt.Errorf("%w: %w", ErrWSHandshake, ErrConnLost)
 		}
 		w.hsDone <- err
+	}
+	if stop != nil {
+		stop() // the session's Close has nothing left to close here
 	}
 	close(w.done)
 	cn.signal()

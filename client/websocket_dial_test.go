@@ -4,13 +4,19 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	gws "github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
 
 	"github.com/eddy-go/eddy/ws"
 )
@@ -124,7 +130,7 @@ func TestWSRequest(t *testing.T) {
 
 func TestWSSchemes(t *testing.T) {
 	s := newSession(t, Config{})
-	for _, u := range []string{"wss://127.0.0.1:1/", "https://127.0.0.1:1/", "ftp://x/"} {
+	for _, u := range []string{"ftp://x/", "file:///x"} {
 		if _, err := s.WebSocket(ctxT(t), u, nil); !errors.Is(err, ErrWSScheme) {
 			t.Errorf("%s: %v, want ErrWSScheme", u, err)
 		}
@@ -180,4 +186,75 @@ func TestWSSessionCloseDuringHandshake(t *testing.T) {
 	if err := <-errc; !errors.Is(err, ErrClosed) {
 		t.Errorf("dial during Close: %v, want ErrClosed", err)
 	}
+}
+
+// TestWSS: a wss:// WebSocket against a TLS server (net/http's, upgrading
+// with gobwas/ws): the handshake with Config.TLS, messages both ways, the
+// closing handshake; an untrusted certificate fails the dial; and nothing
+// (bridge goroutines, descriptors) outlives the session.
+func TestWSS(t *testing.T) {
+	closed := make(chan int, 1)
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _, _, err := gws.UpgradeHTTP(r, w)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			data, op, err := wsutil.ReadClientData(c)
+			if err != nil {
+				var ce wsutil.ClosedError
+				if errors.As(err, &ce) {
+					closed <- int(ce.Code)
+				}
+				return
+			}
+			if err := wsutil.WriteServerMessage(c, op, data); err != nil {
+				return
+			}
+		}
+	}))
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted dial's handshake error is expected
+	ts.StartTLS()
+	defer ts.Close()
+	u := "wss" + strings.TrimPrefix(ts.URL, "https") + "/echo"
+	untrusted := newSession(t, Config{})
+	if _, err := untrusted.WebSocket(ctxT(t), u, nil); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("dial with an untrusted certificate: %v", err)
+	}
+	g0, fd0 := goroutines(), openFDs(t)
+
+	s, err := New(Config{TLS: ts.Client().Transport.(*http.Transport).TLSClientConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := dialWS(t, s, u, nil)
+	ctx := ctxT(t)
+	for _, msg := range []string{"hello", strings.Repeat("x", 100_000)} {
+		if err := w.SendText(msg); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := w.ReceiveText(ctx); err != nil || got != msg {
+			t.Fatalf("echo of %d bytes: %d bytes, %v", len(msg), len(got), err)
+		}
+	}
+	if err := w.Close(1000, "bye"); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-closed; code != 1000 {
+		t.Errorf("server saw close %d, want 1000", code)
+	}
+	if _, err := s.WebSocket(ctx, strings.Replace(u, "wss", "https", 1), nil); err != nil {
+		t.Errorf("https:// meaning wss://: %v", err)
+	}
+
+	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Close(cctx); err != nil {
+		t.Fatal(err)
+	}
+	ts.CloseClientConnections()
+	waitFor(t, "goroutines and descriptors back to their start", func() bool {
+		return goroutines() <= g0 && openFDs(t) <= fd0
+	})
 }

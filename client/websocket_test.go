@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -667,4 +668,122 @@ func TestWSSessionClose(t *testing.T) {
 	waitFor(t, "goroutines and descriptors back to their start", func() bool {
 		return goroutines() <= g0 && openFDs(t) <= fd0
 	})
+}
+
+// TestWSPongsCoalesce: a server that pings faster than the client writes
+// makes it owe one pong (the latest ping's), not a queue of them (RFC 6455
+// 5.5.3), and the pong still goes out before our close frame.
+func TestWSPongsCoalesce(t *testing.T) {
+	const pings = 2000
+	type result struct {
+		pongs int
+		last  string
+		close bool
+	}
+	got := make(chan result, 1)
+	addr, _ := rawServer(t, func(_ int, c net.Conn) {
+		if _, err := (gws.Upgrader{}).Upgrade(c); err != nil {
+			return
+		}
+		var out []byte
+		for i := range pings {
+			out = append(out, serverFrame(gws.OpPing, true, []byte(fmt.Sprint(i)))...)
+		}
+		out = append(out, serverFrame(gws.OpText, true, []byte("end"))...)
+		c.Write(out) // in one write: the client reads it in few pieces
+		var r result
+		for {
+			h, p, err := readFrame(c)
+			if err != nil {
+				break
+			}
+			if h.OpCode == gws.OpPong {
+				r.pongs++
+				r.last = string(p)
+			}
+			if h.OpCode == gws.OpClose {
+				r.close = true
+				c.Write(serverFrame(gws.OpClose, true, p))
+				break
+			}
+		}
+		got <- r
+	})
+	s := newSession(t, Config{})
+	w := dialWS(t, s, wsURL(addr, "/"), nil)
+	if m, err := w.Receive(ctxT(t)); err != nil || m.Text() != "end" {
+		t.Fatalf("Receive: %+v, %v", m, err)
+	}
+	if err := w.Close(1000, ""); err != nil {
+		t.Fatal(err)
+	}
+	r := <-got
+	if r.pongs == 0 || r.pongs > pings/10 || r.last != fmt.Sprint(pings-1) || !r.close {
+		t.Errorf("%d pings in one write: %d pongs (want a few), last %q (want %d), close after them %v",
+			pings, r.pongs, r.last, pings-1, r.close)
+	}
+}
+
+// TestWSReleasesSessionWatch: a WebSocket the server closed stops watching
+// its session's Close at once, not when the application calls Close.
+func TestWSReleasesSessionWatch(t *testing.T) {
+	drop := make(chan struct{})
+	addr, _ := rawServer(t, func(_ int, c net.Conn) {
+		if _, err := (gws.Upgrader{}).Upgrade(c); err != nil {
+			return
+		}
+		<-drop
+	})
+	s := newSession(t, Config{})
+	w := dialWS(t, s, wsURL(addr, "/"), nil)
+	w.mu.Lock()
+	stop := w.stopWatch
+	w.mu.Unlock()
+	if stop == nil {
+		t.Fatal("an open WebSocket does not watch its session")
+	}
+	close(drop) // the server hangs up without a close frame
+	<-w.done
+	if stop() {
+		t.Error("the connection is gone but the WebSocket still watches its session's Close")
+	}
+	if err := w.Close(1000, ""); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestWSReceiveWakesEveryReceiver: two receivers parked in Receive and two
+// messages arriving with one wake-up (the second signal found the channel
+// full): the receiver that takes the first passes the wake-up on, so both
+// return.
+func TestWSReceiveWakesEveryReceiver(t *testing.T) {
+	addr, _ := echoPeer(t)
+	s := newSession(t, Config{})
+	w := dialWS(t, s, wsURL(addr, "/"), nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	got := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := w.Receive(ctx)
+			got <- err
+		}()
+	}
+	waitFor(t, "both receivers parked", func() bool {
+		buf := make([]byte, 1<<20)
+		return strings.Count(string(buf[:runtime.Stack(buf, true)]), "client.(*WebSocket).Receive(") == 2
+	})
+	w.mu.Lock()
+	w.inbox = append(w.inbox, WSMessage{Type: ws.OpText, Data: []byte("a")}, WSMessage{Type: ws.OpText, Data: []byte("b")})
+	w.inboxBytes += 2
+	w.mu.Unlock()
+	w.conn.signal() // one wake-up for two messages: the loop's second signal found it full
+	for range 2 {
+		if err := <-got; err != nil {
+			t.Errorf("a receiver with a message waiting for it: %v", err)
+		}
+	}
+	if err := w.Close(1000, ""); err != nil {
+		t.Error(err)
+	}
 }

@@ -1,8 +1,11 @@
 // Command clientbench measures HTTP clients against one server: C requests in
 // flight at once on keep-alive connections (GET of a small body), for a fixed
-// time, then prints requests/s and the client's CPU time per request (user+sys
-// of this process, from getrusage). Run it pinned to one core with the server
-// pinned to the other:
+// time, then prints requests/s, the client's CPU time per request (user+sys
+// of this process, from getrusage) and its allocations per request (the
+// whole process's, runtime.MemStats), and on stderr the requests completed
+// since the start (warm-up included), which compare.sh divides a strace -c
+// count of system calls by. Run it pinned to one core with the server pinned
+// to the other (compare.sh does all of it):
 //
 //	GOMAXPROCS=1 taskset -c 1 ./server -addr 127.0.0.1:8080 -loops 1 &
 //	GOMAXPROCS=1 taskset -c 0 clientbench -url http://127.0.0.1:8080/plaintext -client eddy-loop
@@ -25,6 +28,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -75,16 +79,21 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	n0, cpu0, t0 := done.Load(), cpuTime(), time.Now()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	n0, cpu0, t0, m0 := done.Load(), cpuTime(), time.Now(), ms.Mallocs
 	time.Sleep(*dur)
 	n1, cpu1, t1 := done.Load(), cpuTime(), time.Now()
+	runtime.ReadMemStats(&ms)
 	close(stop)
 	n := n1 - n0
 	if n == 0 {
 		log.Fatal("no request completed")
 	}
-	fmt.Printf("%-10s c=%d  %9.0f req/s  %6.2f us CPU/req\n", *which, *conc,
-		float64(n)/t1.Sub(t0).Seconds(), float64((cpu1-cpu0).Nanoseconds())/float64(n)/1e3)
+	fmt.Printf("%-10s c=%d  %9.0f req/s  %6.2f us CPU/req  %5.1f allocs/req\n", *which, *conc,
+		float64(n)/t1.Sub(t0).Seconds(), float64((cpu1-cpu0).Nanoseconds())/float64(n)/1e3,
+		float64(ms.Mallocs-m0)/float64(n))
+	fmt.Fprintf(os.Stderr, "total requests %d\n", done.Load())
 }
 
 func cpuTime() time.Duration {
