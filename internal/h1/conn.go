@@ -86,7 +86,7 @@ func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 	if c.flags&(cfClosed|cfShutdown) != 0 {
 		return len(data) // closing: input is discarded
 	}
-	now := c.ls.l.Time()
+	now := c.ls.now()
 	c.lastRead = now
 	c.flags |= cfInData
 	n := c.consume(data, now)
@@ -171,8 +171,7 @@ func (c *conn) blocked() bool {
 // is already here of its body; it returns the body bytes it consumed.
 func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 	x.c = c
-	x.remote = c.lc.RemoteAddr()
-	x.proxy = proxyHeaderOf(c.lc)
+	x.remote, x.proxy = peerOf(c.lc)
 	x.state = stReading
 	c.enqueue(x)
 	r := &x.req

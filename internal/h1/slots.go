@@ -25,7 +25,7 @@ func (c *conn) pop(x *Exchange) {
 	c.head = x.next
 	if c.head == nil {
 		c.tail = nil
-		c.lastRead = c.ls.l.Time() // idle from now
+		c.lastRead = c.ls.now() // idle from now
 	}
 	x.next = nil
 	x.lf &^= lfQueued
@@ -234,8 +234,7 @@ func (c *conn) failConn(e *httpcodec.Error) {
 	x := c.ls.acquire()
 	x.req.Reset()
 	x.c = c // no lfRouted: the handler never saw it, so no Release
-	x.remote = c.lc.RemoteAddr()
-	x.proxy = proxyHeaderOf(c.lc)
+	x.remote, x.proxy = peerOf(c.lc)
 	x.state = stReading
 	c.enqueue(x)
 	c.failSlot(x, e)

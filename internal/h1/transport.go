@@ -44,11 +44,13 @@ var (
 	_ scheduler = (*loop.Loop)(nil)
 )
 
-// proxyHeaderOf returns the connection's PROXY protocol header: a
-// *loop.Conn's (nil without one); the tests' fake transport has none.
-func proxyHeaderOf(t transport) *loop.ProxyHeader {
+// peerOf returns the connection's remote address and PROXY protocol
+// header: a *loop.Conn's, asked directly (one type check instead of an
+// interface call and a type check per request); the tests' fake transport
+// has no PROXY header.
+func peerOf(t transport) (net.Addr, *loop.ProxyHeader) {
 	if lc, ok := t.(*loop.Conn); ok {
-		return lc.ProxyHeader()
+		return lc.RemoteAddr(), lc.ProxyHeader()
 	}
-	return nil
+	return t.RemoteAddr(), nil
 }
