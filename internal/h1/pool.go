@@ -2,8 +2,8 @@ package h1
 
 import (
 	"sync"
-	"time"
 	"sync/atomic"
+	"time"
 
 	"github.com/eddy-go/eddy/loop"
 )
