@@ -251,16 +251,17 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int, dro
 		lines++
 		pos = next
 
-		name := f.name.of(buf)
-		if dropUnderscore && bytes.IndexByte(name, '_') >= 0 {
+		if dropUnderscore && bytes.IndexByte(f.name.of(buf), '_') >= 0 {
 			// Not stored, so invisible to every lookup; no framing field
 			// name holds an underscore, so nothing below needs it.
 			continue
 		}
 		r.hdr.add(f)
-		switch len(name) {
+		// The name is sliced only for the lengths of the fields looked at
+		// here: most lines cost the switch on their length alone.
+		switch f.name.len {
 		case 4:
-			if isHost(name) {
+			if name := f.name.of(buf); isHost(name) {
 				if r.hasHost {
 					return 0, ErrDuplicateHost
 				}
@@ -275,11 +276,11 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int, dro
 				r.host = f.value
 			}
 		case 5, 8, 12, 13, 19:
-			if err := r.singleton(name, f.value, &seen); err != nil {
+			if err := r.singleton(f.name.of(buf), f.value, &seen); err != nil {
 				return 0, err
 			}
 		case 6:
-			if isExpect(name) {
+			if isExpect(f.name.of(buf)) {
 				v := f.value.of(buf)
 				if !EqualFold(v, "100-continue") {
 					return 0, ErrExpectation
@@ -287,16 +288,16 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int, dro
 				r.expectContinue = r.minor == 1
 			}
 		case 7:
-			if isUpgrade(name) {
+			if isUpgrade(f.name.of(buf)) {
 				hasUpgradeField = true
 				upgrade = f.value
 			}
 		case 10:
-			if isConnection(name) {
+			if isConnection(f.name.of(buf)) {
 				parseConnection(f.value.of(buf), &connClose, &connKeepAlive, &connUpgrade)
 			}
 		case 14:
-			if isContentLength(name) {
+			if isContentLength(f.name.of(buf)) {
 				n, err := parseContentLength(f.value.of(buf))
 				if err != nil {
 					return 0, err
@@ -307,7 +308,7 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int, dro
 				r.contentLength = n
 			}
 		case 17:
-			if isTransferEncoding(name) {
+			if name := f.name.of(buf); isTransferEncoding(name) {
 				if err := te.add(f.value.of(buf)); err != nil {
 					return 0, err
 				}

@@ -171,7 +171,7 @@ func (c *conn) blocked() bool {
 // is already here of its body; it returns the body bytes it consumed.
 func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 	x.c = c
-	x.remote, x.proxy = peerOf(c.lc)
+	x.remote, x.proxy = c.ls.peerOf(c)
 	x.state = stReading
 	c.enqueue(x)
 	r := &x.req
@@ -274,6 +274,9 @@ func (c *conn) ConnectionLost(lc *loop.Conn, err error) {
 	if c.ls.outConn == c {
 		c.ls.out = c.ls.out[:0]
 		c.ls.outConn = nil
+	}
+	if c.ls.peerConn == c {
+		c.ls.peerConn, c.ls.peer, c.ls.peerProxy = nil, nil, nil
 	}
 	if hijacked {
 		c.hijack.p.ConnectionLost(lc, err)

@@ -147,6 +147,8 @@ type fakeConn struct {
 	deadline                  time.Duration
 	writesAfterClose          int
 
+	addr net.Addr // RemoteAddr; nil: fakeAddr
+
 	hwm         int // 0: no write flow control
 	buffered    int // written, not yet read by the client
 	writePaused bool
@@ -207,7 +209,12 @@ func (f *fakeConn) PauseReading()               { f.readPaused = true }
 func (f *fakeConn) ResumeReading()              { f.readPaused = false }
 func (f *fakeConn) SetDeadline(t time.Duration) { f.deadline = t }
 func (f *fakeConn) Closed() bool                { return f.closed || f.shutdown || f.aborted }
-func (f *fakeConn) RemoteAddr() net.Addr        { return fakeAddr }
+func (f *fakeConn) RemoteAddr() net.Addr {
+	if f.addr != nil {
+		return f.addr
+	}
+	return fakeAddr
+}
 func (f *fakeConn) deadlinePassed(now time.Duration) bool {
 	return f.deadline != 0 && now >= f.deadline
 }

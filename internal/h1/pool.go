@@ -1,6 +1,7 @@
 package h1
 
 import (
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,6 +49,14 @@ type loopState struct {
 	// this loop (the sum of their Exchange.held), bounded by
 	// Config.BodyBudget.
 	bodyBytes int64
+
+	// peerConn's remote address and PROXY header, asked once per run of
+	// requests from one connection rather than once per request (about 40
+	// instructions): they do not change while the connection lives.
+	// ConnectionLost forgets a connection that goes.
+	peerConn  *conn
+	peer      net.Addr
+	peerProxy *loop.ProxyHeader
 
 	// pre is the cached start of a 200 head (status line, Server, Date) for
 	// the wall-clock second preSec; see prefix.
@@ -117,6 +126,15 @@ func (ls *loopState) recycle(x *Exchange) {
 	if len(ls.free) < maxFreeExchanges {
 		ls.free = append(ls.free, x)
 	}
+}
+
+// peerOf returns c's remote address and PROXY header. Loop-only.
+func (ls *loopState) peerOf(c *conn) (net.Addr, *loop.ProxyHeader) {
+	if ls.peerConn != c {
+		ls.peerConn = c
+		ls.peer, ls.peerProxy = peerOf(c.lc)
+	}
+	return ls.peer, ls.peerProxy
 }
 
 // now is the loop's clock (Loop.Time), read directly from the real loop:

@@ -234,7 +234,7 @@ func (c *conn) failConn(e *httpcodec.Error) {
 	x := c.ls.acquire()
 	x.req.Reset()
 	x.c = c // no lfRouted: the handler never saw it, so no Release
-	x.remote, x.proxy = peerOf(c.lc)
+	x.remote, x.proxy = c.ls.peerOf(c)
 	x.state = stReading
 	c.enqueue(x)
 	c.failSlot(x, e)
