@@ -47,7 +47,6 @@ func newFakeLoop(seed uint64) *fakeLoop {
 
 func (l *fakeLoop) Time() time.Duration   { return l.now }
 func (l *fakeLoop) Second() int64         { return fakeSecond }
-func (l *fakeLoop) Annotate(string)       {}
 func (l *fakeLoop) CallSoon(fn func())    { l.soon = append(l.soon, fn) }
 func (l *fakeLoop) BlockingWait(w func()) { w() }
 

@@ -68,7 +68,9 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 		return
 	}
 	x.lf |= lfServing
-	c.ls.annotate("h1: serve")
+	if l := c.ls.loop; l != nil {
+		l.Annotate("h1: serve")
+	}
 	c.ls.e.h.Serve(x)
 	x.lf &^= lfServing
 	if x.lf&lfOwed != 0 && !x.detached {

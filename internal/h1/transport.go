@@ -26,13 +26,12 @@ type transport interface {
 }
 
 // scheduler is what the engine uses of its loop: *loop.Loop in production,
-// a seeded deterministic fake in the tests. Time, Second, Annotate and
-// CallSoon are called on the loop only; CallSoonThreadsafe,
+// a seeded deterministic fake in the tests. Time, Second and CallSoon are
+// called on the loop only; CallSoonThreadsafe,
 // RunInExecutor's job side and BlockingWait from other goroutines too.
 type scheduler interface {
 	Time() time.Duration
 	Second() int64
-	Annotate(what string)
 	CallSoon(fn func())
 	CallSoonThreadsafe(fn func()) error
 	RunInExecutor(job, done func()) error
