@@ -47,6 +47,7 @@ const (
 	cfFresh                             // nothing received yet: headStart is the accept time
 	cfEOF                               // the client shut down its sending side (EOFReceived)
 	cfResuming                          // inside ResumeWriting: writes go through the queue (StreamWriteDirect)
+	cfFlushDue                          // an on-loop Serve ran in this batch: flush before the next head
 )
 
 var (
@@ -90,7 +91,7 @@ func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 	c.lastRead = now
 	c.flags |= cfInData
 	n := c.consume(data, now)
-	c.flags &^= cfInData
+	c.flags &^= cfInData | cfFlushDue
 	c.flush()
 	c.update()
 	c.fireWritable() // a stream may have reached the head during the batch
@@ -125,6 +126,10 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 			c.dispatch(x, now)
 			continue
 		}
+		if c.flags&cfFlushDue != 0 {
+			c.flags &^= cfFlushDue
+			c.flush() // see dispatch
+		}
 		if c.hijack != nil {
 			return off // the rest belongs to the protocol taking over
 		}
@@ -156,6 +161,12 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 		c.ls.acquire()
 		off += n
 		off += c.begin(x, data[off:], now)
+		if off == len(data) && c.cur == nil {
+			// All consumed, no body pending: what the next turn would
+			// conclude (a head was parsed, so no partial head is timed),
+			// without its checks. The usual end of a keep-alive batch.
+			return off
+		}
 	}
 	return len(data)
 }

@@ -85,9 +85,11 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 		x.maybeRelease() // popped while Serve ran
 		return
 	}
-	// Pop what is finished so the next request finds the head free and
-	// answers straight into the output buffer instead of its own.
-	c.flush()
+	// What is finished is popped before the next head is parsed, so the next
+	// request finds the head free and answers straight into the output
+	// buffer instead of its own (consume); after the last one of a batch,
+	// DataReceived's flush does it: one flush per batch instead of two.
+	c.flags |= cfFlushDue
 }
 
 // job runs Serve on an executor goroutine.
