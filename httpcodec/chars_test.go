@@ -89,6 +89,16 @@ func pathTable() *[256]bool {
 	return &t
 }
 
+// TestCtlMask checks scanValue's SWAR test: it flags the bytes below 0x20
+// and DEL (HTAB included: scanValue steps over it).
+func TestCtlMask(t *testing.T) {
+	var visible [256]bool
+	for c := range visible {
+		visible[c] = c >= 0x20 && c != 0x7f
+	}
+	checkMask(t, "ctlMask", ctlMask, &visible)
+}
+
 // TestStopTables checks skipTarget's tables against the classes they
 // stand for.
 func TestStopTables(t *testing.T) {
