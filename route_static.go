@@ -74,16 +74,29 @@ func (ix *staticIndex) slot(first, last uint64, n int) uint64 {
 }
 
 // pathWords returns s's first and last eight bytes as little-endian words
-// (they overlap when s is shorter than 16); a path shorter than eight bytes
-// is all in first, and last is 0.
+// (they overlap when s is shorter than 16). A path shorter than eight bytes
+// is all in first, and last is 0: for four to seven bytes, its first and
+// last four bytes (overlapping), for one to three, its first, middle and
+// last byte, which cover every byte, so two paths of the same length have
+// the same words only when they are equal. Two loads instead of a loop over
+// the bytes.
 func pathWords(s string) (first, last uint64) {
-	if len(s) < 8 {
-		for i := len(s) - 1; i >= 0; i-- {
-			first = first<<8 | uint64(s[i])
-		}
-		return first, 0
+	switch n := len(s); {
+	case n >= 8:
+		return load64(s), load64(s[n-8:])
+	case n >= 4:
+		return uint64(load32(s)) | uint64(load32(s[n-4:]))<<32, 0
+	case n > 0:
+		return uint64(s[0]) | uint64(s[n/2])<<8 | uint64(s[n-1])<<16, 0
 	}
-	return load64(s), load64(s[len(s)-8:])
+	return 0, 0
+}
+
+// load32 reads s's first four bytes little-endian; the compiler turns it
+// into one load.
+func load32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 // load64 reads s's first eight bytes little-endian; the compiler turns it

@@ -1,6 +1,7 @@
 package eddy
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 )
@@ -37,5 +38,40 @@ func TestStaticIndex(t *testing.T) {
 	var none *staticIndex
 	if empty.get("/") != nil || none.get("/") != nil {
 		t.Error("an empty or nil index found a path")
+	}
+}
+
+// TestPathWordsExact checks that two paths of the same length shorter than
+// 17 bytes have the same words only when they are equal (the index compares
+// nothing else for them): every byte value at every position, and every
+// pair of positions with two values, for every length up to 16.
+func TestPathWordsExact(t *testing.T) {
+	type key struct {
+		first, last uint64
+		n           int
+	}
+	for n := 1; n <= 16; n++ {
+		seen := map[key]string{}
+		add := func(p []byte) {
+			f, l := pathWords(string(p))
+			k := key{f, l, n}
+			if q, ok := seen[k]; ok && q != string(p) {
+				t.Fatalf("pathWords(%q) = pathWords(%q)", p, q)
+			}
+			seen[k] = string(p)
+		}
+		base := []byte("/abcdefghijklmnop"[:n])
+		for i := range n {
+			for v := range 256 {
+				p := bytes.Clone(base)
+				p[i] = byte(v)
+				add(p)
+				for j := i + 1; j < n; j++ {
+					q := bytes.Clone(p)
+					q[j] = 'Z'
+					add(q)
+				}
+			}
+		}
 	}
 }

@@ -123,6 +123,12 @@ func (a *App) routePath(c *ctxState, x *h1.Exchange) *Route {
 		return a.rejectPath(c, x, errConnectForm)
 	}
 	raw := req.Path()
+	if req.PlainPath() {
+		// The usual path: nothing to decode, no dot segment possible (the
+		// parser saw neither '%' nor '.' in it).
+		c.m.path = unsafeString(raw)
+		return nil
+	}
 	if bytes.IndexByte(raw, '%') >= 0 {
 		var ok bool
 		c.pathBuf, ok = appendPathUnescape(c.pathBuf[:0], raw)

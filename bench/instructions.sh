@@ -22,17 +22,28 @@ servers=("$@")
 # scenario: name, path, depth, small and large batch counts per connection (8 connections)
 scenarios=("plaintext /plaintext 1 1000 5000" "pipelined /plaintext 16 250 1250" "json /json 1 1000 5000")
 
-# count SERVER PATH DEPTH BATCHES: instructions the server executed for the load.
+# count SERVER PATH DEPTH BATCHES: instructions the server executed for the load. A
+# random port another process holds (it answers, or the server exits: address in use)
+# is retried.
 count() {
-  local s=$1 path=$2 depth=$3 n=$4 port=$((20000 + RANDOM % 20000))
-  local f=$out/callgrind.$s.$$
-  rm -f "$f"*
-  GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=callgrind --callgrind-out-file="$f" \
-    "$bin/$s" -addr 127.0.0.1:$port >"$out/callgrind.$s.log" 2>&1 &
-  local pid=$!
-  for _ in $(seq 200); do
-    (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
-    sleep 0.2
+  local s=$1 path=$2 depth=$3 n=$4 port pid f=$out/callgrind.$s.$$ try
+  for try in 1 2 3 4 5; do
+    port=$((20000 + RANDOM % 20000))
+    (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && continue # taken: another port
+    rm -f "$f"*
+    GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=callgrind --callgrind-out-file="$f" \
+      "$bin/$s" -addr 127.0.0.1:$port >"$out/callgrind.$s.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 200); do
+      (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
+      kill -0 $pid 2>/dev/null || break
+      sleep 0.2
+    done
+    if kill -0 $pid 2>/dev/null; then
+      break
+    fi
+    wait $pid 2>/dev/null || true
+    [ $try -lt 5 ] || { echo "instructions.sh: $s did not start (see $out/callgrind.$s.log)" >&2; exit 1; }
   done
   "$bin/fixedload" -addr 127.0.0.1:$port -c 8 -n "$n" -depth "$depth" -path "$path" >/dev/null
   callgrind_control -d $pid >/dev/null 2>&1

@@ -1,6 +1,7 @@
 package httpcodec
 
 import (
+	"bytes"
 	"encoding/binary"
 	"testing"
 )
@@ -78,7 +79,7 @@ func trailingByte(m uint64) int {
 }
 
 // pathTable returns targetTable without '?': the request target up to its
-// query, what skipTarget(b, i, stopPath) scans. (A function, not a package
+// query, what skipPath scans. (A function, not a package
 // variable: those are set before init fills targetTable.)
 func pathTable() *[256]bool {
 	var t [256]bool
@@ -88,12 +89,31 @@ func pathTable() *[256]bool {
 	return &t
 }
 
-func TestTargetMask(t *testing.T) {
-	checkMask(t, "targetMask", func(x uint64) uint64 { return targetMask(x, noStop) }, &targetTable)
+// TestCtlMask checks scanValue's SWAR test: it flags the bytes below 0x20
+// and DEL (HTAB included: scanValue steps over it).
+func TestCtlMask(t *testing.T) {
+	var visible [256]bool
+	for c := range visible {
+		visible[c] = c >= 0x20 && c != 0x7f
+	}
+	checkMask(t, "ctlMask", ctlMask, &visible)
 }
 
-func TestPathMask(t *testing.T) {
-	checkMask(t, "targetMask with '?'", func(x uint64) uint64 { return targetMask(x, stopPath) }, pathTable())
+// TestStopTables checks skipTarget's tables against the classes they
+// stand for.
+func TestStopTables(t *testing.T) {
+	path := pathTable()
+	for c := range 256 {
+		if got, want := targetStops[c] == 1, !targetTable[c]; got != want || targetStops[c] > 1 {
+			t.Errorf("targetStops[%#x] = %d, want stop %v", c, targetStops[c], want)
+		}
+		if got, want := pathBits[c]&1 == 1, !path[c]; got != want {
+			t.Errorf("pathBits[%#x] = %d, want stop %v", c, pathBits[c], want)
+		}
+		if got, want := pathBits[c]&pathSpecial != 0, c == '%' || c == '.'; got != want || pathBits[c] > 3 {
+			t.Errorf("pathBits[%#x] = %d, want special %v", c, pathBits[c], want)
+		}
+	}
 }
 
 // checkSkip compares skip with a byte loop over in on buffers of every
@@ -129,8 +149,45 @@ func checkSkip(t *testing.T, name string, skip func([]byte, int) int, in func(by
 }
 
 func TestSkip(t *testing.T) {
-	checkSkip(t, "skipTarget", func(b []byte, i int) int { return skipTarget(b, i, noStop) },
+	checkSkip(t, "skipTarget", func(b []byte, i int) int { return skipTarget(b, i, &targetStops) },
 		func(c byte) bool { return targetTable[c] }, '?')
-	checkSkip(t, "skipTarget with '?'", func(b []byte, i int) int { return skipTarget(b, i, stopPath) },
+	checkSkip(t, "skipPath", func(b []byte, i int) int { n, _ := skipPath(b, i); return n },
 		func(c byte) bool { return targetTable[c] && c != '?' }, 'a')
+}
+
+// TestSkipPathSpecial checks skipPath's report of '%' and '.' against a
+// byte loop: every byte value at every position, before, at and after the
+// stop, on buffers of every length up to 24 with one or two bytes set.
+func TestSkipPathSpecial(t *testing.T) {
+	in := func(c byte) bool { return targetTable[c] && c != '?' }
+	check := func(buf []byte, i int) {
+		want := i
+		special := false
+		for want < len(buf) && in(buf[want]) {
+			special = special || buf[want] == '%' || buf[want] == '.'
+			want++
+		}
+		if n, sp := skipPath(buf, i); n != want || sp != special {
+			t.Fatalf("skipPath(%q, %d) = %d, %v; want %d, %v", buf, i, n, sp, want, special)
+		}
+	}
+	for n := 0; n <= 24; n++ {
+		for p := 0; p < n; p++ {
+			for v := range 256 {
+				buf := bytes.Repeat([]byte("a"), n)
+				buf[p] = byte(v)
+				for i := 0; i <= n; i++ {
+					check(buf, i)
+				}
+				// A special byte before or after a stop at p.
+				for q := 0; q < n; q++ {
+					if q != p {
+						b2 := bytes.Clone(buf)
+						b2[q] = '.'
+						check(b2, 0)
+					}
+				}
+			}
+		}
+	}
 }

@@ -38,6 +38,7 @@ type requestHead struct {
 	form          TargetForm
 
 	hasQuery       bool
+	plainPath      bool // the target up to its query holds no '%' and no '.'
 	hasHost        bool
 	chunked        bool
 	keepAlive      bool
@@ -69,6 +70,14 @@ func (r *Request) Path() []byte {
 	}
 	return r.path.of(r.buf)
 }
+
+// PlainPath reports whether Path holds neither '%' nor '.': nothing to
+// percent-decode and no dot segment, so a router may use it as it is. It
+// is found while the parser checks the target, which saves routers a scan
+// of the path. False means "look": it is false for a target with such a
+// byte anywhere before its query (an absolute-form authority's dots too)
+// and for a Request that Parse did not fill.
+func (r *Request) PlainPath() bool { return r.plainPath }
 
 // RawQuery returns the query without the '?', not decoded; nil when the
 // target has no '?', empty when it ends with '?'.

@@ -374,3 +374,56 @@ func TestValidHostEveryByte(t *testing.T) {
 		}
 	}
 }
+
+// TestParseRequestPlainPath checks Request.PlainPath on both parse paths
+// (the whole head at once, and byte by byte: the incremental path).
+func TestParseRequestPlainPath(t *testing.T) {
+	tests := []struct {
+		target string
+		plain  bool
+	}{
+		{"/", true},
+		{"/plaintext", true},
+		{"/a/b/c-d_e~f/0123456789abcdef", true},
+		{"/x?a=.%20", true}, // the query does not count
+		{"/file.txt", false},
+		{"/a/../b", false},
+		{"/%41", false},
+		{"/abcdefghijklmno.", false},
+		{"/abcdefgh%", false},
+		{"http://example.com/x", false}, // the authority's dots count: "look"
+		{"*", true},
+	}
+	for _, tt := range tests {
+		method := "GET"
+		if tt.target == "*" {
+			method = "OPTIONS"
+		}
+		head := method + " " + tt.target + " HTTP/1.1\r\nHost: h\r\n\r\n"
+		var p RequestParser
+		var r Request
+		if n, err := p.Parse(fresh(head), &r); err != nil || n != len(head) {
+			t.Fatalf("%q: Parse = %d, %v", tt.target, n, err)
+		}
+		if r.PlainPath() != tt.plain {
+			t.Errorf("%q: PlainPath = %v, want %v", tt.target, r.PlainPath(), tt.plain)
+		}
+		p.Reset()
+		for k := 1; k <= len(head); k++ {
+			n, err := p.Parse(fresh(head[:k]), &r)
+			if err != nil {
+				t.Fatalf("%q: Parse(%d bytes): %v", tt.target, k, err)
+			}
+			if n > 0 {
+				break
+			}
+		}
+		if r.PlainPath() != tt.plain {
+			t.Errorf("%q byte by byte: PlainPath = %v, want %v", tt.target, r.PlainPath(), tt.plain)
+		}
+		r.Reset()
+		if r.PlainPath() {
+			t.Errorf("%q: PlainPath after Reset = true", tt.target)
+		}
+	}
+}

@@ -47,7 +47,6 @@ func newFakeLoop(seed uint64) *fakeLoop {
 
 func (l *fakeLoop) Time() time.Duration   { return l.now }
 func (l *fakeLoop) Second() int64         { return fakeSecond }
-func (l *fakeLoop) Annotate(string)       {}
 func (l *fakeLoop) CallSoon(fn func())    { l.soon = append(l.soon, fn) }
 func (l *fakeLoop) BlockingWait(w func()) { w() }
 
@@ -147,6 +146,8 @@ type fakeConn struct {
 	deadline                  time.Duration
 	writesAfterClose          int
 
+	addr net.Addr // RemoteAddr; nil: fakeAddr
+
 	hwm         int // 0: no write flow control
 	buffered    int // written, not yet read by the client
 	writePaused bool
@@ -207,7 +208,12 @@ func (f *fakeConn) PauseReading()               { f.readPaused = true }
 func (f *fakeConn) ResumeReading()              { f.readPaused = false }
 func (f *fakeConn) SetDeadline(t time.Duration) { f.deadline = t }
 func (f *fakeConn) Closed() bool                { return f.closed || f.shutdown || f.aborted }
-func (f *fakeConn) RemoteAddr() net.Addr        { return fakeAddr }
+func (f *fakeConn) RemoteAddr() net.Addr {
+	if f.addr != nil {
+		return f.addr
+	}
+	return fakeAddr
+}
 func (f *fakeConn) deadlinePassed(now time.Duration) bool {
 	return f.deadline != 0 && now >= f.deadline
 }

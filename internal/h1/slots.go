@@ -25,7 +25,7 @@ func (c *conn) pop(x *Exchange) {
 	c.head = x.next
 	if c.head == nil {
 		c.tail = nil
-		c.lastRead = c.ls.l.Time() // idle from now
+		c.lastRead = c.ls.now() // idle from now
 	}
 	x.next = nil
 	x.lf &^= lfQueued
@@ -68,7 +68,9 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 		return
 	}
 	x.lf |= lfServing
-	c.ls.annotate("h1: serve")
+	if l := c.ls.loop; l != nil {
+		l.Annotate("h1: serve")
+	}
 	c.ls.e.h.Serve(x)
 	x.lf &^= lfServing
 	if x.lf&lfOwed != 0 && !x.detached {
@@ -83,9 +85,11 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 		x.maybeRelease() // popped while Serve ran
 		return
 	}
-	// Pop what is finished so the next request finds the head free and
-	// answers straight into the output buffer instead of its own.
-	c.flush()
+	// What is finished is popped before the next head is parsed, so the next
+	// request finds the head free and answers straight into the output
+	// buffer instead of its own (consume); after the last one of a batch,
+	// DataReceived's flush does it: one flush per batch instead of two.
+	c.flags |= cfFlushDue
 }
 
 // job runs Serve on an executor goroutine.
@@ -234,8 +238,7 @@ func (c *conn) failConn(e *httpcodec.Error) {
 	x := c.ls.acquire()
 	x.req.Reset()
 	x.c = c // no lfRouted: the handler never saw it, so no Release
-	x.remote = c.lc.RemoteAddr()
-	x.proxy = proxyHeaderOf(c.lc)
+	x.remote, x.proxy = c.ls.peerOf(c)
 	x.state = stReading
 	c.enqueue(x)
 	c.failSlot(x, e)

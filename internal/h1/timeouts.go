@@ -92,7 +92,7 @@ func (c *conn) Timeout(lc *loop.Conn) {
 	if c.dead() {
 		return
 	}
-	now := c.ls.l.Time()
+	now := c.ls.now()
 	cfg := &c.ls.e.cfg
 	switch {
 	case c.idle() && (now >= c.idleBy() || c.flags&cfDraining != 0 && now >= c.ls.drainBy):

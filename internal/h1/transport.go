@@ -26,13 +26,12 @@ type transport interface {
 }
 
 // scheduler is what the engine uses of its loop: *loop.Loop in production,
-// a seeded deterministic fake in the tests. Time, Second, Annotate and
-// CallSoon are called on the loop only; CallSoonThreadsafe,
+// a seeded deterministic fake in the tests. Time, Second and CallSoon are
+// called on the loop only; CallSoonThreadsafe,
 // RunInExecutor's job side and BlockingWait from other goroutines too.
 type scheduler interface {
 	Time() time.Duration
 	Second() int64
-	Annotate(what string)
 	CallSoon(fn func())
 	CallSoonThreadsafe(fn func()) error
 	RunInExecutor(job, done func()) error
@@ -44,11 +43,13 @@ var (
 	_ scheduler = (*loop.Loop)(nil)
 )
 
-// proxyHeaderOf returns the connection's PROXY protocol header: a
-// *loop.Conn's (nil without one); the tests' fake transport has none.
-func proxyHeaderOf(t transport) *loop.ProxyHeader {
+// peerOf returns the connection's remote address and PROXY protocol
+// header: a *loop.Conn's, asked directly (one type check instead of an
+// interface call and a type check per request); the tests' fake transport
+// has no PROXY header.
+func peerOf(t transport) (net.Addr, *loop.ProxyHeader) {
 	if lc, ok := t.(*loop.Conn); ok {
-		return lc.ProxyHeader()
+		return lc.RemoteAddr(), lc.ProxyHeader()
 	}
-	return nil
+	return t.RemoteAddr(), nil
 }
