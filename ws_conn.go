@@ -40,8 +40,17 @@ type WebSocket struct {
 	params   []string // name, value, name, value ...
 	rawQuery string
 	path     string       // the handshake's path, for log lines
-	head     []byte       // an owned copy of the handshake's head, parsed again by Header
-	deflater *ws.Deflater // nil: permessage-deflate not negotiated
+	head     []byte // an owned copy of the handshake's head, parsed again by Header
+
+	// Compression (nil: permessage-deflate not negotiated), guarded by
+	// defMu, which the loop never takes for its own work: a message is
+	// compressed by the goroutine that sends it, outside mu, so the loop
+	// never waits for deflate work done elsewhere. defMu is held from the
+	// compression to the frame's place in out: with context takeover the
+	// frames must leave in the order they were compressed.
+	defMu    sync.Mutex
+	deflater *ws.Deflater
+	defBuf   []byte // the frame being compressed; kept up to maxKeptWSOut
 
 	// Loop-owned.
 	lc       *loop.Conn
@@ -594,22 +603,58 @@ func (w *WebSocket) send(op ws.Op, p []byte) error {
 		w.mu.Unlock()
 		return ErrWSClosed
 	}
-	if q := int(w.queued.Load()) + len(w.out); q > 0 && q+len(p) > w.wr.cfg.MaxOutbound {
-		w.sendClosed, w.cut = true, true
-		w.out = nil // dropped: the client gets a close frame instead
-		post := !w.flushPosted
-		w.flushPosted = true
-		w.mu.Unlock()
-		if post {
-			_ = w.post()
-		}
-		return ErrWSSlowConsumer
+	if w.tooFarBehindLocked(len(p)) {
+		return w.cutUnlock()
 	}
 	if w.deflater != nil && !op.IsControl() {
-		w.out = w.deflater.AppendFrame(w.out, op, p)
-	} else {
-		w.out = ws.AppendFrame(w.out, op, true, p)
+		w.mu.Unlock()
+		return w.sendCompressed(op, p)
 	}
+	w.out = ws.AppendFrame(w.out, op, true, p)
+	return w.postUnlock()
+}
+
+// sendCompressed compresses p into a frame under defMu alone (the loop
+// goes on meanwhile), then queues it under mu, checking again what may have
+// changed during the compression. Safe for concurrent use.
+func (w *WebSocket) sendCompressed(op ws.Op, p []byte) error {
+	w.defMu.Lock()
+	defer w.defMu.Unlock()
+	f := w.deflater.AppendFrame(w.defBuf[:0], op, p)
+	w.defBuf = nil
+	if cap(f) <= maxKeptWSOut {
+		w.defBuf = f[:0]
+	}
+	w.mu.Lock()
+	if w.sendClosed {
+		w.mu.Unlock()
+		return ErrWSClosed
+	}
+	if w.tooFarBehindLocked(len(f)) {
+		return w.cutUnlock()
+	}
+	w.out = append(w.out, f...)
+	return w.postUnlock()
+}
+
+// tooFarBehindLocked reports whether n more bytes would pass MaxOutbound
+// while output is still queued. mu held.
+func (w *WebSocket) tooFarBehindLocked(n int) bool {
+	q := int(w.queued.Load()) + len(w.out)
+	return q > 0 && q+n > w.wr.cfg.MaxOutbound
+}
+
+// cutUnlock drops what is queued and marks the slow consumer to be cut off
+// by the next flush, which it makes sure follows; it releases mu.
+func (w *WebSocket) cutUnlock() error {
+	w.sendClosed, w.cut = true, true
+	w.out = nil // dropped: the client gets a close frame instead
+	_ = w.postUnlock()
+	return ErrWSSlowConsumer
+}
+
+// postUnlock makes sure a flush follows what was queued, and releases mu.
+func (w *WebSocket) postUnlock() error {
 	post := !w.flushPosted
 	w.flushPosted = true
 	w.mu.Unlock()

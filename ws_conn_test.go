@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -443,42 +444,7 @@ func TestWSDeflate(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _ := echoServer(t, eddy.WSConfig{Deflate: &tc.server})
-			c, err := net.Dial("tcp", s.App.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			key := ws.NewKey()
-			opts := &ws.ClientOptions{Deflate: &tc.client}
-			req := ws.AppendRequestHeaders([]byte("GET /ws HTTP/1.1\r\nHost: x\r\n"), key[:], opts)
-			if _, err := c.Write(append(req, "\r\n"...)); err != nil {
-				t.Fatal(err)
-			}
-			k := &wsClient{t: t, c: c, br: bufio.NewReader(c)}
-			var head []byte
-			var resp httpcodec.Response
-			var rp httpcodec.ResponseParser
-			c.SetReadDeadline(time.Now().Add(10 * time.Second))
-			for {
-				b, err := k.br.ReadByte()
-				if err != nil {
-					t.Fatal(err)
-				}
-				head = append(head, b)
-				if n, err := rp.Parse(head, &resp, false); err != nil {
-					t.Fatal(err)
-				} else if n > 0 {
-					break
-				}
-			}
-			hs, herr := ws.CheckResponse(&resp, key[:], opts)
-			if herr != nil || !hs.Deflate {
-				t.Fatalf("handshake: %v, deflate %v (%q)", herr, hs.Deflate, head)
-			}
-			k.p.Role = ws.RoleClient
-			k.p.MaxMessage = 1 << 20
-			k.p.Inflater = ws.NewInflater(hs.DeflateParams, ws.RoleClient)
-			d := ws.NewDeflater(hs.DeflateParams, ws.RoleClient)
+			k, d := dialWSDeflate(t, s, tc.client)
 			for i := range 5 {
 				msg := strings.Repeat("compress me "+strconv.Itoa(i%2)+" ", 200)
 				k.write(d.AppendMaskedFrame(nil, ws.OpText, []byte(msg), testMask))
@@ -493,6 +459,126 @@ func TestWSDeflate(t *testing.T) {
 			k.send(ws.OpBinary, "plain") // an uncompressed message is allowed too
 			if m := k.read(); string(m.Payload) != "plain" {
 				t.Fatalf("plain: %q", m.Payload)
+			}
+		})
+	}
+}
+
+// dialWSDeflate connects to s's /ws offering permessage-deflate with
+// opts, and returns the client (decompressing what it reads) and the
+// Deflater for what it sends.
+func dialWSDeflate(t testing.TB, s *eddytest.Server, opts ws.DeflateOptions) (*wsClient, *ws.Deflater) {
+	t.Helper()
+	c, err := net.Dial("tcp", s.App.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	key := ws.NewKey()
+	copts := &ws.ClientOptions{Deflate: &opts}
+	req := ws.AppendRequestHeaders([]byte("GET /ws HTTP/1.1\r\nHost: x\r\n"), key[:], copts)
+	if _, err := c.Write(append(req, "\r\n"...)); err != nil {
+		t.Fatal(err)
+	}
+	k := &wsClient{t: t, c: c, br: bufio.NewReader(c)}
+	var head []byte
+	var resp httpcodec.Response
+	var rp httpcodec.ResponseParser
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		b, err := k.br.ReadByte()
+		if err != nil {
+			t.Fatal(err)
+		}
+		head = append(head, b)
+		if n, err := rp.Parse(head, &resp, false); err != nil {
+			t.Fatal(err)
+		} else if n > 0 {
+			break
+		}
+	}
+	hs, herr := ws.CheckResponse(&resp, key[:], copts)
+	if herr != nil || !hs.Deflate {
+		t.Fatalf("handshake: %v, deflate %v (%q)", herr, hs.Deflate, head)
+	}
+	k.p.Role = ws.RoleClient
+	k.p.MaxMessage = 64 << 20
+	k.p.Inflater = ws.NewInflater(hs.DeflateParams, ws.RoleClient)
+	return k, ws.NewDeflater(hs.DeflateParams, ws.RoleClient)
+}
+
+// TestWSDeflateOffLoop: a message sent from a WSFunc's goroutine is
+// compressed there, and the loop does not wait for it: pings keep being
+// answered while a large message is being compressed, so their pongs come
+// before it. (When the compression ran under the lock the loop takes for
+// every input, the loop stopped until it ended.)
+func TestWSDeflateOffLoop(t *testing.T) {
+	for _, takeover := range []bool{true, false} {
+		t.Run(fmt.Sprintf("context takeover %v", takeover), func(t *testing.T) {
+			seed := time.Now().UnixNano()
+			t.Logf("seed %d", seed)
+			rng := rand.New(rand.NewPCG(uint64(seed), 0))
+			big := make([]byte, 6<<20)
+			for i := range big {
+				big[i] = 'a' + byte(rng.IntN(16)) // some redundancy: slow to compress, smaller on the wire
+			}
+			app := eddy.New(eddy.Config{})
+			app.WebSocket("/ws", eddy.WSFunc(func(w *eddy.WebSocket) error {
+				for {
+					m, err := w.Receive(context.Background())
+					if err != nil {
+						return nil
+					}
+					if string(m.Data) == "go" {
+						if err := w.SendBytes(big); err != nil {
+							return err
+						}
+					}
+				}
+			}), eddy.WSConfig{Deflate: &ws.DeflateOptions{ServerNoContextTakeover: !takeover}, MaxOutbound: 64 << 20})
+			s := eddytest.New(t, app)
+			k, d := dialWSDeflate(t, s, ws.DeflateOptions{})
+			pongs := make(chan int, 1024)
+			bigAt := make(chan int, 1)
+			go func() {
+				n := 0
+				for {
+					m, err := k.tryRead(20 * time.Second)
+					if err != nil {
+						bigAt <- -1
+						return
+					}
+					switch m.Op {
+					case ws.OpPong:
+						n++
+						pongs <- n
+					case ws.OpBinary:
+						if !bytes.Equal(m.Payload, big) {
+							t.Errorf("the large message came back altered (%d bytes)", len(m.Payload))
+						}
+						bigAt <- n
+						return
+					}
+				}
+			}()
+			k.write(d.AppendMaskedFrame(nil, ws.OpText, []byte("go"), testMask))
+			tick := time.NewTicker(2 * time.Millisecond) // pacing the pings, not synchronisation
+			defer tick.Stop()
+			for {
+				select {
+				case n := <-bigAt:
+					if n < 0 {
+						t.Fatal("the large message never came")
+					}
+					t.Logf("%d pongs before the large message", n)
+					if n < 3 {
+						t.Fatalf("%d pongs came before the large message: the loop waited for its compression", n)
+					}
+					return
+				case <-tick.C:
+					k.write(frame(ws.OpPing, true, nil))
+				case <-pongs:
+				}
 			}
 		})
 	}
