@@ -39,7 +39,7 @@ type WebSocket struct {
 	remote   net.Addr
 	params   []string // name, value, name, value ...
 	rawQuery string
-	path     string       // the handshake's path, for log lines
+	path     string // the handshake's path, for log lines
 	head     []byte // an owned copy of the handshake's head, parsed again by Header
 
 	// Compression (nil: permessage-deflate not negotiated), guarded by
