@@ -62,8 +62,12 @@ type WebSocket struct {
 	closeBy  time.Duration // the closing handshake's deadline; 0: not closing
 	lstate   wsState
 	failNow  bool // close the connection once the close frame is written
-	hubs     []hubSlot
-	queryV   url.Values // parsed on first Query; guarded by mu
+	// readStopped: reading is paused until the WSFunc catches up; the
+	// heartbeat waits meanwhile (the peer's pongs are behind the unread
+	// messages, so their absence says nothing about the peer).
+	readStopped bool
+	hubs        []hubSlot
+	queryV      url.Values // parsed on first Query; guarded by mu
 
 	// Shared, guarded by mu.
 	mu          sync.Mutex
@@ -172,6 +176,8 @@ func (w *WebSocket) DataReceived(lc *loop.Conn, data []byte) int {
 	for off < len(data) && w.lstate < wsDone {
 		if w.wr.fn != nil && w.inboxFull() {
 			lc.PauseReading() // the WSFunc is behind: Receive resumes it
+			w.readStopped = true
+			w.rearm()
 			break
 		}
 		n, m, err := w.parser.Feed(data[off:])
@@ -404,7 +410,7 @@ func (w *WebSocket) Timeout(lc *loop.Conn) {
 		_ = lc.Close()
 		return
 	}
-	if cfg.Heartbeat > 0 && w.lstate == wsOpen {
+	if cfg.Heartbeat > 0 && w.lstate == wsOpen && !w.readStopped {
 		switch {
 		case w.pingAt != 0 && now >= w.pingAt+cfg.PongTimeout:
 			// Nothing came back: the peer is gone or stuck. No close
@@ -443,7 +449,7 @@ func (w *WebSocket) rearm() {
 	if w.closeBy != 0 {
 		at = w.closeBy
 	}
-	if hb := w.wr.cfg.Heartbeat; hb > 0 && w.lstate == wsOpen {
+	if hb := w.wr.cfg.Heartbeat; hb > 0 && w.lstate == wsOpen && !w.readStopped {
 		t := w.lastRead + hb
 		if w.pingAt != 0 {
 			t = w.pingAt + w.wr.cfg.PongTimeout

@@ -382,6 +382,65 @@ func TestWSHeartbeatSilentPeer(t *testing.T) {
 	}
 }
 
+// TestWSHeartbeatPausedReader: a WSFunc that does not receive for a while
+// fills its queue and the connection is no longer read, so the peer's
+// pongs are not seen: the heartbeat must wait rather than drop a healthy
+// peer, and every message reaches the handler once it receives.
+func TestWSHeartbeatPausedReader(t *testing.T) {
+	const hb, pong = 30 * time.Millisecond, 60 * time.Millisecond
+	release := make(chan struct{})
+	got := make(chan int, 1)
+	socks := make(chan *eddy.WebSocket, 1)
+	app := eddy.New(eddy.Config{})
+	app.WebSocket("/ws", eddy.WSFunc(func(w *eddy.WebSocket) error {
+		socks <- w
+		<-release // busy elsewhere: not receiving
+		n := 0
+		for m := range w.Messages() {
+			if string(m.Data) == "end" {
+				break
+			}
+			n++
+		}
+		got <- n
+		return nil
+	}), eddy.WSConfig{MaxQueue: 2, Heartbeat: hb, PongTimeout: pong})
+	s := eddytest.New(t, app)
+	k := dialWS(t, s, "/ws", "", nil)
+	w := <-socks
+	var burst []byte
+	for range 10 {
+		burst = append(burst, frame(ws.OpText, true, []byte("m"))...)
+	}
+	k.write(append(burst, frame(ws.OpText, true, []byte("end"))...))
+	go func() { // a healthy peer: it answers every ping
+		for {
+			m, err := k.tryRead(10 * time.Second)
+			if err != nil {
+				return
+			}
+			if m.Op == ws.OpPing {
+				k.c.Write(frame(ws.OpPong, true, m.Payload))
+			}
+		}
+	}()
+	// Not synchronisation: the handler stays busy for several heartbeats
+	// and pong timeouts, the time a heartbeat needs to give up on a peer.
+	time.Sleep(10 * (hb + pong))
+	if code := w.CloseCode(); code != 0 {
+		t.Fatalf("a healthy peer was closed (%d %q) while the handler did not receive", code, w.CloseReason())
+	}
+	close(release)
+	select {
+	case n := <-got:
+		if n != 10 {
+			t.Errorf("the handler received %d messages, want 10", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler never got the end")
+	}
+}
+
 // TestWSDrain: Shutdown sends 1001 to every WebSocket and waits for the
 // closing handshake.
 func TestWSDrain(t *testing.T) {

@@ -44,7 +44,7 @@ func (w *WebSocket) Receive(ctx context.Context) (WSMessage, error) {
 			more := len(w.inbox) > 0
 			w.mu.Unlock()
 			if resume {
-				_ = w.hd.Post(resumeReading)
+				_ = w.hd.Post(w.resumeReading)
 			}
 			if more {
 				w.signal() // the wake-up holds one signal: pass it on to another receiver
@@ -69,7 +69,16 @@ func (w *WebSocket) Receive(ctx context.Context) (WSMessage, error) {
 	}
 }
 
-func resumeReading(c *loop.Conn) { c.ResumeReading() }
+// resumeReading reads the connection again once the WSFunc caught up,
+// and starts the heartbeat again from now: while reading was paused the
+// peer's pongs could not be seen. Loop-only.
+func (w *WebSocket) resumeReading(c *loop.Conn) {
+	w.readStopped = false
+	w.lastRead = w.l.Time()
+	w.pingAt = 0
+	w.rearm()
+	c.ResumeReading()
+}
 
 // ReceiveText receives a message that must be text and returns it as a
 // string. Safe for concurrent use, as Receive.
