@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/eddy-go/eddy/httpcodec"
 	"github.com/eddy-go/eddy/loop"
@@ -70,13 +71,21 @@ type WebSocket struct {
 	queryV      url.Values // parsed on first Query; guarded by mu
 
 	// Shared, guarded by mu.
-	mu          sync.Mutex
-	out         []byte // frames queued and not yet written
-	flushPosted bool   // a flush is posted, or the loop is in a batch that ends with one
-	sendClosed  bool   // a close frame was queued (or the connection is gone): no more sends
-	closeQueued bool   // out ends with our close frame
-	cut         bool   // the client fell MaxOutbound behind: flush cuts it off
-	code        int    // the close code (0 while open); the peer's wins over ours
+	mu  sync.Mutex
+	out []byte // frames queued and not yet written
+	// refs are payloads sent from OnMessage that are the message's own
+	// bytes, still in the loop's input: out holds their headers, and the
+	// flush at the end of the batch writes them from there (writev), with
+	// no copy. cur is the message OnMessage is running for, when it may be
+	// sent so. Both are empty outside a batch.
+	refs        []wsRef
+	refBytes    int
+	cur         []byte
+	flushPosted bool // a flush is posted, or the loop is in a batch that ends with one
+	sendClosed  bool // a close frame was queued (or the connection is gone): no more sends
+	closeQueued bool // out ends with our close frame
+	cut         bool // the client fell MaxOutbound behind: flush cuts it off
+	code        int  // the close code (0 while open); the peer's wins over ours
 	reason      string
 	peerClosed  bool // the peer's close frame arrived
 	gone        bool // the connection is closed (ConnectionLost ran)
@@ -189,7 +198,7 @@ func (w *WebSocket) DataReceived(lc *loop.Conn, data []byte) int {
 		if m.Op == 0 {
 			break // need more
 		}
-		w.handle(m)
+		w.handle(m, data)
 	}
 	w.flush()
 	if w.failNow {
@@ -201,12 +210,17 @@ func (w *WebSocket) DataReceived(lc *loop.Conn, data []byte) int {
 	return off
 }
 
-// handle acts on one message or control frame. Loop-only.
-func (w *WebSocket) handle(m ws.Message) {
+// handle acts on one message or control frame; in is the input it came
+// in. Loop-only.
+func (w *WebSocket) handle(m ws.Message, in []byte) {
 	cfg := &w.wr.cfg
 	switch m.Op {
 	case ws.OpText, ws.OpBinary:
 		if w.lstate == wsOpen {
+			if w.wr.fn == nil && len(m.Payload) >= minBorrowedSend && within(m.Payload, in) {
+				w.deliverBorrowable(WSMessage{Type: WSMessageType(m.Op), Data: m.Payload})
+				return
+			}
 			w.deliver(WSMessage{Type: WSMessageType(m.Op), Data: m.Payload})
 		}
 	case ws.OpPing:
@@ -218,11 +232,11 @@ func (w *WebSocket) handle(m ws.Message) {
 		w.mu.Lock()
 		switch {
 		case w.sendClosed:
-		case q+len(w.out) > 0 && q+len(w.out)+len(m.Payload) > w.wr.cfg.MaxOutbound:
+		case q+w.outLenLocked() > 0 && q+w.outLenLocked()+len(m.Payload) > w.wr.cfg.MaxOutbound:
 			// A peer that pings and does not read its pongs is a slow
 			// consumer too: the pongs must not pile up.
 			w.sendClosed, w.cut = true, true
-			w.out = nil
+			w.dropOutLocked()
 		default:
 			w.out = ws.AppendFrame(w.out, ws.OpPong, true, m.Payload)
 		}
@@ -318,6 +332,51 @@ func (w *WebSocket) deliver(m WSMessage) {
 	}
 }
 
+// deliverBorrowable runs OnMessage for a message whose payload lies in
+// the loop's input, which stays untouched until the batch's flush: a Send
+// of that very payload from OnMessage queues a reference instead of a
+// copy. Loop-only.
+func (w *WebSocket) deliverBorrowable(m WSMessage) {
+	w.mu.Lock()
+	w.cur = m.Data
+	w.mu.Unlock()
+	w.callMessage(m)
+	w.mu.Lock()
+	w.cur = nil
+	w.mu.Unlock()
+}
+
+// minBorrowedSend is the smallest payload an echo sends by reference:
+// below it the copy costs less than the bookkeeping.
+const minBorrowedSend = 1 << 10
+
+// within reports whether p lies inside in.
+func within(p, in []byte) bool {
+	if len(p) == 0 || len(in) == 0 {
+		return false
+	}
+	b := uintptr(unsafe.Pointer(unsafe.SliceData(in)))
+	q := uintptr(unsafe.Pointer(unsafe.SliceData(p)))
+	return q >= b && q+uintptr(len(p)) <= b+uintptr(len(in))
+}
+
+// wsRef is a payload queued by reference: it goes after out[:at].
+type wsRef struct {
+	at int
+	p  []byte
+}
+
+// outLenLocked is the size of the queued output. mu held.
+func (w *WebSocket) outLenLocked() int { return len(w.out) + w.refBytes }
+
+// dropOutLocked drops the queued output. mu held.
+func (w *WebSocket) dropOutLocked() {
+	w.out = nil
+	clear(w.refs)
+	w.refs = w.refs[:0]
+	w.refBytes = 0
+}
+
 // batchStart marks the loop as being in a batch that ends with a flush, so
 // sends from its callbacks queue without posting a flush each. Loop-only.
 func (w *WebSocket) batchStart() {
@@ -332,8 +391,8 @@ func (w *WebSocket) batchStart() {
 // slow consumer is cut off. Loop-only.
 func (w *WebSocket) flush() {
 	w.mu.Lock()
-	buf := w.out
-	w.out = nil
+	buf, refs := w.out, w.refs
+	w.out, w.refs, w.refBytes = nil, nil, 0
 	w.flushPosted = false
 	closing, cut := w.closeQueued, w.cut
 	w.closeQueued, w.cut = false, false
@@ -345,16 +404,23 @@ func (w *WebSocket) flush() {
 		w.cutOff()
 		return
 	}
-	if len(buf) > 0 {
+	switch {
+	case len(refs) > 0:
+		w.writeRefs(buf, refs)
+		clear(refs) // no reference to the input survives the batch
+	case len(buf) > 0:
 		_ = w.lc.Write(buf) // a failed write closes the connection: ConnectionLost follows
 	}
-	if cap(buf) > 0 && cap(buf) <= maxKeptWSOut {
+	if cap(buf) > 0 && cap(buf) <= maxKeptWSOut || cap(refs) > 0 {
 		// Written (Write copies what the kernel did not take): reuse it for
 		// the next sends, unless a send already started a new one. At rest
 		// a WebSocket holds this one buffer, no more.
 		w.mu.Lock()
-		if w.out == nil && !w.sendClosed {
+		if w.out == nil && !w.sendClosed && cap(buf) <= maxKeptWSOut {
 			w.out = buf[:0]
+		}
+		if w.refs == nil {
+			w.refs = refs[:0]
 		}
 		w.mu.Unlock()
 	}
@@ -362,6 +428,37 @@ func (w *WebSocket) flush() {
 	if closing {
 		w.closeSent()
 	}
+}
+
+// writeRefs writes out with the payloads queued by reference spliced in
+// at their places, with writev (several when there are many): the loop
+// copies only what the kernel does not take at once. Loop-only.
+func (w *WebSocket) writeRefs(out []byte, refs []wsRef) {
+	var iov [17][]byte
+	n, from := 0, 0
+	for _, r := range refs {
+		if r.at > from {
+			iov[n] = out[from:r.at]
+			n++
+		}
+		iov[n] = r.p
+		n++
+		from = r.at
+		if n >= len(iov)-1 {
+			if w.lc.Writev(iov[:n]) != nil {
+				return // the connection is closing: ConnectionLost follows
+			}
+			n = 0
+		}
+	}
+	if from < len(out) {
+		iov[n] = out[from:]
+		n++
+	}
+	if n > 0 {
+		_ = w.lc.Writev(iov[:n])
+	}
+	clear(iov[:])
 }
 
 // closeSent runs once our close frame is written. Loop-only.
@@ -489,7 +586,8 @@ func (w *WebSocket) ConnectionLost(lc *loop.Conn, err error) {
 	w.mu.Lock()
 	w.gone = true
 	w.sendClosed = true
-	w.out = nil
+	w.dropOutLocked()
+	w.refs = nil
 	if w.code == 0 {
 		w.code = int(ws.StatusAbnormal)
 	}
@@ -616,6 +714,14 @@ func (w *WebSocket) send(op ws.Op, p []byte) error {
 		w.mu.Unlock()
 		return w.sendCompressed(op, p)
 	}
+	if len(p) >= minBorrowedSend && len(p) == len(w.cur) && unsafe.SliceData(p) == unsafe.SliceData(w.cur) {
+		// The message OnMessage runs for, sent back: its bytes stay in
+		// the loop's input until the batch's flush writes them.
+		w.out = ws.AppendHeader(w.out, ws.Header{Fin: true, Op: op, Length: int64(len(p))})
+		w.refs = append(w.refs, wsRef{at: len(w.out), p: p})
+		w.refBytes += len(p)
+		return w.postUnlock()
+	}
 	w.out = ws.AppendFrame(w.out, op, true, p)
 	return w.postUnlock()
 }
@@ -646,7 +752,7 @@ func (w *WebSocket) sendCompressed(op ws.Op, p []byte) error {
 // tooFarBehindLocked reports whether n more bytes would pass MaxOutbound
 // while output is still queued. mu held.
 func (w *WebSocket) tooFarBehindLocked(n int) bool {
-	q := int(w.queued.Load()) + len(w.out)
+	q := int(w.queued.Load()) + w.outLenLocked()
 	return q > 0 && q+n > w.wr.cfg.MaxOutbound
 }
 
@@ -654,7 +760,7 @@ func (w *WebSocket) tooFarBehindLocked(n int) bool {
 // by the next flush, which it makes sure follows; it releases mu.
 func (w *WebSocket) cutUnlock() error {
 	w.sendClosed, w.cut = true, true
-	w.out = nil // dropped: the client gets a close frame instead
+	w.dropOutLocked() // the client gets a close frame instead
 	_ = w.postUnlock()
 	return ErrWSSlowConsumer
 }

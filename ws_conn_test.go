@@ -643,6 +643,71 @@ func TestWSDeflateOffLoop(t *testing.T) {
 	}
 }
 
+// TestWSEchoByReference: messages echoed from OnMessage as received are
+// written from the loop's input without a copy (1 KiB and more); whatever
+// the sizes, the number of messages in one batch, a ping between them, a
+// second send after the echo and a client that reads late, every frame
+// arrives intact and in order.
+func TestWSEchoByReference(t *testing.T) {
+	app := eddy.New(eddy.Config{})
+	app.WebSocket("/ws", eddy.WSCallbacks{OnMessage: func(w *eddy.WebSocket, m eddy.WSMessage) {
+		w.Send(m.Type, m.Data)
+		if len(m.Data) == 3000 {
+			w.SendText("after 3000")
+			w.Send(m.Type, m.Data) // twice
+		}
+	}}, eddy.WSConfig{MaxOutbound: 64 << 20})
+	s := eddytest.New(t, app)
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+	msg := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return b
+	}
+	tests := []struct {
+		name  string
+		sizes []int
+	}{
+		{"around the threshold", []int{1023, 1024, 1025, 10, 3000}},
+		{"many in one batch", []int{2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 5, 3000}},
+		{"more than the socket takes", []int{1 << 20, 3000, 1 << 20, 700 << 10, 1 << 20}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			k := dialWS(t, s, "/ws", "", nil)
+			var wire []byte
+			var want [][]byte
+			for i, n := range tc.sizes {
+				b := msg(n)
+				wire = append(wire, frame(ws.OpBinary, true, b)...)
+				want = append(want, b)
+				if n == 3000 {
+					want = append(want, []byte("after 3000"), b)
+				}
+				if i == 1 {
+					wire = append(wire, frame(ws.OpPing, true, []byte("p"))...)
+					want = append(want, []byte("pong p"))
+				}
+			}
+			k.write(wire) // one write: the server reads it in as few batches as it can
+			for i, w := range want {
+				m := k.read()
+				got := m.Payload
+				if m.Op == ws.OpPong {
+					got = append([]byte("pong "), got...)
+				}
+				if !bytes.Equal(got, w) {
+					t.Fatalf("frame %d: %v %d bytes, want %d bytes", i, m.Op, len(m.Payload), len(w))
+				}
+			}
+		})
+	}
+}
+
 // TestWSNoAutoPingNoAutoClose: with the switches off, pings and the
 // peer's close reach the application, which answers them itself.
 func TestWSNoAutoPingNoAutoClose(t *testing.T) {
