@@ -81,7 +81,8 @@ type WSHandler interface{ wsHandler() }
 // each message: text and binary, and also ping and pong when
 // WSConfig.NoAutoPing is set, and the peer's close when WSConfig.NoAutoClose
 // is set. m.Data is loop memory, valid until OnMessage returns; copy it to
-// keep it. OnClose runs once, last, when the connection is gone, with the
+// keep it; once sent back with Send it must not be modified (it may be
+// written from there). OnClose runs once, last, when the connection is gone, with the
 // close code (the peer's, ours if the peer never answered, 1006 when the
 // connection was lost without a close frame) and the reason.
 //

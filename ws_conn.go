@@ -659,13 +659,17 @@ func (w *WebSocket) run() {
 func (w *WebSocket) SendText(s string) error { return w.send(ws.OpText, unsafeBytes(s)) }
 
 // SendBytes sends b as a binary message; b is copied before SendBytes
-// returns. Errors as for SendText. Safe for concurrent use.
+// returns, except OnMessage's own m.Data (see Send). Errors as for
+// SendText. Safe for concurrent use.
 func (w *WebSocket) SendBytes(b []byte) error { return w.send(ws.OpBinary, b) }
 
 // Send sends data as a message of type t (WSText or WSBinary): the way to
 // echo a message as received, or to send text held in a []byte without a
-// conversion. data is copied before Send returns. Errors as for SendText.
-// Safe for concurrent use.
+// conversion. data is copied before Send returns, with one exception that
+// makes echoes cheap: the m.Data of the message OnMessage is running for
+// (1 KiB or more), sent from OnMessage, is written from the loop's input
+// at the end of the callback's batch, without a copy; do not modify m.Data
+// after sending it. Errors as for SendText. Safe for concurrent use.
 func (w *WebSocket) Send(t WSMessageType, data []byte) error {
 	if t != WSText && t != WSBinary {
 		return fmt.Errorf("eddy: WebSocket Send of a %s message: use Ping, Pong or Close", t)
