@@ -217,7 +217,7 @@ func (w *WebSocket) handle(m ws.Message, in []byte) {
 	switch m.Op {
 	case ws.OpText, ws.OpBinary:
 		if w.lstate == wsOpen {
-			if w.wr.fn == nil && len(m.Payload) >= minBorrowedSend && within(m.Payload, in) {
+			if w.wr.cb.OnMessage != nil && len(m.Payload) >= minBorrowedSend && within(m.Payload, in) {
 				w.deliverBorrowable(WSMessage{Type: WSMessageType(m.Op), Data: m.Payload})
 				return
 			}

@@ -708,6 +708,27 @@ func TestWSEchoByReference(t *testing.T) {
 	}
 }
 
+// TestWSNoOnMessage: a WSCallbacks without OnMessage ignores messages of
+// every size (the large ones take another path) and stays open.
+func TestWSNoOnMessage(t *testing.T) {
+	app := eddy.New(eddy.Config{})
+	rec := newCloseRecorder()
+	app.WebSocket("/ws", eddy.WSCallbacks{OnClose: rec.onClose})
+	s := eddytest.New(t, app)
+	k := dialWS(t, s, "/ws", "", nil)
+	for _, n := range []int{10, 1 << 10, 64 << 10} {
+		k.send(ws.OpBinary, strings.Repeat("x", n))
+	}
+	k.send(ws.OpPing, "still there")
+	if m := k.read(); m.Op != ws.OpPong || string(m.Payload) != "still there" {
+		t.Fatalf("got %v %q, want the pong", m.Op, m.Payload)
+	}
+	k.write(ws.AppendMaskedClose(nil, 1000, "", testMask))
+	if got := rec.wait(t); got != "1000 " {
+		t.Errorf("OnClose got %q", got)
+	}
+}
+
 // TestWSNoAutoPingNoAutoClose: with the switches off, pings and the
 // peer's close reach the application, which answers them itself.
 func TestWSNoAutoPingNoAutoClose(t *testing.T) {
