@@ -81,7 +81,8 @@ type WSHandler interface{ wsHandler() }
 // each message: text and binary, and also ping and pong when
 // WSConfig.NoAutoPing is set, and the peer's close when WSConfig.NoAutoClose
 // is set. m.Data is loop memory, valid until OnMessage returns; copy it to
-// keep it. OnClose runs once, last, when the connection is gone, with the
+// keep it; once sent back with Send it must not be modified (it may be
+// written from there). OnClose runs once, last, when the connection is gone, with the
 // close code (the peer's, ours if the peer never answered, 1006 when the
 // connection was lost without a close frame) and the reason.
 //
@@ -101,7 +102,9 @@ func (WSCallbacks) wsHandler() {}
 // WebSocket is closed: with 1000 for a nil error, 1011 for an error (which
 // is logged) or a panic (logged with its stack). Messages wait for it in a
 // bounded queue: while the queue is full the connection is not read
-// (control frames too), and the heartbeat goes on.
+// (control frames too), and the heartbeat waits: the peer's pongs are
+// behind the unread messages, so a healthy peer is not dropped for a
+// handler that is busy; it starts again once the handler receives.
 //
 // It runs on its own goroutine, not in the worker pool: a WebSocket lives
 // as long as its client, and would otherwise hold a pool worker as long.
@@ -146,7 +149,10 @@ type WSConfig struct {
 	// Heartbeat is the ping interval: a ping is sent after Heartbeat
 	// without input, and a peer that sends nothing (no pong, no message)
 	// within PongTimeout after it is dropped (close code 1006). It runs on
-	// the loop's timer, whether or not the application reads. 0: off.
+	// the loop's timer, whether or not the application reads, except
+	// while a WSFunc's queue is full (MaxQueue): the connection is not
+	// read then, the peer's pongs cannot be seen, and the heartbeat waits
+	// until the WSFunc receives again. 0: off.
 	Heartbeat time.Duration
 	// PongTimeout is how long a ping waits for an answer. Default
 	// Heartbeat/2.

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/eddy-go/eddy/httpcodec"
 	"github.com/eddy-go/eddy/loop"
@@ -38,10 +39,11 @@ type WebSocket struct {
 	// query are read from head when asked for, not kept twice.
 	protocol string
 	remote   net.Addr
-	params   []string     // name, value, name, value ...
-	head     []byte       // an owned copy of the handshake's head, parsed again by Header
-	deflater *ws.Deflater // nil: permessage-deflate not negotiated
-	rx       *wsInbox     // a WSFunc's receiving side; nil for callbacks
+	params   []string // name, value, name, value ...
+	head     []byte   // an owned copy of the handshake's head, parsed again by Header
+	rx       *wsInbox // a WSFunc's receiving side; nil for callbacks
+
+	def *wsDeflate // nil: permessage-deflate not negotiated
 
 	// Loop-owned.
 	lc       *loop.Conn // its Handle (the same pointer) is safe from any goroutine
@@ -53,20 +55,51 @@ type WebSocket struct {
 	hubs     *[]hubSlot    // the hubs it is a member of; nil until its first Hub.Add
 	lstate   wsState
 	failNow  bool // close the connection once the close frame is written
+	// readStopped: reading is paused until the WSFunc catches up; the
+	// heartbeat waits meanwhile (the peer's pongs are behind the unread
+	// messages, so their absence says nothing about the peer).
+	readStopped bool
 
 	// Shared, guarded by mu.
-	flushPosted bool // a flush is posted, or the loop is in a batch that ends with one
-	sendClosed  bool // a close frame was queued (or the connection is gone): no more sends
-	closeQueued bool // out ends with our close frame
-	cut         bool // the client fell MaxOutbound behind: flush cuts it off
-	peerClosed  bool // the peer's close frame arrived
-	gone        bool // the connection is closed (ConnectionLost ran)
+	bw          *wsBorrow     // nil until the first message that may be echoed by reference
+	flushPosted bool          // a flush is posted, or the loop is in a batch that ends with one
+	sendClosed  bool          // a close frame was queued (or the connection is gone): no more sends
+	closeQueued bool          // out ends with our close frame
+	cut         bool          // the client fell MaxOutbound behind: flush cuts it off
+	peerClosed  bool          // the peer's close frame arrived
+	gone        bool          // the connection is closed (ConnectionLost ran)
+	code        ws.StatusCode // the close code (0 while open); the peer's wins over ours
 	mu          sync.Mutex
-	code        int    // the close code (0 while open); the peer's wins over ours
 	out         []byte // frames queued and not yet written
 	reason      string
 
 	queued atomic.Int64 // output queued in the loop at the last look (for Send's limit)
+}
+
+// wsDeflate is a WebSocket's compression, made only when permessage-deflate
+// is negotiated. It is guarded by its own mu, which the loop never takes for
+// its own work: a message is compressed by the goroutine that sends it,
+// outside the WebSocket's mu, so the loop never waits for deflate work done
+// elsewhere. mu is held from the compression to the frame's place in the
+// output: with context takeover the frames must leave in the order they were
+// compressed.
+type wsDeflate struct {
+	mu  sync.Mutex
+	d   *ws.Deflater
+	buf []byte // the frame being compressed; kept up to maxKeptWSOut
+}
+
+// wsBorrow is the state of echoes sent by reference, guarded by the
+// WebSocket's mu, made for the first message large enough to be sent so.
+// refs are payloads sent from OnMessage that are the message's own bytes,
+// still in the loop's input: the output holds their headers, and the flush
+// at the end of the batch writes them from there (writev), with no copy.
+// cur is the message OnMessage is running for, when it may be sent so.
+// Both are empty outside a batch.
+type wsBorrow struct {
+	refs  []wsRef
+	bytes int
+	cur   []byte
 }
 
 // wsInbox is the receiving side of a WSFunc's WebSocket (Receive,
@@ -114,7 +147,7 @@ func newWebSocket(c *Ctx, wr *wsRoute, hs *ws.Handshake) *WebSocket {
 	w.parser.MaxMessage = wr.cfg.MaxMessage
 	if hs.Deflate {
 		w.parser.Inflater = ws.NewInflater(hs.DeflateParams, ws.RoleServer)
-		w.deflater = ws.NewDeflater(hs.DeflateParams, ws.RoleServer)
+		w.def = &wsDeflate{d: ws.NewDeflater(hs.DeflateParams, ws.RoleServer)}
 	}
 	if wr.fn != nil {
 		w.rx = &wsInbox{wake: make(chan struct{}, 1), done: make(chan struct{})}
@@ -165,6 +198,8 @@ func (w *WebSocket) DataReceived(lc *loop.Conn, data []byte) int {
 	for off < len(data) && w.lstate < wsDone {
 		if w.wr.fn != nil && w.inboxFull() {
 			lc.PauseReading() // the WSFunc is behind: Receive resumes it
+			w.readStopped = true
+			w.rearm()
 			break
 		}
 		n, m, err := w.parser.Feed(data[off:])
@@ -176,7 +211,7 @@ func (w *WebSocket) DataReceived(lc *loop.Conn, data []byte) int {
 		if m.Op == 0 {
 			break // need more
 		}
-		w.handle(m)
+		w.handle(m, data)
 	}
 	w.flush()
 	if w.failNow {
@@ -188,12 +223,17 @@ func (w *WebSocket) DataReceived(lc *loop.Conn, data []byte) int {
 	return off
 }
 
-// handle acts on one message or control frame. Loop-only.
-func (w *WebSocket) handle(m ws.Message) {
+// handle acts on one message or control frame; in is the input it came
+// in. Loop-only.
+func (w *WebSocket) handle(m ws.Message, in []byte) {
 	cfg := &w.wr.cfg
 	switch m.Op {
 	case ws.OpText, ws.OpBinary:
 		if w.lstate == wsOpen {
+			if w.wr.cb.OnMessage != nil && len(m.Payload) >= minBorrowedSend && within(m.Payload, in) {
+				w.deliverBorrowable(WSMessage{Type: WSMessageType(m.Op), Data: m.Payload})
+				return
+			}
 			w.deliver(WSMessage{Type: WSMessageType(m.Op), Data: m.Payload})
 		}
 	case ws.OpPing:
@@ -205,11 +245,11 @@ func (w *WebSocket) handle(m ws.Message) {
 		w.mu.Lock()
 		switch {
 		case w.sendClosed:
-		case q+len(w.out) > 0 && q+len(w.out)+len(m.Payload) > w.wr.cfg.MaxOutbound:
+		case q+w.outLenLocked() > 0 && q+w.outLenLocked()+len(m.Payload) > w.wr.cfg.MaxOutbound:
 			// A peer that pings and does not read its pongs is a slow
 			// consumer too: the pongs must not pile up.
 			w.sendClosed, w.cut = true, true
-			w.out = nil
+			w.dropOutLocked()
 		default:
 			w.out = ws.AppendFrame(w.out, ws.OpPong, true, m.Payload)
 		}
@@ -226,12 +266,11 @@ func (w *WebSocket) handle(m ws.Message) {
 // peerClose handles the peer's close frame. Loop-only.
 func (w *WebSocket) peerClose(payload []byte) {
 	code, reason, _ := ws.ParseClose(payload) // validated by the parser
-	c := int(code)
-	if c == 0 {
-		c = int(ws.StatusNoStatus)
+	if code == 0 {
+		code = ws.StatusNoStatus
 	}
 	w.mu.Lock()
-	w.code, w.reason = c, string(reason)
+	w.code, w.reason = code, string(reason)
 	w.peerClosed = true
 	w.mu.Unlock()
 	switch {
@@ -278,7 +317,7 @@ func (w *WebSocket) protocolError(err error) {
 func (w *WebSocket) queueClose(code ws.StatusCode, reason string, record bool) {
 	w.mu.Lock()
 	if record && w.code == 0 {
-		w.code, w.reason = int(code), reason
+		w.code, w.reason = code, reason
 	}
 	if !w.sendClosed {
 		w.sendClosed = true
@@ -305,6 +344,63 @@ func (w *WebSocket) deliver(m WSMessage) {
 	}
 }
 
+// deliverBorrowable runs OnMessage for a message whose payload lies in
+// the loop's input, which stays untouched until the batch's flush: a Send
+// of that very payload from OnMessage queues a reference instead of a
+// copy. Loop-only.
+func (w *WebSocket) deliverBorrowable(m WSMessage) {
+	w.mu.Lock()
+	if w.bw == nil {
+		w.bw = &wsBorrow{}
+	}
+	w.bw.cur = m.Data
+	w.mu.Unlock()
+	w.callMessage(m)
+	w.mu.Lock()
+	if w.bw != nil {
+		w.bw.cur = nil
+	}
+	w.mu.Unlock()
+}
+
+// minBorrowedSend is the smallest payload an echo sends by reference:
+// below it the copy costs less than the bookkeeping.
+const minBorrowedSend = 1 << 10
+
+// within reports whether p lies inside in.
+func within(p, in []byte) bool {
+	if len(p) == 0 || len(in) == 0 {
+		return false
+	}
+	b := uintptr(unsafe.Pointer(unsafe.SliceData(in)))
+	q := uintptr(unsafe.Pointer(unsafe.SliceData(p)))
+	return q >= b && q+uintptr(len(p)) <= b+uintptr(len(in))
+}
+
+// wsRef is a payload queued by reference: it goes after out[:at].
+type wsRef struct {
+	at int
+	p  []byte
+}
+
+// outLenLocked is the size of the queued output. mu held.
+func (w *WebSocket) outLenLocked() int {
+	if w.bw != nil {
+		return len(w.out) + w.bw.bytes
+	}
+	return len(w.out)
+}
+
+// dropOutLocked drops the queued output. mu held.
+func (w *WebSocket) dropOutLocked() {
+	w.out = nil
+	if bw := w.bw; bw != nil {
+		clear(bw.refs)
+		bw.refs = bw.refs[:0]
+		bw.bytes = 0
+	}
+}
+
 // batchStart marks the loop as being in a batch that ends with a flush, so
 // sends from its callbacks queue without posting a flush each. Loop-only.
 func (w *WebSocket) batchStart() {
@@ -321,6 +417,11 @@ func (w *WebSocket) flush() {
 	w.mu.Lock()
 	buf := w.out
 	w.out = nil
+	var refs []wsRef
+	if bw := w.bw; bw != nil {
+		refs = bw.refs
+		bw.refs, bw.bytes = nil, 0
+	}
 	w.flushPosted = false
 	closing, cut := w.closeQueued, w.cut
 	w.closeQueued, w.cut = false, false
@@ -332,18 +433,25 @@ func (w *WebSocket) flush() {
 		w.cutOff()
 		return
 	}
-	if len(buf) > 0 {
+	switch {
+	case len(refs) > 0:
+		w.writeRefs(buf, refs)
+		clear(refs) // no reference to the input survives the batch
+	case len(buf) > 0:
 		_ = w.lc.Write(buf) // a failed write closes the connection: ConnectionLost follows
 	}
-	if cap(buf) > 0 && cap(buf) <= maxKeptWSOut {
+	if cap(buf) > 0 && cap(buf) <= maxKeptWSOut || cap(refs) > 0 {
 		// Written (Write copies what the kernel did not take): reuse it for
 		// the next sends, unless a send already started a new one, until
 		// no send came for wsOutIdle (Timeout lets it go): a steady flow
 		// costs no allocation per message, an idle WebSocket holds no buffer.
 		w.mu.Lock()
-		kept := w.out == nil && !w.sendClosed
+		kept := w.out == nil && !w.sendClosed && cap(buf) <= maxKeptWSOut
 		if kept {
 			w.out = buf[:0]
+		}
+		if w.bw != nil && w.bw.refs == nil {
+			w.bw.refs = refs[:0]
 		}
 		w.mu.Unlock()
 		if kept && w.lstate != wsGone {
@@ -358,6 +466,37 @@ func (w *WebSocket) flush() {
 	if closing {
 		w.closeSent()
 	}
+}
+
+// writeRefs writes out with the payloads queued by reference spliced in
+// at their places, with writev (several when there are many): the loop
+// copies only what the kernel does not take at once. Loop-only.
+func (w *WebSocket) writeRefs(out []byte, refs []wsRef) {
+	var iov [17][]byte
+	n, from := 0, 0
+	for _, r := range refs {
+		if r.at > from {
+			iov[n] = out[from:r.at]
+			n++
+		}
+		iov[n] = r.p
+		n++
+		from = r.at
+		if n >= len(iov)-1 {
+			if w.lc.Writev(iov[:n]) != nil {
+				return // the connection is closing: ConnectionLost follows
+			}
+			n = 0
+		}
+	}
+	if from < len(out) {
+		iov[n] = out[from:]
+		n++
+	}
+	if n > 0 {
+		_ = w.lc.Writev(iov[:n])
+	}
+	clear(iov[:])
 }
 
 // closeSent runs once our close frame is written. Loop-only.
@@ -384,7 +523,7 @@ func (w *WebSocket) closeSent() {
 func (w *WebSocket) cutOff() {
 	w.mu.Lock()
 	if w.code == 0 {
-		w.code, w.reason = int(ws.StatusPolicyViolation), "client too slow"
+		w.code, w.reason = ws.StatusPolicyViolation, "client too slow"
 	}
 	w.mu.Unlock()
 	w.lstate = wsDone
@@ -400,10 +539,19 @@ func (w *WebSocket) Timeout(lc *loop.Conn) {
 	cfg := &w.wr.cfg
 	if w.outIdle != 0 && now >= w.outIdle {
 		w.mu.Lock()
-		if len(w.out) == 0 { // nothing queued since: let the buffer go
+		if len(w.out) == 0 { // nothing queued since: let the buffers go
 			w.out = nil
+			if w.bw != nil && len(w.bw.refs) == 0 {
+				w.bw.refs = nil
+			}
 		}
 		w.mu.Unlock()
+		// The compressed frame's buffer too, unless a sender is compressing
+		// now (the loop never waits for def.mu).
+		if d := w.def; d != nil && d.mu.TryLock() {
+			d.buf = nil
+			d.mu.Unlock()
+		}
 		w.outIdle = 0
 	}
 	if w.closeBy != 0 && now >= w.closeBy {
@@ -414,14 +562,14 @@ func (w *WebSocket) Timeout(lc *loop.Conn) {
 		_ = lc.Close()
 		return
 	}
-	if cfg.Heartbeat > 0 && w.lstate == wsOpen {
+	if cfg.Heartbeat > 0 && w.lstate == wsOpen && !w.readStopped {
 		switch {
 		case w.pingAt != 0 && now >= w.pingAt+cfg.PongTimeout:
 			// Nothing came back: the peer is gone or stuck. No close
 			// frame: it would not be read either.
 			w.mu.Lock()
 			if w.code == 0 {
-				w.code, w.reason = int(ws.StatusAbnormal), "no pong within the pong timeout"
+				w.code, w.reason = ws.StatusAbnormal, "no pong within the pong timeout"
 			}
 			w.mu.Unlock()
 			w.lstate = wsDone
@@ -453,7 +601,7 @@ func (w *WebSocket) rearm() {
 	if w.closeBy != 0 && (at == 0 || w.closeBy < at) {
 		at = w.closeBy
 	}
-	if hb := w.wr.cfg.Heartbeat; hb > 0 && w.lstate == wsOpen {
+	if hb := w.wr.cfg.Heartbeat; hb > 0 && w.lstate == wsOpen && !w.readStopped {
 		t := w.lastRead + hb
 		if w.pingAt != 0 {
 			t = w.pingAt + w.wr.cfg.PongTimeout
@@ -493,11 +641,12 @@ func (w *WebSocket) ConnectionLost(lc *loop.Conn, err error) {
 	w.mu.Lock()
 	w.gone = true
 	w.sendClosed = true
-	w.out = nil
+	w.dropOutLocked()
+	w.bw = nil
 	if w.code == 0 {
-		w.code = int(ws.StatusAbnormal)
+		w.code = ws.StatusAbnormal
 	}
-	code, reason := w.code, w.reason
+	code, reason := int(w.code), w.reason
 	w.mu.Unlock()
 	for w.hubs != nil && len(*w.hubs) > 0 {
 		(*w.hubs)[len(*w.hubs)-1].h.removeLoop(w)
@@ -565,13 +714,17 @@ func (w *WebSocket) run() {
 func (w *WebSocket) SendText(s string) error { return w.send(ws.OpText, unsafeBytes(s)) }
 
 // SendBytes sends b as a binary message; b is copied before SendBytes
-// returns. Errors as for SendText. Safe for concurrent use.
+// returns, except OnMessage's own m.Data (see Send). Errors as for
+// SendText. Safe for concurrent use.
 func (w *WebSocket) SendBytes(b []byte) error { return w.send(ws.OpBinary, b) }
 
 // Send sends data as a message of type t (WSText or WSBinary): the way to
 // echo a message as received, or to send text held in a []byte without a
-// conversion. data is copied before Send returns. Errors as for SendText.
-// Safe for concurrent use.
+// conversion. data is copied before Send returns, with one exception that
+// makes echoes cheap: the m.Data of the message OnMessage is running for
+// (1 KiB or more), sent from OnMessage, is written from the loop's input
+// at the end of the callback's batch, without a copy; do not modify m.Data
+// after sending it. Errors as for SendText. Safe for concurrent use.
 func (w *WebSocket) Send(t WSMessageType, data []byte) error {
 	if t != WSText && t != WSBinary {
 		return fmt.Errorf("eddy: WebSocket Send of a %s message: use Ping, Pong or Close", t)
@@ -613,22 +766,67 @@ func (w *WebSocket) send(op ws.Op, p []byte) error {
 		w.mu.Unlock()
 		return ErrWSClosed
 	}
-	if q := int(w.queued.Load()) + len(w.out); q > 0 && q+len(p) > w.wr.cfg.MaxOutbound {
-		w.sendClosed, w.cut = true, true
-		w.out = nil // dropped: the client gets a close frame instead
-		post := !w.flushPosted
-		w.flushPosted = true
+	if w.tooFarBehindLocked(len(p)) {
+		return w.cutUnlock()
+	}
+	if w.def != nil && !op.IsControl() {
 		w.mu.Unlock()
-		if post {
-			_ = w.post()
-		}
-		return ErrWSSlowConsumer
+		return w.sendCompressed(op, p)
 	}
-	if w.deflater != nil && !op.IsControl() {
-		w.out = w.deflater.AppendFrame(w.out, op, p)
-	} else {
-		w.out = ws.AppendFrame(w.out, op, true, p)
+	if bw := w.bw; bw != nil && len(p) >= minBorrowedSend && len(p) == len(bw.cur) && unsafe.SliceData(p) == unsafe.SliceData(bw.cur) {
+		// The message OnMessage runs for, sent back: its bytes stay in
+		// the loop's input until the batch's flush writes them.
+		w.out = ws.AppendHeader(w.out, ws.Header{Fin: true, Op: op, Length: int64(len(p))})
+		bw.refs = append(bw.refs, wsRef{at: len(w.out), p: p})
+		bw.bytes += len(p)
+		return w.postUnlock()
 	}
+	w.out = ws.AppendFrame(w.out, op, true, p)
+	return w.postUnlock()
+}
+
+// sendCompressed compresses p into a frame under def.mu alone (the loop
+// goes on meanwhile), then queues it under mu, checking again what may have
+// changed during the compression. Safe for concurrent use.
+func (w *WebSocket) sendCompressed(op ws.Op, p []byte) error {
+	d := w.def
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	f := d.d.AppendFrame(d.buf[:0], op, p)
+	d.buf = nil
+	if cap(f) <= maxKeptWSOut {
+		d.buf = f[:0]
+	}
+	w.mu.Lock()
+	if w.sendClosed {
+		w.mu.Unlock()
+		return ErrWSClosed
+	}
+	if w.tooFarBehindLocked(len(f)) {
+		return w.cutUnlock()
+	}
+	w.out = append(w.out, f...)
+	return w.postUnlock()
+}
+
+// tooFarBehindLocked reports whether n more bytes would pass MaxOutbound
+// while output is still queued. mu held.
+func (w *WebSocket) tooFarBehindLocked(n int) bool {
+	q := int(w.queued.Load()) + w.outLenLocked()
+	return q > 0 && q+n > w.wr.cfg.MaxOutbound
+}
+
+// cutUnlock drops what is queued and marks the slow consumer to be cut off
+// by the next flush, which it makes sure follows; it releases mu.
+func (w *WebSocket) cutUnlock() error {
+	w.sendClosed, w.cut = true, true
+	w.dropOutLocked() // the client gets a close frame instead
+	_ = w.postUnlock()
+	return ErrWSSlowConsumer
+}
+
+// postUnlock makes sure a flush follows what was queued, and releases mu.
+func (w *WebSocket) postUnlock() error {
 	post := !w.flushPosted
 	w.flushPosted = true
 	w.mu.Unlock()
@@ -676,7 +874,7 @@ func (w *WebSocket) Close(code int, reason string) error {
 	}
 	w.sendClosed = true
 	if w.code == 0 {
-		w.code, w.reason = code, reason
+		w.code, w.reason = sc, reason
 	}
 	w.out = ws.AppendClose(w.out, sc, reason)
 	w.closeQueued = true
@@ -696,7 +894,7 @@ func (w *WebSocket) Close(code int, reason string) error {
 func (w *WebSocket) CloseCode() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.code
+	return int(w.code)
 }
 
 // CloseReason returns the reason that came with CloseCode. Safe for

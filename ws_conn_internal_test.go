@@ -44,12 +44,14 @@ func TestWSQuery(t *testing.T) {
 // TestWebSocketSize: a WebSocket fits the allocator's 384-byte size class,
 // which every idle WebSocket pays. What it holds, in bytes: app and wr 16;
 // protocol and remote 32; params and head 48 (the head's bytes, about 150
-// for a short handshake, are beside it); deflater and rx 16 (nil unless
-// permessage-deflate, a WSFunc); lc 8 (its loop and Handle are read from
+// for a short handshake, are beside it); rx and def 16 (nil unless a
+// WSFunc, permessage-deflate); lc 8 (its loop and Handle are read from
 // it); parser 144 (ws.Parser); lastRead, pingAt, closeBy, outIdle 32; hubs
-// 8 (nil until a Hub.Add); eight flags 8; mu 8; code 8; out 24 (nil while
-// idle); reason 16; queued 8: 376, 8 to spare. State of some WebSockets
-// only lives beside it: a WSFunc's inbox (wsInbox), the hub slots, the
+// 8 (nil until a Hub.Add); three loop flags 8; bw 8 (nil until a message
+// large enough to be echoed by reference); six flags and code 8; mu 8; out
+// 24 (nil while idle); reason 16; queued 8: 384. State of some WebSockets
+// only lives beside it: a WSFunc's inbox (wsInbox), the compression
+// (wsDeflate), the echo-by-reference state (wsBorrow), the hub slots, the
 // parser's buffer of a split control frame; the handshake's path and query
 // are read again from head when asked for.
 func TestWebSocketSize(t *testing.T) {

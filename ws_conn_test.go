@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -382,6 +383,65 @@ func TestWSHeartbeatSilentPeer(t *testing.T) {
 	}
 }
 
+// TestWSHeartbeatPausedReader: a WSFunc that does not receive for a while
+// fills its queue and the connection is no longer read, so the peer's
+// pongs are not seen: the heartbeat must wait rather than drop a healthy
+// peer, and every message reaches the handler once it receives.
+func TestWSHeartbeatPausedReader(t *testing.T) {
+	const hb, pong = 30 * time.Millisecond, 60 * time.Millisecond
+	release := make(chan struct{})
+	got := make(chan int, 1)
+	socks := make(chan *eddy.WebSocket, 1)
+	app := eddy.New(eddy.Config{})
+	app.WebSocket("/ws", eddy.WSFunc(func(w *eddy.WebSocket) error {
+		socks <- w
+		<-release // busy elsewhere: not receiving
+		n := 0
+		for m := range w.Messages() {
+			if string(m.Data) == "end" {
+				break
+			}
+			n++
+		}
+		got <- n
+		return nil
+	}), eddy.WSConfig{MaxQueue: 2, Heartbeat: hb, PongTimeout: pong})
+	s := eddytest.New(t, app)
+	k := dialWS(t, s, "/ws", "", nil)
+	w := <-socks
+	var burst []byte
+	for range 10 {
+		burst = append(burst, frame(ws.OpText, true, []byte("m"))...)
+	}
+	k.write(append(burst, frame(ws.OpText, true, []byte("end"))...))
+	go func() { // a healthy peer: it answers every ping
+		for {
+			m, err := k.tryRead(10 * time.Second)
+			if err != nil {
+				return
+			}
+			if m.Op == ws.OpPing {
+				k.c.Write(frame(ws.OpPong, true, m.Payload))
+			}
+		}
+	}()
+	// Not synchronisation: the handler stays busy for several heartbeats
+	// and pong timeouts, the time a heartbeat needs to give up on a peer.
+	time.Sleep(10 * (hb + pong))
+	if code := w.CloseCode(); code != 0 {
+		t.Fatalf("a healthy peer was closed (%d %q) while the handler did not receive", code, w.CloseReason())
+	}
+	close(release)
+	select {
+	case n := <-got:
+		if n != 10 {
+			t.Errorf("the handler received %d messages, want 10", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler never got the end")
+	}
+}
+
 // TestWSDrain: Shutdown sends 1001 to every WebSocket and waits for the
 // closing handshake.
 func TestWSDrain(t *testing.T) {
@@ -444,42 +504,7 @@ func TestWSDeflate(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _ := echoServer(t, eddy.WSConfig{Deflate: &tc.server})
-			c, err := net.Dial("tcp", s.App.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			key := ws.NewKey()
-			opts := &ws.ClientOptions{Deflate: &tc.client}
-			req := ws.AppendRequestHeaders([]byte("GET /ws HTTP/1.1\r\nHost: x\r\n"), key[:], opts)
-			if _, err := c.Write(append(req, "\r\n"...)); err != nil {
-				t.Fatal(err)
-			}
-			k := &wsClient{t: t, c: c, br: bufio.NewReader(c)}
-			var head []byte
-			var resp httpcodec.Response
-			var rp httpcodec.ResponseParser
-			c.SetReadDeadline(time.Now().Add(10 * time.Second))
-			for {
-				b, err := k.br.ReadByte()
-				if err != nil {
-					t.Fatal(err)
-				}
-				head = append(head, b)
-				if n, err := rp.Parse(head, &resp, false); err != nil {
-					t.Fatal(err)
-				} else if n > 0 {
-					break
-				}
-			}
-			hs, herr := ws.CheckResponse(&resp, key[:], opts)
-			if herr != nil || !hs.Deflate {
-				t.Fatalf("handshake: %v, deflate %v (%q)", herr, hs.Deflate, head)
-			}
-			k.p.Role = ws.RoleClient
-			k.p.MaxMessage = 1 << 20
-			k.p.Inflater = ws.NewInflater(hs.DeflateParams, ws.RoleClient)
-			d := ws.NewDeflater(hs.DeflateParams, ws.RoleClient)
+			k, d := dialWSDeflate(t, s, tc.client)
 			for i := range 5 {
 				msg := strings.Repeat("compress me "+strconv.Itoa(i%2)+" ", 200)
 				k.write(d.AppendMaskedFrame(nil, ws.OpText, []byte(msg), testMask))
@@ -496,6 +521,212 @@ func TestWSDeflate(t *testing.T) {
 				t.Fatalf("plain: %q", m.Payload)
 			}
 		})
+	}
+}
+
+// dialWSDeflate connects to s's /ws offering permessage-deflate with
+// opts, and returns the client (decompressing what it reads) and the
+// Deflater for what it sends.
+func dialWSDeflate(t testing.TB, s *eddytest.Server, opts ws.DeflateOptions) (*wsClient, *ws.Deflater) {
+	t.Helper()
+	c, err := net.Dial("tcp", s.App.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	key := ws.NewKey()
+	copts := &ws.ClientOptions{Deflate: &opts}
+	req := ws.AppendRequestHeaders([]byte("GET /ws HTTP/1.1\r\nHost: x\r\n"), key[:], copts)
+	if _, err := c.Write(append(req, "\r\n"...)); err != nil {
+		t.Fatal(err)
+	}
+	k := &wsClient{t: t, c: c, br: bufio.NewReader(c)}
+	var head []byte
+	var resp httpcodec.Response
+	var rp httpcodec.ResponseParser
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		b, err := k.br.ReadByte()
+		if err != nil {
+			t.Fatal(err)
+		}
+		head = append(head, b)
+		if n, err := rp.Parse(head, &resp, false); err != nil {
+			t.Fatal(err)
+		} else if n > 0 {
+			break
+		}
+	}
+	hs, herr := ws.CheckResponse(&resp, key[:], copts)
+	if herr != nil || !hs.Deflate {
+		t.Fatalf("handshake: %v, deflate %v (%q)", herr, hs.Deflate, head)
+	}
+	k.p.Role = ws.RoleClient
+	k.p.MaxMessage = 64 << 20
+	k.p.Inflater = ws.NewInflater(hs.DeflateParams, ws.RoleClient)
+	return k, ws.NewDeflater(hs.DeflateParams, ws.RoleClient)
+}
+
+// TestWSDeflateOffLoop: a message sent from a WSFunc's goroutine is
+// compressed there, and the loop does not wait for it: pings keep being
+// answered while a large message is being compressed, so their pongs come
+// before it. (When the compression ran under the lock the loop takes for
+// every input, the loop stopped until it ended.)
+func TestWSDeflateOffLoop(t *testing.T) {
+	for _, takeover := range []bool{true, false} {
+		t.Run(fmt.Sprintf("context takeover %v", takeover), func(t *testing.T) {
+			seed := time.Now().UnixNano()
+			t.Logf("seed %d", seed)
+			rng := rand.New(rand.NewPCG(uint64(seed), 0))
+			big := make([]byte, 6<<20)
+			for i := range big {
+				big[i] = 'a' + byte(rng.IntN(16)) // some redundancy: slow to compress, smaller on the wire
+			}
+			app := eddy.New(eddy.Config{})
+			app.WebSocket("/ws", eddy.WSFunc(func(w *eddy.WebSocket) error {
+				for {
+					m, err := w.Receive(context.Background())
+					if err != nil {
+						return nil
+					}
+					if string(m.Data) == "go" {
+						if err := w.SendBytes(big); err != nil {
+							return err
+						}
+					}
+				}
+			}), eddy.WSConfig{Deflate: &ws.DeflateOptions{ServerNoContextTakeover: !takeover}, MaxOutbound: 64 << 20})
+			s := eddytest.New(t, app)
+			k, d := dialWSDeflate(t, s, ws.DeflateOptions{})
+			pongs := make(chan int, 1024)
+			bigAt := make(chan int, 1)
+			go func() {
+				n := 0
+				for {
+					m, err := k.tryRead(20 * time.Second)
+					if err != nil {
+						bigAt <- -1
+						return
+					}
+					switch m.Op {
+					case ws.OpPong:
+						n++
+						pongs <- n
+					case ws.OpBinary:
+						if !bytes.Equal(m.Payload, big) {
+							t.Errorf("the large message came back altered (%d bytes)", len(m.Payload))
+						}
+						bigAt <- n
+						return
+					}
+				}
+			}()
+			k.write(d.AppendMaskedFrame(nil, ws.OpText, []byte("go"), testMask))
+			tick := time.NewTicker(2 * time.Millisecond) // pacing the pings, not synchronisation
+			defer tick.Stop()
+			for {
+				select {
+				case n := <-bigAt:
+					if n < 0 {
+						t.Fatal("the large message never came")
+					}
+					t.Logf("%d pongs before the large message", n)
+					if n < 3 {
+						t.Fatalf("%d pongs came before the large message: the loop waited for its compression", n)
+					}
+					return
+				case <-tick.C:
+					k.write(frame(ws.OpPing, true, nil))
+				case <-pongs:
+				}
+			}
+		})
+	}
+}
+
+// TestWSEchoByReference: messages echoed from OnMessage as received are
+// written from the loop's input without a copy (1 KiB and more); whatever
+// the sizes, the number of messages in one batch, a ping between them, a
+// second send after the echo and a client that reads late, every frame
+// arrives intact and in order.
+func TestWSEchoByReference(t *testing.T) {
+	app := eddy.New(eddy.Config{})
+	app.WebSocket("/ws", eddy.WSCallbacks{OnMessage: func(w *eddy.WebSocket, m eddy.WSMessage) {
+		w.Send(m.Type, m.Data)
+		if len(m.Data) == 3000 {
+			w.SendText("after 3000")
+			w.Send(m.Type, m.Data) // twice
+		}
+	}}, eddy.WSConfig{MaxOutbound: 64 << 20})
+	s := eddytest.New(t, app)
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+	msg := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return b
+	}
+	tests := []struct {
+		name  string
+		sizes []int
+	}{
+		{"around the threshold", []int{1023, 1024, 1025, 10, 3000}},
+		{"many in one batch", []int{2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048, 5, 3000}},
+		{"more than the socket takes", []int{1 << 20, 3000, 1 << 20, 700 << 10, 1 << 20}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			k := dialWS(t, s, "/ws", "", nil)
+			var wire []byte
+			var want [][]byte
+			for i, n := range tc.sizes {
+				b := msg(n)
+				wire = append(wire, frame(ws.OpBinary, true, b)...)
+				want = append(want, b)
+				if n == 3000 {
+					want = append(want, []byte("after 3000"), b)
+				}
+				if i == 1 {
+					wire = append(wire, frame(ws.OpPing, true, []byte("p"))...)
+					want = append(want, []byte("pong p"))
+				}
+			}
+			k.write(wire) // one write: the server reads it in as few batches as it can
+			for i, w := range want {
+				m := k.read()
+				got := m.Payload
+				if m.Op == ws.OpPong {
+					got = append([]byte("pong "), got...)
+				}
+				if !bytes.Equal(got, w) {
+					t.Fatalf("frame %d: %v %d bytes, want %d bytes", i, m.Op, len(m.Payload), len(w))
+				}
+			}
+		})
+	}
+}
+
+// TestWSNoOnMessage: a WSCallbacks without OnMessage ignores messages of
+// every size (the large ones take another path) and stays open.
+func TestWSNoOnMessage(t *testing.T) {
+	app := eddy.New(eddy.Config{})
+	rec := newCloseRecorder()
+	app.WebSocket("/ws", eddy.WSCallbacks{OnClose: rec.onClose})
+	s := eddytest.New(t, app)
+	k := dialWS(t, s, "/ws", "", nil)
+	for _, n := range []int{10, 1 << 10, 64 << 10} {
+		k.send(ws.OpBinary, strings.Repeat("x", n))
+	}
+	k.send(ws.OpPing, "still there")
+	if m := k.read(); m.Op != ws.OpPong || string(m.Payload) != "still there" {
+		t.Fatalf("got %v %q, want the pong", m.Op, m.Payload)
+	}
+	k.write(ws.AppendMaskedClose(nil, 1000, "", testMask))
+	if got := rec.wait(t); got != "1000 " {
+		t.Errorf("OnClose got %q", got)
 	}
 }
 

@@ -176,14 +176,14 @@ func (w *WebSocket) sendShared(frame []byte) {
 		w.mu.Unlock()
 		return
 	}
-	if q += len(w.out); q > 0 && q+len(frame) > w.wr.cfg.MaxOutbound {
+	if q += w.outLenLocked(); q > 0 && q+len(frame) > w.wr.cfg.MaxOutbound {
 		w.sendClosed, w.cut = true, true
-		w.out = nil
+		w.dropOutLocked()
 		w.mu.Unlock()
 		w.flush() // cuts it off
 		return
 	}
-	if len(w.out) == 0 {
+	if w.outLenLocked() == 0 {
 		w.mu.Unlock()
 		_ = w.lc.Write(frame)
 		w.queued.Store(int64(w.lc.OutboundBuffered()))

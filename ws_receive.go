@@ -52,7 +52,7 @@ func (w *WebSocket) Receive(ctx context.Context) (WSMessage, error) {
 			return m, nil
 		}
 		if w.gone || w.peerClosed && w.wr.cfg.NoAutoClose {
-			err := &WSCloseError{Code: w.code, Reason: w.reason}
+			err := &WSCloseError{Code: int(w.code), Reason: w.reason}
 			w.mu.Unlock()
 			return WSMessage{}, err
 		}
@@ -69,7 +69,20 @@ func (w *WebSocket) Receive(ctx context.Context) (WSMessage, error) {
 	}
 }
 
-func resumeReading(c *loop.Conn) { c.ResumeReading() }
+// resumeReading reads the connection again once the WSFunc caught up,
+// and starts the heartbeat again from now: while reading was paused the
+// peer's pongs could not be seen. Loop-only.
+// One function for every WebSocket (it finds the WebSocket as its
+// connection's protocol), not a closure kept by each.
+func resumeReading(c *loop.Conn) {
+	if w, ok := c.Protocol().(*WebSocket); ok {
+		w.readStopped = false
+		w.lastRead = c.Loop().Time()
+		w.pingAt = 0
+		w.rearm()
+	}
+	c.ResumeReading()
+}
 
 // ReceiveText receives a message that must be text and returns it as a
 // string. Safe for concurrent use, as Receive.

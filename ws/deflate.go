@@ -293,13 +293,14 @@ func (d *Deflater) compress(dst, payload []byte) []byte {
 }
 
 // AppendFrame appends payload as one compressed, unmasked frame (a
-// server's) with op (OpText or OpBinary) and the RSV1 bit. Loop-only.
+// server's) with op (OpText or OpBinary) and the RSV1 bit. Not safe for
+// concurrent use: one call at a time, in the order the frames are sent.
 func (d *Deflater) AppendFrame(dst []byte, op Op, payload []byte) []byte {
 	return d.appendFrame(dst, op, payload, false, [4]byte{})
 }
 
-// AppendMaskedFrame is AppendFrame for a client, masked with key.
-// Loop-only.
+// AppendMaskedFrame is AppendFrame for a client, masked with key. Not
+// safe for concurrent use, as AppendFrame.
 func (d *Deflater) AppendMaskedFrame(dst []byte, op Op, payload []byte, key [4]byte) []byte {
 	return d.appendFrame(dst, op, payload, true, key)
 }

@@ -57,9 +57,10 @@
 //
 // # Goroutines
 //
-// Nothing here is safe for concurrent use, and nothing needs to be: a
-// Parser, Inflater and Deflater belong to one connection, which belongs to
-// one loop. An Inflater or Deflater without context takeover borrows its
+// Nothing here is safe for concurrent use: a Parser, Inflater and
+// Deflater belong to one connection and are used by one goroutine at a
+// time (a Deflater may be called from the goroutines that send, one after
+// the other, so that compression stays off the loop). An Inflater or Deflater without context takeover borrows its
 // compress/flate state from a sync.Pool (safe for concurrent use) for each
 // message and keeps none between messages.
 //
