@@ -187,7 +187,9 @@ func parseProxyV2(b []byte) (*ProxyHeader, int, error) {
 		return nil, 0, ErrProxyHeader
 	}
 	if alen < 0 {
-		alen = 0 // LOCAL with an unknown family: the body is TLVs or nothing we read
+		// LOCAL with an unknown family: its address block's length is unknown, so the
+		// whole body is skipped (the receiver discards a LOCAL's protocol block).
+		alen = len(body)
 	}
 	if len(body) < alen {
 		return nil, 0, ErrProxyHeader

@@ -68,6 +68,9 @@ var proxyCases = []struct {
 	{name: "v2 unix", in: v2(0x21, 0x31, unixAddrs("/tmp/client", "/tmp/server")), src: "/tmp/client"},
 	{name: "v2 local", in: v2(0x20, 0x00, nil), local: true},
 	{name: "v2 local with addresses", in: v2(0x20, 0x11, inet4("1.2.3.4", "5.6.7.8", 1, 2)), local: true},
+	// LOCAL with a family this parser does not know: its address block (here bytes that
+	// would be a malformed TLV) is skipped whole, not read as TLVs.
+	{name: "v2 local unknown family", in: v2(0x20, 0x41, []byte{0xff, 0xff, 0x01, 0x02, 0x03}), local: true},
 	{name: "v2 unspec", in: v2(0x21, 0x00, nil), local: true},
 	{name: "v2 bad version", in: v2(0x11, 0x11, inet4("1.2.3.4", "5.6.7.8", 1, 2)), err: ErrProxyHeader},
 	{name: "v2 bad command", in: v2(0x22, 0x11, inet4("1.2.3.4", "5.6.7.8", 1, 2)), err: ErrProxyHeader},
