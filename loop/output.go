@@ -196,22 +196,8 @@ func (c *Conn) keepAfterEOF() bool {
 // still be offered. It returns false if the fd could not be duplicated (c is then lost
 // as before).
 func (c *Conn) detach() bool {
-	r, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(c.gc.Fd()), syscall.F_DUPFD_CLOEXEC, 0)
-	if e != 0 {
+	if !c.leaveGnet(c.flags&(fClosing|fShutdown) == 0 && c.gc.InboundBuffered() > 0) {
 		return false
-	}
-	c.unwatch() // gnet's descriptor goes: watch ours
-	o := c.takeOut()
-	o.fd = int(r)
-	o.laddr, o.raddr = c.gc.LocalAddr(), c.gc.RemoteAddr()
-	if c.flags&(fClosing|fShutdown) == 0 && c.gc.InboundBuffered() > 0 {
-		buf, _ := c.gc.Peek(0)
-		o.in = append(o.in[:0], buf...)
-	}
-	c.gc = nil
-	c.flags |= fDetached
-	if c.flags&fOutPending != 0 {
-		c.watch()
 	}
 	_, ender := c.proto.(EOFReceiver)
 	switch {
@@ -227,6 +213,42 @@ func (c *Conn) detach() bool {
 		c.startLinger()
 	}
 	return true
+}
+
+// leaveGnet moves c onto a duplicate of gnet's descriptor (a park, or gnet letting go at
+// the peer's EOF): from then on c uses the duplicate (fDetached) and never touches its
+// gnet connection again; keepIn copies the input gnet holds unconsumed, to be offered
+// from outState.in. It returns false if the descriptor could not be duplicated (c is
+// left as it was).
+func (c *Conn) leaveGnet(keepIn bool) bool {
+	gc := c.gc
+	fd, err := dupFD(gc.Fd())
+	if err != nil {
+		return false
+	}
+	c.unwatch() // gnet's descriptor goes: watch ours
+	o := c.takeOut()
+	o.fd = fd
+	o.laddr, o.raddr = gc.LocalAddr(), gc.RemoteAddr()
+	if keepIn {
+		buf, _ := gc.Peek(0)
+		o.in = append(o.in[:0], buf...)
+	}
+	c.gc = nil
+	c.flags |= fDetached
+	if c.flags&fOutPending != 0 {
+		c.watch()
+	}
+	return true
+}
+
+// dupFD duplicates fd (close-on-exec).
+func dupFD(fd int) (int, error) {
+	r, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
+	if e != 0 {
+		return -1, os.NewSyscallError("fcntl", e)
+	}
+	return int(r), nil
 }
 
 // endOfInput runs EOFReceived once every byte before the peer's EOF has been offered
