@@ -569,31 +569,26 @@ func quickSet(b []byte) (key []byte, flags uint32, exptime, vlen int32, ok bool)
 	if i == 0 || i == len(b) {
 		return nil, 0, 0, 0, false
 	}
-	key, b = b[:i], b[i+1:]
+	key = b[:i]
 	var v [3]uint32
 	for k := range v {
-		j := 0
+		i++ // the space before the number
+		start := i
 		var n uint32
-		for j < len(b) && j < 10 {
-			d := b[j] - '0'
+		for i < len(b) {
+			d := b[i] - '0'
 			if d > 9 {
 				break
 			}
 			n = n*10 + uint32(d)
-			j++
+			i++
 		}
-		if j == 0 || j > 9 {
+		if i == start || i-start > 9 || k < 2 && (i == len(b) || b[i] != ' ') {
 			return nil, 0, 0, 0, false
 		}
-		v[k], b = n, b[j:]
-		if k < 2 {
-			if len(b) == 0 || b[0] != ' ' {
-				return nil, 0, 0, 0, false
-			}
-			b = b[1:]
-		}
+		v[k] = n
 	}
-	if len(b) != 0 {
+	if i != len(b) {
 		return nil, 0, 0, 0, false
 	}
 	return key, v[0], int32(v[1]), int32(v[2]), true
