@@ -27,18 +27,26 @@ const maxIov = 64
 
 // sockWrite writes p to fd without blocking: it returns what the kernel took (0 when the
 // socket is full).
+//
+// The socket is non-blocking, so the write is a raw system call: it cannot block, and
+// telling the Go scheduler about it (entersyscall, exitsyscall: about 140 instructions,
+// as much as a memcached set's parsing) buys nothing, the loop's P has nothing else to
+// run meanwhile. The same holds for sockWritev.
 func sockWrite(fd int, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	for {
-		n, err := syscall.Write(fd, p)
-		switch err {
-		case nil:
-			return n, nil
+		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		switch e {
+		case 0:
+			return int(n), nil
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
 			return 0, nil
 		}
-		return 0, os.NewSyscallError("write", err)
+		return 0, os.NewSyscallError("write", e)
 	}
 }
 
@@ -62,7 +70,7 @@ func sockWritev(fd int, bufs [][]byte) (int, error) {
 		return 0, nil
 	}
 	for {
-		n, _, e := syscall.Syscall(syscall.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(k))
+		n, _, e := syscall.RawSyscall(syscall.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(k))
 		switch e {
 		case 0:
 			return int(n), nil
