@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 )
 
@@ -291,6 +292,9 @@ func (s *Session) value(out, key []byte, gets bool, now int64) []byte {
 	}
 	defer s.st.mu.Unlock() // the value is copied under the lock: its buffer may be reused once replaced
 	val, flags, cas := it.val, it.flags, it.cas
+	if len(val) >= StreamAt {
+		out = slices.Grow(out, len(key)+len(val)+64) // at once, not doubling up to it
+	}
 	out = append(out, "VALUE "...)
 	out = append(out, key...)
 	out = append(out, ' ')
