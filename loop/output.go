@@ -31,16 +31,18 @@ const maxIov = 64
 // The socket is non-blocking, so the write is a raw system call: it cannot block, and
 // telling the Go scheduler about it (entersyscall, exitsyscall: about 140 instructions,
 // as much as a memcached set's parsing) buys nothing, the loop's P has nothing else to
-// run meanwhile. The same holds for sockWritev.
+// run meanwhile. The same holds for sockWritev. (Built with -race, rawWrite is
+// syscall.Write: its annotation orders our writes before the peer's reads for the race
+// detector, as the kernel does.)
 func sockWrite(fd int, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
 	for {
-		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		n, e := rawWrite(fd, p)
 		switch e {
 		case 0:
-			return int(n), nil
+			return n, nil
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
