@@ -143,3 +143,18 @@ func TestDriverLosesNoDeadline(t *testing.T) {
 		}
 	}
 }
+
+// A driver pass sums the loops' callbacks once, busy or going idle (it used to count
+// them again after marking itself idle).
+func TestDriverSumsCallbacksOncePerPass(t *testing.T) {
+	s := startServer(t, Config{Loops: 2}, func() Protocol { return echoProto{} })
+	c := dial(t, s)
+	echoOnce(t, c)
+	d := &s.driver
+	waitFor(t, 10*time.Second, "the driver to go idle", d.idle.Load)
+	d.stop()
+	<-d.doneC // the driver's fields are ours from here
+	if d.sums != d.wakes.Load() {
+		t.Fatalf("%d passes summed the callbacks %d times, want once each", d.wakes.Load(), d.sums)
+	}
+}

@@ -210,6 +210,9 @@
 //     not a timer, so the earliest deadline is rarely sooner than a timeout.
 //   - Posting to a loop (CallSoonThreadsafe, Handle.Post, executor completions) wakes it
 //     once per batch through its own poller (an eventfd), never through a goroutine.
+//   - Write and Writev make raw system calls: the socket is non-blocking, so the write
+//     cannot block, and the loop keeps its P through it (the scheduler is not told, and
+//     does not hand the P over, as it may during a read or epoll_wait through gnet).
 //   - No lock the loop takes is held across work by another goroutine: the post queue's
 //     mutex guards a slice swap.
 //   - The accept goroutine runs only when a connection arrives, the executor's workers

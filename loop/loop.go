@@ -219,7 +219,7 @@ func (l *Loop) enter() {
 	l.now = l.srv.now()
 	l.stats.callbacks.Add(1)
 	if l.srv.driver.idle.Load() {
-		l.srv.driver.resume() // after counting the callback: see driver.pass
+		l.srv.driver.resume()
 	}
 	if l.srv.cfg.SlowCallback > 0 {
 		l.began = time.Now()

@@ -16,7 +16,8 @@ import (
 // runTimers run a batch under one recover and, after a panic, resume with the function
 // after the one that panicked.
 
-// task is a queued function and the connection it works for (nil: none).
+// task is a queued function and the connection it works for (nil: none). A task with
+// a connection and no function is the connection's writable (the watcher's event).
 type task struct {
 	fn func()
 	c  *Conn
@@ -41,7 +42,7 @@ func (l *Loop) runFrom(q []task) (rest []task) {
 			l.depth, l.cur = depth, cur
 			l.panicked(v)
 			r := q
-			for len(r) > 0 && r[0].fn == nil {
+			for len(r) > 0 && r[0].fn == nil && r[0].c == nil {
 				r = r[1:]
 			}
 			rest = r
@@ -52,7 +53,11 @@ func (l *Loop) runFrom(q []task) (rest []task) {
 		t := q[i]
 		q[i] = task{}
 		l.running = t.c
-		t.fn()
+		if t.fn != nil {
+			t.fn()
+		} else if t.c != nil {
+			t.c.writable()
+		}
 	}
 	return nil
 }

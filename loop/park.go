@@ -57,24 +57,11 @@ func (c *Conn) eofSeen() bool { return c.flags&(fDetached|fParked) == fDetached 
 // the loop, through gnet's loop at once). It reports false if the descriptor could not be duplicated (c stays in gnet).
 func (c *Conn) park() bool {
 	gc := c.gc
-	r, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(gc.Fd()), syscall.F_DUPFD_CLOEXEC, 0)
-	if e != 0 {
+	if !c.leaveGnet(c.flags&fCarry == 0) {
 		return false
 	}
-	c.unwatch() // gnet's descriptor goes: watch ours
-	o := c.takeOut()
-	o.fd = int(r)
-	o.laddr, o.raddr = gc.LocalAddr(), gc.RemoteAddr()
-	if c.flags&fCarry == 0 {
-		buf, _ := gc.Peek(0)
-		o.in = append(o.in[:0], buf...)
-	}
 	gc.SetContext(nil) // gnet's OnClose for it finds no Conn
-	c.gc = nil
-	c.flags = c.flags&^fCarry | fDetached | fParked
-	if c.flags&fOutPending != 0 {
-		c.watch()
-	}
+	c.flags = c.flags&^fCarry | fParked
 	c.loop.stats.parks.Add(1)
 	if c.loop.cur == c {
 		c.flags |= fCloseAct // inside c's OnTraffic: it returns gnet.Close
@@ -171,11 +158,11 @@ func (c *Conn) carryIn() int {
 // fileConn makes a net.Conn of a duplicate of fd, for gnet's Enroll (which duplicates
 // it again and closes the net.Conn).
 func fileConn(fd int) (net.Conn, error) {
-	r, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
-	if e != 0 {
-		return nil, os.NewSyscallError("fcntl", e)
+	r, err := dupFD(fd)
+	if err != nil {
+		return nil, err
 	}
-	f := os.NewFile(r, "")
+	f := os.NewFile(uintptr(r), "")
 	nc, err := net.FileConn(f)
 	_ = f.Close()
 	return nc, err

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // ProxyProtocol says whether the server's own listener reads a PROXY
@@ -187,7 +188,9 @@ func parseProxyV2(b []byte) (*ProxyHeader, int, error) {
 		return nil, 0, ErrProxyHeader
 	}
 	if alen < 0 {
-		alen = 0 // LOCAL with an unknown family: the body is TLVs or nothing we read
+		// LOCAL with an unknown family: its address block's length is unknown, so the
+		// whole body is skipped (the receiver discards a LOCAL's protocol block).
+		alen = len(body)
 	}
 	if len(body) < alen {
 		return nil, 0, ErrProxyHeader
@@ -248,11 +251,30 @@ func cString(b []byte) string {
 	return string(b)
 }
 
+// proxySmall is the buffer a header is peeked into: every version 1 header fits, and
+// version 2 headers of up to proxySmall bytes (addresses and a few TLVs). A longer
+// version 2 header gets a buffer of its declared length, once that many bytes are
+// buffered in the socket: a peer that declares 16 KiB and sends less makes us hold
+// nothing more than proxySmall.
+const proxySmall = 256
+
+// proxyReader reads one connection's PROXY header (readProxy).
+type proxyReader struct {
+	buf   []byte
+	peeks int // peeks made: one per arrival of bytes, never a poll (tests count them)
+}
+
 // readProxy reads the PROXY header from nc before it is enrolled: the
 // header (nil when there is none and mode allows it), having consumed
-// exactly its bytes. It peeks first (MSG_PEEK), so a connection without a
-// header loses nothing in ProxyOptional mode. Bounded by timeout.
+// exactly its bytes. It peeks (MSG_PEEK), so a connection without a
+// header loses nothing in ProxyOptional mode, and waits for more bytes in
+// Go's poller between peeks (no polling). Bounded by timeout.
 func readProxy(nc net.Conn, mode ProxyProtocol, timeout time.Duration) (*ProxyHeader, error) {
+	var r proxyReader
+	return r.read(nc, mode, timeout)
+}
+
+func (r *proxyReader) read(nc net.Conn, mode ProxyProtocol, timeout time.Duration) (*ProxyHeader, error) {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
 		return nil, ErrProxyHeader
@@ -261,68 +283,76 @@ func readProxy(nc net.Conn, mode ProxyProtocol, timeout time.Duration) (*ProxyHe
 	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(timeout)
-	if err := nc.SetReadDeadline(deadline); err != nil {
+	if err := nc.SetReadDeadline(time.Now().Add(timeout)); err != nil {
 		return nil, err
 	}
-	buf := make([]byte, 16+proxyV2MaxBody)
-	want := 16
-	for {
-		n, err := peek(rc, buf[:want])
-		if err != nil {
+	r.buf = make([]byte, proxySmall)
+	var h *ProxyHeader
+	var hlen int
+	var perr error
+	err = rc.Read(func(fd uintptr) bool {
+		h, hlen, perr = r.peek(int(fd))
+		// Incomplete (or nothing yet): wait for the next arrival. The poller is
+		// edge-triggered, so the bytes already peeked do not wake it again.
+		return perr != errProxyShort
+	})
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case perr == nil:
+		if _, err := io.ReadFull(nc, r.buf[:hlen]); err != nil {
 			return nil, err
 		}
-		if n == 0 {
-			return nil, io.EOF // closed before a header
+		return h, nc.SetReadDeadline(time.Time{})
+	case perr == errNotProxy:
+		if mode == ProxyOptional {
+			return nil, nc.SetReadDeadline(time.Time{})
 		}
-		h, hlen, perr := parseProxy(buf[:n])
+		return nil, ErrProxyHeader
+	}
+	return nil, perr
+}
+
+// peek parses what fd holds without consuming it: the header, errProxyShort while it
+// is incomplete (or nothing arrived yet), io.EOF if the peer closed before a header.
+func (r *proxyReader) peek(fd int) (*ProxyHeader, int, error) {
+	for {
+		r.peeks++
+		n, _, err := syscall.Recvfrom(fd, r.buf, syscall.MSG_PEEK)
 		switch {
-		case perr == nil:
-			if _, err := io.ReadFull(nc, buf[:hlen]); err != nil {
-				return nil, err
-			}
-			return h, nc.SetReadDeadline(time.Time{})
-		case perr == errNotProxy:
-			if mode == ProxyOptional {
-				return nil, nc.SetReadDeadline(time.Time{})
-			}
-			return nil, ErrProxyHeader
-		case perr != errProxyShort:
-			return nil, perr
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return nil, 0, errProxyShort
+		case err != nil:
+			return nil, 0, err
+		case n == 0:
+			return nil, 0, io.EOF // closed before a header
 		}
-		// Incomplete: peek again for more once the prefix is known.
-		switch {
-		case n >= 16 && hasPrefixOf(buf[:n], proxyV2Sig):
-			want = 16 + int(binary.BigEndian.Uint16(buf[14:16]))
-		case n >= 6:
-			want = proxyV1Max
+		h, hlen, perr := parseProxy(r.buf[:n])
+		if perr != errProxyShort || n < len(r.buf) {
+			return h, hlen, perr
 		}
-		if n >= want {
-			return nil, ErrProxyHeader
+		// The buffer is full and the header is longer: only a version 2 header (a
+		// version 1 header longer than proxySmall is malformed). Peek it whole once
+		// the socket holds it all.
+		want := 16 + int(binary.BigEndian.Uint16(r.buf[14:16]))
+		if q, err := inq(fd); err != nil || q < want {
+			return nil, 0, errProxyShort
 		}
-		if time.Now().After(deadline) {
-			return nil, ErrProxyHeader
-		}
-		// A peek returns at once while any byte is buffered: wait a
-		// little for the rest (real balancers send the header in one
-		// segment, so this is the rare path).
-		time.Sleep(2 * time.Millisecond)
+		r.buf = make([]byte, want)
 	}
 }
 
-// peek reads what the socket holds into b without consuming it, waiting
-// (within the read deadline) until it holds something.
-func peek(rc syscall.RawConn, b []byte) (int, error) {
-	var n int
-	var perr error
-	err := rc.Read(func(fd uintptr) bool {
-		n, _, perr = syscall.Recvfrom(int(fd), b, syscall.MSG_PEEK)
-		return perr != syscall.EAGAIN
-	})
-	if err != nil {
-		return 0, err
+// inq is the number of bytes buffered in fd's receive queue (SIOCINQ).
+func inq(fd int) (int, error) {
+	var n int32
+	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), syscall.TIOCINQ, uintptr(unsafe.Pointer(&n)))
+	if e != 0 {
+		return 0, e
 	}
-	return n, perr
+	return int(n), nil
 }
 
 // proxiedCtx carries a connection's header from the accept goroutine to

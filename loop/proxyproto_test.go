@@ -68,6 +68,9 @@ var proxyCases = []struct {
 	{name: "v2 unix", in: v2(0x21, 0x31, unixAddrs("/tmp/client", "/tmp/server")), src: "/tmp/client"},
 	{name: "v2 local", in: v2(0x20, 0x00, nil), local: true},
 	{name: "v2 local with addresses", in: v2(0x20, 0x11, inet4("1.2.3.4", "5.6.7.8", 1, 2)), local: true},
+	// LOCAL with a family this parser does not know: its address block (here bytes that
+	// would be a malformed TLV) is skipped whole, not read as TLVs.
+	{name: "v2 local unknown family", in: v2(0x20, 0x41, []byte{0xff, 0xff, 0x01, 0x02, 0x03}), local: true},
 	{name: "v2 unspec", in: v2(0x21, 0x00, nil), local: true},
 	{name: "v2 bad version", in: v2(0x11, 0x11, inet4("1.2.3.4", "5.6.7.8", 1, 2)), err: ErrProxyHeader},
 	{name: "v2 bad command", in: v2(0x22, 0x11, inet4("1.2.3.4", "5.6.7.8", 1, 2)), err: ErrProxyHeader},
@@ -208,4 +211,85 @@ func TestProxyProtocolListener(t *testing.T) {
 
 func isReset(err error) bool {
 	return strings.Contains(err.Error(), "connection reset")
+}
+
+// tcpPair returns both ends of a loopback TCP connection.
+func tcpPair(t *testing.T) (client, server net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err = net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err = ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close(); server.Close() })
+	return client, server
+}
+
+// The header reader waits in Go's poller for the rest of a header that arrives in
+// pieces: one peek per arrival, not a poll every few milliseconds (it used to sleep
+// 2 ms between peeks while any byte was buffered); it holds a small buffer, not 16 KiB
+// per connection, and grows it only for a long version 2 header once it has arrived.
+func TestReadProxyNoPolling(t *testing.T) {
+	long := v2(0x21, 0x11, inet4("198.51.100.9", "10.0.0.1", 4000, 80), ProxyTLV{Type: 2, Value: bytes.Repeat([]byte("a"), 1000)})
+	cases := []struct {
+		name   string
+		pieces [][]byte
+		src    string
+	}{
+		{"v1", [][]byte{[]byte("PROXY TCP4 203.0."), []byte("113.7 10.0.0.1 56324 443\r"), []byte("\nhello")}, "203.0.113.7:56324"},
+		{"v2 prefix", [][]byte{[]byte("\r\n\r\n\x00"), v2(0x21, 0x11, inet4("1.2.3.4", "5.6.7.8", 1, 2))[5:]}, "1.2.3.4:1"},
+		{"v2 longer than the small buffer", [][]byte{long[:300], long[300:900], append(long[900:], "hello"...)}, "198.51.100.9:4000"},
+	}
+	const gap = 30 * time.Millisecond
+	for _, tc := range cases {
+		client, server := tcpPair(t)
+		go func() {
+			for i, p := range tc.pieces {
+				if i > 0 {
+					time.Sleep(gap) // pieces with time between them: the old reader polled through it
+				}
+				_, _ = client.Write(p)
+			}
+		}()
+		var r proxyReader
+		h, err := r.read(server, ProxyRequired, 5*time.Second)
+		if err != nil || h.Source.String() != tc.src {
+			t.Fatalf("%s: header %v, %v; want source %s", tc.name, h, err, tc.src)
+		}
+		// Each piece is peeked once or twice (a readiness already reported when the
+		// reader started waiting wakes it once more), plus the final peek.
+		if max := 2*len(tc.pieces) + 2; r.peeks > max {
+			t.Errorf("%s: %d peeks for %d pieces %v apart, want at most %d (polling)", tc.name, r.peeks, len(tc.pieces), gap, max)
+		}
+		if tc.name != "v2 longer than the small buffer" && cap(r.buf) > proxySmall {
+			t.Errorf("%s: buffer of %d bytes, want %d", tc.name, cap(r.buf), proxySmall)
+		}
+	}
+}
+
+// A version 2 header that declares 16 KiB and never sends it does not make the reader
+// hold a 16 KiB buffer: it waits with its small one, then times out.
+func TestReadProxyDeclaredLengthNotAllocated(t *testing.T) {
+	client, server := tcpPair(t)
+	h := v2(0x21, 0x11, inet4("1.2.3.4", "5.6.7.8", 1, 2))
+	binary.BigEndian.PutUint16(h[14:16], proxyV2MaxBody)
+	h = append(h, bytes.Repeat([]byte{0}, proxySmall)...) // more than the small buffer, less than declared
+	if _, err := client.Write(h); err != nil {
+		t.Fatal(err)
+	}
+	var r proxyReader
+	if _, err := r.read(server, ProxyRequired, 100*time.Millisecond); err == nil {
+		t.Fatal("an incomplete header was accepted")
+	}
+	if cap(r.buf) > proxySmall {
+		t.Fatalf("buffer of %d bytes for a header that never arrived, want %d", cap(r.buf), proxySmall)
+	}
 }

@@ -90,7 +90,7 @@ func (w *watcher) run() {
 		}
 		w.mu.Unlock()
 		for _, c := range ready {
-			_ = c.loop.post(task{c.writable, c})
+			c.signalWritable()
 		}
 	}
 }
@@ -132,6 +132,10 @@ func (c *Conn) unwatch() {
 	w.mu.Unlock()
 	o.wid = 0
 }
+
+// signalWritable posts c's writable to its loop: a task with no function, which runTasks
+// runs as c.writable (a method value c.writable would be allocated at each event).
+func (c *Conn) signalWritable() { _ = c.loop.post(task{c: c}) }
 
 // writable runs on c's loop when the watcher saw room in its socket: the timer's output
 // pass runs now (flush, progress, ResumeWriting, a closing flush's end), then the watch

@@ -5,14 +5,24 @@
 # CPU 1, the order of the servers rotated per round. Prints requests/s and the
 # server's CPU time per request (utime+stime of the whole process from /proc/PID/stat
 # over the run, divided by the requests), one line per round, server and test.
-# Usage: examples/memcache/compare.sh [rounds] [test name substring]
+# Usage: examples/memcache/compare.sh [rounds] [test name substring] [first round]
+# With MCBIN=dir it uses the binaries already built there (eddy-memcache, rawgnet,
+# mcload) instead of building them, so that a run can be split into short ones, one
+# round each, under a benchmark lock:
+#   MCBIN=/tmp/mc examples/memcache/compare.sh build   # builds into /tmp/mc and exits
+#   for r in 1 2 3; do MCBIN=/tmp/mc flock /tmp/bench.lock examples/memcache/compare.sh 1 "" $r; done
 set -euo pipefail
 cd "$(dirname "$0")"
 rounds=${1:-3}
 only=${2:-}
-dir=$(mktemp -d)
-go build -o "$dir/eddy-memcache" .
-(cd bench && go build -o "$dir/rawgnet" ./rawgnet && go build -o "$dir/mcload" ./mcload)
+first=${3:-1}
+dir=${MCBIN:-$(mktemp -d)}
+if [ -z "${MCBIN:-}" ] || [ "$rounds" = build ]; then
+	mkdir -p "$dir"
+	go build -o "$dir/eddy-memcache" .
+	(cd bench && go build -o "$dir/rawgnet" ./rawgnet && go build -o "$dir/mcload" ./mcload)
+	[ "$rounds" = build ] && exit 0
+fi
 tck=$(getconf CLK_TCK)
 user=()
 [ "$(id -u)" = 0 ] && user=(-u nobody)
@@ -34,7 +44,11 @@ GOMAXPROCS=1 taskset -c 0 "$dir/eddy-memcache" -addr 127.0.0.1:11392 -loops 1 -m
 ed=$!
 GOMAXPROCS=1 taskset -c 0 "$dir/rawgnet" -addr 127.0.0.1:11393 -loops 1 >/dev/null &
 rg=$!
-trap 'kill $mc $ed $rg 2>/dev/null; rm -rf "$dir"' EXIT
+cleanup() {
+	kill $mc $ed $rg 2>/dev/null
+	[ -n "${MCBIN:-}" ] || rm -rf "$dir"
+}
+trap cleanup EXIT
 wait_port 11391
 wait_port 11392
 wait_port 11393
@@ -46,6 +60,9 @@ tests=(
 	"get-P16:-t get -c 50 -P 16 -n 1600000 -size 32"
 	"set-P16:-t set -c 50 -P 16 -n 1600000 -size 32"
 	"set-1MB-16KiB-pieces:-t set -c 4 -P 1 -n 1200 -size 1000000 -piece 16384"
+	# 200 gets of a 1 MB value written at once on one connection: 200 MB of replies to
+	# drain (flow control and the writable watcher); 5 times.
+	"drain-200MB:-t get -c 1 -P 200 -n 1000 -size 1000000"
 )
 
 run() { # round name port pid test-args test-name
@@ -62,7 +79,7 @@ run() { # round name port pid test-args test-name
 servers=("memcached 11391 $mc" "eddy-memcache 11392 $ed" "rawgnet 11393 $rg")
 echo "| round | server | test | requests/s | µs CPU/request |"
 echo "|---|---|---|---:|---:|"
-for round in $(seq "$rounds"); do
+for round in $(seq "$first" $((first + rounds - 1))); do
 	for t in "${tests[@]}"; do
 		[[ "${t%%:*}" == *"$only"* ]] || continue
 		for i in 0 1 2; do

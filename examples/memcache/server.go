@@ -21,21 +21,34 @@ func newServer(cfg loop.Config, o options) (*loop.Server, error) {
 		// are consumed as they arrive, smaller ones wait whole).
 		cfg.MaxInbound = engine.MaxLine + engine.StreamAt
 	}
-	return loop.New(cfg, func() loop.Protocol { return &session{e: engine.NewSession(st), idle: o.idle} })
+	out := new(replyBufs)
+	srv, err := loop.New(cfg, func() loop.Protocol { return &session{e: engine.NewSession(st), idle: o.idle, out: out} })
+	if err != nil {
+		return nil, err
+	}
+	out.bufs = make([][]byte, len(srv.Loops()))
+	return srv, nil
 }
 
 // session is one client connection: the engine's session plus flow control. The replies
 // to what one DataReceived call parsed leave in one Write.
 type session struct {
 	e        *engine.Session
-	out      []byte
+	out      *replyBufs
 	idle     time.Duration
 	draining bool
 }
 
-// maxKeptOut bounds the reply buffer kept between calls: a large get's buffer goes to
-// the GC.
-const maxKeptOut = 128 << 10
+// replyBufs are the loops' reply buffers, by Loop.Index: a feed gathers its replies in
+// its loop's buffer and writes them (what the kernel does not take is copied into the
+// connection's queue), so one buffer serves every connection of a loop, and a get of a
+// 1 MB value reuses the buffer the last one grew instead of growing a new one from
+// nothing (a connection's own buffer could not be kept at that size).
+type replyBufs struct{ bufs [][]byte }
+
+// maxKeptOut bounds a loop's reply buffer kept between calls: past it (a get of many
+// large values) it goes to the GC.
+const maxKeptOut = 4 << 20
 
 func (s *session) ConnectionMade(c *loop.Conn) { c.SetDeadlineAfter(s.idle) }
 
@@ -84,7 +97,8 @@ func (s *session) DataReceived(c *loop.Conn, data []byte) int {
 // feed runs what data holds, and a get answered in parts while the client keeps up.
 func (s *session) feed(c *loop.Conn, data []byte) int {
 	now := c.Loop().Second()
-	n, out, quit := s.e.Feed(data, s.out[:0], now)
+	kept := &s.out.bufs[c.Loop().Index()]
+	n, out, quit := s.e.Feed(data, (*kept)[:0], now)
 	if n == len(data) && data != nil {
 		// A large value is arriving: read what the socket holds straight into its
 		// buffer (one copy, not two; DataReceived then returns len(data), as it must).
@@ -110,9 +124,9 @@ func (s *session) feed(c *loop.Conn, data []byte) int {
 		_, out, _ = s.e.Feed(nil, out[:0], now)
 	}
 	if cap(out) <= maxKeptOut {
-		s.out = out[:0]
+		*kept = out[:0]
 	} else {
-		s.out = nil
+		*kept = nil
 	}
 	return n
 }

@@ -49,3 +49,11 @@ func FuzzFeed(f *testing.F) {
 		}
 	})
 }
+
+// Any line quickSet takes, it reads as the tokenizing path does.
+func FuzzQuickSet(f *testing.F) {
+	for _, tc := range quickSetLines {
+		f.Add([]byte(tc.line))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) { checkQuickSet(t, line) })
+}

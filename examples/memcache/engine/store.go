@@ -88,11 +88,10 @@ func (s *Store) TakeBuf(n int) []byte {
 	return make([]byte, n)
 }
 
-// putLocked stores val under key (val is kept: the caller gives it up), replacing what
-// was there (inPlace: val is the old value's buffer, rewritten); it reports false when
-// the store is full.
-func (s *Store) putLocked(key, val []byte, flags uint32, exp, now int64, inPlace bool) (*item, bool) {
-	old := s.m[string(key)]
+// putLocked stores val under key (val is kept: the caller gives it up), replacing old,
+// the live item getLocked just returned for key (nil: none; inPlace: val is old's
+// buffer, rewritten); it reports false when the store is full.
+func (s *Store) putLocked(old *item, key, val []byte, flags uint32, exp, now int64, inPlace bool) (*item, bool) {
 	size := len(key) + len(val)
 	if old != nil {
 		size -= len(key) + len(old.val)
