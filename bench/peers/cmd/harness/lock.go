@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 )
 
 // hold takes the machine-wide benchmark lock (-lock), waiting for it, and returns the
@@ -20,6 +21,8 @@ func (o *options) hold(what string) (release func(), err error) {
 		return nil, fmt.Errorf("-lock: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "harness: waiting for %s (%s)\n", o.lock, what)
+	t0 := time.Now()
+	defer func() { o.lockWait += time.Since(t0) }()
 	for {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
 		if err != syscall.EINTR {

@@ -46,7 +46,8 @@ type options struct {
 	serverCPU string
 	loadCPU   string
 	quick     bool
-	lock      string // a file to flock(2) around each measured cell, "" = none
+	lock      string        // a file to flock(2) around each measured cell, "" = none
+	lockWait  time.Duration // spent waiting for the lock so far
 	ws        wsOptions
 }
 

@@ -150,7 +150,11 @@ func (r *report) markdown() string {
 	var b strings.Builder
 	o := r.o
 	fmt.Fprintf(&b, "# eddy and peers: %s\n\n", r.started.Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(&b, "Source: %s. Run time: %s (builds included).\n\n", sourceVersion(o.root), time.Since(r.started).Round(time.Second))
+	wait := ""
+	if o.lock != "" {
+		wait = fmt.Sprintf(", of which %s waiting for %s", o.lockWait.Round(time.Second), o.lock)
+	}
+	fmt.Fprintf(&b, "Source: %s. Run time: %s (builds included%s).\n\n", sourceVersion(o.root), time.Since(r.started).Round(time.Second), wait)
 	fmt.Fprintf(&b, "Machine: %s, %d CPUs, Linux %s; %s; %s. Load average (1 min): %s at the start, %s at the end "+
 		"(above ~1 on two CPUs, other work shared the cores and absolute figures are low; compare ratios).\n\n",
 		cpuModel(), runtime.NumCPU(), kernel(), runtime.Version(), wrkVersion(), r.loadStart, loadAvg())
@@ -297,6 +301,7 @@ func (r *report) goals(b *strings.Builder) {
 					}
 					row += fmt.Sprintf(" | %.2fx%s (≤ %.2fx: %s)", q.got, roundRatios(es, gs, q.of), q.goal, map[bool]string{true: "met", false: "missed"}[ok])
 				}
+				row += fmt.Sprintf(" | %.2fx%s", g.rps/e.rps, roundRatios(gs, es, func(m measured) float64 { return m.rps }))
 				rows = append(rows, row+" |")
 			}
 		}
@@ -310,7 +315,10 @@ func (r *report) goals(b *strings.Builder) {
 		fmt.Fprintf(b, "Each ratio is eddy's median over the rounds to rawgnet's median from the same run; "+
 			"in brackets, when there were several rounds, the ratios within each round (eddy and rawgnet measured "+
 			"back to back), lowest to highest: their spread is the noise the verdict stands on. %d of %d met.\n\n", met, total)
-		b.WriteString("| mode | scenario | conns | p99 | max | CPU/req |\n|---|---|---:|---|---|---|\n")
+		b.WriteString("The last column is rawgnet's req/s over eddy's: in a saturated closed loop (every connection " +
+			"waits for its response before it sends again) the mean latency is connections / req/s, so a p99 ratio " +
+			"near this one is the server's cost per request, not a stall; a p99 or max ratio well above it is.\n\n")
+		b.WriteString("| mode | scenario | conns | p99 | max | CPU/req | rawgnet/eddy req/s |\n|---|---|---:|---|---|---|---|\n")
 		for _, row := range rows {
 			b.WriteString(row + "\n")
 		}
