@@ -210,6 +210,11 @@
 //     mutex guards a slice swap.
 //   - The accept goroutine runs only when a connection arrives, the executor's workers
 //     only when a job was given to them.
+//   - A new connection does not wait behind the others' traffic one by one: handing it
+//     to a loop takes one iteration of that loop, so the accept goroutine hands up to 16
+//     at once (each on a goroutine of its own) instead of waiting for each in turn. 512
+//     connections arriving while 256 others kept a loop busy waited up to 1.0-1.5 s for
+//     their first response before, 0.1-0.25 s after (two loops: 0.07-0.12 s).
 //
 // What remains is the application's to keep off the loop's P: executor jobs
 // (RunInExecutor) and any goroutine the application starts compete with the loops for

@@ -40,15 +40,15 @@ func (s *Server) sockOpts(nc net.Conn) {
 }
 
 // acceptLoop accepts on our own listener and hands each connection to the least busy
-// loop. At MaxConns it stops accepting until a connection closes. Resource errors
-// (EMFILE, ENFILE, ENOBUFS, ENOMEM) are logged and retried with backoff, as net/http
-// does; any other error ends the server with an error from Wait. At the descriptor limit
-// every refused connection fails the same way, so each kind of failure is logged at most
-// once a second, with the count of the ones not logged since.
+// loop (enroll, up to enrollPending at once). At MaxConns it stops accepting until a
+// connection closes. Resource errors (EMFILE, ENFILE, ENOBUFS, ENOMEM) are logged and
+// retried with backoff, as net/http does; any other error ends the server with an error
+// from Wait. At the descriptor limit every refused connection fails the same way, so
+// refusals (failed accepts and failed enrollments together) are logged at most once a
+// second, with the count of the ones not logged since.
 func (s *Server) acceptLoop() {
 	defer s.accepted.Done()
 	var backoff time.Duration
-	var acceptLog, enrollLog logLimiter
 	for {
 		if s.sem != nil {
 			select {
@@ -67,7 +67,7 @@ func (s *Server) acceptLoop() {
 			}
 			if retryableAccept(err) {
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				if ok, n := acceptLog.allow(time.Now()); ok {
+				if ok, n := s.allowRefusalLog(); ok {
 					s.log.Error("loop: accept failed; retrying", "err", err, "backoff", backoff,
 						"suppressed", n)
 				}
@@ -89,15 +89,51 @@ func (s *Server) acceptLoop() {
 			s.enrollProxied(nc) // reads the header on a goroutine of its own
 			continue
 		}
-		if _, err := s.cli.EnrollContext(nc, acceptedCtx); err != nil {
-			// EnrollContext closes nc in every case.
+		select {
+		case s.enrolling <- struct{}{}:
+		case <-s.acceptSt:
+			nc.Close()
 			s.releaseSlot()
-			if ok, n := enrollLog.allow(time.Now()); ok {
-				s.log.Warn("loop: enrolling an accepted connection failed; closed it", "err", err,
-					"suppressed", n)
-			}
+			return
+		}
+		s.accepted.Add(1) // this goroutine holds a count: Wait cannot have returned
+		go s.enroll(nc)
+	}
+}
+
+// enrollPending is how many accepted connections may be on their way to a loop at once
+// (enroll). Each waits about one iteration of a loop; more at once make a burst of
+// connections wait fewer iterations, but gnet's least-connections choice counts only
+// registered connections, so the ones chosen side by side can all land on one loop: up
+// to enrollPending too many on it.
+const enrollPending = 16
+
+// enroll hands an accepted connection to the least busy loop, on a goroutine of its own
+// (a slot of s.enrolling is held for it). gnet's EnrollContext returns only once the
+// loop has registered the connection, after the loop's current iteration, which under
+// load serves every ready connection first. Enrolled one after another, 512 connections
+// that arrived at once while 256 others were busy waited up to 1.0-1.5 s for their first
+// response (rawgnet, whose loops accept without waiting: 35-100 ms).
+func (s *Server) enroll(nc net.Conn) {
+	defer s.accepted.Done()
+	defer func() { <-s.enrolling }()
+	if _, err := s.cli.EnrollContext(nc, acceptedCtx); err != nil {
+		// EnrollContext closes nc in every case.
+		s.releaseSlot()
+		if ok, n := s.allowRefusalLog(); ok {
+			s.log.Warn("loop: enrolling an accepted connection failed; closed it", "err", err,
+				"suppressed", n)
 		}
 	}
+}
+
+// allowRefusalLog is the one-a-second limit shared by the accept goroutine's and the
+// enrolling goroutines' log lines about refused connections: at the descriptor limit
+// both kinds fail together, and the log gets one line a second in all.
+func (s *Server) allowRefusalLog() (ok bool, suppressed int) {
+	s.refuseMu.Lock()
+	defer s.refuseMu.Unlock()
+	return s.refuseLog.allow(time.Now())
 }
 
 func (s *Server) releaseSlot() {
@@ -120,7 +156,7 @@ func retryableAccept(err error) bool {
 }
 
 // logLimiter lets one log line a second through and counts the others, which the next
-// line reports ("suppressed"). One goroutine uses it.
+// line reports ("suppressed"). One goroutine uses it at a time.
 type logLimiter struct {
 	last       time.Time
 	suppressed int

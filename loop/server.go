@@ -190,6 +190,11 @@ type Server struct {
 	sem      chan struct{} // MaxConns slots (own listener)
 	acceptSt chan struct{} // closed to stop the accept loop
 	proxySem chan struct{} // connections whose PROXY header is being read (enrollProxied)
+	// enrolling holds a slot for each accepted connection being handed to a loop
+	// (enroll); refuseMu guards refuseLog (allowRefusalLog).
+	enrolling chan struct{}
+	refuseMu  sync.Mutex
+	refuseLog logLimiter
 
 	state    atomic.Int32 // 0 new, 1 starting/started, 2 stopping
 	draining atomic.Bool
@@ -220,6 +225,8 @@ func New(cfg Config, f Factory) (*Server, error) {
 		done:     make(chan struct{}),
 		zero:     make(chan struct{}, 1),
 		acceptSt: make(chan struct{}),
+
+		enrolling: make(chan struct{}, enrollPending),
 	}
 	s.loops = make([]*Loop, cfg.Loops)
 	for i := range s.loops {
