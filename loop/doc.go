@@ -182,8 +182,9 @@
 // Without the tag the checks compile to nothing.
 //
 // Besides the loops, a Server runs one driver goroutine (timer wake-ups, the wall
-// clock's second, the watchdog), one accept goroutine (unless Config.ReusePort, or
-// without an Addr), and the executor's workers, plus the spares that stand in for
+// clock's second, the watchdog), one accept goroutine and 16 enrollers that hand its
+// connections to the loops (unless Config.ReusePort, or without an Addr), and the
+// executor's workers, plus the spares that stand in for
 // workers waiting in BlockingWait (at most Config.PoolSpare). No goroutine or time.Timer is created per connection or
 // per request: a connection whose output waits for the peer is retried from its loop's
 // timer heap, by its loop.
@@ -211,8 +212,8 @@
 //   - The accept goroutine runs only when a connection arrives, the executor's workers
 //     only when a job was given to them.
 //   - A new connection does not wait behind the others' traffic one by one: handing it
-//     to a loop takes one iteration of that loop, so the accept goroutine hands up to 16
-//     at once (each on a goroutine of its own) instead of waiting for each in turn. 512
+//     to a loop takes one iteration of that loop, so the accept goroutine passes them to
+//     16 enrollers that hand them over side by side instead of one after another. 512
 //     connections arriving while 256 others kept a loop busy waited up to 1.0-1.5 s for
 //     their first response before, 0.1-0.25 s after (two loops: 0.07-0.12 s).
 //

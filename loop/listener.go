@@ -48,6 +48,7 @@ func (s *Server) sockOpts(nc net.Conn) {
 // second, with the count of the ones not logged since.
 func (s *Server) acceptLoop() {
 	defer s.accepted.Done()
+	defer close(s.enrollQ) // the enrollers finish what they took, then return
 	var backoff time.Duration
 	for {
 		if s.sem != nil {
@@ -96,8 +97,7 @@ func (s *Server) acceptLoop() {
 			s.releaseSlot()
 			return
 		}
-		s.accepted.Add(1) // this goroutine holds a count: Wait cannot have returned
-		go s.enroll(nc)
+		s.enrollQ <- nc // a slot was free, so an enroller is or will be at once
 	}
 }
 
@@ -108,14 +108,23 @@ func (s *Server) acceptLoop() {
 // to enrollPending too many on it.
 const enrollPending = 16
 
-// enroll hands an accepted connection to the least busy loop, on a goroutine of its own
-// (a slot of s.enrolling is held for it). gnet's EnrollContext returns only once the
-// loop has registered the connection, after the loop's current iteration, which under
-// load serves every ready connection first. Enrolled one after another, 512 connections
-// that arrived at once while 256 others were busy waited up to 1.0-1.5 s for their first
-// response (rawgnet, whose loops accept without waiting: 35-100 ms).
-func (s *Server) enroll(nc net.Conn) {
+// enroller is one of the enrollPending goroutines (own-listener mode) that hand the
+// accepted connections to the loops, side by side: gnet's EnrollContext returns only once
+// the loop has registered the connection, after the loop's current iteration, which under
+// load serves every ready connection first. Enrolled one after another by the accept
+// goroutine, 512 connections that arrived at once while 256 others were busy waited up to
+// 1.0-1.5 s for their first response (rawgnet, whose loops accept without waiting:
+// 35-100 ms). A fixed set of goroutines, not one per connection: a goroutine's stack per
+// accepted connection showed as 270-540 more bytes of RSS per idle connection.
+func (s *Server) enroller() {
 	defer s.accepted.Done()
+	for nc := range s.enrollQ {
+		s.enroll(nc)
+	}
+}
+
+// enroll hands nc to the least busy loop and frees its slot of s.enrolling.
+func (s *Server) enroll(nc net.Conn) {
 	defer func() { <-s.enrolling }()
 	if _, err := s.cli.EnrollContext(nc, acceptedCtx); err != nil {
 		// EnrollContext closes nc in every case.
