@@ -214,8 +214,9 @@
 //   - A new connection does not wait behind the others' traffic one by one: handing it
 //     to a loop takes one iteration of that loop, so the accept goroutine passes them to
 //     16 enrollers that hand them over side by side instead of one after another. 512
-//     connections arriving while 256 others kept a loop busy waited up to 1.0-1.5 s for
-//     their first response before, 0.1-0.25 s after (two loops: 0.07-0.12 s).
+//     connections arriving while 256 others kept the loops busy waited up to 0.5-1.8 s
+//     for their first response before, 0.17-0.42 s after with one loop, 0.07-0.12 s
+//     with two (a raw gnet server, whose loops accept themselves: 0.04-0.10 s).
 //
 // What remains is the application's to keep off the loop's P: executor jobs
 // (RunInExecutor) and any goroutine the application starts compete with the loops for
