@@ -114,8 +114,8 @@ const enrollPending = 16
 // load serves every ready connection first. Enrolled one after another by the accept
 // goroutine, 512 connections that arrived at once while 256 others were busy waited up to
 // 0.5-1.8 s for their first response; side by side 0.07-0.42 s (a raw gnet server, whose
-// loops accept without waiting: 0.04-0.10 s). A fixed set of goroutines, not one per connection: a goroutine's stack per
-// accepted connection showed as 270-540 more bytes of RSS per idle connection.
+// loops accept without waiting: 0.04-0.10 s). A fixed set of goroutines: the package
+// starts none per connection.
 func (s *Server) enroller() {
 	defer s.accepted.Done()
 	for nc := range s.enrollQ {
