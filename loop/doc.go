@@ -186,8 +186,9 @@
 // Without the tag the checks compile to nothing.
 //
 // Besides the loops, a Server runs one driver goroutine (timer wake-ups, the wall
-// clock's second, the watchdog), one accept goroutine (unless Config.ReusePort, or
-// without an Addr), and the executor's workers, plus the spares that stand in for
+// clock's second, the watchdog), one accept goroutine and 16 enrollers that hand its
+// connections to the loops (unless Config.ReusePort, or without an Addr), and the
+// executor's workers, plus the spares that stand in for
 // workers waiting in BlockingWait (at most Config.PoolSpare). No goroutine or time.Timer is created per connection or
 // per request: a connection whose output waits for the peer is retried from its loop's
 // timer heap, by its loop.
@@ -217,6 +218,12 @@
 //     mutex guards a slice swap.
 //   - The accept goroutine runs only when a connection arrives, the executor's workers
 //     only when a job was given to them.
+//   - A new connection does not wait behind the others' traffic one by one: handing it
+//     to a loop takes one iteration of that loop, so the accept goroutine passes them to
+//     16 enrollers that hand them over side by side instead of one after another. 512
+//     connections arriving while 256 others kept the loops busy waited up to 0.5-1.8 s
+//     for their first response before, 0.17-0.42 s after with one loop, 0.07-0.12 s
+//     with two (a raw gnet server, whose loops accept themselves: 0.04-0.10 s).
 //
 // What remains is the application's to keep off the loop's P: executor jobs
 // (RunInExecutor) and any goroutine the application starts compete with the loops for

@@ -167,3 +167,73 @@ func fdLimitChild() {
 	}
 	fmt.Println("LOG", h.lines.Load(), h.total.Load())
 }
+
+// Accepted connections are handed to the loops side by side: while a loop is busy (here
+// blocked by a callback) the accept goroutine goes on accepting, up to enrollPending
+// connections on their way at once, instead of waiting for the loop to register each
+// one before it accepts the next. Then all of them are served.
+func TestAcceptEnrollsSideBySide(t *testing.T) {
+	s := startServer(t, Config{Loops: 1}, func() Protocol { return echoProto{} })
+	release := make(chan struct{})
+	var once atomic.Bool
+	unblock := func() {
+		if once.CompareAndSwap(false, true) {
+			close(release)
+		}
+	}
+	t.Cleanup(unblock) // before the server stops (cleanups run last first)
+	if err := s.loops[0].CallSoonThreadsafe(func() { <-release }); err != nil {
+		t.Fatal(err)
+	}
+	const n = 4 // fewer than enrollPending
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		conns[i] = dial(t, s)
+	}
+	waitFor(t, 10*time.Second, fmt.Sprintf("%d enrollments in flight while the loop is busy", n), func() bool {
+		return len(s.enrolling) == n
+	})
+	unblock()
+	for i, c := range conns {
+		msg := fmt.Sprintf("conn %d\n", i)
+		if _, err := io.WriteString(c, msg); err != nil {
+			t.Fatal(err)
+		}
+		got, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil || got != msg {
+			t.Fatalf("conn %d: echo %q, %v; want %q", i, got, err, msg)
+		}
+	}
+	waitFor(t, 10*time.Second, "no enrollment in flight", func() bool { return len(s.enrolling) == 0 })
+}
+
+// A burst of connections enrolled side by side still spreads over the loops: gnet's
+// least-connections choice counts registered connections only, so the ones on their
+// way at once may all pick one loop, but never more than enrollPending of them.
+func TestAcceptBurstBalanced(t *testing.T) {
+	s := startServer(t, Config{Loops: 2}, func() Protocol { return echoProto{} })
+	const n = 128
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			c, err := net.DialTimeout("tcp", s.Addr().String(), 5*time.Second)
+			if err == nil {
+				t.Cleanup(func() { c.Close() })
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 10*time.Second, fmt.Sprintf("%d connections registered", n), func() bool {
+		return s.loops[0].Stats().Conns+s.loops[1].Stats().Conns == n
+	})
+	a, b := s.loops[0].Stats().Conns, s.loops[1].Stats().Conns
+	if d := a - b; d > enrollPending || d < -enrollPending {
+		t.Fatalf("loops hold %d and %d connections: %d apart, want at most enrollPending (%d)", a, b, d, enrollPending)
+	}
+	t.Logf("loops hold %d and %d connections", a, b)
+}

@@ -190,6 +190,13 @@ type Server struct {
 	sem      chan struct{} // MaxConns slots (own listener)
 	acceptSt chan struct{} // closed to stop the accept loop
 	proxySem chan struct{} // connections whose PROXY header is being read (enrollProxied)
+	// enrolling holds a slot for each accepted connection being handed to a loop, which
+	// the accept goroutine sends on enrollQ to the enrollers; refuseMu guards refuseLog
+	// (allowRefusalLog).
+	enrolling chan struct{}
+	enrollQ   chan net.Conn
+	refuseMu  sync.Mutex
+	refuseLog logLimiter
 
 	state    atomic.Int32 // 0 new, 1 starting/started, 2 stopping
 	draining atomic.Bool
@@ -220,6 +227,9 @@ func New(cfg Config, f Factory) (*Server, error) {
 		done:     make(chan struct{}),
 		zero:     make(chan struct{}, 1),
 		acceptSt: make(chan struct{}),
+
+		enrolling: make(chan struct{}, enrollPending),
+		enrollQ:   make(chan net.Conn),
 	}
 	s.loops = make([]*Loop, cfg.Loops)
 	for i := range s.loops {
@@ -259,8 +269,11 @@ func (s *Server) Start() error {
 	s.watch.init()
 	go s.driver.run()
 	if s.ln != nil {
-		s.accepted.Add(1)
+		s.accepted.Add(1 + enrollPending)
 		go s.acceptLoop()
+		for range enrollPending {
+			go s.enroller()
+		}
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ func buildIdleClient(o *options, rep *report) error { return buildTool(o, rep, "
 
 // buildTool builds bench/peers/cmd/name into the results' bin directory.
 func buildTool(o *options, rep *report, name string) error {
-	cmd := exec.Command("go", "build", "-o", filepath.Join(o.results, "bin", name), "./cmd/"+name)
+	cmd := goBuild("-o", filepath.Join(o.results, "bin", name), "./cmd/"+name)
 	cmd.Dir = filepath.Join(o.root, "bench", "peers")
 	rep.build = append(rep.build, "(cd bench/peers && go build -o ../results/bin/"+name+" ./cmd/"+name+")")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -39,6 +39,11 @@ func (b *bencher) idle(s *server) error {
 		return err
 	}
 	defer p.stop()
+	release, err := b.o.hold("idle " + s.name)
+	if err != nil {
+		return err
+	}
+	defer release()
 	// A few requests so lazily built state (first-request buffers, pools) is in the baseline.
 	for range 10 {
 		if err := getOK(p.addr, "/plaintext"); err != nil {

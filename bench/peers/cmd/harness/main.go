@@ -46,6 +46,8 @@ type options struct {
 	serverCPU string
 	loadCPU   string
 	quick     bool
+	lock      string        // a file to flock(2) around each measured cell, "" = none
+	lockWait  time.Duration // spent waiting for the lock so far
 	ws        wsOptions
 }
 
@@ -61,7 +63,7 @@ var (
 func main() {
 	var o options
 	var servers, scenarios, conns, modes string
-	quick := flag.Bool("quick", false, "bounded run (about 3 minutes): eddy, fasthttp and rawgnet, 2 s per measurement, 1 run, 1,000 idle connections; with -ws every WebSocket server, 2,000 idle and broadcast WebSockets, 3 broadcasts (flags given explicitly win)")
+	quick := flag.Bool("quick", false, "bounded run (about 4 minutes): eddy, fasthttp and rawgnet, 3 interleaved rounds of 1 s per measurement, 1,000 idle connections; with -ws every WebSocket server, 2 s per measurement, 1 run, 2,000 idle and broadcast WebSockets, 3 broadcasts (flags given explicitly win)")
 	flag.StringVar(&o.root, "root", "", "repository root (default: found by walking up from the working directory)")
 	flag.StringVar(&o.results, "results", "", "where to write binaries and reports (default <root>/bench/results)")
 	flag.StringVar(&servers, "servers", "", "servers to compare (default: every server that serves a chosen scenario: "+strings.Join(allServers, ",")+")")
@@ -80,15 +82,32 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 3, "runs of every throughput scenario; the report shows the median")
 	flag.StringVar(&o.serverCPU, "server-cpu", "0", "taskset CPU list for the server")
 	flag.StringVar(&o.loadCPU, "load-cpu", "1", "taskset CPU list for wrk and the idle-connection client")
+	flag.StringVar(&o.lock, "lock", "", "hold flock(2) on this file while measuring each mode, scenario and connection count (warm-up and rounds), and each idle measurement; release it between them (e.g. /tmp/bench.lock on a shared machine)")
 	flag.Parse()
+	o.scenarios = splitList(scenarios)
+	if len(o.scenarios) == 0 {
+		o.scenarios = scenarioNames()
+		if *wsFlag {
+			o.scenarios = wsScenarioNames
+		}
+	}
 	if *quick { // only where the flag was not given
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		// HTTP latency needs rounds (one 2 s run per cell was noise): three rounds of 1 s.
+		// The WebSocket scenarios keep one run of 2 s.
+		httpOnly := !o.hasWS()
 		if !set["d"] {
 			o.duration = 2 * time.Second
+			if httpOnly {
+				o.duration = time.Second
+			}
 		}
 		if !set["runs"] {
 			o.runs = 1
+			if httpOnly {
+				o.runs = 3
+			}
 		}
 		if !set["idle"] {
 			o.idleConns = 1000
@@ -104,13 +123,6 @@ func main() {
 		}
 	}
 	o.quick = *quick
-	o.scenarios = splitList(scenarios)
-	if len(o.scenarios) == 0 {
-		o.scenarios = scenarioNames()
-		if *wsFlag {
-			o.scenarios = wsScenarioNames
-		}
-	}
 	o.servers = splitList(servers)
 	if len(o.servers) == 0 {
 		o.servers = o.defaultServers()

@@ -88,6 +88,7 @@ type summary struct {
 	best     float64 // lowest CPU per request of the runs: the least disturbed one
 	spread   float64 // (max-min)/median of CPU per request over the runs
 	lat      latency // medians of the runs' percentiles
+	lo, hi   latency // the lowest and highest of each percentile over the runs
 	errors   string
 }
 
@@ -102,18 +103,19 @@ func summarize(ms []measured) summary {
 		}
 	}
 	s := summary{rps: median(rps), cpu: median(cpu), errors: strings.Join(errs, "; ")}
-	pick := func(f func(latency) float64) float64 {
-		v := make([]float64, len(ms))
-		for i, m := range ms {
-			v[i] = f(m.lat)
+	if len(ms) > 0 {
+		for _, field := range []func(*latency) *float64{
+			func(l *latency) *float64 { return &l.p50 },
+			func(l *latency) *float64 { return &l.p99 },
+			func(l *latency) *float64 { return &l.p999 },
+			func(l *latency) *float64 { return &l.max },
+		} {
+			v := make([]float64, len(ms))
+			for j := range ms {
+				v[j] = *field(&ms[j].lat)
+			}
+			*field(&s.lat), *field(&s.lo), *field(&s.hi) = median(v), slices.Min(v), slices.Max(v)
 		}
-		return median(v)
-	}
-	s.lat = latency{
-		p50:  pick(func(l latency) float64 { return l.p50 }),
-		p99:  pick(func(l latency) float64 { return l.p99 }),
-		p999: pick(func(l latency) float64 { return l.p999 }),
-		max:  pick(func(l latency) float64 { return l.max }),
 	}
 	if len(cpu) > 0 {
 		s.best = slices.Min(cpu)
@@ -148,7 +150,11 @@ func (r *report) markdown() string {
 	var b strings.Builder
 	o := r.o
 	fmt.Fprintf(&b, "# eddy and peers: %s\n\n", r.started.Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(&b, "Source: %s.\n\n", sourceVersion(o.root))
+	wait := ""
+	if o.lock != "" {
+		wait = fmt.Sprintf(", of which %s waiting for %s", o.lockWait.Round(time.Second), o.lock)
+	}
+	fmt.Fprintf(&b, "Source: %s. Run time: %s (builds included%s).\n\n", sourceVersion(o.root), time.Since(r.started).Round(time.Second), wait)
 	fmt.Fprintf(&b, "Machine: %s, %d CPUs, Linux %s; %s; %s. Load average (1 min): %s at the start, %s at the end "+
 		"(above ~1 on two CPUs, other work shared the cores and absolute figures are low; compare ratios).\n\n",
 		cpuModel(), runtime.NumCPU(), kernel(), runtime.Version(), wrkVersion(), r.loadStart, loadAvg())
@@ -187,7 +193,8 @@ func (r *report) markdown() string {
 					}
 					fmt.Fprintf(&b, "| %d | %s | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", conns, name, s.rps, s.cpu*1e6, s.best*1e6,
 						ratio(s.cpu, rg.cpu, true, okR), ratio(s.cpu, fh.cpu, true, okF),
-						usec(s.lat.p50), usec(s.lat.p99), usec(s.lat.p999), usec(s.lat.max),
+						usec(s.lat.p50), withRange(s.lat.p99, s.lo.p99, s.hi.p99, len(byServer[name])), usec(s.lat.p999),
+						withRange(s.lat.max, s.lo.max, s.hi.max, len(byServer[name])),
 						ratio(s.lat.p99, rg.lat.p99, true, okR), ratio(s.lat.max, rg.lat.max, true, okR), orNone(s.errors))
 				}
 			}
@@ -248,9 +255,9 @@ func (r *report) httpIntro(b *strings.Builder) {
 	o := r.o
 	fmt.Fprintf(b, "Mode 1: every server runs with GOMAXPROCS=1 (eddy and rawgnet with one loop) pinned to CPU %s; wrk is pinned to CPU %s. "+
 		"Mode 2: GOMAXPROCS=2 (eddy and rawgnet with two loops), servers and wrk on CPUs %s,%s (the load generator shares the cores). "+
-		"Load: `wrk -t1 -cN`, N in %v, %d s per run after a %d s warm-up per server and scenario, runs: %d; all servers of a mode run at once "+
-		"(idle but for the one under load) and the runs interleave (server order rotated per run), so a disturbance hits all servers alike. "+
-		"Figures are medians over the runs (of req/s, CPU and each latency percentile); *best* is the lowest CPU per request of the runs. "+
+		"Load: `wrk -t1 -cN`, N in %v, %d s per run after a %d s warm-up per server and scenario, rounds: %d; all servers of a mode run at once "+
+		"(idle but for the one under load) and the rounds interleave (each round measures every server in turn, the order rotated per round), so a disturbance hits all servers alike. "+
+		"Figures are medians over the rounds (of req/s, CPU and each latency percentile); in brackets after p99 and max, the lowest and highest round; *best* is the lowest CPU per request of the rounds. "+
 		"CPU per request = server utime+stime (from /proc/PID/stat, all threads) over the run / requests completed. "+
 		"Latency is wrk's, from a request's write to its response (pipelined: from the batch's write); p99.9 and max are the noisiest figures on a shared machine. "+
 		"Ratios are eddy's figure over rawgnet's from the same run (lower is better).\n\n",
@@ -272,22 +279,29 @@ func (r *report) goals(b *strings.Builder) {
 				if byServer == nil || byServer["eddy"] == nil || byServer["rawgnet"] == nil {
 					continue
 				}
-				e, g := summarize(byServer["eddy"]), summarize(byServer["rawgnet"])
+				es, gs := byServer["eddy"], byServer["rawgnet"]
+				e, g := summarize(es), summarize(gs)
 				cpuGoal := 1.10
 				if sc.depth > 0 {
 					cpuGoal = 1.20
 				}
 				row := fmt.Sprintf("| %s | %s | %d", m.title, sc.name, conns)
-				for _, q := range []struct{ got, goal float64 }{
-					{e.lat.p99 / g.lat.p99, 1.25}, {e.lat.max / g.lat.max, 3}, {e.cpu / g.cpu, cpuGoal},
+				for _, q := range []struct {
+					got, goal float64
+					of        func(measured) float64
+				}{
+					{e.lat.p99 / g.lat.p99, 1.25, func(m measured) float64 { return m.lat.p99 }},
+					{e.lat.max / g.lat.max, 3, func(m measured) float64 { return m.lat.max }},
+					{e.cpu / g.cpu, cpuGoal, func(m measured) float64 { return m.cpuPerReq }},
 				} {
 					ok := q.got <= q.goal
 					total++
 					if ok {
 						met++
 					}
-					row += fmt.Sprintf(" | %.2fx (≤ %.2fx: %s)", q.got, q.goal, map[bool]string{true: "met", false: "missed"}[ok])
+					row += fmt.Sprintf(" | %.2fx%s (≤ %.2fx: %s)", q.got, roundRatios(es, gs, q.of), q.goal, map[bool]string{true: "met", false: "missed"}[ok])
 				}
+				row += fmt.Sprintf(" | %.2fx%s", g.rps/e.rps, roundRatios(gs, es, func(m measured) float64 { return m.rps }))
 				rows = append(rows, row+" |")
 			}
 		}
@@ -298,8 +312,13 @@ func (r *report) goals(b *strings.Builder) {
 	}
 	b.WriteString("## eddy against the goals (issue 14)\n\n")
 	if len(rows) > 0 {
-		fmt.Fprintf(b, "Ratios to rawgnet's medians from the same run; %d of %d met.\n\n", met, total)
-		b.WriteString("| mode | scenario | conns | p99 | max | CPU/req |\n|---|---|---:|---|---|---|\n")
+		fmt.Fprintf(b, "Each ratio is eddy's median over the rounds to rawgnet's median from the same run; "+
+			"in brackets, when there were several rounds, the ratios within each round (eddy and rawgnet measured "+
+			"back to back), lowest to highest: their spread is the noise the verdict stands on. %d of %d met.\n\n", met, total)
+		b.WriteString("The last column is rawgnet's req/s over eddy's: in a saturated closed loop (every connection " +
+			"waits for its response before it sends again) the mean latency is connections / req/s, so a p99 ratio " +
+			"near this one is the server's cost per request, not a stall; a p99 or max ratio well above it is.\n\n")
+		b.WriteString("| mode | scenario | conns | p99 | max | CPU/req | rawgnet/eddy req/s |\n|---|---|---:|---|---|---|---|\n")
 		for _, row := range rows {
 			b.WriteString(row + "\n")
 		}
@@ -309,6 +328,38 @@ func (r *report) goals(b *strings.Builder) {
 		ok := idle.perConn() <= 1024
 		fmt.Fprintf(b, "Idle memory: %.0f bytes per connection (≤ 1024: %s).\n\n", idle.perConn(), verdict(ok, ok))
 	}
+}
+
+// withRange shows a median latency and, over several runs, the lowest and highest.
+func withRange(med, lo, hi float64, runs int) string {
+	if runs < 2 {
+		return usec(med)
+	}
+	return fmt.Sprintf("%s (%s–%s)", usec(med), usecBare(lo), usecBare(hi))
+}
+
+// usecBare is usec without the space, for ranges.
+func usecBare(us float64) string { return strings.ReplaceAll(usec(us), " ", "") }
+
+// roundRatios lists, for several rounds, eddy's figure over rawgnet's within each round
+// (runs[i] of both servers is round i), sorted: " [0.91, 1.10, 1.32]".
+func roundRatios(eddy, raw []measured, of func(measured) float64) string {
+	n := min(len(eddy), len(raw))
+	if n < 2 {
+		return ""
+	}
+	v := make([]float64, 0, n)
+	for i := range n {
+		if d := of(raw[i]); d > 0 {
+			v = append(v, of(eddy[i])/d)
+		}
+	}
+	slices.Sort(v)
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return " [" + strings.Join(parts, ", ") + "]"
 }
 
 // usec shows a latency in microseconds as µs or ms.

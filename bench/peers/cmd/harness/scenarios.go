@@ -201,8 +201,8 @@ func (b *bencher) check(s *server, m mode) {
 	}
 }
 
-// throughput runs every wrk scenario at every connection count b.o.runs times per server,
-// in each mode. In a mode all servers run at once (pinned alike, only the one under load
+// throughput runs every wrk scenario at every connection count b.o.runs times (rounds) per
+// server, in each mode. In a mode all servers run at once (pinned alike, only the one under load
 // busy), and the runs interleave: for each scenario every server is warmed up, then each
 // run measures every server in turn, in an order rotated per run. A disturbance on the
 // shared machine (other work, frequency changes) so lands on all servers alike instead
@@ -242,25 +242,40 @@ func (b *bencher) throughput(built []*server, m mode) error {
 				}
 			}
 			b.rep.loadCommand(c.key(), "taskset "+strings.Join(shown, " "))
-			if b.o.warmup > 0 && ci == 0 {
-				for _, p := range procs {
-					fmt.Fprintf(os.Stderr, "harness: warm-up %s %s (mode %s)\n", p.s.name, sc.name, m.name)
-					if _, err := runWrk(b.loadArgs(c, p.addr, b.o.warmup)); err != nil {
-						return fmt.Errorf("%s %s warm-up: %w", p.s.name, sc.name, err)
-					}
-				}
+			if err := b.cell(procs, c, ci == 0, hz); err != nil {
+				return err
 			}
-			for run := range b.o.runs {
-				for i := range procs {
-					p := procs[(i+run)%len(procs)]
-					fmt.Fprintf(os.Stderr, "harness: run %d/%d %s %s -c%d (mode %s)\n", run+1, b.o.runs, p.s.name, sc.name, conns, m.name)
-					r, err := b.measure(p, c, hz)
-					if err != nil {
-						return fmt.Errorf("%s %s -c%d: %w", p.s.name, sc.name, conns, err)
-					}
-					b.rep.addRun(c, p.s, r)
-				}
+		}
+	}
+	return nil
+}
+
+// cell measures c on every server, under the benchmark lock: the warm-up when warm (the
+// scenario's first connection count), then b.o.runs rounds, each measuring every server
+// in turn in an order rotated per round.
+func (b *bencher) cell(procs []*proc, c cell, warm bool, hz float64) error {
+	release, err := b.o.hold(c.key())
+	if err != nil {
+		return err
+	}
+	defer release()
+	if b.o.warmup > 0 && warm {
+		for _, p := range procs {
+			fmt.Fprintf(os.Stderr, "harness: warm-up %s %s (mode %s)\n", p.s.name, c.sc.name, c.mode.name)
+			if _, err := runWrk(b.loadArgs(c, p.addr, b.o.warmup)); err != nil {
+				return fmt.Errorf("%s %s warm-up: %w", p.s.name, c.sc.name, err)
 			}
+		}
+	}
+	for run := range b.o.runs {
+		for i := range procs {
+			p := procs[(i+run)%len(procs)]
+			fmt.Fprintf(os.Stderr, "harness: round %d/%d %s %s -c%d (mode %s)\n", run+1, b.o.runs, p.s.name, c.sc.name, c.conns, c.mode.name)
+			r, err := b.measure(p, c, hz)
+			if err != nil {
+				return fmt.Errorf("%s %s -c%d: %w", p.s.name, c.sc.name, c.conns, err)
+			}
+			b.rep.addRun(c, p.s, r)
 		}
 	}
 	return nil
