@@ -85,8 +85,21 @@ func (w *WebSocket) enrollStandIn(ctx context.Context) (net.Conn, error) {
 		accepted <- c // nil once the listener is closed first
 	}()
 	_, err = w.s.srv.Dial(ctx, "unix", path, w.l, &w.conn)
+	var local net.Conn
+	if err == nil {
+		// The connection waits in the listener's backlog until Accept takes
+		// it; closing the listener first would drop it (the loop's end would
+		// see the connection lost).
+		select {
+		case local = <-accepted:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
 	ln.Close()
-	local := <-accepted
+	if local == nil {
+		local = <-accepted // nil once the listener is closed first
+	}
 	if err != nil || local == nil {
 		if local != nil {
 			local.Close()
