@@ -200,14 +200,24 @@ func (c *ctxState) reset() {
 		c.form.reset()
 		c.formDone, c.formErr = false, nil
 	}
-	clear(c.state)
-	c.state = c.state[:0]
-	clear(c.onFinish)
-	c.onFinish = c.onFinish[:0]
-	clear(c.prepare)
-	c.prepare = c.prepare[:0]
+	// Most requests use none of these: test before clearing (a clear of
+	// an empty slice still calls the runtime).
+	if len(c.state) != 0 {
+		clear(c.state)
+		c.state = c.state[:0]
+	}
+	if len(c.onFinish) != 0 {
+		clear(c.onFinish)
+		c.onFinish = c.onFinish[:0]
+	}
+	if len(c.prepare) != 0 {
+		clear(c.prepare)
+		c.prepare = c.prepare[:0]
+	}
 	c.prepBody, c.preparing, c.prepStream, c.enc, c.encW = nil, false, false, nil, nil
-	c.encIn, c.encOut, c.encTail = keptEncBuf(c.encIn), keptEncBuf(c.encOut), keptEncBuf(c.encTail)
+	if cap(c.encIn)|cap(c.encOut)|cap(c.encTail) != 0 {
+		c.encIn, c.encOut, c.encTail = keptEncBuf(c.encIn), keptEncBuf(c.encOut), keptEncBuf(c.encTail)
+	}
 	c.reqBody, c.reqBodySet, c.remote = nil, false, nil
 	c.scratch = c.scratch[:0]
 	c.bodyRd.buf.Reset(nil) // no view of this request's body stays behind
