@@ -107,7 +107,8 @@ type ctxState struct {
 	hdr     []byte // "Name: value\r\n" lines
 	body    []byte // body buffered by Write
 	hdrErr  error  // first invalid header, reported by the response method
-	hasCT   bool   // hdr has a Content-Type line
+	hasCT   bool   // hdr or ctLead has a Content-Type line
+	ctLead  string // the Content-Type line send wrote before hdr, not copied into it
 	written int64  // body bytes handed to the engine
 	trailer []byte // a stream's trailer lines, sent by Close
 
@@ -200,18 +201,28 @@ func (c *ctxState) reset() {
 		c.form.reset()
 		c.formDone, c.formErr = false, nil
 	}
-	clear(c.state)
-	c.state = c.state[:0]
-	clear(c.onFinish)
-	c.onFinish = c.onFinish[:0]
-	clear(c.prepare)
-	c.prepare = c.prepare[:0]
+	// Most requests use none of these: test before clearing (a clear of
+	// an empty slice still calls the runtime).
+	if len(c.state) != 0 {
+		clear(c.state)
+		c.state = c.state[:0]
+	}
+	if len(c.onFinish) != 0 {
+		clear(c.onFinish)
+		c.onFinish = c.onFinish[:0]
+	}
+	if len(c.prepare) != 0 {
+		clear(c.prepare)
+		c.prepare = c.prepare[:0]
+	}
 	c.prepBody, c.preparing, c.prepStream, c.enc, c.encW = nil, false, false, nil, nil
-	c.encIn, c.encOut, c.encTail = keptEncBuf(c.encIn), keptEncBuf(c.encOut), keptEncBuf(c.encTail)
+	if cap(c.encIn)|cap(c.encOut)|cap(c.encTail) != 0 {
+		c.encIn, c.encOut, c.encTail = keptEncBuf(c.encIn), keptEncBuf(c.encOut), keptEncBuf(c.encTail)
+	}
 	c.reqBody, c.reqBodySet, c.remote = nil, false, nil
 	c.scratch = c.scratch[:0]
 	c.bodyRd.buf.Reset(nil) // no view of this request's body stays behind
-	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.written = 0, c.hdr[:0], c.body[:0], nil, false, 0
+	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.ctLead, c.written = 0, c.hdr[:0], c.body[:0], nil, false, "", 0
 	c.responded, c.streaming, c.inPool, c.decoded = false, false, false, false
 	c.start = time.Time{}
 }

@@ -44,6 +44,59 @@ func TestBodylessStatusHasNoContentType(t *testing.T) {
 	}
 }
 
+// TestResponseHeaderAfterSend: the Content-Type a response method adds is
+// a response header like any other once the response went out, for a
+// middleware after its handler returned and for an OnFinish callback (the
+// method hands the constant line to the engine without copying it into
+// the Ctx's header lines); a Content-Type the handler set wins, and one
+// deleted is gone.
+func TestResponseHeaderAfterSend(t *testing.T) {
+	tests := []struct {
+		path       string
+		h          eddy.Handler
+		want       string
+		wantFinish string // seen by OnFinish, which runs as the response goes
+	}{
+		{"/text", func(c *eddy.Ctx) error { return c.Text("hi") }, "text/plain; charset=utf-8", "text/plain; charset=utf-8"},
+		{"/json", func(c *eddy.Ctx) error { return c.JSON(1) }, "application/json", "application/json"},
+		{"/blob", func(c *eddy.Ctx) error { return c.Blob("image/png", []byte{1}) }, "image/png", "image/png"},
+		{"/set", func(c *eddy.Ctx) error { return c.SetHeader("Content-Type", "text/csv").Text("a,b") }, "text/csv", "text/csv"},
+		{"/deleted", func(c *eddy.Ctx) error {
+			if err := c.Text("hi"); err != nil {
+				return err
+			}
+			c.DelHeader("Content-Type")
+			return nil
+		}, "", "text/plain; charset=utf-8"},
+	}
+	app := eddy.New(eddy.Config{})
+	seen := make(chan [2]string, 2*len(tests))
+	app.Use(func(next eddy.Handler) eddy.Handler {
+		return func(c *eddy.Ctx) error {
+			c.OnFinish(func(c *eddy.Ctx) { seen <- [2]string{"finish " + c.Path(), c.ResponseHeader("Content-Type")} })
+			err := next(c)
+			seen <- [2]string{"after " + c.Path(), c.ResponseHeader("content-type")}
+			return err
+		}
+	})
+	for _, tt := range tests {
+		app.Get(tt.path, tt.h)
+	}
+	s := eddytest.New(t, app)
+	for _, tt := range tests {
+		r := s.Get(t, tt.path)
+		if got := r.Header.Get("Content-Type"); got != tt.wantFinish {
+			t.Errorf("%s: sent Content-Type %q, want %q", tt.path, got, tt.wantFinish)
+		}
+		for _, want := range []string{tt.wantFinish, tt.want} {
+			got := <-seen
+			if got[1] != want {
+				t.Errorf("%s: ResponseHeader = %q, want %q", got[0], got[1], want)
+			}
+		}
+	}
+}
+
 func TestResponsesCookiesForms(t *testing.T) {
 	app := eddy.New(eddy.Config{})
 	app.Get("/json", func(c *eddy.Ctx) error { return c.JSON(map[string]any{"message": "Hello, World!"}) })

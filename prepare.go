@@ -155,7 +155,7 @@ func (c *Ctx) offloadEncode(body []byte) bool {
 			}
 			if err != nil {
 				c.app.log.Error("eddy: encoding a response body", "error", err)
-				c.status, c.hdr, c.hasCT = 500, c.hdr[:0], false
+				c.status, c.hdr, c.hasCT, c.ctLead = 500, c.hdr[:0], false, ""
 				out = append(c.encOut[:0], "Internal Server Error"...)
 				c.hdr = append(c.hdr, ctText...)
 			}

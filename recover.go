@@ -52,7 +52,7 @@ func (a *App) panicked(c *Ctx, v any) error {
 		c.x.CloseAfter() // an engine answer closes the connection anyway
 	}
 	if !c.responded {
-		c.hdr, c.hasCT, c.hdrErr, c.status = c.hdr[:0], false, nil, 0
+		c.hdr, c.hasCT, c.ctLead, c.hdrErr, c.status = c.hdr[:0], false, "", nil, 0
 	}
 	return ErrInternalServerError.Wrap(fmt.Errorf("panic: %v", v))
 }

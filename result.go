@@ -62,7 +62,7 @@ func (a *App) finish(c *Ctx, err error) {
 	a.errorHandler(c, err)
 	if !c.responded {
 		// The error handler did not answer (or its answer failed).
-		c.hdr, c.hasCT, c.hdrErr, c.status = c.hdr[:0], false, nil, 500
+		c.hdr, c.hasCT, c.ctLead, c.hdrErr, c.status = c.hdr[:0], false, "", nil, 500
 		_ = c.send(ctText, []byte("Internal Server Error"))
 	}
 	if c.streaming {

@@ -470,7 +470,30 @@ func validHost(h []byte) bool {
 	if h[i] != ':' {
 		return false
 	}
-	for _, c := range h[i+1:] {
+	return validPort(h, i+1)
+}
+
+// validPort reports whether h[i:], the port after a Host's colon, is all
+// digits (possibly none). A port of at most eight digits in an h of at
+// least eight bytes is tested as one 64-bit word: the eight bytes that end
+// h, those before the port replaced by '0', are all digits when every high
+// nibble is 3 and adding 6 to each byte leaves it so (no low nibble above
+// 9). That is about a third of a byte loop's instructions for a usual port.
+func validPort(h []byte, i int) bool {
+	n := len(h) - i
+	if n <= 0 {
+		return true
+	}
+	if n <= 8 && len(h) >= 8 {
+		const hi, zeros, six = 0xf0f0f0f0f0f0f0f0, 0x3030303030303030, 0x0606060606060606
+		// The port is the word's top n bytes; m covers the others. With n
+		// in 1..8 the variable shift stays below 64 (the mask tells the
+		// compiler so: no guard for larger shifts).
+		m := ^uint64(0) >> (uint(8*(n-1)) & 63) >> 8
+		w := binary.LittleEndian.Uint64(h[len(h)-8:])&^m | zeros&m
+		return w&hi == zeros && (w+six)&hi == zeros
+	}
+	for _, c := range h[i:] {
 		if c-'0' > 9 {
 			return false
 		}

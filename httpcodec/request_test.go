@@ -375,6 +375,37 @@ func TestValidHostEveryByte(t *testing.T) {
 	}
 }
 
+// TestValidPortEveryByte checks validPort, which tests a short port as one
+// 64-bit word, against a byte loop: every byte value at every position of
+// ports of every length up to 10, after names of every length up to 9 (so
+// that the Host is shorter and longer than the word).
+func TestValidPortEveryByte(t *testing.T) {
+	want := func(p []byte) bool {
+		for _, c := range p {
+			if !isDigit(c) {
+				return false
+			}
+		}
+		return true
+	}
+	for hn := 0; hn <= 9; hn++ {
+		for n := 0; n <= 10; n++ {
+			for p := 0; p < max(n, 1); p++ {
+				for v := 0; v < 256; v++ {
+					h := append(bytes.Repeat([]byte("h"), hn), ':')
+					h = append(h, bytes.Repeat([]byte("7"), n)...)
+					if n > 0 {
+						h[hn+1+p] = byte(v)
+					}
+					if got := validPort(h, hn+1); got != want(h[hn+1:]) {
+						t.Fatalf("validPort(%q, %d) = %v, want %v", h, hn+1, got, !got)
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestParseRequestPlainPath checks Request.PlainPath on both parse paths
 // (the whole head at once, and byte by byte: the incremental path).
 func TestParseRequestPlainPath(t *testing.T) {

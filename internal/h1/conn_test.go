@@ -132,6 +132,23 @@ func TestPipelineOrderAcrossPlacements(t *testing.T) {
 	}
 }
 
+// TestRespondLead: the lead line comes before the header lines whether
+// the response goes straight out (first in line), is recorded behind a
+// pending one (on the loop), or comes from the pool.
+func TestRespondLead(t *testing.T) {
+	ts := startServer(t, Config{}, loop.Config{})
+	cl := ts.dial(t)
+	reqs := []string{get("/lead?direct"), get("/later?first&ms=30"), get("/lead?recorded"), get("/lead?pool=1")}
+	cl.send(strings.Join(reqs, ""))
+	for _, want := range []string{"lead direct", "later first&ms=30", "lead recorded", "lead pool=1"} {
+		r := cl.expect("GET", 200, want)
+		lead := strings.HasPrefix(want, "lead")
+		if got := r.Header.Get("X-Lead"); (got == "1") != lead || r.Header.Get("Content-Type") != "text/plain" {
+			t.Fatalf("%q: X-Lead %q, Content-Type %q", want, got, r.Header.Get("Content-Type"))
+		}
+	}
+}
+
 // TestPipelineDepth: more requests than slots are all answered, in order.
 func TestPipelineDepth(t *testing.T) {
 	ts := startServer(t, Config{PipelineDepth: 2}, loop.Config{})

@@ -23,6 +23,7 @@ import (
 //
 //	/plain        on the loop, "plain <query>"
 //	/pool         in the pool, "pool <query>"
+//	/lead         RespondLead with "X-Lead: 1" before textPlain, "lead <query>" (in the pool with ?pool=1)
 //	/later        on the loop, detached, finished by a CallLater timer
 //	/deferpool    on the loop, detached, finished from a pool job
 //	/echo         the request body (Plan.MaxBody from ?max=N)
@@ -82,6 +83,8 @@ func (h *testHandler) Route(x *Exchange) Plan {
 	switch string(x.Request().Path()) {
 	case "/pool", "/block", "/slow":
 		return Plan{InPool: true}
+	case "/lead":
+		return Plan{InPool: query(x, "pool") == "1"}
 	case "/echo":
 		return Plan{MaxBody: int64(queryInt(x, "max", 0))}
 	case "/upload":
@@ -102,6 +105,8 @@ func (h *testHandler) Serve(x *Exchange) {
 		x.Respond(200, textPlain, append([]byte("plain "), r.RawQuery()...))
 	case "/pool":
 		x.Respond(200, textPlain, append([]byte("pool "), r.RawQuery()...))
+	case "/lead":
+		x.RespondLead(200, "X-Lead: 1\r\n", textPlain, append([]byte("lead "), r.RawQuery()...))
 	case "/later":
 		x.Detach()
 		body := append([]byte("later "), r.RawQuery()...)

@@ -23,8 +23,9 @@ var (
 )
 
 // appendHead renders a response head: status line, Server, Date, the
-// application's lines, framing, Connection, blank line. Loop-only (Date).
-func (c *conn) appendHead(dst []byte, x *Exchange, status int, header []byte, mode bodyMode, clen int64) []byte {
+// application's lines (lead, then header), framing, Connection, blank
+// line. Loop-only (Date).
+func (c *conn) appendHead(dst []byte, x *Exchange, status int, lead string, header []byte, mode bodyMode, clen int64) []byte {
 	pre := c.ls.prefix()
 	if status == 200 {
 		dst = append(dst, pre...)
@@ -32,7 +33,12 @@ func (c *conn) appendHead(dst []byte, x *Exchange, status int, header []byte, mo
 		dst = httpcodec.AppendStatusLine(dst, status)
 		dst = append(dst, pre[len(statusLine200):]...)
 	}
-	dst = append(dst, header...)
+	if lead != "" {
+		dst = append(dst, lead...)
+	}
+	if len(header) > 0 {
+		dst = append(dst, header...)
+	}
 	switch mode {
 	case modeLength:
 		dst = httpcodec.AppendContentLength(dst, clen)
@@ -80,7 +86,7 @@ func (c *conn) appendFailure(dst []byte, x *Exchange, e *httpcodec.Error) []byte
 	if f, ok := c.ls.e.h.(Failer); ok {
 		if status, header, body, ok := f.Fail(x, e); ok {
 			mode, clen := x.bodyMode(status, len(body))
-			dst = c.appendHead(dst, x, status, header, mode, clen)
+			dst = c.appendHead(dst, x, status, "", header, mode, clen)
 			if mode == modeLength && !x.isHead() {
 				dst = append(dst, body...)
 			}
@@ -95,7 +101,7 @@ func (c *conn) appendFailure(dst []byte, x *Exchange, e *httpcodec.Error) []byte
 func (c *conn) appendError(dst []byte, x *Exchange, e *httpcodec.Error) []byte {
 	text := httpcodec.StatusText(e.Status)
 	n := len(text) + len(errorBodyColon) + len(e.Reason) + 1
-	dst = c.appendHead(dst, x, e.Status, hdrTextPlain, modeLength, int64(n))
+	dst = c.appendHead(dst, x, e.Status, "", hdrTextPlain, modeLength, int64(n))
 	if x.isHead() {
 		return dst
 	}
@@ -178,7 +184,7 @@ func (c *conn) take(x *Exchange) {
 			c.flags |= cfClosing
 			c.cancelFrom(x.next, ErrConnClosed)
 		}
-		ls.out = c.appendHead(ls.out, x, x.status, x.out[:x.hlen], x.mode, x.clen)
+		ls.out = c.appendHead(ls.out, x, x.status, "", x.out[:x.hlen], x.mode, x.clen)
 		if b := x.out[x.hlen:]; len(b) >= directBody && x.sf&(sfFinished|sfStream) == sfFinished {
 			// Finished: no goroutine touches x.out again until x is recycled.
 			big = b

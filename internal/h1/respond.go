@@ -16,8 +16,16 @@ var methodHead = "HEAD"
 // and the loop is woken. Callable from the goroutine running Serve, and
 // after Detach from any goroutine.
 func (x *Exchange) Respond(status int, header, body []byte) {
+	x.RespondLead(status, "", header, body)
+}
+
+// RespondLead is Respond with lead, zero or more field lines (typically
+// a constant Content-Type line), written before header: the caller need
+// not copy a constant line into its header buffer first. It is copied
+// with header.
+func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 	if x.loopOwned() {
-		x.respondOnLoop(status, header, body)
+		x.respondOnLoop(status, lead, header, body)
 		return
 	}
 	x.mu.Lock()
@@ -27,7 +35,7 @@ func (x *Exchange) Respond(status int, header, body []byte) {
 	}
 	x.sf |= sfFinished
 	if x.sf&sfClaimed == 0 && !x.dead {
-		x.recordLocked(status, header, body)
+		x.recordLocked(status, lead, header, body)
 	}
 	post := !x.inJob && x.kicks == 0
 	if post {
@@ -92,7 +100,7 @@ func (c *conn) closeAfter(x *Exchange) {
 }
 
 // respondOnLoop is Respond on the loop inside Route or Serve.
-func (x *Exchange) respondOnLoop(status int, header, body []byte) {
+func (x *Exchange) respondOnLoop(status int, lead string, header, body []byte) {
 	if x.lf&lfOwed == 0 || x.sf&(sfFinished|sfStream) != 0 {
 		return
 	}
@@ -109,7 +117,7 @@ func (x *Exchange) respondOnLoop(status int, header, body []byte) {
 		ls := c.ls
 		ls.claim(c)
 		mode, clen := x.bodyMode(status, len(body))
-		ls.out = c.appendHead(ls.out, x, status, header, mode, clen)
+		ls.out = c.appendHead(ls.out, x, status, lead, header, mode, clen)
 		if mode == modeLength && !x.isHead() {
 			if len(body) >= directBody {
 				x.state = stWritten
@@ -124,17 +132,17 @@ func (x *Exchange) respondOnLoop(status int, header, body []byte) {
 		}
 		return
 	}
-	x.recordLocked(status, header, body)
+	x.recordLocked(status, lead, header, body)
 	x.state = stReady
 }
 
 // recordLocked copies a whole response into x.out, to be rendered on the
 // loop when its turn comes. Call with x.mu held (or on the loop for a
 // loop-owned exchange).
-func (x *Exchange) recordLocked(status int, header, body []byte) {
+func (x *Exchange) recordLocked(status int, lead string, header, body []byte) {
 	x.status = status
-	x.out = append(x.out[:0], header...)
-	x.hlen = len(header)
+	x.out = append(append(x.out[:0], lead...), header...)
+	x.hlen = len(lead) + len(header)
 	x.sf |= sfHeadPending
 	x.mode, x.clen = x.bodyMode(status, len(body))
 	if x.mode == modeLength && !x.isHead() {
