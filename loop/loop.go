@@ -296,7 +296,8 @@ func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool, ph *ProxyHeader) 
 // made runs ConnectionMade, then a dial's callback, then Drain if the server drains. A
 // panic in any of them aborts c.
 func (l *Loop) made(c *Conn, req *dialReq, drain bool) {
-	defer l.recovered(l.depth, l.cur, l.running)
+	returned := false
+	defer l.recovered(l.depth, l.cur, l.running, &returned)
 	l.running = c
 	c.proto.ConnectionMade(c)
 	if req != nil {
@@ -308,4 +309,5 @@ func (l *Loop) made(c *Conn, req *dialReq, drain bool) {
 	if drain {
 		c.drain()
 	}
+	returned = true
 }

@@ -37,7 +37,12 @@ func (l *Loop) runTasks(q []task) {
 // so far, the panicking one included, are the cleared ones at the front.
 func (l *Loop) runFrom(q []task) (rest []task) {
 	depth, cur, run := l.depth, l.cur, l.running
+	returned := false
 	defer func() {
+		if returned {
+			l.running = run
+			return
+		}
 		if v := recover(); v != nil {
 			l.depth, l.cur = depth, cur
 			l.panicked(v)
@@ -59,6 +64,7 @@ func (l *Loop) runFrom(q []task) (rest []task) {
 			t.c.writable()
 		}
 	}
+	returned = true
 	return nil
 }
 
@@ -80,11 +86,16 @@ func (l *Loop) panicked(v any) {
 // recovered ends a guarded run: deferred by made, guardedOffer and guardedDrain with
 // the loop's nesting state (depth, cur) and running connection from before the run, it
 // recovers a panic (restoring the nesting state and handing the panic to panicked) and
-// puts running back. It must be the deferred function itself for recover to work.
-func (l *Loop) recovered(depth int, cur, run *Conn) {
-	if v := recover(); v != nil {
-		l.depth, l.cur = depth, cur
-		l.panicked(v)
+// puts running back. It must be the deferred function itself for recover to work. A run
+// that returned sets *returned last, so the normal path skips the recover call (about 13
+// instructions a callback): only a panic (or runtime.Goexit, for which recover returns
+// nil) leaves it false.
+func (l *Loop) recovered(depth int, cur, run *Conn, returned *bool) {
+	if !*returned {
+		if v := recover(); v != nil {
+			l.depth, l.cur = depth, cur
+			l.panicked(v)
+		}
 	}
 	l.running = run
 }
@@ -94,17 +105,21 @@ func (l *Loop) recovered(depth int, cur, run *Conn) {
 // or EOFReceived aborts c. One deferred call per offer, not per DataReceived call.
 func (c *Conn) guardedOffer() {
 	l := c.loop
-	defer l.recovered(l.depth, l.cur, l.running)
+	returned := false
+	defer l.recovered(l.depth, l.cur, l.running, &returned)
 	l.running = c
 	c.offer()
 	c.endOfInput()
+	returned = true
 }
 
 // guardedDrain is drain under a recover: a panic in Drainer.Drain aborts c, and the
 // other connections are still drained.
 func (c *Conn) guardedDrain() {
 	l := c.loop
-	defer l.recovered(l.depth, l.cur, l.running)
+	returned := false
+	defer l.recovered(l.depth, l.cur, l.running, &returned)
 	l.running = c
 	c.drain()
+	returned = true
 }
