@@ -296,8 +296,14 @@ func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool, ph *ProxyHeader) 
 // made runs ConnectionMade, then a dial's callback, then Drain if the server drains. A
 // panic in any of them aborts c.
 func (l *Loop) made(c *Conn, req *dialReq, drain bool) {
+	depth, cur, run := l.depth, l.cur, l.running
 	returned := false
-	defer l.recovered(l.depth, l.cur, l.running, &returned)
+	defer func() {
+		if !returned {
+			l.unwound(recover(), depth, cur)
+		}
+		l.running = run
+	}()
 	l.running = c
 	c.proto.ConnectionMade(c)
 	if req != nil {
