@@ -122,7 +122,7 @@ func (l *Loop) Second() int64 {
 func (l *Loop) Annotate(what string) {
 	l.own.check("Loop.Annotate")
 	l.label = what
-	if l.srv.cfg.SlowCallback > 0 {
+	if l.watching {
 		l.labelPub.store(what)
 	}
 }
