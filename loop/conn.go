@@ -363,6 +363,9 @@ func (c *Conn) Loop() *Loop { return c.loop }
 
 // RemoteAddr is the peer's address; nil after close. Loop-only.
 func (c *Conn) RemoteAddr() net.Addr {
+	if c.flags&(fClosed|fProxied|fDetached) == 0 {
+		return c.gc.RemoteAddr() // the common case, with one test
+	}
 	switch {
 	case c.flags&fClosed != 0:
 		return nil
@@ -502,6 +505,15 @@ func (c *Conn) onTraffic() gnet.Action {
 	prev := l.cur
 	l.cur = c
 	total := c.gc.InboundBuffered()
+	if c.flags&(fCarry|fClosing|fShutdown|fInState) == 0 && c.pauses == 0 {
+		// The common case, with one test of the flags: the input is in gnet's buffer
+		// and nothing holds it back (the default case below).
+		l.stats.bytesIn.Add(int64(total - int(c.left)))
+		c.guardedOffer()
+		l.exit()
+		l.cur = prev
+		return c.action()
+	}
 	if c.flags&fCarry != 0 {
 		l.stats.bytesIn.Add(int64(total))
 		total = c.carryIn()
