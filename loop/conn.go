@@ -363,6 +363,9 @@ func (c *Conn) Loop() *Loop { return c.loop }
 
 // RemoteAddr is the peer's address; nil after close. Loop-only.
 func (c *Conn) RemoteAddr() net.Addr {
+	if c.flags&(fClosed|fProxied|fDetached) == 0 {
+		return c.gc.RemoteAddr() // the common case, with one test
+	}
 	switch {
 	case c.flags&fClosed != 0:
 		return nil
@@ -502,6 +505,15 @@ func (c *Conn) onTraffic() gnet.Action {
 	prev := l.cur
 	l.cur = c
 	total := c.gc.InboundBuffered()
+	if c.flags&(fCarry|fClosing|fShutdown|fInState) == 0 && c.pauses == 0 {
+		// The common case, with one test of the flags: the input is in gnet's buffer
+		// and nothing holds it back (the default case below).
+		l.stats.bytesIn.Add(int64(total - int(c.left)))
+		c.guardedOffer()
+		l.exit()
+		l.cur = prev
+		return c.action()
+	}
 	if c.flags&fCarry != 0 {
 		l.stats.bytesIn.Add(int64(total))
 		total = c.carryIn()
@@ -539,7 +551,15 @@ func (c *Conn) onTraffic() gnet.Action {
 // offer hands the buffered bytes to DataReceived for as long as it consumes some.
 func (c *Conn) offer() {
 	for c.flags&(fClosed|fClosing|fShutdown) == 0 && c.pauses == 0 {
-		buf := c.inbound()
+		// inbound and discard, with gnet's buffer (the common case) written out here:
+		// they are too large to be inlined, and their calls cost a keep-alive request
+		// about 20 instructions.
+		var buf []byte
+		if c.flags&(fDetached|fCarry) != 0 {
+			buf = c.inbound()
+		} else {
+			buf, _ = c.gc.Peek(0)
+		}
 		if len(buf) == 0 {
 			break
 		}
@@ -562,7 +582,11 @@ func (c *Conn) offer() {
 		if n == 0 {
 			break
 		}
-		c.discard(n)
+		if c.flags&(fDetached|fCarry) != 0 {
+			c.discard(n)
+		} else {
+			_, _ = c.gc.Discard(n)
+		}
 		if n == len(buf) {
 			// Peek(0) returned everything buffered and all of it was
 			// consumed: nothing is left to offer or to count.

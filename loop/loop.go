@@ -30,8 +30,9 @@ type Loop struct {
 	proxied map[*Conn]*ProxyHeader
 
 	// Owned by the loop goroutine.
-	depth int   // nesting of enter/exit (a close inside a callback re-enters)
-	cur   *Conn // connection whose gnet callback is running (its close becomes an Action)
+	depth    int   // nesting of enter/exit (a close inside a callback re-enters)
+	watching bool  // Config.SlowCallback is set (the watchdog runs)
+	cur      *Conn // connection whose gnet callback is running (its close becomes an Action)
 	// running is the connection the running callback works for (nil: none): a panic
 	// aborts it, and CallSoon and CallLater functions scheduled now work for it too.
 	running *Conn
@@ -74,7 +75,7 @@ type Loop struct {
 }
 
 func newLoop(s *Server, i int) *Loop {
-	l := &Loop{idx: i, srv: s}
+	l := &Loop{idx: i, srv: s, watching: s.cfg.SlowCallback > 0}
 	l.nextAt.Store(math.MaxInt64)
 	l.runTS = gnet.RunnableFunc(func(context.Context) error { l.drainThreadsafe(); return nil })
 	l.runSoonR = gnet.RunnableFunc(func(context.Context) error {
@@ -121,7 +122,7 @@ func (l *Loop) Second() int64 {
 func (l *Loop) Annotate(what string) {
 	l.own.check("Loop.Annotate")
 	l.label = what
-	if l.srv.cfg.SlowCallback > 0 {
+	if l.watching {
 		l.labelPub.store(what)
 	}
 }
@@ -221,7 +222,7 @@ func (l *Loop) enter() {
 	if l.srv.driver.idle.Load() {
 		l.srv.driver.resume()
 	}
-	if l.srv.cfg.SlowCallback > 0 {
+	if l.watching {
 		l.began = time.Now()
 		l.busySince.Store(int64(l.now))
 		l.label = ""
@@ -231,7 +232,17 @@ func (l *Loop) enter() {
 
 // exit ends a callback: at the outermost level it runs the CallSoon queue (the functions
 // present now; ones they add run on the next pass, after I/O) and checks the watchdog.
+// The common case (outermost, nothing queued, no watchdog) is small enough to be inlined.
 func (l *Loop) exit() {
+	if l.depth > 1 || len(l.soon) > 0 || l.watching {
+		l.exitSlow()
+		return
+	}
+	l.depth--
+}
+
+// exitSlow is exit for a nested callback, a CallSoon queue to run or the watchdog.
+func (l *Loop) exitSlow() {
 	if l.depth > 1 {
 		l.depth--
 		return
@@ -246,7 +257,7 @@ func (l *Loop) exit() {
 			_ = l.execute(l.runSoonR)
 		}
 	}
-	if l.srv.cfg.SlowCallback > 0 {
+	if l.watching {
 		l.busySince.Store(0)
 		if d := time.Since(l.began); d >= l.srv.cfg.SlowCallback {
 			l.stats.slow.Add(1)
@@ -296,7 +307,14 @@ func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool, ph *ProxyHeader) 
 // made runs ConnectionMade, then a dial's callback, then Drain if the server drains. A
 // panic in any of them aborts c.
 func (l *Loop) made(c *Conn, req *dialReq, drain bool) {
-	defer l.recovered(l.depth, l.cur, l.running)
+	depth, cur, run := l.depth, l.cur, l.running
+	returned := false
+	defer func() {
+		if !returned {
+			l.unwound(recover(), depth, cur)
+		}
+		l.running = run
+	}()
 	l.running = c
 	c.proto.ConnectionMade(c)
 	if req != nil {
@@ -308,4 +326,5 @@ func (l *Loop) made(c *Conn, req *dialReq, drain bool) {
 	if drain {
 		c.drain()
 	}
+	returned = true
 }

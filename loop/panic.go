@@ -37,7 +37,12 @@ func (l *Loop) runTasks(q []task) {
 // so far, the panicking one included, are the cleared ones at the front.
 func (l *Loop) runFrom(q []task) (rest []task) {
 	depth, cur, run := l.depth, l.cur, l.running
+	returned := false
 	defer func() {
+		if returned {
+			l.running = run
+			return
+		}
 		if v := recover(); v != nil {
 			l.depth, l.cur = depth, cur
 			l.panicked(v)
@@ -59,6 +64,7 @@ func (l *Loop) runFrom(q []task) (rest []task) {
 			t.c.writable()
 		}
 	}
+	returned = true
 	return nil
 }
 
@@ -77,16 +83,21 @@ func (l *Loop) panicked(v any) {
 	}
 }
 
-// recovered ends a guarded run: deferred by made, guardedOffer and guardedDrain with
-// the loop's nesting state (depth, cur) and running connection from before the run, it
-// recovers a panic (restoring the nesting state and handing the panic to panicked) and
-// puts running back. It must be the deferred function itself for recover to work.
-func (l *Loop) recovered(depth int, cur, run *Conn) {
-	if v := recover(); v != nil {
+// A guarded run (made, guardedOffer, guardedDrain) defers a closure that puts the
+// loop's running connection back and, only when the run did not return (a panic, or
+// runtime.Goexit, for which recover returns nil), calls recover and hands the result to
+// unwound. The run sets returned last, so its normal path costs no recover call; recover
+// must be called by the deferred function itself, hence the closure at each site (a
+// deferred method with a pointer to returned cost 15 instructions more a callback).
+
+// unwound handles what a guarded run's deferred function recovered: a panic (v != nil)
+// restores the loop's nesting state from before the run (depth, cur) and goes to
+// panicked.
+func (l *Loop) unwound(v any, depth int, cur *Conn) {
+	if v != nil {
 		l.depth, l.cur = depth, cur
 		l.panicked(v)
 	}
-	l.running = run
 }
 
 // guardedOffer is offer, then endOfInput (EOFReceived once a connection kept past the
@@ -94,17 +105,33 @@ func (l *Loop) recovered(depth int, cur, run *Conn) {
 // or EOFReceived aborts c. One deferred call per offer, not per DataReceived call.
 func (c *Conn) guardedOffer() {
 	l := c.loop
-	defer l.recovered(l.depth, l.cur, l.running)
+	depth, cur, run := l.depth, l.cur, l.running
+	returned := false
+	defer func() {
+		if !returned {
+			l.unwound(recover(), depth, cur)
+		}
+		l.running = run
+	}()
 	l.running = c
 	c.offer()
 	c.endOfInput()
+	returned = true
 }
 
 // guardedDrain is drain under a recover: a panic in Drainer.Drain aborts c, and the
 // other connections are still drained.
 func (c *Conn) guardedDrain() {
 	l := c.loop
-	defer l.recovered(l.depth, l.cur, l.running)
+	depth, cur, run := l.depth, l.cur, l.running
+	returned := false
+	defer func() {
+		if !returned {
+			l.unwound(recover(), depth, cur)
+		}
+		l.running = run
+	}()
 	l.running = c
 	c.drain()
+	returned = true
 }
