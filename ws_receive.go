@@ -72,8 +72,8 @@ func (w *WebSocket) Receive(ctx context.Context) (WSMessage, error) {
 // resumeReading reads the connection again once the WSFunc caught up,
 // and starts the heartbeat again from now: while reading was paused the
 // peer's pongs could not be seen. Loop-only. One function for every
-// WebSocket (it finds the WebSocket as its
-// connection's protocol), not a closure kept by each.
+// WebSocket (it finds the WebSocket as its connection's protocol), not a
+// closure kept by each.
 func resumeReading(c *loop.Conn) {
 	if w, ok := c.Protocol().(*WebSocket); ok {
 		w.readStopped = false
