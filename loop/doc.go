@@ -97,7 +97,9 @@
 // does not take at once, so callers may reuse their buffers when the call returns.
 // SendFile takes the file it is given: the connection sends its bytes with sendfile(2)
 // (never through user space), in order with the writes around it, and closes it once
-// they are sent or dropped (the connection closed first). A Conn must not be used after
+// they are sent or dropped (the connection closed first); a piece of it not in the page
+// cache is read into it by an executor job first, so the loop never reads the disk.
+// A Conn must not be used after
 // ConnectionLost returned, except through its Handle (which reports ErrClosed).
 //
 // A message that arrives in many pieces (a large value) is best consumed as it

@@ -3,7 +3,11 @@ package loop
 import (
 	"errors"
 	"os"
+	"sync"
+	"sync/atomic"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // File is what SendFile sends from: an open file's descriptor, and Close, which the
@@ -20,6 +24,24 @@ type File interface {
 // element of the connection's output queue, like queued bytes: it keeps its place
 // between what was written before and after it, and what the kernel does not take at
 // once is sent when the socket has room (the EPOLLOUT watcher, the timer poll).
+//
+// sendfile blocks while it reads from the disk the pages that are not in the page
+// cache (a file never read, or evicted under memory pressure), and the loop, with
+// every connection on it, would wait. So before each sendfile the loop asks the kernel
+// whether the piece it is about to send is resident, with one cachestat(2) call (no
+// disk access, no copy). A piece that is not is read into the page cache by an
+// executor job (a pread into a scratch buffer, which waits for the disk there); the
+// segment waits meanwhile (its connection sends nothing, polls nothing), and once the
+// job is done the loop sends that piece without asking again. Without cachestat
+// (Linux before 6.5: ENOSYS) or where it fails, every piece goes through the executor
+// first.
+//
+// What the check cannot close: a page evicted between the check and the sendfile (a
+// few microseconds later, under heavy memory pressure) is read on the loop, and a page
+// whose read is already in flight (the kernel's own readahead started by a previous
+// sendfile) counts as cached, so the sendfile waits for that read, already under way.
+// Both cost the loop at most one piece's disk read, where it used to risk it on every
+// cold file.
 
 // ErrShortFile is the error a connection closes with (ConnectionLost, and SendFile's
 // result when it happens at once) when a file given to SendFile ends before the n
@@ -45,7 +67,18 @@ type fileSeg struct {
 	off int64
 	n   int64
 	at  int // position in outState.buf
+	// ready is how many bytes from off an executor job just read into the page
+	// cache: they are sent without asking cachestat again (else a page evicted at
+	// once would make the segment warm forever).
+	ready int64
+	// warm is the executor job reading the next piece into the page cache, or nil;
+	// while it runs the segment sends nothing.
+	warm *fileWarm
 }
+
+// errCold is sendSome's answer when the next piece of a segment is not in the page
+// cache: it must be read in the executor first (startWarm).
+var errCold = errors.New("loop: file piece not in the page cache")
 
 // SendFile sends n bytes of f from offset with sendfile(2), after everything written
 // before it and before everything written after it. The kernel takes what the socket
@@ -61,10 +94,11 @@ type fileSeg struct {
 // Close and Shutdown flush a pending file like queued bytes: the peer gets all of it
 // unless it stops reading for Config.CloseLinger.
 //
-// sendfile reads through the page cache, on the loop: bytes not in the cache are read
-// from the disk while the loop waits, so this is for files likely in the page cache
-// (static files, recently written or read ones). Each call reads at most what the
-// socket has room for, which bounds one wait to that much disk.
+// sendfile reads through the page cache, on the loop, so the disk is never read
+// there: each piece (at most the couple of MiB of one turn) is checked to be in the
+// page cache first (cachestat(2)), and a piece that is not is read into it by an
+// executor job before it is sent (LoopStats.FileWarms counts these). Hot files cost
+// one cachestat call a piece; cold ones a trip to the executor a piece.
 //
 // After the connection closed (or Close/Shutdown was called) it returns ErrClosed. A
 // sendfile error (a bad descriptor, the peer gone) closes the connection, and a file
@@ -85,8 +119,11 @@ func (c *Conn) SendFile(f File, offset, n int64) error {
 	}
 	seg := fileSeg{f: f, fd: int(f.Fd()), off: offset, n: n}
 	c.loop.stats.bytesOut.Add(n)
+	cold := false
 	if c.flags&fOutPending == 0 {
-		if err := c.sendSeg(c.fd(), &seg); err != nil {
+		if err := c.sendSeg(c.fd(), &seg); err == errCold {
+			cold = true
+		} else if err != nil {
 			_ = f.Close()
 			c.writeFailed(err)
 			return err
@@ -103,13 +140,16 @@ func (c *Conn) SendFile(f File, offset, n int64) error {
 	seg.at = len(o.buf)
 	o.files = append(o.files, seg)
 	o.fileq += seg.n
+	if cold {
+		c.startWarm(&o.files[0]) // the queue was empty: seg is its head
+	}
 	c.outputPending()
 	return nil
 }
 
 // sendSeg sends what the socket takes of seg, advancing it; it stops when the socket
-// is full, seg is sent, or sendfileBudget bytes went (the rest waits for the loop's
-// next turn).
+// is full, seg is sent, sendfileBudget bytes went (the rest waits for the loop's next
+// turn), or the next piece is not in the page cache (errCold).
 func (c *Conn) sendSeg(sock int, seg *fileSeg) error {
 	sent, err := sendSome(sock, seg, sendfileBudget)
 	c.loop.stats.fileBytes.Add(sent)
@@ -117,10 +157,20 @@ func (c *Conn) sendSeg(sock int, seg *fileSeg) error {
 }
 
 // sendSome sends at most budget bytes of seg to out with sendfile(2), advancing seg,
-// and returns how many went; it stops early when out is full (EAGAIN).
+// and returns how many went; it stops early when out is full (EAGAIN, or a partial
+// send: the socket took what it had room for), and with errCold before a piece that
+// is not in the page cache.
 func sendSome(out int, seg *fileSeg, budget int64) (sent int64, err error) {
 	for seg.n > 0 && sent < budget {
-		k, err := syscall.Sendfile(out, seg.fd, &seg.off, int(min(seg.n, budget-sent)))
+		want := min(seg.n, budget-sent)
+		if seg.ready > 0 {
+			want = min(want, seg.ready)
+		} else if ok, err := resident(seg.fd, seg.off, want); err != nil {
+			return sent, err
+		} else if !ok {
+			return sent, errCold
+		}
+		k, err := syscall.Sendfile(out, seg.fd, &seg.off, int(want))
 		switch {
 		case err == syscall.EINTR:
 			continue
@@ -132,20 +182,145 @@ func sendSome(out int, seg *fileSeg, budget int64) (sent int64, err error) {
 			return sent, ErrShortFile
 		}
 		seg.n -= int64(k)
+		seg.ready = max(seg.ready-int64(k), 0)
 		sent += int64(k)
+		if int64(k) < want {
+			// The socket is full (sendfile stops only there, or at the file's end,
+			// which the next call reports): asking again would cost a cachestat and
+			// a sendfile that returns EAGAIN.
+			return sent, nil
+		}
 	}
 	return sent, nil
 }
+
+// noCachestat is set once cachestat(2) answered ENOSYS (a kernel before 6.5): from
+// then on no piece is trusted to be resident, and every piece is read in the executor
+// before it is sent.
+var noCachestat atomic.Bool
+
+// pageSize is the unit cachestat counts in.
+var pageSize = int64(os.Getpagesize())
+
+// resident reports whether the n bytes of the file fd from off are all in the page
+// cache, so that sendfile can send them without reading the disk. One cachestat(2)
+// call; it does not allocate. EBADF is returned (sendfile would fail with it too); any
+// other error (ENOSYS, a file system that does not support it) reports false: the
+// piece is then read in the executor, which is always safe. Bytes past the file's end
+// are not resident: such a piece goes to the executor, whose sendfile then finds the
+// end (ErrShortFile).
+func resident(fd int, off, n int64) (bool, error) {
+	if noCachestat.Load() {
+		return false, nil
+	}
+	r := unix.CachestatRange{Off: uint64(off), Len: uint64(n)}
+	var cs unix.Cachestat_t
+	switch err := unix.Cachestat(uint(fd), &r, &cs, 0); err {
+	case nil:
+	case unix.EBADF:
+		return false, os.NewSyscallError("sendfile", err)
+	case unix.ENOSYS:
+		noCachestat.Store(true)
+		return false, nil
+	default:
+		return false, nil
+	}
+	pages := (off+n-1)/pageSize - off/pageSize + 1
+	return cs.Cache >= uint64(pages), nil
+}
+
+// fileWarm is an executor job that reads a piece of a queued file segment into the
+// page cache, so that the loop's sendfile of it does not wait for the disk.
+type fileWarm struct {
+	c      *Conn
+	f      File // the segment's: the job closes it if the segment is dropped meanwhile
+	fd     int
+	off, n int64
+	state  atomic.Int32 // warmRunning, then warmDone (by the job) or warmDropped (by dropFiles)
+}
+
+const (
+	warmRunning = iota
+	warmDone
+	warmDropped
+)
+
+// warmBufs are the scratch buffers warm jobs read into (the bytes are not kept: the
+// read is for its side effect, the pages it brings into the page cache).
+var warmBufs = sync.Pool{New: func() any { b := make([]byte, 128<<10); return &b }}
+
+// startWarm reads the next piece of seg (the head of the queue) into the page cache
+// in the executor; seg sends nothing until that is done. If the executor refuses the
+// job (its queue is full, or the server stops) the piece is sent from the loop as it
+// is: the one case where the loop may still read the disk, under overload. Loop-only.
+func (c *Conn) startWarm(seg *fileSeg) {
+	w := &fileWarm{c: c, f: seg.f, fd: seg.fd, off: seg.off, n: min(seg.n, sendfileBudget)}
+	if c.RunInExecutor(w.run, w.done) != nil {
+		seg.ready = w.n
+		return
+	}
+	seg.warm = w
+	c.loop.stats.fileWarms.Add(1)
+}
+
+// run reads the piece, in the executor. A read error or the file's end stops it
+// early: the sendfile that follows reports them.
+func (w *fileWarm) run() {
+	bp := warmBufs.Get().(*[]byte)
+	buf := *bp
+	for off, end := w.off, w.off+w.n; off < end; {
+		k, err := syscall.Pread(w.fd, buf[:min(int64(len(buf)), end-off)], off)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil || k <= 0 {
+			break
+		}
+		off += int64(k)
+	}
+	warmBufs.Put(bp)
+	if !w.state.CompareAndSwap(warmRunning, warmDone) {
+		_ = w.f.Close() // the segment was dropped while the job read it
+	}
+}
+
+// done resumes the segment on the loop: its piece is resident now, and is sent
+// without asking again. It runs only while the connection is open. Loop-only.
+func (w *fileWarm) done() {
+	c := w.c
+	o := c.out()
+	if o == nil || len(o.files) == 0 || o.files[0].warm != w {
+		return
+	}
+	seg := &o.files[0]
+	seg.warm = nil
+	seg.ready = w.n
+	c.onTimer(c.loop.now) // the output pass, as when the socket signals room
+	if c.flags&(fClosed|fOutPending) == fOutPending {
+		c.watch()
+	}
+}
+
+// warming reports whether the head of o's queue waits for a warm job: nothing is
+// sent, and the socket is not watched for room (it has room: the watcher would spin).
+func (o *outState) warming() bool { return len(o.files) > 0 && o.files[0].warm != nil }
 
 // flushFile sends what the kernel takes of the first queued file segment (every byte
 // queued before it is out), dropping it once sent; it returns how much was sent and
 // whether the segment is done. A sendfile error closes c (ok false).
 func (c *Conn) flushFile(o *outState) (sent int, done, ok bool) {
 	seg := &o.files[0]
+	if seg.warm != nil {
+		return 0, false, true // its next piece is being read in the executor
+	}
 	before := seg.n
 	err := c.sendSeg(c.fd(), seg)
 	sent = int(before - seg.n)
 	o.fileq -= before - seg.n
+	if err == errCold {
+		c.startWarm(seg)
+		return sent, false, true
+	}
 	if err != nil {
 		c.writeFailed(err)
 		return sent, false, false
@@ -164,6 +339,11 @@ func (c *Conn) flushFile(o *outState) (sent int, done, ok bool) {
 // released).
 func (o *outState) dropFiles() {
 	for i := range o.files {
+		if w := o.files[i].warm; w != nil && w.state.CompareAndSwap(warmRunning, warmDropped) {
+			// A warm job still reads from it: the job closes it when done.
+			o.files[i] = fileSeg{}
+			continue
+		}
 		_ = o.files[i].f.Close()
 		o.files[i] = fileSeg{}
 	}

@@ -24,6 +24,7 @@ type LoopStats struct {
 	Parks       int64         // paused connections taken out of gnet so the kernel stops reading for them
 	Writable    int64         // output flushes run because the kernel signalled room (EPOLLOUT), not by the timer
 	FileBytes   int64         // file bytes the kernel sent with sendfile(2) (Conn.SendFile), never copied through user space
+	FileWarms   int64         // file pieces not in the page cache, read into it in the executor before sendfile sent them (never on the loop)
 }
 
 // counters are written by their loop (and the driver) and read from anywhere.
@@ -32,6 +33,7 @@ type counters struct {
 	timers, timersFired, callbacks, wakeups atomic.Int64
 	lagLast, lagMax, slow, stuck            atomic.Int64
 	panics, parks, writable, fileBytes      atomic.Int64
+	fileWarms                               atomic.Int64
 }
 
 func (c *counters) noteLag(d time.Duration) {
@@ -65,6 +67,7 @@ func (l *Loop) Stats() LoopStats {
 		Parks:       c.parks.Load(),
 		Writable:    c.writable.Load(),
 		FileBytes:   c.fileBytes.Load(),
+		FileWarms:   c.fileWarms.Load(),
 	}
 }
 

@@ -103,6 +103,9 @@ func (c *Conn) watch() {
 		return
 	}
 	o := c.out()
+	if o.warming() {
+		return // the socket has room; the file piece it waits for is read in the executor
+	}
 	op := syscall.EPOLL_CTL_MOD
 	if o.wid == 0 {
 		w.mu.Lock()

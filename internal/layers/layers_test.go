@@ -41,12 +41,12 @@ type rule struct {
 }
 
 var rules = []rule{
-	{pkg: "loop", imports: []string{gnet}, tests: []string{"internal/idleconns"}},
+	{pkg: "loop", imports: []string{gnet, "golang.org/x/sys/"}, tests: []string{"internal/idleconns"}},
 	{pkg: "httpcodec"},
 	{pkg: "internal/h1", imports: []string{"httpcodec", "loop"}, tests: []string{"internal/idleconns"}},
 	{pkg: "internal/idleconns"},
 	{pkg: "internal/layers"},
-	{pkg: "", imports: []string{"httpcodec", "internal/h1", "loop", "ws"}, tests: []string{"eddytest", "internal/idleconns"}},
+	{pkg: "", imports: []string{"httpcodec", "internal/h1", "loop", "ws"}, tests: []string{"eddytest", "internal/idleconns", "golang.org/x/sys/"}},
 	{pkg: "eddytest", imports: []string{"", "ws"}},
 	// The middleware set: on the root package; klauspost/compress for the
 	// codings (brotli lives in a module of its own).
