@@ -29,9 +29,10 @@ import (
 // The file is opened and stat'ed in the pool, never on the loop: in an
 // on-loop handler File defers the response (see Ctx.Go). Files up to
 // 64 KiB are read whole there; larger ones are sent from the loop with
-// sendfile(2) when the connection can take them (the kernel reads the
-// page cache, or the disk for pages not in it, while the loop waits, at
-// most a couple of MiB per turn of the loop), else streamed with
+// sendfile(2) when the connection can take them (the kernel copies them
+// from the page cache, at most a couple of MiB per turn of the loop; a
+// piece not in the page cache is read into it in the pool first, so the
+// loop never waits for the disk), else streamed with
 // backpressure, each piece read in the pool. Return File's result and do
 // not use c afterwards:
 //
@@ -400,13 +401,11 @@ type filePump struct {
 // piece (a 1 MiB file cost about three times nginx's CPU copied).
 //
 // So the loop does touch the file, though it never opens, stats or reads
-// it: sendfile reads the page cache on the loop, and a page not in the
-// cache is read from the disk while the loop waits. The connection bounds
-// that wait: each turn of the loop sends at most a couple of MiB of a
-// file, what the socket takes of it, and the rest waits for the next
-// turn (loop.Conn.SendFile). Static files and recent downloads are in the
-// page cache; a cold file on a slow disk costs the loop a few ms a turn.
-// Loop-only.
+// it: sendfile copies from the page cache on the loop. It never reads the
+// disk there: the connection checks that each piece (at most a couple of
+// MiB a turn of the loop) is in the page cache first, and has a piece
+// that is not read into it in the pool before it sends it
+// (loop.Conn.SendFile, LoopStats.FileWarms). Loop-only.
 func (p *filePump) read() {
 	if p.left > 0 && p.s.sendFile(p.f, p.off, p.left) {
 		p.f = nil // the connection's now: it closes it once sent

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // xorEncoder is a BodyEncoder that changes every byte (x ^ 0x5a), so a body
@@ -208,4 +210,101 @@ func readResponse(br *bufio.Reader, method string) (rawResponse, error) {
 		_, err = io.ReadFull(br, r.body)
 	}
 	return r, err
+}
+
+// A file whose pages are not in the page cache (dropped with fsync and
+// POSIX_FADV_DONTNEED) is never read from the disk by the loop's sendfile,
+// whether Static's cache keeps it open or File opens it: each piece is read
+// into the page cache in the pool first (LoopStats.FileWarms), and the body
+// is exact.
+func TestSendfileColdFile(t *testing.T) {
+	const size = 3<<20 + 77
+	data := make([]byte, size)
+	for i := range data {
+		data[i] = byte(i*13 + i>>9)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"static.bin", "file.bin"} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app := New(Config{Loops: 1})
+	app.Static("/s", dir, StaticOptions{Revalidate: time.Hour})
+	app.Get("/f", func(c *Ctx) error { return c.File(filepath.Join(dir, "file.bin")) })
+	if err := app.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = app.Shutdown(ctx)
+	})
+	get := func(t *testing.T, target string) {
+		t.Helper()
+		cl, err := net.DialTimeout("tcp", app.Addr().String(), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cl.Close()
+		_ = cl.SetDeadline(time.Now().Add(20 * time.Second))
+		if _, err := cl.Write([]byte("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := readResponse(bufio.NewReader(cl), "GET")
+		if err != nil || resp.status != 200 || !bytes.Equal(resp.body, data) {
+			t.Fatalf("GET %s: %v, status %d, %d body bytes (equal: %v)", target, err, resp.status, len(resp.body), bytes.Equal(resp.body, data))
+		}
+	}
+	for _, tc := range []struct{ target, file string }{{"/s/static.bin", "static.bin"}, {"/f", "file.bin"}} {
+		t.Run(tc.target, func(t *testing.T) {
+			target := tc.target
+			// Dropped before any request: pages a socket still references
+			// (sent with sendfile) cannot be dropped for a while after.
+			dropPages(t, filepath.Join(dir, tc.file), size)
+			before := app.srv.Stats()[0]
+			get(t, target)
+			after := app.srv.Stats()[0]
+			if after.FileWarms == before.FileWarms {
+				t.Fatal("FileWarms did not grow: the loop's sendfile read the cold file")
+			}
+			if after.FileBytes == before.FileBytes {
+				t.Fatal("FileBytes did not grow: the file was not sent with sendfile")
+			}
+			t.Logf("%d pieces read in the pool, %d bytes by sendfile", after.FileWarms-before.FileWarms, after.FileBytes-before.FileBytes)
+		})
+	}
+}
+
+// dropPages drops the file's pages from the page cache (fsync, then
+// POSIX_FADV_DONTNEED) and checks that none is left. It skips the test on a
+// file system without a disk behind it (tmpfs), where pages cannot be
+// dropped.
+func dropPages(t *testing.T, path string, size int64) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var sfs unix.Statfs_t
+	if err := unix.Fstatfs(int(f.Fd()), &sfs); err != nil {
+		t.Fatal(err)
+	}
+	if sfs.Type == unix.TMPFS_MAGIC || sfs.Type == unix.RAMFS_MAGIC {
+		t.Skipf("%s is on a file system without a disk behind it: its pages cannot be dropped", path)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+		t.Fatal(err)
+	}
+	var cs unix.Cachestat_t
+	if err := unix.Cachestat(uint(f.Fd()), &unix.CachestatRange{Len: uint64(size)}, &cs, 0); err != nil {
+		t.Fatal(err)
+	}
+	if cs.Cache != 0 {
+		t.Fatalf("%d pages still in the page cache after fsync and POSIX_FADV_DONTNEED", cs.Cache)
+	}
 }

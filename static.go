@@ -80,8 +80,9 @@ const maxListing = 10000
 // there into a bounded in-memory cache and answered from the loop; larger
 // ones are kept open by the same cache (as nginx's open_file_cache does)
 // and sent from the loop with sendfile(2), which copies them from the
-// page cache to the socket (a page not in the cache is read from the disk
-// while the loop waits), at most a couple of MiB per turn of the loop;
+// page cache to the socket, at most a couple of MiB per turn of the loop
+// (a piece not in the page cache is read into it in the pool first, so
+// the loop never waits for the disk);
 // a connection that cannot take them at once gets them streamed with
 // backpressure, read in pieces in the pool, never whole in memory. A file
 // that changes is noticed within Revalidate; one rewritten in place
