@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -354,5 +355,29 @@ func TestResident(t *testing.T) {
 		if got, err := resident(fd, tc.off, tc.n); got != tc.want || err != nil {
 			t.Errorf("resident(%d, %d) = %v, %v; want %v", tc.off, tc.n, got, err, tc.want)
 		}
+	}
+}
+
+// BenchmarkResident is the cost of the check each sendfile piece of a hot file pays:
+// one cachestat(2) over the piece.
+func BenchmarkResident(b *testing.B) {
+	for _, size := range []int64{64 << 10, 1 << 20, sendfileBudget} {
+		b.Run(strconv.FormatInt(size>>10, 10)+"KiB", func(b *testing.B) {
+			p := filepath.Join(b.TempDir(), "f")
+			if err := os.WriteFile(p, pattern(int(size), 1), 0o600); err != nil {
+				b.Fatal(err)
+			}
+			f, err := os.Open(p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			b.ReportAllocs()
+			for b.Loop() {
+				if ok, err := resident(int(f.Fd()), 0, size); !ok || err != nil {
+					b.Fatalf("resident: %v, %v", ok, err)
+				}
+			}
+		})
 	}
 }
