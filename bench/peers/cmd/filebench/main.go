@@ -28,6 +28,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -43,6 +44,7 @@ import (
 
 type options struct {
 	root, serverCPU, loadCPU, lock string
+	bins                           map[string]string // -bin: more eddy servers, prebuilt
 	duration, warmup               time.Duration
 	conns, runs                    int
 	servers                        []string
@@ -68,8 +70,29 @@ func main() {
 	flag.IntVar(&o.conns, "c", 16, "wrk connections")
 	flag.IntVar(&o.runs, "runs", 3, "runs (each measures every server once per file; medians are reported)")
 	flag.StringVar(&o.lock, "lock", "", "file to flock(2) around each measurement (a machine-wide benchmark lock), none by default")
-	flag.StringVar(&servers, "servers", "nginx,eddy,eddy-cached,nethttp", "servers to compare (eddy-cached: eddy keeping 1 MiB files in memory; nginx-nopush: nginx with tcp_nopush on)")
+	flag.StringVar(&servers, "servers", "nginx,eddy,eddy-cached,nethttp,floor,floor-go", "servers to compare (eddy-cached: eddy keeping 1 MiB files in memory; nginx-nopush: nginx with tcp_nopush on; floor: the least a server can do, in C; floor-more: floor sending the head with MSG_MORE; floor-go: floor in Go)")
+	floorAddr := flag.String("serve-floor", "", "run as the floor-go server on this address (filebench starts it so), serving -serve-dir")
+	floorDir := flag.String("serve-dir", "", "with -serve-floor: the directory served at /files/")
+	o.bins = map[string]string{}
+	flag.Func("bin", "NAME=PATH: also measure the prebuilt bench/server binary PATH as server NAME, with eddy's options (an A/B of two builds in the same run); repeatable", func(v string) error {
+		name, path, ok := strings.Cut(v, "=")
+		if !ok || name == "" || path == "" {
+			return errors.New("want NAME=PATH")
+		}
+		o.bins[name] = path
+		return nil
+	})
 	flag.Parse()
+	for _, name := range slices.Sorted(maps.Keys(o.bins)) {
+		servers += "," + name
+	}
+	if *floorAddr != "" {
+		if err := serveFloor(*floorAddr, *floorDir); err != nil {
+			fmt.Fprintln(os.Stderr, "filebench: floor-go:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	for s := range strings.SplitSeq(servers, ",") {
 		o.servers = append(o.servers, strings.TrimSpace(s))
 	}
@@ -180,6 +203,9 @@ func median(rs []result) result {
 // serverCommand builds (or configures) server name and returns the
 // command that runs it on addr, which it gets through {{addr}}.
 func serverCommand(o *options, name, work, dir string) ([]string, error) {
+	if bin, ok := o.bins[name]; ok {
+		return []string{bin, "-addr", "{{addr}}", "-loops", "1", "-files", dir}, nil
+	}
 	switch name {
 	case "eddy", "eddy-cached":
 		bin := filepath.Join(work, "eddy")
@@ -199,6 +225,14 @@ func serverCommand(o *options, name, work, dir string) ([]string, error) {
 			return nil, err
 		}
 		return []string{bin, "-addr", "{{addr}}", "-files", dir}, nil
+	case "floor", "floor-more":
+		return floorCommand(name, work, dir)
+	case "floor-go":
+		self, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		return []string{self, "-serve-floor", "{{addr}}", "-serve-dir", dir}, nil
 	case "nginx", "nginx-nopush":
 		bin, err := exec.LookPath("nginx")
 		if err != nil {
@@ -439,6 +473,21 @@ func report(o *options, res map[string]map[string]result) {
 			met = "no"
 		}
 		fmt.Printf("| %s: eddy CPU/req <= %.1fx %s's | %.2f | %s |\n", g.file, g.max, g.peer, ratio, met)
+	}
+	// The floors against net/http: a floor above 0.5x means the goal is
+	// below what any server can do on this machine.
+	for _, f := range files {
+		for _, name := range []string{"floor", "floor-more", "floor-go"} {
+			fl, p := res[name][f.name], res["nethttp"][f.name]
+			if fl.cpuUS == 0 || p.cpuUS == 0 {
+				continue
+			}
+			below := "no"
+			if fl.cpuUS/p.cpuUS > 0.5 {
+				below = "yes: the 0.5x goal is below this floor"
+			}
+			fmt.Printf("| %s: %s CPU/req / net/http's | %.2f | %s |\n", f.name, name, fl.cpuUS/p.cpuUS, below)
+		}
 	}
 }
 
