@@ -12,15 +12,19 @@
 //
 //	cd bench/peers && go run ./cmd/filebench -lock /tmp/bench.lock
 //
-// (about 2.5 minutes with the defaults: 3 runs of 4 servers, 2 files,
+// (about 3.6 minutes with the defaults: 3 runs of 6 servers, 2 files,
 // 1 s warm-up and 5 s each; -lock takes the machine's benchmark lock for
 // each measurement only, letting other measurements in between.)
 //
-// It prints a Markdown table: requests/s, server CPU µs per request, and
+// It prints a Markdown table: requests/s, server CPU µs per request,
 // eddy's CPU per request (default options) as a ratio of each other
-// server's, then the goals (at most nginx's CPU for 4 KiB, 1.5x nginx's
-// for 1 MiB, 0.5x net/http's for both). eddy-cached is eddy keeping
-// files up to 1 MiB in memory (StaticOptions.CacheFileSize).
+// server's, and the CPU per request of both CPUs (server and wrk, wherever
+// the kernel did the work); then the goals (at most nginx's CPU for
+// 4 KiB, 1.5x nginx's for 1 MiB, 0.5x net/http's for both) and where the
+// floors stand against net/http. eddy-cached is eddy keeping files up to
+// 1 MiB in memory (StaticOptions.CacheFileSize); floor and floor-go are
+// the least a server can do (floor.go); -bin adds prebuilt eddy builds
+// for a same-run A/B.
 package main
 
 import (
@@ -105,7 +109,13 @@ func main() {
 // result is one server and file.
 type result struct {
 	rps, cpuUS float64
-	errors     string
+	// allUS is the CPU per request of the server's and wrk's CPUs together
+	// (user, system, irq and softirq time from /proc/stat, niced time left
+	// out): the whole cost of an answer, wherever the kernel did the work
+	// (on loopback much of the sending runs in whichever context processes
+	// the acknowledgements, the client's or the server's).
+	allUS  float64
+	errors string
 }
 
 func run(o *options) error {
@@ -163,7 +173,7 @@ func run(o *options) error {
 					samples[srv.name] = map[string][]result{}
 				}
 				samples[srv.name][f.name] = append(samples[srv.name][f.name], r)
-				fmt.Fprintf(os.Stderr, "filebench: run %d %s %s: %.0f req/s, %.1f µs CPU/req %s\n", k+1, srv.name, f.name, r.rps, r.cpuUS, r.errors)
+				fmt.Fprintf(os.Stderr, "filebench: run %d %s %s: %.0f req/s, %.1f µs CPU/req (both CPUs %.1f) %s\n", k+1, srv.name, f.name, r.rps, r.cpuUS, r.allUS, r.errors)
 			}
 		}
 	}
@@ -183,9 +193,10 @@ func run(o *options) error {
 func median(rs []result) result {
 	rps := make([]float64, len(rs))
 	cpu := make([]float64, len(rs))
+	all := make([]float64, len(rs))
 	var errs []string
 	for i, r := range rs {
-		rps[i], cpu[i] = r.rps, r.cpuUS
+		rps[i], cpu[i], all[i] = r.rps, r.cpuUS, r.allUS
 		if r.errors != "" {
 			errs = append(errs, r.errors)
 		}
@@ -197,7 +208,7 @@ func median(rs []result) result {
 		}
 		return v[len(v)/2]
 	}
-	return result{rps: mid(rps), cpuUS: mid(cpu), errors: strings.Join(errs, "; ")}
+	return result{rps: mid(rps), cpuUS: mid(cpu), allUS: mid(all), errors: strings.Join(errs, "; ")}
 }
 
 // serverCommand builds (or configures) server name and returns the
@@ -379,6 +390,11 @@ func measure(o *options, srv *server, file string) (result, error) {
 		}
 	}
 	pid := srv.cmd.Process.Pid
+	cpus := append(cpuList(o.serverCPU), cpuList(o.loadCPU)...)
+	allBefore, err := busyTicks(cpus)
+	if err != nil {
+		return result{}, err
+	}
 	before, err := cpuTicks(pid)
 	if err != nil {
 		return result{}, err
@@ -391,8 +407,13 @@ func measure(o *options, srv *server, file string) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
+	allAfter, err := busyTicks(cpus)
+	if err != nil {
+		return result{}, err
+	}
 	if r.requests > 0 {
 		r.cpuUS = float64(after-before) / clockTicks() * 1e6 / float64(r.requests)
+		r.allUS = float64(allAfter-allBefore) / clockTicks() * 1e6 / float64(r.requests)
 	}
 	return r.result, nil
 }
@@ -435,8 +456,8 @@ func wrk(o *options, url string, d time.Duration) (wrkRun, error) {
 func report(o *options, res map[string]map[string]result) {
 	fmt.Printf("### Static files: server CPU per request (keep-alive, %d connections, medians of %d runs of %v, server on CPU %s, wrk on CPU %s)\n\n",
 		o.conns, o.runs, o.duration, o.serverCPU, o.loadCPU)
-	fmt.Println("| file | server | requests/s | CPU µs/request | eddy / this | errors |")
-	fmt.Println("|---|---|---:|---:|---:|---|")
+	fmt.Println("| file | server | requests/s | CPU µs/request | eddy / this | both CPUs µs/request | errors |")
+	fmt.Println("|---|---|---:|---:|---:|---:|---|")
 	for _, f := range files {
 		e, haveE := res["eddy"][f.name]
 		for _, name := range o.servers {
@@ -448,7 +469,7 @@ func report(o *options, res map[string]map[string]result) {
 			if haveE && !strings.HasPrefix(name, "eddy") && r.cpuUS > 0 {
 				ratio = fmt.Sprintf("%.2f", e.cpuUS/r.cpuUS)
 			}
-			fmt.Printf("| %s | %s | %.0f | %.1f | %s | %s |\n", f.name, name, r.rps, r.cpuUS, ratio, r.errors)
+			fmt.Printf("| %s | %s | %.0f | %.1f | %s | %.1f | %s |\n", f.name, name, r.rps, r.cpuUS, ratio, r.allUS, r.errors)
 		}
 	}
 	// The goals: eddy's CPU per request against nginx's and net/http's.
@@ -536,6 +557,57 @@ func cpuTicks(pid int) (uint64, error) {
 	u, err1 := strconv.ParseUint(f[11], 10, 64)
 	s, err2 := strconv.ParseUint(f[12], 10, 64)
 	return u + s, errors.Join(err1, err2)
+}
+
+// cpuList parses a taskset CPU list ("0", "1,3", "0-2").
+func cpuList(list string) []int {
+	var out []int
+	for part := range strings.SplitSeq(list, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil {
+			continue
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil {
+				continue
+			}
+		}
+		for i := a; i <= b; i++ {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// busyTicks returns the user, system, irq and softirq time of cpus from
+// /proc/stat, in clock ticks; niced time (other work kept out of the way
+// with nice) is left out.
+func busyTicks(cpus []int) (uint64, error) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	var sum uint64
+	for line := range strings.SplitSeq(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 8 || !strings.HasPrefix(f[0], "cpu") || f[0] == "cpu" {
+			continue
+		}
+		id, err := strconv.Atoi(f[0][3:])
+		if err != nil || !slices.Contains(cpus, id) {
+			continue
+		}
+		for _, k := range []int{1, 3, 6, 7} { // user, system, irq, softirq
+			v, err := strconv.ParseUint(f[k], 10, 64)
+			if err != nil {
+				return 0, err
+			}
+			sum += v
+		}
+	}
+	return sum, nil
 }
 
 // clockTicks is USER_HZ, the unit of /proc/PID/stat times.
