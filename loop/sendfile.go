@@ -69,8 +69,8 @@ type fileSeg struct {
 	n   int64
 	at  int // position in outState.buf
 	// ready is how many bytes from off an executor job just read into the page
-	// cache: they are sent without asking cachestat again (else a page evicted at
-	// once would make the segment warm forever).
+	// cache: they are sent without asking again (else a page evicted at once would
+	// make the segment warm forever).
 	ready int64
 	// warm is the executor job reading the next piece into the page cache, or nil;
 	// while it runs the segment sends nothing.
@@ -97,9 +97,10 @@ var errCold = errors.New("loop: file piece not in the page cache")
 //
 // sendfile reads through the page cache, on the loop, so the disk is never read
 // there: each piece (at most the couple of MiB of one turn) is checked to be in the
-// page cache first (cachestat(2)), and a piece that is not is read into it by an
-// executor job before it is sent (LoopStats.FileWarms counts these). Hot files cost
-// one cachestat call a piece; cold ones a trip to the executor a piece.
+// page cache first (cachestat(2); mincore(2) where cachestat cannot see the pages,
+// as through overlayfs), and a piece that is not is read into it by an executor job
+// before it is sent (LoopStats.FileWarms counts these). Hot files cost one cachestat
+// call a piece (~0.3 µs); cold ones a trip to the executor a piece.
 //
 // After the connection closed (or Close/Shutdown was called) it returns ErrClosed. A
 // sendfile error (a bad descriptor, the peer gone) closes the connection, and a file
@@ -214,10 +215,12 @@ var pageSize = int64(os.Getpagesize())
 // executor. cachestat costs ~0.3 µs a piece whatever its size; mincore ~10 µs a MiB
 // (it looks every page up): a file on overlayfs pays that on each piece, still far
 // less than a trip to the executor and a copy, and a directory bind-mounted into the
-// container does not. EBADF is returned (sendfile would fail with it too); any other failure
-// reports false: the piece is then read in the executor, which is always safe. Bytes
-// past the file's end are not resident: such a piece goes to the executor, whose
-// sendfile then finds the end (ErrShortFile).
+// container does not.
+//
+// EBADF is returned (sendfile would fail with it too); any other failure reports
+// false: the piece is then read in the executor, which is always safe. Bytes past the
+// file's end are not resident: such a piece goes to the executor, whose sendfile then
+// finds the end (ErrShortFile).
 func resident(fd int, off, n int64) (bool, error) {
 	if !noCachestat.Load() {
 		r := unix.CachestatRange{Off: uint64(off), Len: uint64(n)}
