@@ -57,7 +57,8 @@ func floorCommand(name, work, dir string) ([]string, error) {
 }
 
 // serveFloor is floor.c in Go: one goroutine locked to its thread, raw
-// epoll (level-triggered, blocking wait), non-blocking sockets.
+// epoll (level-triggered, blocking wait), non-blocking sockets. It serves
+// until the process is killed, and returns only an error.
 func serveFloor(addr, dir string) error {
 	runtime.LockOSThread()
 	host, port, err := net.SplitHostPort(addr)

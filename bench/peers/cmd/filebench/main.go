@@ -91,11 +91,9 @@ func main() {
 		servers += "," + name
 	}
 	if *floorAddr != "" {
-		if err := serveFloor(*floorAddr, *floorDir); err != nil {
-			fmt.Fprintln(os.Stderr, "filebench: floor-go:", err)
-			os.Exit(1)
-		}
-		return
+		// It serves until killed: it returns only an error.
+		fmt.Fprintln(os.Stderr, "filebench: floor-go:", serveFloor(*floorAddr, *floorDir))
+		os.Exit(1)
 	}
 	for s := range strings.SplitSeq(servers, ",") {
 		o.servers = append(o.servers, strings.TrimSpace(s))
