@@ -48,6 +48,17 @@ type call struct {
 	endWait   bool // the hop ended cleanly while headWait
 	decode    bool // the session asked for compression on the current hop
 	resp      *Response
+
+	// StartView's: its callback, the View it lends, the exchange whose head
+	// and body the View reads in place (nil: it reads resp), the generation
+	// that tells a Pending of this request from one of a later request
+	// reusing the call, and whether anything but the loop may still refer to
+	// the call (then it is not reused).
+	vcb     func(*View, error)
+	view    View
+	raw     *exchange
+	gen     uint32
+	tainted bool
 }
 
 // begin starts the call on its loop. Loop-only.
@@ -74,6 +85,7 @@ func (c *call) begin() {
 // Loop-only.
 func (c *call) armTimer() {
 	if c.timer == nil && c.deadline != 0 && !c.ended {
+		c.tainted = true // the loop's timer list refers to c
 		c.timer = c.lp.l.CallAt(c.deadline, c.totalTimeout)
 	}
 }
@@ -114,6 +126,7 @@ type hopPrep struct {
 // so Close waits for it. Loop-only.
 func (c *call) offLoop(job, done func()) {
 	s, l := c.s, c.lp.l
+	c.tainted = true // the goroutine refers to c
 	s.liveInc()
 	go func() {
 		job()
@@ -522,6 +535,10 @@ func (c *call) onEnd(hop any, err error) {
 		c.finish(nil, err)
 		return
 	}
+	if c.raw != nil && hop == c.raw { // a view read in place: no Response
+		c.finish(nil, nil)
+		return
+	}
 	switch h := hop.(type) {
 	case *exchange:
 		c.resp.setBuffered(h.buf)
@@ -574,7 +591,7 @@ func (c *call) finish(resp *Response, err error) {
 		return
 	}
 	c.delivered = true
-	if err == nil && c.decode && len(resp.buffered) > 0 && encoding(resp) != "" {
+	if err == nil && resp != nil && c.decode && len(resp.buffered) > 0 && encoding(resp) != "" {
 		c.decodeAndDeliver(resp)
 		return
 	}
@@ -592,7 +609,9 @@ func (c *call) decodeAndDeliver(resp *Response) {
 // applied. Loop-only.
 func (c *call) deliver(resp *Response, err error) {
 	if err == nil && c.raise {
-		if err = resp.RaiseForStatus(); err != nil {
+		if c.raw != nil {
+			err = c.rawStatusError()
+		} else if err = resp.RaiseForStatus(); err != nil {
 			resp = nil
 		}
 	}
@@ -607,6 +626,10 @@ func (c *call) deliver(resp *Response, err error) {
 func (c *call) callback(resp *Response, err error) {
 	if c.out != nil {
 		c.out <- doResult{resp, err}
+		return
+	}
+	if c.vcb != nil {
+		c.viewCallback(resp, err)
 		return
 	}
 	c.cb(resp, err)

@@ -38,6 +38,10 @@ type pconn struct {
 	pumpWait bool  // the pump waits for the output to drain (ResumeWriting acks)
 	pumpDone bool  // the request body is all written
 	wpaused  bool  // the output passed the loop's high water mark
+
+	// A view's head, copied when its body does not arrive with it, and the
+	// buffer that collects such bodies, kept for the next view.
+	vhead, vbody []byte
 }
 
 const (
@@ -102,6 +106,9 @@ func (pc *pconn) readHead(ex *exchange, data []byte) int {
 	if st < 200 && st != 101 {
 		h.Reset() // its views point into loop memory lent to this call only
 		return n  // an interim response (100 Continue, 103 Early Hints): skip it
+	}
+	if ex.c.vcb != nil && ex.c.rawView(h) {
+		return pc.readViewHead(ex, data, n)
 	}
 	resp := ex.c.newResponse()
 	*resp = Response{

@@ -21,6 +21,7 @@ type loopPool struct {
 	// and key; bounded by maxByHost (cleared when full), checked against hosts.
 	byHost map[string]*hostPool
 	heads  [][]byte // request head buffers free for reuse (at most maxHeads)
+	calls  []*call  // StartView's ended calls, free for reuse (at most maxFreeCalls)
 }
 
 const (
