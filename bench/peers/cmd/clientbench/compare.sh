@@ -81,7 +81,7 @@ function median(s,   a, n, i, j, t) { # insertion sort: POSIX awk has no asort
 	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
 	return a[int((n + 1) / 2)]
 }
-NF >= 8 && $4 == "req/s" { order[$1] = order[$1] ? order[$1] : ++k; rps[$1] = rps[$1] " " $3; cpu[$1] = cpu[$1] " " $5; al[$1] = al[$1] " " $7 }
+NF >= 8 && $4 == "req/s" { order[$1] = order[$1] ? order[$1] : ++k; rps[$1] = rps[$1] " " $3; cpu[$1] = cpu[$1] " " $5; al[$1] = al[$1] " " $8 }
 END {
 	printf "%-10s %10s %14s %11s %13s\n", "client", "req/s", "us CPU/req", "allocs/req", "syscalls/req"
 	for (c in order) name[order[c]] = c
