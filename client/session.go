@@ -34,14 +34,13 @@ type Session struct {
 	ctx    context.Context // cancelled by Close: aborts dials
 	cancel context.CancelFunc
 
-	pools    sync.Map                 // *loop.Loop -> *loopPool
-	lastPool atomic.Pointer[loopPool] // the pool pool returned last
-	countMu  sync.Mutex
-	counts   map[string]*hostCount // host key -> counters, while a loop's pool holds the host
-	total    atomic.Int64
-	waiting  atomic.Int64 // exchanges waiting for a slot, on any loop
-	rr       atomic.Uint32
-	closed   atomic.Bool
+	pools   sync.Map // *loop.Loop -> *loopPool
+	countMu sync.Mutex
+	counts  map[string]*hostCount // host key -> counters, while a loop's pool holds the host
+	total   atomic.Int64
+	waiting atomic.Int64 // exchanges waiting for a slot, on any loop
+	rr      atomic.Uint32
+	closed  atomic.Bool
 
 	// live counts the calls, connections, dials, pumps and https bodies not
 	// yet ended (an atomic: every request counts itself in and out); liveMu
