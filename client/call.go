@@ -23,6 +23,7 @@ type call struct {
 	lp       *loopPool
 	req      *Request               // the current hop
 	authHost string                 // the host basic auth and user credentials may go to
+	authURL  *url.URL               // the first hop's URL, whose host is authHost (then computed when first needed)
 	buffered bool                   // read the body whole before delivering (Start)
 	raise    bool                   // RaiseForStatus applies to the buffered delivery (Start)
 	starting bool                   // begin runs inside Start: a delivery now is posted
@@ -76,7 +77,7 @@ func (c *call) begin() {
 		// own (one deadline per connection); armTimer covers the rest.
 		c.deadline = c.began + t
 	}
-	c.authHost = c.req.URL.Hostname()
+	c.authURL = c.req.URL
 	c.hop(c.req)
 }
 
@@ -192,7 +193,7 @@ func (c *call) hopWith(req *Request, p *hopPrep) {
 		return
 	}
 	c.cur = ex
-	c.lp.acquire(ex)
+	c.lp.acquireHost(ex) // exchange took ex.hp from the pool just now
 }
 
 // header computes the fields a hop sends beside Host and the body framing:
@@ -217,7 +218,7 @@ func (c *call) header(req *Request, jarCookies []*http.Cookie) (http.Header, err
 	for _, k := range [...]string{"Host", "Content-Length", "Transfer-Encoding"} {
 		delete(hdr, k)
 	}
-	sameHost := u.Hostname() == c.authHost
+	sameHost := c.sameHost(u)
 	if !sameHost {
 		for _, k := range [...]string{"Authorization", "Www-Authenticate", "Cookie", "Cookie2", "Proxy-Authorization"} {
 			delete(hdr, k)
@@ -295,13 +296,26 @@ func (s *Session) newDefaultHeads() (dh [2]*defaultHead) {
 // call's first host), else nil.
 func (c *call) defaults(req *Request) *defaultHead {
 	u := req.URL
-	if u.Scheme != "http" || u.Host == "" || len(req.Header) != 0 || u.User != nil || u.Hostname() != c.authHost {
+	if u.Scheme != "http" || u.Host == "" || len(req.Header) != 0 || u.User != nil || !c.sameHost(u) {
 		return nil
 	}
 	if req.Method == http.MethodHead {
 		return c.s.defHeads[1]
 	}
 	return c.s.defHeads[0]
+}
+
+// sameHost reports whether u's host is the one basic auth and user
+// credentials may go to: the first hop's (a URL that is the first hop's
+// needs no comparison).
+func (c *call) sameHost(u *url.URL) bool {
+	if c.authURL != nil {
+		if u == c.authURL {
+			return true
+		}
+		c.authHost, c.authURL = c.authURL.Hostname(), nil
+	}
+	return u.Hostname() == c.authHost
 }
 
 // closeAsked reports whether hdr asks for Connection: close.

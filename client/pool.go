@@ -107,6 +107,12 @@ func (lp *loopPool) acquire(ex *exchange) {
 	if lp.hosts[ex.hp.key] != ex.hp { // forgotten meanwhile (a retry): take the current one
 		ex.hp = lp.host(ex.hp.key, ex.hp.addr)
 	}
+	lp.acquireHost(ex)
+}
+
+// acquireHost is acquire for an ex whose host pool is current (a hop whose
+// exchange was made just now). Loop-only.
+func (lp *loopPool) acquireHost(ex *exchange) {
 	hp := ex.hp
 	ex.trace.getConn(ex.addr)
 	if pc := hp.popIdle(); pc != nil {
