@@ -333,7 +333,10 @@ func closeAsked(hdr http.Header) bool {
 // serialized head, with the fields of hdr, or those of dh when hdr is nil.
 func (c *call) exchange(req *Request, hdr http.Header, dh *defaultHead, p *hopPrep) (*exchange, error) {
 	u := req.URL
-	target := u.RequestURI()
+	target, checked := plainTarget(u)
+	if !checked {
+		target = u.RequestURI()
+	}
 	var addr, key, proxyAuth string
 	hp := c.lp.knownHost(u.Host)
 	if hp != nil {
@@ -356,15 +359,17 @@ func (c *call) exchange(req *Request, hdr http.Header, dh *defaultHead, p *hopPr
 			hp = nil
 			abs := *u
 			abs.Fragment, abs.User = "", nil
-			target = abs.String()
+			target, checked = abs.String(), false
 			if pu.User != nil {
 				proxyAuth = userAuth(pu.User)[0]
 				delete(hdr, "Proxy-Authorization") // ours replaces the caller's
 			}
 		}
 	}
-	if err := checkTarget(target); err != nil {
-		return nil, err
+	if !checked {
+		if err := checkTarget(target); err != nil {
+			return nil, err
+		}
 	}
 	ex := c.newExchange()
 	*ex = exchange{c: c, lp: c.lp, req: req, addr: addr, trace: c.trace}
@@ -396,6 +401,32 @@ func (c *call) exchange(req *Request, hdr http.Header, dh *defaultHead, p *hopPr
 	}
 	ex.head = append(h, '\r', '\n')
 	return ex, nil
+}
+
+// pathSafe marks the bytes a path keeps as they are in url.URL.EscapedPath:
+// letters, digits and -_.~$&+,/:;=@.
+var pathSafe = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.~$&+,/:;=@", byte(c)) >= 0
+	}
+	return t
+}()
+
+// plainTarget returns u.RequestURI() and true when u is a plain path with no
+// query and nothing to escape, the common case (a single pass, and the
+// target needs no checkTarget: no byte of it is a space or a control);
+// false when RequestURI must compute the target.
+func plainTarget(u *url.URL) (string, bool) {
+	p := u.Path
+	if u.Opaque != "" || u.RawPath != "" || u.ForceQuery || u.RawQuery != "" || p == "" {
+		return "", false
+	}
+	for i := 0; i < len(p); i++ {
+		if !pathSafe[p[i]] {
+			return "", false
+		}
+	}
+	return p, true
 }
 
 // checkTarget refuses a request target with a space or a control byte.

@@ -34,7 +34,8 @@ type Session struct {
 	ctx    context.Context // cancelled by Close: aborts dials
 	cancel context.CancelFunc
 
-	pools   sync.Map // *loop.Loop -> *loopPool
+	pools   sync.Map                    // *loop.Loop -> *loopPool
+	byIndex [8]atomic.Pointer[loopPool] // pools by their loop's Index, checked before pools
 	countMu sync.Mutex
 	counts  map[string]*hostCount // host key -> counters, while a loop's pool holds the host
 	total   atomic.Int64
@@ -172,11 +173,21 @@ func (s *Session) liveDone() {
 
 // pool returns the session's pool on l, making it on first use.
 func (s *Session) pool(l *loop.Loop) *loopPool {
-	if v, ok := s.pools.Load(l); ok {
-		return v.(*loopPool)
+	i := l.Index()
+	if i < len(s.byIndex) {
+		if lp := s.byIndex[i].Load(); lp != nil && lp.l == l {
+			return lp // no map lookup
+		}
 	}
-	v, _ := s.pools.LoadOrStore(l, newLoopPool(s, l))
-	return v.(*loopPool)
+	v, ok := s.pools.Load(l)
+	if !ok {
+		v, _ = s.pools.LoadOrStore(l, newLoopPool(s, l))
+	}
+	lp := v.(*loopPool)
+	if i < len(s.byIndex) {
+		s.byIndex[i].CompareAndSwap(nil, lp) // the first loop of that index keeps the slot
+	}
+	return lp
 }
 
 // hostCount returns host key's session-wide counters, taking a reference for
