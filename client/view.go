@@ -12,9 +12,9 @@ import (
 // View is a response as StartView's callback sees it: on the loop, in place.
 // Its status, fields and body are borrowed from the connection's memory:
 // valid until the callback returns; copy them to keep them. The callback must
-// not keep the View itself either: the next request reuses it (keeping it is a
-// misuse that shows another response's fields, never a crash). Every []byte it
-// returns is read-only.
+// not keep the View itself either: a later request reuses it, so a View read
+// after its callback returned (a misuse) shows another response's status,
+// fields and body, or none. Every []byte it returns is read-only.
 //
 // The View is the same response Start would deliver: redirects followed,
 // cookies stored, gzip and deflate decoded, RaiseForStatus applied. When none
