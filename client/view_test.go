@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -426,5 +427,22 @@ func TestStartViewPending(t *testing.T) {
 	})
 	if err := <-ch; !errors.Is(err, ErrBadRequest) {
 		t.Fatalf("no URL: %v", err)
+	}
+}
+
+// TestStartViewHTTPS: an https URL goes through the net/http fallback and
+// the View reads the owned Response it built, fields and body alike.
+func TestStartViewHTTPS(t *testing.T) {
+	ts := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("X-A", "1")
+		w.Header().Add("X-A", "2")
+		io.WriteString(w, "over tls")
+	}))
+	defer ts.Close()
+	s := newSession(t, Config{TLS: ts.Client().Transport.(*http.Transport).TLSClientConfig})
+	req, _ := NewRequest("GET", ts.URL+"/x", nil)
+	r := viewOnce(t, s, req)
+	if r.err != nil || r.status != 200 || r.body != "over tls" || r.first != "1" || len(r.xa) != 2 || len(r.header["X-A"]) != 2 {
+		t.Fatalf("%+v", r)
 	}
 }
