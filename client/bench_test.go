@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"io"
 	"testing"
 
@@ -52,6 +53,55 @@ func BenchmarkStart(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkStartView: StartView, 64 requests in flight from one loop, each
+// callback starting the next.
+func BenchmarkStartView(b *testing.B) {
+	url := benchServer(b)
+	s, err := New(Config{DisableCompression: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	req, _ := NewRequest("GET", url, nil)
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := viewChain(s, req, b.N, 64); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// viewChain is startChain with StartView; each callback checks the body.
+func viewChain(s *Session, req *Request, n, inflight int) error {
+	l := s.srv.Loops()[0]
+	done := make(chan error, 1)
+	started, finished := 0, 0 // loop-owned
+	var firstErr error
+	var cb func(*View, error)
+	cb = func(v *View, err error) {
+		if err == nil && string(v.Body()) != "Hello, World!" {
+			err = errBadBody
+		}
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		if finished++; finished == n {
+			done <- firstErr
+		} else if started < n {
+			started++
+			s.StartView(l, req, cb)
+		}
+	}
+	l.CallSoonThreadsafe(func() {
+		for started < min(inflight, n) {
+			started++
+			s.StartView(l, req, cb)
+		}
+	})
+	return <-done
+}
+
+var errBadBody = errors.New("unexpected body")
 
 // startChain sends n requests with Start from one of s's loops, inflight at
 // once, each callback starting the next, and waits for the last. The callback

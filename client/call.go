@@ -23,6 +23,7 @@ type call struct {
 	lp       *loopPool
 	req      *Request               // the current hop
 	authHost string                 // the host basic auth and user credentials may go to
+	authURL  *url.URL               // the first hop's URL, whose host is authHost (then computed when first needed)
 	buffered bool                   // read the body whole before delivering (Start)
 	raise    bool                   // RaiseForStatus applies to the buffered delivery (Start)
 	starting bool                   // begin runs inside Start: a delivery now is posted
@@ -48,6 +49,17 @@ type call struct {
 	endWait   bool // the hop ended cleanly while headWait
 	decode    bool // the session asked for compression on the current hop
 	resp      *Response
+
+	// StartView's: its callback, the View it lends, the exchange whose head
+	// and body the View reads in place (nil: it reads resp), the generation
+	// that tells a Pending of this request from one of a later request
+	// reusing the call, and whether anything but the loop may still refer to
+	// the call (then it is not reused).
+	vcb     func(*View, error)
+	view    View
+	raw     *exchange
+	gen     uint32
+	tainted bool
 }
 
 // begin starts the call on its loop. Loop-only.
@@ -65,7 +77,7 @@ func (c *call) begin() {
 		// own (one deadline per connection); armTimer covers the rest.
 		c.deadline = c.began + t
 	}
-	c.authHost = c.req.URL.Hostname()
+	c.authURL = c.req.URL
 	c.hop(c.req)
 }
 
@@ -74,6 +86,7 @@ func (c *call) begin() {
 // Loop-only.
 func (c *call) armTimer() {
 	if c.timer == nil && c.deadline != 0 && !c.ended {
+		c.tainted = true // the loop's timer list refers to c
 		c.timer = c.lp.l.CallAt(c.deadline, c.totalTimeout)
 	}
 }
@@ -114,6 +127,7 @@ type hopPrep struct {
 // so Close waits for it. Loop-only.
 func (c *call) offLoop(job, done func()) {
 	s, l := c.s, c.lp.l
+	c.tainted = true // the goroutine refers to c
 	s.liveInc()
 	go func() {
 		job()
@@ -179,7 +193,7 @@ func (c *call) hopWith(req *Request, p *hopPrep) {
 		return
 	}
 	c.cur = ex
-	c.lp.acquire(ex)
+	c.lp.acquireHost(ex) // exchange took ex.hp from the pool just now
 }
 
 // header computes the fields a hop sends beside Host and the body framing:
@@ -204,7 +218,7 @@ func (c *call) header(req *Request, jarCookies []*http.Cookie) (http.Header, err
 	for _, k := range [...]string{"Host", "Content-Length", "Transfer-Encoding"} {
 		delete(hdr, k)
 	}
-	sameHost := u.Hostname() == c.authHost
+	sameHost := c.sameHost(u)
 	if !sameHost {
 		for _, k := range [...]string{"Authorization", "Www-Authenticate", "Cookie", "Cookie2", "Proxy-Authorization"} {
 			delete(hdr, k)
@@ -282,13 +296,26 @@ func (s *Session) newDefaultHeads() (dh [2]*defaultHead) {
 // call's first host), else nil.
 func (c *call) defaults(req *Request) *defaultHead {
 	u := req.URL
-	if u.Scheme != "http" || u.Host == "" || len(req.Header) != 0 || u.User != nil || u.Hostname() != c.authHost {
+	if u.Scheme != "http" || u.Host == "" || len(req.Header) != 0 || u.User != nil || !c.sameHost(u) {
 		return nil
 	}
 	if req.Method == http.MethodHead {
 		return c.s.defHeads[1]
 	}
 	return c.s.defHeads[0]
+}
+
+// sameHost reports whether u's host is the one basic auth and user
+// credentials may go to: the first hop's (a URL that is the first hop's
+// needs no comparison).
+func (c *call) sameHost(u *url.URL) bool {
+	if c.authURL != nil {
+		if u == c.authURL {
+			return true
+		}
+		c.authHost, c.authURL = c.authURL.Hostname(), nil
+	}
+	return u.Hostname() == c.authHost
 }
 
 // closeAsked reports whether hdr asks for Connection: close.
@@ -306,7 +333,10 @@ func closeAsked(hdr http.Header) bool {
 // serialized head, with the fields of hdr, or those of dh when hdr is nil.
 func (c *call) exchange(req *Request, hdr http.Header, dh *defaultHead, p *hopPrep) (*exchange, error) {
 	u := req.URL
-	target := u.RequestURI()
+	target, checked := plainTarget(u)
+	if !checked {
+		target = u.RequestURI()
+	}
 	var addr, key, proxyAuth string
 	hp := c.lp.knownHost(u.Host)
 	if hp != nil {
@@ -329,15 +359,17 @@ func (c *call) exchange(req *Request, hdr http.Header, dh *defaultHead, p *hopPr
 			hp = nil
 			abs := *u
 			abs.Fragment, abs.User = "", nil
-			target = abs.String()
+			target, checked = abs.String(), false
 			if pu.User != nil {
 				proxyAuth = userAuth(pu.User)[0]
 				delete(hdr, "Proxy-Authorization") // ours replaces the caller's
 			}
 		}
 	}
-	if err := checkTarget(target); err != nil {
-		return nil, err
+	if !checked {
+		if err := checkTarget(target); err != nil {
+			return nil, err
+		}
 	}
 	ex := c.newExchange()
 	*ex = exchange{c: c, lp: c.lp, req: req, addr: addr, trace: c.trace}
@@ -369,6 +401,32 @@ func (c *call) exchange(req *Request, hdr http.Header, dh *defaultHead, p *hopPr
 	}
 	ex.head = append(h, '\r', '\n')
 	return ex, nil
+}
+
+// pathSafe marks the bytes a path keeps as they are in url.URL.EscapedPath:
+// letters, digits and -_.~$&+,/:;=@.
+var pathSafe = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.~$&+,/:;=@", byte(c)) >= 0
+	}
+	return t
+}()
+
+// plainTarget returns u.RequestURI() and true when u is a plain path with no
+// query and nothing to escape, the common case (a single pass, and the
+// target needs no checkTarget: no byte of it is a space or a control);
+// false when RequestURI must compute the target.
+func plainTarget(u *url.URL) (string, bool) {
+	p := u.Path
+	if u.Opaque != "" || u.RawPath != "" || u.ForceQuery || u.RawQuery != "" || p == "" {
+		return "", false
+	}
+	for i := 0; i < len(p); i++ {
+		if !pathSafe[p[i]] {
+			return "", false
+		}
+	}
+	return p, true
 }
 
 // checkTarget refuses a request target with a space or a control byte.
@@ -522,6 +580,10 @@ func (c *call) onEnd(hop any, err error) {
 		c.finish(nil, err)
 		return
 	}
+	if c.raw != nil && hop == c.raw { // a view read in place: no Response
+		c.finish(nil, nil)
+		return
+	}
 	switch h := hop.(type) {
 	case *exchange:
 		c.resp.setBuffered(h.buf)
@@ -574,7 +636,7 @@ func (c *call) finish(resp *Response, err error) {
 		return
 	}
 	c.delivered = true
-	if err == nil && c.decode && len(resp.buffered) > 0 && encoding(resp) != "" {
+	if err == nil && resp != nil && c.decode && len(resp.buffered) > 0 && encoding(resp) != "" {
 		c.decodeAndDeliver(resp)
 		return
 	}
@@ -592,7 +654,9 @@ func (c *call) decodeAndDeliver(resp *Response) {
 // applied. Loop-only.
 func (c *call) deliver(resp *Response, err error) {
 	if err == nil && c.raise {
-		if err = resp.RaiseForStatus(); err != nil {
+		if c.raw != nil {
+			err = c.rawStatusError()
+		} else if err = resp.RaiseForStatus(); err != nil {
 			resp = nil
 		}
 	}
@@ -607,6 +671,10 @@ func (c *call) deliver(resp *Response, err error) {
 func (c *call) callback(resp *Response, err error) {
 	if c.out != nil {
 		c.out <- doResult{resp, err}
+		return
+	}
+	if c.vcb != nil {
+		c.viewCallback(resp, err)
 		return
 	}
 	c.cb(resp, err)

@@ -37,3 +37,36 @@ func TestBasicAuth(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainTarget: the fast request target is url.URL.RequestURI's whenever
+// it is taken, and declined for what needs escaping or a query.
+func TestPlainTarget(t *testing.T) {
+	for _, tc := range []struct {
+		url   string
+		plain bool
+	}{
+		{"http://h/plaintext", true},
+		{"http://h/a/b-c_d.e~f/$&+,:;=@", true},
+		{"http://h/", true},
+		{"http://h", false}, // empty path: RequestURI says "/"
+		{"http://h/a?x=1", false},
+		{"http://h/a?", false},
+		{"http://h/a%20b", false},
+		{"http://h/a%2Fb", false}, // RawPath kept
+		{"http://h/ü", false},
+		{"http://h/a!b", false}, // EscapedPath escapes '!'
+		{"http://h/a'b", false},
+	} {
+		u, err := url.Parse(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := plainTarget(u)
+		if ok != tc.plain {
+			t.Errorf("%s: plain %v, want %v", tc.url, ok, tc.plain)
+		}
+		if ok && got != u.RequestURI() {
+			t.Errorf("%s: %q, RequestURI %q", tc.url, got, u.RequestURI())
+		}
+	}
+}

@@ -38,7 +38,15 @@ type pconn struct {
 	pumpWait bool  // the pump waits for the output to drain (ResumeWriting acks)
 	pumpDone bool  // the request body is all written
 	wpaused  bool  // the output passed the loop's high water mark
+
+	// A view's head, copied when its body does not arrive with it, and the
+	// buffer that collects such bodies, kept for the next view.
+	vhead, vbody []byte
 }
+
+// maxRoomWithHead bounds the buffered body that shares the allocation of the
+// head's values (a larger one is allocated on its own as it arrives).
+const maxRoomWithHead = 64 << 10
 
 const (
 	phHead uint8 = iota // awaiting the response head
@@ -103,12 +111,20 @@ func (pc *pconn) readHead(ex *exchange, data []byte) int {
 		h.Reset() // its views point into loop memory lent to this call only
 		return n  // an interim response (100 Continue, 103 Early Hints): skip it
 	}
+	if ex.c.vcb != nil && ex.c.rawView(h) {
+		return pc.readViewHead(ex, data, n)
+	}
+	extra := 0 // a buffered body of known length shares the values' buffer
+	if cl := h.ContentLength(); ex.c.buffered && h.BodyMode() == httpcodec.BodyLength && cl <= maxRoomWithHead && cl <= pc.lp.s.cfg.MaxBodyBuffered {
+		extra = int(cl)
+	}
+	hdr, room := ownHeaderRoom(h, extra)
 	resp := ex.c.newResponse()
 	*resp = Response{
 		StatusCode:    st,
 		Status:        statusLine(st, h.Reason()),
 		Proto:         protoString(h.Minor()),
-		Header:        ownHeader(h),
+		Header:        hdr,
 		ContentLength: h.ContentLength(),
 		Request:       ex.req,
 		maxBuf:        pc.lp.s.cfg.MaxBodyBuffered,
@@ -126,6 +142,9 @@ func (pc *pconn) readHead(ex *exchange, data []byte) int {
 	ex.gotHead(resp)
 	if pc.ex != ex {
 		return n // the callback ended the exchange
+	}
+	if ex.mode == sinkBuffer && ex.buf == nil {
+		ex.buf = room
 	}
 	if pc.mode == httpcodec.BodyNone || pc.mode == httpcodec.BodyLength && pc.remain == 0 {
 		pc.keep = pc.keep && n == len(data)

@@ -24,6 +24,7 @@ func (lp *loopPool) dial(ex *exchange) {
 		return
 	}
 	ex.dialing = true
+	ex.c.tainted = true // the dialing goroutine refers to ex, which may live in the call
 	hp.dialing++
 	pc := &pconn{lp: lp, hp: hp}
 	addr, trace, l := ex.addr, ex.trace, lp.l

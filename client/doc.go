@@ -12,7 +12,7 @@
 //	var v map[string]any
 //	err = resp.JSON(&v)
 //
-// # Two ways to call it
+// # Three ways to call it
 //
 // Do (and Get, Post, PostJSON, ...) is for ordinary goroutines: it blocks until
 // the response head arrives and returns it with a streaming Body. Its context
@@ -25,7 +25,17 @@
 // whole, so the handler can finish its deferred response there, without locks or
 // goroutines.
 //
-// Both share the pools, redirects (net/http's rules: 301, 302 and 303 turn a
+// StartView is Start for code that reads the response where it lies: the
+// callback gets a *View whose status, fields (looked up on the raw head; no
+// http.Header is built unless OwnHeader asks) and whole body are borrowed from
+// the connection, valid until the callback returns; copy them to keep them.
+// On a keep-alive connection it costs no allocation per request: the loop's
+// input is read in place when the body arrived with the head, else collected
+// in a buffer the connection keeps, and the request's own state is reused by
+// the next one, View included (so a View kept past its callback shows a later
+// response). Its Pending value cancels the request.
+//
+// All three share the pools, redirects (net/http's rules: 301, 302 and 303 turn a
 // POST into a GET, 307 and 308 keep the method and body, credentials and the
 // caller's cookies never follow to another host), the cookie jar, gzip and
 // deflate decompression, RaiseForStatus and one retry of an idempotent request
@@ -34,6 +44,9 @@
 // answer came back.
 //
 // # Lifetimes
+//
+// A View and everything it returns are borrowed: valid until StartView's
+// callback returns; copy them to keep them. A View needs no Close.
 //
 // A Response's fields are owned copies, valid forever. Its Body must be read to
 // its end or closed: until then it holds its connection and its slot in the
@@ -104,9 +117,9 @@
 // # Goroutines
 //
 // A Session is safe for concurrent use. Requests from Do run on the session's
-// loops (its own loop server, or Config.Server); Start runs on the loop it is
-// given. Besides the loops, a dial runs on a goroutine of its own (DNS and
-// connect block), a streamed request body is read by a goroutine, an https
+// loops (its own loop server, or Config.Server); Start and StartView run on
+// the loop they are given. Besides the loops, a dial runs on a goroutine of
+// its own (DNS and connect block), a streamed request body is read by a goroutine, an https
 // round trip runs on a goroutine, a wss:// WebSocket has two, and so do the calls of user code that may
 // block or take long (the cookie jar, the Proxy func, decompressing a body
 // read whole), so a slow one delays its own request, never the loop's other

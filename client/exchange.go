@@ -26,6 +26,9 @@ type exchange struct {
 	sb   *streamBody // mode sinkStream
 	buf  []byte      // mode sinkBuffer
 	n    int64       // bytes discarded (mode sinkDiscard)
+
+	vpc     *pconn // a view's connection, whose head the View reads in place
+	inPlace bool   // buf is a view of the loop's input, not a buffer of ours
 }
 
 type sinkMode uint8

@@ -234,7 +234,7 @@ func TestHTTPS(t *testing.T) {
 	waitFor(t, "the https hops to end", func() bool {
 		s.liveMu.Lock()
 		defer s.liveMu.Unlock()
-		return len(s.tlsOpen) == 0 && int64(s.live) == s.total.Load()
+		return len(s.tlsOpen) == 0 && s.live.Load() == s.total.Load()
 	})
 	// Start (buffered) takes the same path.
 	l := s.srv.Loops()[0]

@@ -63,23 +63,35 @@ func headerKey(k []byte) string {
 // allocations however many fields there are (the map, one buffer holding every
 // value, one slice backing every field's values), instead of two per field.
 func ownHeader(h *httpcodec.Response) http.Header {
+	hdr, _ := ownHeaderRoom(h, 0)
+	return hdr
+}
+
+// ownHeaderRoom is ownHeader that also returns an empty slice with room for
+// extra bytes, carved from the buffer of the values: a body of known length
+// then costs no allocation of its own. The values never share bytes with it.
+func ownHeaderRoom(h *httpcodec.Response, extra int) (http.Header, []byte) {
 	n := h.NumHeaders()
 	hdr := make(http.Header, n)
-	if n == 0 {
-		return hdr
+	if n == 0 && extra == 0 {
+		return hdr, nil
 	}
 	size := 0
 	for i := range n {
 		_, v := h.HeaderAt(i)
 		size += len(v)
 	}
-	buf := make([]byte, 0, size)
+	buf := make([]byte, 0, size+extra)
 	for i := range n {
 		_, v := h.HeaderAt(i)
 		buf = append(buf, v...)
 	}
-	// buf is never written again: a string over it saves a second copy.
-	all := unsafe.String(unsafe.SliceData(buf), len(buf))
+	room := buf[size:size:cap(buf)]
+	if n == 0 {
+		return hdr, room
+	}
+	// The values are never written again: a string over them saves a second copy.
+	all := unsafe.String(unsafe.SliceData(buf), size)
 	vals := make([]string, n)
 	off := 0
 	for i := range n {
@@ -93,7 +105,7 @@ func ownHeader(h *httpcodec.Response) http.Header {
 			hdr[key] = vals[i : i+1 : i+1]
 		}
 	}
-	return hdr
+	return hdr, room
 }
 
 // protoString is "HTTP/1.<minor>" without allocating.

@@ -21,6 +21,11 @@ type loopPool struct {
 	// and key; bounded by maxByHost (cleared when full), checked against hosts.
 	byHost map[string]*hostPool
 	heads  [][]byte // request head buffers free for reuse (at most maxHeads)
+	calls  []*call  // StartView's ended calls, free for reuse (at most maxFreeCalls)
+
+	// The pool and URL host knownHost found last, checked before byHost.
+	lastHost    *hostPool
+	lastURLHost string
 }
 
 const (
@@ -37,8 +42,9 @@ type hostPool struct {
 	ctr     *hostCount
 	idle    []*pconn
 	wait    []*exchange
-	conns   int // connections of this host on this loop (ConnectionMade to ConnectionLost)
-	dialing int // dials in flight
+	conns   int  // connections of this host on this loop (ConnectionMade to ConnectionLost)
+	dialing int  // dials in flight
+	gone    bool // tidy forgot the pool: the loop pool holds it no more
 }
 
 // hostCount is a host's session-wide counters.
@@ -67,8 +73,12 @@ func (lp *loopPool) host(key, addr string) *hostPool {
 // knownHost returns the pool a URL host was remembered with, if it still
 // holds the host; nil otherwise. Loop-only.
 func (lp *loopPool) knownHost(urlHost string) *hostPool {
+	if hp := lp.lastHost; hp != nil && !hp.gone && lp.lastURLHost == urlHost {
+		return hp // the host of the last request: no map lookup
+	}
 	hp := lp.byHost[urlHost]
 	if hp != nil && lp.hosts[hp.key] == hp {
+		lp.lastHost, lp.lastURLHost = hp, urlHost
 		return hp
 	}
 	return nil
@@ -106,6 +116,12 @@ func (lp *loopPool) acquire(ex *exchange) {
 	if lp.hosts[ex.hp.key] != ex.hp { // forgotten meanwhile (a retry): take the current one
 		ex.hp = lp.host(ex.hp.key, ex.hp.addr)
 	}
+	lp.acquireHost(ex)
+}
+
+// acquireHost is acquire for an ex whose host pool is current (a hop whose
+// exchange was made just now). Loop-only.
+func (lp *loopPool) acquireHost(ex *exchange) {
 	hp := ex.hp
 	ex.trace.getConn(ex.addr)
 	if pc := hp.popIdle(); pc != nil {
@@ -218,6 +234,7 @@ func (lp *loopPool) gone(pc *pconn) {
 func (lp *loopPool) tidy(hp *hostPool) {
 	if len(hp.idle) == 0 && len(hp.wait) == 0 && hp.conns == 0 && hp.dialing == 0 && lp.hosts[hp.key] == hp {
 		delete(lp.hosts, hp.key)
+		hp.gone = true
 		lp.s.dropHostCount(hp.ctr)
 	}
 }

@@ -58,6 +58,7 @@ func (p *pump) release() {
 // startPump starts the goroutine streaming ex's body on pc. Loop-only.
 func startPump(pc *pconn, ex *exchange) *pump {
 	s := pc.lp.s
+	ex.c.tainted = true // the pump's goroutine may outlive the call
 	p := &pump{acks: make(chan error, 1), body: ex.req.Body, s: s}
 	if !s.liveAdd() {
 		return nil // closing: the caller's exchange is failed by the shutdown

@@ -34,7 +34,8 @@ type Session struct {
 	ctx    context.Context // cancelled by Close: aborts dials
 	cancel context.CancelFunc
 
-	pools   sync.Map // *loop.Loop -> *loopPool
+	pools   sync.Map                    // *loop.Loop -> *loopPool
+	byIndex [8]atomic.Pointer[loopPool] // pools by their loop's Index, checked before pools
 	countMu sync.Mutex
 	counts  map[string]*hostCount // host key -> counters, while a loop's pool holds the host
 	total   atomic.Int64
@@ -42,9 +43,12 @@ type Session struct {
 	rr      atomic.Uint32
 	closed  atomic.Bool
 
+	// live counts the calls, connections, dials, pumps and https bodies not
+	// yet ended (an atomic: every request counts itself in and out); liveMu
+	// guards liveZero, closed when live reaches 0 after Close, and tlsOpen.
+	live     atomic.Int64
 	liveMu   sync.Mutex
-	live     int           // connections, dials, pumps and https bodies not yet ended
-	liveZero chan struct{} // closed when live reaches 0 after Close
+	liveZero chan struct{}
 	tlsOpen  map[*tlsBody]struct{}
 }
 
@@ -109,7 +113,7 @@ func (s *Session) Close(ctx context.Context) error {
 		})
 		s.liveMu.Lock()
 		s.liveZero = make(chan struct{})
-		if s.live == 0 {
+		if s.live.Load() == 0 {
 			close(s.liveZero)
 		}
 		for b := range s.tlsOpen {
@@ -134,29 +138,30 @@ func (s *Session) Close(ctx context.Context) error {
 	return nil
 }
 
-// liveAdd counts a connection, dial, pump or https body; false once closed.
+// liveAdd counts a call, connection, dial, pump or https body; false once
+// closed.
 func (s *Session) liveAdd() bool {
-	s.liveMu.Lock()
-	defer s.liveMu.Unlock()
+	s.live.Add(1)
 	if s.closed.Load() {
+		s.liveDone()
 		return false
 	}
-	s.live++
 	return true
 }
 
 // liveInc counts something that must end before Close returns, even while
 // closing (a connection enrolled as Close began: it is closed by the shutdown).
-func (s *Session) liveInc() {
-	s.liveMu.Lock()
-	s.live++
-	s.liveMu.Unlock()
-}
+func (s *Session) liveInc() { s.live.Add(1) }
 
+// liveDone uncounts; the last one after Close wakes Close. Close sets closed
+// before it looks at the count under liveMu, and the last liveDone looks at
+// closed after its decrement, under liveMu too: one of them sees the zero.
 func (s *Session) liveDone() {
+	if s.live.Add(-1) != 0 || !s.closed.Load() {
+		return
+	}
 	s.liveMu.Lock()
-	s.live--
-	if s.live == 0 && s.liveZero != nil {
+	if s.liveZero != nil && s.live.Load() == 0 {
 		select {
 		case <-s.liveZero:
 		default:
@@ -168,11 +173,21 @@ func (s *Session) liveDone() {
 
 // pool returns the session's pool on l, making it on first use.
 func (s *Session) pool(l *loop.Loop) *loopPool {
-	if v, ok := s.pools.Load(l); ok {
-		return v.(*loopPool)
+	i := l.Index()
+	if i < len(s.byIndex) {
+		if lp := s.byIndex[i].Load(); lp != nil && lp.l == l {
+			return lp // no map lookup
+		}
 	}
-	v, _ := s.pools.LoadOrStore(l, newLoopPool(s, l))
-	return v.(*loopPool)
+	v, ok := s.pools.Load(l)
+	if !ok {
+		v, _ = s.pools.LoadOrStore(l, newLoopPool(s, l))
+	}
+	lp := v.(*loopPool)
+	if i < len(s.byIndex) {
+		s.byIndex[i].CompareAndSwap(nil, lp) // the first loop of that index keeps the slot
+	}
+	return lp
 }
 
 // hostCount returns host key's session-wide counters, taking a reference for

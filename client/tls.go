@@ -54,6 +54,7 @@ func (c *call) tlsHop(req *Request, hdr http.Header) {
 		c.finish(nil, ErrClosed)
 		return
 	}
+	c.tainted = true // the round trip's goroutine refers to c
 	c.armTimer()
 	ctx, cancel := context.WithCancelCause(s.ctx)
 	h := &tlsHop{c: c, cancel: cancel}

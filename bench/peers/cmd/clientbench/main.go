@@ -10,8 +10,10 @@
 //	GOMAXPROCS=1 taskset -c 1 ./server -addr 127.0.0.1:8080 -loops 1 &
 //	GOMAXPROCS=1 taskset -c 0 clientbench -url http://127.0.0.1:8080/plaintext -client eddy-loop
 //
-// Clients: eddy-loop (client.Session.Start from a loop: the callback of each
-// response starts the next request), eddy (the blocking Session.Get from C
+// Clients: eddy-view (client.Session.StartView from a loop: the callback sees
+// the response in place and starts the next request), eddy-loop
+// (client.Session.Start from a loop: the callback of each response starts the
+// next request), eddy (the blocking Session.Get from C
 // goroutines), nethttp (net/http.Client from C goroutines), fasthttp
 // (fasthttp.Client.Do from C goroutines) and rawgnet, the floor: a gnet client
 // on C connections that writes a canned request and finds the end of each
@@ -44,7 +46,7 @@ import (
 
 func main() {
 	target := flag.String("url", "http://127.0.0.1:8080/plaintext", "URL to GET")
-	which := flag.String("client", "eddy-loop", "eddy-loop, eddy, nethttp, fasthttp or rawgnet")
+	which := flag.String("client", "eddy-loop", "eddy-view, eddy-loop, eddy, nethttp, fasthttp or rawgnet")
 	conc := flag.Int("c", 128, "requests in flight")
 	dur := flag.Duration("d", 5*time.Second, "measured time")
 	warm := flag.Duration("warmup", time.Second, "unmeasured time first")
@@ -56,6 +58,8 @@ func main() {
 	switch *which {
 	case "eddy-loop":
 		run = eddyLoop(*target, *conc, &done, stop)
+	case "eddy-view":
+		run = eddyView(*target, *conc, &done, stop)
 	case "eddy":
 		run = goroutines(*conc, &done, stop, eddyGet(*target))
 	case "nethttp":
@@ -175,6 +179,51 @@ func eddyLoop(target string, c int, done *atomic.Int64, stop chan struct{}) func
 			done.Add(1)
 			next()
 		})
+	}
+	return func() {
+		_ = l.CallSoonThreadsafe(func() {
+			for range c {
+				next()
+			}
+		})
+	}
+}
+
+// eddyView is eddyLoop with StartView: each callback checks the status and
+// the body's length in place, then starts the next request.
+func eddyView(target string, c int, done *atomic.Int64, stop chan struct{}) func() {
+	sess, err := client.New(client.Config{MaxConns: -1, DisableCompression: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv, err := loop.New(loop.Config{Addr: "127.0.0.1:0", Loops: 1}, func() loop.Protocol { return refuse{} })
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		log.Fatal(err)
+	}
+	l := srv.Loops()[0]
+	u, _ := url.Parse(target)
+	req := &client.Request{Method: "GET", URL: u} // never modified: one serves every request
+	var cb func(*client.View, error)
+	next := func() {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		sess.StartView(l, req, cb)
+	}
+	cb = func(v *client.View, err error) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		if v.StatusCode() != 200 || len(v.Body()) == 0 {
+			log.Fatalf("status %d, %d bytes", v.StatusCode(), len(v.Body()))
+		}
+		done.Add(1)
+		next()
 	}
 	return func() {
 		_ = l.CallSoonThreadsafe(func() {
