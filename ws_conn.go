@@ -1,7 +1,7 @@
 package eddy
 
 import (
-	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -32,18 +32,20 @@ import (
 // its accessors keep answering. The data of a message given to OnMessage
 // is loop memory, valid until OnMessage returns; copy it to keep it.
 type WebSocket struct {
-	app *App
-	wr  *wsRoute
+	wr *wsRoute // its route: handler, configuration and App, shared read-only
 
-	// Set before the upgrade, read-only after. The handshake's path and
-	// query are read from head when asked for, not kept twice.
-	protocol string
-	remote   net.Addr
-	params   []string // name, value, name, value ...
-	head     []byte   // an owned copy of the handshake's head, parsed again by Header
-	rx       *wsInbox // a WSFunc's receiving side; nil for callbacks
-
-	def *wsDeflate // nil: permessage-deflate not negotiated
+	// Set before the upgrade, read-only after.
+	remote net.Addr
+	// head is the route's path parameters, each name and value after its
+	// length as a uvarint, then a copy of the handshake's head: one
+	// allocation for both. Header, Query and the path parse the head
+	// again when asked.
+	head string
+	// ext is the state only some WebSockets have (a WSFunc's inbox, the
+	// compression, hub slots, echoes by reference): set before the upgrade
+	// when needed then, else made by the loop (under mu) at first use, so
+	// the loop reads it freely and other goroutines under mu.
+	ext *wsExt
 
 	// Loop-owned.
 	lc       *loop.Conn // its Handle (the same pointer) is safe from any goroutine
@@ -52,16 +54,15 @@ type WebSocket struct {
 	pingAt   time.Duration // when the unanswered ping was sent; 0: none
 	closeBy  time.Duration // the closing handshake's deadline; 0: not closing
 	outIdle  time.Duration // when the kept output buffer goes if no send came; 0: none kept
-	hubs     *[]hubSlot    // the hubs it is a member of; nil until its first Hub.Add
 	lstate   wsState
-	failNow  bool // close the connection once the close frame is written
+	proto    uint8 // the subprotocol, read-only: wr.cfg.Protocols[proto-1]; 0: none
+	failNow  bool  // close the connection once the close frame is written
 	// readStopped: reading is paused until the WSFunc catches up; the
 	// heartbeat waits meanwhile (the peer's pongs are behind the unread
 	// messages, so their absence says nothing about the peer).
 	readStopped bool
 
 	// Shared, guarded by mu.
-	bw          *wsBorrow     // nil until the first message that may be echoed by reference
 	flushPosted bool          // a flush is posted, or the loop is in a batch that ends with one
 	sendClosed  bool          // a close frame was queued (or the connection is gone): no more sends
 	closeQueued bool          // out ends with our close frame
@@ -74,6 +75,42 @@ type WebSocket struct {
 	reason      string
 
 	queued atomic.Int64 // output queued in the loop at the last look (for Send's limit)
+}
+
+// wsExt is the state of a WebSocket that only some WebSockets need.
+type wsExt struct {
+	rx   *wsInbox   // a WSFunc's receiving side; nil for callbacks. Set before the upgrade.
+	def  *wsDeflate // nil: permessage-deflate not negotiated. Set before the upgrade.
+	bw   *wsBorrow  // nil until the first message that may be echoed by reference; guarded by mu
+	hubs []hubSlot  // the hubs it is a member of; loop-owned
+}
+
+// extLoop returns w.ext, making it first if needed. Loop-only.
+func (w *WebSocket) extLoop() *wsExt {
+	if w.ext == nil {
+		w.mu.Lock()
+		w.ext = &wsExt{}
+		w.mu.Unlock()
+	}
+	return w.ext
+}
+
+// deflate returns the compression, nil if not negotiated. Loop-only, or
+// mu held.
+func (w *WebSocket) deflate() *wsDeflate {
+	if w.ext == nil {
+		return nil
+	}
+	return w.ext.def
+}
+
+// borrow returns the echo-by-reference state, nil if none. Loop-only, or
+// mu held.
+func (w *WebSocket) borrow() *wsBorrow {
+	if w.ext == nil {
+		return nil
+	}
+	return w.ext.bw
 }
 
 // wsDeflate is a WebSocket's compression, made only when permessage-deflate
@@ -135,24 +172,75 @@ const maxKeptWSOut = 64 << 10
 const wsOutIdle = time.Second
 
 func newWebSocket(c *Ctx, wr *wsRoute, hs *ws.Handshake) *WebSocket {
-	w := &WebSocket{app: c.app, wr: wr, protocol: hs.Protocol, remote: c.x.RemoteAddr()}
-	if r := c.route; r != nil {
-		for _, name := range r.params {
-			w.params = append(w.params, name, c.Param(name))
+	w := &WebSocket{wr: wr, remote: c.x.RemoteAddr()}
+	for i, p := range wr.cfg.Protocols {
+		if p == hs.Protocol && hs.Protocol != "" {
+			w.proto = uint8(min(i+1, 255)) // more than 254 subprotocols: see Protocol
+			break
 		}
 	}
-	// The raw head, not a parsed copy: an httpcodec.Request is 1.7 KiB,
-	// more than the rest of an idle WebSocket.
-	w.head = bytes.Clone(c.x.Request().Raw())
+	w.head = wsHead(c)
 	w.parser.MaxMessage = wr.cfg.MaxMessage
+	if hs.Deflate || wr.fn != nil {
+		w.ext = &wsExt{}
+	}
 	if hs.Deflate {
 		w.parser.Inflater = ws.NewInflater(hs.DeflateParams, ws.RoleServer)
-		w.def = &wsDeflate{d: ws.NewDeflater(hs.DeflateParams, ws.RoleServer)}
+		w.ext.def = &wsDeflate{d: ws.NewDeflater(hs.DeflateParams, ws.RoleServer)}
 	}
 	if wr.fn != nil {
-		w.rx = &wsInbox{wake: make(chan struct{}, 1), done: make(chan struct{})}
+		w.ext.rx = &wsInbox{wake: make(chan struct{}, 1), done: make(chan struct{})}
 	}
 	return w
+}
+
+// wsHead returns what a WebSocket keeps of its handshake in one string:
+// the number of the route's path parameters and each one's name and value,
+// all as uvarints and each string after its length, then the raw head. Not a parsed copy: an httpcodec.Request is
+// 1.7 KiB, more than the rest of an idle WebSocket.
+func wsHead(c *Ctx) string {
+	raw := c.x.Request().Raw()
+	var names []string
+	if c.route != nil {
+		names = c.route.params
+	}
+	n := binary.MaxVarintLen64 + len(raw)
+	for _, name := range names {
+		n += 2*binary.MaxVarintLen64 + len(name) + len(c.paramBytes(name))
+	}
+	var b strings.Builder
+	b.Grow(n)
+	var l [binary.MaxVarintLen64]byte
+	b.Write(binary.AppendUvarint(l[:0], uint64(len(names))))
+	for _, name := range names {
+		v := c.paramBytes(name)
+		b.Write(binary.AppendUvarint(l[:0], uint64(len(name))))
+		b.WriteString(name)
+		b.Write(binary.AppendUvarint(l[:0], uint64(len(v))))
+		b.Write(v)
+	}
+	b.Write(raw)
+	return b.String()
+}
+
+// headParams calls f with each path parameter kept in w.head (substrings
+// of it) until f returns false, and returns the raw head that follows them.
+func (w *WebSocket) headParams(f func(name, value string) bool) (raw string) {
+	h := w.head
+	n, k := binary.Uvarint(unsafeBytes(h))
+	h = h[k:]
+	for ; n > 0; n-- {
+		ln, k := binary.Uvarint(unsafeBytes(h))
+		name := h[k : k+int(ln)]
+		h = h[k+int(ln):]
+		lv, k := binary.Uvarint(unsafeBytes(h))
+		value := h[k : k+int(lv)]
+		h = h[k+int(lv):]
+		if f != nil && !f(name, value) {
+			f = nil
+		}
+	}
+	return h
 }
 
 var (
@@ -350,15 +438,20 @@ func (w *WebSocket) deliver(m WSMessage) {
 // copy. Loop-only.
 func (w *WebSocket) deliverBorrowable(m WSMessage) {
 	w.mu.Lock()
-	if w.bw == nil {
-		w.bw = &wsBorrow{}
+	x := w.ext
+	if x == nil {
+		x = &wsExt{}
+		w.ext = x
 	}
-	w.bw.cur = m.Data
+	if x.bw == nil {
+		x.bw = &wsBorrow{}
+	}
+	x.bw.cur = m.Data
 	w.mu.Unlock()
 	w.callMessage(m)
 	w.mu.Lock()
-	if w.bw != nil {
-		w.bw.cur = nil
+	if bw := w.borrow(); bw != nil {
+		bw.cur = nil
 	}
 	w.mu.Unlock()
 }
@@ -385,8 +478,8 @@ type wsRef struct {
 
 // outLenLocked is the size of the queued output. mu held.
 func (w *WebSocket) outLenLocked() int {
-	if w.bw != nil {
-		return len(w.out) + w.bw.bytes
+	if bw := w.borrow(); bw != nil {
+		return len(w.out) + bw.bytes
 	}
 	return len(w.out)
 }
@@ -394,7 +487,7 @@ func (w *WebSocket) outLenLocked() int {
 // dropOutLocked drops the queued output. mu held.
 func (w *WebSocket) dropOutLocked() {
 	w.out = nil
-	if bw := w.bw; bw != nil {
+	if bw := w.borrow(); bw != nil {
 		clear(bw.refs)
 		bw.refs = bw.refs[:0]
 		bw.bytes = 0
@@ -418,7 +511,7 @@ func (w *WebSocket) flush() {
 	buf := w.out
 	w.out = nil
 	var refs []wsRef
-	if bw := w.bw; bw != nil {
+	if bw := w.borrow(); bw != nil {
 		refs = bw.refs
 		bw.refs, bw.bytes = nil, 0
 	}
@@ -450,8 +543,8 @@ func (w *WebSocket) flush() {
 		if kept {
 			w.out = buf[:0]
 		}
-		if w.bw != nil && w.bw.refs == nil {
-			w.bw.refs = refs[:0]
+		if bw := w.borrow(); bw != nil && bw.refs == nil {
+			bw.refs = refs[:0]
 		}
 		w.mu.Unlock()
 		if kept && w.lstate != wsGone {
@@ -541,14 +634,14 @@ func (w *WebSocket) Timeout(lc *loop.Conn) {
 		w.mu.Lock()
 		if len(w.out) == 0 { // nothing queued since: let the buffers go
 			w.out = nil
-			if w.bw != nil && len(w.bw.refs) == 0 {
-				w.bw.refs = nil
+			if bw := w.borrow(); bw != nil && len(bw.refs) == 0 {
+				bw.refs = nil
 			}
 		}
 		w.mu.Unlock()
 		// The compressed frame's buffer too, unless a sender is compressing
 		// now (the loop never waits for def.mu).
-		if d := w.def; d != nil && d.mu.TryLock() {
+		if d := w.deflate(); d != nil && d.mu.TryLock() {
 			d.buf = nil
 			d.mu.Unlock()
 		}
@@ -642,17 +735,19 @@ func (w *WebSocket) ConnectionLost(lc *loop.Conn, err error) {
 	w.gone = true
 	w.sendClosed = true
 	w.dropOutLocked()
-	w.bw = nil
+	if w.ext != nil {
+		w.ext.bw = nil
+	}
 	if w.code == 0 {
 		w.code = ws.StatusAbnormal
 	}
 	code, reason := int(w.code), w.reason
 	w.mu.Unlock()
-	for w.hubs != nil && len(*w.hubs) > 0 {
-		(*w.hubs)[len(*w.hubs)-1].h.removeLoop(w)
+	for w.ext != nil && len(w.ext.hubs) > 0 {
+		w.ext.hubs[len(w.ext.hubs)-1].h.removeLoop(w)
 	}
 	if w.wr.fn != nil {
-		close(w.rx.done)
+		close(w.ext.rx.done)
 		return
 	}
 	if w.wr.cb.OnClose != nil {
@@ -687,7 +782,7 @@ func (w *WebSocket) recoverCallback() {
 }
 
 func (w *WebSocket) panicked(v any) {
-	w.app.log.Error("eddy: WebSocket handler panic", "panic", fmt.Sprint(v),
+	w.wr.app.Load().log.Error("eddy: WebSocket handler panic", "panic", fmt.Sprint(v),
 		"path", w.path(), "stack", string(debug.Stack()))
 }
 
@@ -702,7 +797,7 @@ func (w *WebSocket) run() {
 		_ = w.Close(int(code), reason)
 	}()
 	if err := w.wr.fn(w); err != nil {
-		w.app.log.Error("eddy: WebSocket handler error", "path", w.path(), "error", err)
+		w.wr.app.Load().log.Error("eddy: WebSocket handler error", "path", w.path(), "error", err)
 		code, reason = ws.StatusInternalError, "internal error"
 	}
 }
@@ -769,11 +864,11 @@ func (w *WebSocket) send(op ws.Op, p []byte) error {
 	if w.tooFarBehindLocked(len(p)) {
 		return w.cutUnlock()
 	}
-	if w.def != nil && !op.IsControl() {
+	if d := w.deflate(); d != nil && !op.IsControl() {
 		w.mu.Unlock()
-		return w.sendCompressed(op, p)
+		return w.sendCompressed(d, op, p)
 	}
-	if bw := w.bw; bw != nil && len(p) >= minBorrowedSend && len(p) == len(bw.cur) && unsafe.SliceData(p) == unsafe.SliceData(bw.cur) {
+	if bw := w.borrow(); bw != nil && len(p) >= minBorrowedSend && len(p) == len(bw.cur) && unsafe.SliceData(p) == unsafe.SliceData(bw.cur) {
 		// The message OnMessage runs for, sent back: its bytes stay in
 		// the loop's input until the batch's flush writes them.
 		w.out = ws.AppendHeader(w.out, ws.Header{Fin: true, Op: op, Length: int64(len(p))})
@@ -788,8 +883,7 @@ func (w *WebSocket) send(op ws.Op, p []byte) error {
 // sendCompressed compresses p into a frame under def.mu alone (the loop
 // goes on meanwhile), then queues it under mu, checking again what may have
 // changed during the compression. Safe for concurrent use.
-func (w *WebSocket) sendCompressed(op ws.Op, p []byte) error {
-	d := w.def
+func (w *WebSocket) sendCompressed(d *wsDeflate, op ws.Op, p []byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	f := d.d.AppendFrame(d.buf[:0], op, p)
@@ -916,7 +1010,12 @@ func (w *WebSocket) Closed() bool {
 
 // Protocol returns the negotiated subprotocol ("" if none). Safe for
 // concurrent use.
-func (w *WebSocket) Protocol() string { return w.protocol }
+func (w *WebSocket) Protocol() string {
+	if w.proto == 0 {
+		return ""
+	}
+	return w.wr.cfg.Protocols[w.proto-1]
+}
 
 // RemoteAddr returns the client's address. Safe for concurrent use.
 func (w *WebSocket) RemoteAddr() net.Addr { return w.remote }
@@ -925,12 +1024,15 @@ func (w *WebSocket) RemoteAddr() net.Addr { return w.remote }
 // handshake's path ("" if the route has none by that name). Safe for
 // concurrent use.
 func (w *WebSocket) Param(name string) string {
-	for i := 0; i+1 < len(w.params); i += 2 {
-		if w.params[i] == name {
-			return w.params[i+1]
+	var v string
+	w.headParams(func(n, value string) bool {
+		if n == name {
+			v = value
+			return false
 		}
-	}
-	return ""
+		return true
+	})
+	return v
 }
 
 // Query returns the first value of the handshake's query parameter name
@@ -986,9 +1088,10 @@ func (w *WebSocket) target() (path, rawQuery string) {
 // these limits or tighter ones, so it fails only if something is very
 // wrong.
 func (w *WebSocket) parseHead(r *httpcodec.Request) bool {
-	lim := httpcodec.Limits{MaxRequestLine: len(w.head), MaxHeaderBytes: len(w.head), MaxHeaders: len(w.head)}
+	head := unsafeBytes(w.headParams(nil)) // read-only: the parser does not write
+	lim := httpcodec.Limits{MaxRequestLine: len(head), MaxHeaderBytes: len(head), MaxHeaders: len(head)}
 	p := httpcodec.RequestParser{Limits: &lim}
-	n, err := p.Parse(w.head, r)
+	n, err := p.Parse(head, r)
 	return n > 0 && err == nil
 }
 
