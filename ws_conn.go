@@ -83,7 +83,13 @@ type wsExt struct {
 	def  *wsDeflate // nil: permessage-deflate not negotiated. Set before the upgrade.
 	bw   *wsBorrow  // nil until the first message that may be echoed by reference; guarded by mu
 	hubs []hubSlot  // the hubs it is a member of; loop-owned
+
+	protocol string // the subprotocol, when WebSocket.proto is protoInExt. Set before the upgrade.
 }
+
+// protoInExt is WebSocket.proto for a subprotocol past the 254th of
+// WSConfig.Protocols: its name is kept in wsExt instead.
+const protoInExt = 255
 
 // extLoop returns w.ext, making it first if needed. Loop-only.
 func (w *WebSocket) extLoop() *wsExt {
@@ -175,14 +181,17 @@ func newWebSocket(c *Ctx, wr *wsRoute, hs *ws.Handshake) *WebSocket {
 	w := &WebSocket{wr: wr, remote: c.x.RemoteAddr()}
 	for i, p := range wr.cfg.Protocols {
 		if p == hs.Protocol && hs.Protocol != "" {
-			w.proto = uint8(min(i+1, 255)) // more than 254 subprotocols: see Protocol
+			w.proto = uint8(min(i+1, protoInExt))
 			break
 		}
 	}
 	w.head = wsHead(c)
 	w.parser.MaxMessage = wr.cfg.MaxMessage
-	if hs.Deflate || wr.fn != nil {
+	if hs.Deflate || wr.fn != nil || w.proto == protoInExt {
 		w.ext = &wsExt{}
+	}
+	if w.proto == protoInExt {
+		w.ext.protocol = hs.Protocol
 	}
 	if hs.Deflate {
 		w.parser.Inflater = ws.NewInflater(hs.DeflateParams, ws.RoleServer)
@@ -1011,8 +1020,11 @@ func (w *WebSocket) Closed() bool {
 // Protocol returns the negotiated subprotocol ("" if none). Safe for
 // concurrent use.
 func (w *WebSocket) Protocol() string {
-	if w.proto == 0 {
+	switch w.proto {
+	case 0:
 		return ""
+	case protoInExt:
+		return w.ext.protocol
 	}
 	return w.wr.cfg.Protocols[w.proto-1]
 }
