@@ -63,7 +63,6 @@ type WebSocket struct {
 	readStopped bool
 
 	// Shared, guarded by mu.
-	flushPosted bool          // a flush is posted, or the loop is in a batch that ends with one
 	sendClosed  bool          // a close frame was queued (or the connection is gone): no more sends
 	closeQueued bool          // out ends with our close frame
 	cut         bool          // the client fell MaxOutbound behind: flush cuts it off
@@ -71,6 +70,10 @@ type WebSocket struct {
 	gone        bool          // the connection is closed (ConnectionLost ran)
 	code        ws.StatusCode // the close code (0 while open); the peer's wins over ours
 	mu          sync.Mutex
+	// flushPosted: a flush is posted, or the loop is in a batch that ends
+	// with one. Atomic, so the loop marks its batches without taking mu;
+	// cleared by flush with mu held.
+	flushPosted atomic.Bool
 	out         []byte // frames queued and not yet written
 	reason      string
 
@@ -282,7 +285,9 @@ func (w *WebSocket) DataReceived(lc *loop.Conn, data []byte) int {
 	if w.lstate >= wsDone {
 		return len(data)
 	}
-	w.lastRead = w.lc.Loop().Time()
+	if w.wr.cfg.Heartbeat > 0 { // only the heartbeat reads it
+		w.lastRead = w.lc.Loop().Time()
+	}
 	if w.pingAt != 0 {
 		// Any input shows the peer is alive: the next ping is due Heartbeat
 		// from now, earlier than the pong timeout the deadline waits for.
@@ -506,9 +511,9 @@ func (w *WebSocket) dropOutLocked() {
 // batchStart marks the loop as being in a batch that ends with a flush, so
 // sends from its callbacks queue without posting a flush each. Loop-only.
 func (w *WebSocket) batchStart() {
-	w.mu.Lock()
-	w.flushPosted = true
-	w.mu.Unlock()
+	if !w.flushPosted.Load() {
+		w.flushPosted.Store(true)
+	}
 }
 
 // flush writes the queued frames, in one write, and acts on what was
@@ -524,7 +529,9 @@ func (w *WebSocket) flush() {
 		refs = bw.refs
 		bw.refs, bw.bytes = nil, 0
 	}
-	w.flushPosted = false
+	if w.flushPosted.Load() {
+		w.flushPosted.Store(false)
+	}
 	closing, cut := w.closeQueued, w.cut
 	w.closeQueued, w.cut = false, false
 	w.mu.Unlock()
@@ -564,7 +571,9 @@ func (w *WebSocket) flush() {
 			}
 		}
 	}
-	w.queued.Store(int64(w.lc.OutboundBuffered()))
+	if q := int64(w.lc.OutboundBuffered()); q != w.queued.Load() {
+		w.queued.Store(q) // an atomic store costs more than the load: mostly 0 stays 0
+	}
 	if closing {
 		w.closeSent()
 	}
@@ -930,8 +939,10 @@ func (w *WebSocket) cutUnlock() error {
 
 // postUnlock makes sure a flush follows what was queued, and releases mu.
 func (w *WebSocket) postUnlock() error {
-	post := !w.flushPosted
-	w.flushPosted = true
+	post := !w.flushPosted.Load()
+	if post {
+		w.flushPosted.Store(true)
+	}
 	w.mu.Unlock()
 	if post {
 		return w.post()
@@ -981,8 +992,10 @@ func (w *WebSocket) Close(code int, reason string) error {
 	}
 	w.out = ws.AppendClose(w.out, sc, reason)
 	w.closeQueued = true
-	post := !w.flushPosted
-	w.flushPosted = true
+	post := !w.flushPosted.Load()
+	if post {
+		w.flushPosted.Store(true)
+	}
 	w.mu.Unlock()
 	if post {
 		_ = w.post() // a connection already gone is closed anyway
