@@ -1,7 +1,6 @@
 package eddy
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -204,55 +203,6 @@ func newWebSocket(c *Ctx, wr *wsRoute, hs *ws.Handshake) *WebSocket {
 		w.ext.rx = &wsInbox{wake: make(chan struct{}, 1), done: make(chan struct{})}
 	}
 	return w
-}
-
-// wsHead returns what a WebSocket keeps of its handshake in one string:
-// the number of the route's path parameters and each one's name and value,
-// all as uvarints and each string after its length, then the raw head. Not a parsed copy: an httpcodec.Request is
-// 1.7 KiB, more than the rest of an idle WebSocket.
-func wsHead(c *Ctx) string {
-	raw := c.x.Request().Raw()
-	var names []string
-	if c.route != nil {
-		names = c.route.params
-	}
-	n := binary.MaxVarintLen64 + len(raw)
-	for _, name := range names {
-		n += 2*binary.MaxVarintLen64 + len(name) + len(c.paramBytes(name))
-	}
-	var b strings.Builder
-	b.Grow(n)
-	var l [binary.MaxVarintLen64]byte
-	b.Write(binary.AppendUvarint(l[:0], uint64(len(names))))
-	for _, name := range names {
-		v := c.paramBytes(name)
-		b.Write(binary.AppendUvarint(l[:0], uint64(len(name))))
-		b.WriteString(name)
-		b.Write(binary.AppendUvarint(l[:0], uint64(len(v))))
-		b.Write(v)
-	}
-	b.Write(raw)
-	return b.String()
-}
-
-// headParams calls f with each path parameter kept in w.head (substrings
-// of it) until f returns false, and returns the raw head that follows them.
-func (w *WebSocket) headParams(f func(name, value string) bool) (raw string) {
-	h := w.head
-	n, k := binary.Uvarint(unsafeBytes(h))
-	h = h[k:]
-	for ; n > 0; n-- {
-		ln, k := binary.Uvarint(unsafeBytes(h))
-		name := h[k : k+int(ln)]
-		h = h[k+int(ln):]
-		lv, k := binary.Uvarint(unsafeBytes(h))
-		value := h[k : k+int(lv)]
-		h = h[k+int(lv):]
-		if f != nil && !f(name, value) {
-			f = nil
-		}
-	}
-	return h
 }
 
 var (
@@ -1082,17 +1032,6 @@ func (w *WebSocket) Query(name string) string {
 	return ""
 }
 
-// Header returns the value of the handshake's header field name ("" if
-// absent). It parses the kept head again: cheap, but not free. Safe for
-// concurrent use.
-func (w *WebSocket) Header(name string) string {
-	var r httpcodec.Request
-	if !w.parseHead(&r) {
-		return ""
-	}
-	return string(r.Header(name))
-}
-
 // path returns the handshake's path (for log lines).
 func (w *WebSocket) path() string {
 	p, _ := w.target()
@@ -1113,7 +1052,7 @@ func (w *WebSocket) target() (path, rawQuery string) {
 // these limits or tighter ones, so it fails only if something is very
 // wrong.
 func (w *WebSocket) parseHead(r *httpcodec.Request) bool {
-	head := unsafeBytes(w.headParams(nil)) // read-only: the parser does not write
+	head := unsafeBytes(w.headRaw()) // read-only: the parser does not write
 	lim := httpcodec.Limits{MaxRequestLine: len(head), MaxHeaderBytes: len(head), MaxHeaders: len(head)}
 	p := httpcodec.RequestParser{Limits: &lim}
 	n, err := p.Parse(head, r)

@@ -25,7 +25,7 @@ func TestWSQuery(t *testing.T) {
 		if q != "" {
 			target += "?" + q
 		}
-		w := &WebSocket{head: "\x00GET " + target + " HTTP/1.1\r\nHost: x\r\nX-Y: z\r\n\r\n"} // no path parameters
+		w := &WebSocket{head: "\x00\x00GET " + target + " HTTP/1.1\r\nHost: x\r\nX-Y: z\r\n\r\n"} // no dropped field, no path parameters
 		want, _ := url.ParseQuery(q)
 		for _, name := range []string{"a", "b", "x", "", "missing"} {
 			if got := w.Query(name); got != want.Get(name) {
