@@ -2,6 +2,7 @@ package eddy
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"strings"
 	"unsafe"
@@ -11,16 +12,19 @@ import (
 
 // What a WebSocket keeps of its handshake, in one string (WebSocket.head):
 //
-//	flags byte: the fields dropped from the head (wsDropped)
+//	flags byte: the fields dropped from the head (wsDropped, wsKeyDropped)
+//	the 16 bytes of Sec-WebSocket-Key, decoded, when it was dropped
 //	uvarint count of the route's path parameters, then each one's name and
 //	value, each after its length as a uvarint
 //	the raw head, without the dropped field lines
 //
 // Not a parsed copy: an httpcodec.Request is 1.7 KiB, more than the rest of
 // an idle WebSocket. Header, Query and the path parse the head again when
-// asked. Three field lines every handshake has are dropped when their value
-// is the usual one and they appear once (about 70 bytes, half of a short
-// head): Header answers them from the flags.
+// asked. Four field lines every handshake has are dropped when they appear
+// once (about 110 bytes, most of a short head): Upgrade, Connection and
+// Sec-WebSocket-Version when their value is the usual one, Header answering
+// them from the flags; Sec-WebSocket-Key when its value is the canonical
+// base64 of 16 bytes, kept decoded.
 
 // wsDropped are the field lines a kept head may leave out, each with the
 // value Header then answers; the index is the flag's bit.
@@ -29,6 +33,9 @@ var wsDropped = [...]struct{ name, value string }{
 	{"Connection", "Upgrade"},
 	{"Sec-WebSocket-Version", "13"},
 }
+
+// wsKeyDropped is the flag of a Sec-WebSocket-Key kept decoded.
+const wsKeyDropped = 1 << len(wsDropped)
 
 // wsHead returns what a WebSocket keeps of c's handshake (above).
 func wsHead(c *Ctx) string {
@@ -54,22 +61,53 @@ func wsHead(c *Ctx) string {
 			flags |= 1 << i
 		}
 	}
+	var key [16]byte
+	var keySpan [2]int
+	seen := 0
+	for j := 0; j < req.NumHeaders(); j++ {
+		name, value := req.HeaderAt(j)
+		if !httpcodec.EqualFold(name, "Sec-WebSocket-Key") {
+			continue
+		}
+		seen++
+		if n, err := base64.StdEncoding.Decode(key[:], value); err == nil && n == len(key) &&
+			base64.StdEncoding.EncodedLen(n) == len(value) {
+			var enc [24]byte
+			base64.StdEncoding.Encode(enc[:], key[:])
+			if string(enc[:]) == string(value) {
+				keySpan = lineSpan(raw, name)
+			}
+		}
+	}
+	if seen == 1 && keySpan[1] > 0 {
+		flags |= wsKeyDropped
+	}
 	var names []string
 	if c.route != nil {
 		names = c.route.params
 	}
-	n := 1 + binary.MaxVarintLen64 + len(raw)
+	n := 1 + len(key) + binary.MaxVarintLen64 + len(raw)
 	for _, name := range names {
 		n += 2*binary.MaxVarintLen64 + len(name) + len(c.paramBytes(name))
 	}
+	spans := make([][2]int, 0, len(drop)+1) // on the stack: it does not escape
 	for i := range drop {
 		if flags&(1<<i) != 0 {
-			n -= drop[i][1] - drop[i][0]
+			spans = append(spans, drop[i])
 		}
+	}
+	if flags&wsKeyDropped != 0 {
+		spans = append(spans, keySpan)
+	}
+	for _, sp := range spans {
+		n -= sp[1] - sp[0]
 	}
 	var b strings.Builder
 	b.Grow(n)
 	b.WriteByte(flags)
+	if flags&wsKeyDropped != 0 {
+		b.Write(key[:])
+	}
 	var l [binary.MaxVarintLen64]byte
 	b.Write(binary.AppendUvarint(l[:0], uint64(len(names))))
 	for _, name := range names {
@@ -83,9 +121,9 @@ func wsHead(c *Ctx) string {
 	from := 0
 	for from < len(raw) {
 		next, to := len(raw), len(raw)
-		for i := range drop {
-			if flags&(1<<i) != 0 && drop[i][0] >= from && drop[i][0] < next {
-				next, to = drop[i][0], drop[i][1]
+		for _, sp := range spans {
+			if sp[0] >= from && sp[0] < next {
+				next, to = sp[0], sp[1]
 			}
 		}
 		b.Write(raw[from:next])
@@ -115,6 +153,9 @@ func lineSpan(raw, name []byte) [2]int {
 // of it) until f returns false, and returns the raw head that follows them.
 func (w *WebSocket) headParams(f func(name, value string) bool) (raw string) {
 	h := w.head[1:]
+	if w.head[0]&wsKeyDropped != 0 {
+		h = h[16:]
+	}
 	n, k := binary.Uvarint(unsafeBytes(h))
 	h = h[k:]
 	for ; n > 0; n-- {
@@ -149,6 +190,9 @@ func (w *WebSocket) Header(name string) string {
 		if w.head[0]&(1<<i) != 0 && httpcodec.EqualFold(name, d.name) {
 			return d.value
 		}
+	}
+	if w.head[0]&wsKeyDropped != 0 && httpcodec.EqualFold(name, "Sec-WebSocket-Key") {
+		return base64.StdEncoding.EncodeToString(unsafeBytes(w.head[1:17]))
 	}
 	return ""
 }

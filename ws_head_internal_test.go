@@ -14,14 +14,19 @@ import (
 // TestWSHeadKept: the head a WebSocket keeps answers Header, Query and
 // the path as the handshake would, with the usual Upgrade, Connection and
 // Sec-WebSocket-Version lines left out of it exactly when they hold the
-// usual value and appear once.
+// usual value and appear once, and the key's line when it is canonical
+// base64 (kept decoded).
 func TestWSHeadKept(t *testing.T) {
 	const key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 	cases := []struct {
 		name    string
-		fields  string // every field line but the key
-		dropped int    // bytes left out of the kept head
+		fields  string // every field line but the key's, unless it has one
+		dropped int    // bytes left out of the kept head, the key's line but for those with one
 	}{
+		{"key not canonical", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZR==\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n",
+			len("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n")},
+		{"key in lower case, spaces", "sec-websocket-key:  dGhlIHNhbXBsZSBub25jZQ== \r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n",
+			len("sec-websocket-key:  dGhlIHNhbXBsZSBub25jZQ== \r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n")},
 		{"usual", "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nX-A: 1\r\n",
 			len("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n")},
 		{"lower case names, spaces", "upgrade:  websocket \r\nconnection:Upgrade\r\nsec-websocket-version: 13\r\n",
@@ -43,7 +48,12 @@ func TestWSHeadKept(t *testing.T) {
 	defer app.Shutdown(t.Context())
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			head := "GET /ws/r1?q=v HTTP/1.1\r\nHost: x\r\n" + key + tc.fields + "\r\n"
+			head := "GET /ws/r1?q=v HTTP/1.1\r\nHost: x\r\n" + tc.fields + "\r\n"
+			dropped := tc.dropped
+			if !strings.Contains(strings.ToLower(tc.fields), "sec-websocket-key") {
+				head = "GET /ws/r1?q=v HTTP/1.1\r\nHost: x\r\n" + key + tc.fields + "\r\n"
+				dropped += len(key)
+			}
 			c, err := net.Dial("tcp", app.Addr().String())
 			if err != nil {
 				t.Fatal(err)
@@ -58,7 +68,7 @@ func TestWSHeadKept(t *testing.T) {
 				t.Fatalf("answer %q, %v", line, err)
 			}
 			w := <-opened
-			if got, want := len(w.headRaw()), len(head)-tc.dropped; got != want {
+			if got, want := len(w.headRaw()), len(head)-dropped; got != want {
 				t.Errorf("kept head of %d bytes, want %d:\n%s", got, want, w.headRaw())
 			}
 			// Every field answers its first value, whatever was left out.
