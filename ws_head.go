@@ -86,9 +86,11 @@ func wsHead(c *Ctx) string {
 	if c.route != nil {
 		names = c.route.params
 	}
-	n := 1 + len(key) + binary.MaxVarintLen64 + len(raw)
+	// The exact length, so the one allocation is no larger than the string.
+	n := 1 + uvarintLen(len(names)) + len(raw)
 	for _, name := range names {
-		n += 2*binary.MaxVarintLen64 + len(name) + len(c.paramBytes(name))
+		v := c.paramBytes(name)
+		n += uvarintLen(len(name)) + len(name) + uvarintLen(len(v)) + len(v)
 	}
 	spans := make([][2]int, 0, len(drop)+1) // on the stack: it does not escape
 	for i := range drop {
@@ -98,6 +100,7 @@ func wsHead(c *Ctx) string {
 	}
 	if flags&wsKeyDropped != 0 {
 		spans = append(spans, keySpan)
+		n += len(key)
 	}
 	for _, sp := range spans {
 		n -= sp[1] - sp[0]
@@ -133,6 +136,12 @@ func wsHead(c *Ctx) string {
 }
 
 var crlf = []byte("\r\n")
+
+// uvarintLen is the length of n as a uvarint.
+func uvarintLen(n int) int {
+	var b [binary.MaxVarintLen64]byte
+	return len(binary.AppendUvarint(b[:0], uint64(n)))
+}
 
 // lineSpan returns the span in raw of the field line whose name is name (a
 // view into raw): from the name to the CRLF that ends the line, included.
