@@ -34,12 +34,13 @@ type WebSocket struct {
 	wr *wsRoute // its route: handler, configuration and App, shared read-only
 
 	// Set before the upgrade, read-only after.
-	remote net.Addr
-	// head is the route's path parameters, each name and value after its
-	// length as a uvarint, then a copy of the handshake's head: one
-	// allocation for both. Header, Query and the path parse the head
-	// again when asked.
-	head string
+	// remote is the client's address when it is TCP's (one word less than
+	// a net.Addr); any other is in ext, made before the upgrade then.
+	remote *net.TCPAddr
+	// head points to what it keeps of the handshake (ws_head.go): the
+	// route's path parameters and the handshake's head, in one allocation.
+	// Header, Query and the path parse the head again when asked.
+	head *byte
 	// ext is the state only some WebSockets have (a WSFunc's inbox, the
 	// compression, hub slots, echoes by reference): set before the upgrade
 	// when needed then, else made by the loop (under mu) at first use, so
@@ -73,8 +74,8 @@ type WebSocket struct {
 	// with one. Atomic, so the loop marks its batches without taking mu;
 	// cleared by flush with mu held.
 	flushPosted atomic.Bool
-	out         []byte // frames queued and not yet written
-	reason      string
+	out         []byte  // frames queued and not yet written
+	reason      *string // the reason that came with code; nil: none (a pointer: most WebSockets never close with one)
 
 	queued atomic.Int64 // output queued in the loop at the last look (for Send's limit)
 }
@@ -86,8 +87,31 @@ type wsExt struct {
 	bw   *wsBorrow  // nil until the first message that may be echoed by reference; guarded by mu
 	hubs []hubSlot  // the hubs it is a member of; loop-owned
 
-	protocol string // the subprotocol, when WebSocket.proto is protoInExt. Set before the upgrade.
+	protocol string   // the subprotocol, when WebSocket.proto is protoInExt. Set before the upgrade.
+	remote   net.Addr // the client's address when not a *net.TCPAddr. Set before the upgrade.
 }
+
+// reasonPtr returns a pointer to reason, nil for "".
+func reasonPtr(reason string) *string {
+	if reason == "" {
+		return nil
+	}
+	return &reason
+}
+
+// closeReasonLocked returns the close reason. mu held.
+func (w *WebSocket) closeReasonLocked() string {
+	if w.reason == nil {
+		return ""
+	}
+	return *w.reason
+}
+
+// Close reasons of ours, by pointer (WebSocket.reason).
+var (
+	reasonTooSlow = "client too slow"
+	reasonNoPong  = "no pong within the pong timeout"
+)
 
 // protoInExt is WebSocket.proto for a subprotocol past the 254th of
 // WSConfig.Protocols: its name is kept in wsExt instead.
@@ -180,7 +204,9 @@ const maxKeptWSOut = 64 << 10
 const wsOutIdle = time.Second
 
 func newWebSocket(c *Ctx, wr *wsRoute, hs *ws.Handshake) *WebSocket {
-	w := &WebSocket{wr: wr, remote: c.x.RemoteAddr()}
+	w := &WebSocket{wr: wr}
+	ra := c.x.RemoteAddr()
+	w.remote, _ = ra.(*net.TCPAddr)
 	for i, p := range wr.cfg.Protocols {
 		if p == hs.Protocol && hs.Protocol != "" {
 			w.proto = uint8(min(i+1, protoInExt))
@@ -189,8 +215,11 @@ func newWebSocket(c *Ctx, wr *wsRoute, hs *ws.Handshake) *WebSocket {
 	}
 	w.head = wsHead(c)
 	w.parser.MaxMessage = wr.cfg.MaxMessage
-	if hs.Deflate || wr.fn != nil || w.proto == protoInExt {
+	if hs.Deflate || wr.fn != nil || w.proto == protoInExt || w.remote == nil {
 		w.ext = &wsExt{}
+	}
+	if w.remote == nil {
+		w.ext.remote = ra
 	}
 	if w.proto == protoInExt {
 		w.ext.protocol = hs.Protocol
@@ -322,7 +351,7 @@ func (w *WebSocket) peerClose(payload []byte) {
 		code = ws.StatusNoStatus
 	}
 	w.mu.Lock()
-	w.code, w.reason = code, string(reason)
+	w.code, w.reason = code, reasonPtr(string(reason))
 	w.peerClosed = true
 	w.mu.Unlock()
 	switch {
@@ -369,7 +398,7 @@ func (w *WebSocket) protocolError(err error) {
 func (w *WebSocket) queueClose(code ws.StatusCode, reason string, record bool) {
 	w.mu.Lock()
 	if record && w.code == 0 {
-		w.code, w.reason = code, reason
+		w.code, w.reason = code, reasonPtr(reason)
 	}
 	if !w.sendClosed {
 		w.sendClosed = true
@@ -584,7 +613,7 @@ func (w *WebSocket) closeSent() {
 func (w *WebSocket) cutOff() {
 	w.mu.Lock()
 	if w.code == 0 {
-		w.code, w.reason = ws.StatusPolicyViolation, "client too slow"
+		w.code, w.reason = ws.StatusPolicyViolation, &reasonTooSlow
 	}
 	w.mu.Unlock()
 	w.lstate = wsDone
@@ -630,7 +659,7 @@ func (w *WebSocket) Timeout(lc *loop.Conn) {
 			// frame: it would not be read either.
 			w.mu.Lock()
 			if w.code == 0 {
-				w.code, w.reason = ws.StatusAbnormal, "no pong within the pong timeout"
+				w.code, w.reason = ws.StatusAbnormal, &reasonNoPong
 			}
 			w.mu.Unlock()
 			w.lstate = wsDone
@@ -709,7 +738,7 @@ func (w *WebSocket) ConnectionLost(lc *loop.Conn, err error) {
 	if w.code == 0 {
 		w.code = ws.StatusAbnormal
 	}
-	code, reason := int(w.code), w.reason
+	code, reason := int(w.code), w.closeReasonLocked()
 	w.mu.Unlock()
 	for w.ext != nil && len(w.ext.hubs) > 0 {
 		w.ext.hubs[len(w.ext.hubs)-1].h.removeLoop(w)
@@ -938,7 +967,7 @@ func (w *WebSocket) Close(code int, reason string) error {
 	}
 	w.sendClosed = true
 	if w.code == 0 {
-		w.code, w.reason = sc, reason
+		w.code, w.reason = sc, reasonPtr(reason)
 	}
 	w.out = ws.AppendClose(w.out, sc, reason)
 	w.closeQueued = true
@@ -968,7 +997,7 @@ func (w *WebSocket) CloseCode() int {
 func (w *WebSocket) CloseReason() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.reason
+	return w.closeReasonLocked()
 }
 
 // Closed reports whether the WebSocket is closing or closed: a close frame
@@ -993,7 +1022,12 @@ func (w *WebSocket) Protocol() string {
 }
 
 // RemoteAddr returns the client's address. Safe for concurrent use.
-func (w *WebSocket) RemoteAddr() net.Addr { return w.remote }
+func (w *WebSocket) RemoteAddr() net.Addr {
+	if w.remote != nil {
+		return w.remote
+	}
+	return w.ext.remote // made before the upgrade, never replaced: read without mu
+}
 
 // Param returns the value of the route's path parameter name from the
 // handshake's path ("" if the route has none by that name). Safe for

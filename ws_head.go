@@ -10,8 +10,10 @@ import (
 	"github.com/eddy-go/eddy/httpcodec"
 )
 
-// What a WebSocket keeps of its handshake, in one string (WebSocket.head):
+// What a WebSocket keeps of its handshake, in one allocation that
+// WebSocket.head points to (a pointer, one word less than a string):
 //
+//	uvarint length of what follows
 //	flags byte: the fields dropped from the head (wsDropped, wsKeyDropped)
 //	the 16 bytes of Sec-WebSocket-Key, decoded, when it was dropped
 //	uvarint count of the route's path parameters, then each one's name and
@@ -38,7 +40,7 @@ var wsDropped = [...]struct{ name, value string }{
 const wsKeyDropped = 1 << len(wsDropped)
 
 // wsHead returns what a WebSocket keeps of c's handshake (above).
-func wsHead(c *Ctx) string {
+func wsHead(c *Ctx) *byte {
 	req := c.x.Request()
 	raw := req.Raw()
 	// Which lines to drop: those of wsDropped with the usual value, when
@@ -106,12 +108,13 @@ func wsHead(c *Ctx) string {
 		n -= sp[1] - sp[0]
 	}
 	var b strings.Builder
-	b.Grow(n)
+	b.Grow(uvarintLen(n) + n)
+	var l [binary.MaxVarintLen64]byte
+	b.Write(binary.AppendUvarint(l[:0], uint64(n)))
 	b.WriteByte(flags)
 	if flags&wsKeyDropped != 0 {
 		b.Write(key[:])
 	}
-	var l [binary.MaxVarintLen64]byte
 	b.Write(binary.AppendUvarint(l[:0], uint64(len(names))))
 	for _, name := range names {
 		v := c.paramBytes(name)
@@ -132,7 +135,28 @@ func wsHead(c *Ctx) string {
 		b.Write(raw[from:next])
 		from = to
 	}
-	return b.String()
+	return unsafe.StringData(b.String())
+}
+
+// headStr returns what w.head points to, without its length: the flags,
+// then the rest (above); "" if it has none.
+func (w *WebSocket) headStr() string {
+	p := w.head
+	if p == nil {
+		return ""
+	}
+	// The length, read a byte at a time: never past its last byte.
+	var n uint64
+	var k int
+	for shift := 0; ; shift += 7 {
+		c := *(*byte)(unsafe.Add(unsafe.Pointer(p), k))
+		k++
+		n |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			break
+		}
+	}
+	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(p), k)), int(n))
 }
 
 var crlf = []byte("\r\n")
@@ -161,8 +185,12 @@ func lineSpan(raw, name []byte) [2]int {
 // headParams calls f with each path parameter kept in w.head (substrings
 // of it) until f returns false, and returns the raw head that follows them.
 func (w *WebSocket) headParams(f func(name, value string) bool) (raw string) {
-	h := w.head[1:]
-	if w.head[0]&wsKeyDropped != 0 {
+	hs := w.headStr()
+	if hs == "" {
+		return ""
+	}
+	h := hs[1:]
+	if hs[0]&wsKeyDropped != 0 {
 		h = h[16:]
 	}
 	n, k := binary.Uvarint(unsafeBytes(h))
@@ -195,13 +223,14 @@ func (w *WebSocket) Header(name string) string {
 	if v := r.Header(name); v != nil {
 		return string(v)
 	}
+	hs := w.headStr() // not "": it parsed
 	for i, d := range wsDropped {
-		if w.head[0]&(1<<i) != 0 && httpcodec.EqualFold(name, d.name) {
+		if hs[0]&(1<<i) != 0 && httpcodec.EqualFold(name, d.name) {
 			return d.value
 		}
 	}
-	if w.head[0]&wsKeyDropped != 0 && httpcodec.EqualFold(name, "Sec-WebSocket-Key") {
-		return base64.StdEncoding.EncodeToString(unsafeBytes(w.head[1:17]))
+	if hs[0]&wsKeyDropped != 0 && httpcodec.EqualFold(name, "Sec-WebSocket-Key") {
+		return base64.StdEncoding.EncodeToString(unsafeBytes(hs[1:17]))
 	}
 	return ""
 }

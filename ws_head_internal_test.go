@@ -2,14 +2,22 @@ package eddy
 
 import (
 	"bufio"
+	"encoding/binary"
 	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/eddy-go/eddy/ws"
 )
+
+// packHead lays out body (flags, parameters, head) as wsHead does.
+func packHead(body string) *byte {
+	b := binary.AppendUvarint(nil, uint64(len(body)))
+	return unsafe.SliceData(append(b, body...))
+}
 
 // TestWSHeadKept: the head a WebSocket keeps answers Header, Query and
 // the path as the handshake would, with the usual Upgrade, Connection and
@@ -97,5 +105,40 @@ func TestWSHeadKept(t *testing.T) {
 				t.Errorf("Query(q) = %q, Param(room) = %q", q, r)
 			}
 		})
+	}
+}
+
+// TestWSRemoteAddr: the client's address, kept as a *net.TCPAddr in the
+// WebSocket when it is one, in wsExt otherwise.
+func TestWSRemoteAddr(t *testing.T) {
+	opened := make(chan *WebSocket, 1)
+	app := New(Config{})
+	app.WebSocket("/ws", WSCallbacks{OnOpen: func(w *WebSocket) { opened <- w }})
+	if err := app.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer app.Shutdown(t.Context())
+	c, err := net.Dial("tcp", app.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	w := <-opened
+	if got := w.RemoteAddr(); got == nil || got.String() != c.LocalAddr().String() || w.ext != nil {
+		t.Errorf("RemoteAddr() = %v (ext %p), want %v in the WebSocket", got, w.ext, c.LocalAddr())
+	}
+	unix := &net.UnixAddr{Name: "@x", Net: "unix"}
+	other := &WebSocket{ext: &wsExt{remote: unix}}
+	if got := other.RemoteAddr(); got != unix {
+		t.Errorf("RemoteAddr() = %v, want %v from wsExt", got, unix)
+	}
+	none := &WebSocket{ext: &wsExt{}}
+	if got := none.RemoteAddr(); got != nil {
+		t.Errorf("RemoteAddr() = %#v, want nil", got)
 	}
 }

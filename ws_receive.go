@@ -52,7 +52,7 @@ func (w *WebSocket) Receive(ctx context.Context) (WSMessage, error) {
 			return m, nil
 		}
 		if w.gone || w.peerClosed && w.wr.cfg.NoAutoClose {
-			err := &WSCloseError{Code: int(w.code), Reason: w.reason}
+			err := &WSCloseError{Code: int(w.code), Reason: w.closeReasonLocked()}
 			w.mu.Unlock()
 			return WSMessage{}, err
 		}

@@ -50,7 +50,7 @@ type Message struct {
 // The zero Parser is a server's parser with the default limits. Set the
 // exported fields before the first Feed and do not change them after.
 //
-// A Parser is 128 bytes plus the assembly buffer of a message that
+// A Parser is 120 bytes plus the assembly buffer of a message that
 // arrives in pieces (a message that arrives whole in one Feed is returned
 // as a view of the input, without a copy), and 128 bytes from the first
 // control frame that arrives in pieces on.
@@ -82,7 +82,7 @@ type Parser struct {
 	off  int   // payload bytes of the current frame already taken
 	buf  []byte
 	ctl  *[MaxControlPayload]byte // a control frame split across calls; made at the first one
-	err  error
+	err  *Error                   // kept as its type: one word less than an error
 
 	hdr        [MaxHeaderSize]byte
 	hdrN       uint8
@@ -127,7 +127,11 @@ func (p *Parser) Feed(in []byte) (n int, m Message, err error) {
 	}
 	n, m, err = p.feed(in)
 	if err != nil {
-		p.err = err
+		e, ok := err.(*Error)
+		if !ok { // every error of feed is an *Error; kept one in any case
+			e = newError(StatusProtocolError, err.Error())
+		}
+		p.err = e
 	}
 	return n, m, err
 }
