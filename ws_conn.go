@@ -1,7 +1,6 @@
 package eddy
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -32,18 +31,21 @@ import (
 // its accessors keep answering. The data of a message given to OnMessage
 // is loop memory, valid until OnMessage returns; copy it to keep it.
 type WebSocket struct {
-	app *App
-	wr  *wsRoute
+	wr *wsRoute // its route: handler, configuration and App, shared read-only
 
-	// Set before the upgrade, read-only after. The handshake's path and
-	// query are read from head when asked for, not kept twice.
-	protocol string
-	remote   net.Addr
-	params   []string // name, value, name, value ...
-	head     []byte   // an owned copy of the handshake's head, parsed again by Header
-	rx       *wsInbox // a WSFunc's receiving side; nil for callbacks
-
-	def *wsDeflate // nil: permessage-deflate not negotiated
+	// Set before the upgrade, read-only after.
+	// remote is the client's address when it is TCP's (one word less than
+	// a net.Addr); any other is in ext, made before the upgrade then.
+	remote *net.TCPAddr
+	// head points to what it keeps of the handshake (ws_head.go): the
+	// route's path parameters and the handshake's head, in one allocation.
+	// Header, Query and the path parse the head again when asked.
+	head *byte
+	// ext is the state only some WebSockets have (a WSFunc's inbox, the
+	// compression, hub slots, echoes by reference): set before the upgrade
+	// when needed then, else made by the loop (under mu) at first use, so
+	// the loop reads it freely and other goroutines under mu.
+	ext *wsExt
 
 	// Loop-owned.
 	lc       *loop.Conn // its Handle (the same pointer) is safe from any goroutine
@@ -52,17 +54,15 @@ type WebSocket struct {
 	pingAt   time.Duration // when the unanswered ping was sent; 0: none
 	closeBy  time.Duration // the closing handshake's deadline; 0: not closing
 	outIdle  time.Duration // when the kept output buffer goes if no send came; 0: none kept
-	hubs     *[]hubSlot    // the hubs it is a member of; nil until its first Hub.Add
 	lstate   wsState
-	failNow  bool // close the connection once the close frame is written
+	proto    uint8 // the subprotocol, read-only: wr.cfg.Protocols[proto-1]; 0: none
+	failNow  bool  // close the connection once the close frame is written
 	// readStopped: reading is paused until the WSFunc catches up; the
 	// heartbeat waits meanwhile (the peer's pongs are behind the unread
 	// messages, so their absence says nothing about the peer).
 	readStopped bool
 
 	// Shared, guarded by mu.
-	bw          *wsBorrow     // nil until the first message that may be echoed by reference
-	flushPosted bool          // a flush is posted, or the loop is in a batch that ends with one
 	sendClosed  bool          // a close frame was queued (or the connection is gone): no more sends
 	closeQueued bool          // out ends with our close frame
 	cut         bool          // the client fell MaxOutbound behind: flush cuts it off
@@ -70,10 +70,79 @@ type WebSocket struct {
 	gone        bool          // the connection is closed (ConnectionLost ran)
 	code        ws.StatusCode // the close code (0 while open); the peer's wins over ours
 	mu          sync.Mutex
-	out         []byte // frames queued and not yet written
-	reason      string
+	// flushPosted: a flush is posted, or the loop is in a batch that ends
+	// with one. Atomic, so the loop marks its batches without taking mu;
+	// cleared by flush with mu held.
+	flushPosted atomic.Bool
+	out         []byte  // frames queued and not yet written
+	reason      *string // the reason that came with code; nil: none (a pointer: most WebSockets never close with one)
 
 	queued atomic.Int64 // output queued in the loop at the last look (for Send's limit)
+}
+
+// wsExt is the state of a WebSocket that only some WebSockets need.
+type wsExt struct {
+	rx   *wsInbox   // a WSFunc's receiving side; nil for callbacks. Set before the upgrade.
+	def  *wsDeflate // nil: permessage-deflate not negotiated. Set before the upgrade.
+	bw   *wsBorrow  // nil until the first message that may be echoed by reference; guarded by mu
+	hubs []hubSlot  // the hubs it is a member of; loop-owned
+
+	protocol string   // the subprotocol, when WebSocket.proto is protoInExt. Set before the upgrade.
+	remote   net.Addr // the client's address when not a *net.TCPAddr. Set before the upgrade.
+}
+
+// reasonPtr returns a pointer to reason, nil for "".
+func reasonPtr(reason string) *string {
+	if reason == "" {
+		return nil
+	}
+	return &reason
+}
+
+// closeReasonLocked returns the close reason. mu held.
+func (w *WebSocket) closeReasonLocked() string {
+	if w.reason == nil {
+		return ""
+	}
+	return *w.reason
+}
+
+// Close reasons of ours, by pointer (WebSocket.reason).
+var (
+	reasonTooSlow = "client too slow"
+	reasonNoPong  = "no pong within the pong timeout"
+)
+
+// protoInExt is WebSocket.proto for a subprotocol past the 254th of
+// WSConfig.Protocols: its name is kept in wsExt instead.
+const protoInExt = 255
+
+// extLoop returns w.ext, making it first if needed. Loop-only.
+func (w *WebSocket) extLoop() *wsExt {
+	if w.ext == nil {
+		w.mu.Lock()
+		w.ext = &wsExt{}
+		w.mu.Unlock()
+	}
+	return w.ext
+}
+
+// deflate returns the compression, nil if not negotiated. Loop-only, or
+// mu held.
+func (w *WebSocket) deflate() *wsDeflate {
+	if w.ext == nil {
+		return nil
+	}
+	return w.ext.def
+}
+
+// borrow returns the echo-by-reference state, nil if none. Loop-only, or
+// mu held.
+func (w *WebSocket) borrow() *wsBorrow {
+	if w.ext == nil {
+		return nil
+	}
+	return w.ext.bw
 }
 
 // wsDeflate is a WebSocket's compression, made only when permessage-deflate
@@ -135,22 +204,32 @@ const maxKeptWSOut = 64 << 10
 const wsOutIdle = time.Second
 
 func newWebSocket(c *Ctx, wr *wsRoute, hs *ws.Handshake) *WebSocket {
-	w := &WebSocket{app: c.app, wr: wr, protocol: hs.Protocol, remote: c.x.RemoteAddr()}
-	if r := c.route; r != nil {
-		for _, name := range r.params {
-			w.params = append(w.params, name, c.Param(name))
+	w := &WebSocket{wr: wr}
+	ra := c.x.RemoteAddr()
+	w.remote, _ = ra.(*net.TCPAddr)
+	for i, p := range wr.cfg.Protocols {
+		if p == hs.Protocol && hs.Protocol != "" {
+			w.proto = uint8(min(i+1, protoInExt))
+			break
 		}
 	}
-	// The raw head, not a parsed copy: an httpcodec.Request is 1.7 KiB,
-	// more than the rest of an idle WebSocket.
-	w.head = bytes.Clone(c.x.Request().Raw())
+	w.head = wsHead(c)
 	w.parser.MaxMessage = wr.cfg.MaxMessage
+	if hs.Deflate || wr.fn != nil || w.proto == protoInExt || w.remote == nil {
+		w.ext = &wsExt{}
+	}
+	if w.remote == nil {
+		w.ext.remote = ra
+	}
+	if w.proto == protoInExt {
+		w.ext.protocol = hs.Protocol
+	}
 	if hs.Deflate {
 		w.parser.Inflater = ws.NewInflater(hs.DeflateParams, ws.RoleServer)
-		w.def = &wsDeflate{d: ws.NewDeflater(hs.DeflateParams, ws.RoleServer)}
+		w.ext.def = &wsDeflate{d: ws.NewDeflater(hs.DeflateParams, ws.RoleServer)}
 	}
 	if wr.fn != nil {
-		w.rx = &wsInbox{wake: make(chan struct{}, 1), done: make(chan struct{})}
+		w.ext.rx = &wsInbox{wake: make(chan struct{}, 1), done: make(chan struct{})}
 	}
 	return w
 }
@@ -185,7 +264,9 @@ func (w *WebSocket) DataReceived(lc *loop.Conn, data []byte) int {
 	if w.lstate >= wsDone {
 		return len(data)
 	}
-	w.lastRead = w.lc.Loop().Time()
+	if w.wr.cfg.Heartbeat > 0 { // only the heartbeat reads it
+		w.lastRead = w.lc.Loop().Time()
+	}
 	if w.pingAt != 0 {
 		// Any input shows the peer is alive: the next ping is due Heartbeat
 		// from now, earlier than the pong timeout the deadline waits for.
@@ -270,7 +351,7 @@ func (w *WebSocket) peerClose(payload []byte) {
 		code = ws.StatusNoStatus
 	}
 	w.mu.Lock()
-	w.code, w.reason = code, string(reason)
+	w.code, w.reason = code, reasonPtr(string(reason))
 	w.peerClosed = true
 	w.mu.Unlock()
 	switch {
@@ -317,7 +398,7 @@ func (w *WebSocket) protocolError(err error) {
 func (w *WebSocket) queueClose(code ws.StatusCode, reason string, record bool) {
 	w.mu.Lock()
 	if record && w.code == 0 {
-		w.code, w.reason = code, reason
+		w.code, w.reason = code, reasonPtr(reason)
 	}
 	if !w.sendClosed {
 		w.sendClosed = true
@@ -350,15 +431,20 @@ func (w *WebSocket) deliver(m WSMessage) {
 // copy. Loop-only.
 func (w *WebSocket) deliverBorrowable(m WSMessage) {
 	w.mu.Lock()
-	if w.bw == nil {
-		w.bw = &wsBorrow{}
+	x := w.ext
+	if x == nil {
+		x = &wsExt{}
+		w.ext = x
 	}
-	w.bw.cur = m.Data
+	if x.bw == nil {
+		x.bw = &wsBorrow{}
+	}
+	x.bw.cur = m.Data
 	w.mu.Unlock()
 	w.callMessage(m)
 	w.mu.Lock()
-	if w.bw != nil {
-		w.bw.cur = nil
+	if bw := w.borrow(); bw != nil {
+		bw.cur = nil
 	}
 	w.mu.Unlock()
 }
@@ -385,8 +471,8 @@ type wsRef struct {
 
 // outLenLocked is the size of the queued output. mu held.
 func (w *WebSocket) outLenLocked() int {
-	if w.bw != nil {
-		return len(w.out) + w.bw.bytes
+	if bw := w.borrow(); bw != nil {
+		return len(w.out) + bw.bytes
 	}
 	return len(w.out)
 }
@@ -394,7 +480,7 @@ func (w *WebSocket) outLenLocked() int {
 // dropOutLocked drops the queued output. mu held.
 func (w *WebSocket) dropOutLocked() {
 	w.out = nil
-	if bw := w.bw; bw != nil {
+	if bw := w.borrow(); bw != nil {
 		clear(bw.refs)
 		bw.refs = bw.refs[:0]
 		bw.bytes = 0
@@ -404,9 +490,9 @@ func (w *WebSocket) dropOutLocked() {
 // batchStart marks the loop as being in a batch that ends with a flush, so
 // sends from its callbacks queue without posting a flush each. Loop-only.
 func (w *WebSocket) batchStart() {
-	w.mu.Lock()
-	w.flushPosted = true
-	w.mu.Unlock()
+	if !w.flushPosted.Load() {
+		w.flushPosted.Store(true)
+	}
 }
 
 // flush writes the queued frames, in one write, and acts on what was
@@ -418,11 +504,13 @@ func (w *WebSocket) flush() {
 	buf := w.out
 	w.out = nil
 	var refs []wsRef
-	if bw := w.bw; bw != nil {
+	if bw := w.borrow(); bw != nil {
 		refs = bw.refs
 		bw.refs, bw.bytes = nil, 0
 	}
-	w.flushPosted = false
+	if w.flushPosted.Load() {
+		w.flushPosted.Store(false)
+	}
 	closing, cut := w.closeQueued, w.cut
 	w.closeQueued, w.cut = false, false
 	w.mu.Unlock()
@@ -450,8 +538,8 @@ func (w *WebSocket) flush() {
 		if kept {
 			w.out = buf[:0]
 		}
-		if w.bw != nil && w.bw.refs == nil {
-			w.bw.refs = refs[:0]
+		if bw := w.borrow(); bw != nil && bw.refs == nil {
+			bw.refs = refs[:0]
 		}
 		w.mu.Unlock()
 		if kept && w.lstate != wsGone {
@@ -462,7 +550,9 @@ func (w *WebSocket) flush() {
 			}
 		}
 	}
-	w.queued.Store(int64(w.lc.OutboundBuffered()))
+	if q := int64(w.lc.OutboundBuffered()); q != w.queued.Load() {
+		w.queued.Store(q) // an atomic store costs more than the load: mostly 0 stays 0
+	}
 	if closing {
 		w.closeSent()
 	}
@@ -523,7 +613,7 @@ func (w *WebSocket) closeSent() {
 func (w *WebSocket) cutOff() {
 	w.mu.Lock()
 	if w.code == 0 {
-		w.code, w.reason = ws.StatusPolicyViolation, "client too slow"
+		w.code, w.reason = ws.StatusPolicyViolation, &reasonTooSlow
 	}
 	w.mu.Unlock()
 	w.lstate = wsDone
@@ -541,14 +631,14 @@ func (w *WebSocket) Timeout(lc *loop.Conn) {
 		w.mu.Lock()
 		if len(w.out) == 0 { // nothing queued since: let the buffers go
 			w.out = nil
-			if w.bw != nil && len(w.bw.refs) == 0 {
-				w.bw.refs = nil
+			if bw := w.borrow(); bw != nil && len(bw.refs) == 0 {
+				bw.refs = nil
 			}
 		}
 		w.mu.Unlock()
 		// The compressed frame's buffer too, unless a sender is compressing
 		// now (the loop never waits for def.mu).
-		if d := w.def; d != nil && d.mu.TryLock() {
+		if d := w.deflate(); d != nil && d.mu.TryLock() {
 			d.buf = nil
 			d.mu.Unlock()
 		}
@@ -569,7 +659,7 @@ func (w *WebSocket) Timeout(lc *loop.Conn) {
 			// frame: it would not be read either.
 			w.mu.Lock()
 			if w.code == 0 {
-				w.code, w.reason = ws.StatusAbnormal, "no pong within the pong timeout"
+				w.code, w.reason = ws.StatusAbnormal, &reasonNoPong
 			}
 			w.mu.Unlock()
 			w.lstate = wsDone
@@ -642,17 +732,19 @@ func (w *WebSocket) ConnectionLost(lc *loop.Conn, err error) {
 	w.gone = true
 	w.sendClosed = true
 	w.dropOutLocked()
-	w.bw = nil
+	if w.ext != nil {
+		w.ext.bw = nil
+	}
 	if w.code == 0 {
 		w.code = ws.StatusAbnormal
 	}
-	code, reason := int(w.code), w.reason
+	code, reason := int(w.code), w.closeReasonLocked()
 	w.mu.Unlock()
-	for w.hubs != nil && len(*w.hubs) > 0 {
-		(*w.hubs)[len(*w.hubs)-1].h.removeLoop(w)
+	for w.ext != nil && len(w.ext.hubs) > 0 {
+		w.ext.hubs[len(w.ext.hubs)-1].h.removeLoop(w)
 	}
 	if w.wr.fn != nil {
-		close(w.rx.done)
+		close(w.ext.rx.done)
 		return
 	}
 	if w.wr.cb.OnClose != nil {
@@ -687,7 +779,7 @@ func (w *WebSocket) recoverCallback() {
 }
 
 func (w *WebSocket) panicked(v any) {
-	w.app.log.Error("eddy: WebSocket handler panic", "panic", fmt.Sprint(v),
+	w.wr.app.Load().log.Error("eddy: WebSocket handler panic", "panic", fmt.Sprint(v),
 		"path", w.path(), "stack", string(debug.Stack()))
 }
 
@@ -702,7 +794,7 @@ func (w *WebSocket) run() {
 		_ = w.Close(int(code), reason)
 	}()
 	if err := w.wr.fn(w); err != nil {
-		w.app.log.Error("eddy: WebSocket handler error", "path", w.path(), "error", err)
+		w.wr.app.Load().log.Error("eddy: WebSocket handler error", "path", w.path(), "error", err)
 		code, reason = ws.StatusInternalError, "internal error"
 	}
 }
@@ -769,11 +861,11 @@ func (w *WebSocket) send(op ws.Op, p []byte) error {
 	if w.tooFarBehindLocked(len(p)) {
 		return w.cutUnlock()
 	}
-	if w.def != nil && !op.IsControl() {
+	if d := w.deflate(); d != nil && !op.IsControl() {
 		w.mu.Unlock()
-		return w.sendCompressed(op, p)
+		return w.sendCompressed(d, op, p)
 	}
-	if bw := w.bw; bw != nil && len(p) >= minBorrowedSend && len(p) == len(bw.cur) && unsafe.SliceData(p) == unsafe.SliceData(bw.cur) {
+	if bw := w.borrow(); bw != nil && len(p) >= minBorrowedSend && len(p) == len(bw.cur) && unsafe.SliceData(p) == unsafe.SliceData(bw.cur) {
 		// The message OnMessage runs for, sent back: its bytes stay in
 		// the loop's input until the batch's flush writes them.
 		w.out = ws.AppendHeader(w.out, ws.Header{Fin: true, Op: op, Length: int64(len(p))})
@@ -788,8 +880,7 @@ func (w *WebSocket) send(op ws.Op, p []byte) error {
 // sendCompressed compresses p into a frame under def.mu alone (the loop
 // goes on meanwhile), then queues it under mu, checking again what may have
 // changed during the compression. Safe for concurrent use.
-func (w *WebSocket) sendCompressed(op ws.Op, p []byte) error {
-	d := w.def
+func (w *WebSocket) sendCompressed(d *wsDeflate, op ws.Op, p []byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	f := d.d.AppendFrame(d.buf[:0], op, p)
@@ -827,8 +918,10 @@ func (w *WebSocket) cutUnlock() error {
 
 // postUnlock makes sure a flush follows what was queued, and releases mu.
 func (w *WebSocket) postUnlock() error {
-	post := !w.flushPosted
-	w.flushPosted = true
+	post := !w.flushPosted.Load()
+	if post {
+		w.flushPosted.Store(true)
+	}
 	w.mu.Unlock()
 	if post {
 		return w.post()
@@ -874,12 +967,14 @@ func (w *WebSocket) Close(code int, reason string) error {
 	}
 	w.sendClosed = true
 	if w.code == 0 {
-		w.code, w.reason = sc, reason
+		w.code, w.reason = sc, reasonPtr(reason)
 	}
 	w.out = ws.AppendClose(w.out, sc, reason)
 	w.closeQueued = true
-	post := !w.flushPosted
-	w.flushPosted = true
+	post := !w.flushPosted.Load()
+	if post {
+		w.flushPosted.Store(true)
+	}
 	w.mu.Unlock()
 	if post {
 		_ = w.post() // a connection already gone is closed anyway
@@ -902,7 +997,7 @@ func (w *WebSocket) CloseCode() int {
 func (w *WebSocket) CloseReason() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.reason
+	return w.closeReasonLocked()
 }
 
 // Closed reports whether the WebSocket is closing or closed: a close frame
@@ -916,21 +1011,37 @@ func (w *WebSocket) Closed() bool {
 
 // Protocol returns the negotiated subprotocol ("" if none). Safe for
 // concurrent use.
-func (w *WebSocket) Protocol() string { return w.protocol }
+func (w *WebSocket) Protocol() string {
+	switch w.proto {
+	case 0:
+		return ""
+	case protoInExt:
+		return w.ext.protocol
+	}
+	return w.wr.cfg.Protocols[w.proto-1]
+}
 
 // RemoteAddr returns the client's address. Safe for concurrent use.
-func (w *WebSocket) RemoteAddr() net.Addr { return w.remote }
+func (w *WebSocket) RemoteAddr() net.Addr {
+	if w.remote != nil {
+		return w.remote
+	}
+	return w.ext.remote // made before the upgrade, never replaced: read without mu
+}
 
 // Param returns the value of the route's path parameter name from the
 // handshake's path ("" if the route has none by that name). Safe for
 // concurrent use.
 func (w *WebSocket) Param(name string) string {
-	for i := 0; i+1 < len(w.params); i += 2 {
-		if w.params[i] == name {
-			return w.params[i+1]
+	var v string
+	w.headParams(func(n, value string) bool {
+		if n == name {
+			v = value
+			return false
 		}
-	}
-	return ""
+		return true
+	})
+	return v
 }
 
 // Query returns the first value of the handshake's query parameter name
@@ -955,17 +1066,6 @@ func (w *WebSocket) Query(name string) string {
 	return ""
 }
 
-// Header returns the value of the handshake's header field name ("" if
-// absent). It parses the kept head again: cheap, but not free. Safe for
-// concurrent use.
-func (w *WebSocket) Header(name string) string {
-	var r httpcodec.Request
-	if !w.parseHead(&r) {
-		return ""
-	}
-	return string(r.Header(name))
-}
-
 // path returns the handshake's path (for log lines).
 func (w *WebSocket) path() string {
 	p, _ := w.target()
@@ -986,9 +1086,10 @@ func (w *WebSocket) target() (path, rawQuery string) {
 // these limits or tighter ones, so it fails only if something is very
 // wrong.
 func (w *WebSocket) parseHead(r *httpcodec.Request) bool {
-	lim := httpcodec.Limits{MaxRequestLine: len(w.head), MaxHeaderBytes: len(w.head), MaxHeaders: len(w.head)}
+	head := unsafeBytes(w.headRaw()) // read-only: the parser does not write
+	lim := httpcodec.Limits{MaxRequestLine: len(head), MaxHeaderBytes: len(head), MaxHeaders: len(head)}
 	p := httpcodec.RequestParser{Limits: &lim}
-	n, err := p.Parse(w.head, r)
+	n, err := p.Parse(head, r)
 	return n > 0 && err == nil
 }
 

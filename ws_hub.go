@@ -111,25 +111,23 @@ func (s *hubShard) add(w *WebSocket) {
 	if w.lstate >= wsDone {
 		return
 	}
-	if w.hubs == nil {
-		w.hubs = new([]hubSlot) // most WebSockets join no hub: they pay a word, not a slice
-	}
-	for _, slot := range *w.hubs {
+	x := w.extLoop() // most WebSockets join no hub: they pay no slice
+	for _, slot := range x.hubs {
 		if slot.h == s.h {
 			return
 		}
 	}
-	*w.hubs = append(*w.hubs, hubSlot{h: s.h, i: len(s.members)})
+	x.hubs = append(x.hubs, hubSlot{h: s.h, i: len(s.members)})
 	s.members = append(s.members, w)
 	s.h.n.Add(1)
 }
 
 // removeLoop takes w out of h, if it is a member. Loop-only (w's loop).
 func (h *Hub) removeLoop(w *WebSocket) {
-	if w.hubs == nil {
+	if w.ext == nil {
 		return
 	}
-	hubs := *w.hubs
+	hubs := w.ext.hubs
 	k := -1
 	for j, slot := range hubs {
 		if slot.h == h {
@@ -143,7 +141,7 @@ func (h *Hub) removeLoop(w *WebSocket) {
 	i := hubs[k].i
 	last := len(hubs) - 1
 	hubs[k] = hubs[last]
-	*w.hubs = hubs[:last]
+	w.ext.hubs = hubs[:last]
 	h.mu.Lock()
 	s := h.shards[w.Loop()]
 	h.mu.Unlock()
@@ -152,9 +150,9 @@ func (h *Hub) removeLoop(w *WebSocket) {
 	if i != end {
 		moved := m[end]
 		m[i] = moved
-		for j, slot := range *moved.hubs { // a member has its hubs
+		for j, slot := range moved.ext.hubs { // a member has its hubs
 			if slot.h == h {
-				(*moved.hubs)[j].i = i
+				moved.ext.hubs[j].i = i
 			}
 		}
 	}

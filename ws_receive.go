@@ -29,19 +29,19 @@ func (w *WebSocket) Receive(ctx context.Context) (WSMessage, error) {
 	}
 	for {
 		w.mu.Lock()
-		if len(w.rx.inbox) > 0 {
-			m := w.rx.inbox[0]
-			w.rx.inbox[0] = WSMessage{}
-			w.rx.inbox = w.rx.inbox[1:]
-			if len(w.rx.inbox) == 0 {
-				w.rx.inbox = w.rx.inbox[:0:0] // let the array go; the next append starts fresh
+		if len(w.ext.rx.inbox) > 0 {
+			m := w.ext.rx.inbox[0]
+			w.ext.rx.inbox[0] = WSMessage{}
+			w.ext.rx.inbox = w.ext.rx.inbox[1:]
+			if len(w.ext.rx.inbox) == 0 {
+				w.ext.rx.inbox = w.ext.rx.inbox[:0:0] // let the array go; the next append starts fresh
 			}
-			w.rx.inboxBytes -= len(m.Data)
-			resume := w.rx.readPaused && !w.inboxFullLocked()
+			w.ext.rx.inboxBytes -= len(m.Data)
+			resume := w.ext.rx.readPaused && !w.inboxFullLocked()
 			if resume {
-				w.rx.readPaused = false
+				w.ext.rx.readPaused = false
 			}
-			more := len(w.rx.inbox) > 0
+			more := len(w.ext.rx.inbox) > 0
 			w.mu.Unlock()
 			if resume {
 				_ = w.lc.Handle().Post(resumeReading)
@@ -52,14 +52,14 @@ func (w *WebSocket) Receive(ctx context.Context) (WSMessage, error) {
 			return m, nil
 		}
 		if w.gone || w.peerClosed && w.wr.cfg.NoAutoClose {
-			err := &WSCloseError{Code: int(w.code), Reason: w.reason}
+			err := &WSCloseError{Code: int(w.code), Reason: w.closeReasonLocked()}
 			w.mu.Unlock()
 			return WSMessage{}, err
 		}
 		w.mu.Unlock()
 		select {
-		case <-w.rx.wake:
-		case <-w.rx.done:
+		case <-w.ext.rx.wake:
+		case <-w.ext.rx.done:
 			// Gone: the next turn returns what is still queued, then the close.
 		case <-ctx.Done():
 			return WSMessage{}, ctx.Err()
@@ -145,8 +145,8 @@ func (w *WebSocket) Messages() iter.Seq[WSMessage] {
 func (w *WebSocket) enqueue(m WSMessage) {
 	m.Data = append([]byte(nil), m.Data...)
 	w.mu.Lock()
-	w.rx.inbox = append(w.rx.inbox, m)
-	w.rx.inboxBytes += len(m.Data)
+	w.ext.rx.inbox = append(w.ext.rx.inbox, m)
+	w.ext.rx.inboxBytes += len(m.Data)
 	w.mu.Unlock()
 	w.signal()
 }
@@ -154,7 +154,7 @@ func (w *WebSocket) enqueue(m WSMessage) {
 // signal wakes a waiting Receive.
 func (w *WebSocket) signal() {
 	select {
-	case w.rx.wake <- struct{}{}:
+	case w.ext.rx.wake <- struct{}{}:
 	default:
 	}
 }
@@ -166,11 +166,11 @@ func (w *WebSocket) inboxFull() bool {
 	defer w.mu.Unlock()
 	full := w.inboxFullLocked()
 	if full {
-		w.rx.readPaused = true
+		w.ext.rx.readPaused = true
 	}
 	return full
 }
 
 func (w *WebSocket) inboxFullLocked() bool {
-	return len(w.rx.inbox) >= w.wr.cfg.MaxQueue || w.rx.inboxBytes >= w.wr.cfg.MaxMessage
+	return len(w.ext.rx.inbox) >= w.wr.cfg.MaxQueue || w.ext.rx.inboxBytes >= w.wr.cfg.MaxMessage
 }

@@ -28,8 +28,8 @@ func blockedReceivers() int {
 // remain, or the other receiver waits forever beside a queued message.
 func TestReceivePassesWakeUpOn(t *testing.T) {
 	w := &WebSocket{
-		wr: &wsRoute{cfg: WSConfig{}.withDefaults(), fn: func(*WebSocket) error { return nil }},
-		rx: &wsInbox{wake: make(chan struct{}, 1), done: make(chan struct{})},
+		wr:  &wsRoute{cfg: WSConfig{}.withDefaults(), fn: func(*WebSocket) error { return nil }},
+		ext: &wsExt{rx: &wsInbox{wake: make(chan struct{}, 1), done: make(chan struct{})}},
 	}
 	got := make(chan string, 2)
 	for range 2 {
@@ -53,8 +53,8 @@ func TestReceivePassesWakeUpOn(t *testing.T) {
 	// state the loop leaves when the receivers started waiting just after
 	// two enqueues.
 	w.mu.Lock()
-	w.rx.inbox = append(w.rx.inbox, WSMessage{Type: WSText, Data: []byte("a")}, WSMessage{Type: WSText, Data: []byte("b")})
-	w.rx.inboxBytes = 2
+	w.ext.rx.inbox = append(w.ext.rx.inbox, WSMessage{Type: WSText, Data: []byte("a")}, WSMessage{Type: WSText, Data: []byte("b")})
+	w.ext.rx.inboxBytes = 2
 	w.mu.Unlock()
 	w.signal()
 	seen := map[string]bool{}

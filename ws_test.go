@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -218,19 +219,41 @@ func TestWSHandshakeRefused(t *testing.T) {
 	}
 }
 
-// TestWSSubprotocol: the server's preference among the client's offers.
+// TestWSSubprotocol: the server's preference among the client's offers,
+// also past the 254th served protocol (kept aside, not as an index).
 func TestWSSubprotocol(t *testing.T) {
-	app := eddy.New(eddy.Config{})
-	got := make(chan string, 1)
-	app.WebSocket("/ws", eddy.WSCallbacks{OnOpen: func(w *eddy.WebSocket) { got <- w.Protocol() }},
-		eddy.WSConfig{Protocols: []string{"v2.chat", "v1.chat"}})
-	s := eddytest.New(t, app)
-	k := dialWS(t, s, "/ws", "Sec-WebSocket-Protocol: v1.chat, v2.chat\r\n", nil)
-	if p := k.resp.Header.Get("Sec-WebSocket-Protocol"); p != "v2.chat" {
-		t.Errorf("answered protocol %q", p)
+	many := make([]string, 300)
+	for i := range many {
+		many[i] = "p" + strconv.Itoa(i)
 	}
-	if p := <-got; p != "v2.chat" {
-		t.Errorf("Protocol() = %q", p)
+	cases := []struct {
+		name   string
+		served []string
+		offer  string
+		want   string
+	}{
+		{"preference", []string{"v2.chat", "v1.chat"}, "v1.chat, v2.chat", "v2.chat"},
+		{"second", []string{"v2.chat", "v1.chat"}, "v1.chat", "v1.chat"},
+		{"none", []string{"v2.chat"}, "v3.chat", ""},
+		{"first of many", many, "p0", "p0"},
+		{"254th", many, "p253", "p253"},
+		{"past the 254th", many, "p280, p299", "p280"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			app := eddy.New(eddy.Config{})
+			got := make(chan string, 1)
+			app.WebSocket("/ws", eddy.WSCallbacks{OnOpen: func(w *eddy.WebSocket) { got <- w.Protocol() }},
+				eddy.WSConfig{Protocols: tc.served})
+			s := eddytest.New(t, app)
+			k := dialWS(t, s, "/ws", "Sec-WebSocket-Protocol: "+tc.offer+"\r\n", nil)
+			if p := k.resp.Header.Get("Sec-WebSocket-Protocol"); p != tc.want {
+				t.Errorf("answered protocol %q, want %q", p, tc.want)
+			}
+			if p := <-got; p != tc.want {
+				t.Errorf("Protocol() = %q, want %q", p, tc.want)
+			}
+		})
 	}
 }
 
@@ -257,5 +280,33 @@ func TestWSMiddlewareRefuses(t *testing.T) {
 	k.send(ws.OpText, "hi")
 	if m := k.read(); string(m.Payload) != "hi" {
 		t.Errorf("echo %q", m.Payload)
+	}
+}
+
+// TestWSParams: the route's path parameters, kept beside the handshake's
+// head, answer as Ctx.Param did at the upgrade, whatever their lengths.
+func TestWSParams(t *testing.T) {
+	long := strings.Repeat("L", 300) // a length that takes two uvarint bytes
+	cases := []struct {
+		path             string
+		room, user, rest string
+	}{
+		{"/r/7/ann/x", "7", "ann", "x"},
+		{"/r/x%20y/b%2Fc/a/b", "x y", "b%2Fc", "a/b"},
+		{"/r/" + long + "/u/" + long, long, "u", long},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path[:min(len(tc.path), 20)], func(t *testing.T) {
+			app := eddy.New(eddy.Config{})
+			got := make(chan [4]string, 1)
+			app.WebSocket("/r/{room}/{user}/{rest:.*}", eddy.WSCallbacks{OnOpen: func(w *eddy.WebSocket) {
+				got <- [4]string{w.Param("room"), w.Param("user"), w.Param("rest"), w.Param("missing")}
+			}})
+			s := eddytest.New(t, app)
+			dialWS(t, s, tc.path, "", nil)
+			if g, want := <-got, [4]string{tc.room, tc.user, tc.rest, ""}; g != want {
+				t.Errorf("params %q, want %q", g, want)
+			}
+		})
 	}
 }

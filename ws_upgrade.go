@@ -1,12 +1,18 @@
 package eddy
 
 import (
+	"sync/atomic"
+
 	"github.com/eddy-go/eddy/ws"
 )
 
 // wsRoute is one WebSocket route: its handler and configuration, shared
 // read-only by its connections.
 type wsRoute struct {
+	// app is the App serving the route (for its log): the one of the
+	// last upgrade, which for a mounted sub-app's route is the app it was
+	// mounted in, not the one it was made with.
+	app  atomic.Pointer[App]
 	cfg  WSConfig
 	opts ws.ServerOptions
 	cb   WSCallbacks
@@ -33,6 +39,9 @@ func (wr *wsRoute) upgrade(c *Ctx) error {
 			return c.Status(426).Text("426 this route serves WebSocket connections only\n")
 		}
 		return NewHTTPError(herr.Status, herr.Reason)
+	}
+	if wr.app.Load() != c.app {
+		wr.app.Store(c.app)
 	}
 	w := newWebSocket(c, wr, &hs)
 	c.hdr = hs.AppendHeaders(c.hdr) // after any header the middleware set

@@ -50,12 +50,22 @@ type Message struct {
 // The zero Parser is a server's parser with the default limits. Set the
 // exported fields before the first Feed and do not change them after.
 //
-// A Parser is 144 bytes plus the assembly buffer of a message that
+// A Parser is 120 bytes plus the assembly buffer of a message that
 // arrives in pieces (a message that arrives whole in one Feed is returned
 // as a view of the input, without a copy), and 128 bytes from the first
 // control frame that arrives in pieces on.
 type Parser struct {
 	Role Role
+	// RejectText and RejectBinary make a text or binary message fail with
+	// ErrUnsupportedData (close 1003) at its first frame header, for an
+	// endpoint that understands only the other kind.
+	RejectText, RejectBinary bool
+
+	// Beside the exported fields above: the struct's layout packs the
+	// small fields together (the Parser is part of every idle connection).
+	ctlN uint8
+	mask [4]byte
+
 	// MaxMessage bounds a message's payload, compressed and after
 	// decompression; 0 means DefaultMaxMessage. A frame whose header says
 	// the message would exceed it fails with ErrMessageTooBig (close 1009)
@@ -64,34 +74,28 @@ type Parser struct {
 	MaxMessage int
 	// MaxFrame bounds a single data frame's payload; 0 means MaxMessage.
 	MaxFrame int
-	// RejectText and RejectBinary make a text or binary message fail with
-	// ErrUnsupportedData (close 1003) at its first frame header, for an
-	// endpoint that understands only the other kind.
-	RejectText, RejectBinary bool
 	// Inflater decompresses permessage-deflate messages; nil means the
 	// extension was not negotiated, and a frame with the RSV1 bit fails.
 	Inflater *Inflater
 
-	hdr     [MaxHeaderSize]byte
-	hdrN    uint8
-	inFrame bool // a header was read; left payload bytes follow
-	fin     bool
-	masked  bool
-	op      Op
-	closed  bool // a close frame was delivered
-	mask    [4]byte
-	left    int64 // payload bytes of the current frame still to come
-	off     int   // payload bytes of the current frame already taken
+	left int64 // payload bytes of the current frame still to come
+	off  int   // payload bytes of the current frame already taken
+	buf  []byte
+	ctl  *[MaxControlPayload]byte // a control frame split across calls; made at the first one
+	err  *Error                   // kept as its type: one word less than an error
 
+	hdr        [MaxHeaderSize]byte
+	hdrN       uint8
+	inFrame    bool // a header was read; left payload bytes follow
+	fin        bool
+	masked     bool
+	op         Op
+	closed     bool // a close frame was delivered
 	inMsg      bool // a fragmented message is in progress
 	msgOp      Op   // the op code of the message being assembled
 	compressed bool
 	release    bool // buf holds a delivered message: empty it first
 	utf8       validator
-	buf        []byte
-	ctlN       uint8
-	ctl        *[MaxControlPayload]byte // a control frame split across calls; made at the first one
-	err        error
 }
 
 // Feed parses in, the bytes that arrived since the previous call (those it
@@ -123,7 +127,11 @@ func (p *Parser) Feed(in []byte) (n int, m Message, err error) {
 	}
 	n, m, err = p.feed(in)
 	if err != nil {
-		p.err = err
+		e, ok := err.(*Error)
+		if !ok { // every error of feed is an *Error; kept one in any case
+			e = newError(StatusProtocolError, err.Error())
+		}
+		p.err = e
 	}
 	return n, m, err
 }

@@ -76,7 +76,7 @@ func wsReady(addr string) error {
 // websocket runs the chosen WebSocket scenarios on the built WebSocket servers.
 func (b *bencher) websocket(built []*server) error {
 	b.wsload = filepath.Join(b.o.results, "bin", "wsload")
-	cmd := exec.Command("go", "build", "-o", b.wsload, "./cmd/wsload")
+	cmd := goBuild("-o", b.wsload, "./cmd/wsload") // niced, as the servers' builds
 	cmd.Dir = filepath.Join(b.o.root, "bench", "peers")
 	b.rep.build = append(b.rep.build, "(cd bench/peers && go build -o ../results/bin/wsload ./cmd/wsload)")
 	if out, err := cmd.CombinedOutput(); err != nil {
