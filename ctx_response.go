@@ -383,9 +383,13 @@ func bodyless(status int) bool {
 // deferred Ctx may be recycled at any moment.
 func (c *Ctx) finishing() {
 	c.responded = true
-	if len(c.onFinish) == 0 {
-		return // nothing observes it: skip Claimed's lock (pool and deferred responses)
+	if len(c.onFinish) != 0 {
+		c.runFinish() // out of line: the common case (nothing observes it) inlines
 	}
+}
+
+// runFinish runs the OnFinish callbacks for finishing.
+func (c *Ctx) runFinish() {
 	if !c.failing && c.x.Claimed() {
 		// The server already answered in this response's place (a handler
 		// timeout, through its own OnFinish callbacks): this one is dropped,

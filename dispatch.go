@@ -31,7 +31,14 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 	if c.m.method == mOther {
 		c.m.custom = unsafeString(method) // valid during Route only
 	}
-	r := a.routePath(c, x)
+	var r *Route
+	if req.PlainPath() && req.Form() != httpcodec.AuthorityForm {
+		// routePath's usual case, without its call: nothing to decode,
+		// no dot segment possible.
+		c.m.path = unsafeString(req.Path())
+	} else {
+		r = a.routePath(c, x)
+	}
 	if r == nil {
 		r = c.m.lookup(&a.tree, &a.statics)
 	}

@@ -25,7 +25,9 @@ func (a *App) run(c *Ctx, h Handler) bool {
 		}
 		return false
 	}
-	a.finish(c, err)
+	if err != nil || !c.responded || c.streaming {
+		a.finish(c, err) // tested here: a handler that answered makes no call (about 20 instructions)
+	}
 	return true
 }
 

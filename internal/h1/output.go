@@ -161,8 +161,8 @@ func (c *conn) flush() {
 	if c.flags&cfInData == 0 || len(ls.out) >= streamBuffer {
 		c.writeOut()
 	}
-	if c.flags&cfInData == 0 && c.head == nil {
-		c.finish()
+	if c.flags&cfInData == 0 && c.head == nil && (c.hijack != nil || c.flags&cfClosing != 0) {
+		c.finish() // tested here, not in finish: a keep-alive batch makes no call
 	}
 }
 

@@ -24,10 +24,52 @@ func (x *Exchange) Respond(status int, header, body []byte) {
 // not copy a constant line into its header buffer first. It is copied
 // with header.
 func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
-	if x.loopOwned() {
-		x.respondOnLoop(status, lead, header, body)
+	if !x.loopOwned() {
+		x.respondOff(status, lead, header, body)
 		return
 	}
+	// On the loop inside Route or Serve (every on-loop handler's answer):
+	// rendered here, not in a callee, which would pass the eight words of
+	// arguments once more (about 20 instructions a response).
+	if x.lf&lfOwed == 0 || x.sf&(sfFinished|sfStream) != 0 {
+		return
+	}
+	x.lf &^= lfOwed
+	x.sf |= sfFinished // loop-owned: no other goroutine reads sf now
+	if x.lf&lfRouteClose != 0 {
+		x.lf |= lfLast // answered in Route before its body arrived
+	}
+	c := x.c
+	if x.dead || x.sf&sfClaimed != 0 || c.dead() {
+		return
+	}
+	if c.head == x {
+		ls := c.ls
+		ls.claim(c)
+		mode, clen := x.bodyMode(status, len(body))
+		ls.out = c.appendHead(ls.out, x, status, lead, header, mode, clen)
+		if mode == modeLength && !x.isHead() {
+			if len(body) >= directBody {
+				x.state = stWritten
+				c.writeOutWith(body)
+				return
+			}
+			ls.out = append(ls.out, body...)
+		}
+		x.state = stWritten
+		if len(ls.out) >= streamBuffer {
+			c.writeOut() // a big batch goes out now rather than grow the buffer
+		}
+		return
+	}
+	x.recordLocked(status, lead, header, body)
+	x.state = stReady
+}
+
+// respondOff is RespondLead off the loop (a pool handler, a detached
+// exchange): the response is recorded under x's mutex and the loop is
+// woken to write it.
+func (x *Exchange) respondOff(status int, lead string, header, body []byte) {
 	x.mu.Lock()
 	if x.sf&(sfFinished|sfStream) != 0 {
 		x.mu.Unlock()
@@ -97,43 +139,6 @@ func (c *conn) closeAfter(x *Exchange) {
 	} else {
 		c.cancelFrom(c.head, ErrConnClosed)
 	}
-}
-
-// respondOnLoop is Respond on the loop inside Route or Serve.
-func (x *Exchange) respondOnLoop(status int, lead string, header, body []byte) {
-	if x.lf&lfOwed == 0 || x.sf&(sfFinished|sfStream) != 0 {
-		return
-	}
-	x.lf &^= lfOwed
-	x.sf |= sfFinished // loop-owned: no other goroutine reads sf now
-	if x.lf&lfRouteClose != 0 {
-		x.lf |= lfLast // answered in Route before its body arrived
-	}
-	c := x.c
-	if x.dead || x.sf&sfClaimed != 0 || c.dead() {
-		return
-	}
-	if c.head == x {
-		ls := c.ls
-		ls.claim(c)
-		mode, clen := x.bodyMode(status, len(body))
-		ls.out = c.appendHead(ls.out, x, status, lead, header, mode, clen)
-		if mode == modeLength && !x.isHead() {
-			if len(body) >= directBody {
-				x.state = stWritten
-				c.writeOutWith(body)
-				return
-			}
-			ls.out = append(ls.out, body...)
-		}
-		x.state = stWritten
-		if len(ls.out) >= streamBuffer {
-			c.writeOut() // a big batch goes out now rather than grow the buffer
-		}
-		return
-	}
-	x.recordLocked(status, lead, header, body)
-	x.state = stReady
 }
 
 // recordLocked copies a whole response into x.out, to be rendered on the

@@ -378,6 +378,14 @@ func (x *Exchange) fireWritable() {
 
 // fireWritable gives the head stream its OnWritable call when it can write.
 func (c *conn) fireWritable() {
+	if c.head != nil {
+		c.headWritable()
+	}
+}
+
+// headWritable is fireWritable's work, out of line so that the test for an
+// empty FIFO (every keep-alive batch ends with one) inlines at each caller.
+func (c *conn) headWritable() {
 	if x := c.head; x != nil && x.state == stStreaming && !x.dead && x.onWritable != nil {
 		x.fireWritable()
 	}
