@@ -7,14 +7,14 @@
 //
 // RequestParser and ResponseParser are fed whatever bytes have arrived; they
 // return a complete head, "need more" (n == 0, nil error) or a protocol error
-// (*Error) that carries the status to answer with. A request head that is
-// complete on the first call is parsed in a single pass with lookup tables,
-// which finds the line ends as it validates. Otherwise (and on any error) the
-// head is located by an incremental search for the empty line that resumes
-// where the previous call stopped, with the 414/431 limits enforced on the
-// prefix, then parsed; that path alone picks the error, so the outcome does
-// not depend on how the input was split. The response parser always takes
-// the incremental path. The grammar is RFC 9112's, strictly: what
+// (*Error) that carries the status to answer with. A head (request or
+// response) that is complete on the first call is parsed in a single pass
+// with lookup tables, which finds the line ends as it validates. Otherwise
+// (and on any error) the head is located by an incremental search for the
+// empty line that resumes where the previous call stopped, with the 414/431
+// limits enforced on the prefix, then parsed; that path alone picks the
+// error, so the outcome does not depend on how the input was split. The
+// grammar is RFC 9112's, strictly: what
 // is malformed is rejected, never normalised (bare LF or CR, obs-fold,
 // whitespace before a colon, control characters, invalid tokens, duplicate
 // or malformed Content-Length, Content-Length with Transfer-Encoding, a

@@ -110,6 +110,11 @@ func FuzzParseResponse(f *testing.F) {
 		if err != nil || n == 0 {
 			return
 		}
+		// The whole input goes through the single pass, a split one before
+		// the end of the head through the incremental path: same result.
+		if whole, split := responseSummary(&r), responseSummary(&r2); whole != split {
+			t.Fatalf("split %d: %s\nwhole: %s", k, split, whole)
+		}
 		if r.Status() < 100 || r.Status() > 999 || r.Minor() > 1 {
 			t.Fatalf("status %d minor %d", r.Status(), r.Minor())
 		}

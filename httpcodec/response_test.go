@@ -1,6 +1,7 @@
 package httpcodec
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -67,7 +68,25 @@ var responseCases = []responseCase{
 		status: 200, reason: "OK", minor: 1, contentLength: 0, mode: BodyLength, keepAlive: true,
 		headers: [][2]string{{"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"}, {"Content-Length", "0"}}}},
 
+	{name: "reason obs-text", in: "HTTP/1.1 200 \xc3\xa9t\xc3\xa9\r\nContent-Length: 0\r\n\r\n", want: wantResponse{
+		status: 200, reason: "\xc3\xa9t\xc3\xa9", minor: 1, contentLength: 0, mode: BodyLength, keepAlive: true}},
+	{name: "empty lines in body", in: "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n\r\n\r\n", want: wantResponse{
+		status: 200, reason: "OK", minor: 1, contentLength: 4, mode: BodyLength, keepAlive: true,
+		headLen: len("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n")}},
+	{name: "status line at limit", in: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", limits: &Limits{MaxRequestLine: 17}, want: wantResponse{
+		status: 200, reason: "OK", minor: 1, contentLength: 0, mode: BodyLength, keepAlive: true}},
+	{name: "head at limit", in: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", limits: &Limits{MaxHeaderBytes: 38}, want: wantResponse{
+		status: 200, reason: "OK", minor: 1, contentLength: 0, mode: BodyLength, keepAlive: true}},
+	{name: "fields at limit", in: "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\n", limits: &Limits{MaxHeaders: 2}, want: wantResponse{
+		status: 200, reason: "OK", minor: 1, contentLength: -1, mode: BodyClose,
+		headers: [][2]string{{"A", "1"}, {"B", "2"}}}},
+
 	{name: "bare lf", in: "HTTP/1.1 200 OK\nContent-Length: 0\n\n", err: ErrBareLF},
+	{name: "reason lf", in: "HTTP/1.1 200 O\nK\r\n\r\n", err: ErrBareLF},
+	{name: "value bare cr", in: "HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n", err: ErrBareCR},
+	{name: "value control", in: "HTTP/1.1 200 OK\r\nX: a\x00b\r\n\r\n", err: ErrBadHeaderValue},
+	{name: "status line over limit", in: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", limits: &Limits{MaxRequestLine: 16}, err: ErrStatusLineTooLong},
+	{name: "head over limit", in: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", limits: &Limits{MaxHeaderBytes: 37}, err: ErrHeaderTooLarge},
 	{name: "version 2", in: "HTTP/2.0 200 OK\r\n\r\n", err: ErrVersionNotSupported},
 	{name: "bad version", in: "HTTP/1.x 200 OK\r\n\r\n", err: ErrBadStatusLine},
 	{name: "short", in: "HTTP/1.1 20\r\n\r\n", err: ErrBadStatusLine},
@@ -173,6 +192,38 @@ func TestParseResponseSplit(t *testing.T) {
 			checkResponse(t, c, n, err, &r)
 		}
 	}
+}
+
+// TestResponseParseWhole checks that the single pass takes every good head
+// of the table whole (else the fast path would never run) and declines
+// every bad one, whose error only the incremental path may pick.
+func TestResponseParseWhole(t *testing.T) {
+	for _, c := range responseCases {
+		var r Response
+		end := r.parseWhole(fresh(c.in), c.limits, c.head)
+		want := 0
+		if c.err == nil {
+			if want = c.want.headLen; want == 0 {
+				want = len(c.in)
+			}
+		}
+		if end != want {
+			t.Errorf("%s: parseWhole = %d, want %d", c.name, end, want)
+		}
+	}
+}
+
+// responseSummary renders everything Parse reports about a head, so two
+// parses can be compared in one string comparison.
+func responseSummary(r *Response) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %q 1.%d len=%d cl=%d chunked=%v mode=%v keep=%v head=%q",
+		r.Status(), r.Reason(), r.Minor(), r.HeadLen(), r.ContentLength(), r.Chunked(), r.BodyMode(), r.KeepAlive(), r.Raw())
+	for i := 0; i < r.NumHeaders(); i++ {
+		name, value := r.HeaderAt(i)
+		fmt.Fprintf(&b, " [%q: %q]", name, value)
+	}
+	return b.String()
 }
 
 func TestBodyModeString(t *testing.T) {
