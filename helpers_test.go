@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -152,4 +155,38 @@ func isConnReset(err error) bool {
 
 func quietLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// cpuContention samples how many threads the machine had runnable (the
+// kernel's procs_running, in /proc/stat) while a test waited on work of its
+// own, to scale a wall-clock bound on that work by the share of a CPU each
+// runnable thread got. Threads of ours that sleep or block are not
+// runnable, so a server that stalls instead of working is not excused.
+type cpuContention struct{ sum, n int }
+
+// sample reads procs_running once (nothing where /proc is missing).
+func (c *cpuContention) sample() {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "procs_running "); ok {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				c.sum += n - 1 // not counting the sampling thread
+				c.n++
+			}
+			return
+		}
+	}
+}
+
+// slowdown is the mean number of runnable threads per CPU over the
+// samples, at least 1 (1 without samples): how many times longer than on a
+// machine of its own CPU work took.
+func (c *cpuContention) slowdown() float64 {
+	if c.n == 0 {
+		return 1
+	}
+	return max(1, float64(c.sum)/float64(c.n)/float64(runtime.NumCPU()))
 }

@@ -50,8 +50,7 @@ func TestStaticAllocs(t *testing.T) {
 			for range 100 {
 				roundTrip(t, c, req, buf)
 			}
-			perK := allocsPer1000(func() { roundTrip(t, c, req, buf) })
-			t.Logf("%d allocations per 1000 requests", perK)
+			perK := allocsPer1000(t, func() { roundTrip(t, c, req, buf) })
 			if !bytes.HasSuffix(buf, body) {
 				t.Fatalf("response %.200q", buf)
 			}

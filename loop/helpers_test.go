@@ -54,6 +54,19 @@ func dial(t testing.TB, s *Server) net.Conn {
 	return c
 }
 
+// progressReader reads c with a deadline on each read rather than on the
+// whole exchange: it fails after d without a byte, however long a large
+// exchange takes on a loaded machine.
+type progressReader struct {
+	c net.Conn
+	d time.Duration
+}
+
+func (p progressReader) Read(b []byte) (int, error) {
+	_ = p.c.SetReadDeadline(time.Now().Add(p.d))
+	return p.c.Read(b)
+}
+
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()

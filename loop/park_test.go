@@ -54,6 +54,11 @@ func TestNonReadingPipelinerServed(t *testing.T) {
 	c := dial(t, s)
 	_ = c.(*net.TCPConn).SetReadBuffer(32 << 10)
 	req := bytes.Repeat([]byte("get\n"), n)
+	// The deadlines are on progress, not on the whole exchange: under the
+	// race detector with the eddydebug checks (which parse runtime.Stack on
+	// every Loop-only call) a loaded machine took over 20 s for it. Each
+	// read has its own; the write progresses only as the replies are read.
+	_ = c.SetWriteDeadline(time.Time{})
 	wrote := make(chan error, 1)
 	go func() { _, err := c.Write(req); wrote <- err }() // blocks while the server is parked
 	// Read nothing until the server parked: its output cannot drain, so it must pause
@@ -66,7 +71,7 @@ func TestNonReadingPipelinerServed(t *testing.T) {
 		time.Sleep(time.Millisecond) // polling a counter, with a deadline
 	}
 	got := 0
-	r := bufio.NewReaderSize(c, 64<<10)
+	r := bufio.NewReaderSize(progressReader{c, 10 * time.Second}, 64<<10)
 	for got < n {
 		line, err := r.ReadSlice('\n')
 		if err != nil {
@@ -144,7 +149,7 @@ func TestParkedConnCloses(t *testing.T) {
 					}
 					_ = sc.Shutdown()
 				})
-				all, err := io.ReadAll(c)
+				all, err := io.ReadAll(progressReader{c, 10 * time.Second})
 				if err != nil || len(all)%len(pipeReply) != 0 || len(all) == 0 {
 					t.Fatalf("read %d bytes, then %v; want whole replies, then EOF", len(all), err)
 				}
@@ -166,7 +171,7 @@ func TestParkedConnCloses(t *testing.T) {
 				if !parked {
 					t.Fatal("not parked at the close: the client has read nothing, the output cannot have drained")
 				}
-				all, err := io.ReadAll(c)
+				all, err := io.ReadAll(progressReader{c, 10 * time.Second})
 				if err != nil || len(all)%len(pipeReply) != 0 || len(all) == 0 {
 					t.Fatalf("read %d bytes, then %v; want whole replies, then EOF", len(all), err)
 				}
@@ -175,7 +180,7 @@ func TestParkedConnCloses(t *testing.T) {
 				}
 				return
 			}
-			all, err := io.ReadAll(io.LimitReader(c, int64(n*len(pipeReply))))
+			all, err := io.ReadAll(io.LimitReader(progressReader{c, 10 * time.Second}, int64(n*len(pipeReply))))
 			if err != nil || len(all) != n*len(pipeReply) {
 				t.Fatalf("read %d of %d bytes: %v", len(all), n*len(pipeReply), err)
 			}

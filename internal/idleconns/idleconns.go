@@ -124,7 +124,11 @@ func Mem() (heap, rss uint64) {
 }
 
 // holdConns opens n raw sockets (no Go runtime poller state, so the child
-// stays small) and leaves them open.
+// stays small) and leaves them open. It works in batches: open and write
+// to a batch, then read the batch's replies, so that a loaded machine pays
+// one scheduling delay per batch rather than one per connection (one at a
+// time, 10,000 connections took 40 s with the machine saturated). A batch
+// stays well below the kernel's default accept backlog (4,096).
 func holdConns(addr string, n int, req string) error {
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil || !ap.Addr().Is4() {
@@ -135,19 +139,31 @@ func holdConns(addr string, n int, req string) error {
 	lim.Cur = lim.Max
 	_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
 	sa := &syscall.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}
+	const batch = 256
 	buf := make([]byte, 4096)
-	for i := range n {
-		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-		if err == nil {
-			err = syscall.Connect(fd, sa)
-		}
-		if err == nil && req != "" {
-			if _, err = syscall.Write(fd, []byte(req)); err == nil {
-				_, err = syscall.Read(fd, buf)
+	fds := make([]int, 0, batch)
+	for start := 0; start < n; start += batch {
+		fds = fds[:0]
+		for i := start; i < min(n, start+batch); i++ {
+			fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+			if err == nil {
+				err = syscall.Connect(fd, sa)
 			}
+			if err == nil && req != "" {
+				_, err = syscall.Write(fd, []byte(req))
+			}
+			if err != nil {
+				return fmt.Errorf("connection %d: %v", i, err)
+			}
+			fds = append(fds, fd)
 		}
-		if err != nil {
-			return fmt.Errorf("connection %d: %v", i, err)
+		if req == "" {
+			continue
+		}
+		for i, fd := range fds {
+			if _, err := syscall.Read(fd, buf); err != nil {
+				return fmt.Errorf("connection %d: %v", start+i, err)
+			}
 		}
 	}
 	return nil
