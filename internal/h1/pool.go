@@ -59,7 +59,7 @@ type loopState struct {
 	peerProxy *loop.ProxyHeader
 
 	// pre is the cached start of a 200 head (status line, Server, Date) for
-	// the wall-clock second preSec; see prefix.
+	// the wall-clock second preSec; see rebuildPrefix.
 	pre    []byte
 	preSec int64
 
