@@ -36,6 +36,13 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 		// routePath's usual case, without its call: nothing to decode,
 		// no dot segment possible.
 		c.m.path = unsafeString(req.Path())
+		// The usual route, a static pattern with a handler for a standard
+		// method: lookup's first probe and found's answer, without their
+		// two calls. Any other case (no such pattern, HEAD served by GET,
+		// 405) goes through lookup, which probes again.
+		if ep := a.statics.get(c.m.path); ep != nil && c.m.method < nMethods {
+			r = ep.std[c.m.method]
+		}
 	} else {
 		r = a.routePath(c, x)
 	}

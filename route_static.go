@@ -51,7 +51,17 @@ func (ix *staticIndex) get(path string) *endpoint {
 	if ix == nil || len(ix.slots) == 0 {
 		return nil
 	}
-	first, last := pathWords(path)
+	// pathWords' two usual cases, without its call (it is too large to
+	// inline).
+	var first, last uint64
+	switch n := len(path); {
+	case n >= 8:
+		first, last = load64(path), load64(path[n-8:])
+	case n >= 4:
+		first = uint64(load32(path)) | uint64(load32(path[n-4:]))<<32
+	default:
+		first, last = pathWords(path)
+	}
 	mask := uint64(len(ix.slots) - 1)
 	for i := ix.slot(first, last, len(path)); ; i = (i + 1) & mask {
 		s := &ix.slots[i]

@@ -157,7 +157,7 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 			return off
 		}
 		c.headStart = 0
-		c.ls.acquire()
+		c.ls.take() // x, which peek returned
 		off += n
 		off += c.begin(x, data[off:], now)
 		if off == len(data) && c.cur == nil {

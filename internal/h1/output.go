@@ -26,7 +26,11 @@ var (
 // application's lines (lead, then header), framing, Connection, blank
 // line. Loop-only (Date).
 func (c *conn) appendHead(dst []byte, x *Exchange, status int, lead string, header []byte, mode bodyMode, clen int64) []byte {
-	pre := c.ls.prefix()
+	ls := c.ls
+	if sec := ls.l.Second(); sec != ls.preSec || ls.pre == nil { // the cached prefix is current
+		ls.rebuildPrefix(sec)
+	}
+	pre := ls.pre
 	if status == 200 {
 		dst = append(dst, pre...)
 	} else {
@@ -59,24 +63,22 @@ func (c *conn) appendHead(dst []byte, x *Exchange, status int, lead string, head
 // statusLine200 starts every loop's cached response prefix.
 const statusLine200 = "HTTP/1.1 200 OK\r\n"
 
-// prefix returns the start of a 200 response head, "HTTP/1.1 200 OK",
-// Server and Date lines, rebuilt only when the loop's wall-clock second
-// changes (the Date value, RFC 9110 IMF-fixdate, has one-second
-// resolution): one copy per response instead of three appends, a date
-// format and a status lookup. Without the status line it serves every other
-// status. Loop-only; valid until the next call.
-func (ls *loopState) prefix() []byte {
-	if sec := ls.l.Second(); sec != ls.preSec || ls.pre == nil {
-		ls.preSec = sec
-		pre := append(ls.pre[:0], statusLine200...)
-		if s := ls.e.cfg.ServerName; s != "" {
-			pre = httpcodec.AppendHeader(pre, "Server", s)
-		}
-		pre = append(pre, "Date: "...)
-		pre = httpcodec.AppendHTTPDate(pre, time.Unix(sec, 0))
-		ls.pre = append(pre, crlf...)
+// rebuildPrefix builds the loop's cached start of a 200 response head,
+// ls.pre: "HTTP/1.1 200 OK", Server and Date lines for the wall-clock second
+// sec. appendHead calls it only when the second changes (the Date value,
+// RFC 9110 IMF-fixdate, has one-second resolution), so that a response
+// costs one copy instead of three appends, a date format and a status
+// lookup; without the status line the prefix serves every other status.
+// Loop-only; ls.pre is valid until the next call.
+func (ls *loopState) rebuildPrefix(sec int64) {
+	ls.preSec = sec
+	pre := append(ls.pre[:0], statusLine200...)
+	if s := ls.e.cfg.ServerName; s != "" {
+		pre = httpcodec.AppendHeader(pre, "Server", s)
 	}
-	return ls.pre
+	pre = append(pre, "Date: "...)
+	pre = httpcodec.AppendHTTPDate(pre, time.Unix(sec, 0))
+	ls.pre = append(pre, crlf...)
 }
 
 // appendFailure renders the engine's own answer e for x: the handler's

@@ -59,7 +59,7 @@ type loopState struct {
 	peerProxy *loop.ProxyHeader
 
 	// pre is the cached start of a 200 head (status line, Server, Date) for
-	// the wall-clock second preSec; see prefix.
+	// the wall-clock second preSec; see rebuildPrefix.
 	pre    []byte
 	preSec int64
 
@@ -120,9 +120,17 @@ func (ls *loopState) peek() *Exchange {
 // acquire takes the exchange peek returned.
 func (ls *loopState) acquire() *Exchange {
 	x := ls.peek()
-	ls.free[len(ls.free)-1] = nil
-	ls.free = ls.free[:len(ls.free)-1]
+	ls.take()
 	return x
+}
+
+// take removes the exchange peek returned from the free list, when peek ran
+// since the list last changed (the parser's turn in consume): acquire
+// without its call and its second peek.
+func (ls *loopState) take() {
+	n := len(ls.free) - 1
+	ls.free[n] = nil
+	ls.free = ls.free[:n]
 }
 
 // recycle returns x to the free list.
