@@ -404,23 +404,33 @@ func (p *Parser) parseHeader(h []byte) error {
 			return ErrFrameTooBig
 		}
 	}
-	p.set(fMasked, b1&0x80 != 0)
-	if p.is(fMasked) {
+	// The frame's flags in one store, not a branch each.
+	f := p.flags&^(fMasked|fFin) | fInFrame
+	if b1&0x80 != 0 {
+		f |= fMasked
 		copy(p.mask[:], h[i:i+4])
 	}
-	p.set(fFin, b0&0x80 != 0)
+	fin := b0&0x80 != 0
+	if fin {
+		f |= fFin
+	}
 	p.op = op
 	p.left = length
 	p.off = 0
-	p.set(fInFrame, true)
 	if !op.IsControl() && op != OpContinuation {
 		p.msgOp = op
-		p.set(fCompressed, b0&0x40 != 0)
+		f &^= fCompressed | fInMsg
+		if b0&0x40 != 0 {
+			f |= fCompressed
+		}
+		if !fin {
+			f |= fInMsg
+		}
 		p.utf8.reset()
-		p.set(fInMsg, !p.is(fFin))
-	} else if op == OpContinuation && p.is(fFin) {
-		p.set(fInMsg, false)
+	} else if op == OpContinuation && fin {
+		f &^= fInMsg
 	}
+	p.flags = f
 	return nil
 }
 
