@@ -3,6 +3,7 @@ package eddy
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"runtime/debug"
@@ -63,22 +64,49 @@ type WebSocket struct {
 	readStopped bool
 
 	// Shared, guarded by mu.
-	sendClosed  bool          // a close frame was queued (or the connection is gone): no more sends
-	closeQueued bool          // out ends with our close frame
-	cut         bool          // the client fell MaxOutbound behind: flush cuts it off
-	peerClosed  bool          // the peer's close frame arrived
-	gone        bool          // the connection is closed (ConnectionLost ran)
-	code        ws.StatusCode // the close code (0 while open); the peer's wins over ours
-	mu          sync.Mutex
+	flags wsFlags       // one byte, not five bools (with queued's 32 bits: 240 bytes, not 256)
+	code  ws.StatusCode // the close code (0 while open); the peer's wins over ours
+	mu    sync.Mutex
 	// flushPosted: a flush is posted, or the loop is in a batch that ends
 	// with one. Atomic, so the loop marks its batches without taking mu;
 	// cleared by flush with mu held.
 	flushPosted atomic.Bool
-	out         []byte  // frames queued and not yet written
-	reason      *string // the reason that came with code; nil: none (a pointer: most WebSockets never close with one)
-
-	queued atomic.Int64 // output queued in the loop at the last look (for Send's limit)
+	// queued is the output queued in the loop at the last look (for Send's
+	// limit), at most math.MaxInt32 (queuedFigure): 32 bits fill the word
+	// flushPosted starts.
+	queued atomic.Int32
+	out    []byte  // frames queued and not yet written
+	reason *string // the reason that came with code; nil: none (a pointer: most WebSockets never close with one)
 }
+
+// wsFlags are a WebSocket's yes/no state shared with other goroutines,
+// one bit each, guarded by mu.
+type wsFlags uint8
+
+const (
+	wsfSendClosed  wsFlags = 1 << iota // a close frame was queued (or the connection is gone): no more sends
+	wsfCloseQueued                     // out ends with our close frame
+	wsfCut                             // the client fell MaxOutbound behind: flush cuts it off
+	wsfPeerClosed                      // the peer's close frame arrived
+	wsfGone                            // the connection is closed (ConnectionLost ran)
+)
+
+// flag reports whether flag f is set. mu held.
+func (w *WebSocket) flag(f wsFlags) bool { return w.flags&f != 0 }
+
+// setFlag sets flag f (one or more bits) to on. mu held.
+func (w *WebSocket) setFlag(f wsFlags, on bool) {
+	if on {
+		w.flags |= f
+	} else {
+		w.flags &^= f
+	}
+}
+
+// queuedFigure returns q, the output the loop holds, as queued keeps it:
+// at most math.MaxInt32, which only a MaxOutbound of 2 GiB or more lets
+// the loop pass.
+func queuedFigure(q int) int32 { return int32(min(q, math.MaxInt32)) }
 
 // wsExt is the state of a WebSocket that only some WebSockets need.
 type wsExt struct {
@@ -325,11 +353,11 @@ func (w *WebSocket) handle(m ws.Message, in []byte) {
 		q := w.lc.OutboundBuffered()
 		w.mu.Lock()
 		switch {
-		case w.sendClosed:
+		case w.flag(wsfSendClosed):
 		case q+w.outLenLocked() > 0 && q+w.outLenLocked()+len(m.Payload) > w.wr.cfg.MaxOutbound:
 			// A peer that pings and does not read its pongs is a slow
 			// consumer too: the pongs must not pile up.
-			w.sendClosed, w.cut = true, true
+			w.setFlag(wsfSendClosed|wsfCut, true)
 			w.dropOutLocked()
 		default:
 			w.out = ws.AppendFrame(w.out, ws.OpPong, true, m.Payload)
@@ -352,7 +380,7 @@ func (w *WebSocket) peerClose(payload []byte) {
 	}
 	w.mu.Lock()
 	w.code, w.reason = code, reasonPtr(string(reason))
-	w.peerClosed = true
+	w.setFlag(wsfPeerClosed, true)
 	w.mu.Unlock()
 	switch {
 	case w.lstate == wsClosing:
@@ -400,10 +428,10 @@ func (w *WebSocket) queueClose(code ws.StatusCode, reason string, record bool) {
 	if record && w.code == 0 {
 		w.code, w.reason = code, reasonPtr(reason)
 	}
-	if !w.sendClosed {
-		w.sendClosed = true
+	if !w.flag(wsfSendClosed) {
+		w.setFlag(wsfSendClosed, true)
 		w.out = ws.AppendClose(w.out, code, reason)
-		w.closeQueued = true
+		w.setFlag(wsfCloseQueued, true)
 	}
 	w.mu.Unlock()
 	switch {
@@ -511,8 +539,8 @@ func (w *WebSocket) flush() {
 	if w.flushPosted.Load() {
 		w.flushPosted.Store(false)
 	}
-	closing, cut := w.closeQueued, w.cut
-	w.closeQueued, w.cut = false, false
+	closing, cut := w.flag(wsfCloseQueued), w.flag(wsfCut)
+	w.setFlag(wsfCloseQueued|wsfCut, false)
 	w.mu.Unlock()
 	if w.lstate == wsGone {
 		return
@@ -534,7 +562,7 @@ func (w *WebSocket) flush() {
 		// no send came for wsOutIdle (Timeout lets it go): a steady flow
 		// costs no allocation per message, an idle WebSocket holds no buffer.
 		w.mu.Lock()
-		kept := w.out == nil && !w.sendClosed && cap(buf) <= maxKeptWSOut
+		kept := w.out == nil && !w.flag(wsfSendClosed) && cap(buf) <= maxKeptWSOut
 		if kept {
 			w.out = buf[:0]
 		}
@@ -550,7 +578,7 @@ func (w *WebSocket) flush() {
 			}
 		}
 	}
-	if q := int64(w.lc.OutboundBuffered()); q != w.queued.Load() {
+	if q := queuedFigure(w.lc.OutboundBuffered()); q != w.queued.Load() {
 		w.queued.Store(q) // an atomic store costs more than the load: mostly 0 stays 0
 	}
 	if closing {
@@ -592,7 +620,7 @@ func (w *WebSocket) writeRefs(out []byte, refs []wsRef) {
 // closeSent runs once our close frame is written. Loop-only.
 func (w *WebSocket) closeSent() {
 	w.mu.Lock()
-	peer := w.peerClosed
+	peer := w.flag(wsfPeerClosed)
 	w.mu.Unlock()
 	if peer || w.failNow {
 		w.lstate = wsDone
@@ -667,7 +695,7 @@ func (w *WebSocket) Timeout(lc *loop.Conn) {
 			return
 		case w.pingAt == 0 && now >= w.lastRead+cfg.Heartbeat:
 			w.mu.Lock()
-			ok := !w.sendClosed
+			ok := !w.flag(wsfSendClosed)
 			if ok {
 				w.out = ws.AppendFrame(w.out, ws.OpPing, true, nil)
 			}
@@ -717,11 +745,11 @@ func (w *WebSocket) Drain(lc *loop.Conn) {
 
 // PauseWriting is loop.WriteFlow: the client reads slower than we write.
 // Loop-only; called by the server.
-func (w *WebSocket) PauseWriting(lc *loop.Conn) { w.queued.Store(int64(lc.OutboundBuffered())) }
+func (w *WebSocket) PauseWriting(lc *loop.Conn) { w.queued.Store(queuedFigure(lc.OutboundBuffered())) }
 
 // ResumeWriting is loop.WriteFlow: the client caught up. Loop-only;
 // called by the server.
-func (w *WebSocket) ResumeWriting(lc *loop.Conn) { w.queued.Store(int64(lc.OutboundBuffered())) }
+func (w *WebSocket) ResumeWriting(lc *loop.Conn) { w.queued.Store(queuedFigure(lc.OutboundBuffered())) }
 
 // ConnectionLost is loop.Protocol: the connection is closed. OnClose runs
 // (or the WSFunc's Receive returns the close). Loop-only; called by the
@@ -729,8 +757,8 @@ func (w *WebSocket) ResumeWriting(lc *loop.Conn) { w.queued.Store(int64(lc.Outbo
 func (w *WebSocket) ConnectionLost(lc *loop.Conn, err error) {
 	w.lstate = wsGone
 	w.mu.Lock()
-	w.gone = true
-	w.sendClosed = true
+	w.setFlag(wsfGone, true)
+	w.setFlag(wsfSendClosed, true)
 	w.dropOutLocked()
 	if w.ext != nil {
 		w.ext.bw = nil
@@ -854,7 +882,7 @@ func (w *WebSocket) sendControl(op ws.Op, p []byte) error {
 // concurrent use.
 func (w *WebSocket) send(op ws.Op, p []byte) error {
 	w.mu.Lock()
-	if w.sendClosed {
+	if w.flag(wsfSendClosed) {
 		w.mu.Unlock()
 		return ErrWSClosed
 	}
@@ -889,7 +917,7 @@ func (w *WebSocket) sendCompressed(d *wsDeflate, op ws.Op, p []byte) error {
 		d.buf = f[:0]
 	}
 	w.mu.Lock()
-	if w.sendClosed {
+	if w.flag(wsfSendClosed) {
 		w.mu.Unlock()
 		return ErrWSClosed
 	}
@@ -910,7 +938,7 @@ func (w *WebSocket) tooFarBehindLocked(n int) bool {
 // cutUnlock drops what is queued and marks the slow consumer to be cut off
 // by the next flush, which it makes sure follows; it releases mu.
 func (w *WebSocket) cutUnlock() error {
-	w.sendClosed, w.cut = true, true
+	w.setFlag(wsfSendClosed|wsfCut, true)
 	w.dropOutLocked() // the client gets a close frame instead
 	_ = w.postUnlock()
 	return ErrWSSlowConsumer
@@ -961,16 +989,16 @@ func (w *WebSocket) Close(code int, reason string) error {
 		return ErrWSControlTooLong
 	}
 	w.mu.Lock()
-	if w.sendClosed {
+	if w.flag(wsfSendClosed) {
 		w.mu.Unlock()
 		return ErrWSClosed
 	}
-	w.sendClosed = true
+	w.setFlag(wsfSendClosed, true)
 	if w.code == 0 {
 		w.code, w.reason = sc, reasonPtr(reason)
 	}
 	w.out = ws.AppendClose(w.out, sc, reason)
-	w.closeQueued = true
+	w.setFlag(wsfCloseQueued, true)
 	post := !w.flushPosted.Load()
 	if post {
 		w.flushPosted.Store(true)
@@ -1006,7 +1034,7 @@ func (w *WebSocket) CloseReason() string {
 func (w *WebSocket) Closed() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.sendClosed || w.peerClosed || w.gone
+	return w.flag(wsfSendClosed) || w.flag(wsfPeerClosed) || w.flag(wsfGone)
 }
 
 // Protocol returns the negotiated subprotocol ("" if none). Safe for

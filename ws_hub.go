@@ -170,12 +170,12 @@ func (w *WebSocket) sendShared(frame []byte) {
 	}
 	q := w.lc.OutboundBuffered()
 	w.mu.Lock()
-	if w.sendClosed {
+	if w.flag(wsfSendClosed) {
 		w.mu.Unlock()
 		return
 	}
 	if q += w.outLenLocked(); q > 0 && q+len(frame) > w.wr.cfg.MaxOutbound {
-		w.sendClosed, w.cut = true, true
+		w.setFlag(wsfSendClosed|wsfCut, true)
 		w.dropOutLocked()
 		w.mu.Unlock()
 		w.flush() // cuts it off
@@ -184,7 +184,7 @@ func (w *WebSocket) sendShared(frame []byte) {
 	if w.outLenLocked() == 0 {
 		w.mu.Unlock()
 		_ = w.lc.Write(frame)
-		w.queued.Store(int64(w.lc.OutboundBuffered()))
+		w.queued.Store(queuedFigure(w.lc.OutboundBuffered()))
 		return
 	}
 	w.out = append(w.out, frame...)

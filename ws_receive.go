@@ -51,7 +51,7 @@ func (w *WebSocket) Receive(ctx context.Context) (WSMessage, error) {
 			}
 			return m, nil
 		}
-		if w.gone || w.peerClosed && w.wr.cfg.NoAutoClose {
+		if w.flag(wsfGone) || w.flag(wsfPeerClosed) && w.wr.cfg.NoAutoClose {
 			err := &WSCloseError{Code: int(w.code), Reason: w.closeReasonLocked()}
 			w.mu.Unlock()
 			return WSMessage{}, err

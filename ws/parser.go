@@ -50,7 +50,7 @@ type Message struct {
 // The zero Parser is a server's parser with the default limits. Set the
 // exported fields before the first Feed and do not change them after.
 //
-// A Parser is 120 bytes plus the assembly buffer of a message that
+// A Parser is 112 bytes plus the assembly buffer of a message that
 // arrives in pieces (a message that arrives whole in one Feed is returned
 // as a view of the input, without a copy), and 128 bytes from the first
 // control frame that arrives in pieces on.
@@ -84,18 +84,37 @@ type Parser struct {
 	ctl  *[MaxControlPayload]byte // a control frame split across calls; made at the first one
 	err  *Error                   // kept as its type: one word less than an error
 
-	hdr        [MaxHeaderSize]byte
-	hdrN       uint8
-	inFrame    bool // a header was read; left payload bytes follow
-	fin        bool
-	masked     bool
-	op         Op
-	closed     bool // a close frame was delivered
-	inMsg      bool // a fragmented message is in progress
-	msgOp      Op   // the op code of the message being assembled
-	compressed bool
-	release    bool // buf holds a delivered message: empty it first
-	utf8       validator
+	hdr   [MaxHeaderSize]byte
+	hdrN  uint8
+	op    Op
+	msgOp Op          // the op code of the message being assembled
+	flags parserFlags // one byte, not seven bools: the Parser stays in 112 bytes
+	utf8  validator
+}
+
+// parserFlags are the Parser's yes/no state, one bit each.
+type parserFlags uint8
+
+const (
+	fInFrame    parserFlags = 1 << iota // a header was read; left payload bytes follow
+	fFin                                // the current frame's FIN bit
+	fMasked                             // the current frame is masked (by mask)
+	fClosed                             // a close frame was delivered
+	fInMsg                              // a fragmented message is in progress
+	fCompressed                         // the message being assembled is compressed (RSV1)
+	fRelease                            // buf holds a delivered message: empty it first
+)
+
+// is reports whether flag f is set.
+func (p *Parser) is(f parserFlags) bool { return p.flags&f != 0 }
+
+// set sets flag f to on.
+func (p *Parser) set(f parserFlags, on bool) {
+	if on {
+		p.flags |= f
+	} else {
+		p.flags &^= f
+	}
 }
 
 // Feed parses in, the bytes that arrived since the previous call (those it
@@ -114,11 +133,11 @@ func (p *Parser) Feed(in []byte) (n int, m Message, err error) {
 	if p.err != nil {
 		return 0, Message{}, p.err
 	}
-	if p.closed {
+	if p.is(fClosed) {
 		return len(in), Message{}, nil
 	}
-	if p.release {
-		p.release = false
+	if p.is(fRelease) {
+		p.set(fRelease, false)
 		if cap(p.buf) > keepBuf {
 			p.buf = nil
 		} else {
@@ -141,9 +160,9 @@ func (p *Parser) Feed(in []byte) (n int, m Message, err error) {
 // it when a connection goes idle, so an idle connection holds no buffer.
 // Loop-only.
 func (p *Parser) Compact() {
-	if p.release || len(p.buf) == 0 {
+	if p.is(fRelease) || len(p.buf) == 0 {
 		p.buf = nil
-		p.release = false
+		p.set(fRelease, false)
 	}
 	if p.Inflater != nil {
 		p.Inflater.out = nil
@@ -181,10 +200,10 @@ func (p *Parser) maxFrame() int64 {
 func (p *Parser) feed(in []byte) (int, Message, error) {
 	n := 0
 	for {
-		if !p.inFrame {
+		if !p.is(fInFrame) {
 			k, err := p.readHeader(in[n:])
 			n += k
-			if err != nil || !p.inFrame {
+			if err != nil || !p.is(fInFrame) {
 				return n, Message{}, err
 			}
 		}
@@ -192,11 +211,11 @@ func (p *Parser) feed(in []byte) (int, Message, error) {
 		if p.op.IsControl() {
 			if p.ctlN == 0 && int64(len(rest)) >= p.left {
 				pl := rest[:p.left]
-				if p.masked {
+				if p.is(fMasked) {
 					Mask(pl, p.mask, 0)
 				}
 				n += len(pl)
-				p.inFrame = false
+				p.set(fInFrame, false)
 				m, err := p.control(pl)
 				return n, m, err
 			}
@@ -204,7 +223,7 @@ func (p *Parser) feed(in []byte) (int, Message, error) {
 				p.ctl = new([MaxControlPayload]byte) // once: most connections never see a split control frame
 			}
 			k := copy(p.ctl[p.ctlN:p.ctlN+uint8(p.left)], rest)
-			if p.masked {
+			if p.is(fMasked) {
 				Mask(p.ctl[p.ctlN:int(p.ctlN)+k], p.mask, int(p.ctlN))
 			}
 			p.ctlN += uint8(k)
@@ -213,21 +232,21 @@ func (p *Parser) feed(in []byte) (int, Message, error) {
 			if p.left > 0 {
 				return n, Message{}, nil
 			}
-			p.inFrame = false
+			p.set(fInFrame, false)
 			pl := p.ctl[:p.ctlN]
 			p.ctlN = 0
 			m, err := p.control(pl)
 			return n, m, err
 		}
-		if p.fin && p.op != OpContinuation && !p.compressed && len(p.buf) == 0 && int64(len(rest)) >= p.left {
+		if p.is(fFin) && p.op != OpContinuation && !p.is(fCompressed) && len(p.buf) == 0 && int64(len(rest)) >= p.left {
 			// The whole single-frame message is here: hand out a view
 			// of the input, without a copy.
 			pl := rest[:p.left]
-			if p.masked {
+			if p.is(fMasked) {
 				Mask(pl, p.mask, 0)
 			}
 			n += len(pl)
-			p.inFrame = false
+			p.set(fInFrame, false)
 			if p.op == OpText && !utf8.Valid(pl) {
 				return n, Message{}, ErrInvalidUTF8
 			}
@@ -239,20 +258,20 @@ func (p *Parser) feed(in []byte) (int, Message, error) {
 		}
 		start := len(p.buf)
 		p.buf = append(p.buf, rest[:k]...)
-		if p.masked {
+		if p.is(fMasked) {
 			Mask(p.buf[start:], p.mask, p.off)
 		}
 		p.off += k
 		p.left -= int64(k)
 		n += k
-		if p.msgOp == OpText && !p.compressed && !p.utf8.feed(p.buf[start:]) {
+		if p.msgOp == OpText && !p.is(fCompressed) && !p.utf8.feed(p.buf[start:]) {
 			return n, Message{}, ErrInvalidUTF8
 		}
 		if p.left > 0 {
 			return n, Message{}, nil
 		}
-		p.inFrame = false
-		if !p.fin {
+		p.set(fInFrame, false)
+		if !p.is(fFin) {
 			continue
 		}
 		m, err := p.finish()
@@ -277,8 +296,8 @@ func headerLen(b1 byte) int {
 }
 
 // readHeader takes a header from in (or its rest, when an earlier call
-// left a part in p.hdr) and checks it. It returns the bytes consumed; p.inFrame
-// says whether the header is complete.
+// left a part in p.hdr) and checks it. It returns the bytes consumed;
+// the fInFrame flag says whether the header is complete.
 func (p *Parser) readHeader(in []byte) (int, error) {
 	if p.hdrN == 0 && len(in) >= 2 {
 		if need := headerLen(in[1]); len(in) >= need {
@@ -329,11 +348,11 @@ func (p *Parser) checkStart(b0, b1 byte) error {
 			return ErrControlTooLong
 		}
 	case op == OpContinuation:
-		if !p.inMsg {
+		if !p.is(fInMsg) {
 			return ErrUnexpectedContinue
 		}
 	default:
-		if p.inMsg {
+		if p.is(fInMsg) {
 			return ErrExpectedContinue
 		}
 		if (op == OpText && p.RejectText) || (op == OpBinary && p.RejectBinary) {
@@ -385,23 +404,33 @@ func (p *Parser) parseHeader(h []byte) error {
 			return ErrFrameTooBig
 		}
 	}
-	p.masked = b1&0x80 != 0
-	if p.masked {
+	// The frame's flags in one store, not a branch each.
+	f := p.flags&^(fMasked|fFin) | fInFrame
+	if b1&0x80 != 0 {
+		f |= fMasked
 		copy(p.mask[:], h[i:i+4])
 	}
-	p.fin = b0&0x80 != 0
+	fin := b0&0x80 != 0
+	if fin {
+		f |= fFin
+	}
 	p.op = op
 	p.left = length
 	p.off = 0
-	p.inFrame = true
 	if !op.IsControl() && op != OpContinuation {
 		p.msgOp = op
-		p.compressed = b0&0x40 != 0
+		f &^= fCompressed | fInMsg
+		if b0&0x40 != 0 {
+			f |= fCompressed
+		}
+		if !fin {
+			f |= fInMsg
+		}
 		p.utf8.reset()
-		p.inMsg = !p.fin
-	} else if op == OpContinuation && p.fin {
-		p.inMsg = false
+	} else if op == OpContinuation && fin {
+		f &^= fInMsg
 	}
+	p.flags = f
 	return nil
 }
 
@@ -411,15 +440,15 @@ func (p *Parser) control(pl []byte) (Message, error) {
 		if _, _, err := ParseClose(pl); err != nil {
 			return Message{}, err
 		}
-		p.closed = true
+		p.set(fClosed, true)
 	}
 	return Message{Op: p.op, Payload: pl}, nil
 }
 
 // finish returns the message assembled in p.buf.
 func (p *Parser) finish() (Message, error) {
-	p.release = true
-	if p.compressed {
+	p.set(fRelease, true)
+	if p.is(fCompressed) {
 		out, err := p.Inflater.inflate(p.buf, p.maxMessage(), p.msgOp == OpText)
 		if err != nil {
 			return Message{}, err
