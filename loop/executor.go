@@ -32,6 +32,9 @@ type execJob struct {
 	job, done func()
 	l         *Loop
 	c         *Conn // Conn.RunInExecutor: done runs only while c is open
+	// drop, if set, releases what job would have released when the executor stops
+	// with job still queued (it then never runs).
+	drop func()
 }
 
 func (e *executor) init(s *Server, workers, queue, spare int) {
@@ -49,7 +52,30 @@ func (e *executor) start() {
 	}
 }
 
-func (e *executor) stop() { e.once.Do(func() { close(e.stopC) }) }
+// stop ends the workers. Jobs still queued are not run: the loops are stopped, so
+// nobody waits for their done; the ones that hold a resource release it (drop).
+func (e *executor) stop() {
+	e.once.Do(func() {
+		close(e.stopC)
+		e.dropQueued()
+	})
+}
+
+// dropQueued takes every job left in the queue and calls its drop. A worker that
+// takes a job at the same moment runs it instead: each job is either run or
+// dropped, never both.
+func (e *executor) dropQueued() {
+	for {
+		select {
+		case j := <-e.q:
+			if j.drop != nil {
+				j.drop()
+			}
+		default:
+			return
+		}
+	}
+}
 
 func (e *executor) work() {
 	for {

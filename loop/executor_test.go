@@ -1,6 +1,8 @@
 package loop
 
 import (
+	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -120,3 +122,60 @@ func TestConnRunInExecutorSkipsClosed(t *testing.T) {
 		})
 	}
 }
+
+// A job still queued when the server stops is never run; its drop releases what it
+// holds (a file warm job's file), exactly once, and a job a worker took runs instead.
+func TestExecutorStopDropsQueued(t *testing.T) {
+	s := startServer(t, Config{Loops: 1, PoolWorkers: 1, PoolSpare: -1}, func() Protocol { return echoProto{} })
+	l := s.Loops()[0]
+	release := make(chan struct{})
+	started := make(chan struct{})
+	if err := l.RunInExecutor(func() { close(started); <-release }, nil); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, started, "the blocking job")
+	var ran, dropped atomic.Int32
+	if err := l.runInExecutor(execJob{job: func() { ran.Add(1) }, l: l, drop: func() { dropped.Add(1) }}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if r, d := ran.Load(), dropped.Load(); r+d != 1 || d != 1 {
+		t.Fatalf("queued job at stop: ran %d, dropped %d; want dropped once", r, d)
+	}
+}
+
+// A warm job dropped at stop closes its file when the connection's close left it to
+// the job, and leaves it to the segment otherwise.
+func TestFileWarmFinish(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		dropped   bool // the connection closed first: dropFiles left the file to the job
+		wantClose int32
+	}{
+		{"segment still queued", false, 0},
+		{"segment dropped", true, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &countingFile{}
+			w := &fileWarm{f: f}
+			if tc.dropped && !w.state.CompareAndSwap(warmRunning, warmDropped) {
+				t.Fatal("state")
+			}
+			w.finish()
+			if got := f.closes.Load(); got != tc.wantClose {
+				t.Fatalf("closes %d, want %d", got, tc.wantClose)
+			}
+		})
+	}
+}
+
+// countingFile is a File that counts its Close calls.
+type countingFile struct{ closes atomic.Int32 }
+
+func (f *countingFile) Fd() uintptr  { return ^uintptr(0) }
+func (f *countingFile) Close() error { f.closes.Add(1); return nil }

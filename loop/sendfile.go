@@ -295,7 +295,7 @@ var warmBufs = sync.Pool{New: func() any { b := make([]byte, 128<<10); return &b
 // is: the one case where the loop may still read the disk, under overload. Loop-only.
 func (c *Conn) startWarm(seg *fileSeg) {
 	w := &fileWarm{c: c, f: seg.f, fd: seg.fd, off: seg.off, n: min(seg.n, sendfileBudget)}
-	if c.RunInExecutor(w.run, w.done) != nil {
+	if c.hclosed.Load() || c.loop.runInExecutor(execJob{job: w.run, done: w.done, l: c.loop, c: c, drop: w.finish}) != nil {
 		seg.ready = w.n
 		return
 	}
@@ -319,6 +319,13 @@ func (w *fileWarm) run() {
 		off += int64(k)
 	}
 	warmBufs.Put(bp)
+	w.finish()
+}
+
+// finish ends the job's hold on the file: it closes it if the segment was dropped
+// meanwhile. It is also the job's drop, for an executor stopping with the job still
+// queued (the connection's close then left the file to the job).
+func (w *fileWarm) finish() {
 	if !w.state.CompareAndSwap(warmRunning, warmDone) {
 		_ = w.f.Close() // the segment was dropped while the job read it
 	}
