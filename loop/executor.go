@@ -154,7 +154,8 @@ func (e *executor) run(j execJob) {
 // RunInExecutor runs job on a pool goroutine, then done (if not nil) on this loop, even
 // when job panicked (the panic is logged). job must not touch loop-owned state; done may.
 // It returns ErrExecutorFull when every worker is busy and Config.PoolQueue jobs are
-// already queued (an HTTP server answers 503), ErrStopped after stop. A job that waits
+// already queued (an HTTP server answers 503), ErrStopped after stop; a job still
+// queued when the server stops is not run, nor is its done. A job that waits
 // for a slow peer wraps the wait in BlockingWait, so it does not hold a worker others
 // need. Safe for concurrent use.
 func (l *Loop) RunInExecutor(job func(), done func()) error {
