@@ -259,6 +259,7 @@ func (st *static) resolve(name, accept string, head bool, res *staticResult) err
 	}
 	fi, err := st.lstatPath(rel)
 	if err != nil {
+		st.cache.drop(name)
 		return err
 	}
 	if fi.IsDir() {
@@ -283,6 +284,7 @@ func (st *static) resolve(name, accept string, head bool, res *staticResult) err
 		return ErrNotFound
 	}
 	if dir || !fi.Mode().IsRegular() {
+		st.cache.drop(name)
 		return ErrNotFound
 	}
 	return st.resolveFile(name, rel, fi, accept, head, res)

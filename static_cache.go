@@ -91,6 +91,32 @@ func (fc *fileCache) put(name string, e *cacheEntry) bool {
 	return true
 }
 
+// drop removes name's entry, if any, releasing its open files: the name no
+// longer resolves (deleted, or no longer a regular file), and an entry kept
+// would hold a deleted file open, its disk space with it. Safe for
+// concurrent use.
+func (fc *fileCache) drop(name string) {
+	if p := fc.m.Load(); p == nil || (*p)[name] == nil {
+		return
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	old := *fc.m.Load()
+	prev := old[name]
+	if prev == nil {
+		return
+	}
+	m := make(map[string]*cacheEntry, len(old))
+	for k, v := range old {
+		if k != name {
+			m[k] = v
+		}
+	}
+	fc.bytes -= prev.bytes
+	fc.m.Store(&m)
+	prev.release()
+}
+
 // release drops the references e holds to its open files (the cache's,
 // or a builder's that did not publish e); a response still sending one
 // keeps it open until it is done.

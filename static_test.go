@@ -335,3 +335,44 @@ func TestStaticKeepsLargeFilesOpen(t *testing.T) {
 		}
 	}
 }
+
+// A large file kept open by the cache is closed once its name no longer
+// resolves: a deleted file's disk space is not held by the server.
+func TestStaticReleasesDeletedFile(t *testing.T) {
+	root, _ := siteDir(t)
+	app := eddy.New(eddy.Config{})
+	app.Static("/now", root, eddy.StaticOptions{Revalidate: -1})
+	s := eddytest.New(t, app)
+	p := filepath.Join(root, "big.bin")
+	if r := rawGet(t, s, "/now/big.bin"); r.Status != 200 {
+		t.Fatalf("first: %d", r.Status)
+	}
+	if !openBy(t, p) {
+		t.Fatal("the cache did not keep big.bin open (the test needs a large file)")
+	}
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	if r := rawGet(t, s, "/now/big.bin"); r.Status != 404 {
+		t.Fatalf("after removal: %d, want 404", r.Status)
+	}
+	if openBy(t, p) {
+		t.Fatal("a deleted file is still held open by the cache")
+	}
+}
+
+// openBy reports whether this process has a descriptor open on path
+// (deleted or not), from /proc/self/fd.
+func openBy(t *testing.T, path string) bool {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd:", err)
+	}
+	for _, fd := range fds {
+		if l, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); err == nil && strings.TrimSuffix(l, " (deleted)") == path {
+			return true
+		}
+	}
+	return false
+}
