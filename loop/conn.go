@@ -96,7 +96,7 @@ func (c *Conn) releaseOut() {
 		return
 	}
 	delete(l.outs, c)
-	o.dropFiles()
+	o.dropFiles(l)
 	if cap(o.buf) > maxKeptOut {
 		o.buf = nil
 	}

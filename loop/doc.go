@@ -98,8 +98,9 @@
 // SendFile takes the file it is given: the connection sends its bytes with sendfile(2)
 // (never through user space), in order with the writes around it, and closes it once
 // they are sent or dropped (the connection closed first); a piece of it not in the page
-// cache is read into it by an executor job first, so the loop never reads the disk.
-// A Conn must not be used after
+// cache is read into it by an executor job first, so the loop does not wait for the disk
+// (except when the executor refuses the job, or a page is evicted between the check
+// and the send). A Conn must not be used after
 // ConnectionLost returned, except through its Handle (which reports ErrClosed).
 //
 // A message that arrives in many pieces (a large value) is best consumed as it

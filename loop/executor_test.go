@@ -2,6 +2,8 @@ package loop
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -162,7 +164,7 @@ func TestFileWarmFinish(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &countingFile{}
-			w := &fileWarm{f: f}
+			w := &fileWarm{c: &Conn{}, f: f}
 			if tc.dropped && !w.state.CompareAndSwap(warmRunning, warmDropped) {
 				t.Fatal("state")
 			}
@@ -179,3 +181,15 @@ type countingFile struct{ closes atomic.Int32 }
 
 func (f *countingFile) Fd() uintptr  { return ^uintptr(0) }
 func (f *countingFile) Close() error { f.closes.Add(1); return nil }
+
+// A File whose Close panics does not take the process down: closeFile logs it.
+func TestCloseFilePanics(t *testing.T) {
+	l := &Loop{srv: &Server{log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	l.closeFile(panickyFile{})
+}
+
+// panickyFile is a File whose Close panics.
+type panickyFile struct{}
+
+func (panickyFile) Fd() uintptr  { return ^uintptr(0) }
+func (panickyFile) Close() error { panic("close") }

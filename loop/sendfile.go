@@ -3,6 +3,7 @@ package loop
 import (
 	"errors"
 	"os"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -77,6 +78,18 @@ type fileSeg struct {
 	warm *fileWarm
 }
 
+// closeFile closes f, a File given to SendFile: its Close is the caller's code and
+// runs on the loop's output and close paths and in the executor, so a panic in it
+// is logged and goes no further (the file counts as closed).
+func (l *Loop) closeFile(f File) {
+	defer func() {
+		if v := recover(); v != nil {
+			l.srv.log.Error("loop: File.Close panicked", "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	_ = f.Close()
+}
+
 // errCold is sendSome's answer when the next piece of a segment is not in the page
 // cache: it must be read in the executor first (startWarm).
 var errCold = errors.New("loop: file piece not in the page cache")
@@ -95,8 +108,9 @@ var errCold = errors.New("loop: file piece not in the page cache")
 // Close and Shutdown flush a pending file like queued bytes: the peer gets all of it
 // unless it stops reading for Config.CloseLinger.
 //
-// sendfile reads through the page cache, on the loop, so the disk is never read
-// there: each piece (at most the couple of MiB of one turn) is checked to be in the
+// sendfile reads through the page cache, on the loop, so the disk is not read there
+// (but in the two cases above: an executor that refuses the job, a page evicted
+// between the check and the send): each piece (at most the couple of MiB of one turn) is checked to be in the
 // page cache first (cachestat(2); mincore(2) where cachestat cannot see the pages,
 // as through overlayfs), and a piece that is not is read into it by an executor job
 // before it is sent (LoopStats.FileWarms counts these). Hot files cost one cachestat
@@ -109,11 +123,11 @@ var errCold = errors.New("loop: file piece not in the page cache")
 func (c *Conn) SendFile(f File, offset, n int64) error {
 	c.loop.own.check("Conn.SendFile")
 	if c.flags&(fClosed|fClosing|fShutdown) != 0 {
-		_ = f.Close()
+		c.loop.closeFile(f)
 		return ErrClosed
 	}
 	if n <= 0 {
-		_ = f.Close()
+		c.loop.closeFile(f)
 		if n < 0 {
 			return errNegativeLength
 		}
@@ -126,12 +140,12 @@ func (c *Conn) SendFile(f File, offset, n int64) error {
 		if err := c.sendSeg(c.fd(), &seg); err == errCold {
 			cold = true
 		} else if err != nil {
-			_ = f.Close()
+			c.loop.closeFile(f)
 			c.writeFailed(err)
 			return err
 		}
 		if seg.n == 0 {
-			_ = f.Close()
+			c.loop.closeFile(f)
 			return nil
 		}
 		o := c.takeOut()
@@ -327,7 +341,7 @@ func (w *fileWarm) run() {
 // queued (the connection's close then left the file to the job).
 func (w *fileWarm) finish() {
 	if !w.state.CompareAndSwap(warmRunning, warmDone) {
-		_ = w.f.Close() // the segment was dropped while the job read it
+		w.c.loop.closeFile(w.f) // the segment was dropped while the job read it
 	}
 }
 
@@ -375,7 +389,7 @@ func (c *Conn) flushFile(o *outState) (sent int, done, ok bool) {
 	if seg.n > 0 {
 		return sent, false, true
 	}
-	_ = seg.f.Close()
+	c.loop.closeFile(seg.f)
 	copy(o.files, o.files[1:])
 	o.files[len(o.files)-1] = fileSeg{}
 	o.files = o.files[:len(o.files)-1]
@@ -384,14 +398,14 @@ func (c *Conn) flushFile(o *outState) (sent int, done, ok bool) {
 
 // dropFiles closes the files still queued (the connection closes, or its queue is
 // released).
-func (o *outState) dropFiles() {
+func (o *outState) dropFiles(l *Loop) {
 	for i := range o.files {
 		if w := o.files[i].warm; w != nil && w.state.CompareAndSwap(warmRunning, warmDropped) {
 			// A warm job still reads from it: the job closes it when done.
 			o.files[i] = fileSeg{}
 			continue
 		}
-		_ = o.files[i].f.Close()
+		l.closeFile(o.files[i].f)
 		o.files[i] = fileSeg{}
 	}
 	o.files = o.files[:0]

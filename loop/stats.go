@@ -24,7 +24,7 @@ type LoopStats struct {
 	Parks       int64         // paused connections taken out of gnet so the kernel stops reading for them
 	Writable    int64         // output flushes run because the kernel signalled room (EPOLLOUT), not by the timer
 	FileBytes   int64         // file bytes the kernel sent with sendfile(2) (Conn.SendFile), never copied through user space
-	FileWarms   int64         // file pieces not in the page cache, read into it in the executor before sendfile sent them (never on the loop)
+	FileWarms   int64         // file pieces not in the page cache, read into it in the executor before sendfile sent them (not on the loop)
 }
 
 // counters are written by their loop (and the driver) and read from anywhere.
