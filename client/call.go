@@ -3,11 +3,13 @@ package client
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -123,18 +125,40 @@ type hopPrep struct {
 
 // offLoop runs job on a goroutine of its own (the jar, the Proxy func and
 // decompression may block or take long: the loop must not wait for them),
-// then done on the call's loop. The session counts the work until done ran,
-// so Close waits for it. Loop-only.
-func (c *call) offLoop(job, done func()) {
+// then done on the call's loop. job is the user's code: a panic in it is
+// logged and, on the loop, given to fail as the call's error (fail nil: done
+// runs as if job had returned). The session counts the work until done or
+// fail ran, so Close waits for it. Loop-only.
+func (c *call) offLoop(job, done func(), fail func(error)) {
 	s, l := c.s, c.lp.l
 	c.tainted = true // the goroutine refers to c
 	s.liveInc()
 	go func() {
-		job()
-		if l.CallSoonThreadsafe(func() { defer s.liveDone(); done() }) != nil {
+		err := recovered(s.log, job)
+		if l.CallSoonThreadsafe(func() {
+			defer s.liveDone()
+			if err != nil && fail != nil {
+				fail(err)
+				return
+			}
+			done()
+		}) != nil {
 			s.liveDone() // the loop stopped: nobody is left to tell
 		}
 	}()
+}
+
+// recovered runs job and returns the panic it raised, if any, as an error,
+// after logging it with its stack.
+func recovered(log *slog.Logger, job func()) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			log.Error("client: user code panicked (cookie jar, Proxy func or decoder)", "panic", v, "stack", string(debug.Stack()))
+			err = fmt.Errorf("client: panic in the session's cookie jar, Proxy func or decoder: %v", v)
+		}
+	}()
+	job()
+	return nil
 }
 
 // hop sends req, one hop of the call: the jar and the Proxy func, if the
@@ -161,7 +185,7 @@ func (c *call) hop(req *Request) {
 		if !c.ended && c.req == req {
 			c.hopWith(req, p)
 		}
-	})
+	}, func(err error) { c.finish(nil, err) })
 }
 
 // hopWith sends req with what was asked off the loop (p nil: nothing was).
@@ -506,7 +530,7 @@ func (c *call) onHead(hop any, resp *Response) {
 					c.endWait = false
 					c.onEnd(hop, nil)
 				}
-			})
+			}, nil) // a jar that panicked stored nothing: the response goes on
 			return
 		}
 	}
@@ -647,7 +671,8 @@ func (c *call) finish(resp *Response, err error) {
 // MaxBodyBuffered of it takes long), then delivers it. Loop-only.
 func (c *call) decodeAndDeliver(resp *Response) {
 	var err error
-	c.offLoop(func() { resp, err = c.s.decodedBuffered(resp, true) }, func() { c.deliver(resp, err) })
+	c.offLoop(func() { resp, err = c.s.decodedBuffered(resp, true) }, func() { c.deliver(resp, err) },
+		func(err error) { c.deliver(nil, err) })
 }
 
 // deliver hands a buffered call's outcome to its callback, RaiseForStatus

@@ -367,3 +367,56 @@ func TestTotalTimeoutWhileUserCodeBlocks(t *testing.T) {
 		})
 	}
 }
+
+// panicJar is a cookie jar whose methods panic.
+type panicJar struct{ cookies, set bool }
+
+func (j panicJar) SetCookies(*url.URL, []*http.Cookie) {
+	if j.set {
+		panic("SetCookies")
+	}
+}
+
+func (j panicJar) Cookies(*url.URL) []*http.Cookie {
+	if j.cookies {
+		panic("Cookies")
+	}
+	return nil
+}
+
+// User code run off the loop that panics (the cookie jar, the Proxy func) does
+// not end the process: asking for cookies or a proxy fails the call with an
+// error; a jar that panics storing cookies stores none and the response goes on.
+func TestUserCodePanicOffLoop(t *testing.T) {
+	srv := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "k", Value: "v"})
+		io.WriteString(w, "ok")
+	}))
+	cases := []struct {
+		name    string
+		cfg     Config
+		wantErr bool
+	}{
+		{"Cookies", Config{Loops: 1, Jar: panicJar{cookies: true}}, true},
+		{"SetCookies", Config{Loops: 1, Jar: panicJar{set: true}}, false},
+		{"Proxy", Config{Loops: 1, Proxy: func(*http.Request) (*url.URL, error) { panic("Proxy") }}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSession(t, tc.cfg)
+			resp, err := s.Get(ctxT(t), srv.URL)
+			if tc.wantErr {
+				if err == nil || !strings.Contains(err.Error(), "panic") {
+					t.Fatalf("got %v, want the panic as the call's error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := resp.Text(); got != "ok" {
+				t.Fatalf("body %q", got)
+			}
+		})
+	}
+}
