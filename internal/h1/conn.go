@@ -345,8 +345,7 @@ func (c *conn) update() {
 	// The usual keep-alive turn (no body under way, reading not paused,
 	// nothing that could pause it) leaves reading as it is: the test here
 	// saves updateReading's call, about 45 instructions a request.
-	if c.cur != nil || c.flags&(cfReadPaused|cfWritePaused|cfUpgrade|cfClosing) != 0 ||
-		c.n >= int32(c.ls.e.cfg.PipelineDepth) {
+	if c.cur != nil || c.flags&cfReadPaused != 0 || c.blocked() {
 		c.updateReading()
 	}
 	c.arm()

@@ -40,7 +40,10 @@ func (c *conn) arm() {
 	if c.idle() {
 		earliest(c.idleBy())
 		if c.flags&cfDraining != 0 {
-			earliest(c.ls.drainBy)
+			// drainBy 0: this loop had no idle connection when the drain
+			// began, so no grace was set; Timeout closes an idle draining
+			// connection at once. 0 would read as "no deadline" here.
+			earliest(max(c.ls.drainBy, 1))
 		}
 	}
 	for x := c.head; x != nil; x = x.next {
