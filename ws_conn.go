@@ -175,11 +175,14 @@ func (w *WebSocket) borrow() *wsBorrow {
 
 // wsDeflate is a WebSocket's compression, made only when permessage-deflate
 // is negotiated. It is guarded by its own mu, which the loop never takes for
-// its own work: a message is compressed by the goroutine that sends it,
-// outside the WebSocket's mu, so the loop never waits for deflate work done
-// elsewhere. mu is held from the compression to the frame's place in the
-// output: with context takeover the frames must leave in the order they were
-// compressed.
+// its own work (housekeeping such as Timeout only tries it): a message is
+// compressed by the goroutine that sends it, outside the WebSocket's mu. A
+// Send from the loop itself (OnOpen, OnMessage) does take mu, so it waits
+// while another goroutine compresses a message on the same WebSocket; send
+// large messages on a compressed WebSocket from one side, the loop or a
+// goroutine, not both. mu is held from the compression to the frame's place
+// in the output: with context takeover the frames must leave in the order
+// they were compressed.
 type wsDeflate struct {
 	mu  sync.Mutex
 	d   *ws.Deflater
