@@ -195,6 +195,9 @@ func (c *call) hopWith(req *Request, p *hopPrep) {
 		dh  = c.defaults(req) // the session's fields alone, serialized already
 		err error
 	)
+	if dh != nil && p != nil && p.proxy != nil && p.proxy.User != nil {
+		dh = nil // the proxy's credentials replace any Proxy-Authorization in the session's fields
+	}
 	if dh != nil {
 		c.decode = dh.decode
 	} else {

@@ -420,3 +420,23 @@ func TestUserCodePanicOffLoop(t *testing.T) {
 		})
 	}
 }
+
+// A proxy URL's credentials replace a Proxy-Authorization among the session's
+// own header fields: the proxy sees one, ours.
+func TestProxyAuthReplacesSessionHeader(t *testing.T) {
+	var saw atomic.Value
+	proxy := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		saw.Store(strings.Join(r.Header.Values("Proxy-Authorization"), ","))
+	}))
+	pu, _ := url.Parse(proxy.URL)
+	pu.User = url.UserPassword("pu", "pp")
+	s := newSession(t, Config{Proxy: http.ProxyURL(pu), Header: http.Header{"Proxy-Authorization": {"Basic old"}}})
+	resp, err := s.Get(ctxT(t), "http://example.invalid/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = resp.Text()
+	if got := saw.Load(); got != "Basic cHU6cHA=" {
+		t.Errorf("proxy saw Proxy-Authorization %q, want ours alone", got)
+	}
+}
