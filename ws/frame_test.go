@@ -2,6 +2,7 @@ package ws
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -74,6 +75,29 @@ func TestMask(t *testing.T) {
 	want := AppendMaskedFrame(nil, OpText, true, []byte("Hello, world"), testKey)[6:]
 	if !bytes.Equal(b, want) {
 		t.Fatalf("Mask with offsets: %x, want %x", b, want)
+	}
+}
+
+// TestMaskLengths checks Mask against the definition (RFC 6455 5.3), byte
+// by byte, at every length around the word loop and the switch to the
+// vector code, at every offset phase.
+func TestMaskLengths(t *testing.T) {
+	key := [4]byte{0x12, 0x34, 0x56, 0x78}
+	for n := 0; n <= 2*maskWordsMax+9; n++ {
+		for off := 0; off < 8; off++ {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte(i*7 + n)
+			}
+			want := slices.Clone(b)
+			for i := range want {
+				want[i] ^= key[(off+i)%4]
+			}
+			Mask(b, key, off)
+			if !bytes.Equal(b, want) {
+				t.Fatalf("Mask of %d bytes at offset %d: %x, want %x", n, off, b, want)
+			}
+		}
 	}
 }
 
