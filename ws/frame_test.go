@@ -27,6 +27,13 @@ func TestAppendFrame(t *testing.T) {
 		{"close without code", AppendClose(nil, 0, "ignored"), "\x88\x00"},
 		{"masked close", AppendMaskedClose(nil, StatusGoingAway, "", testKey), cf(OpClose, true, closeBody(1001, ""))},
 		{"appends", AppendFrame([]byte("prefix"), OpText, true, []byte("x")), "prefix\x81\x01x"},
+		// Into a buffer with room.
+		{"with room", AppendFrame(append(make([]byte, 0, 64), "ab"...), OpBinary, true, []byte("xyz")), "ab\x82\x03xyz"},
+		{"with room, first fragment", AppendFrame(make([]byte, 0, 16), OpText, false, []byte("Hel")), "\x01\x03Hel"},
+		{"with room, empty", AppendFrame(make([]byte, 0, 2), OpPong, true, nil), "\x8a\x00"},
+		{"with room, 125 bytes", AppendFrame(make([]byte, 0, 127), OpBinary, true, []byte(text126[:125])), "\x82\x7d" + text126[:125]},
+		{"room short by one", AppendFrame(make([]byte, 0, 126), OpBinary, true, []byte(text126[:125])), "\x82\x7d" + text126[:125]},
+		{"16-bit length with room", AppendFrame(make([]byte, 0, 300), OpBinary, true, []byte(text126))[:4], "\x82\x7e\x00\x7e"},
 	}
 	for _, tt := range tests {
 		if string(tt.got) != tt.want {
