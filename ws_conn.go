@@ -234,6 +234,11 @@ const maxKeptWSOut = 64 << 10
 // WebSocket lets it go (it could hold up to maxKeptWSOut).
 const wsOutIdle = time.Second
 
+// wsSmallOut is the most queued output flush copies to its stack to write
+// it (most flushes: an echo's or a chat line's frames), leaving the
+// buffer in place.
+const wsSmallOut = 128
+
 func newWebSocket(c *Ctx, wr *wsRoute, hs *ws.Handshake) *WebSocket {
 	w := &WebSocket{wr: wr}
 	ra := c.x.RemoteAddr()
@@ -531,7 +536,28 @@ func (w *WebSocket) batchStart() {
 // ends the connection after a failure or when answering the peer's), a
 // slow consumer is cut off. Loop-only.
 func (w *WebSocket) flush() {
+	var small [wsSmallOut]byte
 	w.mu.Lock()
+	if n := len(w.out); n > 0 && n <= wsSmallOut && cap(w.out) <= maxKeptWSOut && w.lstate != wsGone &&
+		w.flags&(wsfSendClosed|wsfCloseQueued|wsfCut) == 0 && (w.ext == nil || w.ext.bw == nil || len(w.ext.bw.refs) == 0) {
+		// The common case, a few small frames and nothing else to act on:
+		// copied out, so the buffer stays in place for the next sends and
+		// mu is taken once, not twice.
+		copy(small[:], w.out)
+		w.out = w.out[:0]
+		if w.flushPosted.Load() {
+			w.flushPosted.Store(false)
+		}
+		w.mu.Unlock()
+		_ = w.lc.Write(small[:n]) // a failed write closes the connection: ConnectionLost follows
+		if w.lstate != wsGone {
+			w.keptOut()
+			if q := queuedFigure(w.lc.OutboundBuffered()); q != w.queued.Load() {
+				w.queued.Store(q)
+			}
+		}
+		return
+	}
 	buf := w.out
 	w.out = nil
 	var refs []wsRef
@@ -574,11 +600,7 @@ func (w *WebSocket) flush() {
 		}
 		w.mu.Unlock()
 		if kept && w.lstate != wsGone {
-			idle := w.outIdle == 0
-			w.outIdle = w.lc.Loop().Time() + wsOutIdle
-			if idle {
-				w.rearm() // later flushes only move the time: the deadline check finds it
-			}
+			w.keptOut()
 		}
 	}
 	if q := queuedFigure(w.lc.OutboundBuffered()); q != w.queued.Load() {
@@ -586,6 +608,16 @@ func (w *WebSocket) flush() {
 	}
 	if closing {
 		w.closeSent()
+	}
+}
+
+// keptOut notes that the output buffer was kept for the next sends: it
+// goes once no send came for wsOutIdle. Loop-only.
+func (w *WebSocket) keptOut() {
+	idle := w.outIdle == 0
+	w.outIdle = w.lc.Loop().Time() + wsOutIdle
+	if idle {
+		w.rearm() // later flushes only move the time: the deadline check finds it
 	}
 }
 

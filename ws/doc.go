@@ -22,7 +22,8 @@
 // (a server requires masked frames, a client rejects them), control frames
 // longer than 125 bytes or fragmented, continuation without a message, a
 // new message inside a fragmented one, and the size limits. Payload is
-// unmasked as it arrives (gobwas/ws's Cipher, with the running offset);
+// unmasked as it arrives (with the running offset: 8 bytes at a time up to
+// 128 bytes, gobwas/ws's vector Cipher beyond);
 // text is validated as UTF-8 as it arrives, failing on the first bad byte
 // even across fragment boundaries; close frames are validated (ParseClose).
 // Control frames are returned as they arrive, between fragments too. The

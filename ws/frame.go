@@ -128,4 +128,25 @@ func NewMaskKey() [4]byte {
 // Mask applies the masking key to b in place, as if b started offset
 // bytes into a frame's payload; masking and unmasking are the same
 // operation.
-func Mask(b []byte, key [4]byte, offset int) { gws.Cipher(b, key, offset) }
+func Mask(b []byte, key [4]byte, offset int) {
+	if len(b) > maskWordsMax {
+		gws.Cipher(b, key, offset)
+		return
+	}
+	// A small payload (a chat line, a 32-byte echo) in 8-byte words: the
+	// vector code's set-up costs more than the whole of it.
+	k32, r := binary.LittleEndian.Uint32(key[:]), 8*(offset&3)
+	k := uint64(k32>>r | k32<<(32-r)) // the key turned to start at offset's byte
+	k |= k << 32
+	for len(b) >= 8 {
+		binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)^k)
+		b = b[8:]
+	}
+	for i := range b {
+		b[i] ^= byte(k >> (8 * i))
+	}
+}
+
+// maskWordsMax is the longest payload Mask unmasks 8 bytes at a time; a
+// longer one goes to gobwas/ws's vector code.
+const maskWordsMax = 128

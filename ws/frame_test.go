@@ -2,6 +2,7 @@ package ws
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,13 @@ func TestAppendFrame(t *testing.T) {
 		{"close without code", AppendClose(nil, 0, "ignored"), "\x88\x00"},
 		{"masked close", AppendMaskedClose(nil, StatusGoingAway, "", testKey), cf(OpClose, true, closeBody(1001, ""))},
 		{"appends", AppendFrame([]byte("prefix"), OpText, true, []byte("x")), "prefix\x81\x01x"},
+		// Into a buffer with room.
+		{"with room", AppendFrame(append(make([]byte, 0, 64), "ab"...), OpBinary, true, []byte("xyz")), "ab\x82\x03xyz"},
+		{"with room, first fragment", AppendFrame(make([]byte, 0, 16), OpText, false, []byte("Hel")), "\x01\x03Hel"},
+		{"with room, empty", AppendFrame(make([]byte, 0, 2), OpPong, true, nil), "\x8a\x00"},
+		{"with room, 125 bytes", AppendFrame(make([]byte, 0, 127), OpBinary, true, []byte(text126[:125])), "\x82\x7d" + text126[:125]},
+		{"room short by one", AppendFrame(make([]byte, 0, 126), OpBinary, true, []byte(text126[:125])), "\x82\x7d" + text126[:125]},
+		{"16-bit length with room", AppendFrame(make([]byte, 0, 300), OpBinary, true, []byte(text126))[:4], "\x82\x7e\x00\x7e"},
 	}
 	for _, tt := range tests {
 		if string(tt.got) != tt.want {
@@ -74,6 +82,29 @@ func TestMask(t *testing.T) {
 	want := AppendMaskedFrame(nil, OpText, true, []byte("Hello, world"), testKey)[6:]
 	if !bytes.Equal(b, want) {
 		t.Fatalf("Mask with offsets: %x, want %x", b, want)
+	}
+}
+
+// TestMaskLengths checks Mask against the definition (RFC 6455 5.3), byte
+// by byte, at every length around the word loop and the switch to the
+// vector code, at every offset phase.
+func TestMaskLengths(t *testing.T) {
+	key := [4]byte{0x12, 0x34, 0x56, 0x78}
+	for n := 0; n <= 2*maskWordsMax+9; n++ {
+		for off := 0; off < 8; off++ {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte(i*7 + n)
+			}
+			want := slices.Clone(b)
+			for i := range want {
+				want[i] ^= key[(off+i)%4]
+			}
+			Mask(b, key, off)
+			if !bytes.Equal(b, want) {
+				t.Fatalf("Mask of %d bytes at offset %d: %x, want %x", n, off, b, want)
+			}
+		}
 	}
 }
 

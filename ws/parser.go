@@ -130,6 +130,11 @@ func (p *Parser) set(f parserFlags, on bool) {
 // Feed unmasks payload in place: the consumed bytes of in are modified.
 // Loop-only: a Parser belongs to one connection.
 func (p *Parser) Feed(in []byte) (n int, m Message, err error) {
+	if p.flags&^(fMasked|fFin) == 0 && p.hdrN == 0 && len(in) >= 6 && p.err == nil {
+		if n, m, err, ok := p.small(in); ok {
+			return n, m, err
+		}
+	}
 	if p.err != nil {
 		return 0, Message{}, p.err
 	}
@@ -153,6 +158,44 @@ func (p *Parser) Feed(in []byte) (n int, m Message, err error) {
 		p.err = e
 	}
 	return n, m, err
+}
+
+// small parses the common case in one go: between messages, a whole
+// masked single-frame text or binary message with a 7-bit length (at most
+// 125 bytes) is at the start of in. ok false means it is not that case and
+// nothing was done: feed parses it. The state it leaves is the one feed
+// leaves after such a message.
+func (p *Parser) small(in []byte) (n int, m Message, err error, ok bool) {
+	b0, b1 := in[0], in[1]
+	length := int(b1 & 0x7f)
+	if b1 < 0x80 || length > MaxControlPayload || len(in) < 6+length || p.Role != RoleServer || len(p.buf) != 0 ||
+		p.MaxMessage > 0 && length > p.MaxMessage || p.MaxFrame > 0 && length > p.MaxFrame {
+		return 0, Message{}, nil, false
+	}
+	switch b0 { // FIN, no reserved bit, text or binary
+	case 0x80 | byte(OpText):
+		if p.RejectText {
+			return 0, Message{}, nil, false
+		}
+	case 0x80 | byte(OpBinary):
+		if p.RejectBinary {
+			return 0, Message{}, nil, false
+		}
+	default:
+		return 0, Message{}, nil, false
+	}
+	op := Op(b0 & 0x0f)
+	copy(p.mask[:], in[2:6])
+	pl := in[6 : 6+length]
+	Mask(pl, p.mask, 0)
+	p.op, p.msgOp, p.left, p.off = op, op, 0, 0
+	p.flags = fMasked | fFin
+	p.utf8.reset()
+	if op == OpText && !utf8.Valid(pl) {
+		p.err = ErrInvalidUTF8
+		return 6 + length, Message{}, ErrInvalidUTF8, true
+	}
+	return 6 + length, Message{Op: op, Payload: pl}, nil, true
 }
 
 // Compact drops the assembly buffer, unless a message is being assembled
