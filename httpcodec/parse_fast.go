@@ -11,8 +11,55 @@ import (
 // complete there, so the general single pass would fail as well.
 const fastNeedMore = -1
 
-// hostColon is "host:" as the low five bytes of a little-endian word.
-var hostColon = uint64(word4("host")) | ':'<<32
+// Words of the fast path, little-endian: "host:" in the low five bytes,
+// " HTTP/1.", ".1\r\n", ".0\r\n".
+var (
+	hostColon = uint64(word4("host")) | ':'<<32
+	spHTTP1   = word8(" HTTP/1.")
+	dot1CRLF  = word4(".1\r\n")
+	dot0CRLF  = word4(".0\r\n")
+)
+
+// load8 reads the little-endian word at b[i:i+8]; the full slice
+// expression leaves two compares of bounds checking where b[i:] spends
+// about eight instructions.
+func load8(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i : i+8 : i+8]) }
+
+// hostNameBytes flags, as plainPathBytes does, the bytes of w that are not
+// an ASCII letter, digit, '-' or '.': the bytes of most host names and of
+// IPv4 addresses.
+func hostNameBytes(w uint64) uint64 {
+	y := w | 0x2020202020202020
+	letter := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505)  // 'a'..'z'
+	digit := (w + 0x5050505050505050) &^ (w + 0x4646464646464646)   // '0'..'9'
+	dashDot := (w + 0x5353535353535353) &^ (w + 0x5151515151515151) // '-', '.'
+	return (^(letter | digit | dashDot) | w) & msb
+}
+
+// nameBytes flags, as plainPathBytes does, the bytes of w that are not an
+// ASCII letter, digit or '-': the bytes of most field names.
+func nameBytes(w uint64) uint64 {
+	y := w | 0x2020202020202020
+	letter := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505) // 'a'..'z'
+	digit := (w + 0x5050505050505050) &^ (w + 0x4646464646464646)  // '0'..'9'
+	dash := (w + 0x5353535353535353) &^ (w + 0x5252525252525252)   // '-'
+	return (^(letter | digit | dash) | w) & msb
+}
+
+// plainPathBytes flags, in the high bit of each byte, the bytes of w that
+// are not an ASCII letter, digit or '/'. For a byte below 0x80, adding
+// 0x80-k sets its high bit exactly when it is k or more, with no carry into
+// the next byte; OR 0x20 folds upper-case letters onto lower-case ones and
+// no other byte onto a letter. A byte from 0x80 up is flagged by its own
+// high bit, and the carries it may cause only reach the bytes after it: so
+// the lowest flagged byte is always the first such byte. About twenty
+// instructions per eight bytes, where table lookups spend about thirty.
+func plainPathBytes(w uint64) uint64 {
+	y := w | 0x2020202020202020
+	letter := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505)     // 'a'..'z'
+	slashDigit := (w + 0x5151515151515151) &^ (w + 0x4646464646464646) // '/'..'9'
+	return (^(letter | slashDigit) | w) & msb
+}
 
 // parseFast parses the common shape of a complete head in one pass with no
 // calls on its way: a method ("GET " in one compare), an origin-form
@@ -32,13 +79,17 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 	if max := l.maxHeaderBytes(); len(buf) > max {
 		buf = buf[:max]
 	}
+	// Each result goes into r as soon as it is known, which keeps fewer
+	// values in registers; after a 0 or fastNeedMore the caller resets r.
+	r.requestHead = requestHead{}
+	r.contentLength = -1
 
 	// Request line: method SP origin-form SP HTTP-version CRLF.
 	i := start
 	if i+4 > len(buf) {
 		return fastNeedMore
 	}
-	if binary.LittleEndian.Uint32(buf[i:]) == getSP {
+	if binary.LittleEndian.Uint32(buf[i:i+4:i+4]) == getSP {
 		i += 3
 	} else {
 		for i < len(buf) && tcharTable[buf[i]] {
@@ -51,7 +102,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 			return 0 // CONNECT takes an authority, never a path
 		}
 	}
-	method := span{uint32(start), uint32(i - start)}
+	r.method = span{uint32(start), uint32(i - start)}
 	i++
 	ts := i
 	if i >= len(buf) {
@@ -60,75 +111,64 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 	if buf[i] != '/' {
 		return 0
 	}
-	// The path, eight table lookups ORed per step: a word without a stop
-	// (bit 0) costs three instructions a byte and one branch; the byte loop
-	// then finds the stop in the last word.
-	var special byte
+	// The path: eight bytes per step while they are letters, digits and
+	// '/' (about three instructions a byte, see plainPathBytes), the rest
+	// (from the first other byte) by skipPath's tables.
 	for i+8 <= len(buf) {
-		w := buf[i : i+8 : i+8]
-		m := pathBits[w[0]] | pathBits[w[1]] | pathBits[w[2]] | pathBits[w[3]] |
-			pathBits[w[4]] | pathBits[w[5]] | pathBits[w[6]] | pathBits[w[7]]
-		if m&1 != 0 {
+		if m := plainPathBytes(load8(buf, i)); m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
 			break
 		}
-		special |= m
 		i += 8
 	}
-	for i < len(buf) {
-		c := pathBits[buf[i]]
-		if c&1 != 0 {
-			break
+	r.plainPath = true
+	if i >= len(buf) || buf[i] != ' ' {
+		var special bool
+		i, special = skipPath(buf, i)
+		r.plainPath = !special
+		if i < len(buf) && buf[i] == '?' {
+			r.path = span{uint32(ts), uint32(i - ts)}
+			r.hasQuery = true
+			q := i + 1
+			i = skipTarget(buf, q, &targetStops)
+			r.query = span{uint32(q), uint32(i - q)}
 		}
-		special |= c
-		i++
 	}
-	q := -1
-	if i < len(buf) && buf[i] == '?' {
-		q = i
-		i = skipTarget(buf, i+1, &targetStops)
+	r.target = span{uint32(ts), uint32(i - ts)}
+	if !r.hasQuery {
+		r.path = r.target
 	}
-	// The version and CRLF after the SP, as two compares.
+	// SP, the version and CRLF as two words.
 	if i+11 > len(buf) {
 		return fastNeedMore
 	}
-	if buf[i] != ' ' || binary.LittleEndian.Uint16(buf[i+9:]) != '\r'|'\n'<<8 {
+	v := buf[i : i+11 : i+11]
+	if binary.LittleEndian.Uint64(v) != spHTTP1 {
 		return 0
 	}
-	var minor uint8
-	switch binary.LittleEndian.Uint64(buf[i+1:]) {
-	case http11:
-		minor = 1
-	case http10:
+	switch binary.LittleEndian.Uint32(v[7:]) {
+	case dot1CRLF:
+		r.minor = 1
+	case dot0CRLF:
 	default:
 		return 0
 	}
-	lineEnd := i + 11
-	if lineEnd-start > l.maxRequestLine() {
+	pos := i + 11
+	if pos-start > l.maxRequestLine() {
 		return 0
 	}
-	r.buf = buf
-	r.requestHead = requestHead{
-		method:        method,
-		target:        span{uint32(ts), uint32(i - ts)},
-		path:          span{uint32(ts), uint32(i - ts)},
-		contentLength: -1,
-		minor:         minor,
-		plainPath:     special == 0,
-	}
-	if q >= 0 {
-		r.path.len = uint32(q - ts)
-		r.query = span{uint32(q + 1), uint32(i - q - 1)}
-		r.hasQuery = true
-	}
 
-	// Field lines up to the empty line.
+	// Field lines up to the empty line. Past limit lines (MaxHeaders, or
+	// the fixed array's size) parse takes over.
+	limit := l.maxHeaders()
+	if limit > len(r.hdr.arr) {
+		limit = len(r.hdr.arr)
+	}
 	var (
 		st      fieldState
 		framing bool // st holds something: finish must run
 	)
-	maxLines, drop := l.maxHeaders(), l.dropUnderscore()
-	n, lines := 0, 0
-	pos := lineEnd
+	n, dropped := 0, 0
 	for {
 		if pos+1 >= len(buf) {
 			return fastNeedMore
@@ -139,69 +179,74 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 			}
 			break
 		}
-		if lines >= maxLines || n >= len(r.hdr.arr) {
+		if n+dropped >= limit {
 			return 0
 		}
-		lines++
-		if pos+8 <= len(buf) && (binary.LittleEndian.Uint64(buf[pos:])|0x20202020)&0xffffffffff == hostColon {
-			// Host: a reg-name, then ':' and digits, then CR. hostBits
-			// and digits are all field-value bytes, so this one scan
-			// replaces the value scan and validHost; anything else (an IP
-			// literal, OWS before the CR) is left to parse.
-			v := pos + 5
-			for v < len(buf) && isOWS(buf[v]) {
-				v++
-			}
-			j := v
-			for j+8 <= len(buf) {
-				w := buf[j : j+8 : j+8]
-				if hostBits[w[0]]&hostBits[w[1]]&hostBits[w[2]]&hostBits[w[3]]&
-					hostBits[w[4]]&hostBits[w[5]]&hostBits[w[6]]&hostBits[w[7]] == 0 {
-					break
+		if pos+8 <= len(buf) {
+			if w := load8(buf, pos); (w|0x20202020)&0xffffffffff == hostColon {
+				// Host: a reg-name, then ':' and digits, then CR. Its bytes
+				// are all field-value bytes, so this one scan replaces the
+				// value scan and validHost; anything else (OWS around the
+				// value, an IP literal) is left to parse.
+				v := pos + 5
+				if byte(w>>40) == ' ' {
+					v++
 				}
-				j += 8
-			}
-			for j < len(buf) && hostBits[buf[j]] != 0 {
-				j++
-			}
-			if j < len(buf) && buf[j] == ':' {
-				j++
-				if j+8 <= len(buf) {
-					// The first byte of the word that is not a digit, as in
-					// validPort: for a byte below 0x80, adding 0x50 sets
-					// its top bit from '0' up, adding 0x46 from ':' up; a
-					// byte from 0x80 up is flagged by its own top bit, and
-					// its carries only reach the bytes after it.
-					w := binary.LittleEndian.Uint64(buf[j:])
-					nd := (^(w + 0x5050505050505050) | (w + 0x4646464646464646) | w) & msb
-					if nd == 0 {
-						return 0 // a port of eight digits or more
+				j := v
+				for j+8 <= len(buf) {
+					if m := hostNameBytes(load8(buf, j)); m != 0 {
+						j += bits.TrailingZeros64(m) >> 3
+						break
 					}
-					j += bits.TrailingZeros64(nd) >> 3
-				} else {
-					for j < len(buf) && isDigit(buf[j]) {
-						j++
+					j += 8
+				}
+				for j < len(buf) && hostBits[buf[j]] != 0 {
+					j++ // the other reg-name bytes, and a tail under eight bytes
+				}
+				if j < len(buf) && buf[j] == ':' {
+					j++
+					if j+8 <= len(buf) {
+						// The first byte that is not a digit: for a byte
+						// below 0x80, adding 0x50 sets its top bit from '0'
+						// up, adding 0x46 from ':' up; see plainPathBytes.
+						w := load8(buf, j)
+						nd := (^(w + 0x5050505050505050) | (w + 0x4646464646464646) | w) & msb
+						if nd == 0 {
+							return 0 // a port of eight digits or more
+						}
+						j += bits.TrailingZeros64(nd) >> 3
+					} else {
+						for j < len(buf) && isDigit(buf[j]) {
+							j++
+						}
 					}
 				}
+				if j+1 >= len(buf) {
+					return fastNeedMore
+				}
+				if buf[j] != '\r' || buf[j+1] != '\n' || j == v || r.hasHost {
+					return 0
+				}
+				r.hasHost = true
+				r.host = span{uint32(v), uint32(j - v)}
+				r.hdr.arr[n] = field{span{uint32(pos), 4}, r.host}
+				n++
+				pos = j + 2
+				continue
 			}
-			if j+1 >= len(buf) {
-				return fastNeedMore
-			}
-			if buf[j] != '\r' || buf[j+1] != '\n' || j == v || r.hasHost {
-				return 0
-			}
-			r.hasHost = true
-			r.host = span{uint32(v), uint32(j - v)}
-			r.hdr.arr[n] = field{span{uint32(pos), 4}, r.host}
-			n++
-			pos = j + 2
-			continue
 		}
 
 		// Any other field line, as parseFieldLine reads it.
 		i := pos
+		for i+8 <= len(buf) {
+			if m := nameBytes(load8(buf, i)); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
 		for i < len(buf) && tcharTable[buf[i]] {
-			i++
+			i++ // the other token bytes, and a tail under eight bytes
 		}
 		if i >= len(buf) {
 			return fastNeedMore
@@ -215,20 +260,35 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 			i++
 		}
 		vs := i
-		j := scanValue(buf, i)
-		if j+1 >= len(buf) {
+		// The value up to its first control byte, as scanValue.
+		for i+8 <= len(buf) {
+			if m := ctlMask(load8(buf, i)); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				if buf[i] != '\t' {
+					break
+				}
+				i++
+				continue
+			}
+			i += 8
+		}
+		for i < len(buf) && valueTable[buf[i]] {
+			i++
+		}
+		if i+1 >= len(buf) {
 			return fastNeedMore
 		}
-		if buf[j] != '\r' || buf[j+1] != '\n' {
+		if buf[i] != '\r' || buf[i+1] != '\n' {
 			return 0
 		}
-		ve := j
+		ve := i
 		for ve > vs && isOWS(buf[ve-1]) {
 			ve--
 		}
-		pos = j + 2
-		if drop && bytes.IndexByte(name.of(buf), '_') >= 0 {
-			continue // dropped, as in parse
+		pos = i + 2
+		if l != nil && l.DropUnderscoreHeaders && bytes.IndexByte(name.of(buf), '_') >= 0 {
+			dropped++ // as in parse: counted, not stored
+			continue
 		}
 		f := field{name, span{uint32(vs), uint32(ve - vs)}}
 		r.hdr.arr[n] = f
@@ -239,7 +299,9 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 				return 0 // a Host the word compare missed: too near the end
 			}
 		case 5, 6, 7, 8, 10, 12, 13, 14, 17, 19:
-			r.hdr.n = n // for singleton's lookup
+			// What field and singleton's lookup read.
+			r.buf = buf
+			r.hdr.n = n
 			framing = true
 			if r.field(f, &st) != nil {
 				return 0
@@ -256,9 +318,9 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		}
 		return end
 	}
-	if !r.hasHost && minor == 1 {
+	if !r.hasHost && r.minor == 1 {
 		return 0
 	}
-	r.keepAlive = minor == 1
+	r.keepAlive = r.minor == 1
 	return end
 }
