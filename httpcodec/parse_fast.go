@@ -76,9 +76,11 @@ func plainPathBytes(w uint64) uint64 {
 // the same result (TestParseFastAgrees, FuzzParseFast), so which path
 // parsed a head never shows; the incremental path still picks every error.
 func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
-	if max := l.maxHeaderBytes(); len(buf) > max {
-		buf = buf[:max]
+	max := l.maxHeaderBytes()
+	if len(buf) < max {
+		max = len(buf)
 	}
+	buf = buf[:max:max] // cap == len: one bound for every check below
 	// Each result goes into r as soon as it is known, which keeps fewer
 	// values in registers; after a 0 or fastNeedMore the caller resets r.
 	r.requestHead = requestHead{}
@@ -159,16 +161,20 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 	}
 
 	// Field lines up to the empty line. Past limit lines (MaxHeaders, or
-	// the fixed array's size) parse takes over.
+	// the fixed array's size) parse takes over; a dropped line lowers the
+	// limit, as it counts but is not stored. The flags live in memory
+	// beside st, which leaves the registers to the scans.
 	limit := l.maxHeaders()
 	if limit > len(r.hdr.arr) {
 		limit = len(r.hdr.arr)
 	}
-	var (
-		st      fieldState
-		framing bool // st holds something: finish must run
-	)
-	n, dropped := 0, 0
+	var st struct {
+		fieldState
+		framing bool // fieldState holds something: finish must run
+		drop    bool // Limits.DropUnderscoreHeaders
+	}
+	st.drop = l.dropUnderscore()
+	n := 0
 	for {
 		if pos+1 >= len(buf) {
 			return fastNeedMore
@@ -179,7 +185,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 			}
 			break
 		}
-		if n+dropped >= limit {
+		if n >= limit {
 			return 0
 		}
 		if pos+8 <= len(buf) {
@@ -286,8 +292,8 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 			ve--
 		}
 		pos = i + 2
-		if l != nil && l.DropUnderscoreHeaders && bytes.IndexByte(name.of(buf), '_') >= 0 {
-			dropped++ // as in parse: counted, not stored
+		if st.drop && bytes.IndexByte(name.of(buf), '_') >= 0 {
+			limit-- // as in parse: counted, not stored
 			continue
 		}
 		f := field{name, span{uint32(vs), uint32(ve - vs)}}
@@ -302,8 +308,8 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 			// What field and singleton's lookup read.
 			r.buf = buf
 			r.hdr.n = n
-			framing = true
-			if r.field(f, &st) != nil {
+			st.framing = true
+			if r.field(f, &st.fieldState) != nil {
 				return 0
 			}
 		}
@@ -312,8 +318,8 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 	r.buf = buf[:end]
 	r.headLen = uint32(end)
 	r.hdr.n = n
-	if framing {
-		if r.finish(&st) != nil {
+	if st.framing {
+		if r.finish(&st.fieldState) != nil {
 			return 0
 		}
 		return end
