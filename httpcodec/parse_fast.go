@@ -20,6 +20,11 @@ var (
 	dot0CRLF  = word4(".0\r\n")
 )
 
+// load2 reads the little-endian 16 bits at b[i:i+2]: a CRLF in one compare.
+func load2(b []byte, i int) uint16 { return binary.LittleEndian.Uint16(b[i : i+2 : i+2]) }
+
+const crlf = '\r' | '\n'<<8
+
 // load8 reads the little-endian word at b[i:i+8]; the full slice
 // expression leaves two compares of bounds checking where b[i:] spends
 // about eight instructions.
@@ -206,8 +211,10 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 					}
 					j += 8
 				}
-				for j < len(buf) && hostBits[buf[j]] != 0 {
-					j++ // the other reg-name bytes, and a tail under eight bytes
+				if j < len(buf) && buf[j] != ':' {
+					for j < len(buf) && hostBits[buf[j]] != 0 {
+						j++ // the other reg-name bytes, and a tail under eight bytes
+					}
 				}
 				if j < len(buf) && buf[j] == ':' {
 					j++
@@ -230,7 +237,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 				if j+1 >= len(buf) {
 					return fastNeedMore
 				}
-				if buf[j] != '\r' || buf[j+1] != '\n' || j == v || r.hasHost {
+				if load2(buf, j) != crlf || j == v || r.hasHost {
 					return 0
 				}
 				r.hasHost = true
@@ -284,7 +291,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		if i+1 >= len(buf) {
 			return fastNeedMore
 		}
-		if buf[i] != '\r' || buf[i+1] != '\n' {
+		if load2(buf, i) != crlf {
 			return 0
 		}
 		ve := i
