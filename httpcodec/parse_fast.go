@@ -34,21 +34,22 @@ func load8(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i : i+8
 // an ASCII letter, digit, '-' or '.': the bytes of most host names and of
 // IPv4 addresses.
 func hostNameBytes(w uint64) uint64 {
+	// One range at a time, so that fewer values are live at once.
 	y := w | 0x2020202020202020
-	letter := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505)  // 'a'..'z'
-	digit := (w + 0x5050505050505050) &^ (w + 0x4646464646464646)   // '0'..'9'
-	dashDot := (w + 0x5353535353535353) &^ (w + 0x5151515151515151) // '-', '.'
-	return (^(letter | digit | dashDot) | w) & msb
+	ok := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505) // 'a'..'z'
+	ok |= (w + 0x5050505050505050) &^ (w + 0x4646464646464646) // '0'..'9'
+	ok |= (w + 0x5353535353535353) &^ (w + 0x5151515151515151) // '-', '.'
+	return (^ok | w) & msb
 }
 
 // nameBytes flags, as plainPathBytes does, the bytes of w that are not an
 // ASCII letter, digit or '-': the bytes of most field names.
 func nameBytes(w uint64) uint64 {
 	y := w | 0x2020202020202020
-	letter := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505) // 'a'..'z'
-	digit := (w + 0x5050505050505050) &^ (w + 0x4646464646464646)  // '0'..'9'
-	dash := (w + 0x5353535353535353) &^ (w + 0x5252525252525252)   // '-'
-	return (^(letter | digit | dash) | w) & msb
+	ok := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505) // 'a'..'z'
+	ok |= (w + 0x5050505050505050) &^ (w + 0x4646464646464646) // '0'..'9'
+	ok |= (w + 0x5353535353535353) &^ (w + 0x5252525252525252) // '-'
+	return (^ok | w) & msb
 }
 
 // plainPathBytes flags, in the high bit of each byte, the bytes of w that
@@ -61,9 +62,9 @@ func nameBytes(w uint64) uint64 {
 // instructions per eight bytes, where table lookups spend about thirty.
 func plainPathBytes(w uint64) uint64 {
 	y := w | 0x2020202020202020
-	letter := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505)     // 'a'..'z'
-	slashDigit := (w + 0x5151515151515151) &^ (w + 0x4646464646464646) // '/'..'9'
-	return (^(letter | slashDigit) | w) & msb
+	ok := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505) // 'a'..'z'
+	ok |= (w + 0x5151515151515151) &^ (w + 0x4646464646464646) // '/'..'9'
+	return (^ok | w) & msb
 }
 
 // parseFast parses the common shape of a complete head in one pass with no
@@ -211,12 +212,18 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 					}
 					j += 8
 				}
-				if j < len(buf) && buf[j] != ':' {
+				if j >= len(buf) {
+					return fastNeedMore
+				}
+				if c := buf[j]; c != ':' && hostBits[c] != 0 {
 					for j < len(buf) && hostBits[buf[j]] != 0 {
 						j++ // the other reg-name bytes, and a tail under eight bytes
 					}
+					if j >= len(buf) {
+						return fastNeedMore
+					}
 				}
-				if j < len(buf) && buf[j] == ':' {
+				if buf[j] == ':' {
 					j++
 					if j+8 <= len(buf) {
 						// The first byte that is not a digit: for a byte
