@@ -313,12 +313,24 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		f := field{name, span{uint32(vs), uint32(ve - vs)}}
 		r.hdr.arr[n] = f
 		n++
+		if name.len == 4 && isHost(name.of(buf)) {
+			return 0 // a Host the word compare missed: too near the end
+		}
+		// mayFrame, inline: most lines need no call at all.
+		var framing bool
 		switch name.len {
-		case 4:
-			if isHost(name.of(buf)) {
-				return 0 // a Host the word compare missed: too near the end
-			}
-		case 5, 6, 7, 8, 10, 12, 13, 14, 17, 19:
+		case 6:
+			framing = isExpect(name.of(buf))
+		case 7:
+			framing = isUpgrade(name.of(buf))
+		case 10:
+			framing = isConnection(name.of(buf))
+		case 14:
+			framing = isContentLength(name.of(buf))
+		case 5, 8, 12, 13, 17, 19:
+			framing = true
+		}
+		if framing {
 			// What field and singleton's lookup read.
 			r.buf = buf
 			r.hdr.n = n
