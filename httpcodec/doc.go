@@ -9,7 +9,11 @@
 // return a complete head, "need more" (n == 0, nil error) or a protocol error
 // (*Error) that carries the status to answer with. A head (request or
 // response) that is complete on the first call is parsed in a single pass
-// with lookup tables, which finds the line ends as it validates. Otherwise
+// with lookup tables, which finds the line ends as it validates; a request
+// of the common shape (origin-form target, HTTP/1.1 or 1.0, a Host of
+// name or IPv4 address and port) by a shorter pass that tests eight bytes
+// per step and checks the Host while it looks for the line's end, and
+// leaves anything else to the general one, with identical results. Otherwise
 // (and on any error) the head is located by an incremental search for the
 // empty line that resumes where the previous call stopped, with the 414/431
 // limits enforced on the prefix, then parsed; that path alone picks the

@@ -64,9 +64,15 @@ func (p *RequestParser) Parse(buf []byte, r *Request) (n int, err error) {
 	}
 	if p.scanned == 0 && p.lineEnd == 0 {
 		// First look at this head: most often it is all there, so parse it
-		// in one pass, validating and finding the line ends at once.
-		if end := r.parseWhole(buf, start, p.Limits); end > 0 {
+		// in one pass, validating and finding the line ends at once: the
+		// common shape first, then any other.
+		switch end := r.parseFast(buf, start, p.Limits); {
+		case end > 0:
 			return end, nil
+		case end == 0:
+			if end := r.parseWhole(buf, start, p.Limits); end > 0 {
+				return end, nil
+			}
 		}
 	}
 	if p.scanned < uint32(start) {
@@ -229,12 +235,8 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int, dro
 	// Field lines, with the framing fields interpreted as they pass, up to
 	// the empty line.
 	var (
-		connClose, connKeepAlive, connUpgrade bool
-		te                                    teState
-		upgrade                               span
-		hasUpgradeField                       bool
-		seen                                  uint16 // singleton fields met so far (names.go)
-		lines                                 int    // field lines, dropped ones included
+		st    fieldState
+		lines int // field lines, dropped ones included
 	)
 	pos := lineEnd
 	for {
@@ -257,62 +259,8 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int, dro
 			continue
 		}
 		r.hdr.add(f)
-		// The name is sliced only for the lengths of the fields looked at
-		// here: most lines cost the switch on their length alone.
-		switch f.name.len {
-		case 4:
-			if name := f.name.of(buf); isHost(name) {
-				if r.hasHost {
-					return 0, ErrDuplicateHost
-				}
-				v := f.value.of(buf)
-				if len(v) == 0 {
-					return 0, ErrEmptyHost
-				}
-				if !validHost(v) {
-					return 0, ErrBadHost
-				}
-				r.hasHost = true
-				r.host = f.value
-			}
-		case 5, 8, 12, 13, 19:
-			if err := r.singleton(f.name.of(buf), f.value, &seen); err != nil {
-				return 0, err
-			}
-		case 6:
-			if isExpect(f.name.of(buf)) {
-				v := f.value.of(buf)
-				if !EqualFold(v, "100-continue") {
-					return 0, ErrExpectation
-				}
-				r.expectContinue = r.minor == 1
-			}
-		case 7:
-			if isUpgrade(f.name.of(buf)) {
-				hasUpgradeField = true
-				upgrade = f.value
-			}
-		case 10:
-			if isConnection(f.name.of(buf)) {
-				parseConnection(f.value.of(buf), &connClose, &connKeepAlive, &connUpgrade)
-			}
-		case 14:
-			if isContentLength(f.name.of(buf)) {
-				n, err := parseContentLength(f.value.of(buf))
-				if err != nil {
-					return 0, err
-				}
-				if r.contentLength >= 0 && r.contentLength != n {
-					return 0, ErrConflictingContentLength
-				}
-				r.contentLength = n
-			}
-		case 17:
-			if name := f.name.of(buf); isTransferEncoding(name) {
-				if err := te.add(f.value.of(buf)); err != nil {
-					return 0, err
-				}
-			} else if err := r.singleton(name, f.value, &seen); err != nil {
+		if f.name.len == 4 || mayFrame(buf, f.name) {
+			if err := r.field(f, &st); err != nil {
 				return 0, err
 			}
 		}
@@ -320,33 +268,134 @@ func (r *Request) parse(buf []byte, start, lineEnd, maxLine, maxHeaders int, dro
 	end := pos + 2
 	r.buf = buf[:end]
 	r.headLen = uint32(end)
-
-	if !r.hasHost && r.minor == 1 {
-		return 0, ErrMissingHost
+	if err := r.finish(&st); err != nil {
+		return 0, err
 	}
-	if te.present {
+	return end, nil
+}
+
+// mayFrame reports whether the field name at name in buf may be one that
+// field interprets (other than Host): the names of the lengths most other
+// fields share (Accept, Cookie, User-Agent) are told apart by a word
+// compare or two, which saves a call a line.
+func mayFrame(buf []byte, name span) bool {
+	switch name.len {
+	case 6:
+		return isExpect(name.of(buf))
+	case 7:
+		return isUpgrade(name.of(buf))
+	case 10:
+		return isConnection(name.of(buf))
+	case 14:
+		return isContentLength(name.of(buf))
+	case 5, 8, 12, 13, 17, 19:
+		return true
+	}
+	return false
+}
+
+// fieldState is what the framing fields of one head leave for finish.
+type fieldState struct {
+	connClose, connKeepAlive, connUpgrade bool
+	hasUpgradeField                       bool
+	te                                    teState
+	upgrade                               span
+	seen                                  uint16 // singleton fields met so far (names.go)
+}
+
+// field interprets the field line f if it is a framing or singleton field
+// (Host, Content-Length, Transfer-Encoding, Connection, Upgrade, Expect,
+// names.go's singletons); other lines cost the switch on the name's length.
+// r.buf and r.minor must be set.
+func (r *Request) field(f field, st *fieldState) error {
+	buf := r.buf
+	// The name is sliced only for the lengths of the fields looked at
+	// here: most lines cost the switch on their length alone.
+	switch f.name.len {
+	case 4:
+		if name := f.name.of(buf); isHost(name) {
+			if r.hasHost {
+				return ErrDuplicateHost
+			}
+			v := f.value.of(buf)
+			if len(v) == 0 {
+				return ErrEmptyHost
+			}
+			if !validHost(v) {
+				return ErrBadHost
+			}
+			r.hasHost = true
+			r.host = f.value
+		}
+	case 5, 8, 12, 13, 19:
+		return r.singleton(f.name.of(buf), f.value, &st.seen)
+	case 6:
+		if isExpect(f.name.of(buf)) {
+			v := f.value.of(buf)
+			if !EqualFold(v, "100-continue") {
+				return ErrExpectation
+			}
+			r.expectContinue = r.minor == 1
+		}
+	case 7:
+		if isUpgrade(f.name.of(buf)) {
+			st.hasUpgradeField = true
+			st.upgrade = f.value
+		}
+	case 10:
+		if isConnection(f.name.of(buf)) {
+			parseConnection(f.value.of(buf), &st.connClose, &st.connKeepAlive, &st.connUpgrade)
+		}
+	case 14:
+		if isContentLength(f.name.of(buf)) {
+			n, err := parseContentLength(f.value.of(buf))
+			if err != nil {
+				return err
+			}
+			if r.contentLength >= 0 && r.contentLength != n {
+				return ErrConflictingContentLength
+			}
+			r.contentLength = n
+		}
+	case 17:
+		name := f.name.of(buf)
+		if isTransferEncoding(name) {
+			return st.te.add(f.value.of(buf))
+		}
+		return r.singleton(name, f.value, &st.seen)
+	}
+	return nil
+}
+
+// finish applies the checks and results that need the whole head: Host
+// required in HTTP/1.1, Transfer-Encoding's framing, keep-alive, upgrade.
+func (r *Request) finish(st *fieldState) error {
+	if !r.hasHost && r.minor == 1 {
+		return ErrMissingHost
+	}
+	if st.te.present {
 		if r.minor == 0 {
 			// RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 means faulty framing.
-			return 0, ErrBadTransferEncoding
+			return ErrBadTransferEncoding
 		}
-		if err := te.result(); err != nil {
-			return 0, err
+		if err := st.te.result(); err != nil {
+			return err
 		}
 		if r.contentLength >= 0 {
-			return 0, ErrContentLengthWithTE
+			return ErrContentLengthWithTE
 		}
 		r.chunked = true
 	}
 	if r.minor == 1 {
-		r.keepAlive = !connClose
+		r.keepAlive = !st.connClose
 	} else {
-		r.keepAlive = connKeepAlive && !connClose
+		r.keepAlive = st.connKeepAlive && !st.connClose
 	}
-	if connUpgrade && hasUpgradeField && upgrade.len > 0 {
+	if st.connUpgrade && st.hasUpgradeField && st.upgrade.len > 0 {
 		r.hasUpgrade = true
-		r.upgrade = upgrade
+		r.upgrade = st.upgrade
 	}
-	return end, nil
+	return nil
 }
 
 // singleton checks a field that may be a singleton (names.go): the first

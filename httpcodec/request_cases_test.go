@@ -307,4 +307,33 @@ var requestCases = []requestCase{
 	{name: "underscore dropped still counted", in: get("A_: 1\r\nB_: 2\r\n"), limits: &Limits{MaxHeaders: 2, DropUnderscoreHeaders: true}, err: ErrTooManyHeaders},
 	{name: "underscore content_length not framing", in: get("Content_Length: 5\r\nTransfer_Encoding: gzip\r\nHOST_: x\r\n"), want: wantRequest{
 		method: "GET", target: "/", path: "/", minor: 1, host: "a", keepAlive: true, contentLength: -1}},
+
+	// The fast path's boundaries (parse_fast.go): heads it takes, heads
+	// whose bytes make it leave to the general pass at a word's end or
+	// inside one, and errors that only the general pass reports.
+	{name: "fast plaintext", in: plaintextRequest, want: wantRequest{
+		method: "GET", target: "/plaintext", path: "/plaintext", minor: 1, host: "127.0.0.1:8080", keepAlive: true, contentLength: -1,
+		headers: [][2]string{{"Host", "127.0.0.1:8080"}}}},
+	{name: "fast host and port at word ends", in: "GET /abcdefg HTTP/1.1\r\nHost: abcdefgh:12345678\r\n\r\n", want: wantRequest{
+		method: "GET", target: "/abcdefg", path: "/abcdefg", minor: 1, host: "abcdefgh:12345678", keepAlive: true, contentLength: -1}},
+	{name: "fast host upper case without space", in: "GET /Ab/9 HTTP/1.1\r\nHOST:EXAMPLE.COM\r\n\r\n", want: wantRequest{
+		method: "GET", target: "/Ab/9", path: "/Ab/9", minor: 1, host: "EXAMPLE.COM", keepAlive: true, contentLength: -1,
+		headers: [][2]string{{"HOST", "EXAMPLE.COM"}}}},
+	{name: "fast host underscore and tilde", in: "GET / HTTP/1.1\r\nHost: my_svc~1:8080\r\n\r\n", want: wantRequest{
+		method: "GET", target: "/", path: "/", minor: 1, host: "my_svc~1:8080", keepAlive: true, contentLength: -1}},
+	{name: "fast host tab and trailing space", in: "GET / HTTP/1.1\r\nHost:\t a.b \r\n\r\n", want: wantRequest{
+		method: "GET", target: "/", path: "/", minor: 1, host: "a.b", keepAlive: true, contentLength: -1}},
+	{name: "fast path dot and percent after a word", in: "GET /abcdefgh/i.j%20 HTTP/1.1\r\nHost: a\r\n\r\n", want: wantRequest{
+		method: "GET", target: "/abcdefgh/i.j%20", path: "/abcdefgh/i.j%20", minor: 1, host: "a", keepAlive: true, contentLength: -1}},
+	{name: "fast path of two words then query", in: "GET /abcdefghijklmno?q=1 HTTP/1.1\r\nHost: a\r\n\r\n", want: wantRequest{
+		method: "GET", target: "/abcdefghijklmno?q=1", path: "/abcdefghijklmno", query: "q=1", hasQuery: true, minor: 1, host: "a", keepAlive: true, contentLength: -1}},
+	{name: "fast http10 with host", in: "GET /x HTTP/1.0\r\nHost: a:1\r\n\r\n", want: wantRequest{
+		method: "GET", target: "/x", path: "/x", minor: 0, host: "a:1", contentLength: -1}},
+	{name: "fast other method and fields", in: "DELETE /r HTTP/1.1\r\nAccept: */*\r\nHost: a\r\nUser-Agent: x\r\nContent-Length: 0\r\n\r\n", want: wantRequest{
+		method: "DELETE", target: "/r", path: "/r", minor: 1, host: "a", keepAlive: true, contentLength: 0,
+		headers: [][2]string{{"Accept", "*/*"}, {"Host", "a"}, {"User-Agent", "x"}, {"Content-Length", "0"}}}},
+	{name: "fast host byte 0x80 after a word", in: "GET / HTTP/1.1\r\nHost: abcdefgh\x80\r\n\r\n", err: ErrBadHost},
+	{name: "fast host port of nine digits then letter", in: "GET / HTTP/1.1\r\nHost: a:123456789x\r\n\r\n", err: ErrBadHost},
+	{name: "fast host twice in upper case", in: "GET / HTTP/1.1\r\nHost: a\r\nHOST: a\r\n\r\n", err: ErrDuplicateHost},
+	{name: "fast path control byte after a word", in: "GET /abcdefgh\x01 HTTP/1.1\r\nHost: a\r\n\r\n", err: ErrBadTarget},
 }

@@ -1,0 +1,358 @@
+package httpcodec
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
+
+// fastNeedMore is parseFast's answer when it reached the end of the input
+// (or of MaxHeaderBytes) with every byte before it valid: the head is not
+// complete there, so the general single pass would fail as well.
+const fastNeedMore = -1
+
+// Words of the fast path, little-endian: "host:" in the low five bytes,
+// " HTTP/1.", ".1\r\n", ".0\r\n".
+var (
+	hostColon = uint64(word4("host")) | ':'<<32
+	spHTTP1   = word8(" HTTP/1.")
+	dot1CRLF  = word4(".1\r\n")
+	dot0CRLF  = word4(".0\r\n")
+)
+
+// load2 reads the little-endian 16 bits at b[i:i+2]: a CRLF in one compare.
+func load2(b []byte, i int) uint16 { return binary.LittleEndian.Uint16(b[i : i+2 : i+2]) }
+
+const crlf = '\r' | '\n'<<8
+
+// load8 reads the little-endian word at b[i:i+8]; the full slice
+// expression leaves two compares of bounds checking where b[i:] spends
+// about eight instructions.
+func load8(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i : i+8 : i+8]) }
+
+// hostNameBytes flags, as plainPathBytes does, the bytes of w that are not
+// an ASCII letter, digit, '-' or '.': the bytes of most host names and of
+// IPv4 addresses.
+func hostNameBytes(w uint64) uint64 {
+	// One range at a time, so that fewer values are live at once.
+	y := w | 0x2020202020202020
+	ok := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505) // 'a'..'z'
+	ok |= (w + 0x5050505050505050) &^ (w + 0x4646464646464646) // '0'..'9'
+	ok |= (w + 0x5353535353535353) &^ (w + 0x5151515151515151) // '-', '.'
+	return (^ok | w) & msb
+}
+
+// nameBytes flags, as plainPathBytes does, the bytes of w that are not an
+// ASCII letter, digit or '-': the bytes of most field names.
+func nameBytes(w uint64) uint64 {
+	y := w | 0x2020202020202020
+	ok := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505) // 'a'..'z'
+	ok |= (w + 0x5050505050505050) &^ (w + 0x4646464646464646) // '0'..'9'
+	ok |= (w + 0x5353535353535353) &^ (w + 0x5252525252525252) // '-'
+	return (^ok | w) & msb
+}
+
+// plainPathBytes flags, in the high bit of each byte, the bytes of w that
+// are not an ASCII letter, digit or '/'. For a byte below 0x80, adding
+// 0x80-k sets its high bit exactly when it is k or more, with no carry into
+// the next byte; OR 0x20 folds upper-case letters onto lower-case ones and
+// no other byte onto a letter. A byte from 0x80 up is flagged by its own
+// high bit, and the carries it may cause only reach the bytes after it: so
+// the lowest flagged byte is always the first such byte. About twenty
+// instructions per eight bytes, where table lookups spend about thirty.
+func plainPathBytes(w uint64) uint64 {
+	y := w | 0x2020202020202020
+	ok := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505) // 'a'..'z'
+	ok |= (w + 0x5151515151515151) &^ (w + 0x4646464646464646) // '/'..'9'
+	return (^ok | w) & msb
+}
+
+// parseFast parses the common shape of a complete head in one pass with no
+// calls on its way: a method ("GET " in one compare), an origin-form
+// target, "HTTP/1.1" or "HTTP/1.0" and CRLF, then field lines, the Host
+// line recognised by one word compare and checked (reg-name, port) in the
+// same pass that finds its CR. Framing and singleton fields other than
+// Host go through field and finish, as in parse.
+//
+// It returns the head's length, with r filled exactly as parse fills it;
+// 0 when the head is anything else (another target form or version, an
+// IP-literal Host, whitespace before a Host's CR, any error), so that the
+// general single pass decides; fastNeedMore when it ran out of input with
+// everything before valid. It accepts only heads that parse accepts, with
+// the same result (TestParseFastAgrees, FuzzParseFast), so which path
+// parsed a head never shows; the incremental path still picks every error.
+func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
+	max := l.maxHeaderBytes()
+	if len(buf) < max {
+		max = len(buf)
+	}
+	buf = buf[:max:max] // cap == len: one bound for every check below
+	// Each result goes into r as soon as it is known, which keeps fewer
+	// values in registers; after a 0 or fastNeedMore the caller resets r.
+	r.requestHead = requestHead{}
+	r.contentLength = -1
+
+	// Request line: method SP origin-form SP HTTP-version CRLF.
+	i := start
+	if i+4 > len(buf) {
+		return fastNeedMore
+	}
+	if binary.LittleEndian.Uint32(buf[i:i+4:i+4]) == getSP {
+		i += 3
+	} else {
+		for i < len(buf) && tcharTable[buf[i]] {
+			i++
+		}
+		if i >= len(buf) {
+			return fastNeedMore
+		}
+		if buf[i] != ' ' || i == start || string(buf[start:i]) == "CONNECT" {
+			return 0 // CONNECT takes an authority, never a path
+		}
+	}
+	r.method = span{uint32(start), uint32(i - start)}
+	i++
+	ts := i
+	if i >= len(buf) {
+		return fastNeedMore
+	}
+	if buf[i] != '/' {
+		return 0
+	}
+	// The path: eight bytes per step while they are letters, digits and
+	// '/' (about three instructions a byte, see plainPathBytes), the rest
+	// (from the first other byte) by skipPath's tables.
+	for i+8 <= len(buf) {
+		if m := plainPathBytes(load8(buf, i)); m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			break
+		}
+		i += 8
+	}
+	r.plainPath = true
+	if i >= len(buf) || buf[i] != ' ' {
+		var special bool
+		i, special = skipPath(buf, i)
+		r.plainPath = !special
+		if i < len(buf) && buf[i] == '?' {
+			r.path = span{uint32(ts), uint32(i - ts)}
+			r.hasQuery = true
+			q := i + 1
+			i = skipTarget(buf, q, &targetStops)
+			r.query = span{uint32(q), uint32(i - q)}
+		}
+	}
+	r.target = span{uint32(ts), uint32(i - ts)}
+	if !r.hasQuery {
+		r.path = r.target
+	}
+	// SP, the version and CRLF as two words.
+	if i+11 > len(buf) {
+		return fastNeedMore
+	}
+	v := buf[i : i+11 : i+11]
+	if binary.LittleEndian.Uint64(v) != spHTTP1 {
+		return 0
+	}
+	switch binary.LittleEndian.Uint32(v[7:]) {
+	case dot1CRLF:
+		r.minor = 1
+	case dot0CRLF:
+	default:
+		return 0
+	}
+	pos := i + 11
+	if pos-start > l.maxRequestLine() {
+		return 0
+	}
+
+	// Field lines up to the empty line. Past limit lines (MaxHeaders, or
+	// the fixed array's size) parse takes over; a dropped line lowers the
+	// limit, as it counts but is not stored. The flags live in memory
+	// beside st, which leaves the registers to the scans.
+	limit := l.maxHeaders()
+	if limit > len(r.hdr.arr) {
+		limit = len(r.hdr.arr)
+	}
+	var st struct {
+		fieldState
+		framing bool // fieldState holds something: finish must run
+		drop    bool // Limits.DropUnderscoreHeaders
+	}
+	st.drop = l.dropUnderscore()
+	n := 0
+	for {
+		if pos+1 >= len(buf) {
+			return fastNeedMore
+		}
+		if buf[pos] == '\r' {
+			if buf[pos+1] != '\n' {
+				return 0
+			}
+			break
+		}
+		if n >= limit {
+			return 0
+		}
+		if pos+8 <= len(buf) {
+			if w := load8(buf, pos); (w|0x20202020)&0xffffffffff == hostColon {
+				// Host: a reg-name, then ':' and digits, then CR. Its bytes
+				// are all field-value bytes, so this one scan replaces the
+				// value scan and validHost; anything else (OWS around the
+				// value, an IP literal) is left to parse.
+				v := pos + 5
+				if byte(w>>40) == ' ' {
+					v++
+				}
+				j := v
+				for j+8 <= len(buf) {
+					if m := hostNameBytes(load8(buf, j)); m != 0 {
+						j += bits.TrailingZeros64(m) >> 3
+						break
+					}
+					j += 8
+				}
+				if j >= len(buf) {
+					return fastNeedMore
+				}
+				if c := buf[j]; c != ':' && hostBits[c] != 0 {
+					for j < len(buf) && hostBits[buf[j]] != 0 {
+						j++ // the other reg-name bytes, and a tail under eight bytes
+					}
+					if j >= len(buf) {
+						return fastNeedMore
+					}
+				}
+				if buf[j] == ':' {
+					j++
+					if j+8 <= len(buf) {
+						// The first byte that is not a digit: for a byte
+						// below 0x80, adding 0x50 sets its top bit from '0'
+						// up, adding 0x46 from ':' up; see plainPathBytes.
+						w := load8(buf, j)
+						nd := (^(w + 0x5050505050505050) | (w + 0x4646464646464646) | w) & msb
+						if nd == 0 {
+							return 0 // a port of eight digits or more
+						}
+						j += bits.TrailingZeros64(nd) >> 3
+					} else {
+						for j < len(buf) && isDigit(buf[j]) {
+							j++
+						}
+					}
+				}
+				if j+1 >= len(buf) {
+					return fastNeedMore
+				}
+				if load2(buf, j) != crlf || j == v || r.hasHost {
+					return 0
+				}
+				r.hasHost = true
+				r.host = span{uint32(v), uint32(j - v)}
+				r.hdr.arr[n] = field{span{uint32(pos), 4}, r.host}
+				n++
+				pos = j + 2
+				continue
+			}
+		}
+
+		// Any other field line, as parseFieldLine reads it.
+		i := pos
+		for i+8 <= len(buf) {
+			if m := nameBytes(load8(buf, i)); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		for i < len(buf) && tcharTable[buf[i]] {
+			i++ // the other token bytes, and a tail under eight bytes
+		}
+		if i >= len(buf) {
+			return fastNeedMore
+		}
+		if buf[i] != ':' || i == pos {
+			return 0
+		}
+		name := span{uint32(pos), uint32(i - pos)}
+		i++
+		for i < len(buf) && isOWS(buf[i]) {
+			i++
+		}
+		vs := i
+		// The value up to its first control byte, as scanValue.
+		for i+8 <= len(buf) {
+			if m := ctlMask(load8(buf, i)); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				if buf[i] != '\t' {
+					break
+				}
+				i++
+				continue
+			}
+			i += 8
+		}
+		for i < len(buf) && valueTable[buf[i]] {
+			i++
+		}
+		if i+1 >= len(buf) {
+			return fastNeedMore
+		}
+		if load2(buf, i) != crlf {
+			return 0
+		}
+		ve := i
+		for ve > vs && isOWS(buf[ve-1]) {
+			ve--
+		}
+		pos = i + 2
+		if st.drop && bytes.IndexByte(name.of(buf), '_') >= 0 {
+			limit-- // as in parse: counted, not stored
+			continue
+		}
+		f := field{name, span{uint32(vs), uint32(ve - vs)}}
+		r.hdr.arr[n] = f
+		n++
+		if name.len == 4 && isHost(name.of(buf)) {
+			return 0 // a Host the word compare missed: too near the end
+		}
+		// mayFrame, inline: most lines need no call at all.
+		var framing bool
+		switch name.len {
+		case 6:
+			framing = isExpect(name.of(buf))
+		case 7:
+			framing = isUpgrade(name.of(buf))
+		case 10:
+			framing = isConnection(name.of(buf))
+		case 14:
+			framing = isContentLength(name.of(buf))
+		case 5, 8, 12, 13, 17, 19:
+			framing = true
+		}
+		if framing {
+			// What field and singleton's lookup read.
+			r.buf = buf
+			r.hdr.n = n
+			st.framing = true
+			if r.field(f, &st.fieldState) != nil {
+				return 0
+			}
+		}
+	}
+	end := pos + 2
+	r.buf = buf[:end]
+	r.headLen = uint32(end)
+	r.hdr.n = n
+	if st.framing {
+		if r.finish(&st.fieldState) != nil {
+			return 0
+		}
+		return end
+	}
+	if !r.hasHost && r.minor == 1 {
+		return 0
+	}
+	r.keepAlive = r.minor == 1
+	return end
+}
