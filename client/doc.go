@@ -112,7 +112,9 @@
 // with Config.TLS on the dialing goroutine; as the loops have no TLS, two
 // goroutines then copy its bytes to and from a local Unix socket whose
 // other end lives on the loop (a copy each way, and two goroutines per
-// wss:// WebSocket, the price of TLS here).
+// wss:// WebSocket, the price of TLS here); a server that takes none of
+// our output for WSOptions.WriteTimeout ends it with ErrWSWriteStall and
+// frees them.
 //
 // # Goroutines
 //
