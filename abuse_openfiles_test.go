@@ -1,0 +1,115 @@
+package eddy_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/eddytest"
+)
+
+// TestAbuseOpenFiles: clients that ask for large files on many connections
+// at once and read nothing make the server hold one open file per response
+// being sent (Ctx.File and an uncached Static open one each; a Static's
+// cache shares its own, a reference per response). Those are bounded in
+// the whole process (half the descriptor limit by default; 8 here): past
+// the bound a file response answers 503 instead of opening one more, the
+// descriptors held stay within it, and every slot is given back once the
+// clients read. Unbounded, 12 connections pipelining 2 requests each held
+// 24 files open (Ctx.File, uncached Static), one per response, with no
+// limit but the process's own.
+func TestAbuseOpenFiles(t *testing.T) {
+	const (
+		limit   = 8
+		conns   = 12
+		perConn = 2
+		size    = 8 << 20 // more than the sockets' buffers take
+	)
+	restore := eddy.SetResponseFileLimit(limit)
+	defer restore()
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, make([]byte, size), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	routes := []string{"/file", "/uncached/big", "/cached/big"}
+	logger, logs := boundedLog(t, len(routes)*conns*perConn) // one line a refused request at most
+	app := eddy.New(eddy.Config{Loops: 1, Logger: logger})
+	app.Get("/file", func(c *eddy.Ctx) error { return c.File(big) })
+	app.Static("/uncached", dir, eddy.StaticOptions{CacheFiles: -1})
+	app.Static("/cached", dir, eddy.StaticOptions{})
+	s := eddytest.New(t, app)
+	addr := s.App.Addr().String()
+	fds := func() int {
+		ents, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skip("no /proc/self/fd")
+		}
+		return len(ents)
+	}
+	refused := func() int { return strings.Count(logs.String(), "too many files open for responses") }
+	for _, route := range routes {
+		before, refused0 := fds(), refused()
+		var cs []net.Conn
+		for range conns {
+			c, err := smallRecvDialer().Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			cs = append(cs, c)
+			if _, err := io.WriteString(c, strings.Repeat("GET "+route+" HTTP/1.1\r\nHost: x\r\n\r\n", perConn)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Every connection's first response holds a file or was refused.
+		deadline := time.Now().Add(20 * time.Second)
+		for eddy.ResponseFilesOpen() < limit || refused()-refused0 < conns-limit {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d files open, %d refused; want %d open, at least %d refused", route, eddy.ResponseFilesOpen(), refused()-refused0, limit, conns-limit)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		held, open := fds()-before, eddy.ResponseFilesOpen()
+		// Both ends of each connection are ours: 2*conns sockets. +2: the
+		// cache's file, and room for one more of the runtime's.
+		t.Logf("%s: %d connections that do not read: %d descriptors more (%d of them sockets), %d files held for responses (bound %d), %d refused", route, conns, held, 2*conns, open, limit, refused()-refused0)
+		if open > limit || held > 2*conns+limit+2 {
+			t.Errorf("%s: %d files held for responses, %d descriptors more; want at most %d files, %d descriptors", route, open, held, limit, 2*conns+limit+2)
+		}
+		var ok, unavailable int
+		for i, c := range cs {
+			br := bufio.NewReader(c)
+			for range perConn {
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					t.Fatalf("%s: connection %d: %v", route, i, err)
+				}
+				n, err := io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				switch {
+				case err != nil:
+					t.Fatalf("%s: connection %d: body: %v", route, i, err)
+				case resp.StatusCode == 200 && n == size:
+					ok++
+				case resp.StatusCode == 503:
+					unavailable++
+				default:
+					t.Fatalf("%s: connection %d: %d with %d bytes", route, i, resp.StatusCode, n)
+				}
+			}
+		}
+		t.Logf("%s: %d answered whole, %d with 503", route, ok, unavailable)
+		if ok < limit || unavailable < conns-limit {
+			t.Errorf("%s: %d whole, %d refused; want at least %d and %d", route, ok, unavailable, limit, conns-limit)
+		}
+		waitUntil(t, 10*time.Second, "every file slot back", func() bool { return eddy.ResponseFilesOpen() == 0 })
+	}
+}
