@@ -474,11 +474,7 @@ func (p *filePump) encode(b []byte) error {
 	if c.encW == nil {
 		return ErrConnClosed // aborted
 	}
-	c.encOut = c.encOut[:0]
-	if _, err := c.encW.Write(b); err != nil {
-		return err
-	}
-	return c.encW.Flush()
+	return c.encodePiece(b)
 }
 
 // readDone writes the piece just read. Loop-only.

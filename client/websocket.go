@@ -352,15 +352,24 @@ func abortConn(c *loop.Conn) { c.Abort() }
 // bounded by ctx, Timeout.Connect and the session's Close.
 func (w *WebSocket) dial(ctx context.Context, addr string) error {
 	s := w.s
-	dctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(s.ctx, cancel) // the session's Close aborts the dial
-	defer stop()
+	dctx, release := s.untilClose(ctx)
+	defer release()
 	err := s.dialConn(dctx, addr, w.l, &w.conn, &w.made, nil)
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
 	return err
+}
+
+// untilClose returns ctx, cancelled also by the session's Close (which so
+// aborts a WebSocket's dial), and the function that releases it.
+func (s *Session) untilClose(ctx context.Context) (context.Context, func()) {
+	dctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.ctx, cancel)
+	return dctx, func() {
+		stop()
+		cancel()
+	}
 }
 
 // WebSocket is a client WebSocket connection (aiohttp's

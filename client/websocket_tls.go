@@ -22,10 +22,8 @@ import (
 // ws:// WebSocket's, on the loop.
 func (w *WebSocket) dialTLS(ctx context.Context, addr, host string) error {
 	s := w.s
-	dctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(s.ctx, cancel) // the session's Close aborts the dial
-	defer stop()
+	dctx, release := s.untilClose(ctx)
+	defer release()
 	if t := s.cfg.Timeout.Connect; t > 0 {
 		var cancelT context.CancelFunc
 		dctx, cancelT = context.WithTimeout(dctx, t)
