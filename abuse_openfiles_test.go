@@ -22,7 +22,7 @@ import (
 // the whole process (half the descriptor limit by default; 8 here): past
 // the bound a file response answers 503 instead of opening one more, the
 // descriptors held stay within it, and every slot is given back once the
-// clients read. Unbounded, 12 connections pipelining 2 requests each held
+// clients read, or go away. Unbounded, 12 connections pipelining 2 requests each held
 // 24 files open (Ctx.File, uncached Static), one per response, with no
 // limit but the process's own.
 func TestAbuseOpenFiles(t *testing.T) {
@@ -40,7 +40,7 @@ func TestAbuseOpenFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	routes := []string{"/file", "/uncached/big", "/cached/big"}
-	logger, logs := boundedLog(t, len(routes)*conns*perConn) // one line a refused request at most
+	logger, logs := boundedLog(t, len(routes)*(conns*perConn+limit)) // one line a request at most
 	app := eddy.New(eddy.Config{Loops: 1, Logger: logger})
 	app.Get("/file", func(c *eddy.Ctx) error { return c.File(big) })
 	app.Static("/uncached", dir, eddy.StaticOptions{CacheFiles: -1})
@@ -111,5 +111,23 @@ func TestAbuseOpenFiles(t *testing.T) {
 			t.Errorf("%s: %d whole, %d refused; want at least %d and %d", route, ok, unavailable, limit, conns-limit)
 		}
 		waitUntil(t, 10*time.Second, "every file slot back", func() bool { return eddy.ResponseFilesOpen() == 0 })
+
+		// Clients that go away without reading give their slots back too.
+		cs = cs[:0]
+		for range limit {
+			c, err := smallRecvDialer().Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs = append(cs, c)
+			if _, err := io.WriteString(c, "GET "+route+" HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitUntil(t, 10*time.Second, "the bound reached again", func() bool { return eddy.ResponseFilesOpen() == limit })
+		for _, c := range cs {
+			c.Close()
+		}
+		waitUntil(t, 10*time.Second, "every slot back after the clients left", func() bool { return eddy.ResponseFilesOpen() == 0 })
 	}
 }
