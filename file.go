@@ -33,8 +33,11 @@ import (
 // from the page cache, at most a couple of MiB per turn of the loop; a
 // piece not in the page cache is read into it in the pool first, so the
 // loop never waits for the disk), else streamed with
-// backpressure, each piece read in the pool. Return File's result and do
-// not use c afterwards:
+// backpressure, each piece read in the pool. A file being sent stays open
+// until its last byte is sent; the files held open so for responses are
+// bounded in the whole process (half its descriptor limit, RLIMIT_NOFILE),
+// past which File answers 503 rather than open one more. Return File's
+// result and do not use c afterwards:
 //
 //	app.Get("/report", func(c *eddy.Ctx) error { return c.File("/srv/report.pdf") })
 func (c *Ctx) File(path string) error {
@@ -96,19 +99,24 @@ func (c *Ctx) sendFile(path, disposition string) error {
 		return ErrResponded
 	}
 	var rep *fileRep
-	var f *os.File
-	job := func() (err error) {
-		rep, f, err = openFileRep(path, "", "", smallFile)
+	var body bodyFile
+	job := func() error {
+		if !responseFiles.take() {
+			return errTooManyFiles
+		}
+		r, f, err := openFileRep(path, "", "", smallFile)
+		rep = r
+		if f != nil {
+			body = responseFile{f} // gives the slot back when closed
+		} else {
+			responseFiles.put() // read whole (or failed): nothing held
+		}
 		return err
 	}
 	h := func(c *Ctx) error {
 		if disposition != "" {
 			c.delHeader("Content-Disposition")
 			c.addHeader("Content-Disposition", disposition)
-		}
-		var body bodyFile
-		if f != nil {
-			body = f // not a nil *os.File in a non-nil interface
 		}
 		return c.serveRep(rep, body, "")
 	}
@@ -466,11 +474,7 @@ func (p *filePump) encode(b []byte) error {
 	if c.encW == nil {
 		return ErrConnClosed // aborted
 	}
-	c.encOut = c.encOut[:0]
-	if _, err := c.encW.Write(b); err != nil {
-		return err
-	}
-	return c.encW.Flush()
+	return c.encodePiece(b)
 }
 
 // readDone writes the piece just read. Loop-only.

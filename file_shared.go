@@ -29,20 +29,27 @@ type sharedFile struct {
 	refs atomic.Int64
 }
 
-// newSharedFile wraps f with one reference, the caller's.
+// newSharedFile wraps f with one reference, the caller's (the cache's,
+// dropped with drop).
 func newSharedFile(f *os.File) *sharedFile {
 	s := &sharedFile{f: f, fd: f.Fd()}
 	s.refs.Store(1)
 	return s
 }
 
-// acquire takes a reference for one response. It fails once the last
-// reference was dropped (the file is closed, and its descriptor number
-// may already name another file): the caller must open the file anew.
+// acquire takes a reference for one response, and one of the
+// responseFiles slots. It fails when the bound is reached, or once the
+// last reference was dropped (the file is closed, and its descriptor
+// number may already name another file): the caller must open the file
+// anew (which answers 503 when the bound is reached).
 func (s *sharedFile) acquire() bool {
+	if !responseFiles.take() {
+		return false
+	}
 	for {
 		n := s.refs.Load()
 		if n <= 0 {
+			responseFiles.put()
 			return false
 		}
 		if s.refs.CompareAndSwap(n, n+1) {
@@ -51,8 +58,16 @@ func (s *sharedFile) acquire() bool {
 	}
 }
 
-// Close drops one reference, closing the file with the last.
+// Close drops a response's reference (and its responseFiles slot),
+// closing the file with the last reference.
 func (s *sharedFile) Close() error {
+	responseFiles.put()
+	return s.drop()
+}
+
+// drop drops the cache's reference (or its builder's), closing the file
+// with the last reference.
+func (s *sharedFile) drop() error {
 	if s.refs.Add(-1) == 0 {
 		return s.f.Close()
 	}
@@ -65,5 +80,15 @@ func (s *sharedFile) Fd() uintptr { return s.fd }
 // ReadAt reads from the file; a reference must be held.
 func (s *sharedFile) ReadAt(p []byte, off int64) (int, error) { return s.f.ReadAt(p, off) }
 
+// responseFile is a file opened for one response, holding the
+// responseFiles slot its opener took until it is closed.
+type responseFile struct{ *os.File }
+
+// Close closes the file and gives its slot back.
+func (f responseFile) Close() error {
+	responseFiles.put()
+	return f.File.Close()
+}
+
 var _ bodyFile = (*sharedFile)(nil)
-var _ bodyFile = (*os.File)(nil)
+var _ bodyFile = responseFile{}

@@ -188,11 +188,7 @@ func (c *Ctx) streamEncoded(p []byte, m writeMode) error {
 			return err
 		}
 	}
-	c.encOut = c.encOut[:0]
-	if _, err := c.encW.Write(p); err != nil {
-		return err
-	}
-	if err := c.encW.Flush(); err != nil {
+	if err := c.encodePiece(p); err != nil {
 		return err
 	}
 	if len(c.encOut) == 0 {
@@ -201,11 +197,7 @@ func (c *Ctx) streamEncoded(p []byte, m writeMode) error {
 	if m == writeDirect {
 		m = writeTry // encOut is the Ctx's buffer: queued, as any piece
 	}
-	if err := c.engineWrite(c.encOut, m); err != nil {
-		return err
-	}
-	c.written += int64(len(c.encOut))
-	return nil
+	return c.writePiece(c.encOut, m)
 }
 
 // closeEncoded closes the stream's encoder and writes its tail, then ends

@@ -48,7 +48,10 @@ type StaticOptions struct {
 	// memory (metadata, the bytes of small files, and the larger files
 	// kept open: up to four descriptors a name with Precompressed, one
 	// otherwise). Default 1024; negative disables the cache (every
-	// request then opens its file in the pool).
+	// request then opens its file in the pool). The files responses hold
+	// while they are sent (their own, or a reference to the cache's) are
+	// bounded in the whole process besides, as for Ctx.File: past half
+	// the process's descriptor limit a file answer is a 503.
 	CacheFiles int
 	// CacheBytes bounds the file bytes the cache holds. Default 8 MiB.
 	CacheBytes int64
@@ -361,7 +364,7 @@ func (st *static) stamp(e *cacheEntry) *cacheEntry {
 
 // pick chooses the representation for accept and, when its body must be
 // streamed, takes a reference to the file the cache keeps open, or opens
-// it. Pool only.
+// it, within the responseFiles bound (503 past it). Pool only.
 func (st *static) pick(e *cacheEntry, accept string, head bool, res *staticResult) error {
 	rep := chooseRep(e.reps, []byte(accept))
 	res.rep = rep
@@ -372,8 +375,12 @@ func (st *static) pick(e *cacheEntry, accept string, head bool, res *staticResul
 		res.f = rep.open
 		return nil
 	}
+	if !responseFiles.take() {
+		return errTooManyFiles
+	}
 	f, err := st.root.Open(rep.path)
 	if err != nil {
+		responseFiles.put()
 		return staticErr(err)
 	}
 	// Described from the open file: what is sent matches its validators
@@ -381,7 +388,9 @@ func (st *static) pick(e *cacheEntry, accept string, head bool, res *staticResul
 	var of *os.File
 	res.rep, of, err = describeOpen(f, rep.path, rep.enc, rep.ctype, -1)
 	if of != nil {
-		res.f = of // not a nil *os.File in a non-nil interface
+		res.f = responseFile{of} // gives the slot back when closed
+	} else {
+		responseFiles.put()
 	}
 	return err
 }

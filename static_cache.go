@@ -123,7 +123,7 @@ func (fc *fileCache) drop(name string) {
 func (e *cacheEntry) release() {
 	for _, r := range e.reps {
 		if r.open != nil {
-			_ = r.open.Close()
+			_ = r.open.drop()
 		}
 	}
 }

@@ -133,10 +133,9 @@ func (s *Stream) writeEncoded() error {
 	if len(c.encOut) == 0 {
 		return nil
 	}
-	if err := c.engineWrite(c.encOut, writeTry); err != nil {
+	if err := c.writePiece(c.encOut, writeTry); err != nil {
 		return streamErr(err)
 	}
-	c.written += int64(len(c.encOut))
 	c.encOut = c.encOut[:0]
 	return nil
 }
@@ -172,11 +171,29 @@ func (s *Stream) put(p []byte, m writeMode) (int, error) {
 		}
 		return len(p), nil
 	}
-	if err := c.engineWrite(p, m); err != nil {
+	if err := c.writePiece(p, m); err != nil {
 		return 0, streamErr(err)
 	}
-	c.written += int64(len(p))
 	return len(p), nil
+}
+
+// writePiece hands p to the engine the way m says and counts it written.
+func (c *Ctx) writePiece(p []byte, m writeMode) error {
+	if err := c.engineWrite(p, m); err != nil {
+		return err
+	}
+	c.written += int64(len(p))
+	return nil
+}
+
+// encodePiece runs p through the stream's encoder into encOut (emptied
+// first), flushed, so that encOut holds p's encoded bytes.
+func (c *Ctx) encodePiece(p []byte) error {
+	c.encOut = c.encOut[:0]
+	if _, err := c.encW.Write(p); err != nil {
+		return err
+	}
+	return c.encW.Flush()
 }
 
 // engineWrite hands p to the engine the way m says.

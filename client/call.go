@@ -62,6 +62,11 @@ type call struct {
 	raw     *exchange
 	gen     uint32
 	tainted bool
+
+	// The goroutine that runs the call's jobs off the loop (offLoop), nil
+	// while it has none; offBusy: a job is sent and its done has not run.
+	work    chan func() bool
+	offBusy bool
 }
 
 // begin starts the call on its loop. Loop-only.
@@ -123,29 +128,65 @@ type hopPrep struct {
 	asked    bool // Proxy was called
 }
 
-// offLoop runs job on a goroutine of its own (the jar, the Proxy func and
-// decompression may block or take long: the loop must not wait for them),
-// then done on the call's loop. job is the user's code: a panic in it is
-// logged and, on the loop, given to fail as the call's error (fail nil: done
-// runs as if job had returned). The session counts the work until done or
-// fail ran, so Close waits for it. Loop-only.
+// offLoop runs job off the loop (the jar, the Proxy func and decompression
+// may block or take long: the loop must not wait for them), then done on the
+// call's loop. job is the user's code: a panic in it is logged and, on the
+// loop, given to fail as the call's error (fail nil: done runs as if job had
+// returned). The session counts the work until done or fail ran, so Close
+// waits for it.
+//
+// A call's jobs come one at a time (each hop waits for the one before), so
+// they share one goroutine: the first job starts it and it ends with the
+// call (endWork). A chain of redirects with a cookie jar and a compressed
+// answer costs one goroutine, not two a hop and one more to decode.
+// Loop-only.
 func (c *call) offLoop(job, done func(), fail func(error)) {
 	s, l := c.s, c.lp.l
 	c.tainted = true // the goroutine refers to c
 	s.liveInc()
-	go func() {
+	if c.work == nil {
+		c.work = make(chan func() bool, 1)
+		s.liveInc() // the worker itself: Close waits for it to end
+		go offWorker(s, c.work)
+	}
+	c.offBusy = true
+	c.work <- func() bool {
 		err := recovered(s.log, job)
 		if l.CallSoonThreadsafe(func() {
 			defer s.liveDone()
+			c.offBusy = false
 			if err != nil && fail != nil {
 				fail(err)
-				return
+			} else {
+				done()
 			}
-			done()
+			c.endWork()
 		}) != nil {
 			s.liveDone() // the loop stopped: nobody is left to tell
+			return false
 		}
-	}()
+		return true
+	}
+}
+
+// offWorker runs a call's off-loop jobs in turn until the call ends its work
+// (or a job finds the loop stopped).
+func offWorker(s *Session, work <-chan func() bool) {
+	defer s.liveDone()
+	for job := range work {
+		if !job() {
+			return
+		}
+	}
+}
+
+// endWork ends the call's off-loop goroutine once the call has ended and no
+// job of it runs. Loop-only.
+func (c *call) endWork() {
+	if c.ended && !c.offBusy && c.work != nil {
+		close(c.work)
+		c.work = nil
+	}
 }
 
 // recovered runs job and returns the panic it raised, if any, as an error,
@@ -647,6 +688,7 @@ func (c *call) finish(resp *Response, err error) {
 	}
 	c.ended = true
 	defer c.s.liveDone() // the count taken when the call was made
+	defer c.endWork()    // after a decoding job is sent, if one is
 	if c.timer != nil {
 		c.timer.Cancel()
 	}

@@ -129,16 +129,8 @@ func (pc *pconn) readHead(ex *exchange, data []byte) int {
 		Request:       ex.req,
 		maxBuf:        pc.lp.s.cfg.MaxBodyBuffered,
 	}
-	pc.mode = h.BodyMode()
-	pc.remain = h.ContentLength()
-	pc.keep = h.KeepAlive() && !ex.close
-	if st == 101 {
-		pc.mode, pc.keep = httpcodec.BodyNone, false // no upgrade here: the connection is done
-	}
+	pc.startBody(ex)
 	h.Reset()
-	pc.phase = phBody
-	pc.headerAt = 0
-	pc.chunk.Reset()
 	ex.gotHead(resp)
 	if pc.ex != ex {
 		return n // the callback ended the exchange
@@ -153,6 +145,21 @@ func (pc *pconn) readHead(ex *exchange, data []byte) int {
 	}
 	pc.arm()
 	return n
+}
+
+// startBody sets pc to read the body of ex's response, whose head pc.head
+// holds: its framing, whether the connection can be kept. Loop-only.
+func (pc *pconn) startBody(ex *exchange) {
+	h := &pc.head
+	pc.mode = h.BodyMode()
+	pc.remain = h.ContentLength()
+	pc.keep = h.KeepAlive() && !ex.close
+	if h.Status() == 101 {
+		pc.mode, pc.keep = httpcodec.BodyNone, false // no upgrade here: the connection is done
+	}
+	pc.phase = phBody
+	pc.headerAt = 0
+	pc.chunk.Reset()
 }
 
 func (pc *pconn) readBody(ex *exchange, data []byte) int {

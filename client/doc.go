@@ -112,7 +112,9 @@
 // with Config.TLS on the dialing goroutine; as the loops have no TLS, two
 // goroutines then copy its bytes to and from a local Unix socket whose
 // other end lives on the loop (a copy each way, and two goroutines per
-// wss:// WebSocket, the price of TLS here).
+// wss:// WebSocket, the price of TLS here); a server that takes none of
+// our output for WSOptions.WriteTimeout ends it with ErrWSWriteStall and
+// frees them.
 //
 // # Goroutines
 //
@@ -120,9 +122,11 @@
 // loops (its own loop server, or Config.Server); Start and StartView run on
 // the loop they are given. Besides the loops, a dial runs on a goroutine of
 // its own (DNS and connect block), a streamed request body is read by a goroutine, an https
-// round trip runs on a goroutine, a wss:// WebSocket has two, and so do the calls of user code that may
+// round trip runs on a goroutine, a wss:// WebSocket has two, and the calls of user code that may
 // block or take long (the cookie jar, the Proxy func, decompressing a body
-// read whole), so a slow one delays its own request, never the loop's other
+// read whole) run on one goroutine per request, started by the first of them
+// and ended with the request, whatever the number of redirects, so a slow one
+// delays its own request, never the loop's other
 // connections; none of them outlives Close, with one
 // exception: a streamed body whose Read blocks and that is not an io.Closer
 // (a request that ends early closes a body that is one) keeps its goroutine

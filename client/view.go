@@ -258,15 +258,7 @@ func (c *call) rawView(h *httpcodec.Response) bool {
 // copied to pc.vhead and the body collected in pc.vbody.
 func (pc *pconn) readViewHead(ex *exchange, data []byte, n int) int {
 	h := &pc.head
-	pc.mode = h.BodyMode()
-	pc.remain = h.ContentLength()
-	pc.keep = h.KeepAlive() && !ex.close
-	if h.Status() == 101 {
-		pc.mode, pc.keep = httpcodec.BodyNone, false // no upgrade here: the connection is done
-	}
-	pc.phase = phBody
-	pc.headerAt = 0
-	pc.chunk.Reset()
+	pc.startBody(ex)
 	ex.headDone = true
 	ex.vpc = pc
 	ex.mode = sinkBuffer

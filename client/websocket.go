@@ -58,6 +58,14 @@ type WSOptions struct {
 	// connection is dropped if the server's does not come in time. Default
 	// 5 s.
 	CloseTimeout time.Duration
+	// WriteTimeout bounds, on a wss:// WebSocket, each write of our output
+	// to the TLS connection (at most 32 KiB): a server that takes none of
+	// it for this long ends the WebSocket (code 1006, the error
+	// ErrWSWriteStall unless it was closing already) and frees the two
+	// goroutines that copy its bytes. Default 30 s. A ws:// WebSocket's
+	// output is bounded by its loop server's write timeout instead
+	// (loop.Config.WriteTimeout, also 30 s by default).
+	WriteTimeout time.Duration
 
 	// NoAutoClose delivers the server's close to the application as a
 	// message (Type ws.OpClose, Data the close payload) instead of answering
@@ -73,6 +81,7 @@ const (
 	defaultWSMaxOutbound  = 1 << 20
 	defaultWSMaxQueue     = 64
 	defaultWSCloseTimeout = 5 * time.Second
+	defaultWSWriteTimeout = 30 * time.Second
 )
 
 func (o WSOptions) withDefaults() WSOptions {
@@ -90,6 +99,9 @@ func (o WSOptions) withDefaults() WSOptions {
 	}
 	if o.CloseTimeout <= 0 {
 		o.CloseTimeout = defaultWSCloseTimeout
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = defaultWSWriteTimeout
 	}
 	return o
 }
@@ -126,6 +138,9 @@ var (
 	// ErrWSPongTimeout ends a WebSocket whose server answered no ping within
 	// WSOptions.PongTimeout.
 	ErrWSPongTimeout = errors.New("client: websocket server answered no ping within the pong timeout")
+	// ErrWSWriteStall ends a wss:// WebSocket whose server took none of our
+	// output within WSOptions.WriteTimeout.
+	ErrWSWriteStall = errors.New("client: websocket server took none of our output within the write timeout")
 	// ErrWSHandshake wraps every failed opening handshake: a status other
 	// than 101 (a *WSHandshakeError says which), or a 101 that ws.CheckResponse
 	// rejects (wrong accept key, unrequested subprotocol or extension).
@@ -337,15 +352,24 @@ func abortConn(c *loop.Conn) { c.Abort() }
 // bounded by ctx, Timeout.Connect and the session's Close.
 func (w *WebSocket) dial(ctx context.Context, addr string) error {
 	s := w.s
-	dctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(s.ctx, cancel) // the session's Close aborts the dial
-	defer stop()
+	dctx, release := s.untilClose(ctx)
+	defer release()
 	err := s.dialConn(dctx, addr, w.l, &w.conn, &w.made, nil)
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
 	return err
+}
+
+// untilClose returns ctx, cancelled also by the session's Close (which so
+// aborts a WebSocket's dial), and the function that releases it.
+func (s *Session) untilClose(ctx context.Context) (context.Context, func()) {
+	dctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.ctx, cancel)
+	return dctx, func() {
+		stop()
+		cancel()
+	}
 }
 
 // WebSocket is a client WebSocket connection (aiohttp's

@@ -3,11 +3,13 @@ package client
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // dialTLS opens a wss:// WebSocket's connection: a TCP connection to addr and
@@ -20,10 +22,8 @@ import (
 // ws:// WebSocket's, on the loop.
 func (w *WebSocket) dialTLS(ctx context.Context, addr, host string) error {
 	s := w.s
-	dctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(s.ctx, cancel) // the session's Close aborts the dial
-	defer stop()
+	dctx, release := s.untilClose(ctx)
+	defer release()
 	if t := s.cfg.Timeout.Connect; t > 0 {
 		var cancelT context.CancelFunc
 		dctx, cancelT = context.WithTimeout(dctx, t)
@@ -62,7 +62,7 @@ func (w *WebSocket) dialTLS(ctx context.Context, addr, host string) error {
 		return failed(err)
 	}
 	s.liveInc() // the bridge, until both its copies end
-	go bridge(s, tc, local)
+	go w.bridge(tc, local)
 	return nil
 }
 
@@ -114,18 +114,55 @@ func (w *WebSocket) enrollStandIn(ctx context.Context) (net.Conn, error) {
 
 // bridge copies between the TLS connection and the stand-in's far end, both
 // ways; when either side ends, both close (the loop sees its side close, or
-// the server its TLS connection).
-func bridge(s *Session, tc, local net.Conn) {
-	defer s.liveDone()
+// the server its TLS connection). Every write to the TLS connection (at most
+// 32 KiB) has WSOptions.WriteTimeout to complete: a server that takes none
+// of our output for that long ends the bridge, and the WebSocket with
+// ErrWSWriteStall, instead of holding both goroutines forever (the loop's
+// own bounds do not reach them: its side of the stand-in closes, but the
+// goroutine stuck writing to the server never reads it again). The reverse
+// copy's writes go to the loop, which reads its input or closes.
+func (w *WebSocket) bridge(tc, local net.Conn) {
+	defer w.s.liveDone()
 	done := make(chan struct{}, 2)
-	cp := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src)
-		dst.Close()
-		src.Close()
+	end := func() {
+		tc.Close()
+		local.Close()
 		done <- struct{}{}
 	}
-	go cp(tc, local)
-	go cp(local, tc)
+	go func() { // our output: the loop's bytes to the server
+		_, err := io.Copy(deadlineWriter{tc, w.opts.WriteTimeout}, local)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			w.writeStalled()
+		}
+		end()
+	}()
+	go func() { // the server's bytes to the loop
+		_, _ = io.Copy(local, tc)
+		end()
+	}()
 	<-done
 	<-done
+}
+
+// deadlineWriter gives every write to c d to complete.
+type deadlineWriter struct {
+	c net.Conn
+	d time.Duration
+}
+
+func (dw deadlineWriter) Write(p []byte) (int, error) {
+	if err := dw.c.SetWriteDeadline(time.Now().Add(dw.d)); err != nil {
+		return 0, err
+	}
+	return dw.c.Write(p)
+}
+
+// writeStalled makes ErrWSWriteStall the cause the WebSocket ends with, unless
+// it is ending already for another. Safe for concurrent use.
+func (w *WebSocket) writeStalled() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.code == 0 && w.cause == nil {
+		w.cause = ErrWSWriteStall
+	}
 }
