@@ -61,7 +61,8 @@ var ErrStaleCtx = errors.New("eddy: Ctx used after its request ended")
 // exchange: buffers and per-request state, reset after each request. Users
 // hold a Ctx, a per-request handle on it.
 type ctxState struct {
-	handles []Ctx // unused handles of the current slab (newHandle); kept across requests
+	slab *[handleSlab]Ctx // the current slab of handles (newHandle); kept across requests
+	next uint8            // the slab's next unused handle; 0: take a new slab
 
 	x     *h1.Exchange
 	app   *App
@@ -154,11 +155,12 @@ const handleSlab = 32
 // Serve, which the engine calls once per request and never for two requests
 // of one state at a time, so the slab needs no lock.
 func (s *ctxState) newHandle() *Ctx {
-	if len(s.handles) == 0 {
-		s.handles = make([]Ctx, handleSlab)
+	i := s.next & (handleSlab - 1)
+	if i == 0 {
+		s.slab = new([handleSlab]Ctx)
 	}
-	c := &s.handles[0]
-	s.handles = s.handles[1:]
+	s.next = i + 1 // an index, not a shrinking slice: one byte stored, not three words
+	c := &s.slab[i]
 	c.ctxState = s
 	c.gen = s.generation.Load()
 	return c

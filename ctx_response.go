@@ -209,20 +209,48 @@ func (c *Ctx) SetCookie(ck *Cookie) error {
 // response: it returns ErrResponded if that was already done, and the
 // error of an invalid header set earlier (nothing is sent then).
 func (c *Ctx) Text(s string) error {
-	if !c.enter() {
-		return ErrStaleCtx
-	}
-	defer c.exit()
-	return c.send(ctText, unsafeBytes(s))
+	return c.respond(ctText, unsafeBytes(s))
 }
 
 // HTML answers with s as text/html; charset=utf-8.
 func (c *Ctx) HTML(s string) error {
+	return c.respond(ctHTML, unsafeBytes(s))
+}
+
+// respond is a response method that sends body as it is (Text, HTML): the
+// stale check, send and exit. A plain response (see plainSend) runs no
+// code but the engine's, so it ends its call without a deferred exit; any
+// other goes through sendExit, whose deferred exit also runs when a hook
+// or callback panics.
+func (c *Ctx) respond(ct string, body []byte) error {
 	if !c.enter() {
 		return ErrStaleCtx
 	}
+	s := c.ctxState
+	st := s.status
+	if st == 0 {
+		st = 200
+	}
+	if !s.plainSend(st) {
+		return c.sendExit(ct, body)
+	}
+	// send's plain case, written out: a call of its own costs about 20
+	// instructions a response.
+	s.status = st
+	if ct != "" && !s.hasCT {
+		s.hasCT, s.ctLead = true, ct
+	}
+	s.written = int64(len(body))
+	s.responded = true
+	s.x.RespondLead(st, s.ctLead, s.hdr, body)
+	c.exit()
+	return nil
+}
+
+// sendExit is send for a call started by enter, which it ends.
+func (c *Ctx) sendExit(ct string, body []byte) error {
 	defer c.exit()
-	return c.send(ctHTML, unsafeBytes(s))
+	return c.send(ct, body)
 }
 
 // Blob answers with b and the given Content-Type ("" sends none unless one
@@ -315,6 +343,39 @@ func (c *Ctx) WriteString(s string) (int, error) {
 // send finishes the response with body, adding the Content-Type line ct
 // unless one was set.
 func (c *Ctx) send(ct string, body []byte) error {
+	s := c.ctxState
+	st := s.status
+	if st == 0 {
+		st = 200
+	}
+	if !s.plainSend(st) {
+		return c.sendFull(ct, body)
+	}
+	// What sendFull does for such a response, without its other tests
+	// (respond has the same lines).
+	s.status = st
+	if ct != "" && !s.hasCT {
+		s.hasCT, s.ctLead = true, ct
+	}
+	s.written = int64(len(body))
+	s.responded = true
+	s.x.RespondLead(st, s.ctLead, s.hdr, body)
+	return nil
+}
+
+// plainSend reports whether a response with status st is the usual kind,
+// which send finishes itself: none sent yet, no invalid header, no OnPrepare
+// hook, encoder or OnFinish callback (nothing but the engine runs), not an
+// engine answer, and a status that carries a body. send and respond
+// finish it with a few stores and the engine's call.
+func (s *ctxState) plainSend(st int) bool {
+	return !s.responded && !s.preparing && !s.failing && s.hdrErr == nil && s.enc == nil &&
+		len(s.prepare)|len(s.onFinish) == 0 && !bodyless(st)
+}
+
+// sendFull is send for every response: the hooks, the encoder, bodyless
+// statuses, engine answers and the errors.
+func (c *Ctx) sendFull(ct string, body []byte) error {
 	if c.responded {
 		return ErrResponded
 	}
