@@ -368,9 +368,13 @@ func (c *Ctx) send(ct string, body []byte) error {
 // hook, encoder or OnFinish callback (nothing but the engine runs), not an
 // engine answer, and a status that carries a body. send and respond
 // finish it with a few stores and the engine's call.
+//
+// A state not marked used has no hook, callback or encoder (OnPrepare and
+// OnFinish mark it, and only a hook chooses an encoder), so the usual
+// response tests three fields and its status.
 func (s *ctxState) plainSend(st int) bool {
-	return !s.responded && !s.preparing && !s.failing && s.hdrErr == nil && s.enc == nil &&
-		len(s.prepare)|len(s.onFinish) == 0 && !bodyless(st)
+	return !s.responded && !s.failing && s.hdrErr == nil && !bodyless(st) &&
+		(!s.used || !s.preparing && s.enc == nil && len(s.prepare)|len(s.onFinish) == 0)
 }
 
 // sendFull is send for every response: the hooks, the encoder, bodyless
