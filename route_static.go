@@ -48,16 +48,21 @@ func newStaticIndex(paths map[string]*endpoint) staticIndex {
 // get returns the endpoint whose whole pattern is path, or nil. A nil
 // index has none.
 //
-// A path of 8 to 16 bytes, the usual kind, is all in its first and last
-// eight bytes: found with two loads, a multiply and three compares, and no
-// call, so nothing is kept on the stack around one (about 30 instructions
+// A path of 4 to 16 bytes, the usual kind, is all in its words (see
+// pathWords): found with two loads, a multiply and three compares, and no
+// call, so nothing is kept on the stack around one (about 45 instructions
 // against 67 for the general probe, getAny).
 func (ix *staticIndex) get(path string) *endpoint {
 	n := len(path)
-	if ix == nil || len(ix.slots) == 0 || n < 8 || n > 16 {
+	if ix == nil || len(ix.slots) == 0 || uint(n-4) > 16-4 {
 		return ix.getAny(path)
 	}
-	first, last := load64(path), load64(path[n-8:])
+	var first, last uint64
+	if n >= 8 {
+		first, last = load64(path), load64(path[n-8:])
+	} else {
+		first = uint64(load32(path)) | uint64(load32(path[n-4:]))<<32
+	}
 	mask := uint64(len(ix.slots) - 1)
 	for i := ix.slot(first, last, n); ; i = (i + 1) & mask {
 		s := &ix.slots[i]
