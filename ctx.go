@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/eddy-go/eddy/internal/h1"
 	"github.com/eddy-go/eddy/loop"
@@ -85,6 +86,8 @@ type ctxState struct {
 	logBuf    []byte // access log lines
 	jsonEnc   *json.Encoder
 	jsonBuf   *jsonBuffer
+	jsonTyp   unsafe.Pointer // the type of the last value JSON encoded, and its plan (jsonPlanFor)
+	jsonPlan  *jsonPlan
 	bodyRd    bodyReader // BodyReader's reader, reused
 
 	// Response preparation (prepare.go): OnPrepare hooks, the encoder one

@@ -278,13 +278,32 @@ func (c *Ctx) JSON(v any) error {
 	if !c.enter() {
 		return ErrStaleCtx
 	}
-	defer c.exit()
-	if c.responded {
+	defer c.exit() // encoding runs the value's own code (MarshalJSON), which may panic
+	s := c.ctxState
+	if s.responded {
 		return ErrResponded
 	}
-	b, err := c.encodeJSON(v)
-	if err != nil {
-		return err
+	// The encoding, here rather than in a callee of its own: a call and
+	// the reloads of c's fields less per response.
+	if s.jsonBuf == nil {
+		s.jsonBuf = new(jsonBuffer)
+	}
+	w := s.jsonBuf
+	if p := s.jsonPlanFor(v); p != nil {
+		// A simple struct: written here, as encoding/json would.
+		w.b = p.append(w.b[:0], v)
+		return c.send(ctJSON, w.b)
+	}
+	if s.jsonEnc == nil {
+		s.jsonEnc = json.NewEncoder(w)
+	}
+	w.b = w.b[:0]
+	if err := s.jsonEnc.Encode(v); err != nil {
+		return fmt.Errorf("eddy: JSON response: %w", err)
+	}
+	b := w.b
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1] // Encoder ends every value with a newline
 	}
 	return c.send(ctJSON, b)
 }
@@ -472,22 +491,6 @@ type jsonBuffer struct{ b []byte }
 func (w *jsonBuffer) Write(p []byte) (int, error) {
 	w.b = append(w.b, p...)
 	return len(p), nil
-}
-
-func (c *Ctx) encodeJSON(v any) ([]byte, error) {
-	if c.jsonEnc == nil {
-		c.jsonBuf = new(jsonBuffer)
-		c.jsonEnc = json.NewEncoder(c.jsonBuf)
-	}
-	c.jsonBuf.b = c.jsonBuf.b[:0]
-	if err := c.jsonEnc.Encode(v); err != nil {
-		return nil, fmt.Errorf("eddy: JSON response: %w", err)
-	}
-	b := c.jsonBuf.b
-	if n := len(b); n > 0 && b[n-1] == '\n' {
-		b = b[:n-1] // Encoder ends every value with a newline
-	}
-	return b, nil
 }
 
 // statusText is the reason phrase for code (used by error bodies).
