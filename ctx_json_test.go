@@ -60,6 +60,8 @@ type jsonDup struct {
 	X string
 }
 
+type jsonNumber struct{ N json.Number }
+
 type jsonOddName struct {
 	A string `json:"a-b"`
 }
@@ -90,6 +92,7 @@ func TestJSONPlan(t *testing.T) {
 		{"string option", jsonStringOpt{N: 3}, false},
 		{"duplicate names", jsonDup{A: "a", X: "b"}, false},
 		{"punctuated name", jsonOddName{A: "a"}, false},
+		{"json.Number", jsonNumber{N: "12"}, false},
 		{"map", map[string]string{"a": "b"}, false},
 		{"string", "text", false},
 		{"nil", nil, false},

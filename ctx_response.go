@@ -272,8 +272,9 @@ func (c *Ctx) Blob(contentType string, b []byte) error {
 // JSON answers with v encoded as JSON (encoding/json, HTML characters
 // escaped), as application/json. The encoder and its buffer belong to the
 // Ctx and are reused; encoding a value through an interface may still
-// allocate in encoding/json. An encoding error is returned and nothing is
-// sent.
+// allocate in encoding/json. A struct of string, bool and integer fields
+// (or a pointer to one) is written without encoding/json, with the same
+// bytes. An encoding error is returned and nothing is sent.
 func (c *Ctx) JSON(v any) error {
 	if !c.enter() {
 		return ErrStaleCtx
