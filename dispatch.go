@@ -83,11 +83,13 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 func (h *handler) Serve(x *h1.Exchange) {
 	s := x.User.(*ctxState)
 	c := s.newHandle()
-	c.x = x
-	c.viewPath()
+	s.x = x
+	if !s.decoded { // viewPath, through s and x rather than reloading them
+		s.m.path = unsafeString(x.Request().Path())
+	}
 	a := h.a
-	if sc := a.cfg.SlowCallback; sc > 0 && !c.inPool {
-		x.Loop().Annotate(c.route.pattern)
+	if sc := a.cfg.SlowCallback; sc > 0 && !s.inPool {
+		x.Loop().Annotate(s.route.pattern)
 	}
 	before := s.defers.Load()
 	returned := false
