@@ -174,7 +174,7 @@ func parseLogFormat(f string) ([]logToken, error) {
 
 func (l *accessLog) middleware(next Handler) Handler {
 	return func(c *Ctx) error {
-		c.start = time.Now()
+		c.start, c.used = time.Now(), true
 		c.OnFinish(l.done)
 		return next(c)
 	}

@@ -34,7 +34,7 @@ func (c *Ctx) SetRequestBody(b []byte) {
 		return
 	}
 	defer c.exit()
-	c.reqBody, c.reqBodySet = b, true
+	c.reqBody, c.reqBodySet, c.used = b, true, true
 	if c.formDone {
 		c.form.reset()
 		c.formDone, c.formErr = false, nil
@@ -94,7 +94,7 @@ func (c *Ctx) Form() (*Form, error) {
 // parsedForm is Form without the stale check.
 func (c *Ctx) parsedForm() (*Form, error) {
 	if !c.formDone {
-		c.formDone = true
+		c.formDone, c.used = true, true
 		c.formErr = c.parseForm()
 	}
 	return &c.form, c.formErr

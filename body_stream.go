@@ -39,7 +39,7 @@ func (c *Ctx) BodyReader() io.Reader {
 		return eofReader{}
 	}
 	defer c.exit()
-	c.bodyRd.c = c
+	c.bodyRd.c, c.used = c, true
 	if !c.x.StreamsBody() {
 		c.bodyRd.buf.Reset(c.x.Body())
 	}

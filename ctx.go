@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/eddy-go/eddy/internal/h1"
 	"github.com/eddy-go/eddy/loop"
@@ -61,7 +62,8 @@ var ErrStaleCtx = errors.New("eddy: Ctx used after its request ended")
 // exchange: buffers and per-request state, reset after each request. Users
 // hold a Ctx, a per-request handle on it.
 type ctxState struct {
-	handles []Ctx // unused handles of the current slab (newHandle); kept across requests
+	slab *[handleSlab]Ctx // the current slab of handles (newHandle); kept across requests
+	next uint8            // the slab's next unused handle; 0: take a new slab
 
 	x     *h1.Exchange
 	app   *App
@@ -84,6 +86,8 @@ type ctxState struct {
 	logBuf    []byte // access log lines
 	jsonEnc   *json.Encoder
 	jsonBuf   *jsonBuffer
+	jsonTyp   unsafe.Pointer // the type of the last value JSON encoded, and its plan (jsonPlanFor)
+	jsonPlan  *jsonPlan
 	bodyRd    bodyReader // BodyReader's reader, reused
 
 	// Response preparation (prepare.go): OnPrepare hooks, the encoder one
@@ -120,6 +124,12 @@ type ctxState struct {
 	failing   bool // rendering an engine answer (handler.Fail): send records, the engine writes
 	decoded   bool // m.path is pathBuf (the raw path had escapes)
 
+	// used is set by whatever changes the request state beyond the match
+	// and the response's status, headers and body (a query or form
+	// parsed, Key.Set, OnFinish, OnPrepare, a decoded path, a stream, the
+	// access log's start ...): only then does reset clear the rest.
+	used bool
+
 	// defers counts Defer calls; a handler call compares it before and
 	// after to learn whether it deferred, without reading flags another
 	// goroutine may be writing.
@@ -154,11 +164,12 @@ const handleSlab = 32
 // Serve, which the engine calls once per request and never for two requests
 // of one state at a time, so the slab needs no lock.
 func (s *ctxState) newHandle() *Ctx {
-	if len(s.handles) == 0 {
-		s.handles = make([]Ctx, handleSlab)
+	i := s.next & (handleSlab - 1)
+	if i == 0 {
+		s.slab = new([handleSlab]Ctx)
 	}
-	c := &s.handles[0]
-	s.handles = s.handles[1:]
+	s.next = i + 1 // an index, not a shrinking slice: one byte stored, not three words
+	c := &s.slab[i]
 	c.ctxState = s
 	c.gen = s.generation.Load()
 	return c
@@ -190,19 +201,33 @@ func (c *Ctx) current() bool {
 	return c.ctxState != nil && c.generation.Load() == c.gen
 }
 
-// reset prepares c for the next request, keeping its buffers.
+// reset prepares c for the next request, keeping its buffers. A request
+// that used nothing beyond its match and its response (used false) leaves
+// only those to clear.
 func (c *ctxState) reset() {
 	c.x, c.route, c.method = nil, nil, ""
 	c.m.path, c.m.first = "", nil
-	c.pathBuf = c.pathBuf[:0]
+	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.ctLead, c.written = 0, c.hdr[:0], c.body[:0], nil, false, "", 0
+	c.responded, c.inPool = false, false
+	if c.used {
+		c.resetUsed()
+	} else if debugBuild {
+		c.assertUnused()
+	}
+}
+
+// resetUsed clears what a request marked used: everything reset leaves.
+func (c *ctxState) resetUsed() {
+	c.used = false
+	c.pathBuf, c.decoded = c.pathBuf[:0], false
 	c.query.reset()
 	c.queryDone = false
 	if c.formDone {
 		c.form.reset()
 		c.formDone, c.formErr = false, nil
 	}
-	// Most requests use none of these: test before clearing (a clear of
-	// an empty slice still calls the runtime).
+	// Test before clearing: a clear of an empty slice still calls the
+	// runtime.
 	if len(c.state) != 0 {
 		clear(c.state)
 		c.state = c.state[:0]
@@ -222,9 +247,27 @@ func (c *ctxState) reset() {
 	c.reqBody, c.reqBodySet, c.remote = nil, false, nil
 	c.scratch = c.scratch[:0]
 	c.bodyRd.buf.Reset(nil) // no view of this request's body stays behind
-	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.ctLead, c.written = 0, c.hdr[:0], c.body[:0], nil, false, "", 0
-	c.responded, c.streaming, c.inPool, c.decoded = false, false, false, false
+	c.streaming = false
 	c.start = time.Time{}
+}
+
+// assertUnused panics when a request left state that resetUsed clears
+// without marking the state used: a code path that sets one of those
+// fields must set used too. Checked in builds with the eddydebug tag.
+func (c *ctxState) assertUnused() {
+	if c.leftover() {
+		panic("eddy: a request changed per-request state without marking it used (ctxState.used)")
+	}
+}
+
+// leftover reports whether any field resetUsed clears is set.
+func (c *ctxState) leftover() bool {
+	return len(c.pathBuf) != 0 || c.decoded || c.queryDone || len(c.query.pairs) != 0 || c.formDone ||
+		len(c.state) != 0 || len(c.onFinish) != 0 || len(c.prepare) != 0 ||
+		c.prepBody != nil || c.preparing || c.prepStream || c.enc != nil || c.encW != nil ||
+		len(c.encIn) != 0 || len(c.encOut) != 0 || len(c.encTail) != 0 ||
+		c.reqBody != nil || c.reqBodySet || c.remote != nil || len(c.scratch) != 0 ||
+		c.bodyRd.buf.Size() != 0 || c.streaming || !c.start.IsZero()
 }
 
 // maxKeptEnc bounds each encoder buffer (encIn, encOut, encTail) a state
@@ -310,5 +353,5 @@ func (c *Ctx) OnFinish(fn func(*Ctx)) {
 		return
 	}
 	defer c.exit()
-	c.onFinish = append(c.onFinish, fn)
+	c.onFinish, c.used = append(c.onFinish, fn), true
 }

@@ -2,7 +2,9 @@ package eddy
 
 import (
 	"context"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -130,7 +132,7 @@ func TestResetBoundsEncodeBuffers(t *testing.T) {
 		{"large", 4 << 20, false},
 	}
 	for _, tc := range cases {
-		s := &ctxState{}
+		s := &ctxState{used: true} // as a request with an encoder: its OnPrepare hook marks the state used
 		s.encIn = make([]byte, 10, tc.cap)
 		s.encOut = make([]byte, 10, tc.cap)
 		s.encTail = make([]byte, 10, tc.cap)
@@ -148,5 +150,48 @@ func TestResetBoundsEncodeBuffers(t *testing.T) {
 				t.Errorf("%s: %s capacity %d after reset, want it released", tc.name, b.name, cap(b.buf))
 			}
 		}
+	}
+}
+
+// TestResetUsedState: each field that only some requests change is cleared
+// by reset when the request marked the state used, as the code that sets
+// it does; left unmarked, leftover reports it (the check eddydebug builds
+// make in reset), so a setter that forgets the mark is caught.
+func TestResetUsedState(t *testing.T) {
+	cases := []struct {
+		name string
+		set  func(s *ctxState)
+	}{
+		{"decoded path", func(s *ctxState) { s.pathBuf, s.decoded = append(s.pathBuf, "/a b"...), true }},
+		{"query", func(s *ctxState) { _ = s.query.parseURLEncoded([]byte("a=1"), 10); s.queryDone = true }},
+		{"form", func(s *ctxState) { s.formDone, s.formErr = true, errors.New("bad form") }},
+		{"state", func(s *ctxState) { s.state = append(s.state, 1) }},
+		{"OnFinish", func(s *ctxState) { s.onFinish = append(s.onFinish, func(*Ctx) {}) }},
+		{"OnPrepare", func(s *ctxState) { s.prepare = append(s.prepare, func(*Ctx) {}) }},
+		{"preparing", func(s *ctxState) { s.preparing, s.prepBody, s.prepStream = true, []byte("b"), true }},
+		{"encoder", func(s *ctxState) { s.enc = &BodyEncoder{} }},
+		{"encoder buffers", func(s *ctxState) {
+			s.encIn, s.encOut, s.encTail = []byte("i"), []byte("o"), []byte("t")
+		}},
+		{"request body", func(s *ctxState) { s.reqBody, s.reqBodySet = []byte("b"), true }},
+		{"remote address", func(s *ctxState) { s.remote = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1} }},
+		{"error body", func(s *ctxState) { s.scratch = append(s.scratch, "{}"...) }},
+		{"body reader", func(s *ctxState) { s.bodyRd.buf.Reset([]byte("body")) }},
+		{"stream", func(s *ctxState) { s.streaming = true }},
+		{"start", func(s *ctxState) { s.start = time.Unix(1, 0) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &ctxState{}
+			tc.set(s)
+			if !s.leftover() {
+				t.Fatal("leftover does not see the field: an unmarked setter would go unnoticed")
+			}
+			s.used = true
+			s.reset()
+			if s.leftover() || s.used {
+				t.Fatalf("after reset: leftover %v, used %v; want both false", s.leftover(), s.used)
+			}
+		})
 	}
 }

@@ -169,7 +169,7 @@ func (c *Ctx) QueryValues(name string) []string {
 
 func (c *Ctx) queryArgs() *args {
 	if !c.queryDone {
-		c.queryDone = true
+		c.queryDone, c.used = true, true
 		// A query longer than the request line cannot exist, so the field
 		// count needs no limit beyond the line's own.
 		_ = c.query.parseURLEncoded(c.x.Request().RawQuery(), int(^uint(0)>>1))
@@ -279,7 +279,7 @@ func (c *Ctx) SetRemoteAddr(addr net.Addr) {
 		return
 	}
 	defer c.exit()
-	c.remote = addr
+	c.remote, c.used = addr, true
 }
 
 // IsHead reports whether the request is HEAD (the response body, if any,

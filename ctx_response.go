@@ -209,20 +209,48 @@ func (c *Ctx) SetCookie(ck *Cookie) error {
 // response: it returns ErrResponded if that was already done, and the
 // error of an invalid header set earlier (nothing is sent then).
 func (c *Ctx) Text(s string) error {
-	if !c.enter() {
-		return ErrStaleCtx
-	}
-	defer c.exit()
-	return c.send(ctText, unsafeBytes(s))
+	return c.respond(ctText, unsafeBytes(s))
 }
 
 // HTML answers with s as text/html; charset=utf-8.
 func (c *Ctx) HTML(s string) error {
+	return c.respond(ctHTML, unsafeBytes(s))
+}
+
+// respond is a response method that sends body as it is (Text, HTML): the
+// stale check, send and exit. A plain response (see plainSend) runs no
+// code but the engine's, so it ends its call without a deferred exit; any
+// other goes through sendExit, whose deferred exit also runs when a hook
+// or callback panics.
+func (c *Ctx) respond(ct string, body []byte) error {
 	if !c.enter() {
 		return ErrStaleCtx
 	}
+	s := c.ctxState
+	st := s.status
+	if st == 0 {
+		st = 200
+	}
+	if !s.plainSend(st) {
+		return c.sendExit(ct, body)
+	}
+	// send's plain case, written out: a call of its own costs about 20
+	// instructions a response.
+	s.status = st
+	if ct != "" && !s.hasCT {
+		s.hasCT, s.ctLead = true, ct
+	}
+	s.written = int64(len(body))
+	s.responded = true
+	s.x.RespondLead(st, s.ctLead, s.hdr, body)
+	c.exit()
+	return nil
+}
+
+// sendExit is send for a call started by enter, which it ends.
+func (c *Ctx) sendExit(ct string, body []byte) error {
 	defer c.exit()
-	return c.send(ctHTML, unsafeBytes(s))
+	return c.send(ct, body)
 }
 
 // Blob answers with b and the given Content-Type ("" sends none unless one
@@ -244,19 +272,39 @@ func (c *Ctx) Blob(contentType string, b []byte) error {
 // JSON answers with v encoded as JSON (encoding/json, HTML characters
 // escaped), as application/json. The encoder and its buffer belong to the
 // Ctx and are reused; encoding a value through an interface may still
-// allocate in encoding/json. An encoding error is returned and nothing is
-// sent.
+// allocate in encoding/json. A struct of string, bool and integer fields
+// (or a pointer to one) is written without encoding/json, with the same
+// bytes. An encoding error is returned and nothing is sent.
 func (c *Ctx) JSON(v any) error {
 	if !c.enter() {
 		return ErrStaleCtx
 	}
-	defer c.exit()
-	if c.responded {
+	defer c.exit() // encoding runs the value's own code (MarshalJSON), which may panic
+	s := c.ctxState
+	if s.responded {
 		return ErrResponded
 	}
-	b, err := c.encodeJSON(v)
-	if err != nil {
-		return err
+	// The encoding, here rather than in a callee of its own: a call and
+	// the reloads of c's fields less per response.
+	if s.jsonBuf == nil {
+		s.jsonBuf = new(jsonBuffer)
+	}
+	w := s.jsonBuf
+	if p := s.jsonPlanFor(v); p != nil {
+		// A simple struct: written here, as encoding/json would.
+		w.b = p.append(w.b[:0], v)
+		return c.send(ctJSON, w.b)
+	}
+	if s.jsonEnc == nil {
+		s.jsonEnc = json.NewEncoder(w)
+	}
+	w.b = w.b[:0]
+	if err := s.jsonEnc.Encode(v); err != nil {
+		return fmt.Errorf("eddy: JSON response: %w", err)
+	}
+	b := w.b
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1] // Encoder ends every value with a newline
 	}
 	return c.send(ctJSON, b)
 }
@@ -315,6 +363,43 @@ func (c *Ctx) WriteString(s string) (int, error) {
 // send finishes the response with body, adding the Content-Type line ct
 // unless one was set.
 func (c *Ctx) send(ct string, body []byte) error {
+	s := c.ctxState
+	st := s.status
+	if st == 0 {
+		st = 200
+	}
+	if !s.plainSend(st) {
+		return c.sendFull(ct, body)
+	}
+	// What sendFull does for such a response, without its other tests
+	// (respond has the same lines).
+	s.status = st
+	if ct != "" && !s.hasCT {
+		s.hasCT, s.ctLead = true, ct
+	}
+	s.written = int64(len(body))
+	s.responded = true
+	s.x.RespondLead(st, s.ctLead, s.hdr, body)
+	return nil
+}
+
+// plainSend reports whether a response with status st is the usual kind,
+// which send finishes itself: none sent yet, no invalid header, no OnPrepare
+// hook, encoder or OnFinish callback (nothing but the engine runs), not an
+// engine answer, and a status that carries a body. send and respond
+// finish it with a few stores and the engine's call.
+//
+// A state not marked used has no hook, callback or encoder (OnPrepare and
+// OnFinish mark it, and only a hook chooses an encoder), so the usual
+// response tests three fields and its status.
+func (s *ctxState) plainSend(st int) bool {
+	return !s.responded && !s.failing && s.hdrErr == nil && !bodyless(st) &&
+		(!s.used || !s.preparing && s.enc == nil && len(s.prepare)|len(s.onFinish) == 0)
+}
+
+// sendFull is send for every response: the hooks, the encoder, bodyless
+// statuses, engine answers and the errors.
+func (c *Ctx) sendFull(ct string, body []byte) error {
 	if c.responded {
 		return ErrResponded
 	}
@@ -407,22 +492,6 @@ type jsonBuffer struct{ b []byte }
 func (w *jsonBuffer) Write(p []byte) (int, error) {
 	w.b = append(w.b, p...)
 	return len(p), nil
-}
-
-func (c *Ctx) encodeJSON(v any) ([]byte, error) {
-	if c.jsonEnc == nil {
-		c.jsonBuf = new(jsonBuffer)
-		c.jsonEnc = json.NewEncoder(c.jsonBuf)
-	}
-	c.jsonBuf.b = c.jsonBuf.b[:0]
-	if err := c.jsonEnc.Encode(v); err != nil {
-		return nil, fmt.Errorf("eddy: JSON response: %w", err)
-	}
-	b := c.jsonBuf.b
-	if n := len(b); n > 0 && b[n-1] == '\n' {
-		b = b[:n-1] // Encoder ends every value with a newline
-	}
-	return b, nil
 }
 
 // statusText is the reason phrase for code (used by error bodies).

@@ -55,7 +55,7 @@ func (c *Ctx) Complete(h Handler) error {
 		// On the loop the state cannot be released while this runs, so
 		// one check covers the whole call.
 		if c.current() {
-			_ = c.app.run(c, h)
+			c.app.run(c, h)
 		}
 	})
 	if err != nil {
@@ -98,7 +98,7 @@ func (c *Ctx) Go(job func() error, h Handler) error {
 			if !c.current() {
 				return // finished meanwhile by other code: nothing to do
 			}
-			_ = c.app.run(c, func(c *Ctx) error {
+			c.app.run(c, func(c *Ctx) error {
 				if jobErr != nil {
 					return jobErr
 				}

@@ -64,7 +64,9 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 			r = a.notFound
 		}
 	}
-	c.m.custom = ""
+	if c.m.custom != "" {
+		c.m.custom = "" // a load, not a store and its write barrier test, for a standard method
+	}
 	c.route = r
 	c.inPool = r.plan.InPool
 	return r.plan
@@ -75,15 +77,32 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 // handle on the exchange's state that no other request ever gets, which is
 // what lets a Ctx kept past its request be told from the next request's
 // (see Ctx, Stale use).
+//
+// The handler is called as App.run calls one (see there), written out here:
+// a call level less per request.
 func (h *handler) Serve(x *h1.Exchange) {
 	s := x.User.(*ctxState)
 	c := s.newHandle()
-	c.x = x
-	c.viewPath()
-	if sc := h.a.cfg.SlowCallback; sc > 0 && !c.inPool {
-		x.Loop().Annotate(c.route.pattern)
+	s.x = x
+	if !s.decoded { // viewPath, through s and x rather than reloading them
+		s.m.path = unsafeString(x.Request().Path())
 	}
-	h.a.run(c, c.route.serve)
+	a := h.a
+	if sc := a.cfg.SlowCallback; sc > 0 && !s.inPool {
+		x.Loop().Annotate(s.route.pattern)
+	}
+	before := s.defers.Load()
+	returned := false
+	defer func() {
+		if !returned {
+			a.unwound(c, before, recover())
+		}
+	}()
+	err := s.route.serve(c)
+	returned = true
+	if s.defers.Load() != before || err != nil || !s.responded || s.streaming {
+		a.ran(c, before, err)
+	}
 }
 
 // Release ends the request's Ctx once the engine is done with the

@@ -30,6 +30,8 @@ var allocCases = []struct {
 	{"query+header", "GET /q?name=eddy&x=1 HTTP/1.1\r\nHost: x\r\nX-Req: abc\r\n\r\n", "eddy abc"},
 	{"404", "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", "Not Found"},
 	{"accesslog", "GET /logged HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\n\r\n", "logged"},
+	{"json", "GET /json HTTP/1.1\r\nHost: x\r\n\r\n", `{"message":"Hello, World!"}`},
+	{"json by encoding/json", "GET /jsonf HTTP/1.1\r\nHost: x\r\n\r\n", `{"message":"Hello, World!","n":1.5}`},
 }
 
 func allocApp() *eddy.App {
@@ -38,6 +40,17 @@ func allocApp() *eddy.App {
 		return func(c *eddy.Ctx) error { return next(c) }
 	})
 	app.Get("/plaintext", func(c *eddy.Ctx) error { return c.Text("Hello, World!") })
+	app.Get("/json", func(c *eddy.Ctx) error {
+		return c.JSON(struct {
+			Message string `json:"message"`
+		}{"Hello, World!"})
+	})
+	app.Get("/jsonf", func(c *eddy.Ctx) error { // a float: encoding/json writes it
+		return c.JSON(struct {
+			Message string  `json:"message"`
+			N       float64 `json:"n"`
+		}{"Hello, World!", 1.5})
+	})
 	app.Get("/users/{id}", func(c *eddy.Ctx) error { return c.Blob("text/plain", c.ParamBytes("id")) })
 	app.Get("/logged", func(c *eddy.Ctx) error { return c.Text("logged") },
 		eddy.With(eddy.AccessLogTo(io.Discard, eddy.DefaultAccessLogFormat+" %Tf %{Content-Type}o")))

@@ -46,7 +46,7 @@ func DefaultErrorHandler(c *Ctx, err error) {
 		b = append(b, `,"status":`...)
 		b = strconv.AppendInt(b, int64(status), 10)
 		b = append(b, '}')
-		c.scratch = b
+		c.scratch, c.used = b, true
 		_ = c.send(ctJSON, b)
 		return
 	}

@@ -27,7 +27,7 @@ func (c *Ctx) OnPrepare(fn func(*Ctx)) {
 		return
 	}
 	defer c.exit()
-	c.prepare = append(c.prepare, fn)
+	c.prepare, c.used = append(c.prepare, fn), true
 }
 
 // PreparedBody returns the body of the whole response being prepared and

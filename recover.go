@@ -5,9 +5,10 @@ import (
 	"runtime/debug"
 )
 
-// call runs h, turning a panic into a 500 error. A handler that returns
-// skips the recover call (about 30 instructions a request): only a panic
-// (or runtime.Goexit, for which recover returns nil) leaves returned false.
+// call runs h, turning a panic into a 500 error (run recovers the same
+// way itself). A handler that returns skips the recover call (about 30
+// instructions a request): only a panic (or runtime.Goexit, for which
+// recover returns nil) leaves returned false.
 func (a *App) call(c *Ctx, h Handler) (err error) {
 	returned := false
 	defer func() {

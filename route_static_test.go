@@ -18,9 +18,25 @@ func TestStaticIndex(t *testing.T) {
 	for i := 0; i < 40; i++ { // differ only in the middle: all hash alike
 		add(fmt.Sprintf("/api/v1/x%02dy/objects", i))
 	}
+	for i := 0; i < 100; i++ { // 4 to 16 bytes (get's own probe): some share a slot
+		add(fmt.Sprintf("/r%03d/items", i))
+		add(fmt.Sprintf("/%d", 1000000+i))
+		add(fmt.Sprintf("/%d", 100+i))
+	}
 	ix := newStaticIndex(paths)
 	if n := len(ix.slots); n < 2*len(paths) || n&(n-1) != 0 {
 		t.Fatalf("%d slots for %d paths: want a power of two at least twice as many", n, len(paths))
+	}
+	displaced := 0
+	for i, sl := range ix.slots {
+		if n := len(sl.path); sl.ep != nil && n >= 4 && n <= 16 {
+			if f, l := pathWords(sl.path); ix.slot(f, l, n) != uint64(i) {
+				displaced++
+			}
+		}
+	}
+	if displaced == 0 {
+		t.Fatal("no path of 4 to 16 bytes left its home slot: get's probe past the first slot is untested")
 	}
 	for p, ep := range paths {
 		if got := ix.get(p); got != ep {
@@ -29,6 +45,10 @@ func TestStaticIndex(t *testing.T) {
 	}
 	misses := []string{"", "/b", "/abcd", "/plaintex", "/plaintext/", "/Plaintext", "/users/lost",
 		"/api/v1/x40y/objects", "/api/v1/x00y/object", "/api/v1/x00y/objectz"}
+	for i := 0; i < 100; i++ {
+		misses = append(misses, fmt.Sprintf("/r%03d/itemz", i), fmt.Sprintf("/r%03d/item", i), fmt.Sprintf("/%d", 2000000+i),
+			fmt.Sprintf("/%d", 200+i), fmt.Sprintf("/x%d", 100+i))
+	}
 	for _, p := range misses {
 		if got := ix.get(p); got != nil {
 			t.Errorf("get(%q) = %p, want nil", p, got)

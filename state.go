@@ -37,6 +37,7 @@ func (k Key[T]) Set(c *Ctx, v T) {
 	}
 	defer c.exit()
 	i := k.id.index
+	c.used = true
 	if i >= len(c.state) {
 		if i < cap(c.state) {
 			c.state = c.state[:i+1]

@@ -84,7 +84,7 @@ func (c *Ctx) startStream(contentType string, n int64) (*Stream, error) {
 		c.encSink.s = c.ctxState
 		c.encW = c.enc.Open(&c.encSink)
 	}
-	c.responded, c.streaming = true, true
+	c.responded, c.streaming, c.used = true, true, true
 	c.stream.c = c
 	return &c.stream, nil
 }

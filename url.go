@@ -132,7 +132,7 @@ func (a *App) routePath(c *ctxState, x *h1.Exchange) *Route {
 	if bytes.IndexByte(raw, '%') >= 0 {
 		var ok bool
 		c.pathBuf, ok = appendPathUnescape(c.pathBuf[:0], raw)
-		c.decoded = true
+		c.decoded, c.used = true, true
 		c.m.path = unsafeString(c.pathBuf)
 		if !ok {
 			return a.rejectPath(c, x, errBadPath)
@@ -150,7 +150,7 @@ func (a *App) routePath(c *ctxState, x *h1.Exchange) *Route {
 		}
 		if !c.decoded {
 			c.pathBuf = append(c.pathBuf[:0], raw...)
-			c.decoded = true
+			c.decoded, c.used = true, true
 		}
 		c.pathBuf = removeDotSegments(c.pathBuf)
 		c.m.path = unsafeString(c.pathBuf)
