@@ -62,6 +62,15 @@ type loopState struct {
 	// the wall-clock second preSec; see rebuildPrefix.
 	pre    []byte
 	preSec int64
+	sec    int64 // the second current last read
+
+	// hot is the whole head of the loop's last plain response (status 200,
+	// no header lines but hotLead, Content-Length hotClen, HTTP/1.1
+	// keep-alive) for the second preSec: the next one like it is one copy
+	// (see Exchange.RespondLead). hotClen < 0: none.
+	hot     []byte
+	hotLead string
+	hotClen int64
 
 	// drainBy is the loop time at which the loop's idle connections close
 	// while the server drains (its first Drain call plus DrainIdleGrace):
@@ -148,6 +157,14 @@ func (ls *loopState) peerOf(c *conn) (net.Addr, *loop.ProxyHeader) {
 		ls.peer, ls.peerProxy = peerOf(c.lc)
 	}
 	return ls.peer, ls.peerProxy
+}
+
+// current reports whether the cached prefix ls.pre (and ls.hot with it)
+// is for the loop's wall-clock second (Loop.Second), which it leaves in
+// ls.sec. Loop-only.
+func (ls *loopState) current() bool {
+	ls.sec = ls.l.Second()
+	return ls.sec == ls.preSec && ls.pre != nil
 }
 
 // now is the loop's clock (Loop.Time), read directly from the real loop:

@@ -46,8 +46,15 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 	if c.head == x {
 		ls := c.ls
 		ls.claim(c)
-		mode, clen := x.bodyMode(status, len(body))
-		ls.out = c.appendHead(ls.out, x, status, lead, header, mode, clen)
+		mode := modeLength
+		if status == 200 && len(header) == 0 && int64(len(body)) == ls.hotClen && lead == ls.hotLead &&
+			x.lf&lfLast == 0 && c.flags&cfEOF == 0 && x.req.Minor() != 0 && ls.current() {
+			ls.out = append(ls.out, ls.hot...) // the same head as the last: one copy
+		} else {
+			var clen int64
+			mode, clen = x.bodyMode(status, len(body))
+			ls.out = c.appendHead(ls.out, x, status, lead, header, mode, clen)
+		}
 		if mode == modeLength && !x.isHead() {
 			if len(body) >= directBody {
 				x.state = stWritten
