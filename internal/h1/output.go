@@ -69,7 +69,6 @@ func (c *conn) appendHead(dst []byte, x *Exchange, status int, lead string, head
 	return append(dst, '\r', '\n') // two byte stores; a string append calls memmove
 }
 
-
 // statusLine200 starts every loop's cached response prefix.
 const statusLine200 = "HTTP/1.1 200 OK\r\n"
 
