@@ -85,6 +85,13 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 		x.maybeRelease() // popped while Serve ran
 		return
 	}
+	if c.head == x && x.state == stWritten && !x.dead {
+		// The usual on-loop answer, written at once (RespondLead): x leaves
+		// the FIFO now, as the flush below would make it, without the
+		// flush.
+		c.pop(x)
+		return
+	}
 	// What is finished is popped before the next head is parsed, so the next
 	// request finds the head free and answers straight into the output
 	// buffer instead of its own (consume); after the last one of a batch,
