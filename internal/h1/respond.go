@@ -44,6 +44,7 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 		return
 	}
 	if c.head == x {
+		x.lf |= lfDirect
 		ls := c.ls
 		ls.claim(c)
 		mode := modeLength

@@ -89,6 +89,16 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 		// The usual on-loop answer, written at once (RespondLead): x leaves
 		// the FIFO now, as the flush below would make it, without the
 		// flush.
+		if x.next == nil && x.lf&(lfLast|lfHijack) == 0 {
+			// pop's work for the only slot of a connection that goes on.
+			c.head, c.tail = nil, nil
+			c.n = 0
+			c.lastRead = c.ls.now() // idle from now
+			x.lf &^= lfQueued
+			c.flags &^= cfUpgrade // an upgrade answered as a plain request
+			x.maybeRelease()
+			return
+		}
 		c.pop(x)
 		return
 	}
