@@ -235,6 +235,10 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 		plan.InPool = true // a reader blocks: never on the loop
 	}
 	x.plan = plan
+	if !r.HasBody() {
+		c.dispatch(x, now)
+		return 0
+	}
 	max := plan.MaxBody
 	if max <= 0 {
 		max = c.ls.e.cfg.MaxBody
@@ -242,10 +246,6 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 	if cl > max {
 		c.failSlot(x, errBodyTooLarge)
 		return len(after)
-	}
-	if !r.HasBody() {
-		c.dispatch(x, now)
-		return 0
 	}
 	if present {
 		x.body = after[:cl:cl]

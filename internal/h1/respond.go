@@ -48,8 +48,16 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 		ls := c.ls
 		ls.claim(c)
 		mode := modeLength
-		if status == 200 && len(header) == 0 && int64(len(body)) == ls.hotClen && lead == ls.hotLead &&
-			x.lf&lfLast == 0 && c.flags&cfEOF == 0 && x.req.Minor() != 0 && ls.current() {
+		hot := status == 200 && len(header) == 0 && int64(len(body)) == ls.hotClen && lead == ls.hotLead &&
+			x.lf&lfLast == 0 && c.flags&cfEOF == 0 && x.req.Minor() != 0
+		if hot {
+			// ls.current, inlined.
+			if l := ls.loop; l == nil || l.Time() != ls.secAt {
+				ls.readSecond()
+			}
+			hot = ls.sec == ls.preSec && ls.pre != nil
+		}
+		if hot {
 			ls.out = append(ls.out, ls.hot...) // the same head as the last: one copy
 		} else {
 			var clen int64

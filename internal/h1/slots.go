@@ -96,7 +96,19 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 			c.lastRead = c.ls.now() // idle from now
 			x.lf &^= lfQueued
 			c.flags &^= cfUpgrade // an upgrade answered as a plain request
-			x.maybeRelease()
+			if x.detached || x.kicks != 0 || x.lf&(lfRouted|lfOwed) != lfRouted {
+				x.maybeRelease()
+				return
+			}
+			// maybeRelease's work for an exchange the loop alone held
+			// (never detached, so never in the pool: inJob is false).
+			ls := c.ls
+			ls.e.h.Release(x)
+			if x.lf&lfAbandon != 0 {
+				x.abandon()
+				return
+			}
+			ls.recycle(x)
 			return
 		}
 		c.pop(x)
