@@ -58,7 +58,22 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 			hot = ls.sec == ls.preSec && ls.pre != nil
 		}
 		if hot {
-			ls.out = append(ls.out, ls.hot...) // the same head as the last: one copy
+			// The same head as the last: one copy, and the body with it
+			// when the buffer has room (one length and capacity test, one
+			// store of ls.out).
+			out, h := ls.out, ls.hot
+			if n, m := len(out), len(out)+len(h)+len(body); m <= cap(out) && len(body) < directBody && !x.isHead() {
+				out = out[:m]
+				copy(out[n:], h)
+				copy(out[n+len(h):], body)
+				ls.out = out
+				x.state = stWritten
+				if m >= streamBuffer {
+					c.writeOut() // a big batch goes out now rather than grow the buffer
+				}
+				return
+			}
+			ls.out = append(out, h...)
 		} else {
 			var clen int64
 			mode, clen = x.bodyMode(status, len(body))
