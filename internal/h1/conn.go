@@ -117,45 +117,47 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 	if len(data) > 0 {
 		c.flags &^= cfFresh // headStart (the accept) now times a partial head: 408
 	}
-	off := 0
+	rest := data // what is not consumed yet: len(data)-len(rest) is the offset
 	for !c.dead() {
 		if x := c.cur; x != nil {
 			if x.lf&lfStreamBody != 0 {
-				k, done := c.pipeBody(x, data[off:], now)
-				off += k
+				k, done := c.pipeBody(x, rest, now)
+				rest = rest[k:]
 				if !done {
-					return off
+					return len(data) - len(rest)
 				}
 				c.cur = nil
 				x.started = now // the handler timeout runs from the body's end
 				continue
 			}
-			k, done := c.readBody(x, data[off:], now)
-			off += k
+			k, done := c.readBody(x, rest, now)
+			rest = rest[k:]
 			if !done {
-				return off
+				return len(data) - len(rest)
 			}
 			c.cur = nil
 			c.dispatch(x, now)
 			continue
 		}
-		if c.flags&cfFlushDue != 0 {
-			c.flags &^= cfFlushDue
-			c.flush() // see dispatch
+		if c.flags&(cfFlushDue|cfClosing|cfWritePaused|cfUpgrade) != 0 || c.hijack != nil || c.n >= int32(c.ls.e.cfg.PipelineDepth) {
+			// One test for the usual turn; the causes one by one.
+			if c.flags&cfFlushDue != 0 {
+				c.flags &^= cfFlushDue
+				c.flush() // see dispatch
+			}
+			if c.hijack != nil {
+				return len(data) - len(rest) // the rest belongs to the protocol taking over
+			}
+			if c.flags&cfClosing != 0 && c.flags&cfUpgrade == 0 {
+				return len(data) // nothing more is parsed: discard
+			}
+			if c.blocked() {
+				return len(data) - len(rest)
+			}
 		}
-		if c.hijack != nil {
-			return off // the rest belongs to the protocol taking over
-		}
-		if c.flags&cfClosing != 0 && c.flags&cfUpgrade == 0 {
-			return len(data) // nothing more is parsed: discard
-		}
-		if c.blocked() {
-			return off
-		}
-		rest := data[off:]
 		if len(rest) == 0 {
 			c.headStart = 0
-			return off
+			return len(data)
 		}
 		x := c.ls.peek()
 		n, err := c.parser.Parse(rest, &x.req)
@@ -168,17 +170,17 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 			if c.headStart == 0 {
 				c.headStart = stamp(now) // the loop clock starts at 0, which means "none"
 			}
-			return off
+			return len(data) - len(rest)
 		}
 		c.headStart = 0
 		c.ls.take() // x, which peek returned
-		off += n
-		off += c.begin(x, data[off:], now)
-		if off == len(data) && c.cur == nil {
+		rest = rest[n:]
+		rest = rest[c.begin(x, rest, now):]
+		if len(rest) == 0 && c.cur == nil {
 			// All consumed, no body pending: what the next turn would
 			// conclude (a head was parsed, so no partial head is timed),
 			// without its checks. The usual end of a keep-alive batch.
-			return off
+			return len(data)
 		}
 	}
 	return len(data)
