@@ -220,6 +220,16 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 		l.Annotate("h1: route") // inlined: a field write
 	}
 	plan := c.ls.e.h.Route(x)
+	if !r.HasBody() && !plan.InPool && !plan.StreamBody && x.lf&lfOwed != 0 && x.state == stReading && !x.dead {
+		// The usual request, served on the loop now: dispatch's work
+		// without its call, and x stays held and lfServing from Route
+		// to Serve (nothing runs in between).
+		x.plan = plan
+		x.state = stPending
+		x.started = now
+		c.serve(x, now)
+		return 0
+	}
 	x.lf &^= lfServing
 	if x.lf&lfOwed == 0 || x.state != stReading || x.dead {
 		// Route answered: the body is not read.
