@@ -1,6 +1,17 @@
 package h1
 
+import "unsafe"
+
 var methodHead = "HEAD"
+
+// sameString reports whether a and b are the same string: both empty, or
+// the same bytes at the same address, which strings, immutable, keep (the
+// Content-Type line of every Text response is one constant). Equal strings
+// at two addresses are not the same: a cache keyed on them misses, nothing
+// more. It saves the call of a string comparison.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b))
+}
 
 // Respond finishes x with a whole response. header holds zero or more
 // "Name: value\r\n" lines built by the application, never Content-Length,
@@ -48,7 +59,7 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 		ls := c.ls
 		ls.claim(c)
 		mode := modeLength
-		hot := status == 200 && len(header) == 0 && int64(len(body)) == ls.hotClen && lead == ls.hotLead &&
+		hot := status == 200 && len(header) == 0 && int64(len(body)) == ls.hotClen && sameString(lead, ls.hotLead) &&
 			x.lf&lfLast == 0 && c.flags&cfEOF == 0 && x.req.Minor() != 0
 		if hot {
 			// ls.current, inlined.

@@ -79,16 +79,18 @@ func (c *conn) serve(x *Exchange, now time.Duration) {
 		l.Annotate("h1: serve")
 	}
 	c.ls.e.h.Serve(x)
-	x.lf &^= lfServing
-	if x.lf&lfOwed != 0 && !x.detached {
+	lf := x.lf &^ lfServing
+	x.lf = lf
+	if lf&lfOwed != 0 && !x.detached {
 		x.lf &^= lfOwed
 		c.ls.e.cfg.Logger.Error("h1: on-loop Serve returned without finishing or detaching the exchange",
 			"method", string(x.req.Method()), "path", string(x.req.Path()))
 		if x.state == stPending && !x.dead {
 			c.failSlot(x, errNoResponse)
 		}
+		lf = x.lf
 	}
-	if x.lf&lfQueued == 0 {
+	if lf&lfQueued == 0 {
 		x.maybeRelease() // popped while Serve ran
 		return
 	}
@@ -96,14 +98,15 @@ func (c *conn) serve(x *Exchange, now time.Duration) {
 		// The usual on-loop answer, written at once (RespondLead): x leaves
 		// the FIFO now, as the flush below would make it, without the
 		// flush.
-		if x.next == nil && x.lf&(lfLast|lfHijack) == 0 {
+		if x.next == nil && lf&(lfLast|lfHijack) == 0 {
 			// pop's work for the only slot of a connection that goes on.
 			c.head, c.tail = nil, nil
 			c.n = 0
 			c.lastRead = c.ls.now() // idle from now
-			x.lf &^= lfQueued
+			lf &^= lfQueued
+			x.lf = lf
 			c.flags &^= cfUpgrade // an upgrade answered as a plain request
-			if x.detached || x.kicks != 0 || x.lf&(lfRouted|lfOwed) != lfRouted {
+			if x.detached || x.kicks != 0 || lf&(lfRouted|lfOwed) != lfRouted {
 				x.maybeRelease()
 				return
 			}
