@@ -99,7 +99,17 @@ func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 		// without their calls and tests: about 60 instructions a batch.
 		// When the write paused the output (WriteFlow) or closed the
 		// connection, the general path below runs as well.
-		c.writeOut()
+		if ls := c.ls; ls.outConn == c && len(ls.out) > 0 { // writeOut, inlined
+			buf := ls.out
+			ls.out = buf[:0]
+			ls.outConn = nil
+			if !c.lc.Closed() {
+				_ = c.lc.Write(buf) // a failed write closes the connection; ConnectionLost follows
+			}
+			if cap(ls.out) > maxKeptOutput {
+				ls.out = nil
+			}
+		}
 		if c.flags&(cfClosed|cfClosing|cfWritePaused) == 0 { // the write can pause or close
 			c.lc.SetDeadline(c.lastRead + c.ls.e.cfg.IdleTimeout)
 			return n
