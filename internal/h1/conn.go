@@ -237,7 +237,7 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 		x.plan = plan
 		x.state = stPending
 		x.started = now
-		c.serve(x, now)
+		c.serve(x)
 		return 0
 	}
 	x.lf &^= lfServing

@@ -68,13 +68,13 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 		return
 	}
 	x.lf |= lfServing
-	c.serve(x, now)
+	c.serve(x)
 }
 
 // serve runs Serve on the loop for x, Pending, held by the handler
 // (lfOwed) and marked lfServing; it pops x at once when Serve answered it
 // at the head of the FIFO.
-func (c *conn) serve(x *Exchange, now time.Duration) {
+func (c *conn) serve(x *Exchange) {
 	if l := c.ls.loop; l != nil {
 		l.Annotate("h1: serve")
 	}
