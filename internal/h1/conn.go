@@ -91,6 +91,30 @@ func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 	c.flags |= cfInData
 	n := c.consume(data, now)
 	c.flags &^= cfInData | cfFlushDue
+	if c.head == nil && c.cur == nil && c.hijack == nil && c.headStart == 0 &&
+		c.flags&(cfClosed|cfHijacked|cfClosing|cfDraining|cfFresh|cfReadPaused|cfWritePaused|cfUpgrade) == 0 {
+		// The usual end of a batch: every response is written and nothing
+		// is in flight or partly read. What flush, update and fireWritable
+		// do then (write the output, set the idle deadline as arm does)
+		// without their calls and tests: about 60 instructions a batch.
+		// When the write paused the output (WriteFlow) or closed the
+		// connection, the general path below runs as well.
+		if ls := c.ls; ls.outConn == c && len(ls.out) > 0 { // writeOut, inlined
+			buf := ls.out
+			ls.out = buf[:0]
+			ls.outConn = nil
+			if !c.lc.Closed() {
+				_ = c.lc.Write(buf) // a failed write closes the connection; ConnectionLost follows
+			}
+			if cap(ls.out) > maxKeptOutput {
+				ls.out = nil
+			}
+		}
+		if c.flags&(cfClosed|cfClosing|cfWritePaused) == 0 { // the write can pause or close
+			c.lc.SetDeadline(c.lastRead + c.ls.e.cfg.IdleTimeout)
+			return n
+		}
+	}
 	c.flush()
 	c.update()
 	c.fireWritable() // a stream may have reached the head during the batch
@@ -103,45 +127,47 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 	if len(data) > 0 {
 		c.flags &^= cfFresh // headStart (the accept) now times a partial head: 408
 	}
-	off := 0
+	rest := data // what is not consumed yet: len(data)-len(rest) is the offset
 	for !c.dead() {
 		if x := c.cur; x != nil {
 			if x.lf&lfStreamBody != 0 {
-				k, done := c.pipeBody(x, data[off:], now)
-				off += k
+				k, done := c.pipeBody(x, rest, now)
+				rest = rest[k:]
 				if !done {
-					return off
+					return len(data) - len(rest)
 				}
 				c.cur = nil
 				x.started = now // the handler timeout runs from the body's end
 				continue
 			}
-			k, done := c.readBody(x, data[off:], now)
-			off += k
+			k, done := c.readBody(x, rest, now)
+			rest = rest[k:]
 			if !done {
-				return off
+				return len(data) - len(rest)
 			}
 			c.cur = nil
 			c.dispatch(x, now)
 			continue
 		}
-		if c.flags&cfFlushDue != 0 {
-			c.flags &^= cfFlushDue
-			c.flush() // see dispatch
+		if c.flags&(cfFlushDue|cfClosing|cfWritePaused|cfUpgrade) != 0 || c.hijack != nil || c.n >= int32(c.ls.e.cfg.PipelineDepth) {
+			// One test for the usual turn; the causes one by one.
+			if c.flags&cfFlushDue != 0 {
+				c.flags &^= cfFlushDue
+				c.flush() // see dispatch
+			}
+			if c.hijack != nil {
+				return len(data) - len(rest) // the rest belongs to the protocol taking over
+			}
+			if c.flags&cfClosing != 0 && c.flags&cfUpgrade == 0 {
+				return len(data) // nothing more is parsed: discard
+			}
+			if c.blocked() {
+				return len(data) - len(rest)
+			}
 		}
-		if c.hijack != nil {
-			return off // the rest belongs to the protocol taking over
-		}
-		if c.flags&cfClosing != 0 && c.flags&cfUpgrade == 0 {
-			return len(data) // nothing more is parsed: discard
-		}
-		if c.blocked() {
-			return off
-		}
-		rest := data[off:]
 		if len(rest) == 0 {
 			c.headStart = 0
-			return off
+			return len(data)
 		}
 		x := c.ls.peek()
 		n, err := c.parser.Parse(rest, &x.req)
@@ -154,17 +180,17 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 			if c.headStart == 0 {
 				c.headStart = stamp(now) // the loop clock starts at 0, which means "none"
 			}
-			return off
+			return len(data) - len(rest)
 		}
 		c.headStart = 0
 		c.ls.take() // x, which peek returned
-		off += n
-		off += c.begin(x, data[off:], now)
-		if off == len(data) && c.cur == nil {
+		rest = rest[n:]
+		rest = rest[c.begin(x, rest, now):]
+		if len(rest) == 0 && c.cur == nil {
 			// All consumed, no body pending: what the next turn would
 			// conclude (a head was parsed, so no partial head is timed),
 			// without its checks. The usual end of a keep-alive batch.
-			return off
+			return len(data)
 		}
 	}
 	return len(data)
@@ -204,6 +230,16 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 		l.Annotate("h1: route") // inlined: a field write
 	}
 	plan := c.ls.e.h.Route(x)
+	if !r.HasBody() && !plan.InPool && !plan.StreamBody && x.lf&lfOwed != 0 && x.state == stReading && !x.dead {
+		// The usual request, served on the loop now: dispatch's work
+		// without its call, and x stays held and lfServing from Route
+		// to Serve (nothing runs in between).
+		x.plan = plan
+		x.state = stPending
+		x.started = now
+		c.serve(x)
+		return 0
+	}
 	x.lf &^= lfServing
 	if x.lf&lfOwed == 0 || x.state != stReading || x.dead {
 		// Route answered: the body is not read.
@@ -221,6 +257,10 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 		plan.InPool = true // a reader blocks: never on the loop
 	}
 	x.plan = plan
+	if !r.HasBody() {
+		c.dispatch(x, now)
+		return 0
+	}
 	max := plan.MaxBody
 	if max <= 0 {
 		max = c.ls.e.cfg.MaxBody
@@ -228,10 +268,6 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 	if cl > max {
 		c.failSlot(x, errBodyTooLarge)
 		return len(after)
-	}
-	if !r.HasBody() {
-		c.dispatch(x, now)
-		return 0
 	}
 	if present {
 		x.body = after[:cl:cl]

@@ -116,6 +116,7 @@ const (
 	lfRouteClose                         // a response given in Route must close (body unread)
 	lfAbandon                            // Release called Abandon: x is never reused
 	lfStreamBody                         // the body streams to the handler while it arrives (c.cur while it does)
+	lfDirect                             // answered on the loop straight into the output buffer (RespondLead)
 )
 
 // sharedFlags are guarded by Exchange.mu.
@@ -298,6 +299,27 @@ func (x *Exchange) abandon() {
 // reset prepares x for reuse. Buffers are kept when small, dropped when a
 // large body made them big, so pooled exchanges do not pin memory.
 func (x *Exchange) reset() {
+	if x.lf&(lfDirect|lfOwn|lfStreamBody|lfAbandon) == lfDirect && !x.detached &&
+		x.engErr == nil && x.ctx == nil && x.cause == nil && x.onWritable == nil {
+		// The usual exchange: a head without a body or with all of it in
+		// the batch (no own buffer, no body pipe), answered on the loop at
+		// once (nothing recorded in out, no stream), never detached, no
+		// context: only what begin, Route and RespondLead set is reset,
+		// about 40 instructions fewer.
+		x.body = nil
+		x.c = nil
+		x.remote, x.proxy = nil, nil
+		x.headReq = false
+		x.next = nil
+		x.state = 0
+		x.lf = 0
+		x.dead = false
+		x.plan = Plan{}
+		x.started = 0
+		x.req.Reset()
+		x.sf = 0
+		return
+	}
 	// A never-detached exchange was only ever touched by the loop, so its
 	// shared half is reset without the lock (saves a lock per request).
 	locked := x.detached

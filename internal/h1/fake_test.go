@@ -36,7 +36,8 @@ type fakeLoop struct {
 	ts      []func()
 	jobs    []fakeJob
 	foreign []func()
-	maxJobs int // RunInExecutor fails with more jobs queued (0: never)
+	maxJobs int   // RunInExecutor fails with more jobs queued (0: never)
+	secs    int64 // seconds Second reports past fakeSecond
 }
 
 type fakeJob struct{ job, done func() }
@@ -46,7 +47,7 @@ func newFakeLoop(seed uint64) *fakeLoop {
 }
 
 func (l *fakeLoop) Time() time.Duration   { return l.now }
-func (l *fakeLoop) Second() int64         { return fakeSecond }
+func (l *fakeLoop) Second() int64         { return fakeSecond + l.secs }
 func (l *fakeLoop) CallSoon(fn func())    { l.soon = append(l.soon, fn) }
 func (l *fakeLoop) BlockingWait(w func()) { w() }
 

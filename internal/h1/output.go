@@ -27,9 +27,10 @@ var (
 // line. Loop-only (Date).
 func (c *conn) appendHead(dst []byte, x *Exchange, status int, lead string, header []byte, mode bodyMode, clen int64) []byte {
 	ls := c.ls
-	if sec := ls.l.Second(); sec != ls.preSec || ls.pre == nil { // the cached prefix is current
-		ls.rebuildPrefix(sec)
+	if !ls.current() {
+		ls.rebuildPrefix(ls.sec)
 	}
+	start := len(dst)
 	pre := ls.pre
 	if status == 200 {
 		dst = append(dst, pre...)
@@ -55,6 +56,14 @@ func (c *conn) appendHead(dst []byte, x *Exchange, status int, lead string, head
 			dst = append(dst, hdrClose...)
 		case x.req.Minor() == 0:
 			dst = append(dst, hdrKeepAlive...)
+		default:
+			if status == 200 && len(header) == 0 && mode == modeLength {
+				// A plain head: kept whole for the next one like it.
+				dst = append(dst, '\r', '\n')
+				ls.hot = append(ls.hot[:0], dst[start:]...)
+				ls.hotLead, ls.hotClen = lead, clen
+				return dst
+			}
 		}
 	}
 	return append(dst, '\r', '\n') // two byte stores; a string append calls memmove
@@ -72,6 +81,7 @@ const statusLine200 = "HTTP/1.1 200 OK\r\n"
 // Loop-only; ls.pre is valid until the next call.
 func (ls *loopState) rebuildPrefix(sec int64) {
 	ls.preSec = sec
+	ls.hotClen = -1 // its Date is stale
 	pre := append(ls.pre[:0], statusLine200...)
 	if s := ls.e.cfg.ServerName; s != "" {
 		pre = httpcodec.AppendHeader(pre, "Server", s)

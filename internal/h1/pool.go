@@ -62,6 +62,16 @@ type loopState struct {
 	// the wall-clock second preSec; see rebuildPrefix.
 	pre    []byte
 	preSec int64
+	sec    int64         // the second current last read
+	secAt  time.Duration // the loop time it was read at
+
+	// hot is the whole head of the loop's last plain response (status 200,
+	// no header lines but hotLead, Content-Length hotClen, HTTP/1.1
+	// keep-alive) for the second preSec: the next one like it is one copy
+	// (see Exchange.RespondLead). hotClen < 0: none.
+	hot     []byte
+	hotLead string
+	hotClen int64
 
 	// drainBy is the loop time at which the loop's idle connections close
 	// while the server drains (its first Drain call plus DrainIdleGrace):
@@ -148,6 +158,27 @@ func (ls *loopState) peerOf(c *conn) (net.Addr, *loop.ProxyHeader) {
 		ls.peer, ls.peerProxy = peerOf(c.lc)
 	}
 	return ls.peer, ls.peerProxy
+}
+
+// current reports whether the cached prefix ls.pre (and ls.hot with it)
+// is for the loop's wall-clock second (Loop.Second), which it leaves in
+// ls.sec. The second is read once per callback (the loop's Time changes
+// with every callback), not once per response. Loop-only.
+func (ls *loopState) current() bool {
+	if l := ls.loop; l == nil || l.Time() != ls.secAt {
+		ls.readSecond()
+	}
+	return ls.sec == ls.preSec && ls.pre != nil
+}
+
+// readSecond is current's read of the second.
+func (ls *loopState) readSecond() {
+	if l := ls.loop; l != nil {
+		ls.secAt = l.Time()
+		ls.sec = l.Second()
+		return
+	}
+	ls.sec = ls.l.Second() // the tests' fake loop
 }
 
 // now is the loop's clock (Loop.Time), read directly from the real loop:

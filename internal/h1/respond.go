@@ -1,6 +1,17 @@
 package h1
 
+import "unsafe"
+
 var methodHead = "HEAD"
+
+// sameString reports whether a and b are the same string: both empty, or
+// the same bytes at the same address, which strings, immutable, keep (the
+// Content-Type line of every Text response is one constant). Equal strings
+// at two addresses are not the same: a cache keyed on them misses, nothing
+// more. It saves the call of a string comparison.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b))
+}
 
 // Respond finishes x with a whole response. header holds zero or more
 // "Name: value\r\n" lines built by the application, never Content-Length,
@@ -44,10 +55,41 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 		return
 	}
 	if c.head == x {
+		x.lf |= lfDirect
 		ls := c.ls
 		ls.claim(c)
-		mode, clen := x.bodyMode(status, len(body))
-		ls.out = c.appendHead(ls.out, x, status, lead, header, mode, clen)
+		mode := modeLength
+		hot := status == 200 && len(header) == 0 && int64(len(body)) == ls.hotClen && sameString(lead, ls.hotLead) &&
+			x.lf&lfLast == 0 && c.flags&cfEOF == 0 && x.req.Minor() != 0
+		if hot {
+			// ls.current, inlined.
+			if l := ls.loop; l == nil || l.Time() != ls.secAt {
+				ls.readSecond()
+			}
+			hot = ls.sec == ls.preSec && ls.pre != nil
+		}
+		if hot {
+			// The same head as the last: one copy, and the body with it
+			// when the buffer has room (one length and capacity test, one
+			// store of ls.out).
+			out, h := ls.out, ls.hot
+			if n, m := len(out), len(out)+len(h)+len(body); m <= cap(out) && len(body) < directBody && !x.isHead() {
+				out = out[:m]
+				copy(out[n:], h)
+				copy(out[n+len(h):], body)
+				ls.out = out
+				x.state = stWritten
+				if m >= streamBuffer {
+					c.writeOut() // a big batch goes out now rather than grow the buffer
+				}
+				return
+			}
+			ls.out = append(out, h...)
+		} else {
+			var clen int64
+			mode, clen = x.bodyMode(status, len(body))
+			ls.out = c.appendHead(ls.out, x, status, lead, header, mode, clen)
+		}
 		if mode == modeLength && !x.isHead() {
 			if len(body) >= directBody {
 				x.state = stWritten

@@ -68,21 +68,60 @@ func (c *conn) dispatch(x *Exchange, now time.Duration) {
 		return
 	}
 	x.lf |= lfServing
+	c.serve(x)
+}
+
+// serve runs Serve on the loop for x, Pending, held by the handler
+// (lfOwed) and marked lfServing; it pops x at once when Serve answered it
+// at the head of the FIFO.
+func (c *conn) serve(x *Exchange) {
 	if l := c.ls.loop; l != nil {
 		l.Annotate("h1: serve")
 	}
 	c.ls.e.h.Serve(x)
-	x.lf &^= lfServing
-	if x.lf&lfOwed != 0 && !x.detached {
+	lf := x.lf &^ lfServing
+	x.lf = lf
+	if lf&lfOwed != 0 && !x.detached {
 		x.lf &^= lfOwed
 		c.ls.e.cfg.Logger.Error("h1: on-loop Serve returned without finishing or detaching the exchange",
 			"method", string(x.req.Method()), "path", string(x.req.Path()))
 		if x.state == stPending && !x.dead {
 			c.failSlot(x, errNoResponse)
 		}
+		lf = x.lf
 	}
-	if x.lf&lfQueued == 0 {
+	if lf&lfQueued == 0 {
 		x.maybeRelease() // popped while Serve ran
+		return
+	}
+	if c.head == x && x.state == stWritten && !x.dead {
+		// The usual on-loop answer, written at once (RespondLead): x leaves
+		// the FIFO now, as the flush below would make it, without the
+		// flush.
+		if x.next == nil && lf&(lfLast|lfHijack) == 0 {
+			// pop's work for the only slot of a connection that goes on.
+			c.head, c.tail = nil, nil
+			c.n = 0
+			c.lastRead = c.ls.now() // idle from now
+			lf &^= lfQueued
+			x.lf = lf
+			c.flags &^= cfUpgrade // an upgrade answered as a plain request
+			if x.detached || x.kicks != 0 || lf&(lfRouted|lfOwed) != lfRouted {
+				x.maybeRelease()
+				return
+			}
+			// maybeRelease's work for an exchange the loop alone held
+			// (never detached, so never in the pool: inJob is false).
+			ls := c.ls
+			ls.e.h.Release(x)
+			if x.lf&lfAbandon != 0 {
+				x.abandon()
+				return
+			}
+			ls.recycle(x)
+			return
+		}
+		c.pop(x)
 		return
 	}
 	// What is finished is popped before the next head is parsed, so the next
