@@ -34,10 +34,10 @@ type Conn struct {
 }
 
 // outState is a connection's state while output is pending (fOutPending) or from
-// Shutdown's half-close until it closes. The loop maps connections to it (Loop.outs), which keeps
-// Conn in the 64-byte size class; only those connections pay for it. Released ones are
-// kept for reuse, so a connection that writes more than the kernel takes costs no
-// allocation in steady state.
+// Shutdown's half-close until it closes. The loop maps connections to it (Loop.outs),
+// which keeps Conn in the 64-byte size class; only those connections pay for it.
+// Released ones are kept for reuse, so a connection that writes more than the kernel
+// takes costs no allocation in steady state.
 type outState struct {
 	lingerAt   time.Duration // a Shutdown's wait for the peer's EOF ends at this time (once fHalfClosed)
 	progressAt time.Duration // last time the outbound buffer shrank
