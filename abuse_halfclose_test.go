@@ -15,13 +15,15 @@ import (
 	"github.com/eddy-go/eddy/eddytest"
 )
 
-// closeLinger is how long the server's closing flush waits without progress
-// before it gives up on a peer that stopped reading (loop.Config.CloseLinger
-// at its default; eddy.Config does not expose it).
-const closeLinger = 2 * time.Second
+// flushStall is how long the server's closing flush waits without progress
+// before it gives up on a peer that stopped reading: the write timeout, as
+// for any write (eddy.Config.WriteTimeout at its default). It used to be the
+// 2 s close linger, which cut clients pausing 2-3 s near the end of a large
+// response (TCP's retransmit backoff, a paused reader).
+const flushStall = 30 * time.Second
 
 // halfCloseDeadline bounds how long TestAbuseHalfClose retries a transfer
-// that a starved client (one that did not read for closeLinger: the server
+// that a starved client (one that did not read for flushStall: the server
 // cutting it is the bound working) lost; sized for a loaded machine.
 const halfCloseDeadline = 90 * time.Second
 
@@ -33,10 +35,10 @@ const halfCloseDeadline = 90 * time.Second
 // connection at the client's EOF: 37-100% of 10 MiB, 13-70% of 32 MiB and
 // nothing at all from the pool, deferred or streamed.
 //
-// The server's closing flush is bounded by closeLinger without progress: a
+// The server's closing flush is bounded by flushStall without progress: a
 // client whose goroutine the machine did not run for that long is cut, as
 // it must be. Such a loss is told apart (the client's longest pause between
-// two reads reached closeLinger) and the transfer retried until
+// two reads reached flushStall) and the transfer retried until
 // halfCloseDeadline; a loss without such a pause fails at once.
 func TestAbuseHalfClose(t *testing.T) {
 	logger, _ := boundedLog(t, 0)
@@ -80,10 +82,10 @@ type halfClosedResult struct {
 }
 
 // starved tells a loss the server was right to cause: the client did not
-// read for the server's whole close linger (with a quarter of it as room for
+// read for the server's whole write timeout (with a quarter of it as room for
 // the server's coarse clock and output polls).
 func (r halfClosedResult) starved() bool {
-	return r.err != nil && r.maxPause >= closeLinger*3/4
+	return r.err != nil && r.maxPause >= flushStall*3/4
 }
 
 // untilNotStarved runs fetchHalfClosedPaths until a transfer ends other than
@@ -99,7 +101,7 @@ func untilNotStarved(t *testing.T, deadline time.Time, addr string, paths ...str
 			res.err = fmt.Errorf("the client was starved on every attempt until the test's deadline (%v): %w", halfCloseDeadline, res.err)
 			return res
 		}
-		t.Logf("%s: the client did not read for %v (the server's close linger is %v) and was cut (%v); the machine is loaded, retrying", strings.Join(paths, " "), res.maxPause.Round(time.Millisecond), closeLinger, res.err)
+		t.Logf("%s: the client did not read for %v (the server's write timeout is %v) and was cut (%v); the machine is loaded, retrying", strings.Join(paths, " "), res.maxPause.Round(time.Millisecond), flushStall, res.err)
 	}
 }
 

@@ -672,7 +672,7 @@ func (w *WebSocket) closeSent() {
 // cutOff ends a slow consumer's connection: what was queued for it is
 // dropped, a close frame with 1008 follows what the loop already holds
 // (bounded by MaxOutbound), and the connection closes once that is
-// flushed (or after the server's close linger). Loop-only.
+// flushed (or cut after the write timeout without progress). Loop-only.
 func (w *WebSocket) cutOff() {
 	w.mu.Lock()
 	if w.code == 0 {

@@ -774,7 +774,14 @@ func TestWSNoAutoPingNoAutoClose(t *testing.T) {
 // TestWSPingFloodNotRead: a peer that sends pings and never reads the
 // pongs is cut off (1008) once MaxOutbound of pongs is unread.
 func TestWSPingFloodNotRead(t *testing.T) {
-	s, rec := echoServer(t, eddy.WSConfig{MaxOutbound: 64 << 10})
+	// The cut-off peer never reads: the close frame's flush ends after
+	// WriteTimeout without progress (2 s here), then OnClose runs.
+	app := eddy.New(eddy.Config{WriteTimeout: 2 * time.Second})
+	rec := newCloseRecorder()
+	cb := echoCallbacks()
+	cb.OnClose = rec.onClose
+	app.WebSocket("/ws", cb, eddy.WSConfig{MaxOutbound: 64 << 10})
+	s := eddytest.New(t, app)
 	c, err := smallRecvDialer().Dial("tcp", s.App.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -784,11 +791,11 @@ func TestWSPingFloodNotRead(t *testing.T) {
 	ping := bytes.Repeat(frame(ws.OpPing, true, bytes.Repeat([]byte{'p'}, 125)), 64)
 	// 32 MiB of pings: far more pongs than the kernel buffers and the limit
 	// hold. Once cut, the server discards the rest of the input, so the
-	// writes go on; OnClose comes once the close linger gives up.
+	// writes go on; OnClose comes once the write timeout gives up.
 	for sent := 0; sent < 32<<20; sent += len(ping) {
 		c.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		if _, err := c.Write(ping); err != nil {
-			break // reset by the server's abort after the linger
+			break // reset by the server's abort after the write timeout
 		}
 	}
 	if got := rec.wait(t); got != "1008 client too slow" {

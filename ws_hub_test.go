@@ -61,10 +61,11 @@ func TestHub(t *testing.T) {
 }
 
 // TestHubDropsSlowMember: a member that never reads is cut off by its
-// outbound limit; the others keep receiving.
+// outbound limit; the others keep receiving. (Its close frame's flush ends,
+// and OnClose runs, after WriteTimeout without progress: 2 s here.)
 func TestHubDropsSlowMember(t *testing.T) {
 	hub := eddy.NewHub()
-	app := eddy.New(eddy.Config{})
+	app := eddy.New(eddy.Config{WriteTimeout: 2 * time.Second})
 	rec := newCloseRecorder()
 	app.WebSocket("/ws", eddy.WSCallbacks{OnOpen: func(w *eddy.WebSocket) { hub.Add(w) }, OnClose: rec.onClose},
 		eddy.WSConfig{MaxOutbound: 64 << 10})

@@ -45,7 +45,7 @@ type driver struct {
 	idle  atomic.Bool
 	wakes atomic.Int64 // times the driver ran its pass, since start (tests count them)
 	seen  int64        // loops' callbacks counted at the last pass (driver-only)
-	sums  int64        // times a pass summed the loops' callbacks (driver-only; once per pass)
+	sums  int64        // times callbacks summed the loops' callbacks (driver-only; once per pass)
 	stopC chan struct{}
 	doneC chan struct{}
 }
@@ -129,7 +129,6 @@ func (d *driver) pass() time.Duration {
 	}
 	next := never
 	calls := d.callbacks()
-	d.sums++
 	for _, l := range s.loops {
 		at := time.Duration(l.nextAt.Load())
 		if at <= now {
@@ -163,8 +162,10 @@ func (d *driver) pass() time.Duration {
 	return next
 }
 
-// callbacks counts the callbacks every loop ran since start.
+// callbacks counts the callbacks every loop ran since start. Driver-only: it counts
+// its own calls in sums, so that a pass summing them twice shows.
 func (d *driver) callbacks() int64 {
+	d.sums++
 	var n int64
 	for _, l := range d.s.loops {
 		n += l.stats.callbacks.Load()

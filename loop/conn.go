@@ -34,12 +34,12 @@ type Conn struct {
 }
 
 // outState is a connection's state while output is pending (fOutPending) or from
-// startLinger until it closes. The loop maps connections to it (Loop.outs), which keeps
-// Conn in the 64-byte size class; only those connections pay for it. Released ones are
-// kept for reuse, so a connection that writes more than the kernel takes costs no
-// allocation in steady state.
+// Shutdown's half-close until it closes. The loop maps connections to it (Loop.outs),
+// which keeps Conn in the 64-byte size class; only those connections pay for it.
+// Released ones are kept for reuse, so a connection that writes more than the kernel
+// takes costs no allocation in steady state.
 type outState struct {
-	lingerAt   time.Duration // Close/Shutdown give up at this time
+	lingerAt   time.Duration // a Shutdown's wait for the peer's EOF ends at this time (once fHalfClosed)
 	progressAt time.Duration // last time the outbound buffer shrank
 	pollStep   uint8         // output poll backoff exponent
 	next       *outState     // the loop's free list
@@ -245,9 +245,11 @@ func (c *Conn) InboundBuffered() int {
 }
 
 // Close stops reading (later input is discarded), flushes pending output, then closes.
-// If the output makes no progress for Config.CloseLinger, the connection is aborted and
-// ConnectionLost gets ErrLinger. It returns ErrClosed if already closed or closing.
-// ConnectionLost runs later, never inside Close. Loop-only.
+// The flush is bounded as any write is: if the output makes no progress for
+// Config.WriteTimeout (a peer that stopped reading), the connection is aborted and
+// ConnectionLost gets ErrLinger; a peer that pauses for less gets every byte. It
+// returns ErrClosed if already closed or closing. ConnectionLost runs later, never
+// inside Close. Loop-only.
 func (c *Conn) Close() error {
 	c.loop.own.check("Conn.Close")
 	if c.flags&(fClosed|fClosing) != 0 {
@@ -256,16 +258,18 @@ func (c *Conn) Close() error {
 	c.flags |= fClosing
 	if c.queued() == 0 {
 		c.closeNow(whyNone)
-		return nil
 	}
-	c.startLinger()
+	// Else the output poll flushes, then closes (onTimer), or cuts a stalled flush
+	// after WriteTimeout.
 	return nil
 }
 
 // Shutdown flushes pending output, then half-closes (SHUT_WR: the peer reads EOF after
-// the last byte), discards input until the peer's EOF, and closes then, or after
-// Config.CloseLinger (the flush, too, gives up after CloseLinger without progress). This is the lingering close that keeps a peer from getting a reset
-// before it read the response. It returns ErrClosed if already closed or closing.
+// the last byte), discards input until the peer's EOF, and closes then, or
+// Config.CloseLinger after the half-close. This is the lingering close that keeps a peer
+// from getting a reset before it read the response. The flush is bounded as Close's is:
+// output that makes no progress for Config.WriteTimeout aborts the connection
+// (ConnectionLost gets ErrLinger). It returns ErrClosed if already closed or closing.
 // Loop-only.
 func (c *Conn) Shutdown() error {
 	c.loop.own.check("Conn.Shutdown")
@@ -273,7 +277,6 @@ func (c *Conn) Shutdown() error {
 		return ErrClosed
 	}
 	c.flags |= fShutdown
-	c.startLinger()
 	if c.queued() == 0 {
 		c.halfClose()
 	}
@@ -433,12 +436,8 @@ func (c *Conn) outputPending() {
 	}
 }
 
-func (c *Conn) startLinger() {
-	at := c.loop.now + c.loop.srv.cfg.CloseLinger
-	c.takeOut().lingerAt = at
-	c.arm(at)
-}
-
+// halfClose sends SHUT_WR once Shutdown's output is all out, and waits for the peer's
+// EOF for Config.CloseLinger at most (the lingering close).
 func (c *Conn) halfClose() {
 	c.flags |= fHalfClosed
 	if c.eofSeen() {
@@ -447,7 +446,11 @@ func (c *Conn) halfClose() {
 	}
 	if err := syscall.Shutdown(c.fd(), syscall.SHUT_WR); err != nil {
 		c.closeNow(whyNone) // the peer is already gone
+		return
 	}
+	at := c.loop.now + c.loop.srv.cfg.CloseLinger
+	c.takeOut().lingerAt = at
+	c.arm(at)
 }
 
 func (c *Conn) abort(why closeReason) {
@@ -734,11 +737,6 @@ func (c *Conn) onTimer(now time.Duration) {
 		default:
 			o.pollStep = min(o.pollStep+1, maxPollStep)
 		}
-		if sent > 0 && c.flags&(fClosing|fShutdown) != 0 {
-			// A closing flush bounded from its last progress: a peer that keeps
-			// reading gets everything, one that stops is cut after CloseLinger.
-			o.lingerAt = max(o.lingerAt, now+cfg.CloseLinger)
-		}
 		if c.flags&fWritePaused != 0 && ob <= cfg.LowWater {
 			c.flags &^= fWritePaused
 			c.proto.(WriteFlow).ResumeWriting(c)
@@ -759,7 +757,13 @@ func (c *Conn) onTimer(now time.Duration) {
 				o = nil
 			}
 		} else if now-o.progressAt >= cfg.WriteTimeout {
-			c.abort(whyWriteStall)
+			// A closing flush is bounded as any write: a peer that pauses gets
+			// everything, one that stopped reading is cut.
+			why := whyWriteStall
+			if c.flags&(fClosing|fShutdown) != 0 {
+				why = whyLinger
+			}
+			c.abort(why)
 			return
 		}
 	}
@@ -779,12 +783,8 @@ func (c *Conn) onTimer(now time.Duration) {
 				return
 			}
 		}
-		if now >= o.lingerAt {
-			if c.flags&fHalfClosed != 0 {
-				c.closeNow(whyNone) // the peer did not close in time; our output is out
-			} else {
-				c.abort(whyLinger)
-			}
+		if c.flags&fHalfClosed != 0 && now >= o.lingerAt {
+			c.closeNow(whyNone) // the peer did not close in time; our output is out
 			return
 		}
 	}
@@ -814,7 +814,7 @@ func (c *Conn) rearm(now time.Duration) {
 				next = t
 			}
 		}
-		if c.flags&(fClosing|fShutdown) != 0 && (next == 0 || o.lingerAt < next) {
+		if c.flags&fHalfClosed != 0 && (next == 0 || o.lingerAt < next) {
 			next = o.lingerAt
 		}
 	}

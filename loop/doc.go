@@ -120,7 +120,8 @@
 // fallback (every millisecond while the peer reads fast, backing off to every 64 ms). A
 // WriteFlow protocol is told when the queue passes HighWater and when it falls to
 // LowWater; a peer that reads nothing for Config.WriteTimeout is aborted with
-// ErrWriteStall. A pipelining protocol pauses reading in PauseWriting and resumes it in
+// ErrWriteStall (ErrLinger if it was closing: Close and Shutdown flush under the same
+// bound). A pipelining protocol pauses reading in PauseWriting and resumes it in
 // ResumeWriting, so a client that does not read its replies stops being read.
 //
 // Input: PauseReading stops DataReceived calls until the matching ResumeReading. Pauses

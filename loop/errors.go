@@ -17,8 +17,9 @@ var (
 	ErrWriteStall = errors.New("loop: write stalled")
 	// ErrTimeout: the connection's deadline passed and its Protocol is not a Timeouter.
 	ErrTimeout = errors.New("loop: deadline exceeded")
-	// ErrLinger: Close gave up with output still unsent, after Config.CloseLinger
-	// without progress.
+	// ErrLinger: Close or Shutdown (or the peer's EOF, which closes a protocol without
+	// EOFReceived) gave up with output still unsent: it made no progress for
+	// Config.WriteTimeout.
 	ErrLinger = errors.New("loop: close linger expired with output unsent")
 	// ErrEngineStopped is wrapped by the error Wait returns when the engine stopped on
 	// its own (for example gnet's accept failing with EMFILE in ReusePort mode).

@@ -154,36 +154,137 @@ func TestHalfClosedConnClosedByStop(t *testing.T) {
 	}
 }
 
-// A closing connection whose peer keeps reading, more slowly than CloseLinger allows for
-// the whole output, is not cut: CloseLinger bounds a close that makes no progress.
-func TestCloseLingerCountsFromProgress(t *testing.T) {
-	out := pattern(8<<20, 5)
+// closingFlushes are the ways a connection ends with output queued: Close, Shutdown,
+// and the peer's EOF (which closes a protocol without EOFReceived). The flush that
+// follows is bounded by WriteTimeout without progress, as any write is.
+var closingFlushes = []struct {
+	name string
+	end  func(c *Conn) // nil: the client half-closes after its request
+}{
+	{"Close", func(c *Conn) { _ = c.Close() }},
+	{"Shutdown", func(c *Conn) { _ = c.Shutdown() }},
+	{"peer EOF", nil},
+}
+
+// closingServer serves one closing flush of out: at the client's request it writes
+// out and ends as end says. Its send buffer is small, so most of out waits in the
+// loop's queue rather than in the kernel. It returns the server's side of the
+// connection, the time of the write and the client.
+func closingServer(t *testing.T, cfg Config, out []byte, end func(*Conn)) (*recorder, *Conn, time.Time, *net.TCPConn) {
+	t.Helper()
+	wrote := make(chan time.Time, 1)
 	r := newRecorder(func(c *Conn, data []byte) int {
 		_ = c.Write(out)
-		_ = c.Close()
+		wrote <- time.Now()
+		if end != nil {
+			end(c)
+		}
 		return len(data)
 	})
-	s := startServer(t, Config{Loops: 1, CloseLinger: 500 * time.Millisecond}, func() Protocol { return r })
-	c := goThenHalfClose(t, s)
-	got := make([]byte, 0, len(out))
-	buf := make([]byte, 64<<10)
-	start := time.Now()
-	for {
-		n, err := c.Read(buf)
-		got = append(got, buf[:n]...)
-		if err != nil {
-			break
+	cfg.Loops = 1
+	cfg.SocketSendBuffer = 64 << 10
+	s := startServer(t, cfg, func() Protocol { return r })
+	c := dial(t, s).(*net.TCPConn)
+	_ = c.SetReadBuffer(32 << 10)
+	sc := recv(t, r.made, "ConnectionMade")
+	if _, err := c.Write([]byte("go\n")); err != nil {
+		t.Fatal(err)
+	}
+	at := recv(t, wrote, "the write")
+	if end == nil {
+		if err := c.CloseWrite(); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(5 * time.Millisecond) // a slow reader: the whole takes longer than CloseLinger (at least 256 reads of the 32 KiB receive buffer)
 	}
-	took := time.Since(start)
-	if !bytes.Equal(got, out) {
-		t.Fatalf("got %d of %d bytes in %v", len(got), len(out), took)
+	return r, sc, at, c
+}
+
+// closingQueued reports whether sc is closing with output still in its queue.
+func closingQueued(t *testing.T, sc *Conn) bool {
+	t.Helper()
+	var ok bool
+	onLoop(t, sc.Loop(), func() { ok = sc.flags&(fClosing|fShutdown) != 0 && sc.OutboundBuffered() > 0 })
+	return ok
+}
+
+// A peer that pauses in the middle of a closing flush, longer than CloseLinger but less
+// than WriteTimeout (TCP's retransmit backoff, a paused reader), gets every byte: the
+// flush is bounded as any write, CloseLinger only bounds the wait for the peer's EOF
+// once all is sent. (It used to be cut after CloseLinger without progress.)
+func TestClosingFlushSurvivesPause(t *testing.T) {
+	const linger = 200 * time.Millisecond
+	for _, tc := range closingFlushes {
+		t.Run(tc.name, func(t *testing.T) {
+			out := pattern(8<<20, 9)
+			r, sc, _, c := closingServer(t, Config{CloseLinger: linger, WriteTimeout: 20 * time.Second}, out, tc.end)
+			got := make([]byte, 1<<20)
+			if _, err := io.ReadFull(c, got); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, 5*time.Second, "the closing flush", func() bool { return closingQueued(t, sc) })
+			time.Sleep(4 * linger) // the client's pause (what is tested, not synchronisation)
+			var open bool
+			onLoop(t, sc.Loop(), func() { open = sc.flags&fClosed == 0 })
+			if open && !closingQueued(t, sc) {
+				t.Fatal("the flush ended during the pause: the test proves nothing")
+			}
+			rest, err := io.ReadAll(c)
+			got = append(got, rest...)
+			if err != nil || !bytes.Equal(got, out) {
+				t.Fatalf("got %d of %d bytes (equal %v), err %v", len(got), len(out), bytes.Equal(got, out), err)
+			}
+			_ = c.CloseWrite() // Shutdown waits for our EOF
+			if err := recv(t, r.lost, "ConnectionLost"); err != nil {
+				t.Fatalf("ConnectionLost: %v, want nil", err)
+			}
+		})
 	}
-	if took < 500*time.Millisecond {
-		t.Logf("the reader was faster than CloseLinger (%v): the test proves nothing this run", took)
+}
+
+// A peer that never reads is still cut: a closing flush without progress for
+// WriteTimeout (not CloseLinger) aborts the connection with ErrLinger.
+func TestClosingFlushStalledCutAfterWriteTimeout(t *testing.T) {
+	const linger, wt = 100 * time.Millisecond, time.Second
+	for _, tc := range closingFlushes {
+		t.Run(tc.name, func(t *testing.T) {
+			r, sc, wrote, _ := closingServer(t, Config{CloseLinger: linger, WriteTimeout: wt}, pattern(8<<20, 11), tc.end)
+			waitFor(t, 5*time.Second, "the closing flush", func() bool { return closingQueued(t, sc) })
+			err := recv(t, r.lost, "ConnectionLost")
+			took := time.Since(wrote)
+			if !errors.Is(err, ErrLinger) {
+				t.Fatalf("ConnectionLost: %v, want ErrLinger", err)
+			}
+			if took < wt-10*time.Millisecond {
+				t.Fatalf("cut %v after the write, before WriteTimeout (%v)", took, wt)
+			}
+		})
 	}
+}
+
+// Once Shutdown's output is all sent, the wait for the peer's EOF (the lingering close)
+// ends after CloseLinger: a peer that reads everything but never closes is closed then.
+func TestShutdownLingerBounded(t *testing.T) {
+	const linger = 200 * time.Millisecond
+	shut := make(chan time.Time, 1)
+	r := newRecorder(func(c *Conn, data []byte) int {
+		_ = c.Write([]byte("bye"))
+		_ = c.Shutdown()
+		shut <- time.Now()
+		return len(data)
+	})
+	s := startServer(t, Config{Loops: 1, CloseLinger: linger}, func() Protocol { return r })
+	c := dial(t, s)
+	if _, err := c.Write([]byte("go\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(c); err != nil || string(got) != "bye" {
+		t.Fatalf("got %q, %v; want bye then EOF", got, err)
+	}
+	at := recv(t, shut, "Shutdown")
 	if err := recv(t, r.lost, "ConnectionLost"); err != nil {
-		t.Fatalf("ConnectionLost: %v", err)
+		t.Fatalf("ConnectionLost: %v, want nil", err)
+	}
+	if took := time.Since(at); took < linger-10*time.Millisecond {
+		t.Fatalf("closed %v after Shutdown, before CloseLinger (%v): the peer did not close", took, linger)
 	}
 }

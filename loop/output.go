@@ -219,8 +219,8 @@ func (c *Conn) detach() bool {
 		c.loop.CallSoon(c.reoffer)
 	default:
 		// Without EOFReceived the peer's EOF ends the connection: flush, then close.
+		// Output is queued (keepAfterEOF): the poll flushes it as Close's.
 		c.flags |= fClosing
-		c.startLinger()
 	}
 	return true
 }

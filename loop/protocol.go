@@ -34,7 +34,7 @@ type Protocol interface {
 // closes. The protocol must close it when it has nothing more to send: the peer will not.
 //
 // Without it, the peer's EOF closes the connection: at once if no output is queued, else
-// after the queued output is flushed (bounded by Config.CloseLinger), as Close does; writes
+// after the queued output is flushed (bounded by Config.WriteTimeout), as Close does; writes
 // after the EOF then return ErrClosed; input not yet offered (reading was paused) is
 // dropped. Either way ConnectionLost gets nil. A pipelining protocol that pauses reading
 // therefore implements it, closing in EOFReceived: a client that sends its requests and

@@ -106,7 +106,7 @@ var errCold = errors.New("loop: file piece not in the page cache")
 // use or close f afterwards. f's offset (Seek) is neither used nor moved.
 //
 // Close and Shutdown flush a pending file like queued bytes: the peer gets all of it
-// unless it stops reading for Config.CloseLinger.
+// unless it stops reading for Config.WriteTimeout.
 //
 // sendfile reads through the page cache, on the loop, so the disk is not read there
 // (but in the two cases above: an executor that refuses the job, a page evicted

@@ -44,9 +44,11 @@ type Config struct {
 	// WriteTimeout aborts a connection (ErrWriteStall) whose pending output makes no
 	// progress for this long: a peer that stopped reading. Default 30 s.
 	WriteTimeout time.Duration
-	// CloseLinger bounds Close and Shutdown: their flush goes on while the peer reads and
-	// gives up after this long without progress; Shutdown then waits at most this long for
-	// the peer's EOF. Default 2 s.
+	// CloseLinger bounds Shutdown's lingering close: once the output is all sent and
+	// the write side shut (SHUT_WR), the wait for the peer's EOF (so that closing does
+	// not reset a peer still reading) ends after this long. The flush before it, as
+	// Close's, is bounded by WriteTimeout like any write: a peer that pauses gets every
+	// byte, one that stopped reading is cut (ErrLinger). Default 2 s.
 	CloseLinger time.Duration
 
 	// PoolWorkers is the number of goroutines in the executor's pool (RunInExecutor);
