@@ -159,7 +159,10 @@ type WSConfig struct {
 	PongTimeout time.Duration
 	// CloseTimeout bounds the closing handshake: after sending a close
 	// frame, the connection is dropped if the peer's does not come in
-	// time. Default 5 s.
+	// time. It bounds the flush of what is queued when the connection
+	// closes, too: a consumer cut off by MaxOutbound (close 1008) that has
+	// not taken its queued output and close frame within CloseTimeout is
+	// aborted. Default 5 s.
 	CloseTimeout time.Duration
 	// ReceiveTimeout makes Receive fail with ErrWSReceiveTimeout after this
 	// long without a message. 0: no timeout (a Receive context still

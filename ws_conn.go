@@ -672,7 +672,9 @@ func (w *WebSocket) closeSent() {
 // cutOff ends a slow consumer's connection: what was queued for it is
 // dropped, a close frame with 1008 follows what the loop already holds
 // (bounded by MaxOutbound), and the connection closes once that is
-// flushed (or cut after the write timeout without progress). Loop-only.
+// flushed, or is aborted when the flush has not ended within CloseTimeout:
+// a consumer cut for being slow does not get the write timeout's patience
+// (30 s by default) to take what it would not take before. Loop-only.
 func (w *WebSocket) cutOff() {
 	w.mu.Lock()
 	if w.code == 0 {
@@ -683,6 +685,8 @@ func (w *WebSocket) cutOff() {
 	var b [16 + ws.MaxHeaderSize]byte
 	_ = w.lc.Write(ws.AppendClose(b[:0], ws.StatusPolicyViolation, "client too slow"))
 	_ = w.lc.Close()
+	w.closeBy = w.lc.Loop().Time() + w.wr.cfg.CloseTimeout
+	w.rearm()
 }
 
 // Timeout is loop.Timeouter: the heartbeat, the pong timeout or the
@@ -709,10 +713,17 @@ func (w *WebSocket) Timeout(lc *loop.Conn) {
 	}
 	if w.closeBy != 0 && now >= w.closeBy {
 		// The peer (or, with NoAutoClose, the application) did not finish
-		// the closing handshake in time.
+		// the closing handshake in time, or a closing flush (a cut-off
+		// consumer's, the handshake's last frame) is still not done.
 		w.lstate = wsDone
 		w.closeBy = 0
-		_ = lc.Close()
+		if lc.Closed() {
+			lc.Abort()
+		} else {
+			_ = lc.Close()
+			w.closeBy = now + cfg.CloseTimeout
+			w.rearm()
+		}
 		return
 	}
 	if cfg.Heartbeat > 0 && w.lstate == wsOpen && !w.readStopped {

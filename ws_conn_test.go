@@ -774,14 +774,10 @@ func TestWSNoAutoPingNoAutoClose(t *testing.T) {
 // TestWSPingFloodNotRead: a peer that sends pings and never reads the
 // pongs is cut off (1008) once MaxOutbound of pongs is unread.
 func TestWSPingFloodNotRead(t *testing.T) {
-	// The cut-off peer never reads: the close frame's flush ends after
-	// WriteTimeout without progress (2 s here), then OnClose runs.
-	app := eddy.New(eddy.Config{WriteTimeout: 2 * time.Second})
-	rec := newCloseRecorder()
-	cb := echoCallbacks()
-	cb.OnClose = rec.onClose
-	app.WebSocket("/ws", cb, eddy.WSConfig{MaxOutbound: 64 << 10})
-	s := eddytest.New(t, app)
+	// The cut-off peer never reads: the close frame's flush is aborted
+	// after CloseTimeout (1 s here; the write timeout is 30 s), then
+	// OnClose runs.
+	s, rec := echoServer(t, eddy.WSConfig{MaxOutbound: 64 << 10, CloseTimeout: time.Second})
 	c, err := smallRecvDialer().Dial("tcp", s.App.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -795,7 +791,7 @@ func TestWSPingFloodNotRead(t *testing.T) {
 	for sent := 0; sent < 32<<20; sent += len(ping) {
 		c.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		if _, err := c.Write(ping); err != nil {
-			break // reset by the server's abort after the write timeout
+			break // reset by the server's abort after CloseTimeout
 		}
 	}
 	if got := rec.wait(t); got != "1008 client too slow" {

@@ -61,14 +61,15 @@ func TestHub(t *testing.T) {
 }
 
 // TestHubDropsSlowMember: a member that never reads is cut off by its
-// outbound limit; the others keep receiving. (Its close frame's flush ends,
-// and OnClose runs, after WriteTimeout without progress: 2 s here.)
+// outbound limit; the others keep receiving. Its close frame is never
+// taken: the connection is aborted after CloseTimeout (1 s here), not the
+// write timeout (30 s), and OnClose runs then.
 func TestHubDropsSlowMember(t *testing.T) {
 	hub := eddy.NewHub()
-	app := eddy.New(eddy.Config{WriteTimeout: 2 * time.Second})
+	app := eddy.New(eddy.Config{})
 	rec := newCloseRecorder()
 	app.WebSocket("/ws", eddy.WSCallbacks{OnOpen: func(w *eddy.WebSocket) { hub.Add(w) }, OnClose: rec.onClose},
-		eddy.WSConfig{MaxOutbound: 64 << 10})
+		eddy.WSConfig{MaxOutbound: 64 << 10, CloseTimeout: time.Second})
 	s := eddytest.New(t, app)
 	fast := dialWS(t, s, "/ws", "", nil)
 	c, err := smallRecvDialer().Dial("tcp", s.App.Addr().String())
