@@ -24,11 +24,14 @@ type Hub struct {
 }
 
 // hubShard holds a hub's members on one loop; members is touched only by
-// that loop.
+// that loop. pending holds the WebSockets Add was given and the loop has
+// not taken in yet (under Hub.mu; npending counts them for the loop).
 type hubShard struct {
-	h       *Hub
-	l       *loop.Loop
-	members []*WebSocket
+	h        *Hub
+	l        *loop.Loop
+	members  []*WebSocket
+	pending  []*WebSocket
+	npending atomic.Int32
 }
 
 // hubSlot records a WebSocket's place in one hub. Loop-owned.
@@ -40,19 +43,49 @@ type hubSlot struct {
 // NewHub returns an empty hub.
 func NewHub() *Hub { return &Hub{shards: make(map[*loop.Loop]*hubShard)} }
 
-// Add makes w a member (once the loop runs the addition: a broadcast
-// started after Add returns reaches w). Adding a member twice, or a
-// WebSocket already closed, does nothing. Safe for concurrent use.
+// Add makes w a member: a broadcast started after Add returns reaches w.
+// So does one that another member's message starts while w's OnOpen (the
+// usual place for Add) still runs, as soon as w's client has its 101: the
+// hub keeps a shard for every loop of w's server from the first Add on,
+// and a shard takes in the members added to it before it sends. Adding a
+// member twice, or a WebSocket already closed, does nothing. Safe for
+// concurrent use.
 func (h *Hub) Add(w *WebSocket) {
+	l := w.Loop()
 	h.mu.Lock()
-	s := h.shards[w.Loop()]
+	s := h.shards[l]
 	if s == nil {
-		s = &hubShard{h: h, l: w.Loop()}
-		h.shards[w.Loop()] = s
-		h.list = append(h.list[:len(h.list):len(h.list)], s) // copy on write: Broadcast reads list unlocked
+		for _, sl := range l.Server().Loops() {
+			if h.shards[sl] == nil {
+				h.shards[sl] = &hubShard{h: h, l: sl}
+				h.list = append(h.list[:len(h.list):len(h.list)], h.shards[sl]) // copy on write: Broadcast reads list unlocked
+			}
+		}
+		if s = h.shards[l]; s == nil { // a loop its server does not list (not expected)
+			s = &hubShard{h: h, l: l}
+			h.shards[l] = s
+			h.list = append(h.list[:len(h.list):len(h.list)], s)
+		}
 	}
+	s.pending = append(s.pending, w)
+	s.npending.Add(1)
 	h.mu.Unlock()
-	_ = w.lc.Handle().Post(func(*loop.Conn) { s.add(w) })
+	_ = w.lc.Handle().Post(func(*loop.Conn) { s.adopt() })
+}
+
+// adopt takes in the WebSockets Add gave the shard. Loop-only.
+func (s *hubShard) adopt() {
+	if s.npending.Load() == 0 {
+		return
+	}
+	s.h.mu.Lock()
+	p := s.pending
+	s.pending = nil
+	s.npending.Store(0)
+	s.h.mu.Unlock()
+	for _, w := range p {
+		s.add(w)
+	}
 }
 
 // Remove takes w out of the hub (it also leaves when it closes). Safe for
@@ -96,8 +129,10 @@ func (h *Hub) broadcast(op ws.Op, p []byte) {
 	}
 }
 
-// send writes frame to every member of the shard. Loop-only.
+// send writes frame to every member of the shard, the ones Add gave it
+// and it has not taken in yet too. Loop-only.
 func (s *hubShard) send(frame []byte) {
+	s.adopt()
 	for i := 0; i < len(s.members); i++ {
 		w := s.members[i]
 		w.sendShared(frame)
