@@ -2,7 +2,6 @@ package httpcodec
 
 import (
 	"bytes"
-	"encoding/binary"
 	"math/bits"
 )
 
@@ -20,15 +19,7 @@ var (
 	dot0CRLF  = word4(".0\r\n")
 )
 
-// load2 reads the little-endian 16 bits at b[i:i+2]: a CRLF in one compare.
-func load2(b []byte, i int) uint16 { return binary.LittleEndian.Uint16(b[i : i+2 : i+2]) }
-
 const crlf = '\r' | '\n'<<8
-
-// load8 reads the little-endian word at b[i:i+8]; the full slice
-// expression leaves two compares of bounds checking where b[i:] spends
-// about eight instructions.
-func load8(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i : i+8 : i+8]) }
 
 // hostNameBytes flags, as plainPathBytes does, the bytes of w that are not
 // an ASCII letter, digit, '-' or '.': the bytes of most host names and of
@@ -87,8 +78,26 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		max = len(buf)
 	}
 	buf = buf[:max:max] // cap == len: one bound for every check below
-	// Each result goes into r as soon as it is known, which keeps fewer
-	// values in registers; after a 0 or fastNeedMore the caller resets r.
+	// Each result goes into r as soon as it is known, and the limits and
+	// flags live in memory in st (its address is taken, so it is never
+	// held in registers): the scans' loops then keep only r, buf, and their
+	// index in registers, instead of spilling and reloading the other
+	// values at every step. After a 0 or fastNeedMore the caller resets r.
+	var st struct {
+		fieldState
+		framing  bool // fieldState holds something: finish must run
+		drop     bool // Limits.DropUnderscoreHeaders
+		maxLine  int  // Limits.MaxRequestLine
+		limit    int  // MaxHeaders, or the fixed array's size
+		start, n int
+	}
+	st.maxLine = l.maxRequestLine()
+	st.limit = l.maxHeaders()
+	if st.limit > len(r.hdr.arr) {
+		st.limit = len(r.hdr.arr)
+	}
+	st.drop = l.dropUnderscore()
+	st.start = start
 	r.requestHead = requestHead{}
 	r.contentLength = -1
 
@@ -97,7 +106,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 	if i+4 > len(buf) {
 		return fastNeedMore
 	}
-	if binary.LittleEndian.Uint32(buf[i:i+4:i+4]) == getSP {
+	if load4(buf, i) == getSP {
 		i += 3
 	} else {
 		for i < len(buf) && tcharTable[buf[i]] {
@@ -112,13 +121,13 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 	}
 	r.method = span{uint32(start), uint32(i - start)}
 	i++
-	ts := i
 	if i >= len(buf) {
 		return fastNeedMore
 	}
 	if buf[i] != '/' {
 		return 0
 	}
+	r.target.off = uint32(i)
 	// The path: eight bytes per step while they are letters, digits and
 	// '/' (about three instructions a byte, see plainPathBytes), the rest
 	// (from the first other byte) by skipPath's tables.
@@ -135,14 +144,14 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		i, special = skipPath(buf, i)
 		r.plainPath = !special
 		if i < len(buf) && buf[i] == '?' {
-			r.path = span{uint32(ts), uint32(i - ts)}
+			r.path = span{r.target.off, uint32(i) - r.target.off}
 			r.hasQuery = true
 			q := i + 1
 			i = skipTarget(buf, q, &targetStops)
 			r.query = span{uint32(q), uint32(i - q)}
 		}
 	}
-	r.target = span{uint32(ts), uint32(i - ts)}
+	r.target.len = uint32(i) - r.target.off
 	if !r.hasQuery {
 		r.path = r.target
 	}
@@ -150,11 +159,10 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 	if i+11 > len(buf) {
 		return fastNeedMore
 	}
-	v := buf[i : i+11 : i+11]
-	if binary.LittleEndian.Uint64(v) != spHTTP1 {
+	if load8(buf, i) != spHTTP1 {
 		return 0
 	}
-	switch binary.LittleEndian.Uint32(v[7:]) {
+	switch load4(buf, i+7) {
 	case dot1CRLF:
 		r.minor = 1
 	case dot0CRLF:
@@ -162,25 +170,13 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		return 0
 	}
 	pos := i + 11
-	if pos-start > l.maxRequestLine() {
+	if pos-st.start > st.maxLine {
 		return 0
 	}
 
-	// Field lines up to the empty line. Past limit lines (MaxHeaders, or
-	// the fixed array's size) parse takes over; a dropped line lowers the
-	// limit, as it counts but is not stored. The flags live in memory
-	// beside st, which leaves the registers to the scans.
-	limit := l.maxHeaders()
-	if limit > len(r.hdr.arr) {
-		limit = len(r.hdr.arr)
-	}
-	var st struct {
-		fieldState
-		framing bool // fieldState holds something: finish must run
-		drop    bool // Limits.DropUnderscoreHeaders
-	}
-	st.drop = l.dropUnderscore()
-	n := 0
+	// Field lines up to the empty line. Past st.limit lines parse takes
+	// over; a dropped line lowers the limit, as it counts but is not
+	// stored.
 	for {
 		if pos+1 >= len(buf) {
 			return fastNeedMore
@@ -191,7 +187,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 			}
 			break
 		}
-		if n >= limit {
+		if st.n >= st.limit {
 			return 0
 		}
 		if pos+8 <= len(buf) {
@@ -204,6 +200,11 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 				if byte(w>>40) == ' ' {
 					v++
 				}
+				// The name's span and the value's start go to memory now,
+				// so that neither pos nor v is held through the scans.
+				f := &r.hdr.arr[st.n]
+				f.name = span{uint32(pos), 4}
+				r.host.off = uint32(v)
 				j := v
 				for j+8 <= len(buf) {
 					if m := hostNameBytes(load8(buf, j)); m != 0 {
@@ -244,13 +245,13 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 				if j+1 >= len(buf) {
 					return fastNeedMore
 				}
-				if load2(buf, j) != crlf || j == v || r.hasHost {
+				if load2(buf, j) != crlf || uint32(j) == r.host.off || r.hasHost {
 					return 0
 				}
 				r.hasHost = true
-				r.host = span{uint32(v), uint32(j - v)}
-				r.hdr.arr[n] = field{span{uint32(pos), 4}, r.host}
-				n++
+				r.host.len = uint32(j) - r.host.off
+				f.value = r.host
+				st.n++
 				pos = j + 2
 				continue
 			}
@@ -307,12 +308,12 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		}
 		pos = i + 2
 		if st.drop && bytes.IndexByte(name.of(buf), '_') >= 0 {
-			limit-- // as in parse: counted, not stored
+			st.limit-- // as in parse: counted, not stored
 			continue
 		}
 		f := field{name, span{uint32(vs), uint32(ve - vs)}}
-		r.hdr.arr[n] = f
-		n++
+		r.hdr.arr[st.n] = f
+		st.n++
 		if name.len == 4 && isHost(name.of(buf)) {
 			return 0 // a Host the word compare missed: too near the end
 		}
@@ -333,7 +334,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		if framing {
 			// What field and singleton's lookup read.
 			r.buf = buf
-			r.hdr.n = n
+			r.hdr.n = st.n
 			st.framing = true
 			if r.field(f, &st.fieldState) != nil {
 				return 0
@@ -343,7 +344,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 	end := pos + 2
 	r.buf = buf[:end]
 	r.headLen = uint32(end)
-	r.hdr.n = n
+	r.hdr.n = st.n
 	if st.framing {
 		if r.finish(&st.fieldState) != nil {
 			return 0
