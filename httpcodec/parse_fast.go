@@ -10,13 +10,14 @@ import (
 // complete there, so the general single pass would fail as well.
 const fastNeedMore = -1
 
-// Words of the fast path, little-endian: "host:" in the low five bytes,
-// " HTTP/1.", ".1\r\n", ".0\r\n".
+// Words of the fast path, little-endian: "host:" shifted to the top five
+// bytes (a word shifted left by 24 compares its first five bytes with no
+// mask constant), " HTTP/1.", ".1\r\n", ".0\r\n".
 var (
-	hostColon = uint64(word4("host")) | ':'<<32
-	spHTTP1   = word8(" HTTP/1.")
-	dot1CRLF  = word4(".1\r\n")
-	dot0CRLF  = word4(".0\r\n")
+	hostColon24 = (uint64(word4("host")) | ':'<<32) << 24
+	spHTTP1     = word8(" HTTP/1.")
+	dot1CRLF    = word4(".1\r\n")
+	dot0CRLF    = word4(".0\r\n")
 )
 
 const crlf = '\r' | '\n'<<8
@@ -85,19 +86,18 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 	// values at every step. After a 0 or fastNeedMore the caller resets r.
 	var st struct {
 		fieldState
-		framing  bool // fieldState holds something: finish must run
-		drop     bool // Limits.DropUnderscoreHeaders
-		maxLine  int  // Limits.MaxRequestLine
-		limit    int  // MaxHeaders, or the fixed array's size
-		start, n int
+		framing bool // fieldState holds something: finish must run
+		drop    bool // Limits.DropUnderscoreHeaders
+		lineEnd int  // start + Limits.MaxRequestLine
+		limit   int  // MaxHeaders, or the fixed array's size
+		n       int  // field lines stored
 	}
-	st.maxLine = l.maxRequestLine()
+	st.lineEnd = start + l.maxRequestLine() // an overflow only sends heads to parse
 	st.limit = l.maxHeaders()
 	if st.limit > len(r.hdr.arr) {
 		st.limit = len(r.hdr.arr)
 	}
 	st.drop = l.dropUnderscore()
-	st.start = start
 	r.requestHead = requestHead{}
 	r.contentLength = -1
 
@@ -138,8 +138,11 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		}
 		i += 8
 	}
-	r.plainPath = true
-	if i >= len(buf) || buf[i] != ' ' {
+	if i < len(buf) && buf[i] == ' ' {
+		r.plainPath = true
+		r.target.len = uint32(i) - r.target.off
+		r.path = r.target
+	} else {
 		var special bool
 		i, special = skipPath(buf, i)
 		r.plainPath = !special
@@ -149,11 +152,11 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 			q := i + 1
 			i = skipTarget(buf, q, &targetStops)
 			r.query = span{uint32(q), uint32(i - q)}
+			r.target.len = uint32(i) - r.target.off
+		} else {
+			r.target.len = uint32(i) - r.target.off
+			r.path = r.target
 		}
-	}
-	r.target.len = uint32(i) - r.target.off
-	if !r.hasQuery {
-		r.path = r.target
 	}
 	// SP, the version and CRLF as two words.
 	if i+11 > len(buf) {
@@ -170,7 +173,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		return 0
 	}
 	pos := i + 11
-	if pos-st.start > st.maxLine {
+	if pos > st.lineEnd {
 		return 0
 	}
 
@@ -178,11 +181,11 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 	// over; a dropped line lowers the limit, as it counts but is not
 	// stored.
 	for {
-		if pos+1 >= len(buf) {
+		if pos+2 > len(buf) {
 			return fastNeedMore
 		}
-		if buf[pos] == '\r' {
-			if buf[pos+1] != '\n' {
+		if c := load2(buf, pos); byte(c) == '\r' {
+			if c != crlf {
 				return 0
 			}
 			break
@@ -191,7 +194,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 			return 0
 		}
 		if pos+8 <= len(buf) {
-			if w := load8(buf, pos); (w|0x20202020)&0xffffffffff == hostColon {
+			if w := load8(buf, pos); (w|0x20202020)<<24 == hostColon24 {
 				// Host: a reg-name, then ':' and digits, then CR. Its bytes
 				// are all field-value bytes, so this one scan replaces the
 				// value scan and validHost; anything else (OWS around the
@@ -216,15 +219,17 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 				if j >= len(buf) {
 					return fastNeedMore
 				}
-				if c := buf[j]; c != ':' && hostBits[c] != 0 {
+				c := buf[j]
+				if c != ':' && hostBits[c] != 0 {
 					for j < len(buf) && hostBits[buf[j]] != 0 {
 						j++ // the other reg-name bytes, and a tail under eight bytes
 					}
 					if j >= len(buf) {
 						return fastNeedMore
 					}
+					c = buf[j]
 				}
-				if buf[j] == ':' {
+				if c == ':' {
 					j++
 					if j+8 <= len(buf) {
 						// The first byte that is not a digit: for a byte
