@@ -28,9 +28,9 @@ const crlf = '\r' | '\n'<<8
 func hostNameBytes(w uint64) uint64 {
 	// One range at a time, so that fewer values are live at once.
 	y := w | 0x2020202020202020
-	ok := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505) // 'a'..'z'
-	ok |= (w + 0x5050505050505050) &^ (w + 0x4646464646464646) // '0'..'9'
-	ok |= (w + 0x5353535353535353) &^ (w + 0x5151515151515151) // '-', '.'
+	ok := (y + 0x1f1f1f1f1f1f1f1f) ^ (y + 0x0505050505050505) // 'a'..'z'
+	ok |= (w + 0x5050505050505050) ^ (w + 0x4646464646464646) // '0'..'9'
+	ok |= (w + 0x5353535353535353) ^ (w + 0x5151515151515151) // '-', '.'
 	return (^ok | w) & msb
 }
 
@@ -38,24 +38,26 @@ func hostNameBytes(w uint64) uint64 {
 // ASCII letter, digit or '-': the bytes of most field names.
 func nameBytes(w uint64) uint64 {
 	y := w | 0x2020202020202020
-	ok := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505) // 'a'..'z'
-	ok |= (w + 0x5050505050505050) &^ (w + 0x4646464646464646) // '0'..'9'
-	ok |= (w + 0x5353535353535353) &^ (w + 0x5252525252525252) // '-'
+	ok := (y + 0x1f1f1f1f1f1f1f1f) ^ (y + 0x0505050505050505) // 'a'..'z'
+	ok |= (w + 0x5050505050505050) ^ (w + 0x4646464646464646) // '0'..'9'
+	ok |= (w + 0x5353535353535353) ^ (w + 0x5252525252525252) // '-'
 	return (^ok | w) & msb
 }
 
 // plainPathBytes flags, in the high bit of each byte, the bytes of w that
 // are not an ASCII letter, digit or '/'. For a byte below 0x80, adding
 // 0x80-k sets its high bit exactly when it is k or more, with no carry into
-// the next byte; OR 0x20 folds upper-case letters onto lower-case ones and
-// no other byte onto a letter. A byte from 0x80 up is flagged by its own
-// high bit, and the carries it may cause only reach the bytes after it: so
-// the lowest flagged byte is always the first such byte. About twenty
-// instructions per eight bytes, where table lookups spend about thirty.
+// the next byte: so (w + 0x80-lo) ^ (w + 0x7f-hi) sets it exactly when the
+// byte is in lo..hi (one XOR, where &^ costs a NOT and an AND); OR 0x20
+// folds upper-case letters onto lower-case ones and no other byte onto a
+// letter. A byte from 0x80 up is flagged by its own high bit, and the
+// carries it may cause only reach the bytes after it: so the lowest flagged
+// byte is always the first such byte. About twenty instructions per eight
+// bytes, where table lookups spend about thirty.
 func plainPathBytes(w uint64) uint64 {
 	y := w | 0x2020202020202020
-	ok := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505) // 'a'..'z'
-	ok |= (w + 0x5151515151515151) &^ (w + 0x4646464646464646) // '/'..'9'
+	ok := (y + 0x1f1f1f1f1f1f1f1f) ^ (y + 0x0505050505050505) // 'a'..'z'
+	ok |= (w + 0x5151515151515151) ^ (w + 0x4646464646464646) // '/'..'9'
 	return (^ok | w) & msb
 }
 
