@@ -160,8 +160,9 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 			r.path = r.target
 		}
 	}
-	// SP, the version and CRLF as two words.
-	if i+11 > len(buf) {
+	// SP, the version and CRLF as two words. A complete head has two more
+	// bytes at least (its empty line), so fewer is fastNeedMore.
+	if i+13 > len(buf) {
 		return fastNeedMore
 	}
 	if load8(buf, i) != spHTTP1 {
@@ -181,17 +182,11 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 
 	// Field lines up to the empty line. Past st.limit lines parse takes
 	// over; a dropped line lowers the limit, as it counts but is not
-	// stored.
-	for {
-		if pos+2 > len(buf) {
-			return fastNeedMore
-		}
-		if c := load2(buf, pos); byte(c) == '\r' {
-			if c != crlf {
-				return 0
-			}
-			break
-		}
+	// stored. Each line's end (as the request line's) checks that two
+	// more bytes follow and whether they are the empty line, so the loop
+	// needs no test of its own; a line starting with CR not followed by
+	// LF fails the name scan.
+	for load2(buf, pos) != crlf {
 		if st.n >= st.limit {
 			return 0
 		}
@@ -249,7 +244,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 						}
 					}
 				}
-				if j+1 >= len(buf) {
+				if j+4 > len(buf) {
 					return fastNeedMore
 				}
 				if load2(buf, j) != crlf || uint32(j) == r.host.off || r.hasHost {
@@ -303,7 +298,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		for i < len(buf) && valueTable[buf[i]] {
 			i++
 		}
-		if i+1 >= len(buf) {
+		if i+4 > len(buf) {
 			return fastNeedMore
 		}
 		if load2(buf, i) != crlf {
