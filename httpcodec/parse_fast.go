@@ -88,7 +88,11 @@ var pathWords = [6]uint64{
 // the same result (TestParseFastAgrees, FuzzParseFast), so which path
 // parsed a head never shows; the incremental path still picks every error.
 func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
-	max := l.maxHeaderBytes()
+	// The limits, with one nil check where each accessor has its own.
+	max, maxLine, maxFields, drop := DefaultMaxHeaderBytes, DefaultMaxRequestLine, DefaultMaxHeaders, false
+	if l != nil {
+		max, maxLine, maxFields, drop = l.maxHeaderBytes(), l.maxRequestLine(), l.maxHeaders(), l.DropUnderscoreHeaders
+	}
 	if len(buf) < max {
 		max = len(buf)
 	}
@@ -106,12 +110,9 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		limit   int  // MaxHeaders, or the fixed array's size
 		n       int  // field lines stored
 	}
-	st.lineEnd = start + l.maxRequestLine() // an overflow only sends heads to parse
-	st.limit = l.maxHeaders()
-	if st.limit > len(r.hdr.arr) {
-		st.limit = len(r.hdr.arr)
-	}
-	st.drop = l.dropUnderscore()
+	st.lineEnd = start + maxLine // an overflow only sends heads to parse
+	st.limit = min(maxFields, len(r.hdr.arr))
+	st.drop = drop
 	r.requestHead = requestHead{}
 	r.contentLength = -1
 
