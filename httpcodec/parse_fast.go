@@ -2,7 +2,6 @@ package httpcodec
 
 import (
 	"bytes"
-	"encoding/binary"
 	"math/bits"
 )
 
@@ -11,24 +10,17 @@ import (
 // complete there, so the general single pass would fail as well.
 const fastNeedMore = -1
 
-// Words of the fast path, little-endian: "host:" in the low five bytes,
-// " HTTP/1.", ".1\r\n", ".0\r\n".
+// Words of the fast path, little-endian: "host:" shifted to the top five
+// bytes (a word shifted left by 24 compares its first five bytes with no
+// mask constant), " HTTP/1.", ".1\r\n", ".0\r\n".
 var (
-	hostColon = uint64(word4("host")) | ':'<<32
-	spHTTP1   = word8(" HTTP/1.")
-	dot1CRLF  = word4(".1\r\n")
-	dot0CRLF  = word4(".0\r\n")
+	hostColon24 = (uint64(word4("host")) | ':'<<32) << 24
+	spHTTP1     = word8(" HTTP/1.")
+	dot1CRLF    = word4(".1\r\n")
+	dot0CRLF    = word4(".0\r\n")
 )
 
-// load2 reads the little-endian 16 bits at b[i:i+2]: a CRLF in one compare.
-func load2(b []byte, i int) uint16 { return binary.LittleEndian.Uint16(b[i : i+2 : i+2]) }
-
 const crlf = '\r' | '\n'<<8
-
-// load8 reads the little-endian word at b[i:i+8]; the full slice
-// expression leaves two compares of bounds checking where b[i:] spends
-// about eight instructions.
-func load8(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i : i+8 : i+8]) }
 
 // hostNameBytes flags, as plainPathBytes does, the bytes of w that are not
 // an ASCII letter, digit, '-' or '.': the bytes of most host names and of
@@ -36,9 +28,9 @@ func load8(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i : i+8
 func hostNameBytes(w uint64) uint64 {
 	// One range at a time, so that fewer values are live at once.
 	y := w | 0x2020202020202020
-	ok := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505) // 'a'..'z'
-	ok |= (w + 0x5050505050505050) &^ (w + 0x4646464646464646) // '0'..'9'
-	ok |= (w + 0x5353535353535353) &^ (w + 0x5151515151515151) // '-', '.'
+	ok := (y + 0x1f1f1f1f1f1f1f1f) ^ (y + 0x0505050505050505) // 'a'..'z'
+	ok |= (w + 0x5050505050505050) ^ (w + 0x4646464646464646) // '0'..'9'
+	ok |= (w + 0x5353535353535353) ^ (w + 0x5151515151515151) // '-', '.'
 	return (^ok | w) & msb
 }
 
@@ -46,25 +38,39 @@ func hostNameBytes(w uint64) uint64 {
 // ASCII letter, digit or '-': the bytes of most field names.
 func nameBytes(w uint64) uint64 {
 	y := w | 0x2020202020202020
-	ok := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505) // 'a'..'z'
-	ok |= (w + 0x5050505050505050) &^ (w + 0x4646464646464646) // '0'..'9'
-	ok |= (w + 0x5353535353535353) &^ (w + 0x5252525252525252) // '-'
+	ok := (y + 0x1f1f1f1f1f1f1f1f) ^ (y + 0x0505050505050505) // 'a'..'z'
+	ok |= (w + 0x5050505050505050) ^ (w + 0x4646464646464646) // '0'..'9'
+	ok |= (w + 0x5353535353535353) ^ (w + 0x5252525252525252) // '-'
 	return (^ok | w) & msb
 }
 
 // plainPathBytes flags, in the high bit of each byte, the bytes of w that
 // are not an ASCII letter, digit or '/'. For a byte below 0x80, adding
 // 0x80-k sets its high bit exactly when it is k or more, with no carry into
-// the next byte; OR 0x20 folds upper-case letters onto lower-case ones and
-// no other byte onto a letter. A byte from 0x80 up is flagged by its own
-// high bit, and the carries it may cause only reach the bytes after it: so
-// the lowest flagged byte is always the first such byte. About twenty
-// instructions per eight bytes, where table lookups spend about thirty.
-func plainPathBytes(w uint64) uint64 {
-	y := w | 0x2020202020202020
-	ok := (y + 0x1f1f1f1f1f1f1f1f) &^ (y + 0x0505050505050505) // 'a'..'z'
-	ok |= (w + 0x5151515151515151) &^ (w + 0x4646464646464646) // '/'..'9'
-	return (^ok | w) & msb
+// the next byte: so (w + 0x80-lo) ^ (w + 0x7f-hi) sets it exactly when the
+// byte is in lo..hi (one XOR, where &^ costs a NOT and an AND); OR 0x20
+// folds upper-case letters onto lower-case ones and no other byte onto a
+// letter. A byte from 0x80 up is flagged by its own high bit, and the
+// carries it may cause only reach the bytes after it: so the lowest flagged
+// byte is always the first such byte. About fifteen instructions per
+// eight bytes, where table lookups spend about thirty.
+//
+// The constants come as arguments (from pathWords, a variable) so that
+// the path loop reads them into registers once: written in the
+// expression, each 64-bit constant is loaded into a register again at
+// every step, six instructions of a step's twenty. (An array or a struct
+// of six would stay in memory; scalars go to registers.)
+func plainPathBytes(w, fold, aLo, zHi, slashLo, nineHi, high uint64) uint64 {
+	y := w | fold
+	ok := (y + aLo) ^ (y + zHi)        // 'a'..'z'
+	ok |= (w + slashLo) ^ (w + nineHi) // '/'..'9'
+	return (^ok | w) & high
+}
+
+// pathWords are plainPathBytes's constants, in a variable (see there).
+var pathWords = [6]uint64{
+	0x2020202020202020, 0x1f1f1f1f1f1f1f1f, 0x0505050505050505,
+	0x5151515151515151, 0x4646464646464646, msb,
 }
 
 // parseFast parses the common shape of a complete head in one pass with no
@@ -82,13 +88,31 @@ func plainPathBytes(w uint64) uint64 {
 // the same result (TestParseFastAgrees, FuzzParseFast), so which path
 // parsed a head never shows; the incremental path still picks every error.
 func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
-	max := l.maxHeaderBytes()
+	// The limits, with one nil check where each accessor has its own.
+	max, maxLine, maxFields, drop := DefaultMaxHeaderBytes, DefaultMaxRequestLine, DefaultMaxHeaders, false
+	if l != nil {
+		max, maxLine, maxFields, drop = l.maxHeaderBytes(), l.maxRequestLine(), l.maxHeaders(), l.DropUnderscoreHeaders
+	}
 	if len(buf) < max {
 		max = len(buf)
 	}
 	buf = buf[:max:max] // cap == len: one bound for every check below
-	// Each result goes into r as soon as it is known, which keeps fewer
-	// values in registers; after a 0 or fastNeedMore the caller resets r.
+	// Each result goes into r as soon as it is known, and the limits and
+	// flags live in memory in st (its address is taken, so it is never
+	// held in registers): the scans' loops then keep only r, buf, and their
+	// index in registers, instead of spilling and reloading the other
+	// values at every step. After a 0 or fastNeedMore the caller resets r.
+	var st struct {
+		fieldState
+		framing bool // fieldState holds something: finish must run
+		drop    bool // Limits.DropUnderscoreHeaders
+		lineEnd int  // start + Limits.MaxRequestLine
+		limit   int  // MaxHeaders, or the fixed array's size
+		n       int  // field lines stored
+	}
+	st.lineEnd = start + maxLine // an overflow only sends heads to parse
+	st.limit = min(maxFields, len(r.hdr.arr))
+	st.drop = drop
 	r.requestHead = requestHead{}
 	r.contentLength = -1
 
@@ -97,7 +121,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 	if i+4 > len(buf) {
 		return fastNeedMore
 	}
-	if binary.LittleEndian.Uint32(buf[i:i+4:i+4]) == getSP {
+	if load4(buf, i) == getSP {
 		i += 3
 	} else {
 		for i < len(buf) && tcharTable[buf[i]] {
@@ -112,49 +136,53 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 	}
 	r.method = span{uint32(start), uint32(i - start)}
 	i++
-	ts := i
 	if i >= len(buf) {
 		return fastNeedMore
 	}
 	if buf[i] != '/' {
 		return 0
 	}
+	r.target.off = uint32(i)
 	// The path: eight bytes per step while they are letters, digits and
 	// '/' (about three instructions a byte, see plainPathBytes), the rest
 	// (from the first other byte) by skipPath's tables.
+	k0, k1, k2, k3, k4, k5 := pathWords[0], pathWords[1], pathWords[2], pathWords[3], pathWords[4], pathWords[5]
 	for i+8 <= len(buf) {
-		if m := plainPathBytes(load8(buf, i)); m != 0 {
+		if m := plainPathBytes(load8(buf, i), k0, k1, k2, k3, k4, k5); m != 0 {
 			i += bits.TrailingZeros64(m) >> 3
 			break
 		}
 		i += 8
 	}
-	r.plainPath = true
-	if i >= len(buf) || buf[i] != ' ' {
+	if i < len(buf) && buf[i] == ' ' {
+		r.plainPath = true
+		r.target.len = uint32(i) - r.target.off
+		r.path = r.target
+	} else {
 		var special bool
 		i, special = skipPath(buf, i)
 		r.plainPath = !special
 		if i < len(buf) && buf[i] == '?' {
-			r.path = span{uint32(ts), uint32(i - ts)}
+			r.path = span{r.target.off, uint32(i) - r.target.off}
 			r.hasQuery = true
 			q := i + 1
 			i = skipTarget(buf, q, &targetStops)
 			r.query = span{uint32(q), uint32(i - q)}
+			r.target.len = uint32(i) - r.target.off
+		} else {
+			r.target.len = uint32(i) - r.target.off
+			r.path = r.target
 		}
 	}
-	r.target = span{uint32(ts), uint32(i - ts)}
-	if !r.hasQuery {
-		r.path = r.target
-	}
-	// SP, the version and CRLF as two words.
-	if i+11 > len(buf) {
+	// SP, the version and CRLF as two words. A complete head has two more
+	// bytes at least (its empty line), so fewer is fastNeedMore.
+	if i+13 > len(buf) {
 		return fastNeedMore
 	}
-	v := buf[i : i+11 : i+11]
-	if binary.LittleEndian.Uint64(v) != spHTTP1 {
+	if load8(buf, i) != spHTTP1 {
 		return 0
 	}
-	switch binary.LittleEndian.Uint32(v[7:]) {
+	switch load4(buf, i+7) {
 	case dot1CRLF:
 		r.minor = 1
 	case dot0CRLF:
@@ -162,40 +190,22 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		return 0
 	}
 	pos := i + 11
-	if pos-start > l.maxRequestLine() {
+	if pos > st.lineEnd {
 		return 0
 	}
 
-	// Field lines up to the empty line. Past limit lines (MaxHeaders, or
-	// the fixed array's size) parse takes over; a dropped line lowers the
-	// limit, as it counts but is not stored. The flags live in memory
-	// beside st, which leaves the registers to the scans.
-	limit := l.maxHeaders()
-	if limit > len(r.hdr.arr) {
-		limit = len(r.hdr.arr)
-	}
-	var st struct {
-		fieldState
-		framing bool // fieldState holds something: finish must run
-		drop    bool // Limits.DropUnderscoreHeaders
-	}
-	st.drop = l.dropUnderscore()
-	n := 0
-	for {
-		if pos+1 >= len(buf) {
-			return fastNeedMore
-		}
-		if buf[pos] == '\r' {
-			if buf[pos+1] != '\n' {
-				return 0
-			}
-			break
-		}
-		if n >= limit {
+	// Field lines up to the empty line. Past st.limit lines parse takes
+	// over; a dropped line lowers the limit, as it counts but is not
+	// stored. Each line's end (as the request line's) checks that two
+	// more bytes follow and whether they are the empty line, so the loop
+	// needs no test of its own; a line starting with CR not followed by
+	// LF fails the name scan.
+	for load2(buf, pos) != crlf {
+		if st.n >= st.limit {
 			return 0
 		}
 		if pos+8 <= len(buf) {
-			if w := load8(buf, pos); (w|0x20202020)&0xffffffffff == hostColon {
+			if w := load8(buf, pos); (w|0x20202020)<<24 == hostColon24 {
 				// Host: a reg-name, then ':' and digits, then CR. Its bytes
 				// are all field-value bytes, so this one scan replaces the
 				// value scan and validHost; anything else (OWS around the
@@ -204,6 +214,11 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 				if byte(w>>40) == ' ' {
 					v++
 				}
+				// The name's span and the value's start go to memory now,
+				// so that neither pos nor v is held through the scans.
+				f := &r.hdr.arr[st.n]
+				f.name = span{uint32(pos), 4}
+				r.host.off = uint32(v)
 				j := v
 				for j+8 <= len(buf) {
 					if m := hostNameBytes(load8(buf, j)); m != 0 {
@@ -215,15 +230,17 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 				if j >= len(buf) {
 					return fastNeedMore
 				}
-				if c := buf[j]; c != ':' && hostBits[c] != 0 {
+				c := buf[j]
+				if c != ':' && hostBits[c] != 0 {
 					for j < len(buf) && hostBits[buf[j]] != 0 {
 						j++ // the other reg-name bytes, and a tail under eight bytes
 					}
 					if j >= len(buf) {
 						return fastNeedMore
 					}
+					c = buf[j]
 				}
-				if buf[j] == ':' {
+				if c == ':' {
 					j++
 					if j+8 <= len(buf) {
 						// The first byte that is not a digit: for a byte
@@ -241,16 +258,16 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 						}
 					}
 				}
-				if j+1 >= len(buf) {
+				if j+4 > len(buf) {
 					return fastNeedMore
 				}
-				if load2(buf, j) != crlf || j == v || r.hasHost {
+				if load2(buf, j) != crlf || uint32(j) == r.host.off || r.hasHost {
 					return 0
 				}
 				r.hasHost = true
-				r.host = span{uint32(v), uint32(j - v)}
-				r.hdr.arr[n] = field{span{uint32(pos), 4}, r.host}
-				n++
+				r.host.len = uint32(j) - r.host.off
+				f.value = r.host
+				st.n++
 				pos = j + 2
 				continue
 			}
@@ -295,7 +312,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		for i < len(buf) && valueTable[buf[i]] {
 			i++
 		}
-		if i+1 >= len(buf) {
+		if i+4 > len(buf) {
 			return fastNeedMore
 		}
 		if load2(buf, i) != crlf {
@@ -307,12 +324,12 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		}
 		pos = i + 2
 		if st.drop && bytes.IndexByte(name.of(buf), '_') >= 0 {
-			limit-- // as in parse: counted, not stored
+			st.limit-- // as in parse: counted, not stored
 			continue
 		}
 		f := field{name, span{uint32(vs), uint32(ve - vs)}}
-		r.hdr.arr[n] = f
-		n++
+		r.hdr.arr[st.n] = f
+		st.n++
 		if name.len == 4 && isHost(name.of(buf)) {
 			return 0 // a Host the word compare missed: too near the end
 		}
@@ -333,7 +350,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 		if framing {
 			// What field and singleton's lookup read.
 			r.buf = buf
-			r.hdr.n = n
+			r.hdr.n = st.n
 			st.framing = true
 			if r.field(f, &st.fieldState) != nil {
 				return 0
@@ -343,7 +360,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
 	end := pos + 2
 	r.buf = buf[:end]
 	r.headLen = uint32(end)
-	r.hdr.n = n
+	r.hdr.n = st.n
 	if st.framing {
 		if r.finish(&st.fieldState) != nil {
 			return 0
