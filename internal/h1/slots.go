@@ -81,6 +81,13 @@ func (c *conn) serve(x *Exchange) {
 	c.ls.e.h.Serve(x)
 	lf := x.lf &^ lfServing
 	x.lf = lf
+	c.served(x, lf)
+}
+
+// served is serve's work once Serve returned, lf being x's flags without
+// lfServing: it reports a handler that neither finished nor detached x,
+// and pops and releases x when it was answered at the head of the FIFO.
+func (c *conn) served(x *Exchange, lf loopFlags) {
 	if lf&lfOwed != 0 && !x.detached {
 		x.lf &^= lfOwed
 		c.ls.e.cfg.Logger.Error("h1: on-loop Serve returned without finishing or detaching the exchange",
