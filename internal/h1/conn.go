@@ -127,50 +127,54 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 	if len(data) > 0 {
 		c.flags &^= cfFresh // headStart (the accept) now times a partial head: 408
 	}
-	rest := data // what is not consumed yet: len(data)-len(rest) is the offset
+	// off is what is consumed: an offset rather than a re-sliced rest,
+	// one add a step instead of a slice's three words (about 10
+	// instructions a request).
+	off := 0
+	depth := int32(c.ls.e.cfg.PipelineDepth)
 	for !c.dead() {
 		if x := c.cur; x != nil {
 			if x.lf&lfStreamBody != 0 {
-				k, done := c.pipeBody(x, rest, now)
-				rest = rest[k:]
+				k, done := c.pipeBody(x, data[off:], now)
+				off += k
 				if !done {
-					return len(data) - len(rest)
+					return off
 				}
 				c.cur = nil
 				x.started = now // the handler timeout runs from the body's end
 				continue
 			}
-			k, done := c.readBody(x, rest, now)
-			rest = rest[k:]
+			k, done := c.readBody(x, data[off:], now)
+			off += k
 			if !done {
-				return len(data) - len(rest)
+				return off
 			}
 			c.cur = nil
 			c.dispatch(x, now)
 			continue
 		}
-		if c.flags&(cfFlushDue|cfClosing|cfWritePaused|cfUpgrade) != 0 || c.hijack != nil || c.n >= int32(c.ls.e.cfg.PipelineDepth) {
+		if c.flags&(cfFlushDue|cfClosing|cfWritePaused|cfUpgrade) != 0 || c.hijack != nil || c.n >= depth {
 			// One test for the usual turn; the causes one by one.
 			if c.flags&cfFlushDue != 0 {
 				c.flags &^= cfFlushDue
 				c.flush() // see dispatch
 			}
 			if c.hijack != nil {
-				return len(data) - len(rest) // the rest belongs to the protocol taking over
+				return off // the rest belongs to the protocol taking over
 			}
 			if c.flags&cfClosing != 0 && c.flags&cfUpgrade == 0 {
 				return len(data) // nothing more is parsed: discard
 			}
 			if c.blocked() {
-				return len(data) - len(rest)
+				return off
 			}
 		}
-		if len(rest) == 0 {
+		if off >= len(data) {
 			c.headStart = 0
 			return len(data)
 		}
 		x := c.ls.peek()
-		n, err := c.parser.Parse(rest, &x.req)
+		n, err := c.parser.Parse(data[off:], &x.req)
 		if err != nil {
 			c.headStart = 0
 			c.failConn(codecError(err))
@@ -180,17 +184,17 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 			if c.headStart == 0 {
 				c.headStart = stamp(now) // the loop clock starts at 0, which means "none"
 			}
-			return len(data) - len(rest)
+			return off
 		}
 		c.headStart = 0
 		c.ls.take() // x, which peek returned
-		rest = rest[n:]
+		off += n
 		if x.req.HasBody() {
-			rest = rest[c.begin(x, rest, now):]
+			off += c.begin(x, data[off:], now)
 		} else {
 			c.beginBare(x, now)
 		}
-		if len(rest) == 0 && c.cur == nil {
+		if off >= len(data) && c.cur == nil {
 			// All consumed, no body pending: what the next turn would
 			// conclude (a head was parsed, so no partial head is timed),
 			// without its checks. The usual end of a keep-alive batch.
