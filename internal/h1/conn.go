@@ -131,8 +131,15 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 	// one add a step instead of a slice's three words (about 10
 	// instructions a request).
 	off := 0
-	depth := int32(c.ls.e.cfg.PipelineDepth)
-	for !c.dead() {
+	ls := c.ls
+	depth := int32(ls.e.cfg.PipelineDepth)
+	for {
+		// !c.dead(), asking the *loop.Conn directly when ls knows it.
+		if lc := ls.known(c); lc == nil || c.flags&cfClosed != 0 || lc.Closed() {
+			if c.dead() {
+				break
+			}
+		}
 		if x := c.cur; x != nil {
 			if x.lf&lfStreamBody != 0 {
 				k, done := c.pipeBody(x, data[off:], now)
@@ -416,7 +423,7 @@ func (c *conn) ConnectionLost(lc *loop.Conn, err error) {
 		c.ls.outConn = nil
 	}
 	if c.ls.peerConn == c {
-		c.ls.peerConn, c.ls.peer, c.ls.peerProxy = nil, nil, nil
+		c.ls.peerConn, c.ls.peerLC, c.ls.peer, c.ls.peerProxy = nil, nil, nil, nil
 	}
 	if hijacked {
 		c.hijack.p.ConnectionLost(lc, err)

@@ -55,6 +55,7 @@ type loopState struct {
 	// instructions): they do not change while the connection lives.
 	// ConnectionLost forgets a connection that goes.
 	peerConn  *conn
+	peerLC    *loop.Conn // peerConn's *loop.Conn (nil under the tests' fake transport), see conn.deadOn
 	peer      net.Addr
 	peerProxy *loop.ProxyHeader
 
@@ -154,10 +155,19 @@ func (ls *loopState) recycle(x *Exchange) {
 // peerOf returns c's remote address and PROXY header. Loop-only.
 func (ls *loopState) peerOf(c *conn) (net.Addr, *loop.ProxyHeader) {
 	if ls.peerConn != c {
-		ls.peerConn = c
-		ls.peer, ls.peerProxy = peerOf(c.lc)
+		ls.setPeer(c)
 	}
 	return ls.peer, ls.peerProxy
+}
+
+// setPeer makes c the connection peerOf names: peerOf's work when c is
+// not it already, out of line so that peerOf inlines.
+//
+//go:noinline
+func (ls *loopState) setPeer(c *conn) {
+	ls.peerConn = c
+	ls.peerLC, _ = c.lc.(*loop.Conn)
+	ls.peer, ls.peerProxy = peerOf(c.lc)
 }
 
 // current reports whether the cached prefix ls.pre (and ls.hot with it)

@@ -54,12 +54,18 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 		x.lf |= lfLast // answered in Route before its body arrived
 	}
 	c := x.c
-	if x.dead || x.sf&sfClaimed != 0 || c.dead() {
+	ls := c.ls
+	if x.dead || x.sf&sfClaimed != 0 {
 		return
+	}
+	// c.dead(), asking the *loop.Conn directly when ls knows it.
+	if lc := ls.known(c); lc == nil || c.flags&cfClosed != 0 || lc.Closed() {
+		if c.dead() {
+			return
+		}
 	}
 	if c.head == x {
 		x.lf |= lfDirect
-		ls := c.ls
 		ls.claim(c)
 		mode := modeLength
 		hot := status == 200 && len(header) == 0 && int64(len(body)) == ls.hotClen && sameString(lead, ls.hotLead) &&
