@@ -166,8 +166,14 @@ func (ls *loopState) peerOf(c *conn) (net.Addr, *loop.ProxyHeader) {
 //go:noinline
 func (ls *loopState) setPeer(c *conn) {
 	ls.peerConn = c
-	ls.peerLC, _ = c.lc.(*loop.Conn)
-	ls.peer, ls.peerProxy = peerOf(c.lc)
+	if lc, ok := c.lc.(*loop.Conn); ok {
+		// Asked directly: one type check for the three, no interface call.
+		ls.peerLC = lc
+		ls.peer, ls.peerProxy = lc.RemoteAddr(), lc.ProxyHeader()
+		return
+	}
+	ls.peerLC = nil
+	ls.peer, ls.peerProxy = c.lc.RemoteAddr(), nil // the tests' fake has no PROXY header
 }
 
 // current reports whether the cached prefix ls.pre (and ls.hot with it)
