@@ -12,7 +12,7 @@ import (
 
 // hotHandler answers every request on the loop with RespondLead and no
 // header lines: status ?s= (200), lead hotLeads[?l=] (0), a body of ?n=
-// bytes (0). Such heads are the ones the loop caches whole (loopState.hot).
+// bytes (0) cut from hotBody, so a byte moved to the wrong place shows. Such heads are the ones the loop caches whole (loopState.hot).
 type hotHandler struct{}
 
 var hotLeads = []string{"", "Content-Type: text/plain; charset=utf-8\r\n", "Content-Type: application/json\r\n"}
@@ -20,8 +20,11 @@ var hotLeads = []string{"", "Content-Type: text/plain; charset=utf-8\r\n", "Cont
 func (hotHandler) Route(x *Exchange) Plan { return Plan{} }
 func (hotHandler) Release(x *Exchange)    {}
 func (hotHandler) Serve(x *Exchange) {
-	x.RespondLead(queryInt(x, "s", 200), hotLeads[queryInt(x, "l", 0)], nil, bytes.Repeat([]byte("b"), queryInt(x, "n", 0)))
+	x.RespondLead(queryInt(x, "s", 200), hotLeads[queryInt(x, "l", 0)], nil, []byte(hotBody[:queryInt(x, "n", 0)]))
 }
+
+// hotBody is the bodies hotHandler answers, each byte different.
+const hotBody = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 // TestHotHead: a plain head is copied from the loop's cache only when it
 // is the same as the cached one: the same status, lead, Content-Length and
@@ -46,6 +49,20 @@ func TestHotHead(t *testing.T) {
 		{line: "HEAD /?n=14", status: 200, n: 14, head: true},
 		{line: "GET /?n=14", status: 200, n: 14},
 		{line: "GET /?n=14&s=404", status: 404, n: 14},
+		// A hot body of 8 to 16 bytes moves as two words: each length
+		// around the bounds, the second of each pair from the cache.
+		{line: "GET /?n=7", status: 200, n: 7},
+		{line: "GET /?n=7", status: 200, n: 7},
+		{line: "GET /?n=8", status: 200, n: 8},
+		{line: "GET /?n=8", status: 200, n: 8},
+		{line: "GET /?n=9", status: 200, n: 9},
+		{line: "GET /?n=9", status: 200, n: 9},
+		{line: "GET /?n=16", status: 200, n: 16},
+		{line: "GET /?n=16", status: 200, n: 16},
+		{line: "GET /?n=17", status: 200, n: 17},
+		{line: "GET /?n=17", status: 200, n: 17},
+		{line: "GET /?n=0", status: 200, n: 0},
+		{line: "GET /?n=0", status: 200, n: 0},
 		{line: "GET /?n=14&s=204", status: 204, n: 14},
 		{line: "GET /?n=14 HTTP/1.0", conn: "keep-alive", status: 200, n: 14, wantConn: "keep-alive"},
 		{line: "GET /?n=14", status: 200, n: 14, secs: 1},
@@ -83,7 +100,7 @@ func TestHotHead(t *testing.T) {
 				}
 				b = append(b, "\r\n"...)
 				if !r.head && !noBody(r.status) {
-					b = append(b, bytes.Repeat([]byte("b"), r.n)...)
+					b = append(b, hotBody[:r.n]...)
 				}
 				want.Write(b)
 				if !batch {

@@ -55,6 +55,7 @@ type loopState struct {
 	// instructions): they do not change while the connection lives.
 	// ConnectionLost forgets a connection that goes.
 	peerConn  *conn
+	peerLC    *loop.Conn // peerConn's *loop.Conn (nil under the tests' fake transport), see conn.deadOn
 	peer      net.Addr
 	peerProxy *loop.ProxyHeader
 
@@ -154,10 +155,25 @@ func (ls *loopState) recycle(x *Exchange) {
 // peerOf returns c's remote address and PROXY header. Loop-only.
 func (ls *loopState) peerOf(c *conn) (net.Addr, *loop.ProxyHeader) {
 	if ls.peerConn != c {
-		ls.peerConn = c
-		ls.peer, ls.peerProxy = peerOf(c.lc)
+		ls.setPeer(c)
 	}
 	return ls.peer, ls.peerProxy
+}
+
+// setPeer makes c the connection peerOf names: peerOf's work when c is
+// not it already, out of line so that peerOf inlines.
+//
+//go:noinline
+func (ls *loopState) setPeer(c *conn) {
+	ls.peerConn = c
+	if lc, ok := c.lc.(*loop.Conn); ok {
+		// Asked directly: one type check for the three, no interface call.
+		ls.peerLC = lc
+		ls.peer, ls.peerProxy = lc.RemoteAddr(), lc.ProxyHeader()
+		return
+	}
+	ls.peerLC = nil
+	ls.peer, ls.peerProxy = c.lc.RemoteAddr(), nil // the tests' fake has no PROXY header
 }
 
 // current reports whether the cached prefix ls.pre (and ls.hot with it)

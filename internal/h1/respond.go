@@ -1,6 +1,9 @@
 package h1
 
-import "unsafe"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
 var methodHead = "HEAD"
 
@@ -51,12 +54,18 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 		x.lf |= lfLast // answered in Route before its body arrived
 	}
 	c := x.c
-	if x.dead || x.sf&sfClaimed != 0 || c.dead() {
+	ls := c.ls
+	if x.dead || x.sf&sfClaimed != 0 {
 		return
+	}
+	// c.dead(), asking the *loop.Conn directly when ls knows it.
+	if lc := ls.known(c); lc == nil || c.flags&cfClosed != 0 || lc.Closed() {
+		if c.dead() {
+			return
+		}
 	}
 	if c.head == x {
 		x.lf |= lfDirect
-		ls := c.ls
 		ls.claim(c)
 		mode := modeLength
 		hot := status == 200 && len(header) == 0 && int64(len(body)) == ls.hotClen && sameString(lead, ls.hotLead) &&
@@ -74,10 +83,18 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 			// store of ls.out).
 			out, h := ls.out, ls.hot
 			if n, m := len(out), len(out)+len(h)+len(body); m <= cap(out) && len(body) < directBody && !x.isHead() {
+				ls.out = ls.out[:m] // a length store: no pointer, no write barrier
 				out = out[:m]
-				copy(out[n:], h)
-				copy(out[n+len(h):], body)
-				ls.out = out
+				k := n + len(h)
+				copy(out[n:k], h)
+				if b := len(body); b >= 8 && b <= 16 {
+					// Two overlapping word moves instead of memmove's call
+					// (about 25 instructions) for a short body.
+					binary.LittleEndian.PutUint64(out[k:], binary.LittleEndian.Uint64(body))
+					binary.LittleEndian.PutUint64(out[k+b-8:], binary.LittleEndian.Uint64(body[b-8:]))
+				} else {
+					copy(out[k:], body)
+				}
 				x.state = stWritten
 				if m >= streamBuffer {
 					c.writeOut() // a big batch goes out now rather than grow the buffer

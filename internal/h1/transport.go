@@ -42,14 +42,3 @@ var (
 	_ transport = (*loop.Conn)(nil)
 	_ scheduler = (*loop.Loop)(nil)
 )
-
-// peerOf returns the connection's remote address and PROXY protocol
-// header: a *loop.Conn's, asked directly (one type check instead of an
-// interface call and a type check per request); the tests' fake transport
-// has no PROXY header.
-func peerOf(t transport) (net.Addr, *loop.ProxyHeader) {
-	if lc, ok := t.(*loop.Conn); ok {
-		return lc.RemoteAddr(), lc.ProxyHeader()
-	}
-	return t.RemoteAddr(), nil
-}
