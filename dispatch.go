@@ -19,31 +19,43 @@ var _ h1.Handler = (*handler)(nil)
 // reused with it). Loop-only.
 func (h *handler) Route(x *h1.Exchange) h1.Plan {
 	a := h.a
-	c, _ := x.User.(*ctxState)
+	c := stateOf(x)
 	if c == nil {
-		// First request on this pooled exchange: the state stays with it.
-		c = &ctxState{app: a, loop: x.Loop()}
+		// First request on this pooled exchange: the state stays with it
+		// (x too: reset leaves it, Serve does not store it again).
+		c = &ctxState{app: a, loop: x.Loop(), x: x}
 		x.User = c
 	}
 	req := x.Request()
 	method := req.Method()
-	c.m.method, c.method = methodOf(method)
-	if c.m.method == mOther {
-		c.m.custom = unsafeString(method) // valid during Route only
+	m := mGet
+	if string(method) != "GET" { // the usual method without methodOf's switch
+		if m, _ = methodOf(method); m == mOther {
+			c.m.custom = unsafeString(method) // valid during Route only
+		}
 	}
+	c.m.method = m
 	var r *Route
 	if req.PlainPath() && req.Form() != httpcodec.AuthorityForm {
 		// routePath's usual case, without its call: nothing to decode,
 		// no dot segment possible.
 		c.m.path = unsafeString(req.Path())
+		c.head = headBase(req) // Serve keeps c.m.path while the head stays here
 		// The usual route, a static pattern with a handler for a standard
 		// method: lookup's first probe and found's answer, without their
 		// two calls. Any other case (no such pattern, HEAD served by GET,
 		// 405) goes through lookup, which probes again.
-		if ep := a.statics.get(c.m.path); ep != nil && c.m.method < nMethods {
-			r = ep.std[c.m.method]
+		if ep := a.statics.get(c.m.path); ep != nil && m < nMethods {
+			if r = ep.std[m]; r != nil {
+				// Done: nothing below applies to a route found here
+				// (a standard method leaves m.custom empty).
+				c.route = r
+				c.inPool = r.plan.InPool
+				return r.plan
+			}
 		}
 	} else {
+		c.head = 0 // Serve views the path again
 		r = a.routePath(c, x)
 	}
 	if r == nil {
@@ -81,11 +93,14 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 // The handler is called as App.run calls one (see there), written out here:
 // a call level less per request.
 func (h *handler) Serve(x *h1.Exchange) {
-	s := x.User.(*ctxState)
+	s := stateOf(x) // Route put it there: never nil here
 	c := s.newHandle()
-	s.x = x
 	if !s.decoded { // viewPath, through s and x rather than reloading them
-		s.m.path = unsafeString(x.Request().Path())
+		// Only when the head moved since Route (Detach, InPool, a body
+		// read): the same base, the same offsets, the same path.
+		if req := x.Request(); headBase(req) != s.head {
+			s.m.path = unsafeString(req.Path())
+		}
 	}
 	a := h.a
 	if sc := a.cfg.SlowCallback; sc > 0 && !s.inPool {
@@ -111,8 +126,8 @@ func (h *handler) Serve(x *h1.Exchange) {
 // the Ctx) keeps the state: then the state and x are left to it, and x is
 // not reused. Loop-only.
 func (h *handler) Release(x *h1.Exchange) {
-	s, ok := x.User.(*ctxState)
-	if !ok {
+	s := stateOf(x)
+	if s == nil {
 		return
 	}
 	s.generation.Add(1) // every Ctx of the request is stale from here
@@ -144,7 +159,7 @@ func (h *handler) Fail(x *h1.Exchange, e *httpcodec.Error) (status int, header, 
 	s := &ctxState{app: a, loop: x.Loop(), x: x, route: a.failRoute, failing: true}
 	s.failErr = &HTTPError{Status: e.Status, Message: e.Reason}
 	req := x.Request() // empty for a head that failed to parse
-	s.m.method, s.method = methodOf(req.Method())
+	s.m.method, _ = methodOf(req.Method())
 	s.m.path = unsafeString(req.Path())
 	c := &Ctx{ctxState: s}
 	defer func() {
