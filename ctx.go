@@ -48,8 +48,12 @@ import (
 // is finished.
 type Ctx struct {
 	*ctxState
-	gen    uint32 // the state's generation when this request began
-	stream Stream // the request's stream, per request like the handle
+	gen uint32 // the state's generation when this request began
+	// returned is set by Serve when the handler returned (its deferred
+	// recover reads it); it sits in gen's padding: the handle stays 24
+	// bytes.
+	returned bool
+	stream   Stream // the request's stream, per request like the handle
 }
 
 // ErrStaleCtx is returned by a Ctx's methods (and its Stream's) when the

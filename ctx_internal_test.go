@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // TestStaleCallInsideAbandonsState: a Ctx method call still running when
@@ -193,5 +194,13 @@ func TestResetUsedState(t *testing.T) {
 				t.Fatalf("after reset: leftover %v, used %v; want both false", s.leftover(), s.used)
 			}
 		})
+	}
+}
+
+// TestCtxHandleSize: a handle is taken per request (from a slab of
+// handleSlab), so a field added to Ctx must fit in its padding.
+func TestCtxHandleSize(t *testing.T) {
+	if n := unsafe.Sizeof(Ctx{}); n > 24 {
+		t.Errorf("Ctx is %d bytes, want at most 24", n)
 	}
 }
