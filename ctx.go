@@ -131,8 +131,9 @@ type ctxState struct {
 
 	// used is set by whatever changes the request state beyond the match
 	// and the response's status, headers and body (a query or form
-	// parsed, Key.Set, OnFinish, OnPrepare, a decoded path, a stream, the
-	// access log's start ...): only then does reset clear the rest.
+	// parsed, Key.Set, OnFinish, OnPrepare, a decoded path, a stream, a
+	// custom method's copy, the access log's start ...): only then does
+	// reset clear the rest.
 	used bool
 
 	// defers counts Defer calls; a handler call compares it before and

@@ -391,9 +391,9 @@ func (c *Ctx) send(ct string, body []byte) error {
 //
 // A state not marked used has no hook, callback or encoder (OnPrepare and
 // OnFinish mark it, and only a hook chooses an encoder), so the usual
-// response tests three fields and its status.
+// response tests three fields and its status (200 first: one compare).
 func (s *ctxState) plainSend(st int) bool {
-	return !s.responded && !s.failing && s.hdrErr == nil && !bodyless(st) &&
+	return !s.responded && !s.failing && s.hdrErr == nil && (st == 200 || !bodyless(st)) &&
 		(!s.used || !s.preparing && s.enc == nil && len(s.prepare)|len(s.onFinish) == 0)
 }
 

@@ -79,8 +79,13 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 		if ep != nil && m < nMethods {
 			if r = ep.std[m]; r != nil {
 				// Done: nothing below applies to a route found here
-				// (a standard method leaves m.custom empty).
-				c.route = r
+				// (a standard method leaves m.custom empty). The
+				// route is stored only when it changed: the state's
+				// last request usually had the same one, and a compare
+				// costs less than a store and its write barrier test.
+				if c.route != r {
+					c.route = r
+				}
 				c.inPool = r.plan.InPool
 				return r.plan
 			}
