@@ -131,12 +131,12 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 func (h *handler) Serve(x *h1.Exchange) {
 	s := stateOf(x) // Route put it there: never nil here
 	c := s.newHandle()
-	if !s.decoded { // viewPath, through s and x rather than reloading them
-		// Only when the head moved since Route (Detach, InPool, a body
-		// read): the same base, the same offsets, the same path.
-		if req := x.Request(); headBase(req) != s.head {
-			s.m.path = unsafeString(req.Path())
-		}
+	// viewPath, through s and x rather than reloading them, and only when
+	// the head moved since Route (Detach, InPool, a body read): the same
+	// base, the same offsets, the same path. Route's other paths leave
+	// s.head 0, so the usual request makes one compare.
+	if req := x.Request(); headBase(req) != s.head && !s.decoded {
+		s.m.path = unsafeString(req.Path())
 	}
 	a := h.a
 	if sc := a.cfg.SlowCallback; sc > 0 && !s.inPool {
