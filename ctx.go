@@ -48,8 +48,12 @@ import (
 // is finished.
 type Ctx struct {
 	*ctxState
-	gen    uint32 // the state's generation when this request began
-	stream Stream // the request's stream, per request like the handle
+	gen uint32 // the state's generation when this request began
+	// returned is set by Serve when the handler returned (its deferred
+	// recover reads it); it sits in gen's padding: the handle stays 24
+	// bytes.
+	returned bool
+	stream   Stream // the request's stream, per request like the handle
 }
 
 // ErrStaleCtx is returned by a Ctx's methods (and its Stream's) when the
@@ -65,13 +69,14 @@ type ctxState struct {
 	slab *[handleSlab]Ctx // the current slab of handles (newHandle); kept across requests
 	next uint8            // the slab's next unused handle; 0: take a new slab
 
-	x     *h1.Exchange
+	x     *h1.Exchange // set with the state in Route, never changed (nor cleared by reset)
 	app   *App
 	loop  *loop.Loop // the exchange's loop: constant for the state's life
 	route *Route
 	m     matcher // path and parameter offsets
+	head  uintptr // headBase of the request when Route set m.path; 0: Serve views it again
 
-	method  string // constant for standard methods, else copied lazily
+	method  string // a method other than the standard ones, copied by Method (marks used)
 	pathBuf []byte // decoded path when the raw path had escapes
 
 	// Request state built on demand and kept for reuse across requests.
@@ -126,8 +131,9 @@ type ctxState struct {
 
 	// used is set by whatever changes the request state beyond the match
 	// and the response's status, headers and body (a query or form
-	// parsed, Key.Set, OnFinish, OnPrepare, a decoded path, a stream, the
-	// access log's start ...): only then does reset clear the rest.
+	// parsed, Key.Set, OnFinish, OnPrepare, a decoded path, a stream, a
+	// custom method's copy, the access log's start ...): only then does
+	// reset clear the rest.
 	used bool
 
 	// defers counts Defer calls; a handler call compares it before and
@@ -204,11 +210,15 @@ func (c *Ctx) current() bool {
 // reset prepares c for the next request, keeping its buffers. A request
 // that used nothing beyond its match and its response (used false) leaves
 // only those to clear.
+//
+// Route sets the route, the method, the match and inPool afresh for every
+// request, so reset leaves them (and x, the state's for its life); it
+// clears the path only so that the loop's input buffer is not kept
+// reachable through it.
 func (c *ctxState) reset() {
-	c.x, c.route, c.method = nil, nil, ""
-	c.m.path, c.m.first = "", nil
+	c.m.path = ""
 	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.ctLead, c.written = 0, c.hdr[:0], c.body[:0], nil, false, "", 0
-	c.responded, c.inPool = false, false
+	c.responded = false
 	if c.used {
 		c.resetUsed()
 	} else if debugBuild {
@@ -219,6 +229,7 @@ func (c *ctxState) reset() {
 // resetUsed clears what a request marked used: everything reset leaves.
 func (c *ctxState) resetUsed() {
 	c.used = false
+	c.method = ""
 	c.pathBuf, c.decoded = c.pathBuf[:0], false
 	c.query.reset()
 	c.queryDone = false
@@ -262,7 +273,7 @@ func (c *ctxState) assertUnused() {
 
 // leftover reports whether any field resetUsed clears is set.
 func (c *ctxState) leftover() bool {
-	return len(c.pathBuf) != 0 || c.decoded || c.queryDone || len(c.query.pairs) != 0 || c.formDone ||
+	return c.method != "" || len(c.pathBuf) != 0 || c.decoded || c.queryDone || len(c.query.pairs) != 0 || c.formDone ||
 		len(c.state) != 0 || len(c.onFinish) != 0 || len(c.prepare) != 0 ||
 		c.prepBody != nil || c.preparing || c.prepStream || c.enc != nil || c.encW != nil ||
 		len(c.encIn) != 0 || len(c.encOut) != 0 || len(c.encTail) != 0 ||

@@ -24,8 +24,11 @@ func (c *Ctx) Method() string {
 		return ""
 	}
 	defer c.exit()
+	if c.m.method < nMethods {
+		return methodNames[c.m.method]
+	}
 	if c.method == "" {
-		c.method = string(c.x.Request().Method())
+		c.method, c.used = string(c.x.Request().Method()), true
 	}
 	return c.method
 }

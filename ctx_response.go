@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"unsafe"
 
 	"github.com/eddy-go/eddy/httpcodec"
 )
@@ -209,7 +210,9 @@ func (c *Ctx) SetCookie(ck *Cookie) error {
 // response: it returns ErrResponded if that was already done, and the
 // error of an invalid header set earlier (nothing is sent then).
 func (c *Ctx) Text(s string) error {
-	return c.respond(ctText, unsafeBytes(s))
+	// unsafeBytes without its test for "": an empty s gives an empty
+	// body either way, and Text inlines into every handler calling it.
+	return c.respond(ctText, unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
 // HTML answers with s as text/html; charset=utf-8.
@@ -391,9 +394,9 @@ func (c *Ctx) send(ct string, body []byte) error {
 //
 // A state not marked used has no hook, callback or encoder (OnPrepare and
 // OnFinish mark it, and only a hook chooses an encoder), so the usual
-// response tests three fields and its status.
+// response tests three fields and its status (200 first: one compare).
 func (s *ctxState) plainSend(st int) bool {
-	return !s.responded && !s.failing && s.hdrErr == nil && !bodyless(st) &&
+	return !s.responded && !s.failing && s.hdrErr == nil && (st == 200 || !bodyless(st)) &&
 		(!s.used || !s.preparing && s.enc == nil && len(s.prepare)|len(s.onFinish) == 0)
 }
 

@@ -1,8 +1,10 @@
 package eddy
 
 import (
+	"encoding/binary"
 	"fmt"
 	"runtime/debug"
+	"unsafe"
 
 	"github.com/eddy-go/eddy/httpcodec"
 	"github.com/eddy-go/eddy/internal/h1"
@@ -19,31 +21,77 @@ var _ h1.Handler = (*handler)(nil)
 // reused with it). Loop-only.
 func (h *handler) Route(x *h1.Exchange) h1.Plan {
 	a := h.a
-	c, _ := x.User.(*ctxState)
+	c := stateOf(x)
 	if c == nil {
-		// First request on this pooled exchange: the state stays with it.
-		c = &ctxState{app: a, loop: x.Loop()}
+		// First request on this pooled exchange: the state stays with it
+		// (x too: reset leaves it, Serve does not store it again).
+		c = &ctxState{app: a, loop: x.Loop(), x: x}
 		x.User = c
 	}
 	req := x.Request()
-	method := req.Method()
-	c.m.method, c.method = methodOf(method)
-	if c.m.method == mOther {
-		c.m.custom = unsafeString(method) // valid during Route only
+	raw := req.Raw()
+	m := mGet
+	if len(raw) < 4 || binary.LittleEndian.Uint32(raw) != 'G'|'E'<<8|'T'<<16|' '<<24 {
+		// Not a head that starts "GET " (the usual one, told by one
+		// load and compare, without Method's view or methodOf's switch;
+		// a head after a skipped empty line comes here too).
+		method := req.Method()
+		if m, _ = methodOf(method); m == mOther {
+			c.m.custom = unsafeString(method) // valid during Route only
+		}
 	}
+	c.m.method = m
 	var r *Route
 	if req.PlainPath() && req.Form() != httpcodec.AuthorityForm {
 		// routePath's usual case, without its call: nothing to decode,
 		// no dot segment possible.
-		c.m.path = unsafeString(req.Path())
+		path := unsafeString(req.Path())
+		c.m.path = path
+		c.head = uintptr(unsafe.Pointer(unsafe.SliceData(raw))) // headBase: Serve keeps c.m.path while the head stays here
 		// The usual route, a static pattern with a handler for a standard
 		// method: lookup's first probe and found's answer, without their
-		// two calls. Any other case (no such pattern, HEAD served by GET,
-		// 405) goes through lookup, which probes again.
-		if ep := a.statics.get(c.m.path); ep != nil && c.m.method < nMethods {
-			r = ep.std[c.m.method]
+		// calls. Any other case (no such pattern, HEAD served by GET, 405)
+		// goes through lookup, which probes again.
+		var ep *endpoint
+		if ix, n := &a.statics, len(path); uint(n-4) <= 16-4 && len(ix.slots) != 0 {
+			// staticIndex.get's probe for a path of 4 to 16 bytes,
+			// written out: without the call, about 15 instructions less.
+			var first, last uint64
+			if n >= 8 {
+				first, last = load64(path), load64(path[n-8:])
+			} else {
+				first = uint64(load32(path)) | uint64(load32(path[n-4:]))<<32
+			}
+			mask := uint64(len(ix.slots) - 1)
+			for i := ix.slot(first, last, n); ; i = (i + 1) & mask {
+				s := &ix.slots[i]
+				if s.first == first && s.last == last && len(s.path) == n {
+					ep = s.ep // an empty slot has an empty path: never here
+					break
+				}
+				if s.ep == nil {
+					break
+				}
+			}
+		} else {
+			ep = a.statics.getAny(path)
+		}
+		if ep != nil && m < nMethods {
+			if r = ep.std[m]; r != nil {
+				// Done: nothing below applies to a route found here
+				// (a standard method leaves m.custom empty). The
+				// route is stored only when it changed: the state's
+				// last request usually had the same one, and a compare
+				// costs less than a store and its write barrier test.
+				if c.route != r {
+					c.route = r
+				}
+				c.inPool = r.plan.InPool
+				return r.plan
+			}
 		}
 	} else {
+		c.head = 0 // Serve views the path again
 		r = a.routePath(c, x)
 	}
 	if r == nil {
@@ -81,25 +129,29 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 // The handler is called as App.run calls one (see there), written out here:
 // a call level less per request.
 func (h *handler) Serve(x *h1.Exchange) {
-	s := x.User.(*ctxState)
+	s := stateOf(x) // Route put it there: never nil here
 	c := s.newHandle()
-	s.x = x
-	if !s.decoded { // viewPath, through s and x rather than reloading them
-		s.m.path = unsafeString(x.Request().Path())
+	// viewPath, through s and x rather than reloading them, and only when
+	// the head moved since Route (Detach, InPool, a body read): the same
+	// base, the same offsets, the same path. Route's other paths leave
+	// s.head 0, so the usual request makes one compare.
+	if req := x.Request(); headBase(req) != s.head && !s.decoded {
+		s.m.path = unsafeString(req.Path())
 	}
 	a := h.a
 	if sc := a.cfg.SlowCallback; sc > 0 && !s.inPool {
 		x.Loop().Annotate(s.route.pattern)
 	}
 	before := s.defers.Load()
-	returned := false
 	defer func() {
-		if !returned {
-			a.unwound(c, before, recover())
+		// Captures two words (c's returned flag is the handle's own,
+		// fresh per request, not a captured local).
+		if !c.returned {
+			c.app.unwound(c, before, recover())
 		}
 	}()
 	err := s.route.serve(c)
-	returned = true
+	c.returned = true
 	if s.defers.Load() != before || err != nil || !s.responded || s.streaming {
 		a.ran(c, before, err)
 	}
@@ -111,8 +163,8 @@ func (h *handler) Serve(x *h1.Exchange) {
 // the Ctx) keeps the state: then the state and x are left to it, and x is
 // not reused. Loop-only.
 func (h *handler) Release(x *h1.Exchange) {
-	s, ok := x.User.(*ctxState)
-	if !ok {
+	s := stateOf(x)
+	if s == nil {
 		return
 	}
 	s.generation.Add(1) // every Ctx of the request is stale from here
@@ -144,7 +196,7 @@ func (h *handler) Fail(x *h1.Exchange, e *httpcodec.Error) (status int, header, 
 	s := &ctxState{app: a, loop: x.Loop(), x: x, route: a.failRoute, failing: true}
 	s.failErr = &HTTPError{Status: e.Status, Message: e.Reason}
 	req := x.Request() // empty for a head that failed to parse
-	s.m.method, s.method = methodOf(req.Method())
+	s.m.method, _ = methodOf(req.Method())
 	s.m.path = unsafeString(req.Path())
 	c := &Ctx{ctxState: s}
 	defer func() {
