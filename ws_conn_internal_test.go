@@ -1,9 +1,7 @@
 package eddy
 
 import (
-	"bufio"
 	"io"
-	"net"
 	"net/url"
 	"testing"
 	"time"
@@ -67,38 +65,9 @@ func TestWebSocketSize(t *testing.T) {
 // an idle WebSocket holds no output buffer, even after a large message.
 func TestWSOutputBufferIdle(t *testing.T) {
 	const size = 32 << 10
-	opened := make(chan *WebSocket, 1)
-	app := New(Config{})
-	app.WebSocket("/ws", WSCallbacks{
-		OnOpen:    func(w *WebSocket) { opened <- w },
+	c, br, w := openRawWS(t, WSCallbacks{
 		OnMessage: func(w *WebSocket, m WSMessage) { _ = w.Send(WSBinary, make([]byte, size)) },
 	}, WSConfig{CheckOrigin: ws.AnyOrigin})
-	if err := app.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer app.Shutdown(t.Context())
-	c, err := net.Dial("tcp", app.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	_, err = io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(c)
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			t.Fatal(err)
-		}
-		if line == "\r\n" {
-			break
-		}
-	}
-	w := <-opened
 	// A masked text frame "hi" (a zero mask leaves the payload as it is).
 	if _, err := c.Write([]byte{0x81, 0x82, 0, 0, 0, 0, 'h', 'i'}); err != nil {
 		t.Fatal(err)

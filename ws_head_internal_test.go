@@ -111,24 +111,7 @@ func TestWSHeadKept(t *testing.T) {
 // TestWSRemoteAddr: the client's address, kept as a *net.TCPAddr in the
 // WebSocket when it is one, in wsExt otherwise.
 func TestWSRemoteAddr(t *testing.T) {
-	opened := make(chan *WebSocket, 1)
-	app := New(Config{})
-	app.WebSocket("/ws", WSCallbacks{OnOpen: func(w *WebSocket) { opened <- w }})
-	if err := app.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer app.Shutdown(t.Context())
-	c, err := net.Dial("tcp", app.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	w := <-opened
+	c, _, w := openRawWS(t, WSCallbacks{})
 	if got := w.RemoteAddr(); got == nil || got.String() != c.LocalAddr().String() || w.ext != nil {
 		t.Errorf("RemoteAddr() = %v (ext %p), want %v in the WebSocket", got, w.ext, c.LocalAddr())
 	}
