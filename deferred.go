@@ -73,7 +73,13 @@ func (c *Ctx) Complete(h Handler) error {
 //
 //	return c.Go(func() error { u, err = db.User(id); return err },
 //		func(c *eddy.Ctx) error { return c.JSON(u) })
-func (c *Ctx) Go(job func() error, h Handler) error {
+func (c *Ctx) Go(job func() error, h Handler) error { return c.goThen(job, h, nil) }
+
+// goThen is Go with abandon, which runs on the loop instead of h when the
+// job ran but h will not: the request ended meanwhile (the client left, a
+// timeout), or the job failed. A job that takes something h would give
+// back (an open file, a limited slot) passes its release there.
+func (c *Ctx) goThen(job func() error, h Handler, abandon func()) error {
 	if !c.enter() {
 		return ErrStaleCtx
 	}
@@ -96,10 +102,16 @@ func (c *Ctx) Go(job func() error, h Handler) error {
 		func() { jobErr = c.app.guard(c, job) },
 		func() {
 			if !c.current() {
-				return // finished meanwhile by other code: nothing to do
+				if abandon != nil {
+					abandon() // finished meanwhile by other code: give back what the job took
+				}
+				return
 			}
 			c.app.run(c, func(c *Ctx) error {
 				if jobErr != nil {
+					if abandon != nil {
+						abandon()
+					}
 					return jobErr
 				}
 				return h(c)

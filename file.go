@@ -126,7 +126,11 @@ func (c *Ctx) sendFile(path, disposition string) error {
 		}
 		return h(c)
 	}
-	return c.Go(job, h)
+	return c.goThen(job, h, func() {
+		if body != nil {
+			_ = body.Close() // gives the file and its slot back: h did not run
+		}
+	})
 }
 
 // smallFile is the largest file Ctx.File reads whole instead of streaming.

@@ -183,7 +183,7 @@ func (st *static) serve(c *Ctx) error {
 	var res staticResult
 	key := string(name)
 	accept := string(c.x.Request().Header("Accept-Encoding"))
-	return c.Go(func() error {
+	return c.goThen(func() error {
 		return st.resolve(key, accept, c.m.method == mHead, &res)
 	}, func(c *Ctx) error {
 		switch {
@@ -193,6 +193,10 @@ func (st *static) serve(c *Ctx) error {
 			return c.HTML(string(res.listing))
 		}
 		return c.serveRep(res.rep, res.f, st.extra)
+	}, func() {
+		if res.f != nil {
+			_ = res.f.Close() // gives the file and its slot back: the answer was never sent
+		}
 	})
 }
 
