@@ -7,13 +7,13 @@ import (
 
 var methodHead = "HEAD"
 
-// sameString reports whether a and b are the same string: both empty, or
-// the same bytes at the same address, which strings, immutable, keep (the
-// Content-Type line of every Text response is one constant). Equal strings
-// at two addresses are not the same: a cache keyed on them misses, nothing
-// more. It saves the call of a string comparison.
+// sameString reports whether a and b hold the same bytes. The usual case,
+// the same string at the same address (the Content-Type line of every Text
+// response is one constant), is answered without comparing bytes; equal
+// strings at two addresses are compared, so a caller that builds its lead
+// anew each time still gets the right answer.
 func sameString(a, b string) bool {
-	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b))
+	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
 // Respond finishes x with a whole response. header holds zero or more
