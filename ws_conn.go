@@ -332,7 +332,7 @@ func (w *WebSocket) DataReceived(lc *loop.Conn, data []byte) int {
 	}
 	w.flush()
 	if w.failNow {
-		_ = lc.Close() // after the close frame: a failed connection does not wait for the peer's
+		w.closeConn() // after the close frame: a failed connection does not wait for the peer's
 	}
 	if w.lstate >= wsDone {
 		return len(data)
@@ -396,7 +396,7 @@ func (w *WebSocket) peerClose(payload []byte) {
 		// first): the handshake is complete.
 		w.flush()
 		w.lstate = wsDone
-		_ = w.lc.Close()
+		w.closeConn()
 	case w.wr.cfg.NoAutoClose:
 		w.lstate = wsPeerClose
 		w.closeBy = w.lc.Loop().Time() + w.wr.cfg.CloseTimeout
@@ -659,7 +659,7 @@ func (w *WebSocket) closeSent() {
 	w.mu.Unlock()
 	if peer || w.failNow {
 		w.lstate = wsDone
-		_ = w.lc.Close() // flushes the close frame first
+		w.closeConn() // flushes the close frame first
 		return
 	}
 	if w.lstate < wsDone && w.closeBy == 0 {
@@ -684,6 +684,15 @@ func (w *WebSocket) cutOff() {
 	w.lstate = wsDone
 	var b [16 + ws.MaxHeaderSize]byte
 	_ = w.lc.Write(ws.AppendClose(b[:0], ws.StatusPolicyViolation, "client too slow"))
+	w.closeConn()
+}
+
+// closeConn closes the connection after what is queued (the close frame
+// last) and bounds that flush by CloseTimeout: Timeout aborts a closing
+// connection whose flush has not ended by then, so a peer that takes
+// nothing holds it that long, not the server's write timeout (30 s by
+// default). Loop-only.
+func (w *WebSocket) closeConn() {
 	_ = w.lc.Close()
 	w.closeBy = w.lc.Loop().Time() + w.wr.cfg.CloseTimeout
 	w.rearm()
@@ -720,9 +729,7 @@ func (w *WebSocket) Timeout(lc *loop.Conn) {
 		if lc.Closed() {
 			lc.Abort()
 		} else {
-			_ = lc.Close()
-			w.closeBy = now + cfg.CloseTimeout
-			w.rearm()
+			w.closeConn()
 		}
 		return
 	}
