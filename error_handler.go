@@ -42,7 +42,7 @@ func DefaultErrorHandler(c *Ctx, err error) {
 	c.Status(status)
 	if prefersJSON(c.x.Request().Header("Accept")) {
 		b := append(c.scratch[:0], `{"error":`...)
-		b = appendJSONString(b, msg)
+		b = appendJSONText(b, msg) // as encoding/json writes it (ctx_json.go)
 		b = append(b, `,"status":`...)
 		b = strconv.AppendInt(b, int64(status), 10)
 		b = append(b, '}')
@@ -91,29 +91,4 @@ func prefersJSON(accept []byte) bool {
 		return false
 	}
 	return jq > tq || jq == tq && js > ts
-}
-
-// appendJSONString appends s as a JSON string, escaping quotes, backslashes,
-// control characters and <, >, & (as encoding/json does).
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c == '\n':
-			b = append(b, '\\', 'n')
-		case c == '\r':
-			b = append(b, '\\', 'r')
-		case c == '\t':
-			b = append(b, '\\', 't')
-		case c < 0x20 || c == '<' || c == '>' || c == '&':
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
 }

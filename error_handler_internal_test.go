@@ -36,11 +36,14 @@ func TestPrefersJSON(t *testing.T) {
 	}
 }
 
+// TestAppendJSONString: the error body's message is written as
+// encoding/json writes a string (appendJSONText, shared with Ctx.JSON).
 func TestAppendJSONString(t *testing.T) {
-	for _, s := range []string{"", "plain", `q"uote\back`, "ctl\x00\x1f\n\r\t", "<a&b>", "héllo €"} {
+	for _, s := range []string{"", "plain", `q"uote\back`, "ctl\x00\x1f\n\r\t", "<a&b>", "héllo €",
+		"bad \xff utf-8", "line\u2028sep\u2029", "\b\f"} {
 		want, _ := json.Marshal(s)
-		if got := appendJSONString(nil, s); string(got) != string(want) {
-			t.Errorf("appendJSONString(%q) = %s, want %s", s, got, want)
+		if got := appendJSONText(nil, s); string(got) != string(want) {
+			t.Errorf("appendJSONText(%q) = %s, want %s", s, got, want)
 		}
 	}
 }
