@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -202,5 +204,48 @@ func TestResetUsedState(t *testing.T) {
 func TestCtxHandleSize(t *testing.T) {
 	if n := unsafe.Sizeof(Ctx{}); n > 24 {
 		t.Errorf("Ctx is %d bytes, want at most 24", n)
+	}
+}
+
+// TestJSONBufferBounded: the state's JSON buffer is kept for the next
+// answer while small, and let go after an answer that grew it past
+// maxKeptEnc, by both of JSON's paths (its own writer for a simple struct,
+// encoding/json for the rest): one large list must not stay held by every
+// state that ever served one.
+func TestJSONBufferBounded(t *testing.T) {
+	type item struct{ Name string }
+	big := item{Name: strings.Repeat("x", 2*maxKeptEnc)}
+	cases := []struct {
+		name string
+		v    any
+		kept bool
+	}{
+		{"small struct", item{Name: "a"}, true},
+		{"large struct", big, false},
+		{"small map", map[string]int{"a": 1}, true},
+		{"large map", map[string]string{"a": big.Name}, false},
+	}
+	for _, tc := range cases {
+		capAfter := make(chan int, 1)
+		app := New(Config{})
+		app.Get("/", func(c *Ctx) error {
+			err := c.JSON(tc.v)
+			capAfter <- cap(c.jsonBuf.b)
+			return err
+		})
+		resp, err := app.Test(httptest.NewRequest("GET", "/", nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: status %d", tc.name, resp.StatusCode)
+		}
+		switch got := <-capAfter; {
+		case tc.kept && got == 0:
+			t.Errorf("%s: the buffer was let go after a small answer", tc.name)
+		case !tc.kept && got != 0:
+			t.Errorf("%s: the buffer (capacity %d) is still held after a large answer", tc.name, got)
+		}
 	}
 }

@@ -296,7 +296,9 @@ func (c *Ctx) JSON(v any) error {
 	if p := s.jsonPlanFor(v); p != nil {
 		// A simple struct: written here, as encoding/json would.
 		w.b = p.append(w.b[:0], v)
-		return c.send(ctJSON, w.b)
+		err := c.send(ctJSON, w.b)
+		w.b = keptEncBuf(w.b) // one large answer does not stay held by the state
+		return err
 	}
 	if s.jsonEnc == nil {
 		s.jsonEnc = json.NewEncoder(w)
@@ -309,7 +311,9 @@ func (c *Ctx) JSON(v any) error {
 	if n := len(b); n > 0 && b[n-1] == '\n' {
 		b = b[:n-1] // Encoder ends every value with a newline
 	}
-	return c.send(ctJSON, b)
+	err := c.send(ctJSON, b)
+	w.b = keptEncBuf(w.b) // one large answer does not stay held by the state
+	return err
 }
 
 // Redirect answers with a redirect to location; code must be 3xx (301,
