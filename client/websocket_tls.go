@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/eddy-go/eddy/ws"
 )
 
 // dialTLS opens a wss:// WebSocket's connection: a TCP connection to addr and
@@ -163,6 +165,9 @@ func (w *WebSocket) writeStalled() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.code == 0 && w.cause == nil {
-		w.cause = ErrWSWriteStall
+		// The code with the cause, as the pong timeout sets them: a later
+		// close (closeWith, the peer's close) tests code, and would
+		// otherwise overwrite the stall.
+		w.code, w.reason, w.cause = int(ws.StatusAbnormal), "write timeout", ErrWSWriteStall
 	}
 }
