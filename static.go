@@ -272,6 +272,7 @@ func (st *static) resolve(name, accept string, head bool, res *staticResult) err
 	if fi.IsDir() {
 		if !dir {
 			if st.opts.Index == "" && !st.opts.ListDirs {
+				st.cache.drop(name)
 				return ErrNotFound
 			}
 			res.redirect = true
@@ -284,6 +285,7 @@ func (st *static) resolve(name, accept string, head bool, res *staticResult) err
 				return st.resolveFile(name, ip, ifi, accept, head, res)
 			}
 		}
+		st.cache.drop(name) // an entry built from an index that is gone
 		if st.opts.ListDirs {
 			res.listing, err = st.list(rel, name)
 			return err

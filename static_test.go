@@ -337,27 +337,45 @@ func TestStaticKeepsLargeFilesOpen(t *testing.T) {
 }
 
 // A large file kept open by the cache is closed once its name no longer
-// resolves: a deleted file's disk space is not held by the server.
+// resolves: a deleted file's disk space is not held by the server. The
+// same for a directory's index file, whose entry is the directory's.
 func TestStaticReleasesDeletedFile(t *testing.T) {
-	root, _ := siteDir(t)
-	app := eddy.New(eddy.Config{})
-	app.Static("/now", root, eddy.StaticOptions{Revalidate: -1})
-	s := eddytest.New(t, app)
-	p := filepath.Join(root, "big.bin")
-	if r := rawGet(t, s, "/now/big.bin"); r.Status != 200 {
-		t.Fatalf("first: %d", r.Status)
-	}
-	if !openBy(t, p) {
-		t.Fatal("the cache did not keep big.bin open (the test needs a large file)")
-	}
-	if err := os.Remove(p); err != nil {
+	site, _ := siteDir(t)
+	big, err := os.ReadFile(filepath.Join(site, "big.bin"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if r := rawGet(t, s, "/now/big.bin"); r.Status != 404 {
-		t.Fatalf("after removal: %d, want 404", r.Status)
+	cases := []struct{ name, file, target string }{
+		{"file", "big.bin", "/now/big.bin"},
+		{"directory index", "d/index.html", "/now/d/"},
 	}
-	if openBy(t, p) {
-		t.Fatal("a deleted file is still held open by the cache")
+	for _, tc := range cases {
+		root, _ := siteDir(t)
+		p := filepath.Join(root, tc.file)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, big, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		app := eddy.New(eddy.Config{})
+		app.Static("/now", root, eddy.StaticOptions{Revalidate: -1, Index: "index.html"})
+		s := eddytest.New(t, app)
+		if r := rawGet(t, s, tc.target); r.Status != 200 {
+			t.Fatalf("%s: first: %d", tc.name, r.Status)
+		}
+		if !openBy(t, p) {
+			t.Fatalf("%s: the cache did not keep %s open (the test needs a large file)", tc.name, tc.file)
+		}
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+		if r := rawGet(t, s, tc.target); r.Status != 404 {
+			t.Fatalf("%s: after removal: %d, want 404", tc.name, r.Status)
+		}
+		if openBy(t, p) {
+			t.Fatalf("%s: a deleted file is still held open by the cache", tc.name)
+		}
 	}
 }
 
