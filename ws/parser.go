@@ -155,7 +155,7 @@ func (p *Parser) Feed(in []byte) (n int, m Message, err error) {
 		if !ok { // every error of feed is an *Error; kept one in any case
 			e = newError(StatusProtocolError, err.Error())
 		}
-		p.err = e
+		p.err, err = e, e // this Feed and every later one return the same error
 	}
 	return n, m, err
 }
