@@ -40,7 +40,10 @@ func (c *Ctx) deferResponse() {
 // returning nil without a response sends an empty 200. Middleware does not
 // run again. h runs on the loop, so it must not block. Complete may be
 // called from any goroutine; it fails with ErrServerStopped when the
-// server has stopped, and with ErrStaleCtx after the request ended (h does not run then either).
+// server has stopped, with ErrResponded when the response was already
+// finished, and with ErrStaleCtx after the request ended (h does not run
+// then either). A response finished by other code between Complete and
+// h's turn on the loop is not answered twice: h is skipped.
 //
 // Calling a response method (Text, JSON ...) directly from another
 // goroutine also finishes a deferred response; Complete adds the error
@@ -49,12 +52,18 @@ func (c *Ctx) Complete(h Handler) error {
 	if !c.enter() {
 		return ErrStaleCtx
 	}
-	l := c.loop
+	l, responded := c.loop, c.responded
 	c.exit()
+	if responded {
+		// h could only meet ErrResponded, and its error would be logged
+		// as the server's: refused here, where the caller learns of it.
+		return ErrResponded
+	}
 	err := l.CallSoonThreadsafe(func() {
 		// On the loop the state cannot be released while this runs, so
-		// one check covers the whole call.
-		if c.current() {
+		// one check covers the whole call. A response finished since
+		// (the exchange not yet released) leaves h nothing to do.
+		if c.current() && !c.responded {
 			c.app.run(c, h)
 		}
 	})

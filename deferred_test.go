@@ -103,3 +103,59 @@ func waitForLog(t *testing.T, logs *logBuffer, msg string, n int) {
 		time.Sleep(time.Millisecond) // polling interval, not synchronisation
 	}
 }
+
+// TestCompleteAfterResponse: Complete on a Ctx whose response is already
+// finished returns ErrResponded and never runs h; a Complete accepted
+// before a response that other code then finished skips h on the loop.
+// Either way nothing is logged (h would meet ErrResponded, which was logged
+// as the server's error) and the client gets the one answer.
+func TestCompleteAfterResponse(t *testing.T) {
+	logger, _ := boundedLog(t, 0)
+	app := eddy.New(eddy.Config{Loops: 1, Logger: logger})
+	ran := make(chan string, 4)
+	results := make(chan error, 4)
+	h := func(path string) eddy.Handler {
+		return func(c *eddy.Ctx) error {
+			ran <- path
+			return c.Text("from Complete")
+		}
+	}
+	// In the pool the request cannot end before the handler returns, so
+	// the refusal is the only possible answer.
+	app.Get("/pool", func(c *eddy.Ctx) error {
+		err := c.Text("direct")
+		results <- c.Complete(h("/pool"))
+		return err
+	}, eddy.InPool)
+	// On the loop: Complete's job is queued before the direct answer's
+	// wake-up, so it runs while the request is still current, answered.
+	app.Get("/queued", func(c *eddy.Ctx) error {
+		c.Defer()
+		results <- c.Complete(h("/queued"))
+		return c.Text("direct")
+	})
+	s := eddytest.New(t, app)
+	for _, tc := range []struct {
+		path string
+		want error
+	}{
+		{"/pool", eddy.ErrResponded},
+		{"/queued", nil},
+	} {
+		if got := s.Get(t, tc.path).Text(); got != "direct" {
+			t.Errorf("%s: body %q, want the direct answer", tc.path, got)
+		}
+		if err := <-results; !errors.Is(err, tc.want) {
+			t.Errorf("%s: Complete = %v, want %v", tc.path, err, tc.want)
+		}
+	}
+	if got := s.Get(t, "/pool").Text(); got != "direct" { // the connection state is sound after
+		t.Errorf("again: body %q", got)
+	}
+	<-results
+	select {
+	case p := <-ran:
+		t.Errorf("%s: Complete's h ran on an answered request", p)
+	default:
+	}
+}
