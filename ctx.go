@@ -50,10 +50,9 @@ type Ctx struct {
 	*ctxState
 	gen uint32 // the state's generation when this request began
 	// returned is set by Serve when the handler returned (its deferred
-	// recover reads it); it sits in gen's padding: the handle stays 24
-	// bytes.
+	// recover reads it); it sits in gen's padding: the handle stays 16
+	// bytes, the garbage a request leaves.
 	returned bool
-	stream   Stream // the request's stream, per request like the handle
 }
 
 // ErrStaleCtx is returned by a Ctx's methods (and its Stream's) when the
@@ -162,7 +161,7 @@ type ctxState struct {
 // never reused (a stale one must keep its old generation), so each request
 // takes the next unused one; taking them from a slab makes that one
 // allocation per handleSlab requests instead of one per request. A Ctx kept
-// past its request keeps its slab (handleSlab*24 bytes) alive, and the
+// past its request keeps its slab (handleSlab*16 bytes) alive, and the
 // state it points to (with its buffers) even once the exchange is gone.
 const handleSlab = 32
 

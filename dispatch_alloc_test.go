@@ -18,7 +18,7 @@ import (
 // allocCases feeds TestServeAllocs and BenchmarkServe: requests served on
 // the loop that must cost the loop no allocation per request
 // (allocsPer1000 says what it counts and what it leaves out). Each
-// request needs a Ctx handle of its own (24 bytes, never reused, so that a
+// request needs a Ctx handle of its own (16 bytes, never reused, so that a
 // Ctx kept past its request is detected as stale); handles come in slabs of
 // 32, so that is one allocation per 32 requests, which AllocsPerRun's
 // integer average reports as 0. Everything else is reused.

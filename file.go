@@ -321,7 +321,8 @@ func (c *Ctx) serveRep(rep *fileRep, f bodyFile, extra string) error {
 		// Callers open the file whenever a body must be read from it.
 		return errors.New("eddy: file response without its file")
 	}
-	s, err := c.startStream("", v.n)
+	err := c.startStream("", v.n)
+	s := &Stream{c: c} // on the stack unless the pump below keeps it
 	if err != nil || f == nil {
 		if f != nil {
 			f.Close()
@@ -340,7 +341,7 @@ func (c *Ctx) serveRep(rep *fileRep, f bodyFile, extra string) error {
 		return s.Close()
 	}
 	c.deferResponse() // the pump finishes the response
-	p := &filePump{c: c, s: s, f: f, off: v.start, left: v.n, buf: fileBufs.Get().(*[]byte), enc: c.encW != nil}
+	p := &filePump{c: c, s: *s, f: f, off: v.start, left: v.n, buf: fileBufs.Get().(*[]byte), enc: c.encW != nil}
 	p.writeFn = p.write
 	p.readFn = p.read
 	p.read()
@@ -393,7 +394,7 @@ func streamFileBlocking(s *Stream, f bodyFile, off, n int64) error {
 // only writes the encoded bytes.
 type filePump struct {
 	c       *Ctx
-	s       *Stream
+	s       Stream // the response's stream, held by value: no allocation of its own
 	f       bodyFile
 	off     int64
 	left    int64

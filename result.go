@@ -68,7 +68,7 @@ func (a *App) finish(c *Ctx, err error) {
 	}
 	if err == nil {
 		if c.streaming {
-			if cerr := c.stream.Close(); cerr != nil && cerr != ErrConnClosed {
+			if cerr := (&Stream{c: c}).Close(); cerr != nil && cerr != ErrConnClosed {
 				a.log.Error("eddy: ending stream", "error", cerr)
 			}
 		}
@@ -96,6 +96,6 @@ func (a *App) finish(c *Ctx, err error) {
 		_ = c.send(ctText, []byte("Internal Server Error"))
 	}
 	if c.streaming {
-		_ = c.stream.Close()
+		_ = (&Stream{c: c}).Close()
 	}
 }

@@ -116,12 +116,11 @@ func (c *Ctx) SSE(opts SSEOptions) (*SSE, error) {
 	}
 	c.addHeader("X-Accel-Buffering", "no")
 	c.deferResponse()
-	s, err := c.startStream("", -1)
-	if err != nil {
+	if err := c.startStream("", -1); err != nil {
 		c.defers.Add(^uint32(0)) // nothing deferred after all: the handler answers
 		return nil, err
 	}
-	es := &SSE{c: c, s: s, loop: c.loop, app: c.app, done: make(chan struct{}), max: opts.Buffer}
+	es := &SSE{c: c, s: &Stream{c: c}, loop: c.loop, app: c.app, done: make(chan struct{}), max: opts.Buffer}
 	if es.max <= 0 {
 		es.max = 64 << 10
 	}

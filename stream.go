@@ -29,36 +29,40 @@ func (c *Ctx) Stream(contentType string) (*Stream, error) {
 		return nil, ErrStaleCtx
 	}
 	defer c.exit()
-	return c.startStream(contentType, -1)
+	if err := c.startStream(contentType, -1); err != nil {
+		return nil, err
+	}
+	return &Stream{c: c}, nil // 8 bytes a stream: the per-request handle stays 16
 }
 
 // startStream is Stream without the stale check, for a body of n bytes
-// under Content-Length (files), or chunked when n < 0.
-func (c *Ctx) startStream(contentType string, n int64) (*Stream, error) {
+// under Content-Length (files), or chunked when n < 0. The caller makes
+// the Stream: a file sent whole needs none on the heap.
+func (c *Ctx) startStream(contentType string, n int64) error {
 	if c.responded {
-		return nil, ErrResponded
+		return ErrResponded
 	}
 	if c.failing {
-		return nil, errFailStream
+		return errFailStream
 	}
 	if c.hdrErr != nil {
-		return nil, c.hdrErr
+		return c.hdrErr
 	}
 	if c.status == 0 {
 		c.status = 200
 	}
 	if c.preparing {
-		return nil, errPrepareRespond
+		return errPrepareRespond
 	}
 	if contentType != "" && !c.hasCT && !bodyless(c.status) {
 		if err := checkHeader("Content-Type", contentType); err != nil {
-			return nil, err
+			return err
 		}
 		c.appendHeader("Content-Type", contentType)
 	}
 	if len(c.prepare) > 0 {
 		if err := c.runPrepare(nil, true); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if bodyless(c.status) {
@@ -77,7 +81,7 @@ func (c *Ctx) startStream(contentType string, n int64) (*Stream, error) {
 		err = c.x.StreamStart(c.status, c.hdr)
 	}
 	if err != nil {
-		return nil, streamErr(err)
+		return streamErr(err)
 	}
 	c.trailer = c.trailer[:0]
 	if c.enc != nil {
@@ -85,8 +89,7 @@ func (c *Ctx) startStream(contentType string, n int64) (*Stream, error) {
 		c.encW = c.enc.Open(&c.encSink)
 	}
 	c.responded, c.streaming, c.used = true, true, true
-	c.stream.c = c
-	return &c.stream, nil
+	return nil
 }
 
 // Write sends p as the next piece of the body; p is copied before Write
