@@ -51,7 +51,10 @@ type hubSlot struct {
 // OnOpen. While it is not 0, a broadcast posts to every loop it knows, not
 // only to the loops with members: a member an OnOpen is adding may not be
 // counted yet, though its client may have its 101 and have made another
-// member broadcast.
+// member broadcast. A connection that ends between its upgrade and the
+// hand-over to its WebSocket (behind a response still under way) is never
+// handed over and stays counted: hubs then post to every loop, as if a
+// WebSocket were opening, which costs wake-ups but loses nothing.
 var wsOpening atomic.Int64
 
 // NewHub returns an empty hub.
