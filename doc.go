@@ -22,7 +22,7 @@
 // on a goroutine of its own (Receive, Messages: for code that blocks). Sends
 // are safe from any goroutine and keep their order; heartbeat, closing
 // handshake and drain run on the loop's timer; a Hub broadcasts with one
-// task per loop.
+// task per loop that has members.
 //
 //	app.WebSocket("/ws", eddy.WSFunc(func(ws *eddy.WebSocket) error {
 //		for msg := range ws.Messages() {

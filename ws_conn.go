@@ -284,14 +284,18 @@ func (w *WebSocket) ConnectionMade(lc *loop.Conn) {
 	w.lastRead = w.lc.Loop().Time()
 	w.rearm()
 	if w.wr.fn != nil {
+		wsOpening.Add(-1)
 		go w.run()
 		return
 	}
 	if w.wr.cb.OnOpen != nil {
 		w.batchStart()
 		w.callOpen()
+		wsOpening.Add(-1) // after OnOpen's Hub.Add
 		w.flush()
+		return
 	}
+	wsOpening.Add(-1)
 }
 
 // DataReceived is loop.Protocol: it parses every frame in data and

@@ -47,8 +47,13 @@ func (wr *wsRoute) upgrade(c *Ctx) error {
 	c.hdr = hs.AppendHeaders(c.hdr) // after any header the middleware set
 	c.status = 101
 	c.finishing()
+	// Opening until its OnOpen returned (ConnectionMade): the 101 leaves
+	// before OnOpen runs, and a Hub broadcast meanwhile must reach the
+	// member OnOpen adds.
+	wsOpening.Add(1)
 	c.x.Respond(101, c.hdr, nil)
 	if err := c.x.Hijack(w); err != nil {
+		wsOpening.Add(-1)
 		return err // the connection is gone: nobody to answer
 	}
 	return nil

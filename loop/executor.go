@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -26,7 +27,18 @@ type executor struct {
 	live    atomic.Int64 // worker goroutines
 	blocked atomic.Int64 // goroutines inside BlockingWait
 	spares  atomic.Int64 // spare workers started, since start
+	// gate counts the senders between their check and their send (enqueue), plus
+	// gateClosed once stop began: stop waits for the count to reach zero before it
+	// drops what is queued, so nothing is queued after the drop.
+	gate atomic.Int64
+
+	// Test hooks, nil outside tests: hookEnqueue runs in runInExecutor between its
+	// check and its send, hookStopWait when stop waits for such a send to end.
+	hookEnqueue, hookStopWait func()
 }
+
+// gateClosed is the bit of executor.gate that says stop began.
+const gateClosed = 1 << 62
 
 type execJob struct {
 	job, done func()
@@ -53,12 +65,42 @@ func (e *executor) start() {
 }
 
 // stop ends the workers. Jobs still queued are not run: the loops are stopped, so
-// nobody waits for their done; the ones that hold a resource release it (drop).
+// nobody waits for their done; the ones that hold a resource release it (drop). A
+// sender that passed its check before stop began (a job queueing another from a
+// worker) is waited for, so its job is queued before the drop, and dropped (or run by
+// a worker not gone yet); a sender after it is refused with ErrStopped.
 func (e *executor) stop() {
 	e.once.Do(func() {
+		e.gate.Or(gateClosed)
 		close(e.stopC)
+		if e.gate.Load() != gateClosed && e.hookStopWait != nil {
+			e.hookStopWait()
+		}
+		for e.gate.Load() != gateClosed {
+			runtime.Gosched() // a sender is between its check and its non-blocking send
+		}
 		e.dropQueued()
 	})
+}
+
+// enqueue queues j, or refuses it: ErrStopped once stop began, ErrExecutorFull when
+// the queue is full. It never blocks.
+func (e *executor) enqueue(j execJob) error {
+	if e.gate.Add(1)&gateClosed != 0 {
+		e.gate.Add(-1)
+		return ErrStopped
+	}
+	if e.hookEnqueue != nil {
+		e.hookEnqueue()
+	}
+	err := ErrExecutorFull
+	select {
+	case e.q <- j:
+		err = nil
+	default:
+	}
+	e.gate.Add(-1)
+	return err
 }
 
 // dropQueued takes every job left in the queue and calls its drop. A worker that
@@ -175,16 +217,10 @@ func (c *Conn) RunInExecutor(job func(), done func()) error {
 }
 
 func (l *Loop) runInExecutor(j execJob) error {
-	e := &l.srv.exec
 	if l.stopped.Load() || l.stopping.Load() {
 		return ErrStopped
 	}
-	select {
-	case e.q <- j:
-		return nil
-	default:
-		return ErrExecutorFull
-	}
+	return l.srv.exec.enqueue(j)
 }
 
 // BlockingWait runs wait, which blocks until a slow peer lets the caller go on (a pool

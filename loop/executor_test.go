@@ -193,3 +193,47 @@ type panickyFile struct{}
 
 func (panickyFile) Fd() uintptr  { return ^uintptr(0) }
 func (panickyFile) Close() error { panic("close") }
+
+// A job queued off the loop (by another job, say) exactly while the server stops is
+// run or dropped, never left in the queue: here stop runs to its end, or as far as it
+// goes, between runInExecutor's check and its send.
+func TestExecutorStopRacesEnqueue(t *testing.T) {
+	s := startServer(t, Config{Loops: 1, PoolWorkers: 1, PoolSpare: -1}, func() Protocol { return echoProto{} })
+	l := s.Loops()[0]
+	stopDone := make(chan struct{})
+	stopWaits := make(chan struct{})
+	s.exec.hookStopWait = func() { close(stopWaits) }
+	s.exec.hookEnqueue = func() {
+		s.exec.hookEnqueue = nil
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := s.Stop(ctx); err != nil {
+				t.Error(err)
+			}
+			close(stopDone)
+		}()
+		select {
+		case <-stopDone: // stop did not wait for the send: the window is open
+		case <-stopWaits: // stop waits for the send to end before it drops the queue
+		}
+	}
+	var ran, dropped atomic.Int32
+	err := l.runInExecutor(execJob{job: func() { ran.Add(1) }, l: l, drop: func() { dropped.Add(1) }})
+	recv(t, stopDone, "the stop")
+	if err != nil && err != ErrStopped {
+		t.Fatalf("runInExecutor: %v", err)
+	}
+	want := int32(1)
+	if err != nil {
+		want = 0 // refused: neither run nor dropped
+	}
+	// A worker that took the job before it saw the stop may still be running it.
+	waitFor(t, 5*time.Second, "the job run or dropped", func() bool { return ran.Load()+dropped.Load() >= want })
+	if r, d := ran.Load(), dropped.Load(); r+d != want {
+		t.Fatalf("job queued during stop (err %v): ran %d, dropped %d; want run or dropped %d time", err, r, d, want)
+	}
+	if q := s.ExecutorStats().Queued; q != 0 {
+		t.Fatalf("%d jobs left queued after stop", q)
+	}
+}

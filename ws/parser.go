@@ -90,6 +90,9 @@ type Parser struct {
 	msgOp Op          // the op code of the message being assembled
 	flags parserFlags // one byte, not seven bools: the Parser stays in 112 bytes
 	utf8  validator
+	// smallLim says which masked FIN text and binary frames with a 7-bit
+	// length small may parse: length+1 < smallLim[op-1]; 0 until initSmall.
+	smallLim [2]uint8
 }
 
 // parserFlags are the Parser's yes/no state, one bit each.
@@ -165,24 +168,31 @@ func (p *Parser) Feed(in []byte) (n int, m Message, err error) {
 // 125 bytes) is at the start of in. ok false means it is not that case and
 // nothing was done: feed parses it. The state it leaves is the one feed
 // leaves after such a message.
+//
+// It checks the header through smallLim, which headerErr (the general
+// path's checks) computed for this parser's configuration: a check added
+// there applies here too.
 func (p *Parser) small(in []byte) (n int, m Message, err error, ok bool) {
 	b0, b1 := in[0], in[1]
 	length := int(b1 & 0x7f)
-	if b1 < 0x80 || length > MaxControlPayload || len(in) < 6+length || p.Role != RoleServer || len(p.buf) != 0 ||
-		p.MaxMessage > 0 && length > p.MaxMessage || p.MaxFrame > 0 && length > p.MaxFrame {
+	if b1 < 0x80 || length > MaxControlPayload || len(in) < 6+length || len(p.buf) != 0 {
 		return 0, Message{}, nil, false
 	}
+	var lim uint8
 	switch b0 { // FIN, no reserved bit, text or binary
 	case 0x80 | byte(OpText):
-		if p.RejectText {
-			return 0, Message{}, nil, false
-		}
+		lim = p.smallLim[0]
 	case 0x80 | byte(OpBinary):
-		if p.RejectBinary {
-			return 0, Message{}, nil, false
-		}
+		lim = p.smallLim[1]
 	default:
 		return 0, Message{}, nil, false
+	}
+	if length >= int(lim)-1 {
+		if lim != 0 {
+			return 0, Message{}, nil, false // headerErr rejects this length: feed fails it
+		}
+		p.initSmall()
+		return p.small(in)
 	}
 	op := Op(b0 & 0x0f)
 	copy(p.mask[:], in[2:6])
@@ -196,6 +206,26 @@ func (p *Parser) small(in []byte) (n int, m Message, err error, ok bool) {
 		return 6 + length, Message{}, ErrInvalidUTF8, true
 	}
 	return 6 + length, Message{Op: op, Payload: pl}, nil, true
+}
+
+// initSmall fills smallLim from headerErr, once per parser (Reset clears
+// it): for a masked FIN text and binary frame between messages, one more
+// than the lengths up to 125 that headerErr accepts (lengths below the
+// first one it rejects: its length checks are upper bounds), 1 for none.
+// Called between messages, in the state small parses from.
+func (p *Parser) initSmall() {
+	for i, op := range [2]Op{OpText, OpBinary} {
+		b0 := 0x80 | byte(op)
+		n := 0
+		if p.headerErr(b0, 0x80|MaxControlPayload, MaxControlPayload) == nil {
+			n = MaxControlPayload + 1
+		} else {
+			for n <= MaxControlPayload && p.headerErr(b0, 0x80|byte(n), int64(n)) == nil {
+				n++
+			}
+		}
+		p.smallLim[i] = uint8(n + 1)
+	}
 }
 
 // Compact drops the assembly buffer, unless a message is being assembled
@@ -412,7 +442,35 @@ func (p *Parser) checkStart(b0, b1 byte) error {
 	return nil
 }
 
-// parseHeader checks a complete header and starts its frame.
+// checkLength checks a frame's length against the limits. Its checks are
+// upper bounds (a length it accepts, it accepts every shorter one of): the
+// small path relies on it (initSmall).
+func (p *Parser) checkLength(op Op, length int64) error {
+	if !op.IsControl() {
+		if int64(len(p.buf))+length > p.maxMessage() {
+			return ErrMessageTooBig
+		}
+		if length > p.maxFrame() {
+			return ErrFrameTooBig
+		}
+	}
+	return nil
+}
+
+// headerErr is every check of a frame header whose first two bytes are b0
+// and b1 and whose length is length (parseHeader's, in its order, but for
+// the extended length's encoding): the general path makes them as the
+// header arrives, the small path through smallLim, which it computes.
+func (p *Parser) headerErr(b0, b1 byte, length int64) error {
+	if err := p.checkStart(b0, b1); err != nil {
+		return err
+	}
+	return p.checkLength(Op(b0&0x0f), length)
+}
+
+// parseHeader checks a complete header and starts its frame. A check added
+// here belongs in checkStart or checkLength, which headerErr makes for the
+// small path too.
 func (p *Parser) parseHeader(h []byte) error {
 	b0, b1 := h[0], h[1]
 	if err := p.checkStart(b0, b1); err != nil {
@@ -439,13 +497,8 @@ func (p *Parser) parseHeader(h []byte) error {
 		i = 10
 	}
 	op := Op(b0 & 0x0f)
-	if !op.IsControl() {
-		if int64(len(p.buf))+length > p.maxMessage() {
-			return ErrMessageTooBig
-		}
-		if length > p.maxFrame() {
-			return ErrFrameTooBig
-		}
+	if err := p.checkLength(op, length); err != nil {
+		return err
 	}
 	// The frame's flags in one store, not a branch each.
 	f := p.flags&^(fMasked|fFin) | fInFrame

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -249,4 +250,98 @@ func TestParserSize(t *testing.T) {
 	if n := unsafe.Sizeof(Parser{}); n > 112 {
 		t.Fatalf("Parser is %d bytes, documented as 112", n)
 	}
+}
+
+// TestParserSmallMatchesGeneral: a frame fed whole, which the one-pass
+// small path takes when it can, and the same frame fed with its header one
+// byte at a time, which only the general path parses, give the same
+// message or the same error, for every first byte, masked and not, many
+// lengths (every one up to 125 for a FIN text and binary frame) and the
+// configurations that change the checks. A header check present in one
+// path only fails it.
+func TestParserSmallMatchesGeneral(t *testing.T) {
+	key := [4]byte{0x11, 0x22, 0x33, 0x44}
+	var configs []Parser
+	for _, role := range []Role{RoleServer, RoleClient} {
+		for _, rej := range []int{0, 1, 2, 3} {
+			for _, mm := range []int{0, 6, 125} {
+				for _, mf := range []int{0, 10} {
+					for _, infl := range []bool{false, true} {
+						c := Parser{Role: role, RejectText: rej&1 != 0, RejectBinary: rej&2 != 0, MaxMessage: mm, MaxFrame: mf}
+						if infl {
+							c.Inflater = NewInflater(DeflateParams{}, role)
+						}
+						configs = append(configs, c)
+					}
+				}
+			}
+		}
+	}
+	someLengths := []int{0, 1, 2, 5, 6, 7, 10, 11, 100, 124, 125}
+	allLengths := make([]int, MaxControlPayload+1)
+	for i := range allLengths {
+		allLengths[i] = i
+	}
+	payload := bytes.Repeat([]byte("abcdefgh"), 16)
+	result := func(m Message, err error) string {
+		if err != nil {
+			return "error " + err.Error()
+		}
+		return fmt.Sprintf("%v %q", m.Op, m.Payload)
+	}
+	cases := 0
+	for ci := range configs {
+		cfg := &configs[ci]
+		for b0 := range 256 {
+			lengths := someLengths
+			if b0 == 0x81 || b0 == 0x82 {
+				lengths = allLengths
+			}
+			for _, masked := range []bool{true, false} {
+				for _, length := range lengths {
+					var frame []byte
+					if masked {
+						frame = append([]byte{byte(b0), 0x80 | byte(length)}, key[:]...)
+						frame = append(frame, payload[:length]...)
+						Mask(frame[6:], key, 0)
+					} else {
+						frame = append([]byte{byte(b0), byte(length)}, payload[:length]...)
+					}
+					whole := newConfigured(cfg)
+					_, m, err := whole.Feed(bytes.Clone(frame))
+					got := result(m, err)
+					split := newConfigured(cfg)
+					in := bytes.Clone(frame)
+					hl := headerLen(in[1])
+					var want string
+					for i := 0; ; {
+						end := min(i+1, len(in))
+						if i >= hl {
+							end = len(in)
+						}
+						n, m, err := split.Feed(in[i:end])
+						i += n
+						if err != nil || m.Op != 0 || i >= len(in) {
+							want = result(m, err)
+							break
+						}
+					}
+					if got != want {
+						t.Fatalf("%+v: frame % x: fed whole %s, header byte by byte %s", *cfg, frame[:min(len(frame), 8)], got, want)
+					}
+					cases++
+				}
+			}
+		}
+	}
+	t.Logf("%d frames", cases)
+}
+
+// newConfigured returns a fresh parser with c's configuration.
+func newConfigured(c *Parser) *Parser {
+	p := &Parser{Role: c.Role, RejectText: c.RejectText, RejectBinary: c.RejectBinary, MaxMessage: c.MaxMessage, MaxFrame: c.MaxFrame}
+	if c.Inflater != nil {
+		p.Inflater = NewInflater(DeflateParams{}, c.Role)
+	}
+	return p
 }
