@@ -238,14 +238,18 @@ func (c *Ctx) respond(ct string, body []byte) error {
 		return c.sendExit(ct, body)
 	}
 	// send's plain case, written out: a call of its own costs about 20
-	// instructions a response.
+	// instructions a response. The lead line goes to the engine from ct
+	// or from the state, whichever holds it, not stored and read again.
 	s.status = st
-	if ct != "" && !s.hasCT {
+	lead := ct
+	if ct == "" || s.hasCT {
+		lead = s.ctLead
+	} else {
 		s.hasCT, s.ctLead = true, ct
 	}
 	s.written = int64(len(body))
 	s.responded = true
-	s.x.RespondLead(st, s.ctLead, s.hdr, body)
+	s.x.RespondLead(st, lead, s.hdr, body)
 	c.exit()
 	return nil
 }
@@ -381,12 +385,15 @@ func (c *Ctx) send(ct string, body []byte) error {
 	// What sendFull does for such a response, without its other tests
 	// (respond has the same lines).
 	s.status = st
-	if ct != "" && !s.hasCT {
+	lead := ct
+	if ct == "" || s.hasCT {
+		lead = s.ctLead
+	} else {
 		s.hasCT, s.ctLead = true, ct
 	}
 	s.written = int64(len(body))
 	s.responded = true
-	s.x.RespondLead(st, s.ctLead, s.hdr, body)
+	s.x.RespondLead(st, lead, s.hdr, body)
 	return nil
 }
 
