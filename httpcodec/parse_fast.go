@@ -22,6 +22,11 @@ var (
 
 const crlf = '\r' | '\n'<<8
 
+// reportFast is the parser given to parseFast to have its answer
+// (0 or fastNeedMore) returned instead of going on with parseRest. It is
+// never written (a head's first look), so any goroutine may use it.
+var reportFast RequestParser
+
 // hostNameBytes flags, as plainPathBytes does, the bytes of w that are not
 // an ASCII letter, digit, '-' or '.': the bytes of most host names and of
 // IPv4 addresses.
@@ -81,8 +86,8 @@ var pathWords = [6]uint64{
 // Host go through field and finish, as in parse.
 //
 // It returns the head's length, with r filled exactly as parse fills it.
-// Otherwise, with a nil p (a test, or parseRest after a skipped empty
-// line) it returns 0 when the head is anything else (another target form
+// Otherwise, with p &reportFast (a test, or parseRest after a skipped
+// empty line) it returns 0 when the head is anything else (another target form
 // or version, an IP-literal Host, whitespace before a Host's CR, any
 // error), so that the general single pass decides, and fastNeedMore when
 // it ran out of input with everything before valid; with Parse's p it
@@ -93,7 +98,7 @@ var pathWords = [6]uint64{
 // FuzzParseFast), so which path parsed a head never shows; the
 // incremental path still picks every error.
 func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) (int, error) {
-	if p != nil && (p.scanned != 0 || p.lineEnd != 0) {
+	if !p.fresh() {
 		return p.parseRest(buf, r, notTried) // not the head's first look
 	}
 	in := buf
@@ -402,14 +407,14 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 
 	// The two ways out for a head of another shape or an incomplete one,
 	// reached by goto from the block above: Parse (p) goes on with the
-	// general paths, tests (nil p) get the answer.
+	// general paths, tests (&reportFast) get the answer.
 other:
-	if p == nil {
+	if p == &reportFast {
 		return 0, nil
 	}
 	return p.parseRest(in, r, 0)
 needMore:
-	if p == nil {
+	if p == &reportFast {
 		return fastNeedMore, nil
 	}
 	return p.parseRest(in, r, fastNeedMore)

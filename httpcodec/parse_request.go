@@ -85,7 +85,7 @@ func (p *RequestParser) parseRest(buf []byte, r *Request, fast int) (n int, err 
 		// The head's first look: after an empty line parseFast did not
 		// skip, the common shape again, then any other.
 		if start != 0 {
-			fast, _ = r.parseFast(buf, start, p.Limits, nil)
+			fast, _ = r.parseFast(buf, start, p.Limits, &reportFast)
 			if fast > 0 {
 				return fast, nil
 			}
