@@ -226,10 +226,17 @@ func (c *Ctx) HTML(s string) error {
 // other goes through sendExit, whose deferred exit also runs when a hook
 // or callback panics.
 func (c *Ctx) respond(ct string, body []byte) error {
-	if !c.enter() {
+	// enter, written out: its result is a flag made and tested again,
+	// and the state is loaded twice (about 5 instructions).
+	s := c.ctxState
+	if s == nil {
 		return ErrStaleCtx
 	}
-	s := c.ctxState
+	s.busy.Add(1)
+	if s.generation.Load() != c.gen {
+		s.busy.Add(-1)
+		return ErrStaleCtx
+	}
 	st := s.status
 	if st == 0 {
 		st = 200
