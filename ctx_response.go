@@ -290,11 +290,17 @@ func (c *Ctx) Blob(contentType string, b []byte) error {
 // (or a pointer to one) is written without encoding/json, with the same
 // bytes. An encoding error is returned and nothing is sent.
 func (c *Ctx) JSON(v any) error {
-	if !c.enter() {
+	// enter, written out as in respond.
+	s := c.ctxState
+	if s == nil {
+		return ErrStaleCtx
+	}
+	s.busy.Add(1)
+	if s.generation.Load() != c.gen {
+		s.busy.Add(-1)
 		return ErrStaleCtx
 	}
 	defer c.exit() // encoding runs the value's own code (MarshalJSON), which may panic
-	s := c.ctxState
 	if s.responded {
 		return ErrResponded
 	}
