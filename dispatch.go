@@ -81,7 +81,9 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 		} else {
 			ep = a.statics.getAny(path)
 		}
-		if ep != nil && m < nMethods {
+		if m := c.m.method; ep != nil && m < nMethods {
+			// m read back from the state, which the route's checks
+			// below need anyway, rather than kept on the stack.
 			if r = ep.std[m]; r != nil {
 				// Done: nothing below applies to a route found here
 				// (a standard method leaves m.custom empty). The
@@ -91,8 +93,9 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 				if c.route != r {
 					c.route = r
 				}
-				c.inPool = r.plan.InPool
-				return r.plan
+				p := r.plan // read once: InPool is both stored and returned
+				c.inPool = p.InPool
+				return p
 			}
 		}
 	} else {
