@@ -87,16 +87,16 @@ var pathWords = [6]uint64{
 //
 // It returns the head's length, with r filled exactly as parse fills it.
 // Otherwise, with p &reportFast (a test, or parseRest after a skipped
-// empty line) it returns 0 when the head is anything else (another target form
-// or version, an IP-literal Host, whitespace before a Host's CR, any
-// error), so that the general single pass decides, and fastNeedMore when
-// it ran out of input with everything before valid; with Parse's p it
-// hands that answer to parseRest and returns what parseRest returns, so
-// that Parse is one call no value lives across. A p that has seen part
-// of the head already goes to parseRest at once. It accepts only heads
-// that parse accepts, with the same result (TestParseFastAgrees,
-// FuzzParseFast), so which path parsed a head never shows; the
-// incremental path still picks every error.
+// empty line) it returns 0 when the head is anything else (another
+// target form or version, an IP-literal Host, whitespace before a Host's
+// CR, any error), so that the general single pass decides, and
+// fastNeedMore when it ran out of input with everything before valid;
+// with Parse's p it hands that answer to parseRest and returns what
+// parseRest returns, so that Parse is one call no value lives across. A
+// p that has seen part of the head already goes to parseRest at once.
+// It accepts only heads that parse accepts, with the same result
+// (TestParseFastAgrees, FuzzParseFast), so which path parsed a head
+// never shows; the incremental path still picks every error.
 func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) (int, error) {
 	if !p.fresh() {
 		return p.parseRest(buf, r, notTried) // not the head's first look
