@@ -215,8 +215,10 @@ func (c *Ctx) current() bool {
 // clears the path only so that the loop's input buffer is not kept
 // reachable through it.
 func (c *ctxState) reset() {
-	c.m.path = ""
-	c.status, c.hdr, c.body, c.hdrErr, c.hasCT, c.ctLead, c.written = 0, c.hdr[:0], c.body[:0], nil, false, "", 0
+	// The pointer words first, together: one write barrier test for
+	// the three.
+	c.m.path, c.hdrErr, c.ctLead = "", nil, ""
+	c.status, c.hdr, c.body, c.hasCT, c.written = 0, c.hdr[:0], c.body[:0], false, 0
 	c.responded = false
 	if c.used {
 		c.resetUsed()

@@ -45,7 +45,12 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 	if req.PlainPath() && req.Form() != httpcodec.AuthorityForm {
 		// routePath's usual case, without its call: nothing to decode,
 		// no dot segment possible.
-		path := unsafeString(req.Path())
+		// The path's view as a string, its slice's pointer and length
+		// read as a string's: unsafeString's tests (empty, and
+		// unsafe.String's for an address that wraps) cannot fail for a
+		// view of the head, and cost about 6 instructions.
+		pb := req.Path()
+		path := *(*string)(unsafe.Pointer(&pb))
 		c.m.path = path
 		c.head = uintptr(unsafe.Pointer(unsafe.SliceData(raw))) // headBase: Serve keeps c.m.path while the head stays here
 		// The usual route, a static pattern with a handler for a standard
@@ -76,7 +81,9 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 		} else {
 			ep = a.statics.getAny(path)
 		}
-		if ep != nil && m < nMethods {
+		if m := c.m.method; ep != nil && m < nMethods {
+			// m read back from the state, which the route's checks
+			// below need anyway, rather than kept on the stack.
 			if r = ep.std[m]; r != nil {
 				// Done: nothing below applies to a route found here
 				// (a standard method leaves m.custom empty). The
@@ -86,8 +93,9 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 				if c.route != r {
 					c.route = r
 				}
-				c.inPool = r.plan.InPool
-				return r.plan
+				p := r.plan // read once: InPool is both stored and returned
+				c.inPool = p.InPool
+				return p
 			}
 		}
 	} else {

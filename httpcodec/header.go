@@ -8,8 +8,11 @@ type span struct {
 }
 
 func (s span) of(buf []byte) []byte {
-	end := s.off + s.len
-	return buf[s.off:end:end]
+	// In int, not uint32: off <= end then needs no test (and no
+	// wraparound can make it false), only end <= cap(buf) does.
+	off := int(s.off)
+	end := off + int(s.len)
+	return buf[off:end:end]
 }
 
 // field is one field line: name and value spans (value without OWS).

@@ -22,6 +22,11 @@ var (
 
 const crlf = '\r' | '\n'<<8
 
+// reportFast is the parser given to parseFast to have its answer
+// (0 or fastNeedMore) returned instead of going on with parseRest. It is
+// never written (a head's first look), so any goroutine may use it.
+var reportFast RequestParser
+
 // hostNameBytes flags, as plainPathBytes does, the bytes of w that are not
 // an ASCII letter, digit, '-' or '.': the bytes of most host names and of
 // IPv4 addresses.
@@ -80,296 +85,337 @@ var pathWords = [6]uint64{
 // same pass that finds its CR. Framing and singleton fields other than
 // Host go through field and finish, as in parse.
 //
-// It returns the head's length, with r filled exactly as parse fills it;
-// 0 when the head is anything else (another target form or version, an
-// IP-literal Host, whitespace before a Host's CR, any error), so that the
-// general single pass decides; fastNeedMore when it ran out of input with
-// everything before valid. It accepts only heads that parse accepts, with
-// the same result (TestParseFastAgrees, FuzzParseFast), so which path
-// parsed a head never shows; the incremental path still picks every error.
-func (r *Request) parseFast(buf []byte, start int, l *Limits) int {
-	// The limits, with one nil check where each accessor has its own.
-	max, maxLine, maxFields, drop := DefaultMaxHeaderBytes, DefaultMaxRequestLine, DefaultMaxHeaders, false
-	if l != nil {
-		max, maxLine, maxFields, drop = l.maxHeaderBytes(), l.maxRequestLine(), l.maxHeaders(), l.DropUnderscoreHeaders
+// It returns the head's length, with r filled exactly as parse fills it.
+// Otherwise, with p &reportFast (a test, or parseRest after a skipped
+// empty line) it returns 0 when the head is anything else (another
+// target form or version, an IP-literal Host, whitespace before a Host's
+// CR, any error), so that the general single pass decides, and
+// fastNeedMore when it ran out of input with everything before valid;
+// with Parse's p it hands that answer to parseRest and returns what
+// parseRest returns, so that Parse is one call no value lives across. A
+// p that has seen part of the head already goes to parseRest at once.
+// It accepts only heads that parse accepts, with the same result
+// (TestParseFastAgrees, FuzzParseFast), so which path parsed a head
+// never shows; the incremental path still picks every error.
+func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) (int, error) {
+	if !p.fresh() {
+		return p.parseRest(buf, r, notTried) // not the head's first look
 	}
-	if len(buf) < max {
-		max = len(buf)
-	}
-	buf = buf[:max:max] // cap == len: one bound for every check below
-	// Each result goes into r as soon as it is known, and the limits and
-	// flags live in memory in st (its address is taken, so it is never
-	// held in registers): the scans' loops then keep only r, buf, and their
-	// index in registers, instead of spilling and reloading the other
-	// values at every step. After a 0 or fastNeedMore the caller resets r.
-	var st struct {
-		fieldState
-		framing bool // fieldState holds something: finish must run
-		drop    bool // Limits.DropUnderscoreHeaders
-		lineEnd int  // start + Limits.MaxRequestLine
-		limit   int  // MaxHeaders, or the fixed array's size
-		n       int  // field lines stored
-	}
-	st.lineEnd = start + maxLine // an overflow only sends heads to parse
-	st.limit = min(maxFields, len(r.hdr.arr))
-	st.drop = drop
-	r.requestHead = requestHead{}
-	r.contentLength = -1
+	in := buf
+	{
+		// The limits, with one nil check where each accessor has its own.
+		max, maxLine, maxFields, drop := DefaultMaxHeaderBytes, DefaultMaxRequestLine, DefaultMaxHeaders, false
+		if l != nil {
+			max, maxLine, maxFields, drop = l.maxHeaderBytes(), l.maxRequestLine(), l.maxHeaders(), l.DropUnderscoreHeaders
+		}
+		if len(buf) < max {
+			max = len(buf)
+		}
+		buf = buf[:max:max] // cap == len: one bound for every check below
+		// Each result goes into r as soon as it is known, and the limits and
+		// flags live in memory in st (its address is taken, so it is never
+		// held in registers): the scans' loops then keep only r, buf, and their
+		// index in registers, instead of spilling and reloading the other
+		// values at every step. After a 0 or fastNeedMore the caller resets r.
+		var st struct {
+			fieldState
+			framing bool // fieldState holds something: finish must run
+			drop    bool // Limits.DropUnderscoreHeaders
+			lineEnd int  // start + Limits.MaxRequestLine
+			limit   int  // MaxHeaders, or the fixed array's size
+			n       int  // field lines stored
+		}
+		st.lineEnd = start + maxLine // an overflow only sends heads to parse
+		st.limit = min(maxFields, len(r.hdr.arr))
+		st.drop = drop
+		r.requestHead = requestHead{}
+		r.contentLength = -1
 
-	// Request line: method SP origin-form SP HTTP-version CRLF.
-	i := start
-	if i+4 > len(buf) {
-		return fastNeedMore
-	}
-	if load4(buf, i) == getSP {
-		i += 3
-	} else {
-		for i < len(buf) && tcharTable[buf[i]] {
-			i++
+		// Request line: method SP origin-form SP HTTP-version CRLF.
+		i := start
+		if i+4 > len(buf) {
+			goto needMore
 		}
-		if i >= len(buf) {
-			return fastNeedMore
-		}
-		if buf[i] != ' ' || i == start || string(buf[start:i]) == "CONNECT" {
-			return 0 // CONNECT takes an authority, never a path
-		}
-	}
-	r.method = span{uint32(start), uint32(i - start)}
-	i++
-	if i >= len(buf) {
-		return fastNeedMore
-	}
-	if buf[i] != '/' {
-		return 0
-	}
-	r.target.off = uint32(i)
-	// The path: eight bytes per step while they are letters, digits and
-	// '/' (about three instructions a byte, see plainPathBytes), the rest
-	// (from the first other byte) by skipPath's tables.
-	k0, k1, k2, k3, k4, k5 := pathWords[0], pathWords[1], pathWords[2], pathWords[3], pathWords[4], pathWords[5]
-	for i+8 <= len(buf) {
-		if m := plainPathBytes(load8(buf, i), k0, k1, k2, k3, k4, k5); m != 0 {
-			i += bits.TrailingZeros64(m) >> 3
-			break
-		}
-		i += 8
-	}
-	if i < len(buf) && buf[i] == ' ' {
-		r.plainPath = true
-		r.target.len = uint32(i) - r.target.off
-		r.path = r.target
-	} else {
-		var special bool
-		i, special = skipPath(buf, i)
-		r.plainPath = !special
-		if i < len(buf) && buf[i] == '?' {
-			r.path = span{r.target.off, uint32(i) - r.target.off}
-			r.hasQuery = true
-			q := i + 1
-			i = skipTarget(buf, q, &targetStops)
-			r.query = span{uint32(q), uint32(i - q)}
-			r.target.len = uint32(i) - r.target.off
+		if load4(buf, i) == getSP {
+			i += 3
 		} else {
-			r.target.len = uint32(i) - r.target.off
-			r.path = r.target
-		}
-	}
-	// SP, the version and CRLF as two words. A complete head has two more
-	// bytes at least (its empty line), so fewer is fastNeedMore.
-	if i+13 > len(buf) {
-		return fastNeedMore
-	}
-	if load8(buf, i) != spHTTP1 {
-		return 0
-	}
-	switch load4(buf, i+7) {
-	case dot1CRLF:
-		r.minor = 1
-	case dot0CRLF:
-	default:
-		return 0
-	}
-	pos := i + 11
-	if pos > st.lineEnd {
-		return 0
-	}
-
-	// Field lines up to the empty line. Past st.limit lines parse takes
-	// over; a dropped line lowers the limit, as it counts but is not
-	// stored. Each line's end (as the request line's) checks that two
-	// more bytes follow and whether they are the empty line, so the loop
-	// needs no test of its own; a line starting with CR not followed by
-	// LF fails the name scan.
-	for load2(buf, pos) != crlf {
-		if st.n >= st.limit {
-			return 0
-		}
-		if pos+8 <= len(buf) {
-			if w := load8(buf, pos); (w|0x20202020)<<24 == hostColon24 {
-				// Host: a reg-name, then ':' and digits, then CR. Its bytes
-				// are all field-value bytes, so this one scan replaces the
-				// value scan and validHost; anything else (OWS around the
-				// value, an IP literal) is left to parse.
-				v := pos + 5
-				if byte(w>>40) == ' ' {
-					v++
-				}
-				// The name's span and the value's start go to memory now,
-				// so that neither pos nor v is held through the scans.
-				f := &r.hdr.arr[st.n]
-				f.name = span{uint32(pos), 4}
-				r.host.off = uint32(v)
-				j := v
-				for j+8 <= len(buf) {
-					if m := hostNameBytes(load8(buf, j)); m != 0 {
-						j += bits.TrailingZeros64(m) >> 3
-						break
-					}
-					j += 8
-				}
-				if j >= len(buf) {
-					return fastNeedMore
-				}
-				c := buf[j]
-				if c != ':' && hostBits[c] != 0 {
-					for j < len(buf) && hostBits[buf[j]] != 0 {
-						j++ // the other reg-name bytes, and a tail under eight bytes
-					}
-					if j >= len(buf) {
-						return fastNeedMore
-					}
-					c = buf[j]
-				}
-				if c == ':' {
-					j++
-					if j+8 <= len(buf) {
-						// The first byte that is not a digit: for a byte
-						// below 0x80, adding 0x50 sets its top bit from '0'
-						// up, adding 0x46 from ':' up; see plainPathBytes.
-						w := load8(buf, j)
-						nd := (^(w + 0x5050505050505050) | (w + 0x4646464646464646) | w) & msb
-						if nd == 0 {
-							return 0 // a port of eight digits or more
-						}
-						j += bits.TrailingZeros64(nd) >> 3
-					} else {
-						for j < len(buf) && isDigit(buf[j]) {
-							j++
-						}
-					}
-				}
-				if j+4 > len(buf) {
-					return fastNeedMore
-				}
-				if load2(buf, j) != crlf || uint32(j) == r.host.off || r.hasHost {
-					return 0
-				}
-				r.hasHost = true
-				r.host.len = uint32(j) - r.host.off
-				f.value = r.host
-				st.n++
-				pos = j + 2
-				continue
+			for i < len(buf) && tcharTable[buf[i]] {
+				i++
+			}
+			if i >= len(buf) {
+				goto needMore
+			}
+			if buf[i] != ' ' || i == start || string(buf[start:i]) == "CONNECT" {
+				goto other // CONNECT takes an authority, never a path
 			}
 		}
-
-		// Any other field line, as parseFieldLine reads it.
-		i := pos
+		r.method = span{uint32(start), uint32(i - start)}
+		i++
+		if i >= len(buf) {
+			goto needMore
+		}
+		if buf[i] != '/' {
+			goto other
+		}
+		r.target.off = uint32(i)
+		// The path: eight bytes per step while they are letters, digits and
+		// '/' (about three instructions a byte, see plainPathBytes), the rest
+		// (from the first other byte) by skipPath's tables.
+		k0, k1, k2, k3, k4, k5 := pathWords[0], pathWords[1], pathWords[2], pathWords[3], pathWords[4], pathWords[5]
 		for i+8 <= len(buf) {
-			if m := nameBytes(load8(buf, i)); m != 0 {
+			// Two words a step while 16 bytes remain, as in the Host scan.
+			m := plainPathBytes(load8(buf, i), k0, k1, k2, k3, k4, k5)
+			if m == 0 && i+16 <= len(buf) {
+				i += 8
+				m = plainPathBytes(load8(buf, i), k0, k1, k2, k3, k4, k5)
+			}
+			if m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
 				break
 			}
 			i += 8
 		}
-		for i < len(buf) && tcharTable[buf[i]] {
-			i++ // the other token bytes, and a tail under eight bytes
+		if i < len(buf) && buf[i] == ' ' {
+			r.plainPath = true
+			r.target.len = uint32(i) - r.target.off
+			r.path = r.target
+		} else {
+			var special bool
+			i, special = skipPath(buf, i)
+			r.plainPath = !special
+			if i < len(buf) && buf[i] == '?' {
+				r.path = span{r.target.off, uint32(i) - r.target.off}
+				r.hasQuery = true
+				q := i + 1
+				i = skipTarget(buf, q, &targetStops)
+				r.query = span{uint32(q), uint32(i - q)}
+				r.target.len = uint32(i) - r.target.off
+			} else {
+				r.target.len = uint32(i) - r.target.off
+				r.path = r.target
+			}
 		}
-		if i >= len(buf) {
-			return fastNeedMore
+		// SP, the version and CRLF as two words. A complete head has two more
+		// bytes at least (its empty line), so fewer is fastNeedMore.
+		if i+13 > len(buf) {
+			goto needMore
 		}
-		if buf[i] != ':' || i == pos {
-			return 0
+		if load8(buf, i) != spHTTP1 {
+			goto other
 		}
-		name := span{uint32(pos), uint32(i - pos)}
-		i++
-		for i < len(buf) && isOWS(buf[i]) {
-			i++
+		switch load4(buf, i+7) {
+		case dot1CRLF:
+			r.minor = 1
+		case dot0CRLF:
+		default:
+			goto other
 		}
-		vs := i
-		// The value up to its first control byte, as scanValue.
-		for i+8 <= len(buf) {
-			if m := ctlMask(load8(buf, i)); m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				if buf[i] != '\t' {
+		pos := i + 11
+		if pos > st.lineEnd {
+			goto other
+		}
+
+		// Field lines up to the empty line. Past st.limit lines parse takes
+		// over; a dropped line lowers the limit, as it counts but is not
+		// stored. Each line's end (as the request line's) checks that two
+		// more bytes follow and whether they are the empty line, so the loop
+		// needs no test of its own; a line starting with CR not followed by
+		// LF fails the name scan.
+		for load2(buf, pos) != crlf {
+			if st.n >= st.limit {
+				goto other
+			}
+			if pos+8 <= len(buf) {
+				if w := load8(buf, pos); (w|0x20202020)<<24 == hostColon24 {
+					// Host: a reg-name, then ':' and digits, then CR. Its bytes
+					// are all field-value bytes, so this one scan replaces the
+					// value scan and validHost; anything else (OWS around the
+					// value, an IP literal) is left to parse.
+					v := pos + 5
+					if byte(w>>40) == ' ' {
+						v++
+					}
+					// The name's span and the value's start go to memory now,
+					// so that neither pos nor v is held through the scans.
+					f := &r.hdr.arr[st.n]
+					f.name = span{uint32(pos), 4}
+					r.host.off = uint32(v)
+					j := v
+					for j+8 <= len(buf) {
+						// Two words a step while 16 bytes remain: most
+						// names end in the second (a loop step spends
+						// about a third of its instructions reloading
+						// the eight constants and the registers the
+						// scan took).
+						m := hostNameBytes(load8(buf, j))
+						if m == 0 && j+16 <= len(buf) {
+							j += 8
+							m = hostNameBytes(load8(buf, j))
+						}
+						if m != 0 {
+							j += bits.TrailingZeros64(m) >> 3
+							break
+						}
+						j += 8
+					}
+					if j >= len(buf) {
+						goto needMore
+					}
+					c := buf[j]
+					if c != ':' && hostBits[c] != 0 {
+						for j < len(buf) && hostBits[buf[j]] != 0 {
+							j++ // the other reg-name bytes, and a tail under eight bytes
+						}
+						if j >= len(buf) {
+							goto needMore
+						}
+						c = buf[j]
+					}
+					if c == ':' {
+						j++
+						if j+8 <= len(buf) {
+							// The first byte that is not a digit: for a byte
+							// below 0x80, adding 0x50 sets its top bit from '0'
+							// up, adding 0x46 from ':' up; see plainPathBytes.
+							w := load8(buf, j)
+							nd := (^(w + 0x5050505050505050) | (w + 0x4646464646464646) | w) & msb
+							if nd == 0 {
+								goto other // a port of eight digits or more
+							}
+							j += bits.TrailingZeros64(nd) >> 3
+						} else {
+							for j < len(buf) && isDigit(buf[j]) {
+								j++
+							}
+						}
+					}
+					if j+4 > len(buf) {
+						goto needMore
+					}
+					if load2(buf, j) != crlf || uint32(j) == r.host.off || r.hasHost {
+						goto other
+					}
+					r.hasHost = true
+					r.host.len = uint32(j) - r.host.off
+					f.value = r.host
+					st.n++
+					pos = j + 2
+					continue
+				}
+			}
+
+			// Any other field line, as parseFieldLine reads it.
+			i := pos
+			for i+8 <= len(buf) {
+				if m := nameBytes(load8(buf, i)); m != 0 {
+					i += bits.TrailingZeros64(m) >> 3
 					break
 				}
+				i += 8
+			}
+			for i < len(buf) && tcharTable[buf[i]] {
+				i++ // the other token bytes, and a tail under eight bytes
+			}
+			if i >= len(buf) {
+				goto needMore
+			}
+			if buf[i] != ':' || i == pos {
+				goto other
+			}
+			name := span{uint32(pos), uint32(i - pos)}
+			i++
+			for i < len(buf) && isOWS(buf[i]) {
 				i++
+			}
+			vs := i
+			// The value up to its first control byte, as scanValue.
+			for i+8 <= len(buf) {
+				if m := ctlMask(load8(buf, i)); m != 0 {
+					i += bits.TrailingZeros64(m) >> 3
+					if buf[i] != '\t' {
+						break
+					}
+					i++
+					continue
+				}
+				i += 8
+			}
+			for i < len(buf) && valueTable[buf[i]] {
+				i++
+			}
+			if i+4 > len(buf) {
+				goto needMore
+			}
+			if load2(buf, i) != crlf {
+				goto other
+			}
+			ve := i
+			for ve > vs && isOWS(buf[ve-1]) {
+				ve--
+			}
+			pos = i + 2
+			if st.drop && bytes.IndexByte(name.of(buf), '_') >= 0 {
+				st.limit-- // as in parse: counted, not stored
 				continue
 			}
-			i += 8
-		}
-		for i < len(buf) && valueTable[buf[i]] {
-			i++
-		}
-		if i+4 > len(buf) {
-			return fastNeedMore
-		}
-		if load2(buf, i) != crlf {
-			return 0
-		}
-		ve := i
-		for ve > vs && isOWS(buf[ve-1]) {
-			ve--
-		}
-		pos = i + 2
-		if st.drop && bytes.IndexByte(name.of(buf), '_') >= 0 {
-			st.limit-- // as in parse: counted, not stored
-			continue
-		}
-		f := field{name, span{uint32(vs), uint32(ve - vs)}}
-		r.hdr.arr[st.n] = f
-		st.n++
-		if name.len == 4 && isHost(name.of(buf)) {
-			return 0 // a Host the word compare missed: too near the end
-		}
-		// mayFrame, inline: most lines need no call at all.
-		var framing bool
-		switch name.len {
-		case 6:
-			framing = isExpect(name.of(buf))
-		case 7:
-			framing = isUpgrade(name.of(buf))
-		case 10:
-			framing = isConnection(name.of(buf))
-		case 14:
-			framing = isContentLength(name.of(buf))
-		case 5, 8, 12, 13, 17, 19:
-			framing = true
-		}
-		if framing {
-			// What field and singleton's lookup read.
-			r.buf = buf
-			r.hdr.n = st.n
-			st.framing = true
-			if r.field(f, &st.fieldState) != nil {
-				return 0
+			f := field{name, span{uint32(vs), uint32(ve - vs)}}
+			r.hdr.arr[st.n] = f
+			st.n++
+			if name.len == 4 && isHost(name.of(buf)) {
+				goto other // a Host the word compare missed: too near the end
+			}
+			// mayFrame, inline: most lines need no call at all.
+			var framing bool
+			switch name.len {
+			case 6:
+				framing = isExpect(name.of(buf))
+			case 7:
+				framing = isUpgrade(name.of(buf))
+			case 10:
+				framing = isConnection(name.of(buf))
+			case 14:
+				framing = isContentLength(name.of(buf))
+			case 5, 8, 12, 13, 17, 19:
+				framing = true
+			}
+			if framing {
+				// What field and singleton's lookup read.
+				r.buf = buf
+				r.hdr.n = st.n
+				st.framing = true
+				if r.field(f, &st.fieldState) != nil {
+					goto other
+				}
 			}
 		}
-	}
-	end := pos + 2
-	r.buf = buf[:end]
-	r.headLen = uint32(end)
-	r.hdr.n = st.n
-	if st.framing {
-		if r.finish(&st.fieldState) != nil {
-			return 0
+		end := pos + 2
+		r.buf = buf[:end]
+		r.headLen = uint32(end)
+		r.hdr.n = st.n
+		if st.framing {
+			if r.finish(&st.fieldState) != nil {
+				goto other
+			}
+			return end, nil
 		}
-		return end
+		if !r.hasHost && r.minor == 1 {
+			goto other
+		}
+		r.keepAlive = r.minor == 1
+		return end, nil
 	}
-	if !r.hasHost && r.minor == 1 {
-		return 0
+
+	// The two ways out for a head of another shape or an incomplete one,
+	// reached by goto from the block above: Parse (p) goes on with the
+	// general paths, tests (&reportFast) get the answer.
+other:
+	if p == &reportFast {
+		return 0, nil
 	}
-	r.keepAlive = r.minor == 1
-	return end
+	return p.parseRest(in, r, 0)
+needMore:
+	if p == &reportFast {
+		return fastNeedMore, nil
+	}
+	return p.parseRest(in, r, fastNeedMore)
 }

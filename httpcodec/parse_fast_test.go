@@ -39,7 +39,7 @@ func checkFast(t *testing.T, in []byte, l *Limits) bool {
 	// Leftovers of an earlier, larger request must not show through.
 	fast.hdr.n = 3
 	fast.requestHead = requestHead{hasUpgrade: true, chunked: true, expectContinue: true, hasQuery: true}
-	n := fast.parseFast(in, start, l)
+	n, _ := fast.parseFast(in, start, l, &reportFast)
 	w := whole.parseWhole(in, start, l)
 	switch {
 	case n > 0:

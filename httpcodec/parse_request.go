@@ -53,9 +53,28 @@ type RequestParser struct {
 // Parse does not allocate (unless MaxHeaders exceeds DefaultMaxHeaders and
 // r has not yet grown its overflow slice).
 func (p *RequestParser) Parse(buf []byte, r *Request) (n int, err error) {
+	// On the head's first look, most often it is all there, so it is
+	// parsed in one pass, validating and finding the line ends at once:
+	// the common shape first (parseFast, which goes on with parseRest
+	// itself when the head is of another shape or incomplete: no values
+	// kept across its call, and Parse inlines into its caller).
+	return r.parseFast(buf, 0, p.Limits, p)
+}
+
+// notTried is parseRest's fast argument when parseFast did not look at
+// the head (the parser had seen part of it already).
+const notTried = 1
+
+// parseRest is Parse after parseFast: fast is parseFast's answer for the
+// head at offset 0 (0: another shape, fastNeedMore: incomplete), or
+// notTried.
+func (p *RequestParser) parseRest(buf []byte, r *Request, fast int) (n int, err error) {
 	start := 0
 	if len(buf) > 0 && buf[0] == '\r' {
 		if len(buf) < 2 {
+			if fast != notTried {
+				r.Reset() // parseFast began filling it
+			}
 			return 0, nil
 		}
 		if buf[1] == '\n' {
@@ -63,13 +82,15 @@ func (p *RequestParser) Parse(buf []byte, r *Request) (n int, err error) {
 		}
 	}
 	if p.scanned == 0 && p.lineEnd == 0 {
-		// First look at this head: most often it is all there, so parse it
-		// in one pass, validating and finding the line ends at once: the
-		// common shape first, then any other.
-		switch end := r.parseFast(buf, start, p.Limits); {
-		case end > 0:
-			return end, nil
-		case end == 0:
+		// The head's first look: after an empty line parseFast did not
+		// skip, the common shape again, then any other.
+		if start != 0 {
+			fast, _ = r.parseFast(buf, start, p.Limits, &reportFast)
+			if fast > 0 {
+				return fast, nil
+			}
+		}
+		if fast == 0 {
 			if end := r.parseWhole(buf, start, p.Limits); end > 0 {
 				return end, nil
 			}

@@ -16,3 +16,7 @@ func load4(b []byte, i int) uint32 { return binary.LittleEndian.Uint32(b[i : i+4
 
 // load8 reads the little-endian word at b[i:i+8].
 func load8(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i : i+8 : i+8]) }
+
+// fresh reports whether p has seen no part of the head yet (scanned and
+// lineEnd both 0).
+func (p *RequestParser) fresh() bool { return p.scanned == 0 && p.lineEnd == 0 }
