@@ -89,7 +89,7 @@ func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 	now := c.ls.now()
 	c.lastRead = now
 	c.flags |= cfInData
-	n := c.consume(data, now)
+	n := c.guarded(data, now)
 	c.flags &^= cfInData | cfFlushDue
 	if c.head == nil && c.cur == nil && c.hijack == nil && c.headStart == 0 &&
 		c.flags&(cfClosed|cfHijacked|cfClosing|cfDraining|cfFresh|cfReadPaused|cfWritePaused|cfUpgrade) == 0 {
@@ -199,7 +199,7 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 		if x.req.HasBody() {
 			off += c.begin(x, data[off:], now)
 		} else {
-			c.beginBare(x, now)
+			c.beginBare(x, now, off)
 		}
 		if off >= len(data) && c.cur == nil {
 			// All consumed, no body pending: what the next turn would
@@ -319,7 +319,10 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 // loop, answered at once at the head of the FIFO, never detached),
 // serve's work and x's release and reset written out here: about 40
 // instructions a request fewer than begin, serve and recycle's calls.
-func (c *conn) beginBare(x *Exchange, now time.Duration) {
+// With a DirectServer, Serve and Release are one call. end is the offset
+// in the batch's input just past x's head, where guarded goes on after a
+// panic.
+func (c *conn) beginBare(x *Exchange, now time.Duration, end int) {
 	ls := c.ls
 	x.c = c
 	x.remote, x.proxy = ls.peerOf(c)
@@ -352,24 +355,30 @@ func (c *conn) beginBare(x *Exchange, now time.Duration) {
 	if l := ls.loop; l != nil {
 		l.Annotate("h1: serve")
 	}
-	ls.e.h.Serve(x)
-	lf := x.lf &^ lfServing
-	x.lf = lf
-	if lf&(lfRouted|lfOwed|lfQueued|lfLast|lfHijack|lfDirect) != lfRouted|lfQueued|lfDirect ||
-		c.head != x || x.next != nil || x.state != stWritten || x.dead || x.detached || x.kicks != 0 {
-		c.served(x, lf)
-		return
+	if d := ls.e.d; d != nil {
+		// One call serves x and, when it was answered at once (Settle),
+		// releases it; a panic is recovered by guarded, for the batch.
+		ls.serving, ls.resume = x, end
+		released := d.ServeDirect(x)
+		ls.serving = nil
+		if !released {
+			lf := x.lf &^ lfServing
+			x.lf = lf
+			c.served(x, lf)
+			return
+		}
+	} else {
+		ls.e.h.Serve(x)
+		// Answered straight into the output buffer (RespondLead), the
+		// only slot of a connection that goes on: pop's work (Settle),
+		// then maybeRelease's for an exchange the loop alone held (never
+		// detached, so never in the pool: inJob is false).
+		if !x.Settle() {
+			c.served(x, x.lf)
+			return
+		}
+		ls.e.h.Release(x)
 	}
-	// Answered straight into the output buffer (RespondLead), the only
-	// slot of a connection that goes on: pop's work, then maybeRelease's
-	// for an exchange the loop alone held (never detached, so never in
-	// the pool: inJob is false).
-	c.head, c.tail = nil, nil
-	c.n = 0
-	c.lastRead = ls.now() // idle from now
-	x.lf = lf &^ lfQueued
-	c.flags &^= cfUpgrade // an upgrade answered as a plain request
-	ls.e.h.Release(x)
 	if x.lf&(lfAbandon|lfOwn|lfStreamBody) != 0 || x.detached || x.engErr != nil ||
 		x.ctx != nil || x.cause != nil || x.onWritable != nil {
 		if x.lf&lfAbandon != 0 {

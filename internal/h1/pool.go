@@ -20,6 +20,7 @@ const (
 type engine struct {
 	cfg Config
 	h   Handler
+	d   DirectServer // h, when it is one
 
 	mu    sync.Mutex
 	loops atomic.Pointer[[]*loopState] // indexed by Loop.Index; grown copy-on-write
@@ -74,6 +75,12 @@ type loopState struct {
 	hotLead string
 	hotClen int64
 
+	// serving is the exchange inside DirectServer.ServeDirect, nil
+	// outside it, and resume the offset in the batch's input just past
+	// its head: where guarded goes on when ServeDirect panics.
+	serving *Exchange
+	resume  int
+
 	// drainBy is the loop time at which the loop's idle connections close
 	// while the server drains (its first Drain call plus DrainIdleGrace):
 	// one for the loop, not a field of every connection. 0: not draining.
@@ -86,9 +93,16 @@ func NewFactory(cfg Config, h Handler) loop.Factory {
 	if h == nil {
 		panic("h1: nil Handler")
 	}
-	e := &engine{cfg: cfg.Normalized(), h: h}
-	e.unbound.e = e
+	e := newEngine(cfg, h)
 	return func() loop.Protocol { return &conn{ls: &e.unbound} }
+}
+
+// newEngine returns the engine for cfg and h.
+func newEngine(cfg Config, h Handler) *engine {
+	e := &engine{cfg: cfg.Normalized(), h: h}
+	e.d, _ = h.(DirectServer)
+	e.unbound.e = e
+	return e
 }
 
 // loopState returns l's state, creating it on first use. The fast path is
