@@ -358,9 +358,12 @@ func (c *conn) beginBare(x *Exchange, now time.Duration, end int) {
 	if d := ls.e.d; d != nil {
 		// One call serves x and, when it was answered at once (Settle),
 		// releases it; a panic is recovered by guarded, for the batch.
-		ls.serving, ls.resume = x, end
+		if ls.serving != x { // usually the same exchange as the last request's
+			ls.serving = x
+		}
+		ls.resume = end // never 0: x's head is before it
 		released := d.ServeDirect(x)
-		ls.serving = nil
+		ls.resume = 0
 		if !released {
 			lf := x.lf &^ lfServing
 			x.lf = lf
@@ -370,17 +373,24 @@ func (c *conn) beginBare(x *Exchange, now time.Duration, end int) {
 	} else {
 		ls.e.h.Serve(x)
 		// Answered straight into the output buffer (RespondLead), the
-		// only slot of a connection that goes on: pop's work (Settle),
-		// then maybeRelease's for an exchange the loop alone held (never
-		// detached, so never in the pool: inJob is false).
+		// only slot of a connection that goes on (Settle): maybeRelease's
+		// work for an exchange the loop alone held (never detached, so
+		// never in the pool: inJob is false), then pop's.
 		if !x.Settle() {
 			c.served(x, x.lf)
 			return
 		}
 		ls.e.h.Release(x)
 	}
+	// pop's work for the only slot of a connection that goes on (after
+	// Release: nothing of the FIFO is Release's business).
+	c.head, c.tail = nil, nil
+	c.n = 0
+	c.lastRead = ls.now() // idle from now
+	c.flags &^= cfUpgrade // an upgrade answered as a plain request
 	if x.lf&(lfAbandon|lfOwn|lfStreamBody) != 0 || x.detached || x.engErr != nil ||
 		x.ctx != nil || x.cause != nil || x.onWritable != nil {
+		x.lf &^= lfQueued
 		if x.lf&lfAbandon != 0 {
 			x.abandon()
 			return

@@ -8,11 +8,11 @@ import "time"
 // DirectServer.Recover, which answers the request as Serve answers a
 // panic; the engine then goes on with the exchange as after a Serve that
 // returned, and parses the rest of the batch. A panic anywhere else is not
-// recovered (ls.serving is nil): it goes on as it would without guarded.
+// recovered (ls.resume is 0): it goes on as it would without guarded.
 func (c *conn) guarded(data []byte, now time.Duration) (n int) {
 	ls := c.ls
 	defer func() {
-		if ls.serving == nil {
+		if ls.resume == 0 {
 			return // the usual end, or a panic not in ServeDirect
 		}
 		v := recover()
@@ -30,7 +30,7 @@ func (c *conn) guarded(data []byte, now time.Duration) (n int) {
 func (c *conn) recovered(data []byte, now time.Duration, v any) int {
 	ls := c.ls
 	x, end := ls.serving, ls.resume
-	ls.serving = nil
+	ls.resume = 0
 	ls.e.d.Recover(x, v)
 	lf := x.lf &^ lfServing
 	x.lf = lf

@@ -105,8 +105,8 @@ func TestDirectServer(t *testing.T) {
 			if tc.recover > 0 && h.recovered != "handler panic" {
 				t.Errorf("Recover got %v", h.recovered)
 			}
-			if w.c.head != nil || w.ls.serving != nil {
-				t.Errorf("after the batch: FIFO head %p, serving %p", w.c.head, w.ls.serving)
+			if w.c.head != nil || w.ls.resume != 0 {
+				t.Errorf("after the batch: FIFO head %p, resume %d", w.c.head, w.ls.resume)
 			}
 		})
 	}

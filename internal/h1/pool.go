@@ -75,9 +75,12 @@ type loopState struct {
 	hotLead string
 	hotClen int64
 
-	// serving is the exchange inside DirectServer.ServeDirect, nil
-	// outside it, and resume the offset in the batch's input just past
-	// its head: where guarded goes on when ServeDirect panics.
+	// resume is, while DirectServer.ServeDirect runs, the offset in the
+	// batch's input just past its exchange's head (where guarded goes on
+	// when ServeDirect panics), 0 outside it; serving is that exchange
+	// (left as it is once ServeDirect returns: stored again only when it
+	// changes, which spares the write barrier's test of two pointer stores
+	// a request).
 	serving *Exchange
 	resume  int
 

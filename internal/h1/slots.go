@@ -141,24 +141,14 @@ func (c *conn) served(x *Exchange, lf loopFlags) {
 
 // Settle is for DirectServer.ServeDirect, once x's handler returned: it
 // reports whether x was answered at once at the head of the FIFO with
-// nothing else holding it, and then takes it out of the FIFO, so that the
-// handler releases it before ServeDirect returns (true). False: the engine
-// goes on with x as after Serve. Loop-only.
+// nothing else holding it, so that the handler releases it before
+// ServeDirect returns (true); the engine then takes x out of the FIFO.
+// False: the engine goes on with x as after Serve. Loop-only.
 func (x *Exchange) Settle() bool {
 	lf := x.lf &^ lfServing
 	x.lf = lf
-	c := x.c
-	if lf&(lfRouted|lfOwed|lfQueued|lfLast|lfHijack|lfDirect) != lfRouted|lfQueued|lfDirect ||
-		c.head != x || x.next != nil || x.state != stWritten || x.dead || x.detached || x.kicks != 0 {
-		return false
-	}
-	// pop's work for the only slot of a connection that goes on.
-	c.head, c.tail = nil, nil
-	c.n = 0
-	c.lastRead = c.ls.now() // idle from now
-	x.lf = lf &^ lfQueued
-	c.flags &^= cfUpgrade // an upgrade answered as a plain request
-	return true
+	return lf&(lfRouted|lfOwed|lfQueued|lfLast|lfHijack|lfDirect) == lfRouted|lfQueued|lfDirect &&
+		x.c.head == x && x.next == nil && x.state == stWritten && !x.dead && !x.detached && x.kicks == 0
 }
 
 // job runs Serve on an executor goroutine.
