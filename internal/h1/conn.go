@@ -78,8 +78,10 @@ func (c *conn) made(lc transport, ls *loopState) {
 }
 
 // DataReceived parses every complete request in data, serves what it can
-// and writes every response that is ready, in one write.
-func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
+// and writes every response that is ready, in one write. A panic of
+// DirectServer.ServeDirect is recovered by one deferred call for the
+// batch, not per request (see unwind).
+func (c *conn) DataReceived(lc *loop.Conn, data []byte) (n int) {
 	if c.flags&cfHijacked != 0 {
 		return c.hijack.p.DataReceived(lc, data)
 	}
@@ -89,7 +91,13 @@ func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 	now := c.ls.now()
 	c.lastRead = now
 	c.flags |= cfInData
-	n := c.guarded(data, now)
+	c.ls.in = data
+	defer func() {
+		if c.ls.resume != 0 { // a panic of ServeDirect: not the usual end
+			n = c.unwind(recover())
+		}
+	}()
+	n = c.consume(data, now)
 	c.flags &^= cfInData | cfFlushDue
 	if c.head == nil && c.cur == nil && c.hijack == nil && c.headStart == 0 &&
 		c.flags&(cfClosed|cfHijacked|cfClosing|cfDraining|cfFresh|cfReadPaused|cfWritePaused|cfUpgrade) == 0 {

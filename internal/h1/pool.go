@@ -83,6 +83,7 @@ type loopState struct {
 	// a request).
 	serving *Exchange
 	resume  int
+	in      []byte // the input of the running DataReceived, for unwind (read only during that call)
 
 	// drainBy is the loop time at which the loop's idle connections close
 	// while the server drains (its first Drain call plus DrainIdleGrace):
