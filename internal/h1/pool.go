@@ -74,6 +74,7 @@ type loopState struct {
 	hot     []byte
 	hotLead string
 	hotClen int64
+	hotAt   time.Duration // the loop time at which current last held (hotCurrent); -1: none
 
 	// resume is, while DirectServer.ServeDirect runs, the offset in the
 	// batch's input just past its exchange's head (where guarded goes on
@@ -131,7 +132,7 @@ func (e *engine) loopState(l *loop.Loop) *loopState {
 	}
 	next := make([]*loopState, n)
 	copy(next, cur)
-	next[i] = &loopState{e: e, l: l, loop: l}
+	next[i] = &loopState{e: e, l: l, loop: l, hotAt: -1}
 	e.loops.Store(&next)
 	return next[i]
 }
@@ -203,6 +204,19 @@ func (ls *loopState) current() bool {
 		ls.readSecond()
 	}
 	return ls.sec == ls.preSec && ls.pre != nil
+}
+
+// hotCurrent is current for RespondLead's cached head: when it holds, it
+// records the loop time, so that the callback's later responses skip it.
+// Loop-only.
+func (ls *loopState) hotCurrent() bool {
+	if !ls.current() {
+		return false
+	}
+	if l := ls.loop; l != nil {
+		ls.hotAt = l.Time()
+	}
+	return true
 }
 
 // readSecond is current's read of the second.
