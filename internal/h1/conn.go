@@ -408,16 +408,8 @@ func (c *conn) beginBare(x *Exchange, now time.Duration, end int) {
 	}
 	// reset's work for this exchange, less the fields already as reset
 	// leaves them: body (never set without a body), next and dead (tested
-	// above).
-	x.c = nil
-	x.remote, x.proxy = nil, nil
-	x.headReq = false
-	x.state = 0
-	x.lf = 0
-	x.plan = Plan{}
-	x.started = 0
-	x.req.Reset()
-	x.sf = 0
+	// by Settle).
+	x.resetBare()
 	if len(ls.free) < maxFreeExchanges {
 		ls.free = append(ls.free, x)
 	}
