@@ -328,7 +328,7 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 // serve's work and x's release and reset written out here: about 40
 // instructions a request fewer than begin, serve and recycle's calls.
 // With a DirectServer, Serve and Release are one call. end is the offset
-// in the batch's input just past x's head, where guarded goes on after a
+// in the batch's input just past x's head, where unwind goes on after a
 // panic.
 func (c *conn) beginBare(x *Exchange, now time.Duration, end int) {
 	ls := c.ls
@@ -365,7 +365,7 @@ func (c *conn) beginBare(x *Exchange, now time.Duration, end int) {
 	}
 	if d := ls.e.d; d != nil {
 		// One call serves x and, when it was answered at once (Settle),
-		// releases it; a panic is recovered by guarded, for the batch.
+		// releases it; a panic is recovered once per batch (unwind).
 		if ls.serving != x { // usually the same exchange as the last request's
 			ls.serving = x
 		}

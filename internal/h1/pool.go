@@ -77,7 +77,7 @@ type loopState struct {
 	hotAt   time.Duration // the loop time at which current last held (hotCurrent); -1: none
 
 	// resume is, while DirectServer.ServeDirect runs, the offset in the
-	// batch's input just past its exchange's head (where guarded goes on
+	// batch's input just past its exchange's head (where unwind goes on
 	// when ServeDirect panics), 0 outside it; serving is that exchange
 	// (left as it is once ServeDirect returns: stored again only when it
 	// changes, which spares the write barrier's test of two pointer stores
