@@ -139,6 +139,9 @@ type ctxState struct {
 	// after to learn whether it deferred, without reading flags another
 	// goroutine may be writing.
 	defers atomic.Uint32
+	// before is defers when the request's handler was called by
+	// ServeDirect: what Recover compares it with after a panic.
+	before uint32
 
 	// generation counts the requests the state served: Release adds one,
 	// and a Ctx whose gen differs is stale. busy counts the Ctx method

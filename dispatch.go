@@ -135,7 +135,8 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 // (see Ctx, Stale use).
 //
 // The handler is called as App.run calls one (see there), written out here:
-// a call level less per request.
+// a call level less per request. The usual request (no body, on the loop)
+// comes to ServeDirect instead.
 func (h *handler) Serve(x *h1.Exchange) {
 	s := stateOf(x) // Route put it there: never nil here
 	c := s.newHandle()
@@ -163,6 +164,55 @@ func (h *handler) Serve(x *h1.Exchange) {
 	if s.defers.Load() != before || err != nil || !s.responded || s.streaming {
 		a.ran(c, before, err)
 	}
+}
+
+var _ h1.DirectServer = (*handler)(nil)
+
+// ServeDirect is Serve and Release in one call for the usual request, one
+// without a body served on the loop as soon as it is routed. It recovers
+// no panic: the engine recovers one for its whole batch of input and
+// hands it to Recover, so a handler that returns pays for no deferred
+// call. Loop-only.
+func (h *handler) ServeDirect(x *h1.Exchange) bool {
+	s := stateOf(x) // Route put it there: never nil here
+	c := s.newHandle()
+	// As in Serve (the head cannot have moved since Route, but Route's
+	// other paths leave s.head 0 and view the path again here).
+	if req := x.Request(); headBase(req) != s.head && !s.decoded {
+		s.m.path = unsafeString(req.Path())
+	}
+	a := h.a
+	if sc := a.cfg.SlowCallback; sc > 0 {
+		x.Loop().Annotate(s.route.pattern)
+	}
+	before := s.defers.Load()
+	s.before = before
+	err := s.route.serve(c)
+	if s.defers.Load() != before || err != nil || !s.responded || s.streaming {
+		a.ran(c, before, err)
+	}
+	if !x.Settle() {
+		return false // Release follows when the engine is done with x
+	}
+	// Release's work.
+	s.generation.Add(1) // every Ctx of the request is stale from here
+	if s.busy.Load() != 0 {
+		x.User = nil
+		x.Abandon()
+		return true
+	}
+	s.reset()
+	return true
+}
+
+// Recover answers x after its handler, called by ServeDirect, panicked
+// with v: as Serve's deferred recover does, through the request's Ctx (the
+// state's last handle: ServeDirect took it) and the Defer count it saw
+// before the handler ran. Loop-only.
+func (h *handler) Recover(x *h1.Exchange, v any) {
+	s := stateOf(x)
+	c := &s.slab[(s.next-1)&(handleSlab-1)]
+	h.a.unwound(c, s.before, v)
 }
 
 // Release ends the request's Ctx once the engine is done with the

@@ -6,8 +6,10 @@ import "errors"
 // the answer is a 500 and the connection is closed), then it finishes the
 // response as the handler's result requires, unless the handler deferred
 // it. handler.Serve does the same for a request's own handler, written out
-// there to save a call level per request; the loop callbacks of Go and
-// Complete call run.
+// there to save a call level per request, and so does handler.ServeDirect
+// without the recover (the engine recovers a panic once per batch of input
+// and hands it to handler.Recover, which calls unwound as run would); the
+// loop callbacks of Go and Complete call run.
 //
 // run executes inside Serve (on the loop or in the pool) or in a loop
 // callback (Go, Complete): never elsewhere, because the engine releases an

@@ -182,6 +182,28 @@ type Handler interface {
 	Release(x *Exchange)
 }
 
+// DirectServer is implemented by a Handler that serves the usual request
+// in one call: a head without a body, whose Plan runs it on the loop,
+// parsed from the input of one batch. The engine then calls ServeDirect in
+// place of Serve, and of Release too when the request was answered at once
+// (one interface call a request instead of two). Every other request goes
+// through Serve and Release as usual.
+type DirectServer interface {
+	// ServeDirect does what Serve does for x, on the loop, except that it
+	// recovers no panic: the engine recovers one for its whole batch of
+	// input and hands it to Recover. Once x's handler returned (and its
+	// result was dealt with), ServeDirect calls x.Settle; when Settle
+	// reports true, x is out of the engine's hands: ServeDirect does what
+	// Release does, now, and returns true. Otherwise it returns false and
+	// the engine goes on as after Serve (Release follows later).
+	ServeDirect(x *Exchange) (released bool)
+	// Recover runs on the loop when ServeDirect(x) panicked with v (never
+	// nil), before the engine goes on as after a Serve that returned: it
+	// answers x as Serve answers a panic of its handler (the engine does
+	// not). A panic anywhere else is not recovered.
+	Recover(x *Exchange, v any)
+}
+
 // Failer is implemented by a Handler that renders the engine's own
 // answers itself: 400, 414, 431, 501 and 505 for a malformed head, 408 for
 // a head or body too slow, 413 for a body too large, 503 for a handler

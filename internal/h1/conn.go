@@ -78,8 +78,10 @@ func (c *conn) made(lc transport, ls *loopState) {
 }
 
 // DataReceived parses every complete request in data, serves what it can
-// and writes every response that is ready, in one write.
-func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
+// and writes every response that is ready, in one write. A panic of
+// DirectServer.ServeDirect is recovered by one deferred call for the
+// batch, not per request (see unwind).
+func (c *conn) DataReceived(lc *loop.Conn, data []byte) (n int) {
 	if c.flags&cfHijacked != 0 {
 		return c.hijack.p.DataReceived(lc, data)
 	}
@@ -89,7 +91,13 @@ func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 	now := c.ls.now()
 	c.lastRead = now
 	c.flags |= cfInData
-	n := c.consume(data, now)
+	c.ls.in = data
+	defer func() {
+		if c.ls.resume != 0 { // a panic of ServeDirect: not the usual end
+			n = c.unwind(recover())
+		}
+	}()
+	n = c.consume(data, now)
 	c.flags &^= cfInData | cfFlushDue
 	if c.head == nil && c.cur == nil && c.hijack == nil && c.headStart == 0 &&
 		c.flags&(cfClosed|cfHijacked|cfClosing|cfDraining|cfFresh|cfReadPaused|cfWritePaused|cfUpgrade) == 0 {
@@ -199,7 +207,7 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 		if x.req.HasBody() {
 			off += c.begin(x, data[off:], now)
 		} else {
-			c.beginBare(x, now)
+			c.beginBare(x, now, off)
 		}
 		if off >= len(data) && c.cur == nil {
 			// All consumed, no body pending: what the next turn would
@@ -319,7 +327,10 @@ func (c *conn) begin(x *Exchange, after []byte, now time.Duration) int {
 // loop, answered at once at the head of the FIFO, never detached),
 // serve's work and x's release and reset written out here: about 40
 // instructions a request fewer than begin, serve and recycle's calls.
-func (c *conn) beginBare(x *Exchange, now time.Duration) {
+// With a DirectServer, Serve and Release are one call. end is the offset
+// in the batch's input just past x's head, where unwind goes on after a
+// panic.
+func (c *conn) beginBare(x *Exchange, now time.Duration, end int) {
 	ls := c.ls
 	x.c = c
 	x.remote, x.proxy = ls.peerOf(c)
@@ -352,26 +363,42 @@ func (c *conn) beginBare(x *Exchange, now time.Duration) {
 	if l := ls.loop; l != nil {
 		l.Annotate("h1: serve")
 	}
-	ls.e.h.Serve(x)
-	lf := x.lf &^ lfServing
-	x.lf = lf
-	if lf&(lfRouted|lfOwed|lfQueued|lfLast|lfHijack|lfDirect) != lfRouted|lfQueued|lfDirect ||
-		c.head != x || x.next != nil || x.state != stWritten || x.dead || x.detached || x.kicks != 0 {
-		c.served(x, lf)
-		return
+	if d := ls.e.d; d != nil {
+		// One call serves x and, when it was answered at once (Settle),
+		// releases it; a panic is recovered once per batch (unwind).
+		if ls.serving != x { // usually the same exchange as the last request's
+			ls.serving = x
+		}
+		ls.resume = end // never 0: x's head is before it
+		released := d.ServeDirect(x)
+		ls.resume = 0
+		if !released {
+			lf := x.lf &^ lfServing
+			x.lf = lf
+			c.served(x, lf)
+			return
+		}
+	} else {
+		ls.e.h.Serve(x)
+		// Answered straight into the output buffer (RespondLead), the
+		// only slot of a connection that goes on (Settle): maybeRelease's
+		// work for an exchange the loop alone held (never detached, so
+		// never in the pool: inJob is false), then pop's.
+		if !x.Settle() {
+			c.served(x, x.lf)
+			return
+		}
+		ls.e.h.Release(x)
 	}
-	// Answered straight into the output buffer (RespondLead), the only
-	// slot of a connection that goes on: pop's work, then maybeRelease's
-	// for an exchange the loop alone held (never detached, so never in
-	// the pool: inJob is false).
+	// pop's work for the only slot of a connection that goes on (after
+	// Release: nothing of the FIFO is Release's business).
 	c.head, c.tail = nil, nil
 	c.n = 0
 	c.lastRead = ls.now() // idle from now
-	x.lf = lf &^ lfQueued
 	c.flags &^= cfUpgrade // an upgrade answered as a plain request
-	ls.e.h.Release(x)
 	if x.lf&(lfAbandon|lfOwn|lfStreamBody) != 0 || x.detached || x.engErr != nil ||
 		x.ctx != nil || x.cause != nil || x.onWritable != nil {
+		x.lf &^= lfQueued
 		if x.lf&lfAbandon != 0 {
 			x.abandon()
 			return
@@ -381,16 +408,8 @@ func (c *conn) beginBare(x *Exchange, now time.Duration) {
 	}
 	// reset's work for this exchange, less the fields already as reset
 	// leaves them: body (never set without a body), next and dead (tested
-	// above).
-	x.c = nil
-	x.remote, x.proxy = nil, nil
-	x.headReq = false
-	x.state = 0
-	x.lf = 0
-	x.plan = Plan{}
-	x.started = 0
-	x.req.Reset()
-	x.sf = 0
+	// by Settle).
+	x.resetBare()
 	if len(ls.free) < maxFreeExchanges {
 		ls.free = append(ls.free, x)
 	}

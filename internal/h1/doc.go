@@ -5,7 +5,11 @@
 // (Handler.Route returns a Plan), reads the body (Content-Length or chunked),
 // calls Handler.Serve and writes the responses in request order. It knows
 // nothing of routes, middleware or contexts of the application: the root
-// package builds App, Router and Ctx on top of Exchange.
+// package builds App, Router and Ctx on top of Exchange. A Handler that is
+// also a DirectServer serves the usual request (no body, on the loop) in
+// one call that releases it too when it was answered at once; the engine
+// recovers a panic of that call once per batch of input, not per request,
+// and hands it back to the handler (DirectServer.Recover).
 //
 // Per connection the engine keeps a few words of state. Pipelined requests
 // take slots in a FIFO of exchanges, at most Config.PipelineDepth of them;

@@ -296,6 +296,20 @@ func (x *Exchange) abandon() {
 	x.next = nil
 }
 
+// resetBare is reset's work for the usual exchange (see reset) less body,
+// next and dead, which beginBare knows are clear already.
+func (x *Exchange) resetBare() {
+	x.c = nil
+	x.remote, x.proxy = nil, nil
+	x.headReq = false
+	x.state = 0
+	x.lf = 0
+	x.plan = Plan{}
+	x.started = 0
+	x.req.Reset()
+	x.sf = 0
+}
+
 // reset prepares x for reuse. Buffers are kept when small, dropped when a
 // large body made them big, so pooled exchanges do not pin memory.
 func (x *Exchange) reset() {
@@ -307,17 +321,9 @@ func (x *Exchange) reset() {
 		// context: only what begin, Route and RespondLead set is reset,
 		// about 40 instructions fewer.
 		x.body = nil
-		x.c = nil
-		x.remote, x.proxy = nil, nil
-		x.headReq = false
 		x.next = nil
-		x.state = 0
-		x.lf = 0
 		x.dead = false
-		x.plan = Plan{}
-		x.started = 0
-		x.req.Reset()
-		x.sf = 0
+		x.resetBare()
 		return
 	}
 	// A never-detached exchange was only ever touched by the loop, so its

@@ -241,8 +241,7 @@ type fatalfer interface {
 // newFakeWire makes a conn of an engine with cfg and h on a fake loop, and
 // runs ConnectionMade.
 func newFakeWire(t fatalfer, cfg Config, h Handler, l *fakeLoop) *fakeWire {
-	e := &engine{cfg: cfg.Normalized(), h: h}
-	e.unbound.e = e
+	e := newEngine(cfg, h)
 	ls := &loopState{e: e, l: l}
 	c := &conn{ls: &e.unbound}
 	fc := &fakeConn{c: c}

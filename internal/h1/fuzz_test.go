@@ -164,6 +164,23 @@ func (h *fuzzHandler) Release(x *Exchange) {
 	h.released++
 }
 
+// fuzzDirect is fuzzHandler as a DirectServer: ServeDirect serves as
+// Serve does and releases when Settle says so, as the root's does.
+type fuzzDirect struct{ *fuzzHandler }
+
+func (h fuzzDirect) ServeDirect(x *Exchange) bool {
+	h.Serve(x)
+	if !x.Settle() {
+		return false
+	}
+	h.Release(x)
+	return true
+}
+
+func (h fuzzDirect) Recover(x *Exchange, v any) {
+	h.t.Fatalf("Recover(%v): the fuzz handler never panics", v)
+}
+
 // fuzzResponse is one response as the client reads it.
 type fuzzResponse struct {
 	status int
@@ -327,7 +344,11 @@ func runFuzzConn(t *testing.T, stream []byte, seed uint64) {
 		MaxBody:        1 << 10,
 		Logger:         slog.New(slog.DiscardHandler),
 	}
-	w := newFakeWire(t, cfg, h, l)
+	var hh Handler = h
+	if seed&1 != 0 {
+		hh = fuzzDirect{h} // the one-call path for requests without a body
+	}
+	w := newFakeWire(t, cfg, hh, l)
 	if !noFlow {
 		w.fc.hwm = 64 + l.rng.IntN(256)
 	}

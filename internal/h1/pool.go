@@ -20,6 +20,7 @@ const (
 type engine struct {
 	cfg Config
 	h   Handler
+	d   DirectServer // h, when it is one
 
 	mu    sync.Mutex
 	loops atomic.Pointer[[]*loopState] // indexed by Loop.Index; grown copy-on-write
@@ -73,6 +74,17 @@ type loopState struct {
 	hot     []byte
 	hotLead string
 	hotClen int64
+	hotAt   time.Duration // the loop time at which current last held (hotCurrent); -1: none
+
+	// resume is, while DirectServer.ServeDirect runs, the offset in the
+	// batch's input just past its exchange's head (where unwind goes on
+	// when ServeDirect panics), 0 outside it; serving is that exchange
+	// (left as it is once ServeDirect returns: stored again only when it
+	// changes, which spares the write barrier's test of two pointer stores
+	// a request).
+	serving *Exchange
+	resume  int
+	in      []byte // the input of the running DataReceived, for unwind (read only during that call)
 
 	// drainBy is the loop time at which the loop's idle connections close
 	// while the server drains (its first Drain call plus DrainIdleGrace):
@@ -86,9 +98,16 @@ func NewFactory(cfg Config, h Handler) loop.Factory {
 	if h == nil {
 		panic("h1: nil Handler")
 	}
-	e := &engine{cfg: cfg.Normalized(), h: h}
-	e.unbound.e = e
+	e := newEngine(cfg, h)
 	return func() loop.Protocol { return &conn{ls: &e.unbound} }
+}
+
+// newEngine returns the engine for cfg and h.
+func newEngine(cfg Config, h Handler) *engine {
+	e := &engine{cfg: cfg.Normalized(), h: h}
+	e.d, _ = h.(DirectServer)
+	e.unbound.e = e
+	return e
 }
 
 // loopState returns l's state, creating it on first use. The fast path is
@@ -113,7 +132,7 @@ func (e *engine) loopState(l *loop.Loop) *loopState {
 	}
 	next := make([]*loopState, n)
 	copy(next, cur)
-	next[i] = &loopState{e: e, l: l, loop: l}
+	next[i] = &loopState{e: e, l: l, loop: l, hotAt: -1}
 	e.loops.Store(&next)
 	return next[i]
 }
@@ -185,6 +204,19 @@ func (ls *loopState) current() bool {
 		ls.readSecond()
 	}
 	return ls.sec == ls.preSec && ls.pre != nil
+}
+
+// hotCurrent is current for RespondLead's cached head: when it holds, it
+// records the loop time, so that the callback's later responses skip it.
+// Loop-only.
+func (ls *loopState) hotCurrent() bool {
+	if !ls.current() {
+		return false
+	}
+	if l := ls.loop; l != nil {
+		ls.hotAt = l.Time()
+	}
+	return true
 }
 
 // readSecond is current's read of the second.

@@ -23,8 +23,7 @@ func (h *peerHandler) Release(*Exchange) {}
 func TestPeerPerConnection(t *testing.T) {
 	h := &peerHandler{}
 	l := newFakeLoop(1)
-	e := &engine{cfg: Config{}.Normalized(), h: h}
-	e.unbound.e = e
+	e := newEngine(Config{}, h)
 	ls := &loopState{e: e, l: l}
 	wire := func(port int) *fakeWire {
 		c := &conn{ls: &e.unbound}

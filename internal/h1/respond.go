@@ -45,14 +45,18 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 	// On the loop inside Route or Serve (every on-loop handler's answer):
 	// rendered here, not in a callee, which would pass the eight words of
 	// arguments once more (about 20 instructions a response).
-	if x.lf&lfOwed == 0 || x.sf&(sfFinished|sfStream) != 0 {
+	// The flags in a local, stored once here and once below: each
+	// read-modify-write of x.lf is a load and a store.
+	lf := x.lf
+	if lf&lfOwed == 0 || x.sf&(sfFinished|sfStream) != 0 {
 		return
 	}
-	x.lf &^= lfOwed
-	x.sf |= sfFinished // loop-owned: no other goroutine reads sf now
-	if x.lf&lfRouteClose != 0 {
-		x.lf |= lfLast // answered in Route before its body arrived
+	lf &^= lfOwed
+	if lf&lfRouteClose != 0 {
+		lf |= lfLast // answered in Route before its body arrived
 	}
+	x.lf = lf
+	x.sf |= sfFinished // loop-owned: no other goroutine reads sf now
 	c := x.c
 	ls := c.ls
 	if x.dead || x.sf&sfClaimed != 0 {
@@ -65,17 +69,18 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 		}
 	}
 	if c.head == x {
-		x.lf |= lfDirect
+		x.lf = lf | lfDirect // nothing above changed x.lf since
 		ls.claim(c)
 		mode := modeLength
 		hot := status == 200 && len(header) == 0 && int64(len(body)) == ls.hotClen && sameString(lead, ls.hotLead) &&
 			x.lf&lfLast == 0 && c.flags&cfEOF == 0 && x.req.Minor() != 0
 		if hot {
-			// ls.current, inlined.
-			if l := ls.loop; l == nil || l.Time() != ls.secAt {
-				ls.readSecond()
+			// The head is for the loop's second: known when it was found so
+			// in this callback already (the second is read once per
+			// callback), else asked (ls.current, out of line).
+			if l := ls.loop; l == nil || l.Time() != ls.hotAt {
+				hot = ls.hotCurrent()
 			}
-			hot = ls.sec == ls.preSec && ls.pre != nil
 		}
 		if hot {
 			// The same head as the last: one copy, and the body with it

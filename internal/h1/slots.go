@@ -139,6 +139,18 @@ func (c *conn) served(x *Exchange, lf loopFlags) {
 	c.flags |= cfFlushDue
 }
 
+// Settle is for DirectServer.ServeDirect, once x's handler returned: it
+// reports whether x was answered at once at the head of the FIFO with
+// nothing else holding it, so that the handler releases it before
+// ServeDirect returns (true); the engine then takes x out of the FIFO.
+// False: the engine goes on with x as after Serve. Loop-only.
+func (x *Exchange) Settle() bool {
+	lf := x.lf &^ lfServing
+	x.lf = lf
+	return lf&(lfRouted|lfOwed|lfQueued|lfLast|lfHijack|lfDirect) == lfRouted|lfQueued|lfDirect &&
+		x.c.head == x && x.next == nil && x.state == stWritten && !x.dead && !x.detached && x.kicks == 0
+}
+
 // job runs Serve on an executor goroutine.
 func (x *Exchange) job() { x.ls.e.h.Serve(x) }
 
