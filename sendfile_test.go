@@ -291,7 +291,9 @@ func dropPages(t *testing.T, path string, size int64) {
 	if err := unix.Fstatfs(int(f.Fd()), &sfs); err != nil {
 		t.Fatal(err)
 	}
-	if sfs.Type == unix.TMPFS_MAGIC || sfs.Type == unix.RAMFS_MAGIC {
+	// Compared as uint32: Statfs_t.Type is an int32 on 32-bit Linux, where
+	// RAMFS_MAGIC (0x858458f6) overflows it.
+	if fs := uint32(sfs.Type); fs == unix.TMPFS_MAGIC || fs == unix.RAMFS_MAGIC {
 		t.Skipf("%s is on a file system without a disk behind it: its pages cannot be dropped", path)
 	}
 	if err := f.Sync(); err != nil {

@@ -2,6 +2,7 @@ package loop
 
 import (
 	"log/slog"
+	"math"
 	"runtime"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ func TestConfigNormalized(t *testing.T) {
 	if c != want {
 		t.Errorf("Config{}.Normalized() =\n%+v, want\n%+v", c, want)
 	}
-	b := Config{HighWater: 100, LowWater: 200, MaxInbound: 2 << 30, PoolSpare: -1}.Normalized()
+	b := Config{HighWater: 100, LowWater: 200, MaxInbound: math.MaxInt, PoolSpare: -1}.Normalized()
 	if b.LowWater != 100 || b.MaxInbound != 1<<30 || b.PoolSpare != 0 {
 		t.Errorf("bounds not applied: LowWater %d, MaxInbound %d, PoolSpare %d", b.LowWater, b.MaxInbound, b.PoolSpare)
 	}
