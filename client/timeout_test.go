@@ -35,24 +35,28 @@ func TestTimeouts(t *testing.T) {
 		reply   string // what the server sends before stalling
 		cfg     Timeouts
 		want    error
-		inBody  bool // the error comes from reading the body
-		withCtx bool // a context deadline instead of a session timeout
+		inBody  bool          // the error comes from reading the body
+		withCtx time.Duration // a context deadline instead of a session timeout
 	}{
-		{"total before the head", "", Timeouts{Total: 100 * time.Millisecond}, ErrTotalTimeout, false, false},
-		{"response header", "HTTP/1.1 200 OK\r\n", Timeouts{ResponseHeader: 100 * time.Millisecond}, ErrHeaderTimeout, false, false},
-		{"read gap before the head", "HTTP/1.1 200 OK\r\n", Timeouts{ReadGap: 100 * time.Millisecond}, ErrReadGapTimeout, false, false},
-		{"read gap mid-body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", Timeouts{ReadGap: 100 * time.Millisecond}, ErrReadGapTimeout, true, false},
-		{"total mid-body", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", Timeouts{Total: 150 * time.Millisecond}, ErrTotalTimeout, true, false},
-		{"context mid-body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", Timeouts{}, context.DeadlineExceeded, true, true},
-		{"context before the head", "", Timeouts{}, context.DeadlineExceeded, false, true},
+		// The mid-body cases give the head 1 s: on a loaded machine (the
+		// race detector, other tests) the dial and the head alone can take
+		// more than 100 ms, and the head must arrive before the timeout
+		// for the error to come from the body.
+		{"total before the head", "", Timeouts{Total: 100 * time.Millisecond}, ErrTotalTimeout, false, 0},
+		{"response header", "HTTP/1.1 200 OK\r\n", Timeouts{ResponseHeader: 100 * time.Millisecond}, ErrHeaderTimeout, false, 0},
+		{"read gap before the head", "HTTP/1.1 200 OK\r\n", Timeouts{ReadGap: 100 * time.Millisecond}, ErrReadGapTimeout, false, 0},
+		{"read gap mid-body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", Timeouts{ReadGap: time.Second}, ErrReadGapTimeout, true, 0},
+		{"total mid-body", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", Timeouts{Total: time.Second}, ErrTotalTimeout, true, 0},
+		{"context mid-body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", Timeouts{}, context.DeadlineExceeded, true, time.Second},
+		{"context before the head", "", Timeouts{}, context.DeadlineExceeded, false, 100 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			addr, reads := stall(t, tc.reply)
 			s := newSession(t, Config{Timeout: tc.cfg})
 			ctx := ctxT(t)
-			if tc.withCtx {
+			if tc.withCtx != 0 {
 				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, 100*time.Millisecond)
+				ctx, cancel = context.WithTimeout(ctx, tc.withCtx)
 				defer cancel()
 			}
 			start := time.Now()
