@@ -597,6 +597,44 @@ func (c *Conn) offer() {
 			return
 		}
 	}
+	c.offerEnd()
+}
+
+// offered is offer's work after a DataReceived call that returned n, then the rest of the
+// offer, for a call whose panic the protocol recovered (DataRecoverer): the input that
+// call was given is still the whole of inbound.
+func (c *Conn) offered(n int) {
+	direct := c.loop.direct == c
+	if direct {
+		c.loop.direct = nil
+	}
+	if c.flags&fClosed != 0 {
+		return
+	}
+	size := len(c.inbound())
+	if n < 0 || n > size || direct && n != size {
+		c.abort(whyBadConsumed)
+		return
+	}
+	if n == 0 {
+		c.offerEnd()
+		return
+	}
+	if c.flags&(fDetached|fCarry) != 0 {
+		c.discard(n)
+	} else {
+		_, _ = c.gc.Discard(n)
+	}
+	if n == size {
+		c.left = 0
+		return
+	}
+	c.offer()
+}
+
+// offerEnd is the end of an offer that left input unconsumed: it counts what is left
+// and holds it to the inbound bounds.
+func (c *Conn) offerEnd() {
 	if c.flags&fClosed != 0 {
 		return
 	}

@@ -83,7 +83,7 @@ func (l *Loop) panicked(v any) {
 	}
 }
 
-// A guarded run (made, guardedOffer, guardedDrain) defers a closure that puts the
+// A guarded run (made, guardedOffer, recoverOffer, guardedDrain) defers a closure that puts the
 // loop's running connection back and, only when the run did not return (a panic, or
 // runtime.Goexit, for which recover returns nil), calls recover and hands the result to
 // unwound. The run sets returned last, so its normal path costs no recover call; recover
@@ -109,7 +109,7 @@ func (c *Conn) guardedOffer() {
 	returned := false
 	defer func() {
 		if !returned {
-			l.unwound(recover(), depth, cur)
+			c.unwoundOffer(recover(), depth, cur)
 		}
 		l.running = run
 	}()
@@ -117,6 +117,51 @@ func (c *Conn) guardedOffer() {
 	c.offer()
 	c.endOfInput()
 	returned = true
+}
+
+// unwoundOffer is unwound for an offer: a panic goes to the protocol's DataPanicked
+// first (DataRecoverer), and is the loop's only when the protocol does not handle it.
+func (c *Conn) unwoundOffer(v any, depth int, cur *Conn) {
+	if v == nil {
+		return // runtime.Goexit, which cannot be stopped (a panic is never nil)
+	}
+	l := c.loop
+	l.depth, l.cur = depth, cur
+	if r, ok := c.proto.(DataRecoverer); ok && c.recoverOffer(r, v) {
+		return
+	}
+	l.panicked(v)
+}
+
+// recoverOffer asks r about v and, when r handled it, goes on with the offer as after a
+// DataReceived call that returned, then runs endOfInput, under a recover of its own: a
+// panic of that rest is asked about in turn, one of DataPanicked itself is the loop's.
+// It reports whether r handled v; if not, the loop's running connection is what it was
+// at the panic, for panicked.
+func (c *Conn) recoverOffer(r DataRecoverer, v any) (handled bool) {
+	l := c.loop
+	depth, cur, run := l.depth, l.cur, l.running
+	returned, asked := false, false
+	defer func() {
+		if !returned {
+			handled = true // the panic is the handling's, and is dealt with here
+			if asked {
+				c.unwoundOffer(recover(), depth, cur)
+			} else {
+				l.unwound(recover(), depth, cur)
+			}
+		}
+		l.running = run
+	}()
+	l.running = c
+	n, ok := r.DataPanicked(c, v)
+	if ok {
+		asked = true
+		c.offered(n)
+		c.endOfInput()
+	}
+	returned = true
+	return ok
 }
 
 // guardedDrain is drain under a recover: a panic in Drainer.Drain aborts c, and the

@@ -50,11 +50,12 @@ const (
 )
 
 var (
-	_ loop.Protocol    = (*conn)(nil)
-	_ loop.WriteFlow   = (*conn)(nil)
-	_ loop.Timeouter   = (*conn)(nil)
-	_ loop.Drainer     = (*conn)(nil)
-	_ loop.EOFReceiver = (*conn)(nil)
+	_ loop.Protocol      = (*conn)(nil)
+	_ loop.WriteFlow     = (*conn)(nil)
+	_ loop.Timeouter     = (*conn)(nil)
+	_ loop.Drainer       = (*conn)(nil)
+	_ loop.EOFReceiver   = (*conn)(nil)
+	_ loop.DataRecoverer = (*conn)(nil)
 )
 
 // ConnectionMade binds the connection to its loop's state. The first
@@ -79,9 +80,10 @@ func (c *conn) made(lc transport, ls *loopState) {
 
 // DataReceived parses every complete request in data, serves what it can
 // and writes every response that is ready, in one write. A panic of
-// DirectServer.ServeDirect is recovered by one deferred call for the
-// batch, not per request (see unwind).
-func (c *conn) DataReceived(lc *loop.Conn, data []byte) (n int) {
+// DirectServer.ServeDirect is recovered by the loop's recover of the
+// batch, which hands it to DataPanicked (see unwind): no deferred call
+// here.
+func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 	if c.flags&cfHijacked != 0 {
 		return c.hijack.p.DataReceived(lc, data)
 	}
@@ -92,12 +94,7 @@ func (c *conn) DataReceived(lc *loop.Conn, data []byte) (n int) {
 	c.lastRead = now
 	c.flags |= cfInData
 	c.ls.in = data
-	defer func() {
-		if c.ls.resume != 0 { // a panic of ServeDirect: not the usual end
-			n = c.unwind(recover())
-		}
-	}()
-	n = c.consume(data, now)
+	n := c.consume(data, now)
 	c.flags &^= cfInData | cfFlushDue
 	if c.head == nil && c.cur == nil && c.hijack == nil && c.headStart == 0 &&
 		c.flags&(cfClosed|cfHijacked|cfClosing|cfDraining|cfFresh|cfReadPaused|cfWritePaused|cfUpgrade) == 0 {
