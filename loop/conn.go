@@ -551,57 +551,8 @@ func (c *Conn) onTraffic() gnet.Action {
 	return c.action()
 }
 
-// offer hands the buffered bytes to DataReceived for as long as it consumes some.
-func (c *Conn) offer() {
-	for c.flags&(fClosed|fClosing|fShutdown) == 0 && c.pauses == 0 {
-		// inbound and discard, with gnet's buffer (the common case) written out here:
-		// they are too large to be inlined, and their calls cost a keep-alive request
-		// about 20 instructions.
-		var buf []byte
-		if c.flags&(fDetached|fCarry) != 0 {
-			buf = c.inbound()
-		} else {
-			buf, _ = c.gc.Peek(0)
-		}
-		if len(buf) == 0 {
-			break
-		}
-		if c.flags&fInState != 0 && !c.hintMet(len(buf)) {
-			break
-		}
-		c.loop.direct = nil
-		n := c.proto.DataReceived(c, buf)
-		direct := c.loop.direct == c
-		if direct {
-			c.loop.direct = nil
-		}
-		if c.flags&fClosed != 0 {
-			return // closed inside: the buffers are released
-		}
-		if n < 0 || n > len(buf) || direct && n != len(buf) {
-			c.abort(whyBadConsumed)
-			return
-		}
-		if n == 0 {
-			break
-		}
-		if c.flags&(fDetached|fCarry) != 0 {
-			c.discard(n)
-		} else {
-			_, _ = c.gc.Discard(n)
-		}
-		if n == len(buf) {
-			// Peek(0) returned everything buffered and all of it was
-			// consumed: nothing is left to offer or to count.
-			c.left = 0
-			return
-		}
-	}
-	c.offerEnd()
-}
-
-// offered is offer's work after a DataReceived call that returned n, then the rest of the
-// offer, for a call whose panic the protocol recovered (DataRecoverer): the input that
+// offered is guardedOffer's work after a DataReceived call that returned n, then the rest of
+// the offer, for a call whose panic the protocol recovered (DataRecoverer): the input that
 // call was given is still the whole of inbound.
 func (c *Conn) offered(n int) {
 	direct := c.loop.direct == c
@@ -629,7 +580,7 @@ func (c *Conn) offered(n int) {
 		c.left = 0
 		return
 	}
-	c.offer()
+	c.guardedOffer() // the rest, under a recover of its own
 }
 
 // offerEnd is the end of an offer that left input unconsumed: it counts what is left

@@ -100,9 +100,12 @@ func (l *Loop) unwound(v any, depth int, cur *Conn) {
 	}
 }
 
-// guardedOffer is offer, then endOfInput (EOFReceived once a connection kept past the
-// peer's EOF has been offered all its input), under a recover: a panic in DataReceived
-// or EOFReceived aborts c. One deferred call per offer, not per DataReceived call.
+// guardedOffer hands the buffered bytes to DataReceived for as long as it consumes
+// some, then runs endOfInput (EOFReceived once a connection kept past the peer's EOF has
+// been offered all its input), under a recover: a panic in DataReceived or EOFReceived
+// aborts c, unless its protocol handles it (DataRecoverer). One deferred call per
+// offer, not per DataReceived call; the offer's loop is written out here rather than
+// called (one call fewer an arrival).
 func (c *Conn) guardedOffer() {
 	l := c.loop
 	depth, cur, run := l.depth, l.cur, l.running
@@ -114,7 +117,53 @@ func (c *Conn) guardedOffer() {
 		l.running = run
 	}()
 	l.running = c
-	c.offer()
+	for {
+		if c.flags&(fClosed|fClosing|fShutdown) != 0 || c.pauses != 0 {
+			c.offerEnd()
+			break
+		}
+		// inbound and discard, with gnet's buffer (the common case) written out here:
+		// they are too large to be inlined, and their calls cost a keep-alive request
+		// about 20 instructions.
+		var buf []byte
+		if c.flags&(fDetached|fCarry) != 0 {
+			buf = c.inbound()
+		} else {
+			buf, _ = c.gc.Peek(0)
+		}
+		if len(buf) == 0 || c.flags&fInState != 0 && !c.hintMet(len(buf)) {
+			c.offerEnd()
+			break
+		}
+		l.direct = nil
+		n := c.proto.DataReceived(c, buf)
+		direct := l.direct == c
+		if direct {
+			l.direct = nil
+		}
+		if c.flags&fClosed != 0 {
+			break // closed inside: the buffers are released
+		}
+		if n < 0 || n > len(buf) || direct && n != len(buf) {
+			c.abort(whyBadConsumed)
+			break
+		}
+		if n == 0 {
+			c.offerEnd()
+			break
+		}
+		if c.flags&(fDetached|fCarry) != 0 {
+			c.discard(n)
+		} else {
+			_, _ = c.gc.Discard(n)
+		}
+		if n == len(buf) {
+			// Peek(0) returned everything buffered and all of it was
+			// consumed: nothing is left to offer or to count.
+			c.left = 0
+			break
+		}
+	}
 	c.endOfInput()
 	returned = true
 }
