@@ -90,10 +90,16 @@ func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 	if c.flags&(cfClosed|cfShutdown) != 0 {
 		return len(data) // closing: input is discarded
 	}
-	now := c.ls.now()
+	ls := c.ls
+	now := ls.now()
 	c.lastRead = now
 	c.flags |= cfInData
-	c.ls.in = data
+	ls.in = data
+	if lc != nil { // nil: the tests' fake transport
+		// The batch's connection, for known: lc.Closed is then a field
+		// test, not an interface call (see dead's callers).
+		ls.peerConn, ls.peerLC = c, lc
+	}
 	n := c.consume(data, now)
 	c.flags &^= cfInData | cfFlushDue
 	if c.head == nil && c.cur == nil && c.hijack == nil && c.headStart == 0 &&
@@ -104,19 +110,30 @@ func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 		// without their calls and tests: about 60 instructions a batch.
 		// When the write paused the output (WriteFlow) or closed the
 		// connection, the general path below runs as well.
-		if ls := c.ls; ls.outConn == c && len(ls.out) > 0 { // writeOut, inlined
+		// lc's methods are called directly (inlined, or without an
+		// interface's dispatch); the tests' fake goes through c.lc.
+		if ls.outConn == c && len(ls.out) > 0 { // writeOut, inlined
 			buf := ls.out
 			ls.out = buf[:0]
 			ls.outConn = nil
-			if !c.lc.Closed() {
-				_ = c.lc.Write(buf) // a failed write closes the connection; ConnectionLost follows
+			// A failed write closes the connection; ConnectionLost follows.
+			if lc != nil {
+				if !lc.Closed() {
+					_ = lc.Write(buf)
+				}
+			} else if !c.lc.Closed() {
+				_ = c.lc.Write(buf)
 			}
 			if cap(ls.out) > maxKeptOutput {
 				ls.out = nil
 			}
 		}
 		if c.flags&(cfClosed|cfClosing|cfWritePaused) == 0 { // the write can pause or close
-			c.lc.SetDeadline(c.lastRead + c.ls.e.cfg.IdleTimeout)
+			if lc != nil {
+				lc.SetDeadline(c.lastRead + ls.e.cfg.IdleTimeout)
+			} else {
+				c.lc.SetDeadline(c.lastRead + ls.e.cfg.IdleTimeout)
+			}
 			return n
 		}
 	}
@@ -439,7 +456,10 @@ func (c *conn) ConnectionLost(lc *loop.Conn, err error) {
 		c.ls.outConn = nil
 	}
 	if c.ls.peerConn == c {
-		c.ls.peerConn, c.ls.peerLC, c.ls.peer, c.ls.peerProxy = nil, nil, nil, nil
+		c.ls.peerConn, c.ls.peerLC = nil, nil
+	}
+	if c.ls.addrConn == c {
+		c.ls.addrConn, c.ls.peer, c.ls.peerProxy = nil, nil, nil
 	}
 	if hijacked {
 		c.hijack.p.ConnectionLost(lc, err)
