@@ -301,6 +301,14 @@ func (c *Conn) Closed() bool { return c.flags&(fClosed|fClosing|fShutdown) != 0 
 // lazily when it fires. Loop-only.
 func (c *Conn) SetDeadline(t time.Duration) {
 	c.loop.own.check("Conn.SetDeadline")
+	if old := c.deadline; old != 0 && t >= old && c.hidx >= 0 {
+		// Moved later (an idle timeout re-armed at each request): c's timer entry
+		// fires no later than the old deadline (arm only moves it earlier, and rearm
+		// sets it to the deadline at the latest), so no later than t: the test
+		// below would not arm, without its look into the heap.
+		c.deadline = t
+		return
+	}
 	c.deadline = t
 	if t != 0 && c.flags&fClosed == 0 && (c.hidx < 0 || t < c.loop.checks.when(c.hidx)) {
 		c.arm(t)
