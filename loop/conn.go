@@ -301,6 +301,14 @@ func (c *Conn) Closed() bool { return c.flags&(fClosed|fClosing|fShutdown) != 0 
 // lazily when it fires. Loop-only.
 func (c *Conn) SetDeadline(t time.Duration) {
 	c.loop.own.check("Conn.SetDeadline")
+	if old := c.deadline; old != 0 && t >= old && c.hidx >= 0 {
+		// Moved later (an idle timeout re-armed at each request): c's timer entry
+		// fires no later than the old deadline (arm only moves it earlier, and rearm
+		// sets it to the deadline at the latest), so no later than t: the test
+		// below would not arm, without its look into the heap.
+		c.deadline = t
+		return
+	}
 	c.deadline = t
 	if t != 0 && c.flags&fClosed == 0 && (c.hidx < 0 || t < c.loop.checks.when(c.hidx)) {
 		c.arm(t)
@@ -551,52 +559,41 @@ func (c *Conn) onTraffic() gnet.Action {
 	return c.action()
 }
 
-// offer hands the buffered bytes to DataReceived for as long as it consumes some.
-func (c *Conn) offer() {
-	for c.flags&(fClosed|fClosing|fShutdown) == 0 && c.pauses == 0 {
-		// inbound and discard, with gnet's buffer (the common case) written out here:
-		// they are too large to be inlined, and their calls cost a keep-alive request
-		// about 20 instructions.
-		var buf []byte
-		if c.flags&(fDetached|fCarry) != 0 {
-			buf = c.inbound()
-		} else {
-			buf, _ = c.gc.Peek(0)
-		}
-		if len(buf) == 0 {
-			break
-		}
-		if c.flags&fInState != 0 && !c.hintMet(len(buf)) {
-			break
-		}
+// offered is guardedOffer's work after a DataReceived call that returned n, then the rest of
+// the offer, for a call whose panic the protocol recovered (DataRecoverer): the input that
+// call was given is still the whole of inbound.
+func (c *Conn) offered(n int) {
+	direct := c.loop.direct == c
+	if direct {
 		c.loop.direct = nil
-		n := c.proto.DataReceived(c, buf)
-		direct := c.loop.direct == c
-		if direct {
-			c.loop.direct = nil
-		}
-		if c.flags&fClosed != 0 {
-			return // closed inside: the buffers are released
-		}
-		if n < 0 || n > len(buf) || direct && n != len(buf) {
-			c.abort(whyBadConsumed)
-			return
-		}
-		if n == 0 {
-			break
-		}
-		if c.flags&(fDetached|fCarry) != 0 {
-			c.discard(n)
-		} else {
-			_, _ = c.gc.Discard(n)
-		}
-		if n == len(buf) {
-			// Peek(0) returned everything buffered and all of it was
-			// consumed: nothing is left to offer or to count.
-			c.left = 0
-			return
-		}
 	}
+	if c.flags&fClosed != 0 {
+		return
+	}
+	size := len(c.inbound())
+	if n < 0 || n > size || direct && n != size {
+		c.abort(whyBadConsumed)
+		return
+	}
+	if n == 0 {
+		c.offerEnd()
+		return
+	}
+	if c.flags&(fDetached|fCarry) != 0 {
+		c.discard(n)
+	} else {
+		_, _ = c.gc.Discard(n)
+	}
+	if n == size {
+		c.left = 0
+		return
+	}
+	c.guardedOffer() // the rest, under a recover of its own
+}
+
+// offerEnd is the end of an offer that left input unconsumed: it counts what is left
+// and holds it to the inbound bounds.
+func (c *Conn) offerEnd() {
 	if c.flags&fClosed != 0 {
 		return
 	}

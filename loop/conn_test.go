@@ -3,6 +3,8 @@ package loop
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,6 +43,46 @@ func TestSetDeadlineAfter(t *testing.T) {
 				t.Fatalf("ConnectionLost %v, want ErrTimeout", err)
 			}
 		})
+	}
+}
+
+// SetDeadline's shortcut for a deadline moved later (no look into the heap) holds
+// because the connection's timer entry never fires after its deadline: checked after
+// each of a random run of moves later, earlier and clears.
+func TestSetDeadlineEntryNoLaterThanDeadline(t *testing.T) {
+	seed := rand.Uint64()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 0))
+	r := newRecorder(nil)
+	bad := make(chan string, 1)
+	p := &madeHook{recorder: r, made: func(c *Conn) {
+		now := c.Loop().Time()
+		for i := range 1000 {
+			var at time.Duration
+			switch rng.IntN(4) {
+			case 0: // cleared
+			case 1: // earlier
+				at = now + time.Hour + time.Duration(rng.IntN(1000))*time.Millisecond
+			default: // later, as an idle timeout moves
+				at = max(c.Deadline(), now+time.Hour) + time.Duration(rng.IntN(1000))*time.Millisecond
+			}
+			c.SetDeadline(at)
+			if c.Deadline() != at {
+				bad <- fmt.Sprintf("step %d: Deadline %v after SetDeadline(%v)", i, c.Deadline(), at)
+				return
+			}
+			if at != 0 && (c.hidx < 0 || c.loop.checks.when(c.hidx) > at) {
+				bad <- fmt.Sprintf("step %d: deadline %v, entry %d fires later", i, at, c.hidx)
+				return
+			}
+		}
+		c.SetDeadline(0)
+		bad <- ""
+	}}
+	s := startServer(t, Config{Loops: 1}, func() Protocol { return p })
+	dial(t, s)
+	if msg := recv(t, bad, "the run"); msg != "" {
+		t.Fatal(msg)
 	}
 }
 

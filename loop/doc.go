@@ -175,7 +175,8 @@
 // all run on the loop of their connection, one at a time, and must not block. A panic
 // in any of them is recovered on the loop: it is logged with its stack and counted
 // (LoopStats.Panics), the connection the function worked for is aborted
-// (ConnectionLost gets ErrPanicked), and the loop goes on. Methods
+// (ConnectionLost gets ErrPanicked), and the loop goes on; a protocol that answers a
+// panic of its DataReceived itself implements DataRecoverer. Methods
 // documented "Loop-only" may be called only there; methods documented "Safe for
 // concurrent use" may be called from any goroutine. To reach a connection from another
 // goroutine, use its Handle. Blocking work goes to RunInExecutor (a bounded pool);

@@ -83,7 +83,7 @@ func (l *Loop) panicked(v any) {
 	}
 }
 
-// A guarded run (made, guardedOffer, guardedDrain) defers a closure that puts the
+// A guarded run (made, guardedOffer, recoverOffer, guardedDrain) defers a closure that puts the
 // loop's running connection back and, only when the run did not return (a panic, or
 // runtime.Goexit, for which recover returns nil), calls recover and hands the result to
 // unwound. The run sets returned last, so its normal path costs no recover call; recover
@@ -100,23 +100,117 @@ func (l *Loop) unwound(v any, depth int, cur *Conn) {
 	}
 }
 
-// guardedOffer is offer, then endOfInput (EOFReceived once a connection kept past the
-// peer's EOF has been offered all its input), under a recover: a panic in DataReceived
-// or EOFReceived aborts c. One deferred call per offer, not per DataReceived call.
+// guardedOffer hands the buffered bytes to DataReceived for as long as it consumes
+// some, then runs endOfInput (EOFReceived once a connection kept past the peer's EOF has
+// been offered all its input), under a recover: a panic in DataReceived or EOFReceived
+// aborts c, unless its protocol handles it (DataRecoverer). One deferred call per
+// offer, not per DataReceived call; the offer's loop is written out here rather than
+// called (one call fewer an arrival).
 func (c *Conn) guardedOffer() {
 	l := c.loop
 	depth, cur, run := l.depth, l.cur, l.running
 	returned := false
 	defer func() {
 		if !returned {
-			l.unwound(recover(), depth, cur)
+			c.unwoundOffer(recover(), depth, cur)
 		}
 		l.running = run
 	}()
 	l.running = c
-	c.offer()
+	for {
+		if c.flags&(fClosed|fClosing|fShutdown) != 0 || c.pauses != 0 {
+			c.offerEnd()
+			break
+		}
+		// inbound and discard, with gnet's buffer (the common case) written out here:
+		// they are too large to be inlined, and their calls cost a keep-alive request
+		// about 20 instructions.
+		var buf []byte
+		if c.flags&(fDetached|fCarry) != 0 {
+			buf = c.inbound()
+		} else {
+			buf, _ = c.gc.Peek(0)
+		}
+		if len(buf) == 0 || c.flags&fInState != 0 && !c.hintMet(len(buf)) {
+			c.offerEnd()
+			break
+		}
+		l.direct = nil
+		n := c.proto.DataReceived(c, buf)
+		direct := l.direct == c
+		if direct {
+			l.direct = nil
+		}
+		if c.flags&fClosed != 0 {
+			break // closed inside: the buffers are released
+		}
+		if n < 0 || n > len(buf) || direct && n != len(buf) {
+			c.abort(whyBadConsumed)
+			break
+		}
+		if n == 0 {
+			c.offerEnd()
+			break
+		}
+		if c.flags&(fDetached|fCarry) != 0 {
+			c.discard(n)
+		} else {
+			_, _ = c.gc.Discard(n)
+		}
+		if n == len(buf) {
+			// Peek(0) returned everything buffered and all of it was
+			// consumed: nothing is left to offer or to count.
+			c.left = 0
+			break
+		}
+	}
 	c.endOfInput()
 	returned = true
+}
+
+// unwoundOffer is unwound for an offer: a panic goes to the protocol's DataPanicked
+// first (DataRecoverer), and is the loop's only when the protocol does not handle it.
+func (c *Conn) unwoundOffer(v any, depth int, cur *Conn) {
+	if v == nil {
+		return // runtime.Goexit, which cannot be stopped (a panic is never nil)
+	}
+	l := c.loop
+	l.depth, l.cur = depth, cur
+	if r, ok := c.proto.(DataRecoverer); ok && c.recoverOffer(r, v) {
+		return
+	}
+	l.panicked(v)
+}
+
+// recoverOffer asks r about v and, when r handled it, goes on with the offer as after a
+// DataReceived call that returned, then runs endOfInput, under a recover of its own: a
+// panic of that rest is asked about in turn, one of DataPanicked itself is the loop's.
+// It reports whether r handled v; if not, the loop's running connection is what it was
+// at the panic, for panicked.
+func (c *Conn) recoverOffer(r DataRecoverer, v any) (handled bool) {
+	l := c.loop
+	depth, cur, run := l.depth, l.cur, l.running
+	returned, asked := false, false
+	defer func() {
+		if !returned {
+			handled = true // the panic is the handling's, and is dealt with here
+			if asked {
+				c.unwoundOffer(recover(), depth, cur)
+			} else {
+				l.unwound(recover(), depth, cur)
+			}
+		}
+		l.running = run
+	}()
+	l.running = c
+	n, ok := r.DataPanicked(c, v)
+	if ok {
+		asked = true
+		c.offered(n)
+		c.endOfInput()
+	}
+	returned = true
+	return ok
 }
 
 // guardedDrain is drain under a recover: a panic in Drainer.Drain aborts c, and the

@@ -268,3 +268,92 @@ func TestPanicSkipsOnlyThePanickingFunction(t *testing.T) {
 		t.Fatalf("%d panic reports, want 7", n)
 	}
 }
+
+// recoverProto echoes and recovers some panics of its DataReceived itself
+// (DataRecoverer): 'P' panics and is answered "r" by DataPanicked, which resumes
+// after it; 'X' panics and is not handled; 'Q' panics and DataPanicked panics too.
+type recoverProto struct {
+	lost chan error
+	at   int // the offset DataPanicked resumes at; -1: not handled, -2: panic there
+}
+
+func (p *recoverProto) ConnectionMade(*Conn) {}
+
+func (p *recoverProto) DataReceived(c *Conn, d []byte) int {
+	for i, b := range d {
+		switch b {
+		case 'P':
+			p.at = i + 1
+			panic("handled")
+		case 'X':
+			p.at = -1
+			panic("unhandled")
+		case 'Q':
+			p.at = -2
+			panic("in recovery")
+		}
+		_ = c.Write([]byte{b})
+	}
+	return len(d)
+}
+
+func (p *recoverProto) DataPanicked(c *Conn, v any) (int, bool) {
+	switch {
+	case p.at == -2:
+		panic("DataPanicked")
+	case p.at < 0 || v != "handled":
+		return 0, false
+	}
+	_ = c.Write([]byte("r"))
+	return p.at, true
+}
+
+func (p *recoverProto) ConnectionLost(c *Conn, err error) { p.lost <- err }
+
+// A DataRecoverer's DataPanicked handles a panic of its DataReceived through the loop's
+// recover: the rest of the input is offered in order, nothing is counted or logged and
+// the connection stays open; a panic it does not handle, or one of DataPanicked itself,
+// aborts the connection as any callback's panic does.
+func TestDataRecoverer(t *testing.T) {
+	cases := []struct {
+		name, send, want string
+		panics           int64
+	}{
+		{name: "handled, rest served", send: "aPb", want: "arb"},
+		{name: "two in a batch", send: "PPc", want: "rrc"},
+		{name: "not handled", send: "aXb", want: "a", panics: 1},
+		{name: "DataPanicked panics", send: "aQb", want: "a", panics: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs logBuffer
+			lost := make(chan error, 1)
+			s := startServer(t, Config{Loops: 1, Logger: logs.logger()}, func() Protocol {
+				return &recoverProto{lost: lost}
+			})
+			c := dial(t, s)
+			mustWrite(t, c, tc.send)
+			got := make([]byte, len(tc.want))
+			if _, err := io.ReadFull(c, got); err != nil || string(got) != tc.want {
+				t.Fatalf("read %q, %v; want %q", got, err, tc.want)
+			}
+			if tc.panics == 0 {
+				expectEcho(t, c, "still open")
+				if p := s.Loops()[0].Stats().Panics; p != 0 || logs.count("panicked") != 0 {
+					t.Fatalf("Panics = %d, log:\n%s", p, logs.String())
+				}
+				return
+			}
+			expectClosed(t, c)
+			if err := recv(t, lost, "ConnectionLost"); !errors.Is(err, ErrPanicked) {
+				t.Fatalf("ConnectionLost(%v), want ErrPanicked", err)
+			}
+			if p := s.Loops()[0].Stats().Panics; p != tc.panics {
+				t.Fatalf("Panics = %d, want %d", p, tc.panics)
+			}
+			if !strings.Contains(logs.String(), "panic_test.go") {
+				t.Fatalf("log has no panic report with its stack:\n%s", logs.String())
+			}
+		})
+	}
+}

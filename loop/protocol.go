@@ -63,3 +63,20 @@ type Timeouter interface {
 type Drainer interface {
 	Drain(c *Conn)
 }
+
+// DataRecoverer is implemented by protocols that recover some panics of their own
+// DataReceived, for the price of the recover the loop pays anyway (one deferred call per
+// arrival, not one per DataReceived call and another in the protocol). When a
+// DataReceived or EOFReceived call for c panics with v, the loop first asks DataPanicked,
+// on the loop, for c: a protocol that handles v (a panic of its DataReceived that it
+// answers itself, such as an application handler's that it turns into an error response)
+// returns how many bytes that DataReceived call consumed and true, and the loop goes on
+// as if DataReceived had returned n: it is offered the rest, then EOFReceived as usual.
+// Any other panic (false: the protocol does not know it, or it came from EOFReceived) is
+// handled as every callback's panic is: logged, counted, and c is aborted with
+// ErrPanicked. The stack the loop logs is still the panic's, since DataPanicked runs while
+// the panic unwinds. A panic inside DataPanicked is the loop's (it aborts c); one of
+// the calls after it is asked about in turn.
+type DataRecoverer interface {
+	DataPanicked(c *Conn, v any) (consumed int, ok bool)
+}

@@ -50,11 +50,12 @@ const (
 )
 
 var (
-	_ loop.Protocol    = (*conn)(nil)
-	_ loop.WriteFlow   = (*conn)(nil)
-	_ loop.Timeouter   = (*conn)(nil)
-	_ loop.Drainer     = (*conn)(nil)
-	_ loop.EOFReceiver = (*conn)(nil)
+	_ loop.Protocol      = (*conn)(nil)
+	_ loop.WriteFlow     = (*conn)(nil)
+	_ loop.Timeouter     = (*conn)(nil)
+	_ loop.Drainer       = (*conn)(nil)
+	_ loop.EOFReceiver   = (*conn)(nil)
+	_ loop.DataRecoverer = (*conn)(nil)
 )
 
 // ConnectionMade binds the connection to its loop's state. The first
@@ -79,25 +80,27 @@ func (c *conn) made(lc transport, ls *loopState) {
 
 // DataReceived parses every complete request in data, serves what it can
 // and writes every response that is ready, in one write. A panic of
-// DirectServer.ServeDirect is recovered by one deferred call for the
-// batch, not per request (see unwind).
-func (c *conn) DataReceived(lc *loop.Conn, data []byte) (n int) {
+// DirectServer.ServeDirect is recovered by the loop's recover of the
+// batch, which hands it to DataPanicked (see unwind): no deferred call
+// here.
+func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 	if c.flags&cfHijacked != 0 {
 		return c.hijack.p.DataReceived(lc, data)
 	}
 	if c.flags&(cfClosed|cfShutdown) != 0 {
 		return len(data) // closing: input is discarded
 	}
-	now := c.ls.now()
+	ls := c.ls
+	now := ls.now()
 	c.lastRead = now
 	c.flags |= cfInData
-	c.ls.in = data
-	defer func() {
-		if c.ls.resume != 0 { // a panic of ServeDirect: not the usual end
-			n = c.unwind(recover())
-		}
-	}()
-	n = c.consume(data, now)
+	ls.in = data
+	if lc != nil { // nil: the tests' fake transport
+		// The batch's connection, for known: lc.Closed is then a field
+		// test, not an interface call (see dead's callers).
+		ls.peerConn, ls.peerLC = c, lc
+	}
+	n := c.consume(data, now)
 	c.flags &^= cfInData | cfFlushDue
 	if c.head == nil && c.cur == nil && c.hijack == nil && c.headStart == 0 &&
 		c.flags&(cfClosed|cfHijacked|cfClosing|cfDraining|cfFresh|cfReadPaused|cfWritePaused|cfUpgrade) == 0 {
@@ -107,19 +110,30 @@ func (c *conn) DataReceived(lc *loop.Conn, data []byte) (n int) {
 		// without their calls and tests: about 60 instructions a batch.
 		// When the write paused the output (WriteFlow) or closed the
 		// connection, the general path below runs as well.
-		if ls := c.ls; ls.outConn == c && len(ls.out) > 0 { // writeOut, inlined
+		// lc's methods are called directly (inlined, or without an
+		// interface's dispatch); the tests' fake goes through c.lc.
+		if ls.outConn == c && len(ls.out) > 0 { // writeOut, inlined
 			buf := ls.out
 			ls.out = buf[:0]
 			ls.outConn = nil
-			if !c.lc.Closed() {
-				_ = c.lc.Write(buf) // a failed write closes the connection; ConnectionLost follows
+			// A failed write closes the connection; ConnectionLost follows.
+			if lc != nil {
+				if !lc.Closed() {
+					_ = lc.Write(buf)
+				}
+			} else if !c.lc.Closed() {
+				_ = c.lc.Write(buf)
 			}
 			if cap(ls.out) > maxKeptOutput {
 				ls.out = nil
 			}
 		}
 		if c.flags&(cfClosed|cfClosing|cfWritePaused) == 0 { // the write can pause or close
-			c.lc.SetDeadline(c.lastRead + c.ls.e.cfg.IdleTimeout)
+			if lc != nil {
+				lc.SetDeadline(c.lastRead + ls.e.cfg.IdleTimeout)
+			} else {
+				c.lc.SetDeadline(c.lastRead + ls.e.cfg.IdleTimeout)
+			}
 			return n
 		}
 	}
@@ -442,7 +456,10 @@ func (c *conn) ConnectionLost(lc *loop.Conn, err error) {
 		c.ls.outConn = nil
 	}
 	if c.ls.peerConn == c {
-		c.ls.peerConn, c.ls.peerLC, c.ls.peer, c.ls.peerProxy = nil, nil, nil, nil
+		c.ls.peerConn, c.ls.peerLC = nil, nil
+	}
+	if c.ls.addrConn == c {
+		c.ls.addrConn, c.ls.peer, c.ls.peerProxy = nil, nil, nil
 	}
 	if hijacked {
 		c.hijack.p.ConnectionLost(lc, err)

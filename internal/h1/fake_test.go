@@ -268,13 +268,35 @@ func (w *fakeWire) offer() {
 	// may keep no view into it.
 	w.scratch = append(w.scratch[:0], w.inbuf...)
 	in := w.scratch
-	n := w.c.DataReceived(nil, in)
+	n := w.received(in)
 	if n < 0 || n > len(in) {
 		w.t.Fatalf("DataReceived consumed %d of %d bytes", n, len(in))
 	}
 	clear(in) // views past the callback would now read zeros
 	w.inbuf = append(w.inbuf[:0], w.inbuf[n:]...)
 	w.l.runSoon()
+}
+
+// received is DataReceived under a recover, as the loop runs it: a panic
+// goes to DataPanicked, and one it does not handle goes on to the caller.
+func (w *fakeWire) received(in []byte) (n int) {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		v := recover()
+		if v == nil {
+			return // runtime.Goexit goes on
+		}
+		var ok bool
+		if n, ok = w.c.DataPanicked(nil, v); !ok {
+			panic(v)
+		}
+	}()
+	n = w.c.DataReceived(nil, in)
+	returned = true
+	return n
 }
 
 // sendEOF delivers EOFReceived once every byte before it was offered.

@@ -1,19 +1,32 @@
 package h1
 
-import "time"
+import (
+	"time"
 
-// unwind is the end of DataReceived when DirectServer.ServeDirect (the
-// application's handler, which runs inside it) panicked with v: one
-// deferred recover for the whole batch (its input is ls.in) in place of
-// one per request. v goes to DirectServer.Recover, which answers the
+	"github.com/eddy-go/eddy/loop"
+)
+
+// DataPanicked is the loop's question after a panic v of DataReceived
+// or EOFReceived (loop.DataRecoverer): a panic of
+// DirectServer.ServeDirect (the application's handler, which runs inside
+// DataReceived) is handled by unwind, and n is what DataReceived returns;
+// any other is not (ls.resume is 0 outside ServeDirect), and the loop
+// aborts the connection. One recover for the whole batch, the loop's, in
+// place of one per request. Loop-only.
+func (c *conn) DataPanicked(_ *loop.Conn, v any) (n int, ok bool) {
+	if c.ls.resume == 0 {
+		return 0, false
+	}
+	return c.unwind(v), true
+}
+
+// unwind is the end of DataReceived when ServeDirect panicked with v
+// (its input is ls.in). v goes to DirectServer.Recover, which answers the
 // request as Serve answers a panic; the engine then goes on with the
 // exchange as after a Serve that returned, parses the rest of the batch
 // and ends it as DataReceived does, and returns what DataReceived
-// returns. A panic anywhere else is not recovered (ls.resume is 0).
+// returns.
 func (c *conn) unwind(v any) int {
-	if v == nil {
-		return 0 // runtime.Goexit, which cannot be stopped (a panic is never nil)
-	}
 	data := c.ls.in
 	end := c.recovered(v)
 	n := end + c.guarded(data[end:], c.ls.now()) // now: the same callback's

@@ -309,7 +309,7 @@ func (c *conn) dead() bool {
 }
 
 // known returns c's *loop.Conn when ls has it, c being the connection
-// ls.peerOf last named (the run of requests being served): for dead's
+// whose DataReceived runs or ran last (the batch being served): for dead's
 // tests made once or twice a request, where lc.Closed, a direct call, is
 // inlined to a field test instead of an interface call (about 10
 // instructions). nil otherwise, and under the tests' fake transport.
