@@ -29,7 +29,10 @@ type conn struct {
 // hijacker holds the protocol a hijacked connection is handed to. Boxed, so
 // the interface costs conn one word instead of two: it is allocated once per
 // hijack, never for plain HTTP connections.
-type hijacker struct{ p loop.Protocol }
+type hijacker struct {
+	p         loop.Protocol
+	abandoned func() // called if the connection ends before p gets it (Exchange.Hijack)
+}
 
 type connFlags uint16
 
@@ -446,6 +449,8 @@ func (c *conn) ConnectionLost(lc *loop.Conn, err error) {
 	}
 	if hijacked {
 		c.hijack.p.ConnectionLost(lc, err)
+	} else if c.hijack != nil && c.hijack.abandoned != nil {
+		c.hijack.abandoned() // lost before the hand-over: p never had the connection
 	}
 }
 

@@ -163,7 +163,7 @@ func (h *testHandler) Serve(x *Exchange) {
 		x.Respond(200, nil, []byte("slow"))
 	case "/upgrade":
 		x.Respond(101, []byte("Upgrade: echo\r\nConnection: Upgrade\r\n"), nil)
-		if err := x.Hijack(&echoProto{}); err != nil {
+		if err := x.Hijack(&echoProto{}, nil); err != nil {
 			panic(err)
 		}
 	case "/closeafter":
