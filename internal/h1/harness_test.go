@@ -24,6 +24,8 @@ import (
 //	/plain        on the loop, "plain <query>"
 //	/pool         in the pool, "pool <query>"
 //	/lead         RespondLead with "X-Lead: 1" before textPlain, "lead <query>" (in the pool with ?pool=1)
+//	/bylead       RespondLead(200, lead, nil, ?b=) with lead textPlain, or "X-Lead: 2" with ?lead=2
+//	/byplain      the same through RespondPlain
 //	/later        on the loop, detached, finished by a CallLater timer
 //	/deferpool    on the loop, detached, finished from a pool job
 //	/echo         the request body (Plan.MaxBody from ?max=N)
@@ -107,6 +109,16 @@ func (h *testHandler) Serve(x *Exchange) {
 		x.Respond(200, textPlain, append([]byte("pool "), r.RawQuery()...))
 	case "/lead":
 		x.RespondLead(200, "X-Lead: 1\r\n", textPlain, append([]byte("lead "), r.RawQuery()...))
+	case "/bylead", "/byplain":
+		lead := "Content-Type: text/plain\r\n"
+		if query(x, "lead") == "2" {
+			lead = "X-Lead: 2\r\n"
+		}
+		if body := []byte(query(x, "b")); string(r.Path()) == "/byplain" {
+			x.RespondPlain(lead, body)
+		} else {
+			x.RespondLead(200, lead, nil, body)
+		}
 	case "/later":
 		x.Detach()
 		body := append([]byte("later "), r.RawQuery()...)

@@ -101,26 +101,8 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 			if n, m := len(out), len(out)+len(h)+len(body); m <= cap(out) && len(body) < directBody && !x.isHead() {
 				ls.out = ls.out[:m] // a length store: no pointer, no write barrier
 				out = out[:m]
-				k := n + len(h)
-				if len(h) <= hotBlock && cap(h) >= hotBlock && cap(out)-n >= hotBlock {
-					// One fixed block, moved inline (ten 16-byte loads and
-					// stores) instead of memmove's call (about 60
-					// instructions for a head of some 130 bytes); what it
-					// writes past the head is in out's spare capacity, and
-					// the body overwrites it next.
-					*(*headBlock)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(out)), n)) =
-						*(*headBlock)(unsafe.Pointer(unsafe.SliceData(h)))
-				} else {
-					copy(out[n:k], h)
-				}
-				if b := len(body); b >= 8 && b <= 16 {
-					// Two overlapping word moves instead of memmove's call
-					// (about 25 instructions) for a short body.
-					binary.LittleEndian.PutUint64(out[k:], binary.LittleEndian.Uint64(body))
-					binary.LittleEndian.PutUint64(out[k+b-8:], binary.LittleEndian.Uint64(body[b-8:]))
-				} else {
-					copy(out[k:], body)
-				}
+				putHead(out, n, h)
+				putBody(out, n+len(h), body)
 				x.state = stWritten
 				if m >= streamBuffer {
 					c.writeOut() // a big batch goes out now rather than grow the buffer
@@ -149,6 +131,69 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 	}
 	x.recordLocked(status, lead, header, body)
 	x.state = stReady
+}
+
+// putHead writes the cached head h at out[n:], which has room for it
+// (RespondLead and RespondPlain write it, then the body with putBody).
+func putHead(out []byte, n int, h []byte) {
+	if len(h) <= hotBlock && cap(h) >= hotBlock && cap(out)-n >= hotBlock {
+		// One fixed block, moved inline (ten 16-byte loads and stores)
+		// instead of memmove's call (about 60 instructions for a head of
+		// some 130 bytes); what it writes past the head is in out's spare
+		// capacity, and the body overwrites it next.
+		*(*headBlock)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(out)), n)) =
+			*(*headBlock)(unsafe.Pointer(unsafe.SliceData(h)))
+		return
+	}
+	copy(out[n:], h)
+}
+
+// putBody writes body at out[k:], which has room for it.
+func putBody(out []byte, k int, body []byte) {
+	if b := len(body); b >= 8 && b <= 16 {
+		// Two overlapping word moves instead of memmove's call (about 25
+		// instructions) for a short body.
+		binary.LittleEndian.PutUint64(out[k:], binary.LittleEndian.Uint64(body))
+		binary.LittleEndian.PutUint64(out[k+b-8:], binary.LittleEndian.Uint64(body[b-8:]))
+		return
+	}
+	copy(out[k:], body)
+}
+
+// RespondPlain is RespondLead(200, lead, nil, body), the usual answer of
+// an on-loop handler, in fewer argument words: when the loop's cached head
+// fits (the last plain response had the same lead and body length, in this
+// second, and nothing is special about x or its connection) it writes the
+// head and body straight into the output buffer here, without
+// RespondLead's spills; otherwise it is RespondLead. Callable where
+// RespondLead is.
+func (x *Exchange) RespondPlain(lead string, body []byte) {
+	if x.loopOwned() && x.lf&(lfOwed|lfRouteClose|lfLast) == lfOwed &&
+		x.sf&(sfFinished|sfStream|sfClaimed) == 0 && !x.dead {
+		c, ls := x.c, x.ls
+		if lc := ls.known(c); lc != nil && c.flags&(cfClosed|cfEOF) == 0 && !lc.Closed() && c.head == x &&
+			int64(len(body)) == ls.hotClen && sameString(lead, ls.hotLead) && x.req.Minor() != 0 && !x.isHead() {
+			if l := ls.loop; l != nil && l.Time() == ls.hotAt {
+				ls.claim(c)
+				out, h := ls.out, ls.hot
+				if n, m := len(out), len(out)+len(h)+len(body); m <= cap(out) && len(body) < directBody {
+					// RespondLead's hot case: the same flags, the same bytes.
+					x.lf = x.lf&^lfOwed | lfDirect
+					x.sf |= sfFinished
+					ls.out = ls.out[:m] // a length store: no pointer, no write barrier
+					out = out[:m]
+					putHead(out, n, h)
+					putBody(out, n+len(h), body)
+					x.state = stWritten
+					if m >= streamBuffer {
+						c.writeOut() // a big batch goes out now rather than grow the buffer
+					}
+					return
+				}
+			}
+		}
+	}
+	x.RespondLead(200, lead, nil, body)
 }
 
 // respondOff is RespondLead off the loop (a pool handler, a detached
