@@ -173,7 +173,8 @@ func (x *Exchange) RespondPlain(lead string, body []byte) {
 		c, ls := x.c, x.ls
 		if lc := ls.known(c); lc != nil && c.flags&(cfClosed|cfEOF) == 0 && !lc.Closed() && c.head == x &&
 			int64(len(body)) == ls.hotClen && sameString(lead, ls.hotLead) && x.req.Minor() != 0 && !x.isHead() {
-			if l := ls.loop; l != nil && l.Time() == ls.hotAt {
+			// The head is for the loop's second (see RespondLead).
+			if l := ls.loop; l != nil && (l.Time() == ls.hotAt || ls.hotCurrent()) {
 				ls.claim(c)
 				out, h := ls.out, ls.hot
 				if n, m := len(out), len(out)+len(h)+len(body); m <= cap(out) && len(body) < directBody {
