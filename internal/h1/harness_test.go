@@ -530,3 +530,34 @@ var (
 func (plainHandler) Route(x *Exchange) Plan { return Plan{} }
 func (plainHandler) Serve(x *Exchange)      { x.Respond(200, plainHeader, plainBody) }
 func (plainHandler) Release(x *Exchange)    {}
+
+// varyHandler answers GET /<n> on the loop with the first n bytes of
+// varyBody through RespondPlain, as the root's Text does: an API whose
+// body length varies from one response to the next.
+type varyHandler struct{}
+
+var varyBody = []byte("0123456789abcdefghijklmnopqrstuvwxyz")
+
+func (varyHandler) Route(x *Exchange) Plan { return Plan{} }
+func (varyHandler) Serve(x *Exchange) {
+	n, _ := strconv.Atoi(string(x.Request().Path()[1:]))
+	x.RespondPlain(plainLead, varyBody[:min(n, len(varyBody))])
+}
+func (varyHandler) Release(x *Exchange) {}
+
+// plainLead is plainHeader as RespondPlain's lead.
+const plainLead = "Content-Type: text/plain\r\n"
+
+// varyRequests is a pipelined batch of depth requests alternating between
+// bodies of 5 and 13 bytes, and the length of its answers.
+func varyRequests(depth int) (req []byte, respLen int) {
+	for i := range depth {
+		n := 5 + 8*(i%2)
+		req = append(req, "GET /"+strconv.Itoa(n)+" HTTP/1.1\r\nHost: x\r\n\r\n"...)
+		// The head: status line, Server, Date (its value 29 bytes),
+		// Content-Type, Content-Length, blank line.
+		respLen += len("HTTP/1.1 200 OK\r\nServer: eddy\r\nDate: \r\n"+plainLead+"Content-Length: \r\n\r\n") + 29 +
+			len(strconv.Itoa(n)) + n
+	}
+	return req, respLen
+}

@@ -44,6 +44,7 @@ func (c *conn) appendHead(dst []byte, x *Exchange, status int, lead string, head
 	if len(header) > 0 {
 		dst = append(dst, header...)
 	}
+	framing := len(dst) // where the Content-Length line starts (RespondLead's hot head)
 	switch mode {
 	case modeLength:
 		dst = httpcodec.AppendContentLength(dst, clen)
@@ -64,7 +65,7 @@ func (c *conn) appendHead(dst []byte, x *Exchange, status int, lead string, head
 					ls.hot = make([]byte, 0, hotBlock) // RespondLead copies it by the block
 				}
 				ls.hot = append(ls.hot[:0], dst[start:]...)
-				ls.hotLead, ls.hotClen = lead, clen
+				ls.hotLead, ls.hotClen, ls.hotCL = lead, clen, framing-start
 				return dst
 			}
 		}

@@ -74,6 +74,7 @@ type loopState struct {
 	hot     []byte
 	hotLead string
 	hotClen int64
+	hotCL   int           // where hot's Content-Length line starts: hot for another length is hot[:hotCL] and a new line
 	hotAt   time.Duration // the loop time at which current last held (hotCurrent); -1: none
 
 	// resume is, while DirectServer.ServeDirect runs, the offset in the

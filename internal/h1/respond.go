@@ -3,6 +3,8 @@ package h1
 import (
 	"encoding/binary"
 	"unsafe"
+
+	"github.com/eddy-go/eddy/httpcodec"
 )
 
 var methodHead = "HEAD"
@@ -83,7 +85,7 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 		x.lf = lf | lfDirect // nothing above changed x.lf since
 		ls.claim(c)
 		mode := modeLength
-		hot := status == 200 && len(header) == 0 && int64(len(body)) == ls.hotClen && sameString(lead, ls.hotLead) &&
+		hot := status == 200 && len(header) == 0 && ls.hotClen >= 0 && sameString(lead, ls.hotLead) &&
 			x.lf&lfLast == 0 && c.flags&cfEOF == 0 && x.req.Minor() != 0
 		if hot {
 			// The head is for the loop's second: known when it was found so
@@ -91,6 +93,11 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 			// callback), else asked (ls.current, out of line).
 			if l := ls.loop; l == nil || l.Time() != ls.hotAt {
 				hot = ls.hotCurrent()
+			}
+			if hot && int64(len(body)) != ls.hotClen {
+				// The same head but for its length (an API whose bodies
+				// vary): only the Content-Length line is written anew.
+				ls.hotLength(len(body))
 			}
 		}
 		if hot {
@@ -131,6 +138,14 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 	}
 	x.recordLocked(status, lead, header, body)
 	x.state = stReady
+}
+
+// hotLength makes the cached head ls.hot the one for a body of n bytes:
+// its Content-Length line is replaced. Loop-only.
+func (ls *loopState) hotLength(n int) {
+	h := httpcodec.AppendContentLength(ls.hot[:ls.hotCL], int64(n))
+	ls.hot = append(h, '\r', '\n')
+	ls.hotClen = int64(n)
 }
 
 // putHead writes the cached head h at out[n:], which has room for it
