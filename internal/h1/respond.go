@@ -177,8 +177,8 @@ func putBody(out []byte, k int, body []byte) {
 
 // RespondPlain is RespondLead(200, lead, nil, body), the usual answer of
 // an on-loop handler, in fewer argument words: when the loop's cached head
-// fits (the last plain response had the same lead and body length, in this
-// second, and nothing is special about x or its connection) it writes the
+// fits (the last plain response had the same lead, in this second, and
+// nothing is special about x or its connection) it writes the
 // head and body straight into the output buffer here, without
 // RespondLead's spills; otherwise it is RespondLead. Callable where
 // RespondLead is.
@@ -187,9 +187,12 @@ func (x *Exchange) RespondPlain(lead string, body []byte) {
 		x.sf&(sfFinished|sfStream|sfClaimed) == 0 && !x.dead {
 		c, ls := x.c, x.ls
 		if lc := ls.known(c); lc != nil && c.flags&(cfClosed|cfEOF) == 0 && !lc.Closed() && c.head == x &&
-			int64(len(body)) == ls.hotClen && sameString(lead, ls.hotLead) && x.req.Minor() != 0 && !x.isHead() {
+			ls.hotClen >= 0 && sameString(lead, ls.hotLead) && x.req.Minor() != 0 && !x.isHead() {
 			// The head is for the loop's second (see RespondLead).
 			if l := ls.loop; l != nil && (l.Time() == ls.hotAt || ls.hotCurrent()) {
+				if int64(len(body)) != ls.hotClen {
+					ls.hotLength(len(body)) // see RespondLead
+				}
 				ls.claim(c)
 				out, h := ls.out, ls.hot
 				if n, m := len(out), len(out)+len(h)+len(body); m <= cap(out) && len(body) < directBody {
