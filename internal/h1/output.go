@@ -61,9 +61,6 @@ func (c *conn) appendHead(dst []byte, x *Exchange, status int, lead string, head
 			if status == 200 && len(header) == 0 && mode == modeLength {
 				// A plain head: kept whole for the next one like it.
 				dst = append(dst, '\r', '\n')
-				if cap(ls.hot) < hotBlock {
-					ls.hot = make([]byte, 0, hotBlock) // RespondLead copies it by the block
-				}
 				ls.hot = append(ls.hot[:0], dst[start:]...)
 				ls.hotLead, ls.hotClen, ls.hotCL = lead, clen, framing-start
 				return dst
