@@ -34,7 +34,7 @@ import (
 //	/big          ?n= bytes in one Respond
 //	/block        in the pool, waits for release or the exchange's context
 //	/slow         in the pool, waits for its context, then answers
-//	/upgrade      101 then Hijack with an echo protocol
+//	/upgrade      101 then Hijack with an echo protocol (counting abandoned hijacks)
 //	/noroute      Route answers 404 itself (the body is not read)
 //	/misuse       on the loop, returns without finishing
 //	/upload       streamed body (Plan.StreamBody, MaxBody ?max=N): "<bytes> <sum> <streamed>"
@@ -44,13 +44,14 @@ import (
 //	              ?when=after: Respond first; ?when=detached: both from
 //	              another goroutine after Detach
 type testHandler struct {
-	routed   atomic.Int64
-	released atomic.Int64
-	served   atomic.Int64
-	chunks   atomic.Int64 // chunks written by /bigstream
-	unblock  chan struct{}
-	blocked  chan *Exchange // /block and /slow announce themselves
-	ctxDone  chan error     // /block reports its context's cause when it ends
+	routed    atomic.Int64
+	released  atomic.Int64
+	served    atomic.Int64
+	chunks    atomic.Int64 // chunks written by /bigstream
+	abandoned atomic.Int64 // /upgrade connections lost before the hand-over
+	unblock   chan struct{}
+	blocked   chan *Exchange // /block and /slow announce themselves
+	ctxDone   chan error     // /block reports its context's cause when it ends
 }
 
 func newTestHandler() *testHandler {
@@ -175,7 +176,7 @@ func (h *testHandler) Serve(x *Exchange) {
 		x.Respond(200, nil, []byte("slow"))
 	case "/upgrade":
 		x.Respond(101, []byte("Upgrade: echo\r\nConnection: Upgrade\r\n"), nil)
-		if err := x.Hijack(&echoProto{}, nil); err != nil {
+		if err := x.Hijack(&echoProto{}, func() { h.abandoned.Add(1) }); err != nil {
 			panic(err)
 		}
 	case "/closeafter":
