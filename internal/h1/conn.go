@@ -413,7 +413,9 @@ func (c *conn) beginBare(x *Exchange, now time.Duration, end int) {
 	// leaves them: body (never set without a body), next and dead (tested
 	// by Settle).
 	x.resetBare()
-	if len(ls.free) < maxFreeExchanges {
+	if ls.spare == nil {
+		ls.spare = x // usually: peek handed x out as the spare
+	} else if len(ls.free) < maxFreeExchanges {
 		ls.free = append(ls.free, x)
 	}
 }
