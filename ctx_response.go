@@ -263,7 +263,11 @@ func (c *Ctx) respond(ct string, body []byte) error {
 	}
 	s.written = int64(len(body))
 	s.responded = true
-	s.x.RespondLead(st, lead, s.hdr, body)
+	if st == 200 && len(s.hdr) == 0 {
+		s.x.RespondPlain(lead, body) // fewer argument words: nothing spills
+	} else {
+		s.x.RespondLead(st, lead, s.hdr, body)
+	}
 	c.exit()
 	return nil
 }
@@ -413,7 +417,11 @@ func (c *Ctx) send(ct string, body []byte) error {
 	}
 	s.written = int64(len(body))
 	s.responded = true
-	s.x.RespondLead(st, lead, s.hdr, body)
+	if st == 200 && len(s.hdr) == 0 {
+		s.x.RespondPlain(lead, body) // fewer argument words: nothing spills
+	} else {
+		s.x.RespondLead(st, lead, s.hdr, body)
+	}
 	return nil
 }
 

@@ -53,8 +53,7 @@ type hubSlot struct {
 // counted yet, though its client may have its 101 and have made another
 // member broadcast. A connection that ends between its upgrade and the
 // hand-over to its WebSocket (behind a response still under way) is never
-// handed over and stays counted: hubs then post to every loop, as if a
-// WebSocket were opening, which costs wake-ups but loses nothing.
+// handed over: the engine calls wsAbandoned, which uncounts it.
 var wsOpening atomic.Int64
 
 // NewHub returns an empty hub.

@@ -49,12 +49,19 @@ func (wr *wsRoute) upgrade(c *Ctx) error {
 	c.finishing()
 	// Opening until its OnOpen returned (ConnectionMade): the 101 leaves
 	// before OnOpen runs, and a Hub broadcast meanwhile must reach the
-	// member OnOpen adds.
+	// member OnOpen adds. A connection lost before the hand-over never
+	// reaches ConnectionMade: the engine calls wsAbandoned instead.
 	wsOpening.Add(1)
 	c.x.Respond(101, c.hdr, nil)
-	if err := c.x.Hijack(w); err != nil {
+	if err := c.x.Hijack(w, wsAbandoned); err != nil {
 		wsOpening.Add(-1)
 		return err // the connection is gone: nobody to answer
 	}
 	return nil
 }
+
+// wsAbandoned undoes an upgrade's count of opening WebSockets when its
+// connection ends before the engine hands it over (the 101 waited behind a
+// response still under way): its ConnectionMade, which would have, never
+// runs. Loop-only.
+func wsAbandoned() { wsOpening.Add(-1) }

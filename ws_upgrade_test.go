@@ -4,7 +4,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/eddytest"
@@ -59,5 +61,51 @@ func TestUpgradeNotServedIsOrdinaryRequest(t *testing.T) {
 				c.Close()
 			}
 		})
+	}
+}
+
+// TestUpgradeLostBeforeHandOver: a WebSocket upgrade pipelined behind a
+// slow InPool request is answered at once, but its 101 waits behind that
+// response; a client that resets the connection meanwhile never gets its
+// WebSocket handed over (OnOpen and OnClose do not run), and the upgrade no
+// longer counts as opening, so Hub broadcasts stop posting to every loop.
+func TestUpgradeLostBeforeHandOver(t *testing.T) {
+	app := eddy.New(eddy.Config{})
+	started := make(chan struct{}, 1)
+	release := make(chan struct{})
+	app.Get("/slow", func(c *eddy.Ctx) error {
+		started <- struct{}{}
+		<-release
+		return c.Text("slow")
+	}, eddy.InPool)
+	var opened, closed atomic.Int32
+	app.WebSocket("/ws", eddy.WSCallbacks{
+		OnOpen:  func(w *eddy.WebSocket) { opened.Add(1) },
+		OnClose: func(w *eddy.WebSocket, code int, reason string) { closed.Add(1) },
+	})
+	s := eddytest.New(t, app)
+	defer close(release)
+	waitUntil(t, 5*time.Second, "no WebSocket opening", func() bool { return eddy.WSOpening() == 0 })
+	c, err := net.Dial("tcp", s.App.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n" + wsHandshake("/ws", ""))); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the slow handler did not start")
+	}
+	waitUntil(t, 5*time.Second, "the upgrade counted as opening", func() bool { return eddy.WSOpening() == 1 })
+	if err := c.(*net.TCPConn).SetLinger(0); err != nil { // Close sends a reset
+		t.Fatal(err)
+	}
+	c.Close()
+	waitUntil(t, 5*time.Second, "the lost upgrade uncounted", func() bool { return eddy.WSOpening() == 0 })
+	if o, cl := opened.Load(), closed.Load(); o != 0 || cl != 0 {
+		t.Fatalf("a WebSocket never handed over ran OnOpen %d and OnClose %d times, want 0", o, cl)
 	}
 }

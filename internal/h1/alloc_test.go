@@ -77,3 +77,48 @@ func TestZeroAllocsPerRequest(t *testing.T) {
 		})
 	}
 }
+
+// TestZeroAllocsVaryingLength: an on-loop handler whose body length
+// changes from one response to the next (the loop's cached head is made
+// for each new length) costs zero allocations per request too.
+func TestZeroAllocsVaryingLength(t *testing.T) {
+	srv, err := loop.New(loop.Config{Addr: "127.0.0.1:0", Loops: 1},
+		NewFactory(Config{ServerName: "eddy"}, varyHandler{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop(t.Context())
+	for _, depth := range []int{2, 16} {
+		t.Run("depth="+itoa(depth), func(t *testing.T) {
+			c, err := net.Dial("tcp", srv.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+			req, respLen := varyRequests(depth)
+			resp := make([]byte, respLen)
+			roundTrip := func() {
+				if _, err := c.Write(req); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := io.ReadFull(c, resp); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := 0; i < 200; i++ { // warm up the pools and buffers
+				roundTrip()
+			}
+			if !strings.HasSuffix(string(resp), "Content-Length: 13\r\n\r\n0123456789abc") {
+				t.Fatalf("response %q", resp)
+			}
+			allocs := testing.AllocsPerRun(2000, roundTrip)
+			if allocs > 0 {
+				t.Fatalf("%.2f allocations per round trip, want 0", allocs)
+			}
+		})
+	}
+}

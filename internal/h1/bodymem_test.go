@@ -108,8 +108,8 @@ func TestRecycledExchangeReleasesBody(t *testing.T) {
 	c0 := ts.conn(t, 0)
 	pinned := 0
 	onLoop(t, c0, func() bool {
-		for _, x := range c0.ls.free {
-			if len(x.req.Raw()) != 0 || cap(x.buf) > maxKeptBuffer {
+		for _, x := range append([]*Exchange{c0.ls.spare}, c0.ls.free...) {
+			if x != nil && (len(x.req.Raw()) != 0 || cap(x.buf) > maxKeptBuffer) {
 				pinned++
 			}
 		}

@@ -29,7 +29,10 @@ type conn struct {
 // hijacker holds the protocol a hijacked connection is handed to. Boxed, so
 // the interface costs conn one word instead of two: it is allocated once per
 // hijack, never for plain HTTP connections.
-type hijacker struct{ p loop.Protocol }
+type hijacker struct {
+	p         loop.Protocol
+	abandoned func() // called if the connection ends before p gets it (Exchange.Hijack)
+}
 
 type connFlags uint16
 
@@ -424,7 +427,9 @@ func (c *conn) beginBare(x *Exchange, now time.Duration, end int) {
 	// leaves them: body (never set without a body), next and dead (tested
 	// by Settle).
 	x.resetBare()
-	if len(ls.free) < maxFreeExchanges {
+	if ls.spare == nil {
+		ls.spare = x // usually: peek handed x out as the spare
+	} else if len(ls.free) < maxFreeExchanges {
 		ls.free = append(ls.free, x)
 	}
 }
@@ -463,6 +468,8 @@ func (c *conn) ConnectionLost(lc *loop.Conn, err error) {
 	}
 	if hijacked {
 		c.hijack.p.ConnectionLost(lc, err)
+	} else if c.hijack != nil && c.hijack.abandoned != nil {
+		c.hijack.abandoned() // lost before the hand-over: p never had the connection
 	}
 }
 

@@ -439,7 +439,7 @@ func runFuzzConn(t *testing.T, stream []byte, seed uint64) {
 	if w.ls.outConn != nil || len(w.ls.out) != 0 {
 		t.Fatalf("loop output buffer still holds %d bytes for the connection", len(w.ls.out))
 	}
-	free := map[*Exchange]bool{}
+	free := map[*Exchange]bool{w.ls.spare: true}
 	for _, x := range w.ls.free {
 		free[x] = true
 	}

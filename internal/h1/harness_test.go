@@ -24,6 +24,8 @@ import (
 //	/plain        on the loop, "plain <query>"
 //	/pool         in the pool, "pool <query>"
 //	/lead         RespondLead with "X-Lead: 1" before textPlain, "lead <query>" (in the pool with ?pool=1)
+//	/bylead       RespondLead(200, lead, nil, ?b=) with lead textPlain, or "X-Lead: 2" with ?lead=2
+//	/byplain      the same through RespondPlain
 //	/later        on the loop, detached, finished by a CallLater timer
 //	/deferpool    on the loop, detached, finished from a pool job
 //	/echo         the request body (Plan.MaxBody from ?max=N)
@@ -32,7 +34,7 @@ import (
 //	/big          ?n= bytes in one Respond
 //	/block        in the pool, waits for release or the exchange's context
 //	/slow         in the pool, waits for its context, then answers
-//	/upgrade      101 then Hijack with an echo protocol
+//	/upgrade      101 then Hijack with an echo protocol (counting abandoned hijacks)
 //	/noroute      Route answers 404 itself (the body is not read)
 //	/misuse       on the loop, returns without finishing
 //	/upload       streamed body (Plan.StreamBody, MaxBody ?max=N): "<bytes> <sum> <streamed>"
@@ -42,13 +44,14 @@ import (
 //	              ?when=after: Respond first; ?when=detached: both from
 //	              another goroutine after Detach
 type testHandler struct {
-	routed   atomic.Int64
-	released atomic.Int64
-	served   atomic.Int64
-	chunks   atomic.Int64 // chunks written by /bigstream
-	unblock  chan struct{}
-	blocked  chan *Exchange // /block and /slow announce themselves
-	ctxDone  chan error     // /block reports its context's cause when it ends
+	routed    atomic.Int64
+	released  atomic.Int64
+	served    atomic.Int64
+	chunks    atomic.Int64 // chunks written by /bigstream
+	abandoned atomic.Int64 // /upgrade connections lost before the hand-over
+	unblock   chan struct{}
+	blocked   chan *Exchange // /block and /slow announce themselves
+	ctxDone   chan error     // /block reports its context's cause when it ends
 }
 
 func newTestHandler() *testHandler {
@@ -107,6 +110,16 @@ func (h *testHandler) Serve(x *Exchange) {
 		x.Respond(200, textPlain, append([]byte("pool "), r.RawQuery()...))
 	case "/lead":
 		x.RespondLead(200, "X-Lead: 1\r\n", textPlain, append([]byte("lead "), r.RawQuery()...))
+	case "/bylead", "/byplain":
+		lead := "Content-Type: text/plain\r\n"
+		if query(x, "lead") == "2" {
+			lead = "X-Lead: 2\r\n"
+		}
+		if body := []byte(query(x, "b")); string(r.Path()) == "/byplain" {
+			x.RespondPlain(lead, body)
+		} else {
+			x.RespondLead(200, lead, nil, body)
+		}
 	case "/later":
 		x.Detach()
 		body := append([]byte("later "), r.RawQuery()...)
@@ -163,7 +176,7 @@ func (h *testHandler) Serve(x *Exchange) {
 		x.Respond(200, nil, []byte("slow"))
 	case "/upgrade":
 		x.Respond(101, []byte("Upgrade: echo\r\nConnection: Upgrade\r\n"), nil)
-		if err := x.Hijack(&echoProto{}); err != nil {
+		if err := x.Hijack(&echoProto{}, func() { h.abandoned.Add(1) }); err != nil {
 			panic(err)
 		}
 	case "/closeafter":
@@ -518,3 +531,34 @@ var (
 func (plainHandler) Route(x *Exchange) Plan { return Plan{} }
 func (plainHandler) Serve(x *Exchange)      { x.Respond(200, plainHeader, plainBody) }
 func (plainHandler) Release(x *Exchange)    {}
+
+// varyHandler answers GET /<n> on the loop with the first n bytes of
+// varyBody through RespondPlain, as the root's Text does: an API whose
+// body length varies from one response to the next.
+type varyHandler struct{}
+
+var varyBody = []byte("0123456789abcdefghijklmnopqrstuvwxyz")
+
+func (varyHandler) Route(x *Exchange) Plan { return Plan{} }
+func (varyHandler) Serve(x *Exchange) {
+	n, _ := strconv.Atoi(string(x.Request().Path()[1:]))
+	x.RespondPlain(plainLead, varyBody[:min(n, len(varyBody))])
+}
+func (varyHandler) Release(x *Exchange) {}
+
+// plainLead is plainHeader as RespondPlain's lead.
+const plainLead = "Content-Type: text/plain\r\n"
+
+// varyRequests is a pipelined batch of depth requests alternating between
+// bodies of 5 and 13 bytes, and the length of its answers.
+func varyRequests(depth int) (req []byte, respLen int) {
+	for i := range depth {
+		n := 5 + 8*(i%2)
+		req = append(req, "GET /"+strconv.Itoa(n)+" HTTP/1.1\r\nHost: x\r\n\r\n"...)
+		// The head: status line, Server, Date (its value 29 bytes),
+		// Content-Type, Content-Length, blank line.
+		respLen += len("HTTP/1.1 200 OK\r\nServer: eddy\r\nDate: \r\n"+plainLead+"Content-Length: \r\n\r\n") + 29 +
+			len(strconv.Itoa(n)) + n
+	}
+	return req, respLen
+}

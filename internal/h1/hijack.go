@@ -16,9 +16,13 @@ var ErrNilProtocol = errors.New("h1: hijack with a nil protocol")
 // p.DataReceived; flow control, timeouts, drain and ConnectionLost go to p
 // too (WriteFlow, Timeouter, Drainer when p implements them). Hijack
 // finishes x if it was not finished. Requests pipelined after x are
-// dropped. Loop-only: call it inside an on-loop Serve, or on the loop after
-// Detach.
-func (x *Exchange) Hijack(p loop.Protocol) error {
+// dropped. A connection that ends before the hand-over (the responses
+// before x's are still under way when the client resets it) never reaches
+// p: then abandoned, when not nil, is called once on the loop instead of
+// p.ConnectionMade, so whatever p counted from the upgrade can be undone
+// (p.ConnectionLost is not called either). Loop-only: call it inside an
+// on-loop Serve, or on the loop after Detach.
+func (x *Exchange) Hijack(p loop.Protocol, abandoned func()) error {
 	if p == nil {
 		return ErrNilProtocol
 	}
@@ -33,7 +37,7 @@ func (x *Exchange) Hijack(p loop.Protocol) error {
 	if x.dead || c.dead() {
 		return ErrConnClosed
 	}
-	c.hijack = &hijacker{p}
+	c.hijack = &hijacker{p: p, abandoned: abandoned}
 	x.lf |= lfHijack
 	c.flags |= cfUpgrade
 	c.cancelFrom(x.next, ErrConnClosed)

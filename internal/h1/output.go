@@ -44,6 +44,7 @@ func (c *conn) appendHead(dst []byte, x *Exchange, status int, lead string, head
 	if len(header) > 0 {
 		dst = append(dst, header...)
 	}
+	framing := len(dst) // where the Content-Length line starts (RespondLead's hot head)
 	switch mode {
 	case modeLength:
 		dst = httpcodec.AppendContentLength(dst, clen)
@@ -61,7 +62,7 @@ func (c *conn) appendHead(dst []byte, x *Exchange, status int, lead string, head
 				// A plain head: kept whole for the next one like it.
 				dst = append(dst, '\r', '\n')
 				ls.hot = append(ls.hot[:0], dst[start:]...)
-				ls.hotLead, ls.hotClen = lead, clen
+				ls.hotLead, ls.hotClen, ls.hotCL = lead, clen, framing-start
 				return dst
 			}
 		}

@@ -45,6 +45,10 @@ type loopState struct {
 	outConn *conn
 
 	free []*Exchange // recycled exchanges, LIFO
+	// spare is the free exchange handed out first, before free's: the one
+	// a bare request answered at once takes and gives back (beginBare),
+	// two pointer stores instead of the list's shrink and append.
+	spare *Exchange
 
 	// bodyBytes is the capacity of the buffers of bodies still arriving on
 	// this loop (the sum of their Exchange.held), bounded by
@@ -79,6 +83,7 @@ type loopState struct {
 	hot     []byte
 	hotLead string
 	hotClen int64
+	hotCL   int           // where hot's Content-Length line starts: hot for another length is hot[:hotCL] and a new line
 	hotAt   time.Duration // the loop time at which current last held (hotCurrent); -1: none
 
 	// resume is, while DirectServer.ServeDirect runs, the offset in the
@@ -146,6 +151,9 @@ func (e *engine) loopState(l *loop.Loop) *loopState {
 // can fill its Request before the engine knows the head is complete; a
 // head that is not complete leaves it in the free list.
 func (ls *loopState) peek() *Exchange {
+	if x := ls.spare; x != nil {
+		return x
+	}
 	if len(ls.free) == 0 {
 		ls.free = append(ls.free, newExchange(ls))
 	}
@@ -159,10 +167,15 @@ func (ls *loopState) acquire() *Exchange {
 	return x
 }
 
-// take removes the exchange peek returned from the free list, when peek ran
+// take removes the exchange peek returned (the spare, else the last of the
+// free list) from the free exchanges, when peek ran
 // since the list last changed (the parser's turn in consume): acquire
 // without its call and its second peek.
 func (ls *loopState) take() {
+	if ls.spare != nil {
+		ls.spare = nil
+		return
+	}
 	n := len(ls.free) - 1
 	ls.free[n] = nil
 	ls.free = ls.free[:n]

@@ -3,9 +3,21 @@ package h1
 import (
 	"encoding/binary"
 	"unsafe"
+
+	"github.com/eddy-go/eddy/httpcodec"
 )
 
 var methodHead = "HEAD"
+
+// hotBlock is the size of the two blocks putHead copies a cached head of
+// hotBlock to 2*hotBlock bytes with (the usual head: status line, Server,
+// Date, Content-Type and Content-Length lines, some 120 to 130 bytes).
+const hotBlock = 80
+
+// headBlock is hotBlock bytes as a struct, not an array: the compiler moves
+// a struct through pointers with inline vector moves, an array (which may
+// overlap itself) with a call to memmove.
+type headBlock struct{ b [hotBlock]byte }
 
 // sameString reports whether a and b hold the same bytes. The usual case,
 // the same string at the same address (the Content-Type line of every Text
@@ -72,7 +84,7 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 		x.lf = lf | lfDirect // nothing above changed x.lf since
 		ls.claim(c)
 		mode := modeLength
-		hot := status == 200 && len(header) == 0 && int64(len(body)) == ls.hotClen && sameString(lead, ls.hotLead) &&
+		hot := status == 200 && len(header) == 0 && ls.hotClen >= 0 && sameString(lead, ls.hotLead) &&
 			x.lf&lfLast == 0 && c.flags&cfEOF == 0 && x.req.Minor() != 0
 		if hot {
 			// The head is for the loop's second: known when it was found so
@@ -80,6 +92,11 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 			// callback), else asked (ls.current, out of line).
 			if l := ls.loop; l == nil || l.Time() != ls.hotAt {
 				hot = ls.hotCurrent()
+			}
+			if hot && int64(len(body)) != ls.hotClen {
+				// The same head but for its length (an API whose bodies
+				// vary): only the Content-Length line is written anew.
+				ls.hotLength(len(body))
 			}
 		}
 		if hot {
@@ -90,16 +107,8 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 			if n, m := len(out), len(out)+len(h)+len(body); m <= cap(out) && len(body) < directBody && !x.isHead() {
 				ls.out = ls.out[:m] // a length store: no pointer, no write barrier
 				out = out[:m]
-				k := n + len(h)
-				copy(out[n:k], h)
-				if b := len(body); b >= 8 && b <= 16 {
-					// Two overlapping word moves instead of memmove's call
-					// (about 25 instructions) for a short body.
-					binary.LittleEndian.PutUint64(out[k:], binary.LittleEndian.Uint64(body))
-					binary.LittleEndian.PutUint64(out[k+b-8:], binary.LittleEndian.Uint64(body[b-8:]))
-				} else {
-					copy(out[k:], body)
-				}
+				putHead(out, n, h)
+				putBody(out, n+len(h), body)
 				x.state = stWritten
 				if m >= streamBuffer {
 					c.writeOut() // a big batch goes out now rather than grow the buffer
@@ -128,6 +137,82 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 	}
 	x.recordLocked(status, lead, header, body)
 	x.state = stReady
+}
+
+// hotLength makes the cached head ls.hot the one for a body of n bytes:
+// its Content-Length line is replaced. Loop-only.
+func (ls *loopState) hotLength(n int) {
+	h := httpcodec.AppendContentLength(ls.hot[:ls.hotCL], int64(n))
+	ls.hot = append(h, '\r', '\n')
+	ls.hotClen = int64(n)
+}
+
+// putHead writes the cached head h at out[n:], which has room for it
+// (RespondLead and RespondPlain write it, then the body with putBody).
+func putHead(out []byte, n int, h []byte) {
+	if l := len(h); l >= hotBlock && l <= 2*hotBlock && n+l <= len(out) {
+		// Two fixed blocks, the head's first and last hotBlock bytes
+		// (overlapping in the middle), moved inline: ten 16-byte loads and
+		// stores instead of memmove's call (about 60 instructions for a
+		// head of some 130 bytes).
+		d, s := unsafe.Add(unsafe.Pointer(unsafe.SliceData(out)), n), unsafe.Pointer(unsafe.SliceData(h))
+		*(*headBlock)(d) = *(*headBlock)(s)
+		*(*headBlock)(unsafe.Add(d, l-hotBlock)) = *(*headBlock)(unsafe.Add(s, l-hotBlock))
+		return
+	}
+	copy(out[n:], h)
+}
+
+// putBody writes body at out[k:], which has room for it.
+func putBody(out []byte, k int, body []byte) {
+	if b := len(body); b >= 8 && b <= 16 {
+		// Two overlapping word moves instead of memmove's call (about 25
+		// instructions) for a short body.
+		binary.LittleEndian.PutUint64(out[k:], binary.LittleEndian.Uint64(body))
+		binary.LittleEndian.PutUint64(out[k+b-8:], binary.LittleEndian.Uint64(body[b-8:]))
+		return
+	}
+	copy(out[k:], body)
+}
+
+// RespondPlain is RespondLead(200, lead, nil, body), the usual answer of
+// an on-loop handler, in fewer argument words: when the loop's cached head
+// fits (the last plain response had the same lead, in this second, and
+// nothing is special about x or its connection) it writes the
+// head and body straight into the output buffer here, without
+// RespondLead's spills; otherwise it is RespondLead. Callable where
+// RespondLead is.
+func (x *Exchange) RespondPlain(lead string, body []byte) {
+	if x.loopOwned() && x.lf&(lfOwed|lfRouteClose|lfLast) == lfOwed &&
+		x.sf&(sfFinished|sfStream|sfClaimed) == 0 && !x.dead {
+		c, ls := x.c, x.ls
+		if lc := ls.known(c); lc != nil && c.flags&(cfClosed|cfEOF) == 0 && !lc.Closed() && c.head == x &&
+			ls.hotClen >= 0 && sameString(lead, ls.hotLead) && x.req.Minor() != 0 && !x.isHead() {
+			// The head is for the loop's second (see RespondLead).
+			if l := ls.loop; l != nil && (l.Time() == ls.hotAt || ls.hotCurrent()) {
+				if int64(len(body)) != ls.hotClen {
+					ls.hotLength(len(body)) // see RespondLead
+				}
+				ls.claim(c)
+				out, h := ls.out, ls.hot
+				if n, m := len(out), len(out)+len(h)+len(body); m <= cap(out) && len(body) < directBody {
+					// RespondLead's hot case: the same flags, the same bytes.
+					x.lf = x.lf&^lfOwed | lfDirect
+					x.sf |= sfFinished
+					ls.out = ls.out[:m] // a length store: no pointer, no write barrier
+					out = out[:m]
+					putHead(out, n, h)
+					putBody(out, n+len(h), body)
+					x.state = stWritten
+					if m >= streamBuffer {
+						c.writeOut() // a big batch goes out now rather than grow the buffer
+					}
+					return
+				}
+			}
+		}
+	}
+	x.RespondLead(200, lead, nil, body)
 }
 
 // respondOff is RespondLead off the loop (a pool handler, a detached
