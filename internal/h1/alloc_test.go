@@ -3,13 +3,9 @@
 package h1
 
 import (
-	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/eddy-go/eddy/loop"
 )
 
 // plainResponseLen is the length of plainHandler's response: the Date
@@ -33,22 +29,10 @@ func TestZeroAllocsPerRequest(t *testing.T) {
 		{"post-body", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 1},
 		{"http10-keepalive", "GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 1},
 	}
-	srv, err := loop.New(loop.Config{Addr: "127.0.0.1:0", Loops: 1},
-		NewFactory(Config{ServerName: "eddy"}, plainHandler{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop(t.Context())
+	srv := startOneLoop(t, NewFactory(Config{ServerName: "eddy"}, plainHandler{}))
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := net.Dial("tcp", srv.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := dialLoop(t, srv)
 			_ = c.SetDeadline(time.Now().Add(30 * time.Second))
 			req := []byte(strings.Repeat(tc.req, tc.depth))
 			respLen := plainResponseLen * tc.depth
@@ -56,14 +40,7 @@ func TestZeroAllocsPerRequest(t *testing.T) {
 				respLen += len("Connection: keep-alive\r\n") * tc.depth
 			}
 			resp := make([]byte, respLen)
-			roundTrip := func() {
-				if _, err := c.Write(req); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := io.ReadFull(c, resp); err != nil {
-					t.Fatal(err)
-				}
-			}
+			roundTrip := roundTripper(t, c, req, resp)
 			for i := 0; i < 200; i++ { // warm up the pools and buffers
 				roundTrip()
 			}
@@ -82,33 +59,14 @@ func TestZeroAllocsPerRequest(t *testing.T) {
 // changes from one response to the next (the loop's cached head is made
 // for each new length) costs zero allocations per request too.
 func TestZeroAllocsVaryingLength(t *testing.T) {
-	srv, err := loop.New(loop.Config{Addr: "127.0.0.1:0", Loops: 1},
-		NewFactory(Config{ServerName: "eddy"}, varyHandler{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop(t.Context())
+	srv := startOneLoop(t, NewFactory(Config{ServerName: "eddy"}, varyHandler{}))
 	for _, depth := range []int{2, 16} {
 		t.Run("depth="+itoa(depth), func(t *testing.T) {
-			c, err := net.Dial("tcp", srv.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := dialLoop(t, srv)
 			_ = c.SetDeadline(time.Now().Add(30 * time.Second))
 			req, respLen := varyRequests(depth)
 			resp := make([]byte, respLen)
-			roundTrip := func() {
-				if _, err := c.Write(req); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := io.ReadFull(c, resp); err != nil {
-					t.Fatal(err)
-				}
-			}
+			roundTrip := roundTripper(t, c, req, resp)
 			for i := 0; i < 200; i++ { // warm up the pools and buffers
 				roundTrip()
 			}

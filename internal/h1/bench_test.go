@@ -2,8 +2,6 @@ package h1
 
 import (
 	"bytes"
-	"io"
-	"net"
 	"strings"
 	"syscall"
 	"testing"
@@ -60,32 +58,15 @@ func BenchmarkPlaintext(b *testing.B) {
 	for _, depth := range []int{1, 16} {
 		for _, s := range servers {
 			b.Run(s.name+"/depth="+itoa(depth), func(b *testing.B) {
-				srv, err := loop.New(loop.Config{Addr: "127.0.0.1:0", Loops: 1}, s.f)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := srv.Start(); err != nil {
-					b.Fatal(err)
-				}
-				defer srv.Stop(b.Context())
-				c, err := net.Dial("tcp", srv.Addr().String())
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer c.Close()
+				c := dialLoop(b, startOneLoop(b, s.f))
 				req := []byte(strings.Repeat("GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n", depth))
-				resp := make([]byte, len(rawReply)*depth)
+				roundTrip := roundTripper(b, c, req, make([]byte, len(rawReply)*depth))
 				b.ReportAllocs()
 				b.SetBytes(int64(len(req)))
 				cpu0 := cpuTime()
 				b.ResetTimer()
 				for i := 0; i < b.N; i += depth {
-					if _, err := c.Write(req); err != nil {
-						b.Fatal(err)
-					}
-					if _, err := io.ReadFull(c, resp); err != nil {
-						b.Fatal(err)
-					}
+					roundTrip()
 				}
 				b.StopTimer()
 				// Process CPU (client and server): the client is the same for
@@ -100,31 +81,13 @@ func BenchmarkPlaintext(b *testing.B) {
 // on-loop handler whose body length alternates between 5 and 13 bytes, so
 // that every response's head differs from the last in its Content-Length.
 func BenchmarkVaryingLength(b *testing.B) {
-	srv, err := loop.New(loop.Config{Addr: "127.0.0.1:0", Loops: 1},
-		NewFactory(Config{ServerName: "eddy"}, varyHandler{}))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Stop(b.Context())
-	c, err := net.Dial("tcp", srv.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	c := dialLoop(b, startOneLoop(b, NewFactory(Config{ServerName: "eddy"}, varyHandler{})))
 	const depth = 16
 	req, respLen := varyRequests(depth)
-	resp := make([]byte, respLen)
+	roundTrip := roundTripper(b, c, req, make([]byte, respLen))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i += depth {
-		if _, err := c.Write(req); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := io.ReadFull(c, resp); err != nil {
-			b.Fatal(err)
-		}
+		roundTrip()
 	}
 }

@@ -562,3 +562,42 @@ func varyRequests(depth int) (req []byte, respLen int) {
 	}
 	return req, respLen
 }
+
+// startOneLoop starts a one-loop server of f on 127.0.0.1 for an
+// allocation test or a benchmark; it stops when tb ends.
+func startOneLoop(tb testing.TB, f loop.Factory) *loop.Server {
+	tb.Helper()
+	srv, err := loop.New(loop.Config{Addr: "127.0.0.1:0", Loops: 1}, f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { srv.Stop(context.Background()) })
+	return srv
+}
+
+// dialLoop connects to srv; the connection closes when tb ends.
+func dialLoop(tb testing.TB, srv *loop.Server) net.Conn {
+	tb.Helper()
+	c, err := net.Dial("tcp", srv.Addr().String())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
+// roundTripper returns one round trip on c: req written whole, then
+// exactly len(resp) bytes of answer read into resp. It allocates nothing.
+func roundTripper(tb testing.TB, c net.Conn, req, resp []byte) func() {
+	return func() {
+		if _, err := c.Write(req); err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, resp); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
