@@ -158,9 +158,13 @@ func (c *conn) consume(data []byte, now time.Duration) int {
 	off := 0
 	ls := c.ls
 	depth := int32(ls.e.cfg.PipelineDepth)
+	// The batch's *loop.Conn, read once: only c's own DataReceived makes c
+	// the connection ls knows, and c's ConnectionLost, which forgets it,
+	// sets cfClosed first, which the test below sees.
+	lc := ls.known(c)
 	for {
 		// !c.dead(), asking the *loop.Conn directly when ls knows it.
-		if lc := ls.known(c); lc == nil || c.flags&cfClosed != 0 || lc.Closed() {
+		if lc == nil || c.flags&cfClosed != 0 || lc.Closed() {
 			if c.dead() {
 				break
 			}
@@ -413,7 +417,9 @@ func (c *conn) beginBare(x *Exchange, now time.Duration, end int) {
 	c.n = 0
 	c.lastRead = ls.now() // idle from now
 	c.flags &^= cfUpgrade // an upgrade answered as a plain request
-	if x.lf&(lfAbandon|lfOwn|lfStreamBody) != 0 || x.detached || x.engErr != nil ||
+	// Not detached: Settle saw it so after the handler, and only Serve
+	// (Detach) and dispatch (the pool) detach.
+	if x.lf&(lfAbandon|lfOwn|lfStreamBody) != 0 || x.engErr != nil ||
 		x.ctx != nil || x.cause != nil || x.onWritable != nil {
 		x.lf &^= lfQueued
 		if x.lf&lfAbandon != 0 {
