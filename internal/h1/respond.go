@@ -182,7 +182,47 @@ func putBody(out []byte, k int, body []byte) {
 // head and body straight into the output buffer here, without
 // RespondLead's spills; otherwise it is RespondLead. Callable where
 // RespondLead is.
+//
+// Its usual case (the same lead string and body length as the cached
+// head's, the output buffer free or c's) calls nothing that returns here
+// but hotCurrent (once a callback), so no argument is spilled on the way;
+// every other case is respondPlain's.
 func (x *Exchange) RespondPlain(lead string, body []byte) {
+	if x.loopOwned() && x.lf&(lfOwed|lfRouteClose|lfLast) == lfOwed &&
+		x.sf&(sfFinished|sfStream|sfClaimed) == 0 && !x.dead {
+		c, ls := x.c, x.ls
+		if lc := ls.known(c); lc != nil && c.flags&(cfClosed|cfEOF) == 0 && !lc.Closed() && c.head == x &&
+			ls.hotClen == int64(len(body)) && len(lead) == len(ls.hotLead) &&
+			(len(lead) == 0 || unsafe.StringData(lead) == unsafe.StringData(ls.hotLead)) &&
+			x.req.Minor() != 0 && !x.isHead() {
+			if l, oc := ls.loop, ls.outConn; l != nil && (l.Time() == ls.hotAt || ls.hotCurrent()) && (oc == c || oc == nil || len(ls.out) == 0) {
+				ls.outConn = c // claim's work: no other connection's output waits
+				out, h := ls.out, ls.hot
+				if n, m := len(out), len(out)+len(h)+len(body); m <= cap(out) && len(body) < directBody {
+					// RespondLead's hot case: the same flags, the same bytes.
+					x.lf = x.lf&^lfOwed | lfDirect
+					x.sf |= sfFinished
+					ls.out = ls.out[:m] // a length store: no pointer, no write barrier
+					out = out[:m]
+					putHead(out, n, h)
+					putBody(out, n+len(h), body)
+					x.state = stWritten
+					if m >= streamBuffer {
+						c.writeOut() // a big batch goes out now rather than grow the buffer
+					}
+					return
+				}
+			}
+		}
+	}
+	x.respondPlain(lead, body)
+}
+
+// respondPlain is RespondPlain where its call-free case does not apply:
+// the cached head is also used when its lead is an equal string elsewhere
+// or it must be rewritten for the body's length, and another connection's
+// output goes out first.
+func (x *Exchange) respondPlain(lead string, body []byte) {
 	if x.loopOwned() && x.lf&(lfOwed|lfRouteClose|lfLast) == lfOwed &&
 		x.sf&(sfFinished|sfStream|sfClaimed) == 0 && !x.dead {
 		c, ls := x.c, x.ls
