@@ -112,6 +112,16 @@ func TestFileSendfile(t *testing.T) {
 						i, resp.status, len(resp.body), bytes.Equal(resp.body, w.body), w.status, len(w.body))
 				}
 			}
+			// The loop adds a sendfile's bytes to FileBytes when the call
+			// returns, which can be after the client read them all: one more
+			// round trip on the same connection (the same loop) is served
+			// only after that, so the count is whole before it is read.
+			if _, err := cl.Write([]byte("GET /small HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+				t.Fatal(err)
+			}
+			if resp, err := readResponse(br, "GET"); err != nil || string(resp.body) != "small" {
+				t.Fatalf("the round trip after: %q, %v", resp.body, err)
+			}
 			// A pump whose sendfile is refused (the connection above its high
 			// water mark at that moment) copies a piece instead, so on a busy
 			// machine only part of a body may go by sendfile: the bodies above
