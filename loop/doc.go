@@ -192,7 +192,9 @@
 //
 // Besides the loops, a Server runs one driver goroutine (timer wake-ups, the wall
 // clock's second, the watchdog), one accept goroutine and 16 enrollers that hand its
-// connections to the loops (unless Config.ReusePort, or without an Addr), and the
+// connections to the loops (unless Config.ReusePort, or without an Addr), each to the
+// loop with the fewest connections, counting those on their way (gnet's shared worker
+// pool does each hand-over: at most one task per enroller at a time), and the
 // executor's workers, plus the spares that stand in for
 // workers waiting in BlockingWait (at most Config.PoolSpare). No goroutine or time.Timer is created per connection or
 // per request: a connection whose output waits for the peer is retried from its loop's

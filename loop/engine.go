@@ -290,11 +290,8 @@ func (e *events) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		gc.SetContext(nil)
 		return nil, gnet.Close
 	}
-	var ph *ProxyHeader
-	if p, ok := ctx.(*proxiedCtx); ok {
-		ph = p.h
-	}
-	return nil, l.open(gc, req, accepted, ph)
+	a, _ := ctx.(*arrival) // nil in ReusePort mode: gnet accepted it
+	return nil, l.open(gc, req, accepted, a)
 }
 
 func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {

@@ -8,12 +8,6 @@ import (
 	"time"
 )
 
-// acceptedCtx marks connections enrolled from our own listener (they count toward
-// NumConns and MaxConns).
-type acceptedMark struct{}
-
-var acceptedCtx any = &acceptedMark{}
-
 func (s *Server) listen() (net.Listener, error) {
 	// Go sets SO_REUSEADDR on TCP listeners; a bind failure reports EADDRINUSE plainly.
 	lc := net.ListenConfig{KeepAlive: s.cfg.TCPKeepAlive}
@@ -103,14 +97,13 @@ func (s *Server) acceptLoop() {
 
 // enrollPending is how many accepted connections may be on their way to a loop at once
 // (enroll). Each waits about one iteration of a loop; more at once make a burst of
-// connections wait fewer iterations, but gnet's least-connections choice counts only
-// registered connections, so the ones chosen side by side can all land on one loop: up
-// to enrollPending too many on it.
+// connections wait fewer iterations. pickLoop counts the ones on their way, so side by
+// side they still spread evenly over the loops.
 const enrollPending = 16
 
 // enroller is one of the enrollPending goroutines (own-listener mode) that hand the
-// accepted connections to the loops, side by side: gnet's EnrollContext returns only once
-// the loop has registered the connection, after the loop's current iteration, which under
+// accepted connections to the loops, side by side: an enrollment returns only once the
+// loop has registered the connection, after the loop's current iteration, which under
 // load serves every ready connection first. Enrolled one after another by the accept
 // goroutine, 512 connections that arrived at once while 256 others were busy waited up to
 // 0.5-1.8 s for their first response; side by side 0.07-0.42 s (a raw gnet server, whose
@@ -123,11 +116,12 @@ func (s *Server) enroller() {
 	}
 }
 
-// enroll hands nc to the least busy loop and frees its slot of s.enrolling.
+// enroll hands nc to the loop with the fewest connections (pickLoop) and frees its slot
+// of s.enrolling.
 func (s *Server) enroll(nc net.Conn) {
 	defer func() { <-s.enrolling }()
-	if _, err := s.cli.EnrollContext(nc, acceptedCtx); err != nil {
-		// EnrollContext closes nc in every case.
+	if err := s.enrollAccepted(nc, nil); err != nil {
+		// enrollAccepted closes nc in every case.
 		s.releaseSlot()
 		if ok, n := s.allowRefusalLog(); ok {
 			s.log.Warn("loop: enrolling an accepted connection failed; closed it", "err", err,

@@ -72,6 +72,9 @@ type Loop struct {
 	stuckFor    atomic.Int64 // watchdog: busySince already reported as stuck
 
 	stats counters
+	// incoming counts the accepted connections pickLoop sent here that the loop has
+	// not opened yet.
+	incoming atomic.Int64
 }
 
 func newLoop(s *Server, i int) *Loop {
@@ -268,7 +271,9 @@ func (l *Loop) exitSlow() {
 }
 
 // open makes the Conn for a new gnet connection and runs ConnectionMade.
-func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool, ph *ProxyHeader) gnet.Action {
+// a is how an accepted connection came from our listener (nil for a dialled one, and
+// in ReusePort mode).
+func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool, a *arrival) gnet.Action {
 	s := l.srv
 	l.enter()
 	var p Protocol
@@ -289,12 +294,16 @@ func (l *Loop) open(gc gnet.Conn, req *dialReq, accepted bool, ph *ProxyHeader) 
 		s.nconns.Add(1)
 		l.stats.accepted.Add(1)
 	}
-	if ph != nil {
-		l.setProxied(c, ph)
+	if a != nil && a.h != nil {
+		l.setProxied(c, a.h)
 	}
 	gc.SetContext(c)
 	l.checks.push(never, c)
 	l.stats.conns.Add(1)
+	if a != nil {
+		a.opened = true
+		l.incoming.Add(-1) // counted in conns now, with no moment counted twice
+	}
 	prev := l.cur
 	l.cur = c
 	l.made(c, req, accepted && s.draining.Load())

@@ -355,10 +355,6 @@ func inq(fd int) (int, error) {
 	return int(n), nil
 }
 
-// proxiedCtx carries a connection's header from the accept goroutine to
-// the loop that opens it.
-type proxiedCtx struct{ h *ProxyHeader }
-
 // enrollProxied reads nc's header, then hands nc to a loop; it runs on a
 // goroutine of its own per connection, at most proxyPending at once.
 func (s *Server) enrollProxied(nc net.Conn) {
@@ -382,11 +378,7 @@ func (s *Server) enrollProxied(nc net.Conn) {
 			s.releaseSlot()
 			return
 		}
-		var ctx any = acceptedCtx
-		if h != nil {
-			ctx = &proxiedCtx{h}
-		}
-		if _, err := s.cli.EnrollContext(nc, ctx); err != nil {
+		if err := s.enrollAccepted(nc, h); err != nil {
 			s.releaseSlot()
 		}
 	}()

@@ -70,8 +70,8 @@ func (s *Server) serveConn(nc net.Conn) error {
 	// A Drain that starts now still reaches this connection: a loop opening a
 	// connection while the server drains asks it to drain at once.
 	s.sockOpts(nc) // Config's socket options, as for accepted connections
-	if _, err := s.cli.EnrollContext(nc, acceptedCtx); err != nil {
-		// EnrollContext closes nc in every case.
+	if err := s.enrollAccepted(nc, nil); err != nil {
+		// enrollAccepted closes nc in every case.
 		s.releaseSlot()
 		if s.state.Load() == 2 {
 			return ErrStopped

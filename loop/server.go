@@ -200,6 +200,7 @@ type Server struct {
 	enrollQ   chan net.Conn
 	refuseMu  sync.Mutex
 	refuseLog logLimiter
+	pickMu    sync.Mutex // pickLoop's choices, one at a time
 
 	state    atomic.Int32 // 0 new, 1 starting/started, 2 stopping
 	draining atomic.Bool
