@@ -439,6 +439,7 @@ func (c *conn) beginBare(x *Exchange, now time.Duration, end int) {
 	// leaves them: body (never set without a body), next and dead (tested
 	// by Settle).
 	x.resetBare()
+	assertFresh(x, "h1: beginBare") // eddydebug: as reset leaves it
 	if ls.spare == nil {
 		ls.spare = x // usually: peek handed x out as the spare
 	} else if len(ls.free) < maxFreeExchanges {
