@@ -104,6 +104,12 @@ func (c *conn) DataReceived(lc *loop.Conn, data []byte) int {
 		ls.peerConn, ls.peerLC = c, lc
 	}
 	n := c.consume(data, now)
+	// The batch's borrowed views end with it: data is the loop's input
+	// buffer, reused once DataReceived returns, and the last exchange
+	// served may be recycled, or held by a stale context the handler
+	// abandoned; neither is kept until the next batch (unwind does the
+	// same after a panic).
+	ls.in, ls.serving = nil, nil
 	c.flags &^= cfInData | cfFlushDue
 	if c.head == nil && c.cur == nil && c.hijack == nil && c.headStart == 0 &&
 		c.flags&(cfClosed|cfHijacked|cfClosing|cfDraining|cfFresh|cfReadPaused|cfWritePaused|cfUpgrade) == 0 {
@@ -433,6 +439,7 @@ func (c *conn) beginBare(x *Exchange, now time.Duration, end int) {
 	// leaves them: body (never set without a body), next and dead (tested
 	// by Settle).
 	x.resetBare()
+	assertFresh(x, "h1: beginBare") // eddydebug: as reset leaves it
 	if ls.spare == nil {
 		ls.spare = x // usually: peek handed x out as the spare
 	} else if len(ls.free) < maxFreeExchanges {

@@ -297,7 +297,9 @@ func (x *Exchange) abandon() {
 }
 
 // resetBare is reset's work for the usual exchange (see reset) less body,
-// next and dead, which beginBare knows are clear already.
+// next and dead, which beginBare knows are clear already. Built with the
+// eddydebug tag, both callers check that x is then as reset's general path
+// leaves it (assertFresh), so a field added to reset is not forgotten here.
 func (x *Exchange) resetBare() {
 	x.c = nil
 	x.remote, x.proxy = nil, nil
@@ -324,6 +326,7 @@ func (x *Exchange) reset() {
 		x.next = nil
 		x.dead = false
 		x.resetBare()
+		assertFresh(x, "h1: Exchange.reset") // eddydebug: as the general path leaves it
 		return
 	}
 	// A never-detached exchange was only ever touched by the loop, so its

@@ -31,6 +31,7 @@ func (c *conn) unwind(v any) int {
 	end := c.recovered(v)
 	n := end + c.guarded(data[end:], c.ls.now()) // now: the same callback's
 	// DataReceived's end, by its general path.
+	c.ls.in, c.ls.serving = nil, nil
 	c.flags &^= cfInData | cfFlushDue
 	c.flush()
 	c.update()

@@ -108,6 +108,12 @@ func TestDirectServer(t *testing.T) {
 			if w.c.head != nil || w.ls.resume != 0 {
 				t.Errorf("after the batch: FIFO head %p, resume %d", w.c.head, w.ls.resume)
 			}
+			// The batch's borrowed views (the input, the exchange served
+			// last) are not kept past it, on the usual end as after unwind.
+			if w.ls.in != nil || w.ls.serving != nil {
+				t.Errorf("after the batch: ls.in %d bytes (nil: %v), ls.serving %p; want nil",
+					len(w.ls.in), w.ls.in == nil, w.ls.serving)
+			}
 		})
 	}
 }

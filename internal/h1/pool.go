@@ -89,12 +89,13 @@ type loopState struct {
 	// resume is, while DirectServer.ServeDirect runs, the offset in the
 	// batch's input just past its exchange's head (where unwind goes on
 	// when ServeDirect panics), 0 outside it; serving is that exchange
-	// (left as it is once ServeDirect returns: stored again only when it
-	// changes, which spares the write barrier's test of two pointer stores
-	// a request).
+	// (left as it is once ServeDirect returns, and stored again only when
+	// it changes, which spares the write barrier's test of two pointer
+	// stores a request; DataReceived clears it at the batch's end, so no
+	// exchange is kept past its batch).
 	serving *Exchange
 	resume  int
-	in      []byte // the input of the running DataReceived, for unwind (read only during that call)
+	in      []byte // the input of the running DataReceived, for unwind (set and cleared by that call)
 
 	// drainBy is the loop time at which the loop's idle connections close
 	// while the server drains (its first Drain call plus DrainIdleGrace):

@@ -101,21 +101,11 @@ func (x *Exchange) RespondLead(status int, lead string, header, body []byte) {
 		}
 		if hot {
 			// The same head as the last: one copy, and the body with it
-			// when the buffer has room (one length and capacity test, one
-			// store of ls.out).
-			out, h := ls.out, ls.hot
-			if n, m := len(out), len(out)+len(h)+len(body); m <= cap(out) && len(body) < directBody && !x.isHead() {
-				ls.out = ls.out[:m] // a length store: no pointer, no write barrier
-				out = out[:m]
-				putHead(out, n, h)
-				putBody(out, n+len(h), body)
-				x.state = stWritten
-				if m >= streamBuffer {
-					c.writeOut() // a big batch goes out now rather than grow the buffer
-				}
+			// when the buffer has room.
+			if !x.isHead() && x.writeHot(c, ls, body) {
 				return
 			}
-			ls.out = append(out, h...)
+			ls.out = append(ls.out, ls.hot...)
 		} else {
 			var clen int64
 			mode, clen = x.bodyMode(status, len(body))
@@ -147,8 +137,48 @@ func (ls *loopState) hotLength(n int) {
 	ls.hotClen = int64(n)
 }
 
+// writeHot writes x's whole response, the cached head ls.hot (for x's
+// status, lead and body length, current: the caller checked) and body, at
+// the end of the output buffer, which is c's, when it has room and body is
+// not one to write on its own (directBody), and reports whether it did.
+// One length and capacity test, one store of ls.out's length, the two
+// copies. Loop-only.
+//
+// It is RespondLead's and respondPlain's write. RespondPlain's usual case
+// has the same lines written out (a call there would spill its argument
+// words: about ten instructions a response); the two share doneHot for
+// x's flags and putHead and putBody for the bytes, so what either sets or
+// writes is the other's too, and they differ only in where the values come
+// from. A step added here is added there.
+func (x *Exchange) writeHot(c *conn, ls *loopState, body []byte) bool {
+	out, h := ls.out, ls.hot
+	n, m := len(out), len(out)+len(h)+len(body)
+	if m > cap(out) || len(body) >= directBody {
+		return false
+	}
+	x.doneHot()
+	ls.out = ls.out[:m] // a length store: no pointer, no write barrier
+	out = out[:m]
+	putHead(out, n, h)
+	putBody(out, n+len(h), body)
+	if m >= streamBuffer {
+		c.writeOut() // a big batch goes out now rather than grow the buffer
+	}
+	return true
+}
+
+// doneHot marks x answered on the loop at the head of its FIFO, straight
+// into the output buffer with the cached head (writeHot and RespondPlain's
+// usual case): its flags as RespondLead leaves them then, and its state.
+// Loop-only.
+func (x *Exchange) doneHot() {
+	x.lf = x.lf&^lfOwed | lfDirect
+	x.sf |= sfFinished
+	x.state = stWritten
+}
+
 // putHead writes the cached head h at out[n:], which has room for it
-// (RespondLead and RespondPlain write it, then the body with putBody).
+// (writeHot and RespondPlain write it, then the body with putBody).
 func putHead(out []byte, n int, h []byte) {
 	if l := len(h); l >= hotBlock && l <= 2*hotBlock && n+l <= len(out) {
 		// Two fixed blocks, the head's first and last hotBlock bytes
@@ -199,14 +229,13 @@ func (x *Exchange) RespondPlain(lead string, body []byte) {
 				ls.outConn = c // claim's work: no other connection's output waits
 				out, h := ls.out, ls.hot
 				if n, m := len(out), len(out)+len(h)+len(body); m <= cap(out) && len(body) < directBody {
-					// RespondLead's hot case: the same flags, the same bytes.
-					x.lf = x.lf&^lfOwed | lfDirect
-					x.sf |= sfFinished
+					// writeHot, written out (see there): its lines, in its
+					// order.
+					x.doneHot()
 					ls.out = ls.out[:m] // a length store: no pointer, no write barrier
 					out = out[:m]
 					putHead(out, n, h)
 					putBody(out, n+len(h), body)
-					x.state = stWritten
 					if m >= streamBuffer {
 						c.writeOut() // a big batch goes out now rather than grow the buffer
 					}
@@ -234,19 +263,7 @@ func (x *Exchange) respondPlain(lead string, body []byte) {
 					ls.hotLength(len(body)) // see RespondLead
 				}
 				ls.claim(c)
-				out, h := ls.out, ls.hot
-				if n, m := len(out), len(out)+len(h)+len(body); m <= cap(out) && len(body) < directBody {
-					// RespondLead's hot case: the same flags, the same bytes.
-					x.lf = x.lf&^lfOwed | lfDirect
-					x.sf |= sfFinished
-					ls.out = ls.out[:m] // a length store: no pointer, no write barrier
-					out = out[:m]
-					putHead(out, n, h)
-					putBody(out, n+len(h), body)
-					x.state = stWritten
-					if m >= streamBuffer {
-						c.writeOut() // a big batch goes out now rather than grow the buffer
-					}
+				if x.writeHot(c, ls, body) {
 					return
 				}
 			}
