@@ -57,26 +57,14 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 		// method: lookup's first probe and found's answer, without their
 		// calls. Any other case (no such pattern, HEAD served by GET, 405)
 		// goes through lookup, which probes again.
+		// get's steps, with shortWords and probe inlined (get's call
+		// would spill everything Route keeps in registers).
 		var ep *endpoint
-		if ix, n := &a.statics, len(path); uint(n-4) <= 16-4 && len(ix.slots) != 0 {
-			// staticIndex.get's probe for a path of 4 to 16 bytes,
-			// written out: without the call, about 15 instructions less.
-			var first, last uint64
-			if n >= 8 {
-				first, last = load64(path), load64(path[n-8:])
-			} else {
-				first = uint64(load32(path)) | uint64(load32(path[n-4:]))<<32
-			}
-			mask := uint64(len(ix.slots) - 1)
-			for i := ix.slot(first, last, n); ; i = (i + 1) & mask {
-				s := &ix.slots[i]
-				if s.first == first && s.last == last && len(s.path) == n {
-					ep = s.ep // an empty slot has an empty path: never here
-					break
-				}
-				if s.ep == nil {
-					break
-				}
+		if n := len(path); isShort(n) {
+			first, last := shortWords(path)
+			var ok bool
+			if ep, ok = a.statics.probe(first, last, n); !ok {
+				ep = a.statics.getAny(path) // another path holds the home slot
 			}
 		} else {
 			ep = a.statics.getAny(path)
