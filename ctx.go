@@ -67,6 +67,10 @@ var ErrStaleCtx = errors.New("eddy: Ctx used after its request ended")
 type ctxState struct {
 	slab *[handleSlab]Ctx // the current slab of handles (newHandle); kept across requests
 	next uint8            // the slab's next unused handle; 0: take a new slab
+	// annotate is the app's SlowCallback > 0, for the state's life: Serve
+	// and ServeDirect name the route to the loop's callback watch. One
+	// field test on the state instead of the app's config.
+	annotate bool
 
 	x     *h1.Exchange // set with the state in Route, never changed (nor cleared by reset)
 	app   *App

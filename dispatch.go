@@ -25,7 +25,7 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 	if c == nil {
 		// First request on this pooled exchange: the state stays with it
 		// (x too: reset leaves it, Serve does not store it again).
-		c = &ctxState{app: a, loop: x.Loop(), x: x}
+		c = &ctxState{app: a, loop: x.Loop(), x: x, annotate: a.cfg.SlowCallback > 0}
 		x.User = c
 	}
 	req := x.Request()
@@ -136,7 +136,7 @@ func (h *handler) Serve(x *h1.Exchange) {
 		s.m.path = unsafeString(req.Path())
 	}
 	a := h.a
-	if sc := a.cfg.SlowCallback; sc > 0 && !s.inPool {
+	if s.annotate && !s.inPool {
 		x.Loop().Annotate(s.route.pattern)
 	}
 	before := s.defers.Load()
@@ -164,20 +164,24 @@ var _ h1.DirectServer = (*handler)(nil)
 func (h *handler) ServeDirect(x *h1.Exchange) bool {
 	s := stateOf(x) // Route put it there: never nil here
 	c := s.newHandle()
-	// As in Serve (the head cannot have moved since Route, but Route's
-	// other paths leave s.head 0 and view the path again here).
-	if req := x.Request(); headBase(req) != s.head && !s.decoded {
-		s.m.path = unsafeString(req.Path())
+	// As in Serve, except that the head cannot have moved since Route
+	// (nothing runs in between), so the path Route's usual case viewed
+	// (s.head set) holds: only Route's other paths, which leave s.head 0,
+	// view it again here. One field test instead of the head's view and
+	// compare.
+	if s.head == 0 && !s.decoded {
+		s.m.path = unsafeString(x.Request().Path())
+	} else if debugBuild && s.head != 0 && headBase(x.Request()) != s.head {
+		panic("eddy: the head moved between Route and ServeDirect")
 	}
-	a := h.a
-	if sc := a.cfg.SlowCallback; sc > 0 {
+	if s.annotate {
 		x.Loop().Annotate(s.route.pattern)
 	}
 	before := s.defers.Load()
 	s.before = before
 	err := s.route.serve(c)
 	if s.defers.Load() != before || err != nil || !s.responded || s.streaming {
-		a.ran(c, before, err)
+		s.app.ran(c, before, err)
 	}
 	if !x.Settle() {
 		return false // Release follows when the engine is done with x
