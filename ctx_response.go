@@ -227,7 +227,8 @@ func (c *Ctx) HTML(s string) error {
 	return c.respond(ctHTML, unsafeBytes(s))
 }
 
-// respond is a response method that sends body as it is (Text, HTML): the
+// respond is a response method that sends body as it is (Text, HTML), with
+// the Content-Type line ct (never empty) unless one was set: the
 // stale check, send and exit. A plain response (see plainSend) runs no
 // code but the engine's, so it ends its call without a deferred exit; any
 // other goes through sendExit, whose deferred exit also runs when a hook
@@ -254,9 +255,11 @@ func (c *Ctx) respond(ct string, body []byte) error {
 	// send's plain case, written out: a call of its own costs about 20
 	// instructions a response. The lead line goes to the engine from ct
 	// or from the state, whichever holds it, not stored and read again.
+	// ct is never empty here (Text and HTML name their type), so send's
+	// test of it is left out.
 	s.status = st
 	lead := ct
-	if ct == "" || s.hasCT {
+	if s.hasCT {
 		lead = s.ctLead
 	} else {
 		s.hasCT, s.ctLead = true, ct
@@ -268,7 +271,7 @@ func (c *Ctx) respond(ct string, body []byte) error {
 	} else {
 		s.x.RespondLead(st, lead, s.hdr, body)
 	}
-	c.exit()
+	s.busy.Add(-1) // exit, through s (kept across the call) rather than c
 	return nil
 }
 
