@@ -187,6 +187,12 @@ func (s *ctxState) newHandle() *Ctx {
 	return c
 }
 
+// lastHandle returns the handle newHandle returned last: the current
+// request's Ctx while its handler runs.
+func (s *ctxState) lastHandle() *Ctx {
+	return &s.slab[(s.next-1)&(handleSlab-1)]
+}
+
 // enter starts a method call on c: it reports whether c is still its
 // state's current request, and if so counts the call as in progress until
 // exit. Safe for concurrent use.

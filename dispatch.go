@@ -177,11 +177,12 @@ func (h *handler) ServeDirect(x *h1.Exchange) bool {
 	if s.annotate {
 		x.Loop().Annotate(s.route.pattern)
 	}
-	before := s.defers.Load()
-	s.before = before
+	// before and c are read back from the state after the handler (c
+	// as Recover finds it), not kept on the stack across its call.
+	s.before = s.defers.Load()
 	err := s.route.serve(c)
-	if s.defers.Load() != before || err != nil || !s.responded || s.streaming {
-		s.app.ran(c, before, err)
+	if s.defers.Load() != s.before || err != nil || !s.responded || s.streaming {
+		s.app.ran(s.lastHandle(), s.before, err)
 	}
 	if !x.Settle() {
 		return false // Release follows when the engine is done with x
@@ -207,8 +208,7 @@ func (h *handler) ServeDirect(x *h1.Exchange) bool {
 // before the handler ran. Loop-only.
 func (h *handler) Recover(x *h1.Exchange, v any) {
 	s := stateOf(x)
-	c := &s.slab[(s.next-1)&(handleSlab-1)]
-	h.a.unwound(c, s.before, v)
+	h.a.unwound(s.lastHandle(), s.before, v)
 }
 
 // Release ends the request's Ctx once the engine is done with the
