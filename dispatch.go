@@ -127,6 +127,9 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 // comes to ServeDirect instead.
 func (h *handler) Serve(x *h1.Exchange) {
 	s := stateOf(x) // Route put it there: never nil here
+	if s.slabUsed() {
+		s.newSlab()
+	}
 	c := s.newHandle()
 	// viewPath, through s and x rather than reloading them, and only when
 	// the head moved since Route (Detach, InPool, a body read): the same
@@ -163,6 +166,9 @@ var _ h1.DirectServer = (*handler)(nil)
 // call. Loop-only.
 func (h *handler) ServeDirect(x *h1.Exchange) bool {
 	s := stateOf(x) // Route put it there: never nil here
+	if s.slabUsed() {
+		s.newSlab()
+	}
 	c := s.newHandle()
 	// As in Serve, except that the head cannot have moved since Route
 	// (nothing runs in between), so the path Route's usual case viewed
