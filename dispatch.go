@@ -56,9 +56,9 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 		// The usual route, a static pattern with a handler for a standard
 		// method: lookup's first probe and found's answer, without their
 		// calls. Any other case (no such pattern, HEAD served by GET, 405)
-		// goes through lookup, which probes again.
-		// get's steps, with shortWords and probe inlined (get's call
-		// would spill everything Route keeps in registers).
+		// goes through lookup, which probes again. The probe is
+		// staticIndex.get's steps, with shortWords and probe inlined
+		// (get's call would spill everything Route keeps in registers).
 		var ep *endpoint
 		if n := len(path); isShort(n) {
 			first, last := shortWords(path)

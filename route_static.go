@@ -62,9 +62,9 @@ func (ix *staticIndex) get(path string) *endpoint {
 // its words (see shortWords), in its home slot only: a multiply and three
 // compares, no loop and no call. It reports ok false when another path
 // holds the slot: getAny probes on then. The index must be built
-// (newStaticIndex: never empty). Small enough to be inlined (it
-// and shortWords were written out in Route before: about 15 instructions
-// less than a call, which spills everything Route keeps in registers).
+// (newStaticIndex: never empty). Small enough to be inlined, as shortWords
+// is: Route makes get's steps itself with them, since get's call would
+// spill everything Route keeps in registers (about 15 instructions).
 func (ix *staticIndex) probe(first, last uint64, n int) (ep *endpoint, ok bool) {
 	s := &ix.slots[ix.slot(first, last, n)]
 	if s.first == first && s.last == last && len(s.path) == n || s.ep == nil {
