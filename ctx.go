@@ -67,6 +67,10 @@ var ErrStaleCtx = errors.New("eddy: Ctx used after its request ended")
 type ctxState struct {
 	slab *[handleSlab]Ctx // the current slab of handles (newHandle); kept across requests
 	next uint8            // the slab's next unused handle; 0: take a new slab
+	// annotate is the app's SlowCallback > 0, for the state's life: Serve
+	// and ServeDirect name the route to the loop's callback watch. One
+	// field test on the state instead of the app's config.
+	annotate bool
 
 	x     *h1.Exchange // set with the state in Route, never changed (nor cleared by reset)
 	app   *App
@@ -171,16 +175,48 @@ const handleSlab = 32
 // newHandle returns a fresh Ctx for the state's current request. It runs in
 // Serve, which the engine calls once per request and never for two requests
 // of one state at a time, so the slab needs no lock.
+//
+// The caller takes a new slab first when the last is used up (slabUsed):
+// newSlab's call would keep newHandle from being inlined.
 func (s *ctxState) newHandle() *Ctx {
 	i := s.next & (handleSlab - 1)
-	if i == 0 {
-		s.slab = new([handleSlab]Ctx)
-	}
 	s.next = i + 1 // an index, not a shrinking slice: one byte stored, not three words
 	c := &s.slab[i]
-	c.ctxState = s
 	c.gen = s.generation.Load()
 	return c
+}
+
+// slabUsed reports whether every handle of the current slab was handed out
+// (or there is no slab yet): newHandle needs a newSlab first.
+func (s *ctxState) slabUsed() bool { return s.next&(handleSlab-1) == 0 }
+
+// newSlab takes a new slab of handles, every one already pointing at s.
+// Its memory is touched here all at once, line after line, rather than a
+// line every fourth request: fresh memory (the heap growing, before any
+// collection frees a slab) misses the cache at every line's first write.
+// A handle not yet handed out is reachable through the state only.
+//
+// The stores are written out, not a loop: straight-line pointer stores
+// share their write barrier tests, where a loop tests at every one. The
+// literal's length is the slab's (a [...] array of another length would
+// not be a *[handleSlab]Ctx).
+func (s *ctxState) newSlab() {
+	s.slab = &[...]Ctx{
+		{ctxState: s}, {ctxState: s}, {ctxState: s}, {ctxState: s},
+		{ctxState: s}, {ctxState: s}, {ctxState: s}, {ctxState: s},
+		{ctxState: s}, {ctxState: s}, {ctxState: s}, {ctxState: s},
+		{ctxState: s}, {ctxState: s}, {ctxState: s}, {ctxState: s},
+		{ctxState: s}, {ctxState: s}, {ctxState: s}, {ctxState: s},
+		{ctxState: s}, {ctxState: s}, {ctxState: s}, {ctxState: s},
+		{ctxState: s}, {ctxState: s}, {ctxState: s}, {ctxState: s},
+		{ctxState: s}, {ctxState: s}, {ctxState: s}, {ctxState: s},
+	}
+}
+
+// lastHandle returns the handle newHandle returned last: the current
+// request's Ctx while its handler runs.
+func (s *ctxState) lastHandle() *Ctx {
+	return &s.slab[(s.next-1)&(handleSlab-1)]
 }
 
 // enter starts a method call on c: it reports whether c is still its

@@ -93,6 +93,9 @@ func BenchmarkStaleGuard(b *testing.B) {
 	b.Run("handle+release", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
+			if s.slabUsed() {
+				s.newSlab()
+			}
 			c := s.newHandle()
 			sinkCtx = c
 			s.generation.Add(1)

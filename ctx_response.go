@@ -227,7 +227,8 @@ func (c *Ctx) HTML(s string) error {
 	return c.respond(ctHTML, unsafeBytes(s))
 }
 
-// respond is a response method that sends body as it is (Text, HTML): the
+// respond is a response method that sends body as it is (Text, HTML), with
+// the Content-Type line ct (never empty) unless one was set: the
 // stale check, send and exit. A plain response (see plainSend) runs no
 // code but the engine's, so it ends its call without a deferred exit; any
 // other goes through sendExit, whose deferred exit also runs when a hook
@@ -254,9 +255,11 @@ func (c *Ctx) respond(ct string, body []byte) error {
 	// send's plain case, written out: a call of its own costs about 20
 	// instructions a response. The lead line goes to the engine from ct
 	// or from the state, whichever holds it, not stored and read again.
+	// ct is never empty here (Text and HTML name their type), so send's
+	// test of it is left out.
 	s.status = st
 	lead := ct
-	if ct == "" || s.hasCT {
+	if s.hasCT {
 		lead = s.ctLead
 	} else {
 		s.hasCT, s.ctLead = true, ct
@@ -268,7 +271,7 @@ func (c *Ctx) respond(ct string, body []byte) error {
 	} else {
 		s.x.RespondLead(st, lead, s.hdr, body)
 	}
-	c.exit()
+	s.busy.Add(-1) // exit, through s (kept across the call) rather than c
 	return nil
 }
 
@@ -311,21 +314,44 @@ func (c *Ctx) JSON(v any) error {
 		s.busy.Add(-1)
 		return ErrStaleCtx
 	}
-	defer c.exit() // encoding runs the value's own code (MarshalJSON), which may panic
-	if s.responded {
-		return ErrResponded
-	}
-	// The encoding, here rather than in a callee of its own: a call and
-	// the reloads of c's fields less per response.
 	if s.jsonBuf == nil {
 		s.jsonBuf = new(jsonBuffer)
 	}
-	w := s.jsonBuf
-	if p := s.jsonPlanFor(v); p != nil {
-		// A simple struct: written here, as encoding/json would.
+	st := s.status
+	if st == 0 {
+		st = 200
+	}
+	if p := s.jsonPlanFor(v); p != nil && s.plainSend(st) {
+		// A simple struct (written here, as encoding/json would) in a
+		// plain response: no code but eddy's and the engine's runs (no
+		// MarshalJSON, hook or callback), so nothing can panic between
+		// here and exit, and the call ends without a deferred exit
+		// (about 15 instructions a response). send takes its plain case.
+		w := s.jsonBuf
 		w.b = p.append(w.b[:0], v)
 		err := c.send(ctJSON, w.b)
 		w.b = keptEncBuf(w.b) // one large answer does not stay held by the state
+		s.busy.Add(-1)        // exit
+		return err
+	}
+	return c.jsonExit(v)
+}
+
+// jsonExit is JSON for every other value and response, in a call started
+// by enter, which it ends with a deferred exit: encoding runs the value's
+// own code (MarshalJSON), and send the hooks and callbacks, which may
+// panic.
+func (c *Ctx) jsonExit(v any) error {
+	defer c.exit()
+	s := c.ctxState
+	if s.responded {
+		return ErrResponded
+	}
+	w := s.jsonBuf
+	if p := s.jsonPlanFor(v); p != nil {
+		w.b = p.append(w.b[:0], v)
+		err := c.send(ctJSON, w.b)
+		w.b = keptEncBuf(w.b)
 		return err
 	}
 	if s.jsonEnc == nil {

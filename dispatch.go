@@ -25,7 +25,7 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 	if c == nil {
 		// First request on this pooled exchange: the state stays with it
 		// (x too: reset leaves it, Serve does not store it again).
-		c = &ctxState{app: a, loop: x.Loop(), x: x}
+		c = &ctxState{app: a, loop: x.Loop(), x: x, annotate: a.cfg.SlowCallback > 0}
 		x.User = c
 	}
 	req := x.Request()
@@ -56,27 +56,15 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 		// The usual route, a static pattern with a handler for a standard
 		// method: lookup's first probe and found's answer, without their
 		// calls. Any other case (no such pattern, HEAD served by GET, 405)
-		// goes through lookup, which probes again.
+		// goes through lookup, which probes again. The probe is
+		// staticIndex.get's steps, with shortWords and probe inlined
+		// (get's call would spill everything Route keeps in registers).
 		var ep *endpoint
-		if ix, n := &a.statics, len(path); uint(n-4) <= 16-4 && len(ix.slots) != 0 {
-			// staticIndex.get's probe for a path of 4 to 16 bytes,
-			// written out: without the call, about 15 instructions less.
-			var first, last uint64
-			if n >= 8 {
-				first, last = load64(path), load64(path[n-8:])
-			} else {
-				first = uint64(load32(path)) | uint64(load32(path[n-4:]))<<32
-			}
-			mask := uint64(len(ix.slots) - 1)
-			for i := ix.slot(first, last, n); ; i = (i + 1) & mask {
-				s := &ix.slots[i]
-				if s.first == first && s.last == last && len(s.path) == n {
-					ep = s.ep // an empty slot has an empty path: never here
-					break
-				}
-				if s.ep == nil {
-					break
-				}
+		if n := len(path); isShort(n) {
+			first, last := shortWords(path)
+			var ok bool
+			if ep, ok = a.statics.probe(first, last, n); !ok {
+				ep = a.statics.getAny(path) // another path holds the home slot
 			}
 		} else {
 			ep = a.statics.getAny(path)
@@ -139,6 +127,9 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 // comes to ServeDirect instead.
 func (h *handler) Serve(x *h1.Exchange) {
 	s := stateOf(x) // Route put it there: never nil here
+	if s.slabUsed() {
+		s.newSlab()
+	}
 	c := s.newHandle()
 	// viewPath, through s and x rather than reloading them, and only when
 	// the head moved since Route (Detach, InPool, a body read): the same
@@ -148,7 +139,7 @@ func (h *handler) Serve(x *h1.Exchange) {
 		s.m.path = unsafeString(req.Path())
 	}
 	a := h.a
-	if sc := a.cfg.SlowCallback; sc > 0 && !s.inPool {
+	if s.annotate && !s.inPool {
 		x.Loop().Annotate(s.route.pattern)
 	}
 	before := s.defers.Load()
@@ -175,21 +166,29 @@ var _ h1.DirectServer = (*handler)(nil)
 // call. Loop-only.
 func (h *handler) ServeDirect(x *h1.Exchange) bool {
 	s := stateOf(x) // Route put it there: never nil here
-	c := s.newHandle()
-	// As in Serve (the head cannot have moved since Route, but Route's
-	// other paths leave s.head 0 and view the path again here).
-	if req := x.Request(); headBase(req) != s.head && !s.decoded {
-		s.m.path = unsafeString(req.Path())
+	if s.slabUsed() {
+		s.newSlab()
 	}
-	a := h.a
-	if sc := a.cfg.SlowCallback; sc > 0 {
+	c := s.newHandle()
+	// As in Serve, except that the head cannot have moved since Route
+	// (nothing runs in between), so the path Route's usual case viewed
+	// (s.head set) holds: only Route's other paths, which leave s.head 0,
+	// view it again here. One field test instead of the head's view and
+	// compare.
+	if s.head == 0 && !s.decoded {
+		s.m.path = unsafeString(x.Request().Path())
+	} else if debugBuild && s.head != 0 && headBase(x.Request()) != s.head {
+		panic("eddy: the head moved between Route and ServeDirect")
+	}
+	if s.annotate {
 		x.Loop().Annotate(s.route.pattern)
 	}
-	before := s.defers.Load()
-	s.before = before
+	// before and c are read back from the state after the handler (c
+	// as Recover finds it), not kept on the stack across its call.
+	s.before = s.defers.Load()
 	err := s.route.serve(c)
-	if s.defers.Load() != before || err != nil || !s.responded || s.streaming {
-		a.ran(c, before, err)
+	if s.defers.Load() != s.before || err != nil || !s.responded || s.streaming {
+		s.app.ran(s.lastHandle(), s.before, err)
 	}
 	if !x.Settle() {
 		return false // Release follows when the engine is done with x
@@ -215,8 +214,7 @@ func (h *handler) ServeDirect(x *h1.Exchange) bool {
 // before the handler ran. Loop-only.
 func (h *handler) Recover(x *h1.Exchange, v any) {
 	s := stateOf(x)
-	c := &s.slab[(s.next-1)&(handleSlab-1)]
-	h.a.unwound(c, s.before, v)
+	h.a.unwound(s.lastHandle(), s.before, v)
 }
 
 // Release ends the request's Ctx once the engine is done with the

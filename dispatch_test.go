@@ -593,3 +593,47 @@ func TestHTTPClientKeepAlive(t *testing.T) {
 		}
 	}
 }
+
+// TestStaticRoutesMany serves a few hundred static routes, most of 4 to 16
+// bytes (Route's own probe; with this many, some are displaced from their
+// home slot by another and found by the index's general probe) and some
+// longer, pipelined on one connection: each answers its own body, and
+// near misses of each shape are 404.
+func TestStaticRoutesMany(t *testing.T) {
+	app := eddy.New(eddy.Config{})
+	type want struct {
+		path   string
+		status int
+	}
+	var reqs []want
+	for i := 0; i < 100; i++ {
+		for _, p := range []string{fmt.Sprintf("/r%03d/items", i), fmt.Sprintf("/%d", 1000000+i),
+			fmt.Sprintf("/%d", 100+i), fmt.Sprintf("/api/v1/x%03dy/objects", i)} {
+			app.Get(p, func(c *eddy.Ctx) error { return c.Text(p) })
+			reqs = append(reqs, want{p, 200})
+		}
+		for _, p := range []string{fmt.Sprintf("/r%03d/itemz", i), fmt.Sprintf("/%d", 2000000+i),
+			fmt.Sprintf("/x%d", 100+i), fmt.Sprintf("/api/v1/x%03dy/objectz", i)} {
+			reqs = append(reqs, want{p, 404})
+		}
+	}
+	s := eddytest.New(t, app)
+	conn := s.Dial(t)
+	for len(reqs) > 0 {
+		batch := reqs[:min(50, len(reqs))]
+		reqs = reqs[len(batch):]
+		var b strings.Builder
+		for _, r := range batch {
+			fmt.Fprintf(&b, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", r.path)
+		}
+		if _, err := io.WriteString(conn, b.String()); err != nil {
+			t.Fatal(err)
+		}
+		for i, resp := range readResponses(t, conn, len(batch), "GET") {
+			r := batch[i]
+			if resp.StatusCode != r.status || r.status == 200 && body(resp) != r.path {
+				t.Errorf("GET %s: %d %q, want %d", r.path, resp.StatusCode, body(resp), r.status)
+			}
+		}
+	}
+}

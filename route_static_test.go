@@ -56,8 +56,14 @@ func TestStaticIndex(t *testing.T) {
 	}
 	var empty staticIndex
 	var none *staticIndex
-	if empty.get("/") != nil || none.get("/") != nil {
-		t.Error("an empty or nil index found a path")
+	built := newStaticIndex(nil) // probe's table: never empty once built
+	if len(built.slots) < 8 {
+		t.Errorf("an index built without paths has %d slots, want 8 or more", len(built.slots))
+	}
+	for _, p := range []string{"/", "/abcd", "/plaintext", "/0123456789abcdef", "/0123456789abcdefg"} {
+		if empty.get(p) != nil || none.get(p) != nil || built.get(p) != nil {
+			t.Errorf("an empty or nil index found %q", p)
+		}
 	}
 }
 
