@@ -36,7 +36,7 @@ func (h *handler) Route(x *h1.Exchange) h1.Plan {
 		// load and compare, without Method's view or methodOf's switch;
 		// a head after a skipped empty line comes here too).
 		method := req.Method()
-		if m, _ = methodOf(method); m == mOther {
+		if m = methodOf(method); m == mOther {
 			c.m.custom = unsafeString(method) // valid during Route only
 		}
 	}
@@ -256,7 +256,7 @@ func (h *handler) Fail(x *h1.Exchange, e *httpcodec.Error) (status int, header, 
 	s := &ctxState{app: a, loop: x.Loop(), x: x, route: a.failRoute, failing: true}
 	s.failErr = &HTTPError{Status: e.Status, Message: e.Reason}
 	req := x.Request() // empty for a head that failed to parse
-	s.m.method, _ = methodOf(req.Method())
+	s.m.method = methodOf(req.Method())
 	s.m.path = unsafeString(req.Path())
 	c := &Ctx{ctxState: s}
 	defer func() {

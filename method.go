@@ -26,31 +26,31 @@ const (
 
 var methodNames = [nMethods]string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"}
 
-// methodOf returns the index of a method and, for a standard method, its
-// name as a constant string (no allocation). The switch on string(b)
-// compiles to comparisons without a conversion.
-func methodOf(b []byte) (methodIndex, string) {
+// methodOf returns the index of a method, mOther for any but the standard
+// ones. The switch on string(b) compiles to comparisons without a
+// conversion.
+func methodOf(b []byte) methodIndex {
 	switch string(b) {
 	case "GET":
-		return mGet, "GET"
+		return mGet
 	case "HEAD":
-		return mHead, "HEAD"
+		return mHead
 	case "POST":
-		return mPost, "POST"
+		return mPost
 	case "PUT":
-		return mPut, "PUT"
+		return mPut
 	case "PATCH":
-		return mPatch, "PATCH"
+		return mPatch
 	case "DELETE":
-		return mDelete, "DELETE"
+		return mDelete
 	case "OPTIONS":
-		return mOptions, "OPTIONS"
+		return mOptions
 	case "CONNECT":
-		return mConnect, "CONNECT"
+		return mConnect
 	case "TRACE":
-		return mTrace, "TRACE"
+		return mTrace
 	}
-	return mOther, ""
+	return mOther
 }
 
 // checkMethod panics on a method Handle must not take: not a token, a

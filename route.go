@@ -162,7 +162,7 @@ func (ep *endpoint) route(m methodIndex, custom string) *Route {
 // add stores r, panicking on a duplicate.
 func (ep *endpoint) add(r *Route) {
 	var slot **Route
-	switch m, _ := methodOf([]byte(r.method)); {
+	switch m := methodOf([]byte(r.method)); {
 	case r.method == "":
 		slot = &ep.any
 	case m < nMethods:

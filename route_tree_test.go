@@ -88,7 +88,7 @@ func newTestApp(t testing.TB) *App {
 }
 
 func (m *matcher) set(method, path string) {
-	m.method, _ = methodOf([]byte(method))
+	m.method = methodOf([]byte(method))
 	m.custom = ""
 	if m.method == mOther {
 		m.custom = method

@@ -260,7 +260,7 @@ func resident(fd int, off, n int64) (bool, error) {
 func mincoreResident(fd int, off, n int64) bool {
 	start := off &^ (pageSize - 1)
 	length := uintptr(off + n - start)
-	addr, _, e := unix.Syscall6(unix.SYS_MMAP, 0, length, unix.PROT_READ, unix.MAP_SHARED, uintptr(fd), uintptr(start))
+	addr, e := mapShared(fd, start, length)
 	if e != 0 {
 		return false
 	}
