@@ -101,16 +101,18 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 	if !p.fresh() {
 		return p.parseRest(buf, r, notTried) // not the head's first look
 	}
-	in := buf
 	{
 		// The limits, with one nil check where each accessor has its own.
 		max, maxLine, maxFields, drop := DefaultMaxHeaderBytes, DefaultMaxRequestLine, DefaultMaxHeaders, false
 		if l != nil {
 			max, maxLine, maxFields, drop = l.maxHeaderBytes(), l.maxRequestLine(), l.maxHeaders(), l.DropUnderscoreHeaders
 		}
-		if len(buf) < max {
-			max = len(buf)
-		}
+		// The whole input goes into r now: the exits hand it on to
+		// parseRest from there (so no part of it is held through the
+		// scans), field and finish read it there, and the head's end then
+		// only shortens it (no pointer store, no write barrier test).
+		r.buf = buf
+		max = min(max, len(buf))
 		buf = buf[:max:max] // cap == len: one bound for every check below
 		// Each result goes into r as soon as it is known, and the limits and
 		// flags live in memory in st (its address is taken, so it is never
@@ -379,8 +381,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 				framing = true
 			}
 			if framing {
-				// What field and singleton's lookup read.
-				r.buf = buf
+				// What field and singleton's lookup read (r.buf is set).
 				r.hdr.n = st.n
 				st.framing = true
 				if r.field(f, &st.fieldState) != nil {
@@ -389,33 +390,35 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 			}
 		}
 		end := pos + 2
-		r.buf = buf[:end]
 		r.headLen = uint32(end)
 		r.hdr.n = st.n
 		if st.framing {
 			if r.finish(&st.fieldState) != nil {
 				goto other
 			}
+			r.buf = r.buf[:end]
 			return end, nil
 		}
 		if !r.hasHost && r.minor == 1 {
 			goto other
 		}
 		r.keepAlive = r.minor == 1
+		r.buf = r.buf[:end]
 		return end, nil
 	}
 
 	// The two ways out for a head of another shape or an incomplete one,
 	// reached by goto from the block above: Parse (p) goes on with the
-	// general paths, tests (&reportFast) get the answer.
+	// general paths on the whole input (r.buf), tests (&reportFast) get
+	// the answer.
 other:
 	if p == &reportFast {
 		return 0, nil
 	}
-	return p.parseRest(in, r, 0)
+	return p.parseRest(r.buf, r, 0)
 needMore:
 	if p == &reportFast {
 		return fastNeedMore, nil
 	}
-	return p.parseRest(in, r, fastNeedMore)
+	return p.parseRest(r.buf, r, fastNeedMore)
 }
