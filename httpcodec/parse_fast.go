@@ -12,12 +12,13 @@ const fastNeedMore = -1
 
 // Words of the fast path, little-endian: "host:" shifted to the top five
 // bytes (a word shifted left by 24 compares its first five bytes with no
-// mask constant), " HTTP/1.", ".1\r\n", ".0\r\n".
+// mask constant), "GET /" the same way, " HTTP/1.", ".1\r\n", ".0\r\n".
 var (
-	hostColon24 = (uint64(word4("host")) | ':'<<32) << 24
-	spHTTP1     = word8(" HTTP/1.")
-	dot1CRLF    = word4(".1\r\n")
-	dot0CRLF    = word4(".0\r\n")
+	hostColon24  = (uint64(word4("host")) | ':'<<32) << 24
+	getSPSlash24 = (uint64(word4("GET ")) | '/'<<32) << 24
+	spHTTP1      = word8(" HTTP/1.")
+	dot1CRLF     = word4(".1\r\n")
+	dot0CRLF     = word4(".0\r\n")
 )
 
 const crlf = '\r' | '\n'<<8
@@ -134,12 +135,15 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 		r.contentLength = -1
 
 		// Request line: method SP origin-form SP HTTP-version CRLF.
+		// "GET /" is one compare of a word shifted left by 24 (its first
+		// five bytes); a complete head has eight bytes at least.
 		i := start
-		if i+4 > len(buf) {
+		if i+8 > len(buf) {
 			goto needMore
 		}
-		if load4(buf, i) == getSP {
-			i += 3
+		if load8(buf, i)<<24 == getSPSlash24 {
+			r.method = span{uint32(start), 3}
+			i += 4
 		} else {
 			for i < len(buf) && tcharTable[buf[i]] {
 				i++
@@ -150,14 +154,14 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 			if buf[i] != ' ' || i == start || string(buf[start:i]) == "CONNECT" {
 				goto other // CONNECT takes an authority, never a path
 			}
-		}
-		r.method = span{uint32(start), uint32(i - start)}
-		i++
-		if i >= len(buf) {
-			goto needMore
-		}
-		if buf[i] != '/' {
-			goto other
+			r.method = span{uint32(start), uint32(i - start)}
+			i++
+			if i >= len(buf) {
+				goto needMore
+			}
+			if buf[i] != '/' {
+				goto other
+			}
 		}
 		r.target.off = uint32(i)
 		// The path: eight bytes per step while they are letters, digits and
