@@ -12,13 +12,15 @@ const fastNeedMore = -1
 
 // Words of the fast path, little-endian: "host:" shifted to the top five
 // bytes (a word shifted left by 24 compares its first five bytes with no
-// mask constant), "GET /" the same way, " HTTP/1.", ".1\r\n", ".0\r\n".
+// mask constant), "host: " to the top six, "GET /" as "host:", " HTTP/1.",
+// ".1\r\n", ".0\r\n".
 var (
-	hostColon24  = (uint64(word4("host")) | ':'<<32) << 24
-	getSPSlash24 = (uint64(word4("GET ")) | '/'<<32) << 24
-	spHTTP1      = word8(" HTTP/1.")
-	dot1CRLF     = word4(".1\r\n")
-	dot0CRLF     = word4(".0\r\n")
+	hostColon24   = (uint64(word4("host")) | ':'<<32) << 24
+	hostColonSP16 = (uint64(word4("host")) | ':'<<32 | ' '<<40) << 16
+	getSPSlash24  = (uint64(word4("GET ")) | '/'<<32) << 24
+	spHTTP1       = word8(" HTTP/1.")
+	dot1CRLF      = word4(".1\r\n")
+	dot0CRLF      = word4(".0\r\n")
 )
 
 const crlf = '\r' | '\n'<<8
@@ -232,85 +234,89 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 				goto other
 			}
 			if pos+8 <= len(buf) {
-				if w := load8(buf, pos); (w|0x20202020)<<24 == hostColon24 {
-					// Host: a reg-name, then ':' and digits, then CR. Its bytes
-					// are all field-value bytes, so this one scan replaces the
-					// value scan and validHost; anything else (OWS around the
-					// value, an IP literal) is left to parse.
-					v := pos + 5
-					if byte(w>>40) == ' ' {
-						v++
+				// "host: " in one compare of its six bytes, or else "host:".
+				w := (load8(buf, pos) | 0x20202020) << 16
+				v := pos + 6
+				if w != hostColonSP16 {
+					v--
+					if w<<8 != hostColon24 {
+						goto field
 					}
-					// The name's span and the value's start go to memory now,
-					// so that neither pos nor v is held through the scans.
-					f := &r.hdr.arr[st.n]
-					f.name = span{uint32(pos), 4}
-					r.host.off = uint32(v)
-					j := v
-					for j+8 <= len(buf) {
-						// Two words a step while 16 bytes remain: most
-						// names end in the second (a loop step spends
-						// about a third of its instructions reloading
-						// the eight constants and the registers the
-						// scan took).
-						m := hostNameBytes(load8(buf, j))
-						if m == 0 && j+16 <= len(buf) {
-							j += 8
-							m = hostNameBytes(load8(buf, j))
-						}
-						if m != 0 {
-							j += bits.TrailingZeros64(m) >> 3
-							break
-						}
+				}
+				// Host: a reg-name, then ':' and digits, then CR. Its bytes
+				// are all field-value bytes, so this one scan replaces the
+				// value scan and validHost; anything else (OWS around the
+				// value, an IP literal) is left to parse.
+				// The name's span and the value's start go to memory now,
+				// so that neither pos nor v is held through the scans.
+				f := &r.hdr.arr[st.n]
+				f.name = span{uint32(pos), 4}
+				r.host.off = uint32(v)
+				j := v
+				for j+8 <= len(buf) {
+					// Two words a step while 16 bytes remain: most
+					// names end in the second (a loop step spends
+					// about a third of its instructions reloading
+					// the eight constants and the registers the
+					// scan took).
+					m := hostNameBytes(load8(buf, j))
+					if m == 0 && j+16 <= len(buf) {
 						j += 8
+						m = hostNameBytes(load8(buf, j))
+					}
+					if m != 0 {
+						j += bits.TrailingZeros64(m) >> 3
+						break
+					}
+					j += 8
+				}
+				if j >= len(buf) {
+					goto needMore
+				}
+				c := buf[j]
+				if c != ':' && hostBits[c] != 0 {
+					for j < len(buf) && hostBits[buf[j]] != 0 {
+						j++ // the other reg-name bytes, and a tail under eight bytes
 					}
 					if j >= len(buf) {
 						goto needMore
 					}
-					c := buf[j]
-					if c != ':' && hostBits[c] != 0 {
-						for j < len(buf) && hostBits[buf[j]] != 0 {
-							j++ // the other reg-name bytes, and a tail under eight bytes
-						}
-						if j >= len(buf) {
-							goto needMore
-						}
-						c = buf[j]
-					}
-					if c == ':' {
-						j++
-						if j+8 <= len(buf) {
-							// The first byte that is not a digit: for a byte
-							// below 0x80, adding 0x50 sets its top bit from '0'
-							// up, adding 0x46 from ':' up; see plainPathBytes.
-							w := load8(buf, j)
-							nd := (^(w + 0x5050505050505050) | (w + 0x4646464646464646) | w) & msb
-							if nd == 0 {
-								goto other // a port of eight digits or more
-							}
-							j += bits.TrailingZeros64(nd) >> 3
-						} else {
-							for j < len(buf) && isDigit(buf[j]) {
-								j++
-							}
-						}
-					}
-					if j+4 > len(buf) {
-						goto needMore
-					}
-					if load2(buf, j) != crlf || uint32(j) == r.host.off || r.hasHost {
-						goto other
-					}
-					r.hasHost = true
-					r.host.len = uint32(j) - r.host.off
-					f.value = r.host
-					st.n++
-					pos = j + 2
-					continue
+					c = buf[j]
 				}
+				if c == ':' {
+					j++
+					if j+8 <= len(buf) {
+						// The first byte that is not a digit: for a byte
+						// below 0x80, adding 0x50 sets its top bit from '0'
+						// up, adding 0x46 from ':' up; see plainPathBytes.
+						w := load8(buf, j)
+						nd := (^(w + 0x5050505050505050) | (w + 0x4646464646464646) | w) & msb
+						if nd == 0 {
+							goto other // a port of eight digits or more
+						}
+						j += bits.TrailingZeros64(nd) >> 3
+					} else {
+						for j < len(buf) && isDigit(buf[j]) {
+							j++
+						}
+					}
+				}
+				if j+4 > len(buf) {
+					goto needMore
+				}
+				if load2(buf, j) != crlf || uint32(j) == r.host.off || r.hasHost {
+					goto other
+				}
+				r.hasHost = true
+				r.host.len = uint32(j) - r.host.off
+				f.value = r.host
+				st.n++
+				pos = j + 2
+				continue
 			}
 
 			// Any other field line, as parseFieldLine reads it.
+		field:
 			i := pos
 			for i+8 <= len(buf) {
 				if m := nameBytes(load8(buf, i)); m != 0 {
