@@ -183,7 +183,10 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 			}
 			i += 8
 		}
-		if i < len(buf) && buf[i] == ' ' {
+		// SP, the version and CRLF as two words. A complete head has two more
+		// bytes at least (its empty line), so fewer is fastNeedMore. The
+		// usual path ends at " HTTP/1.", which skipPath would stop at too.
+		if i+13 <= len(buf) && load8(buf, i) == spHTTP1 {
 			r.plainPath = true
 			r.target.len = uint32(i) - r.target.off
 			r.path = r.target
@@ -202,14 +205,12 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 				r.target.len = uint32(i) - r.target.off
 				r.path = r.target
 			}
-		}
-		// SP, the version and CRLF as two words. A complete head has two more
-		// bytes at least (its empty line), so fewer is fastNeedMore.
-		if i+13 > len(buf) {
-			goto needMore
-		}
-		if load8(buf, i) != spHTTP1 {
-			goto other
+			if i+13 > len(buf) {
+				goto needMore
+			}
+			if load8(buf, i) != spHTTP1 {
+				goto other
+			}
 		}
 		switch load4(buf, i+7) {
 		case dot1CRLF:
