@@ -274,38 +274,46 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 				if j >= len(buf) {
 					goto needMore
 				}
-				c := buf[j]
-				if c != ':' && hostBits[c] != 0 {
-					for j < len(buf) && hostBits[buf[j]] != 0 {
-						j++ // the other reg-name bytes, and a tail under eight bytes
-					}
-					if j >= len(buf) {
-						goto needMore
-					}
-					c = buf[j]
-				}
-				if c == ':' {
-					j++
-					if j+8 <= len(buf) {
-						// The first byte that is not a digit: for a byte
-						// below 0x80, adding 0x50 sets its top bit from '0'
-						// up, adding 0x46 from ':' up; see plainPathBytes.
-						w := load8(buf, j)
-						nd := (^(w + 0x5050505050505050) | (w + 0x4646464646464646) | w) & msb
-						if nd == 0 {
-							goto other // a port of eight digits or more
+				// A ':' and the port, or the end of the value; a value
+				// with a port is not empty.
+				if c := buf[j]; c != ':' {
+					if hostBits[c] != 0 {
+						for j < len(buf) && hostBits[buf[j]] != 0 {
+							j++ // the other reg-name bytes, and a tail under eight bytes
 						}
-						j += bits.TrailingZeros64(nd) >> 3
-					} else {
-						for j < len(buf) && isDigit(buf[j]) {
-							j++
+						if j >= len(buf) {
+							goto needMore
 						}
+						c = buf[j]
+					}
+					if c != ':' {
+						if uint32(j) == r.host.off {
+							goto other // an empty Host
+						}
+						goto hostEnd
 					}
 				}
+				j++
+				if j+8 <= len(buf) {
+					// The first byte that is not a digit: for a byte below
+					// 0x80, adding 0x50 sets its top bit from '0' up,
+					// adding 0x46 from ':' up; see plainPathBytes.
+					w := load8(buf, j)
+					nd := (^(w + 0x5050505050505050) | (w + 0x4646464646464646) | w) & msb
+					if nd == 0 {
+						goto other // a port of eight digits or more
+					}
+					j += bits.TrailingZeros64(nd) >> 3
+				} else {
+					for j < len(buf) && isDigit(buf[j]) {
+						j++
+					}
+				}
+			hostEnd:
 				if j+4 > len(buf) {
 					goto needMore
 				}
-				if load2(buf, j) != crlf || uint32(j) == r.host.off || r.hasHost {
+				if load2(buf, j) != crlf || r.hasHost {
 					goto other
 				}
 				r.hasHost = true
