@@ -69,10 +69,12 @@ func nameBytes(w uint64) uint64 {
 // every step, six instructions of a step's twenty. (An array or a struct
 // of six would stay in memory; scalars go to registers.)
 func plainPathBytes(w, fold, aLo, zHi, slashLo, nineHi, high uint64) uint64 {
+	ok := (w + slashLo) ^ (w + nineHi) // '/'..'9'
+	// The OR keeps every byte's high bit, so y stands for w from here:
+	// w's register is free for y, and fold's is kept for the next word.
 	y := w | fold
-	ok := (y + aLo) ^ (y + zHi)        // 'a'..'z'
-	ok |= (w + slashLo) ^ (w + nineHi) // '/'..'9'
-	return (^ok | w) & high
+	ok |= (y + aLo) ^ (y + zHi) // 'a'..'z'
+	return (^ok | y) & high
 }
 
 // pathWords are plainPathBytes's constants, in a variable (see there).
