@@ -217,6 +217,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 		switch load4(buf, i+7) {
 		case dot1CRLF:
 			r.minor = 1
+			r.keepAlive = true // as parse has it (finish decides when it runs)
 		case dot0CRLF:
 		default:
 			goto other
@@ -423,7 +424,6 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 		if !r.hasHost && r.minor == 1 {
 			goto other
 		}
-		r.keepAlive = r.minor == 1
 		r.buf = r.buf[:end]
 		return end, nil
 	}
