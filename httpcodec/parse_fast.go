@@ -125,8 +125,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 		// index in registers, instead of spilling and reloading the other
 		// values at every step. After a 0 or fastNeedMore the caller resets r.
 		var st struct {
-			fieldState
-			framing bool // fieldState holds something: finish must run
+			framing bool // r.fs holds something: finish must run
 			drop    bool // Limits.DropUnderscoreHeaders
 			lineEnd int  // start + Limits.MaxRequestLine
 			limit   int  // MaxHeaders, or the fixed array's size
@@ -405,8 +404,11 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 			if framing {
 				// What field and singleton's lookup read (r.buf is set).
 				r.hdr.n = st.n
-				st.framing = true
-				if r.field(f, &st.fieldState) != nil {
+				if !st.framing {
+					st.framing = true
+					r.fs = fieldState{}
+				}
+				if r.field(f, &r.fs) != nil {
 					goto other
 				}
 			}
@@ -415,7 +417,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 		r.headLen = uint32(end)
 		r.hdr.n = st.n
 		if st.framing {
-			if r.finish(&st.fieldState) != nil {
+			if r.finish(&r.fs) != nil {
 				goto other
 			}
 			r.buf = r.buf[:end]
