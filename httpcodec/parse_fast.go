@@ -84,7 +84,7 @@ var pathWords = [6]uint64{
 }
 
 // parseFast parses the common shape of a complete head in one pass with no
-// calls on its way: a method ("GET " in one compare), an origin-form
+// calls on its way: a method ("GET /" in one compare), an origin-form
 // target, "HTTP/1.1" or "HTTP/1.0" and CRLF, then field lines, the Host
 // line recognised by one word compare and checked (reg-name, port) in the
 // same pass that finds its CR. Framing and singleton fields other than
