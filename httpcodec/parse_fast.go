@@ -12,12 +12,15 @@ const fastNeedMore = -1
 
 // Words of the fast path, little-endian: "host:" shifted to the top five
 // bytes (a word shifted left by 24 compares its first five bytes with no
-// mask constant), " HTTP/1.", ".1\r\n", ".0\r\n".
+// mask constant), "host: " to the top six, "GET /" as "host:", " HTTP/1.",
+// ".1\r\n", ".0\r\n".
 var (
-	hostColon24 = (uint64(word4("host")) | ':'<<32) << 24
-	spHTTP1     = word8(" HTTP/1.")
-	dot1CRLF    = word4(".1\r\n")
-	dot0CRLF    = word4(".0\r\n")
+	hostColon24   = (uint64(word4("host")) | ':'<<32) << 24
+	hostColonSP16 = (uint64(word4("host")) | ':'<<32 | ' '<<40) << 16
+	getSPSlash24  = (uint64(word4("GET ")) | '/'<<32) << 24
+	spHTTP1       = word8(" HTTP/1.")
+	dot1CRLF      = word4(".1\r\n")
+	dot0CRLF      = word4(".0\r\n")
 )
 
 const crlf = '\r' | '\n'<<8
@@ -66,10 +69,12 @@ func nameBytes(w uint64) uint64 {
 // every step, six instructions of a step's twenty. (An array or a struct
 // of six would stay in memory; scalars go to registers.)
 func plainPathBytes(w, fold, aLo, zHi, slashLo, nineHi, high uint64) uint64 {
+	ok := (w + slashLo) ^ (w + nineHi) // '/'..'9'
+	// The OR keeps every byte's high bit, so y stands for w from here:
+	// w's register is free for y, and fold's is kept for the next word.
 	y := w | fold
-	ok := (y + aLo) ^ (y + zHi)        // 'a'..'z'
-	ok |= (w + slashLo) ^ (w + nineHi) // '/'..'9'
-	return (^ok | w) & high
+	ok |= (y + aLo) ^ (y + zHi) // 'a'..'z'
+	return (^ok | y) & high
 }
 
 // pathWords are plainPathBytes's constants, in a variable (see there).
@@ -79,7 +84,7 @@ var pathWords = [6]uint64{
 }
 
 // parseFast parses the common shape of a complete head in one pass with no
-// calls on its way: a method ("GET " in one compare), an origin-form
+// calls on its way: a method ("GET /" in one compare), an origin-form
 // target, "HTTP/1.1" or "HTTP/1.0" and CRLF, then field lines, the Host
 // line recognised by one word compare and checked (reg-name, port) in the
 // same pass that finds its CR. Framing and singleton fields other than
@@ -101,16 +106,18 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 	if !p.fresh() {
 		return p.parseRest(buf, r, notTried) // not the head's first look
 	}
-	in := buf
 	{
 		// The limits, with one nil check where each accessor has its own.
 		max, maxLine, maxFields, drop := DefaultMaxHeaderBytes, DefaultMaxRequestLine, DefaultMaxHeaders, false
 		if l != nil {
 			max, maxLine, maxFields, drop = l.maxHeaderBytes(), l.maxRequestLine(), l.maxHeaders(), l.DropUnderscoreHeaders
 		}
-		if len(buf) < max {
-			max = len(buf)
-		}
+		// The whole input goes into r now: the exits hand it on to
+		// parseRest from there (so no part of it is held through the
+		// scans), field and finish read it there, and the head's end then
+		// only shortens it (no pointer store, no write barrier test).
+		r.buf = buf
+		max = min(max, len(buf))
 		buf = buf[:max:max] // cap == len: one bound for every check below
 		// Each result goes into r as soon as it is known, and the limits and
 		// flags live in memory in st (its address is taken, so it is never
@@ -118,8 +125,7 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 		// index in registers, instead of spilling and reloading the other
 		// values at every step. After a 0 or fastNeedMore the caller resets r.
 		var st struct {
-			fieldState
-			framing bool // fieldState holds something: finish must run
+			framing bool // r.fs holds something: finish must run
 			drop    bool // Limits.DropUnderscoreHeaders
 			lineEnd int  // start + Limits.MaxRequestLine
 			limit   int  // MaxHeaders, or the fixed array's size
@@ -132,12 +138,15 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 		r.contentLength = -1
 
 		// Request line: method SP origin-form SP HTTP-version CRLF.
+		// "GET /" is one compare of a word shifted left by 24 (its first
+		// five bytes); a complete head has eight bytes at least.
 		i := start
-		if i+4 > len(buf) {
+		if i+8 > len(buf) {
 			goto needMore
 		}
-		if load4(buf, i) == getSP {
-			i += 3
+		if load8(buf, i)<<24 == getSPSlash24 {
+			r.method = span{uint32(start), 3}
+			i += 4
 		} else {
 			for i < len(buf) && tcharTable[buf[i]] {
 				i++
@@ -148,14 +157,14 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 			if buf[i] != ' ' || i == start || string(buf[start:i]) == "CONNECT" {
 				goto other // CONNECT takes an authority, never a path
 			}
-		}
-		r.method = span{uint32(start), uint32(i - start)}
-		i++
-		if i >= len(buf) {
-			goto needMore
-		}
-		if buf[i] != '/' {
-			goto other
+			r.method = span{uint32(start), uint32(i - start)}
+			i++
+			if i >= len(buf) {
+				goto needMore
+			}
+			if buf[i] != '/' {
+				goto other
+			}
 		}
 		r.target.off = uint32(i)
 		// The path: eight bytes per step while they are letters, digits and
@@ -175,7 +184,10 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 			}
 			i += 8
 		}
-		if i < len(buf) && buf[i] == ' ' {
+		// SP, the version and CRLF as two words. A complete head has two more
+		// bytes at least (its empty line), so fewer is fastNeedMore. The
+		// usual path ends at " HTTP/1.", which skipPath would stop at too.
+		if i+13 <= len(buf) && load8(buf, i) == spHTTP1 {
 			r.plainPath = true
 			r.target.len = uint32(i) - r.target.off
 			r.path = r.target
@@ -194,18 +206,17 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 				r.target.len = uint32(i) - r.target.off
 				r.path = r.target
 			}
-		}
-		// SP, the version and CRLF as two words. A complete head has two more
-		// bytes at least (its empty line), so fewer is fastNeedMore.
-		if i+13 > len(buf) {
-			goto needMore
-		}
-		if load8(buf, i) != spHTTP1 {
-			goto other
+			if i+13 > len(buf) {
+				goto needMore
+			}
+			if load8(buf, i) != spHTTP1 {
+				goto other
+			}
 		}
 		switch load4(buf, i+7) {
 		case dot1CRLF:
 			r.minor = 1
+			r.keepAlive = true // as parse has it (finish decides when it runs)
 		case dot0CRLF:
 		default:
 			goto other
@@ -226,43 +237,49 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 				goto other
 			}
 			if pos+8 <= len(buf) {
-				if w := load8(buf, pos); (w|0x20202020)<<24 == hostColon24 {
-					// Host: a reg-name, then ':' and digits, then CR. Its bytes
-					// are all field-value bytes, so this one scan replaces the
-					// value scan and validHost; anything else (OWS around the
-					// value, an IP literal) is left to parse.
-					v := pos + 5
-					if byte(w>>40) == ' ' {
-						v++
+				// "host: " in one compare of its six bytes, or else "host:".
+				w := (load8(buf, pos) | 0x20202020) << 16
+				v := pos + 6
+				if w != hostColonSP16 {
+					v--
+					if w<<8 != hostColon24 {
+						goto field
 					}
-					// The name's span and the value's start go to memory now,
-					// so that neither pos nor v is held through the scans.
-					f := &r.hdr.arr[st.n]
-					f.name = span{uint32(pos), 4}
-					r.host.off = uint32(v)
-					j := v
-					for j+8 <= len(buf) {
-						// Two words a step while 16 bytes remain: most
-						// names end in the second (a loop step spends
-						// about a third of its instructions reloading
-						// the eight constants and the registers the
-						// scan took).
-						m := hostNameBytes(load8(buf, j))
-						if m == 0 && j+16 <= len(buf) {
-							j += 8
-							m = hostNameBytes(load8(buf, j))
-						}
-						if m != 0 {
-							j += bits.TrailingZeros64(m) >> 3
-							break
-						}
+				}
+				// Host: a reg-name, then ':' and digits, then CR. Its bytes
+				// are all field-value bytes, so this one scan replaces the
+				// value scan and validHost; anything else (OWS around the
+				// value, an IP literal) is left to parse.
+				// The name's span and the value's start go to memory now,
+				// so that neither pos nor v is held through the scans.
+				f := &r.hdr.arr[st.n]
+				f.name = span{uint32(pos), 4}
+				r.host.off = uint32(v)
+				j := v
+				for j+8 <= len(buf) {
+					// Two words a step while 16 bytes remain: most
+					// names end in the second (a loop step spends
+					// about a third of its instructions reloading
+					// the eight constants and the registers the
+					// scan took).
+					m := hostNameBytes(load8(buf, j))
+					if m == 0 && j+16 <= len(buf) {
 						j += 8
+						m = hostNameBytes(load8(buf, j))
 					}
-					if j >= len(buf) {
-						goto needMore
+					if m != 0 {
+						j += bits.TrailingZeros64(m) >> 3
+						break
 					}
-					c := buf[j]
-					if c != ':' && hostBits[c] != 0 {
+					j += 8
+				}
+				if j >= len(buf) {
+					goto needMore
+				}
+				// A ':' and the port, or the end of the value; a value
+				// with a port is not empty.
+				if c := buf[j]; c != ':' {
+					if hostBits[c] != 0 {
 						for j < len(buf) && hostBits[buf[j]] != 0 {
 							j++ // the other reg-name bytes, and a tail under eight bytes
 						}
@@ -271,40 +288,46 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 						}
 						c = buf[j]
 					}
-					if c == ':' {
-						j++
-						if j+8 <= len(buf) {
-							// The first byte that is not a digit: for a byte
-							// below 0x80, adding 0x50 sets its top bit from '0'
-							// up, adding 0x46 from ':' up; see plainPathBytes.
-							w := load8(buf, j)
-							nd := (^(w + 0x5050505050505050) | (w + 0x4646464646464646) | w) & msb
-							if nd == 0 {
-								goto other // a port of eight digits or more
-							}
-							j += bits.TrailingZeros64(nd) >> 3
-						} else {
-							for j < len(buf) && isDigit(buf[j]) {
-								j++
-							}
+					if c != ':' {
+						if uint32(j) == r.host.off {
+							goto other // an empty Host
 						}
+						goto hostEnd
 					}
-					if j+4 > len(buf) {
-						goto needMore
-					}
-					if load2(buf, j) != crlf || uint32(j) == r.host.off || r.hasHost {
-						goto other
-					}
-					r.hasHost = true
-					r.host.len = uint32(j) - r.host.off
-					f.value = r.host
-					st.n++
-					pos = j + 2
-					continue
 				}
+				j++
+				if j+8 <= len(buf) {
+					// The first byte that is not a digit: for a byte below
+					// 0x80, adding 0x50 sets its top bit from '0' up,
+					// adding 0x46 from ':' up; see plainPathBytes.
+					w := load8(buf, j)
+					nd := (^(w + 0x5050505050505050) | (w + 0x4646464646464646) | w) & msb
+					if nd == 0 {
+						goto other // a port of eight digits or more
+					}
+					j += bits.TrailingZeros64(nd) >> 3
+				} else {
+					for j < len(buf) && isDigit(buf[j]) {
+						j++
+					}
+				}
+			hostEnd:
+				if j+4 > len(buf) {
+					goto needMore
+				}
+				if load2(buf, j) != crlf || r.hasHost {
+					goto other
+				}
+				r.hasHost = true
+				r.host.len = uint32(j) - r.host.off
+				f.value = r.host
+				st.n++
+				pos = j + 2
+				continue
 			}
 
 			// Any other field line, as parseFieldLine reads it.
+		field:
 			i := pos
 			for i+8 <= len(buf) {
 				if m := nameBytes(load8(buf, i)); m != 0 {
@@ -379,43 +402,46 @@ func (r *Request) parseFast(buf []byte, start int, l *Limits, p *RequestParser) 
 				framing = true
 			}
 			if framing {
-				// What field and singleton's lookup read.
-				r.buf = buf
+				// What field and singleton's lookup read (r.buf is set).
 				r.hdr.n = st.n
-				st.framing = true
-				if r.field(f, &st.fieldState) != nil {
+				if !st.framing {
+					st.framing = true
+					r.fs = fieldState{}
+				}
+				if r.field(f, &r.fs) != nil {
 					goto other
 				}
 			}
 		}
 		end := pos + 2
-		r.buf = buf[:end]
 		r.headLen = uint32(end)
 		r.hdr.n = st.n
 		if st.framing {
-			if r.finish(&st.fieldState) != nil {
+			if r.finish(&r.fs) != nil {
 				goto other
 			}
+			r.buf = r.buf[:end]
 			return end, nil
 		}
 		if !r.hasHost && r.minor == 1 {
 			goto other
 		}
-		r.keepAlive = r.minor == 1
+		r.buf = r.buf[:end]
 		return end, nil
 	}
 
 	// The two ways out for a head of another shape or an incomplete one,
 	// reached by goto from the block above: Parse (p) goes on with the
-	// general paths, tests (&reportFast) get the answer.
+	// general paths on the whole input (r.buf), tests (&reportFast) get
+	// the answer.
 other:
 	if p == &reportFast {
 		return 0, nil
 	}
-	return p.parseRest(in, r, 0)
+	return p.parseRest(r.buf, r, 0)
 needMore:
 	if p == &reportFast {
 		return fastNeedMore, nil
 	}
-	return p.parseRest(in, r, fastNeedMore)
+	return p.parseRest(r.buf, r, fastNeedMore)
 }

@@ -23,6 +23,10 @@ type Request struct {
 	buf []byte
 	requestHead
 	hdr fields
+	// fs is parseFast's framing state for finish, in r rather than on
+	// its stack so that a head without framing fields never clears it:
+	// parseFast clears it at a head's first framing field.
+	fs fieldState
 }
 
 // requestHead holds the scalar part of a Request, so that resetting it
