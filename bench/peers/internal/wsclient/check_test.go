@@ -28,13 +28,18 @@ func serveWS(t *testing.T, broadcast bool) string {
 			http.NotFound(w, r)
 			return
 		}
+		// The 101 is written and the client registered under one hold of mu: a room
+		// message sent once the client's upgrade returned (checkBroadcast's proof) must
+		// reach it. Registered after the 101 instead, a second client's message could be
+		// broadcast before this handler ran again, and the first client never got it.
+		mu.Lock()
 		c, err := up.Upgrade(w, r, nil)
 		if err != nil {
+			mu.Unlock()
 			return
 		}
 		c.SetReadLimit(contract.WSMaxMessage)
 		wmu := &sync.Mutex{}
-		mu.Lock()
 		clients[c] = wmu
 		mu.Unlock()
 		defer func() {
