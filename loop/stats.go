@@ -25,6 +25,7 @@ type LoopStats struct {
 	Writable    int64         // output flushes run because the kernel signalled room (EPOLLOUT), not by the timer
 	FileBytes   int64         // file bytes the kernel sent with sendfile(2) (Conn.SendFile), never copied through user space
 	FileWarms   int64         // file pieces not in the page cache, read into it in the executor before sendfile sent them (not on the loop)
+	Yields      int64         // times the loop let the process's other goroutines run before a callback (once a millisecond when busy; at every callback while a connection is being handed to a loop)
 }
 
 // counters are written by their loop (and the driver) and read from anywhere.
@@ -33,7 +34,7 @@ type counters struct {
 	timers, timersFired, callbacks, wakeups atomic.Int64
 	lagLast, lagMax, slow, stuck            atomic.Int64
 	panics, parks, writable, fileBytes      atomic.Int64
-	fileWarms                               atomic.Int64
+	fileWarms, yields                       atomic.Int64
 }
 
 func (c *counters) noteLag(d time.Duration) {
@@ -68,6 +69,7 @@ func (l *Loop) Stats() LoopStats {
 		Writable:    c.writable.Load(),
 		FileBytes:   c.fileBytes.Load(),
 		FileWarms:   c.fileWarms.Load(),
+		Yields:      c.yields.Load(),
 	}
 }
 
