@@ -48,6 +48,8 @@ func (s *Server) pickLoop() *Loop {
 // opened it (ConnectionMade ran) or refused it. nc is closed in every case: gnet serves a
 // duplicate of its descriptor.
 func (s *Server) enrollAccepted(nc net.Conn, h *ProxyHeader) error {
+	s.handing.Add(1) // the loops yield at every callback meanwhile (Loop.yield)
+	defer s.handing.Add(-1)
 	a := &arrival{h: h}
 	l := s.pickLoop()
 	err := l.enrollArrival(nc, a)

@@ -225,7 +225,7 @@ func (l *Loop) enter() {
 	}
 	l.own.enter()
 	l.now = l.srv.now()
-	if l.now >= l.yieldAt || len(l.srv.enrolling) > 0 {
+	if l.now >= l.yieldAt || len(l.srv.enrolling) > 0 || l.srv.handing.Load() > 0 {
 		l.yield()
 	}
 	l.stats.callbacks.Add(1)
@@ -246,8 +246,10 @@ const yieldEvery = time.Millisecond
 
 // yield lets every other runnable goroutine run before the callback starting now
 // (runtime.Gosched). enter calls it once per yieldEvery of the loop's clock, and at
-// every callback while an accepted connection is on its way to a loop (the enrollers
-// hold a slot of Server.enrolling).
+// every callback while an accepted connection is on its way to a loop: from the
+// accept to the end of its enrollment on our listener (a slot of Server.enrolling),
+// and during any enrollment, which PROXY-protocol connections (after their header)
+// and ServeConn's make as well (Server.handing).
 //
 // A loop under load never blocks: every epoll_wait finds work. With as many Ps as
 // loops (GOMAXPROCS=1 and one loop, the default in a one-CPU container), every other

@@ -201,6 +201,10 @@ type Server struct {
 	refuseMu  sync.Mutex
 	refuseLog logLimiter
 	pickMu    sync.Mutex // pickLoop's choices, one at a time
+	// handing counts the enrollments in progress (enrollAccepted: from our listener,
+	// a PROXY header read, or ServeConn); while any is, every loop yields its P
+	// before each callback (Loop.yield).
+	handing atomic.Int32
 
 	state    atomic.Int32 // 0 new, 1 starting/started, 2 stopping
 	draining atomic.Bool

@@ -56,4 +56,15 @@ func TestEnterYields(t *testing.T) {
 		t.Fatalf("3 callbacks while a connection was being handed over: %d yields, want 3", got)
 	}
 	<-l.srv.enrolling
+	// An enrollment in progress on any path (enrollAccepted: a PROXY-protocol
+	// connection, ServeConn): every callback as well.
+	l.srv.handing.Add(1)
+	before = yields()
+	for range 3 {
+		call()
+	}
+	if got := yields() - before; got != 3 {
+		t.Fatalf("3 callbacks during an enrollment: %d yields, want 3", got)
+	}
+	l.srv.handing.Add(-1)
 }
