@@ -321,7 +321,8 @@ func (c *Ctx) JSON(v any) error {
 	if st == 0 {
 		st = 200
 	}
-	if p := s.jsonPlanFor(v); p != nil && s.plainSend(st) {
+	p := s.jsonPlanFor(v)
+	if p != nil && s.plainSend(st) {
 		// A simple struct (written here, as encoding/json would) in a
 		// plain response: no code but eddy's and the engine's runs (no
 		// MarshalJSON, hook or callback), so nothing can panic between
@@ -334,21 +335,21 @@ func (c *Ctx) JSON(v any) error {
 		s.busy.Add(-1)        // exit
 		return err
 	}
-	return c.jsonExit(v)
+	return c.jsonExit(v, p)
 }
 
 // jsonExit is JSON for every other value and response, in a call started
 // by enter, which it ends with a deferred exit: encoding runs the value's
 // own code (MarshalJSON), and send the hooks and callbacks, which may
-// panic.
-func (c *Ctx) jsonExit(v any) error {
+// panic. p is v's plan as JSON found it (nil: encoding/json writes v).
+func (c *Ctx) jsonExit(v any, p *jsonPlan) error {
 	defer c.exit()
 	s := c.ctxState
 	if s.responded {
 		return ErrResponded
 	}
 	w := s.jsonBuf
-	if p := s.jsonPlanFor(v); p != nil {
+	if p != nil {
 		w.b = p.append(w.b[:0], v)
 		err := c.send(ctJSON, w.b)
 		w.b = keptEncBuf(w.b)

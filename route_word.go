@@ -7,7 +7,7 @@ import "unsafe"
 // On amd64 and arm64 (little-endian, and unaligned loads are ordinary
 // loads) the static index reads a path's words with one load each, without
 // the bounds checks and the byte-by-byte expression whose inlining cost
-// would keep staticIndex.short from being inlined into Route. Every caller
+// would keep shortWords from being inlined into Route. Every caller
 // has already checked i+n <= len(s) for the n bytes it reads;
 // route_word_other.go is the same with the bounds checks, for the other
 // architectures.
